@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs what the README's two commands need, or says exactly how to.
+#   setup.sh build  - the host toolchain that builds the guests (gcc -m32, GNU binutils)
+#   setup.sh test   - that, plus the oracles the tests compare against (QEMU, tshark)
+# npm packages are installed from the committed lockfile when node_modules is missing or stale.
+set -e
+cd "$(dirname "$0")/.."
+
+mode=${1:-build}
+debs="gcc gcc-multilib binutils"
+if [ "$mode" = test ]; then
+  debs="$debs qemu-system-x86 tshark"
+fi
+
+missing=""
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in $debs; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing="$missing $p"
+    fi
+  done
+fi
+
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "world: installing Debian packages:$missing"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq$missing
+  else
+    echo "world: missing Debian packages:$missing" >&2
+    echo "world: run this, then the same command again:" >&2
+    echo "  sudo apt-get update && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y$missing" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "world: installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi

@@ -1,0 +1,12 @@
+// The table of subcommands. Each entry loads its module only when it runs, so `world --help`
+// and a no-op build stay fast.
+import type { Command } from './command.ts';
+
+export interface CommandEntry {
+  name: string;
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+export const commands: CommandEntry[] = [
+];
