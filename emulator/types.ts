@@ -1,0 +1,76 @@
+// The seams of the emulator: what the CPU needs from the rest of the machine, and what the
+// machine needs from the CPU. The CPU (emulator/cpu/) knows nothing of devices; devices
+// (emulator/devices/) know nothing of the CPU; emulator/machine.ts wires them together.
+
+/** Sizes of a memory or port access in bytes. */
+export type AccessSize = 1 | 2 | 4;
+
+/**
+ * The physical address space and the I/O port space as the CPU sees them.
+ * RAM is exposed directly so the CPU's hot paths can index it without a call; everything
+ * at or above `ram.length` (and any hole the machine declares) goes through mmioRead/mmioWrite,
+ * which return all-ones and ignore writes where no device answers.
+ */
+export interface Bus {
+  readonly ram: Uint8Array;
+  mmioRead(addr: number, size: AccessSize): number;
+  mmioWrite(addr: number, size: AccessSize, value: number): void;
+  ioRead(port: number, size: AccessSize): number;
+  ioWrite(port: number, size: AccessSize, value: number): void;
+}
+
+/** The interrupt controller as the CPU sees it (the 8259A pair's INTR line and INTA cycle). */
+export interface InterruptLine {
+  /** True while the controller asserts INTR. */
+  pending(): boolean;
+  /** The INTA cycle: returns the vector to deliver and updates the controller's state. */
+  acknowledge(): number;
+}
+
+/**
+ * Cycle costs, one field per instruction or event class, in CPU cycles. Loaded from a cost
+ * profile (emulator/profiles/NAME.json) where each figure carries its source or "estimate".
+ */
+export interface CostTable {
+  alu: number;
+  load: number;
+  store: number;
+  branch_taken: number;
+  branch_not_taken: number;
+  imul: number;
+  div: number;
+  rep_movs_setup: number;
+  rep_per_element: number;
+  locked_rmw_extra: number;
+  pushf: number;
+  popf: number;
+  cli: number;
+  sti: number;
+  mov_to_sreg: number;
+  mov_from_sreg: number;
+  rdtsc: number;
+  cpuid: number;
+  int_n_cross_ring: number;
+  int_n_same_ring: number;
+  iret_cross_ring: number;
+  iret_same_ring: number;
+  hw_interrupt_entry: number;
+  exception_entry: number;
+  mov_cr3: number;
+  mov_cr_other: number;
+  tlb_miss_refill: number;
+  invlpg: number;
+  descriptor_table_load: number;
+  wbinvd: number;
+  port_io: number;
+  mmio_read: number;
+  mmio_write: number;
+  far_transfer: number;
+}
+
+/** Why Cpu.run returned. */
+export type StopReason =
+  | 'limit'      // the cycle limit given to run() was reached
+  | 'halt'       // hlt executed; the machine advances the clock to the next event
+  | 'irq'        // an interrupt line changed and the machine should look at its devices
+  | 'shutdown';  // triple fault or an unrecoverable state: see Cpu.shutdownReason
