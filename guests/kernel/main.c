@@ -1,0 +1,120 @@
+// Boot: read what the Multiboot loader passed (command line, memory map), bring up the
+// descriptor tables, memory, interrupt controller and timer, start the workload's first
+// program and become the idle loop. Also the way out: shutdown through QEMU's isa-debug-exit.
+#include "config.h"
+#include "defs.h"
+#include "arch.h"
+#include "memlayout.h"
+#include "desc.h"
+#include "proc.h"
+
+#define MB_BOOT_MAGIC 0x2BADB002u
+#define MB_INFO_MEM     (1u << 0)
+#define MB_INFO_CMDLINE (1u << 2)
+#define MB_INFO_MMAP    (1u << 6)
+#define MB_MMAP_RAM     1
+
+#define DEBUG_EXIT_PORT 0xf4   // isa-debug-exit: QEMU exits with status (value << 1) | 1
+#define BOOT_MAP_TOP    (4u << 20)   // what boot.S mapped at KERNBASE
+
+struct mb_info {
+  u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
+  u32 syms[4];
+  u32 mmap_length, mmap_addr;
+};
+
+struct mb_mmap {
+  u32 size;
+  u64 addr, len;
+  u32 type;
+} __attribute__((packed));
+
+extern u8 end[];               // first address after the kernel image (kernel.ld)
+static char cmdline[256];
+static u32 memtop;             // end of the usable RAM region that holds the kernel
+
+// Copy what we need out of the Multiboot structures before the allocator may reuse their
+// memory; they sit just above the kernel, inside the boot mapping.
+static void read_multiboot(u32 info_pa)
+{
+  const struct mb_info *mb = P2V(info_pa);
+  if ((mb->flags & MB_INFO_CMDLINE) && mb->cmdline)
+    strlcpy(cmdline, P2V(mb->cmdline), sizeof cmdline);
+  if (mb->flags & MB_INFO_MMAP) {
+    u32 a = mb->mmap_addr;
+    while (a < mb->mmap_addr + mb->mmap_length) {
+      const struct mb_mmap *m = P2V(a);
+      if (m->type == MB_MMAP_RAM && m->addr <= 0x100000 && m->addr + m->len > 0x100000)
+        memtop = m->addr + m->len > 0xFFFFF000ull ? 0xFFFFF000u : (u32)(m->addr + m->len);
+      a += m->size + 4;
+    }
+  } else if (mb->flags & MB_INFO_MEM) {
+    memtop = 0x100000 + mb->mem_upper * 1024;
+  }
+  if (memtop > DIRECTMAP_MAX)
+    memtop = DIRECTMAP_MAX;
+  memtop = PGROUNDDOWN(memtop);
+}
+
+// The value of key=value on the command line, or def. Values end at a space.
+static void cmdline_get(const char *key, char *out, u32 size, const char *def)
+{
+  u32 klen = strlen(key);
+  for (const char *s = cmdline; *s; s++) {
+    if ((s == cmdline || s[-1] == ' ') && memcmp(s, key, klen) == 0 && s[klen] == '=') {
+      s += klen + 1;
+      u32 n = 0;
+      while (s[n] && s[n] != ' ' && n + 1 < size)
+        out[n] = s[n], n++;
+      out[n] = 0;
+      return;
+    }
+  }
+  strlcpy(out, def, size);
+}
+
+void shutdown(int status)
+{
+  kprintf("[kernel] shutdown status=%d ticks=%u\n", status, ticks);
+  arch_outb(DEBUG_EXIT_PORT, (u8)status);
+  arch_irq_disable();
+  for (;;)
+    arch_halt();
+}
+
+static void memory_init(void)
+{
+  if (memtop < 8u << 20)
+    panic("need at least 8 MiB of RAM, found %u KiB", memtop / 1024);
+  kalloc_add(V2P(end), BOOT_MAP_TOP);
+  kvm_init(memtop);
+  kalloc_add(BOOT_MAP_TOP, memtop);
+  kprintf("[kernel] memory: %u KiB mapped at 0x%08x, %u pages free\n", memtop / 1024, KERNBASE,
+          kalloc_free_pages());
+}
+
+void main(u32 magic, u32 info_pa)
+{
+  char prog[16], arg[128];
+  console_init();
+  kprintf("[kernel] world guest kernel, arch=%s HZ=%d\n", ARCH_NAME, HZ);
+  if (magic != MB_BOOT_MAGIC)
+    panic("not started by a Multiboot loader (magic %x)", magic);
+  read_multiboot(info_pa);
+  kprintf("[kernel] cmdline: %s\n", cmdline);
+  desc_init();
+  memory_init();
+  pic_init();
+  pit_init();
+  proc_init();
+  cmdline_get("run", prog, sizeof prog, "init");
+  cmdline_get("arg", arg, sizeof arg, "");
+  int pid = proc_spawn(prog, arg, NULL);
+  if (pid < 0) {
+    kprintf("[kernel] run: no program '%s'\n", prog);
+    shutdown(2);
+  }
+  kprintf("[kernel] run: %s arg='%s' pid=%d\n", prog, arg, pid);
+  need_resched = 1;
+  cpu_idle();
+}

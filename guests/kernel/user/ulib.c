@@ -1,0 +1,136 @@
+// The user library: system calls through int $0x80 (number in EAX, arguments in EBX, ECX,
+// EDX, result in EAX), printf into one buffer per call so each call is one write, and
+// small string helpers.
+#include <stdarg.h>
+#include "ulib.h"
+
+u32 ulib_calls;
+
+static int sys(u32 nr, u32 a, u32 b, u32 c)
+{
+  int r;
+  ulib_calls++;
+  asm volatile("int $0x80" : "=a"(r) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+  return r;
+}
+
+void exit(int status)
+{
+  sys(1, status, 0, 0);
+  for (;;)
+    ;
+}
+
+int write(int fd, const void *buf, u32 n) { return sys(4, fd, (u32)buf, n); }
+int wait(int pid, int *status) { return sys(7, pid, (u32)status, 0); }
+int spawn(const char *name, const char *arg) { return sys(11, (u32)name, (u32)arg, 0); }
+u32 uptime(void) { return sys(13, 0, 0, 0); }
+int getpid(void) { return sys(20, 0, 0, 0); }
+int hz(void) { return sys(34, 0, 0, 0); }
+int yield(void) { return sys(158, 0, 0, 0); }
+int sleep(u32 ms) { return sys(162, ms, 0, 0); }
+
+u32 strlen(const char *s)
+{
+  u32 n = 0;
+  while (s[n])
+    n++;
+  return n;
+}
+
+void *memset(void *dst, int c, u32 n)
+{
+  u8 *d = dst;
+  while (n--)
+    *d++ = (u8)c;
+  return dst;
+}
+
+void *memcpy(void *dst, const void *src, u32 n)
+{
+  u8 *d = dst;
+  const u8 *s = src;
+  while (n--)
+    *d++ = *s++;
+  return dst;
+}
+
+int parse_numbers(const char *s, u32 *out, int max)
+{
+  int n = 0;
+  while (*s && n < max) {
+    if (*s < '0' || *s > '9') {
+      s++;
+      continue;
+    }
+    u32 v = 0;
+    while (*s >= '0' && *s <= '9')
+      v = v * 10 + (u32)(*s++ - '0');
+    out[n++] = v;
+  }
+  return n;
+}
+
+struct buf { char text[256]; u32 len; };
+
+static void put(struct buf *b, char c)
+{
+  if (b->len < sizeof b->text)
+    b->text[b->len++] = c;
+}
+
+static void put_num(struct buf *b, u32 v, u32 base, int width, char pad, int neg)
+{
+  char tmp[12];
+  int n = 0;
+  do {
+    tmp[n++] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while (v);
+  if (neg)
+    tmp[n++] = '-';
+  for (int i = n; i < width; i++)
+    put(b, pad);
+  while (n)
+    put(b, tmp[--n]);
+}
+
+// %d %u %x %s %c %%, optional zero flag and width.
+int printf(const char *fmt, ...)
+{
+  struct buf b;
+  va_list ap;
+  b.len = 0;
+  va_start(ap, fmt);
+  for (; *fmt; fmt++) {
+    if (*fmt != '%') {
+      put(&b, *fmt);
+      continue;
+    }
+    char pad = ' ';
+    int width = 0;
+    if (*++fmt == '0')
+      pad = '0', fmt++;
+    while (*fmt >= '0' && *fmt <= '9')
+      width = width * 10 + (*fmt++ - '0');
+    if (!*fmt)
+      break;
+    if (*fmt == 'd') {
+      int v = va_arg(ap, int);
+      put_num(&b, v < 0 ? -(u32)v : (u32)v, 10, width, pad, v < 0);
+    } else if (*fmt == 'u') {
+      put_num(&b, va_arg(ap, u32), 10, width, pad, 0);
+    } else if (*fmt == 'x') {
+      put_num(&b, va_arg(ap, u32), 16, width, pad, 0);
+    } else if (*fmt == 's') {
+      for (const char *s = va_arg(ap, const char *); *s; s++)
+        put(&b, *s);
+    } else if (*fmt == 'c') {
+      put(&b, (char)va_arg(ap, int));
+    } else {
+      put(&b, *fmt);
+    }
+  }
+  va_end(ap);
+  return write(1, b.text, b.len);
+}
