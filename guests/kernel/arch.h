@@ -4,9 +4,9 @@
 // (ARCH=... in the Makefile), as XenoLinux swapped Linux's. The native layer uses the raw
 // instructions, which is what the afterburner must find and pad.
 //
-// Each arch directory provides archdefs.h (selectors, initial user EFLAGS) and implements
-// every function below; the entry stubs (trap vectors, return to user) and the boot entry
-// belong to the arch layer too.
+// Each arch directory provides archdefs.h (selectors, initial user EFLAGS, inline hooks that
+// are not sensitive instructions) and implements every function below; the entry stubs (trap
+// vectors, return to user), the thread switch and the boot entry belong to the arch layer too.
 #ifndef ARCH_H
 #define ARCH_H
 
@@ -50,6 +50,8 @@ void arch_outw(u16 port, u16 v);
 void arch_outl(u16 port, u32 v);
 
 // --- paging ---
+// arch_set_pte(u32 *pte, u32 val): write one page-directory or page-table entry (archdefs.h,
+// inline natively); every write to a live or future page table goes through it.
 void arch_load_pgdir(u32 pa);      // load the page directory at physical address pa (CR3)
 u32  arch_read_pgdir(void);        // physical address of the current page directory
 void arch_invlpg(u32 va);          // drop one TLB entry

@@ -10,6 +10,7 @@
 #define T_IRQ0    32
 #define T_SYSCALL 128
 #define NIRQ      16
+#define KILLED_STATUS 64   // exit status of a process killed by trap n: 64 + n (fits QEMU's exit code)
 
 struct irq_action {
   void (*handler)(void);
@@ -59,7 +60,7 @@ static void fault(struct trapframe *tf)
     kprintf("[kernel] pid %d (%s): %s at eip 0x%08x err %x addr 0x%08x, killed\n",
             current->pid, current->name, trap_name(tf->trapno), tf->eip, tf->err, cr2);
     arch_irq_enable();
-    proc_exit(128 + tf->trapno);
+    proc_exit(KILLED_STATUS + tf->trapno);
   }
   panic("%s in kernel at eip 0x%08x err %x addr 0x%08x", trap_name(tf->trapno), tf->eip, tf->err, cr2);
 }

@@ -1,5 +1,7 @@
 // Virtual memory: the kernel page directory (all usable physical memory mapped at KERNBASE,
 // 4 KiB pages) and user address spaces, each a page directory whose kernel half is shared.
+// Every page-table write goes through arch_set_pte, so a para-virtual arch can validate or
+// mirror it (Xen's mmu_update, an L4 map).
 #include "defs.h"
 #include "arch.h"
 #include "memlayout.h"
@@ -17,7 +19,7 @@ static u32 *walk(u32 *pgdir, u32 va, int alloc)
     if (!alloc || !(pt = kalloc()))
       return NULL;
     memset(pt, 0, PGSIZE);
-    *pde = V2P(pt) | PTE_P | PTE_W | (va < KERNBASE ? PTE_U : 0);
+    arch_set_pte(pde, V2P(pt) | PTE_P | PTE_W | (va < KERNBASE ? PTE_U : 0));
   }
   return &pt[PTX(va)];
 }
@@ -34,7 +36,7 @@ void kvm_init(u32 memtop)
     u32 *pte = walk(kpgdir, KERNBASE + pa, 1);
     if (!pte)
       panic("kvm_init: no memory for page tables");
-    *pte = pa | PTE_P | PTE_W;
+    arch_set_pte(pte, pa | PTE_P | PTE_W);
   }
   vm_switch(kpgdir);
 }
@@ -50,7 +52,8 @@ u32 *uvm_create(void)
   if (!pgdir)
     return NULL;
   memset(pgdir, 0, PGSIZE);
-  memcpy(&pgdir[KERN_PDX], &kpgdir[KERN_PDX], (1024 - KERN_PDX) * 4);
+  for (u32 d = KERN_PDX; d < 1024; d++)
+    arch_set_pte(&pgdir[d], kpgdir[d]);
   return pgdir;
 }
 
@@ -67,7 +70,7 @@ int uvm_alloc(u32 *pgdir, u32 va, u32 size)
     if (!page)
       return -1;
     memset(page, 0, PGSIZE);
-    *pte = V2P(page) | PTE_P | PTE_W | PTE_U;
+    arch_set_pte(pte, V2P(page) | PTE_P | PTE_W | PTE_U);
   }
   return 0;
 }
@@ -126,7 +129,7 @@ void uvm_unmap_user(u32 *pgdir, int live)
       if (!(pt[t] & PTE_P))
         continue;
       kfree(P2V(PTE_ADDR(pt[t])));
-      pt[t] = 0;
+      arch_set_pte(&pt[t], 0);
       if (live)
         arch_invlpg((d << 22) | (t << 12));
     }

@@ -1,5 +1,6 @@
 // Native IA-32 definitions the common kernel needs: segment selectors of the GDT built by
-// desc.c, and the EFLAGS a new user process starts with. The kernel runs in ring 0.
+// desc.c, the EFLAGS a new user process starts with, and the inline (non-sensitive) hooks.
+// The kernel runs in ring 0.
 #ifndef ARCHDEFS_H
 #define ARCHDEFS_H
 
@@ -20,5 +21,15 @@
 #define FL_IF      0x200
 #define FL_RESERVED 0x002
 #define USER_EFLAGS (FL_IF | FL_RESERVED)
+
+#ifndef __ASSEMBLER__
+// Page-table entry writes. Not a sensitive instruction natively, so an inline store: objects
+// outside arch/ stay free of sensitive instructions. A para-virtual arch turns this into a
+// hypercall or a mapping operation.
+static inline void arch_set_pte(unsigned int *pte, unsigned int val)
+{
+  *(volatile unsigned int *)pte = val;
+}
+#endif
 
 #endif
