@@ -30,17 +30,26 @@ struct mb_mmap {
 } __attribute__((packed));
 
 extern u8 end[];               // first address after the kernel image (kernel.ld)
-static char cmdline[256];
+static char cmdline[256];       // (a longer command line is cut at 255 bytes)
 static u32 memtop;             // end of the usable RAM region that holds the kernel
 
+// The boot page tables map only the first 4 MiB: the loader's structures must lie there.
+static const void *boot_ptr(u32 pa, u32 size, const char *what)
+{
+  if (pa + size < pa || pa + size > BOOT_MAP_TOP)
+    panic("multiboot %s at 0x%08x is not below 4 MiB", what, pa);
+  return P2V(pa);
+}
+
 // Copy what we need out of the Multiboot structures before the allocator may reuse their
-// memory; they sit just above the kernel, inside the boot mapping.
+// memory (QEMU puts them just above the kernel).
 static void read_multiboot(u32 info_pa)
 {
-  const struct mb_info *mb = P2V(info_pa);
+  const struct mb_info *mb = boot_ptr(info_pa, sizeof *mb, "info");
   if ((mb->flags & MB_INFO_CMDLINE) && mb->cmdline)
-    strlcpy(cmdline, P2V(mb->cmdline), sizeof cmdline);
+    strlcpy(cmdline, boot_ptr(mb->cmdline, 1, "cmdline"), sizeof cmdline);
   if (mb->flags & MB_INFO_MMAP) {
+    boot_ptr(mb->mmap_addr, mb->mmap_length, "memory map");
     u32 a = mb->mmap_addr;
     while (a < mb->mmap_addr + mb->mmap_length) {
       const struct mb_mmap *m = P2V(a);
@@ -84,8 +93,8 @@ void shutdown(int status)
 
 static void memory_init(void)
 {
-  if (memtop < 8u << 20)
-    panic("need at least 8 MiB of RAM, found %u KiB", memtop / 1024);
+  if (memtop < 6u << 20)
+    panic("need at least 6 MiB of RAM, found %u KiB", memtop / 1024);
   kalloc_add(V2P(end), BOOT_MAP_TOP);
   kvm_init(memtop);
   kalloc_add(BOOT_MAP_TOP, memtop);
