@@ -107,6 +107,13 @@ test('the Makefile builds a Multiboot ELF32 under O and leaves the source tree c
   // Nothing changed, so nothing is rebuilt.
   const again = await build(hz1000);
   assert.not.match(again, /gcc |ld /);
+  // Bad options are refused by name before anything is built.
+  for (const [opt, says] of [['ARCH=nosuch', /ARCH=nosuch: no arch layer in arch\/nosuch\//],
+    ['HZ=abc', /HZ=abc: expected a whole number/], ['HZ=5', /HZ=5: expected a whole number/]] as const) {
+    const r = await execa('make', ['-C', kernelDir, `O=${join(root, 'bad')}`, opt], { all: true, reject: false });
+    assert.is.not(r.exitCode, 0);
+    assert.match(r.all ?? '', says);
+  }
 });
 
 test('boots, prints the boot log, and exits through isa-debug-exit with status 0', () => {
