@@ -75,6 +75,14 @@ void arch_write_es(u16 sel);
 void arch_write_fs(u16 sel);
 void arch_write_gs(u16 sel);
 
+// --- boot ---
+// The arch's boot entry calls main(0x2BADB002, physical address of a Multiboot v1 info
+// structure) with interrupts disabled, paging on, physical 0..4 MiB mapped at KERNBASE, the
+// BSS zeroed and the stack on boot_stack (one page, later the idle process's kernel stack).
+// A para-virtual arch translates its own start-of-day information into that structure.
+void main(u32 magic, u32 info_pa);
+extern u8 boot_stack[];
+
 // --- threads and the way back to user mode ---
 // Save the current callee-saved registers in *old, switch to the stack of new and resume it.
 void arch_switch_context(struct context **old, struct context *new);

@@ -24,7 +24,6 @@ static const struct user_program *program_find(const char *name)
 void proc_init(void)
 {
   struct proc *idle = &procs[0];
-  extern u8 boot_stack[];
   idle->state = RUNNING;
   idle->pid = 0;
   strlcpy(idle->name, "idle", sizeof idle->name);
