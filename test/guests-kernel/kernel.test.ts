@@ -28,8 +28,11 @@ async function build(out: string, hz?: number): Promise<string> {
 interface Boot { lines: string[]; qemuStatus: number; guestStatus: number }
 
 // Boot on QEMU; isa-debug-exit turns the guest's write of v into QEMU exit status (v << 1) | 1.
-async function boot(elf: string, append: string): Promise<Boot> {
+// With icount, guest time is one nanosecond per instruction instead of host time, so how often
+// the timer preempts does not depend on how busy the host is.
+async function boot(elf: string, append: string, icount = false): Promise<Boot> {
   const r = await execa('qemu-system-i386', [
+    ...(icount ? ['-icount', 'shift=0,sleep=off'] : []),
     '-kernel', elf, '-append', append, '-m', '32', '-display', 'none', '-monitor', 'none',
     '-serial', 'stdio', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
   ], { reject: false, timeout: 30_000, stdin: 'ignore' });
@@ -91,7 +94,7 @@ test.before(async () => {
   hz1000 = join(root, 'hz1000');
   hz100 = join(root, 'hz100');
   await Promise.all([build(hz1000), build(hz100, 100)]);
-  run1000 = await boot(join(hz1000, 'kernel.elf'), `run=init arg=${ROUNDS},${N},${SLEEP_MS}`);
+  run1000 = await boot(join(hz1000, 'kernel.elf'), `run=init arg=${ROUNDS},${N},${SLEEP_MS}`, true);
 });
 
 test.after(async () => {
@@ -175,7 +178,7 @@ test('processes ran interleaved under timer preemption', () => {
 });
 
 test('HZ changes the build: PIT divisor and sleep length in ticks follow it', async () => {
-  const b = await boot(join(hz100, 'kernel.elf'), `run=init arg=10,20,${SLEEP_MS}`);
+  const b = await boot(join(hz100, 'kernel.elf'), `run=init arg=10,20,${SLEEP_MS}`, true);
   line(b, /^\[kernel\] world guest kernel, arch=native HZ=100$/);
   line(b, new RegExp(`^\\[kernel\\] pit: HZ=100 divisor=${Math.round(PIT_HZ / 100)}$`));
   assert.is(b.guestStatus, 0);
