@@ -70,6 +70,7 @@ int proc_wait(int pid, int *status);
 extern struct proc *current;
 extern volatile int need_resched;
 extern volatile u32 ticks;
+extern u32 nr_switches;
 void sched_init(struct proc *idle);
 int schedule(void);
 void sched_sleep(u32 nticks);

@@ -13,6 +13,7 @@
 struct proc *current;
 volatile int need_resched;
 volatile u32 ticks;
+u32 nr_switches;
 static struct proc *idle;
 
 void sched_init(struct proc *idle_proc)
@@ -69,6 +70,7 @@ static void switch_to(struct proc *prev, struct proc *next)
     arch_write_gs(next->gs);
   current = next;
   next->nswitch++;
+  nr_switches++;
   arch_switch_context(&prev->context, next->context);
 }
 

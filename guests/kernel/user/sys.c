@@ -1,7 +1,8 @@
 // System-call-heavy program: N times getpid + uptime + yield, checking that the pid never
-// changes and time never runs backwards, then one timed sleep. It reports how many system
-// calls it made (the kernel reports its own count at exit: this plus the last write and exit).
-// Argument: "N,MS".
+// changes and time never runs backwards; four calls the kernel must refuse (kernel and
+// unmapped buffers, an unknown program, a wait without children); then one timed sleep. It
+// reports how many system calls it made (the kernel reports its own count at exit: this plus
+// the last write and exit). Argument: "N,MS".
 #include "ulib.h"
 
 int main(const char *arg)
@@ -20,6 +21,10 @@ int main(const char *arg)
     last = t;
     yield();
   }
+  bad += write(1, (const void *)0xC0100000u, 16) != -1;
+  bad += write(1, (const void *)0x1000, 16) != -1;
+  bad += spawn("no-such-program", "") != -1;
+  bad += wait(-1, 0) != -1;
   u32 t0 = uptime();
   sleep(ms);
   u32 t1 = uptime();
