@@ -190,6 +190,9 @@ test('HZ changes the build: PIT divisor and sleep length in ticks follow it', as
   const want = (hz: number): number => Math.ceil((SLEEP_MS * hz) / 1000);
   assert.ok(t100 >= want(100) && t100 <= want(100) + 5, `slept ${t100} ticks at HZ=100`);
   assert.ok(t1000 >= want(1000) && t1000 <= want(1000) + 5, `slept ${t1000} ticks at HZ=1000`);
+  // Changing HZ in an existing build recompiles exactly the files that use it.
+  const rebuilt = (await build(hz100, 250)).match(/\S+\.[cS]$/gm)?.sort();
+  assert.equal(rebuilt, ['main.c', 'pit.c', 'sched.c', 'syscall.c']);
 });
 
 test('the command line selects the workload; an unknown program fails the run', async () => {
