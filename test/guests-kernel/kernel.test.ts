@@ -66,7 +66,9 @@ function cpuOracle(seed: number, rounds: number): number[] {
       words[i] = (s ^ Math.floor(s / 7)) >>> 0;
     }
     words.sort();
-    crc = crc32(new Uint8Array(words.buffer), crc);
+    const bytes = Buffer.alloc(words.length * 4);
+    words.forEach((w, i) => bytes.writeUInt32LE(w, i * 4));
+    crc = crc32(bytes, crc);
     out.push(crc);
   }
   return out;
