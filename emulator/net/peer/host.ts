@@ -94,6 +94,11 @@ export class Host {
     ask();
   }
 
+  /** A static ARP entry (as `arp -s` makes): no request is sent for ip. */
+  addArp(ip: number, mac: Uint8Array): void {
+    this.learn(ip, mac.slice());
+  }
+
   private learn(ip: number, mac: Uint8Array): void {
     this.arp.set(ip, mac);
     const q = this.waitingForArp.get(ip);

@@ -437,8 +437,8 @@ export class TcpConnection {
         this.sndWl1 = 0;
         this.sndWl2 = 1;
         this.rtoTimer.clear();
+        this.ackNow = true; // the handshake's ACK, or the first data segment carries it
         this.establish();
-        this.ackNow = true;
         this.trySend();
         return;
       }
