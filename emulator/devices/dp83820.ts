@@ -220,7 +220,12 @@ export class Dp83820 implements MmioRegion {
       case ISR: return; // read-only
       case IMR: this.imr = value; this.updateIrq(); return;
       case IER: this.ier = value & 1; this.updateIrq(); return;
-      case IHR: this.ihr = value & 0x1ff; this.holdoffUntil = -1; this.updateIrq(); return;
+      case IHR:
+        // A new value applies from the next ISR read; writing 0 ends a holdoff in progress.
+        this.ihr = value & 0x1ff;
+        if ((value & IHR_IH) === 0) this.holdoffUntil = -1;
+        this.updateIrq();
+        return;
       case TXDP: this.txdp = value & ~3; this.txAtNullLink = false; return;
       case TXCFG: this.txcfg = value; return;
       case GPIOR: this.gpior = value; return;
@@ -427,7 +432,7 @@ export class Dp83820 implements MmioRegion {
     for (;;) {
       const c = this.dma.read32(d + 8);
       const link = this.dma.read32(d);
-      if (c === undefined || link === undefined) {
+      if (c === undefined || link === undefined || this.dma.read32(d + 12) === undefined) {
         return this.deviceError('tx', `descriptor at ${this.hex(d)} is outside guest RAM`);
       }
       if (!(c & CMDSTS_OWN)) {
@@ -557,7 +562,7 @@ export class Dp83820 implements MmioRegion {
     for (;;) {
       const c = this.dma.read32(d + 8);
       const link = this.dma.read32(d);
-      if (c === undefined || link === undefined) {
+      if (c === undefined || link === undefined || this.dma.read32(d + 12) === undefined) {
         this.deviceError('rx', `descriptor at ${this.hex(d)} is outside guest RAM`);
         return false;
       }

@@ -266,6 +266,13 @@ test('holdoff: after an ISR read the line stays low for IHR x 100 us, then asser
   r.clock.run();
   assert.is(raisedAt, readAt + 200 * MHZ, 'asserted exactly when the holdoff ends');
   assert.ok(r.nic.read32(ISR) & ISR_RXOK);
+  // Rewriting a non-zero IHR (as Linux's rx tasklet does) leaves a running holdoff alone.
+  r.nic.read32(ISR);
+  const read2 = r.clock.now();
+  r.nic.write32(IHR, 2);
+  r.far.send(frameTo(MAC, 100, 4));
+  r.clock.run();
+  assert.is(raisedAt, read2 + 200 * MHZ);
   // With IHR 0 the next event interrupts at once.
   r.nic.write32(IHR, 0);
   r.nic.read32(ISR);
@@ -294,12 +301,17 @@ test('a descriptor or buffer outside RAM is a device error (RMABT), never a host
   assert.is(r.nic.errors.length, 2);
   assert.match(r.nic.errors[1]!, /rx: buffer 0x00ff0000\+100/);
   assert.is(r.cmdsts(0x2000), 1536, 'descriptor not written');
+  // A descriptor straddling the end of RAM.
+  r.nic.write32(TXDP, (1 << 16) - 8);
+  r.nic.write32(CR, CR_TXE);
+  r.clock.run();
+  assert.is(r.nic.errors.length, 3);
   // A TX buffer past the end of RAM.
   r.desc(0x1000, 0, 0xffff, CMDSTS_OWN | 64);
   r.nic.write32(TXDP, 0x1000);
   r.nic.write32(CR, CR_TXE);
   r.clock.run();
-  assert.is(r.nic.errors.length, 3);
+  assert.is(r.nic.errors.length, 4);
   assert.is(r.heard.length, 0);
 });
 

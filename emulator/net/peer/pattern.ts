@@ -11,36 +11,33 @@ export function patternByte(i: number): number {
   return (patternWord(Math.floor(i / 4)) >>> ((i % 4) * 8)) & 0xff;
 }
 
+// Hot path: whole words go through a DataView (unaligned, little-endian); the ragged ends by byte.
+
 /** Writes stream bytes [streamOff, streamOff+len) into dst at dstOff. */
 export function fillPattern(dst: Uint8Array, dstOff: number, streamOff: number, len: number): void {
   let i = 0;
-  let k = Math.floor(streamOff / 4);
-  let shift = (streamOff % 4) * 8;
-  let w = patternWord(k);
-  while (i < len) {
-    dst[dstOff + i++] = (w >>> shift) & 0xff;
-    shift += 8;
-    if (shift === 32) {
-      shift = 0;
-      w = patternWord(++k);
-    }
+  while (i < len && (streamOff + i) % 4 !== 0) {
+    dst[dstOff + i] = patternByte(streamOff + i);
+    i++;
   }
+  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
+  let k = Math.floor((streamOff + i) / 4);
+  for (; i + 4 <= len; i += 4) view.setUint32(dstOff + i, patternWord(k++), true);
+  for (; i < len; i++) dst[dstOff + i] = patternByte(streamOff + i);
 }
 
 /** The index in [0, len) of the first byte that differs from the pattern, or -1. */
 export function checkPattern(src: Uint8Array, srcOff: number, streamOff: number, len: number): number {
   let i = 0;
-  let k = Math.floor(streamOff / 4);
-  let shift = (streamOff % 4) * 8;
-  let w = patternWord(k);
-  while (i < len) {
-    if (src[srcOff + i] !== ((w >>> shift) & 0xff)) return i;
+  while (i < len && (streamOff + i) % 4 !== 0) {
+    if (src[srcOff + i] !== patternByte(streamOff + i)) return i;
     i++;
-    shift += 8;
-    if (shift === 32) {
-      shift = 0;
-      w = patternWord(++k);
-    }
   }
+  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+  let k = Math.floor((streamOff + i) / 4);
+  for (; i + 4 <= len; i += 4) {
+    if (view.getUint32(srcOff + i, true) !== patternWord(k++)) break;
+  }
+  for (; i < len; i++) if (src[srcOff + i] !== patternByte(streamOff + i)) return i;
   return -1;
 }
