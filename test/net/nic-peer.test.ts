@@ -8,16 +8,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Dp83820, MIB_RX_MISSED } from '../../emulator/devices/dp83820.ts';
-import { RamDma } from '../../emulator/net/dma.ts';
-import { PcapWriter } from '../../emulator/net/pcap.ts';
+import { MIB_RX_MISSED } from '../../emulator/devices/dp83820.ts';
+import { buildNetwork } from '../../emulator/net/network.ts';
+import { parseMac } from '../../emulator/net/peer/ethernet.ts';
 import { Host } from '../../emulator/net/peer/host.ts';
 import { parseIp } from '../../emulator/net/peer/ipv4.ts';
 import { NetperfPeer } from '../../emulator/net/peer/netperf.ts';
 import type { NetperfRole } from '../../emulator/net/peer/netperf.ts';
 import { TimeBase } from '../../emulator/net/seams.ts';
 import { SimClock } from '../../emulator/net/sim-clock.ts';
-import { Wire } from '../../emulator/net/wire.ts';
 import { RingDriver } from './helpers/ring-driver.ts';
 
 const MiB = 1 << 20;
@@ -25,23 +24,22 @@ const dir = mkdtempSync(join(tmpdir(), 'world-nic-'));
 
 function run(guestRole: NetperfRole, o: { rxDescs?: number; isrLatencyNs?: number; ihr?: number; pcap?: string; bytes?: number } = {}) {
   const clock = new SimClock();
-  const time = new TimeBase(clock, 2800);
-  const pcap = o.pcap ? new PcapWriter(o.pcap) : undefined;
-  const wire = new Wire(time, { latencyNs: 1000, tap: pcap?.tap });
   const ram = new Uint8Array(4 * MiB);
+  const time = new TimeBase(clock, 2800);
   const driver = new RingDriver(ram, time, { rxDescs: o.rxDescs ?? 64, txDescs: 128, isrLatencyNs: o.isrLatencyNs ?? 5000, ihr: o.ihr });
-  const nic = new Dp83820({ mac: Uint8Array.of(2, 0, 0, 0, 0, 0x20), time, dma: new RamDma(ram), irq: driver.irq, port: wire.port(0) });
-  driver.start(nic);
-  const guest = new Host({ time, port: driver, mac: Uint8Array.of(2, 0, 0, 0, 0, 0x20), ip: parseIp('10.0.0.2'), processingNs: 0 });
-  const peer = new Host({ time, port: wire.port(1), mac: Uint8Array.of(2, 0, 0, 0, 0, 0x10), ip: parseIp('10.0.0.1') });
   const bytes = o.bytes ?? 4 * MiB;
-  const g = new NetperfPeer(guest, time, { role: guestRole, transferBytes: bytes, open: 'passive', remoteIp: 0, remotePort: 0, localPort: 12866 });
-  const p = new NetperfPeer(peer, time, { role: guestRole === 'send' ? 'receive' : 'send', transferBytes: bytes, open: 'active', remoteIp: guest.ip, remotePort: 12866, localPort: 40000 });
+  // The peer listens; the guest-side stack connects to it, so the guest ARPs first.
+  const net = buildNetwork({
+    clock, mhz: 2800, ram, irq: driver.irq, pcapPath: o.pcap,
+    netperf: { direction: guestRole === 'receive' ? 'to-guest' : 'from-guest', transferBytes: bytes, open: 'passive', peerPort: 12866 },
+  });
+  driver.start(net.nic);
+  const guest = new Host({ time, port: driver, mac: parseMac('02:00:00:00:00:20'), ip: parseIp('10.0.0.2'), processingNs: 0 });
+  const g = new NetperfPeer(guest, time, { role: guestRole, transferBytes: bytes, open: 'active', remoteIp: parseIp('10.0.0.1'), remotePort: 12866, localPort: 40000 });
   g.start();
-  p.start();
-  clock.run(time.cyclesAt(120e9), () => g.done && p.done);
-  pcap?.close();
-  return { g: g.result(), p: p.result(), nic, driver };
+  clock.run(time.cyclesAt(120e9), () => g.done && net.netperf.done);
+  const p = net.finish();
+  return { g: g.result(), p, nic: net.nic, driver };
 }
 
 test('guest receives 4 MiB through the NIC: verified, near line rate, tshark-clean', () => {
@@ -61,7 +59,7 @@ test('guest sends 4 MiB through the NIC (TX ring, TXIDLE re-kick): verified', ()
   const r = run('send');
   assert.ok(r.p.verified, `peer verified ${r.p.bytes} bytes, first bad ${r.p.firstBadOffset}`);
   assert.ok(r.g.verified);
-  assert.is(r.nic.stats.txFrames, r.g.tcp.segsOut + 1, 'every guest segment and one ARP reply left through the TX ring');
+  assert.is(r.nic.stats.txFrames, r.g.tcp.segsOut + 1, 'every guest segment and one ARP request left through the TX ring');
 });
 
 test('holdoff (IHR) batches interrupts without losing data', () => {
