@@ -6,6 +6,7 @@ import { Host } from '../../emulator/net/peer/host.ts';
 import { parseIp, readU32 } from '../../emulator/net/peer/ipv4.ts';
 import { NetperfPeer } from '../../emulator/net/peer/netperf.ts';
 import { runPair } from '../../emulator/net/peer/pair.ts';
+import { patternByte } from '../../emulator/net/peer/pattern.ts';
 import { TimeBase } from '../../emulator/net/seams.ts';
 import { SimClock } from '../../emulator/net/sim-clock.ts';
 import { Wire } from '../../emulator/net/wire.ts';
@@ -102,6 +103,47 @@ test('the sender never exceeds the window the receiver advertises', () => {
   assert.ok(maxInFlight > 16384 - 1460 && maxInFlight <= 16384, `in flight up to ${maxInFlight}`);
   const mib = rx.result().mibPerSec;
   assert.ok(mib < 100, `window-limited throughput ${mib}`);
+});
+
+test('a slow reader closes the window to zero; probes and window updates reopen it, under loss', () => {
+  const tapped: { at: number; f: Uint8Array }[] = [];
+  const r = rig(1000, { seed: 9, loss: 0.05 }, tapped);
+  const total = MiB / 4;
+  let got = 0;
+  let bad = -1;
+  let closed = false;
+  r.b.listen(5001, (c) => {
+    c.readMode = 'manual';
+    c.app = {
+      onData: (off, buf, start, len) => {
+        for (let i = 0; i < len && bad < 0; i++) if (buf[start + i] !== patternByte(off + i)) bad = off + i;
+        got = off + len;
+      },
+      onPeerFin: () => c.close(),
+      onClosed: () => { closed = true; },
+    };
+    // The application reads five segments' worth every second: slower than the
+    // delayed-ACK timer (so zero windows get announced) and than the RTO (so a lost window update
+    // leaves the sender to probe).
+    const read = (): void => {
+      c.consume(5 * 1460);
+      if (!closed) r.time.atNs(r.time.nowNs() + 1e9, read);
+    };
+    r.time.atNs(1e9, read);
+  }, { rcvbuf: 20 * 1460, windowScaling: false }); // a whole number of segments: the window can reach 0
+  const tx = new NetperfPeer(r.a, r.time, { role: 'send', transferBytes: total, open: 'active', remoteIp: r.b.ip, remotePort: 5001, localPort: 40000 });
+  tx.start();
+  r.clock.run(r.time.cyclesAt(300e9), () => tx.done && closed);
+  assert.is(got, total);
+  assert.is(bad, -1, 'every byte matched the pattern');
+  assert.ok(tx.result().verified);
+  const zeroWindows = tapped.filter(({ f }) => f[12] === 8 && ((f[34]! << 8) | f[35]!) === 5001 && f[48] === 0 && f[49] === 0 && !(f[47]! & 0x02));
+  assert.ok(zeroWindows.length > 10, `zero windows advertised: ${zeroWindows.length}`);
+  assert.ok(tx.result().tcp.windowProbes > 0, 'the sender probed the closed window');
+  // The reader sets the pace: the buffer's 29,200 bytes go at once, the rest at 7,300 a second.
+  const expectS = Math.ceil((total - 20 * 1460) / 7300);
+  const tookS = tx.result().elapsedNs / 1e9;
+  assert.ok(tookS > expectS - 1 && tookS < expectS + 2, `took ${tookS} s, reader pace says ${expectS} s`);
 });
 
 test.run();

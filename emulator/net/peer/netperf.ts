@@ -144,5 +144,5 @@ export class NetperfPeer {
 }
 
 function emptyStats(): TcpStats {
-  return { segsOut: 0, segsIn: 0, dataSegsOut: 0, bytesOut: 0, retransmits: 0, timeouts: 0, fastRetransmits: 0, dupAcksIn: 0, outOfOrderIn: 0, duplicateIn: 0 };
+  return { segsOut: 0, segsIn: 0, dataSegsOut: 0, bytesOut: 0, retransmits: 0, timeouts: 0, fastRetransmits: 0, dupAcksIn: 0, outOfOrderIn: 0, duplicateIn: 0, windowProbes: 0, zeroWindowsOut: 0 };
 }

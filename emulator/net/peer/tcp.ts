@@ -93,6 +93,8 @@ export interface TcpStats {
   dupAcksIn: number;
   outOfOrderIn: number;
   duplicateIn: number;
+  windowProbes: number;
+  zeroWindowsOut: number;
 }
 
 /** A one-shot timer on the clock that can be moved freely but keeps at most one live event. */
@@ -132,8 +134,13 @@ export class TcpConnection {
   state: TcpState = 'CLOSED';
   readonly stats: TcpStats = {
     segsOut: 0, segsIn: 0, dataSegsOut: 0, bytesOut: 0, retransmits: 0, timeouts: 0,
-    fastRetransmits: 0, dupAcksIn: 0, outOfOrderIn: 0, duplicateIn: 0,
+    fastRetransmits: 0, dupAcksIn: 0, outOfOrderIn: 0, duplicateIn: 0, windowProbes: 0, zeroWindowsOut: 0,
   };
+  /**
+   * 'auto': the application takes data as it arrives (netperf's receiver, whose CPU is not
+   * modelled). 'manual': delivered bytes occupy the receive buffer until consume() is called.
+   */
+  readMode: 'auto' | 'manual' = 'auto';
   app: TcpApp = {};
 
   // Send side, in sequence offsets from iss.
@@ -170,6 +177,7 @@ export class TcpConnection {
   private rcvAdvEdge = 0;
   private ooo: OooSegment[] = [];
   private oooBytes = 0;
+  private unread = 0;
   private unackedSegs = 0;
   private ackNow = false;
   private closedReported = false;
@@ -243,13 +251,37 @@ export class TcpConnection {
 
   // ---- output -------------------------------------------------------------------------------
 
+  /** Where the right edge of the window could be now: free buffer space past rcvNxt. */
+  private possibleEdge(): number {
+    return this.rcvNxt + Math.max(0, this.cfg.rcvbuf - this.oooBytes - this.unread);
+  }
+
+  /**
+   * The window field. The right edge never moves left (RFC 9293), and moves right only by at
+   * least min(rcvbuf / 2, MSS) at a time (receiver silly-window avoidance, RFC 1122).
+   */
   private windowField(syn: boolean): number {
-    const free = Math.max(0, this.cfg.rcvbuf - this.oooBytes);
-    const edge = Math.max(this.rcvAdvEdge, this.rcvNxt + free);
+    const want = this.possibleEdge();
+    const step = Math.min(this.cfg.rcvbuf / 2, this.effMss);
+    const edge = want - this.rcvAdvEdge >= step ? want : Math.max(this.rcvAdvEdge, this.rcvNxt);
     const scale = syn ? 0 : this.rcvScale;
     const field = Math.min((edge - this.rcvNxt) >> scale, 0xffff);
     this.rcvAdvEdge = Math.max(this.rcvAdvEdge, this.rcvNxt + (field << scale));
+    if (field === 0 && !syn) this.stats.zeroWindowsOut++;
     return field;
+  }
+
+  /** Manual read mode: the application has taken n bytes; a much larger window is announced. */
+  consume(n: number): void {
+    this.unread = Math.max(0, this.unread - n);
+    if (this.state === 'CLOSED' || this.state === 'LISTEN' || this.state === 'SYN_SENT') return;
+    const step = Math.min(this.cfg.rcvbuf / 2, 2 * this.effMss);
+    if (this.possibleEdge() - this.rcvAdvEdge >= step) this.sendAck();
+  }
+
+  /** Bytes delivered but not yet consumed (manual read mode). */
+  get unreadBytes(): number {
+    return this.unread;
   }
 
   private emit(off: number, dataLen: number, flags: number, opts?: { mss: number; wscale?: number }): void {
@@ -396,6 +428,7 @@ export class TcpConnection {
   /** Zero-window probe: an old sequence number the receiver must answer with its window. */
   private onPersist(): void {
     if (this.state === 'CLOSED' || this.state === 'TIME_WAIT') return;
+    this.stats.windowProbes++;
     const dataEnd = 1 + this.written;
     const usable = this.sndUna + this.sndWnd - this.sndNxt;
     if (usable > 0 && this.sndNxt < dataEnd) {
@@ -627,6 +660,7 @@ export class TcpConnection {
     if (len <= 0) return;
     this.app.onData?.(this.rcvNxt - 1, buf, start, len);
     this.rcvNxt += len;
+    if (this.readMode === 'manual') this.unread += len;
   }
 
   private takeFin(): void {
