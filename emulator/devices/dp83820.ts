@@ -80,7 +80,7 @@ export const DP83820_PCI: PciIdentity = {
   interruptPin: 1,
 };
 
-/** Silicon revision register value. A chosen value, not taken from a datasheet. */
+/** Silicon revision: Linux boot logs of real boards show 'DP83820 v1.2' and 'v1.3' (SRR >> 8, & 0xff). */
 export const SRR_VALUE = 0x0103;
 /** Receive data FIFO size in bytes (the datasheet's 32 KB). */
 export const RX_FIFO_BYTES = 32 * 1024;
