@@ -55,12 +55,27 @@ export interface Network {
   finish(): NetperfResult;
 }
 
+/** Parses one option, naming it in the error. */
+function option<T>(name: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new Error(`network option ${name}: ${(e as Error).message}`);
+  }
+}
+
 export function buildNetwork(o: NetworkOptions): Network {
-  const time = new TimeBase(o.clock, o.mhz);
-  const pcap = o.pcapPath ? new PcapWriter(o.pcapPath) : undefined;
-  const wire = new Wire(time, { latencyNs: o.latencyNs ?? 1000, faults: o.faults, tap: pcap?.tap });
+  const time = option('mhz', () => new TimeBase(o.clock, o.mhz));
+  const nicMac = option('nicMac', () => parseMac(o.nicMac ?? '02:00:00:00:00:20'));
+  const peerMac = option('peerMac', () => parseMac(o.peerMac ?? '02:00:00:00:00:10'));
+  const peerIp = option('peerIp', () => parseIp(o.peerIp ?? '10.0.0.1'));
+  const guestIp = option('guestIp', () => parseIp(o.guestIp ?? '10.0.0.2'));
+  // The capture file is opened last, once every option has been accepted.
+  let pcap: PcapWriter | undefined;
+  const tap = o.pcapPath ? (startNs: number, f: Uint8Array, nowNs: number): void => pcap!.tap(startNs, f, nowNs) : undefined;
+  const wire = new Wire(time, { latencyNs: o.latencyNs ?? 1000, faults: o.faults, tap });
   const nic = new Dp83820({
-    mac: parseMac(o.nicMac ?? '02:00:00:00:00:20'),
+    mac: nicMac,
     time,
     dma: new RamDma(o.ram, o.onDmaWrite),
     irq: o.irq,
@@ -70,24 +85,25 @@ export function buildNetwork(o: NetworkOptions): Network {
   const peer = new Host({
     time,
     port: wire.port(1),
-    mac: parseMac(o.peerMac ?? '02:00:00:00:00:10'),
-    ip: parseIp(o.peerIp ?? '10.0.0.1'),
+    mac: peerMac,
+    ip: peerIp,
     processingNs: o.peerProcessingNs,
   });
   const n = o.netperf;
   const open = n.open ?? 'active';
   const guestPort = n.guestPort ?? 12866;
   const peerPort = n.peerPort ?? 40000;
-  const netperf = new NetperfPeer(peer, time, {
+  const netperf = option('netperf', () => new NetperfPeer(peer, time, {
     role: n.direction === 'to-guest' ? 'send' : 'receive',
     transferBytes: n.transferBytes,
     messageBytes: n.messageBytes,
     open,
-    remoteIp: parseIp(o.guestIp ?? '10.0.0.2'),
+    remoteIp: guestIp,
     remotePort: guestPort,
     localPort: peerPort,
     tcp: n.tcp,
-  });
+  }));
+  if (o.pcapPath) pcap = new PcapWriter(o.pcapPath);
   netperf.start();
   let finished = false;
   return {

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MIB_RX_MISSED } from '../../emulator/devices/dp83820.ts';
@@ -74,6 +74,16 @@ test('determinism through the NIC: the same run twice gives byte-identical captu
   run('send', { bytes: MiB, pcap: a, ihr: 1 });
   run('send', { bytes: MiB, pcap: b, ihr: 1 });
   assert.ok(readFileSync(a).equals(readFileSync(b)));
+});
+
+test('buildNetwork names a bad option and leaves no capture file behind', () => {
+  const file = join(dir, 'never.pcap');
+  const irq = { raise() {}, lower() {} };
+  const base = { clock: new SimClock(), mhz: 2800, ram: new Uint8Array(4096), irq, pcapPath: file };
+  assert.throws(() => buildNetwork({ ...base, nicMac: '02:00:00:00:00', netperf: { direction: 'to-guest', transferBytes: 1 } }), /network option nicMac: bad MAC address '02:00:00:00:00'/);
+  assert.throws(() => buildNetwork({ ...base, netperf: { direction: 'to-guest', transferBytes: 0 } }), /network option netperf: .*transferBytes must be a positive integer/);
+  assert.throws(() => buildNetwork({ ...base, guestIp: '10.0.0.256', netperf: { direction: 'to-guest', transferBytes: 1 } }), /network option guestIp/);
+  assert.equal(readdirSync(dir).filter((n) => n.startsWith('never')), []);
 });
 
 test('a slow driver with 8 RX descriptors: RXIDLE re-arms and FIFO overruns, TCP still delivers', () => {
