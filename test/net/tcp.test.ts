@@ -50,6 +50,12 @@ test('8 MiB with 2% reordering and 1% duplication completes, every byte verified
   assert.ok(r.receiver.tcp.duplicateIn > 0, 'duplicates arrived');
 });
 
+test('sequence numbers wrap past 2^32 mid-transfer, with loss', () => {
+  const r = runPair({ transferBytes: 2 * MiB, faults: { seed: 21, loss: 0.01 }, tcp: { iss: 0xffff0000 } });
+  assert.ok(r.receiver.verified && r.sender.verified);
+  assert.ok(r.sender.tcp.retransmits > 0);
+});
+
 test('all faults at once, both directions', () => {
   lossy({ seed: 5, loss: 0.01, reorder: 0.01, duplicate: 0.01 });
 });

@@ -37,7 +37,7 @@ export class Host {
   private readonly arp = new Map<number, Uint8Array>();
   private readonly waitingForArp = new Map<number, (() => void)[]>();
   private readonly conns = new Map<string, Binding>();
-  private readonly listeners = new Map<number, { cfg: TcpConfig; accept: (c: TcpConnection) => void }>();
+  private readonly listeners = new Map<number, { cfg: Partial<TcpConfig>; accept: (c: TcpConnection) => void }>();
   private readonly time: TimeBase;
   private readonly port: LinkPort;
   private busyUntilNs = 0;
@@ -63,7 +63,7 @@ export class Host {
 
   /** Accepts connections to localPort; accept sees each new connection before its first segment. */
   listen(localPort: number, accept: (c: TcpConnection) => void, cfg: Partial<TcpConfig> = {}): void {
-    this.listeners.set(localPort, { cfg: { ...defaultTcpConfig, ...cfg }, accept });
+    this.listeners.set(localPort, { cfg, accept });
   }
 
   private bind(remoteIp: number, remotePort: number, localPort: number, cfg: Partial<TcpConfig>): TcpConnection {
@@ -165,7 +165,7 @@ export class Host {
     if (!b) {
       const l = this.listeners.get(dstPort);
       if (l && seg.flags & SYN && !(seg.flags & ACK)) {
-        const conn = this.bind(src, srcPort, dstPort, { ...l.cfg, iss: deterministicIss(this.ip, dstPort, src, srcPort) });
+        const conn = this.bind(src, srcPort, dstPort, l.cfg);
         conn.listen();
         l.accept(conn);
         b = this.conns.get(key(src, srcPort, dstPort))!;
