@@ -436,8 +436,8 @@ export class Dp83820 implements MmioRegion {
         return this.deviceError('tx', `descriptor at ${this.hex(d)} is outside guest RAM`);
       }
       if (!(c & CMDSTS_OWN)) {
-        if (descs.length === 0) return this.txIdle();
-        // The rest of the frame is not handed over yet: wait for the next TXE.
+        // Nothing handed over here, or the rest of a MORE chain not yet: idle at the frame's
+        // first descriptor until the next TXE.
         return this.txIdle();
       }
       descs.push(d);
