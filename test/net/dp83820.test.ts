@@ -90,6 +90,25 @@ test('TX: a frame split over a MORE chain goes out whole; OWN cleared, OK set, T
   assert.is(r.cmdsts(0x1030) & CMDSTS_OWN, 0);
 });
 
+test('TX: a MORE chain whose tail is not handed over yet waits whole at its first descriptor', () => {
+  const r = rig();
+  const frame = frameTo(OTHER, 200, 3);
+  r.ram.set(frame.subarray(0, 100), 0x10000);
+  r.ram.set(frame.subarray(100), 0x11000);
+  r.desc(0x1000, 0x1010, 0x10000, CMDSTS_OWN | CMDSTS_MORE | 100);
+  r.desc(0x1010, 0, 0x11000, 100); // the driver has not set OWN here yet
+  r.nic.write32(TXDP, 0x1000);
+  r.nic.write32(CR, CR_TXE);
+  r.clock.run();
+  assert.is(r.heard.length, 0, 'no partial frame on the wire');
+  assert.ok(r.cmdsts(0x1000) & CMDSTS_OWN, 'first descriptor still the NIC\'s');
+  assert.is(r.nic.read32(TXDP), 0x1000);
+  r.desc(0x1010, 0, 0x11000, CMDSTS_OWN | 100);
+  r.nic.write32(CR, CR_TXE);
+  r.clock.run();
+  assert.equal(r.heard.map((f) => Array.from(f)), [Array.from(frame)]);
+});
+
 test('TX: frames leave at line rate, one per serialization time', () => {
   const r = rig();
   for (let i = 0; i < 4; i++) {
