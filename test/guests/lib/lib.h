@@ -90,7 +90,7 @@ struct frame {
 typedef void (*trap_handler_t)(struct frame *f);
 extern volatile u32 trap_recover;   // EIP to resume at after a caught fault (0: none armed)
 extern volatile u32 trap_count;     // traps caught since the last report
-extern volatile u32 trap_vector, trap_err, trap_cr2, trap_eip, trap_cs;
+extern volatile u32 trap_vector, trap_err, trap_cr2, trap_eip, trap_cs, trap_delta;
 void trap_set_handler(int vector, trap_handler_t h);
 void trap_report(const char *label);  // prints "label: #vv err=eeee" or "label: no fault" and clears
 void trap_report_cr2(const char *label);

@@ -5,7 +5,7 @@
 
 volatile u32 trap_recover;
 volatile u32 trap_count;
-volatile u32 trap_vector, trap_err, trap_cr2, trap_eip, trap_cs;
+volatile u32 trap_vector, trap_err, trap_cr2, trap_eip, trap_cs, trap_delta;
 static trap_handler_t handlers[256];
 void user_return(u32 value) __attribute__((noreturn));
 
@@ -24,6 +24,7 @@ void trap(struct frame *f) {
   trap_cs = f->cs & 0xffff;
   trap_count++;
   if (trap_recover) {
+    trap_delta = trap_recover - f->eip;
     f->eip = trap_recover;
     trap_recover = 0;
     return;
@@ -51,6 +52,10 @@ static void report(const char *label, int with_cr2) {
   puthex2(trap_vector);
   puts(" err=");
   puthex4(trap_err);
+  // How far the reported EIP lies before the resume label: tells a fault (EIP at the
+  // instruction) from a trap (EIP after it).
+  puts(" d=");
+  putdec(trap_delta);
   if (with_cr2) {
     puts(" cr2=");
     puthex(trap_cr2);
