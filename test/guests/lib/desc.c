@@ -59,7 +59,7 @@ void desc_init(void) {
 
   tssb.t.ss0 = SEL_KDATA;
   tssb.t.esp0 = (u32)kstack0_top;
-  tssb.t.iomap = sizeof(struct tss);
+  tssb.t.iomap = sizeof(struct tss) << 16;  // the I/O map base is the high word at 0x66
   memset(tssb.iomap, 0xff, sizeof(tssb.iomap));
   tss_load(sizeof(tssb) - 1);
 

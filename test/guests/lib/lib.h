@@ -60,7 +60,8 @@ extern const int n_test_values32;
 struct tss {
   u32 link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
   u32 eax, ecx, edx, ebx, esp, ebp, esi, edi;
-  u32 es, cs, ss, ds, fs, gs, ldt, iomap;
+  u32 es, cs, ss, ds, fs, gs, ldt;
+  u32 iomap;  // bit 0: debug trap flag; bits 16-31: I/O map base
 } __attribute__((packed));
 extern u64 gdt[GDT_SIZE];
 extern u64 idt[256];

@@ -59,8 +59,8 @@ enter_user:
   movl $0x23, %ebx
   movl %ebx, %ds
   movl %ebx, %es
-  movl %ebx, %fs
   movl %ebx, %gs
+  // FS keeps the ring-0 data selector on purpose: iret to ring 3 must null it.
   pushl $0x23
   pushl %eax
   pushl %edx
