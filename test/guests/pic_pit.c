@@ -75,7 +75,7 @@ static void t_periodic(void) {
   irq0_count = 0;
   eoi_in_handler = 0;
   pic_set_mask(0xfe, 0xff);
-  pit_periodic(0x2000);
+  pit_periodic(0x800);
   asm volatile("sti\n\thlt" ::: "memory");
   // IRQ0 is in service and not acknowledged: its next edge waits in IRR.
   WAIT_UNTIL(pic_read_irr(0) & 1);
