@@ -66,3 +66,8 @@ function sortedKeys(rec: Record<string, number>): Record<string, number> {
   for (const k of Object.keys(rec).sort((a, b) => Number(a) - Number(b))) out[k] = rec[k]!;
   return out;
 }
+
+/** The statistics as the --stats file holds them: indented JSON with number arrays on one line. */
+export function formatStats(stats: MachineStats): string {
+  return JSON.stringify(stats, null, 2).replace(/\[\s+([\d,\s]+?)\s+\]/g, (_, inner: string) => `[${inner.split(/,\s*/).join(', ')}]`) + '\n';
+}

@@ -91,7 +91,7 @@ async function run(args: string[]): Promise<number> {
 
   // Load the emulator only once the arguments are known to be sane, so usage errors stay fast.
   const { Machine, MIN_MEM, MAX_MEM } = await import('../../emulator/machine.ts');
-  const { machineStats } = await import('../../emulator/stats.ts');
+  const { machineStats, formatStats } = await import('../../emulator/stats.ts');
   const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
   const { BootError } = await import('../../emulator/boot.ts');
   if (mem < MIN_MEM || mem > MAX_MEM || mem % 4096 !== 0) {
@@ -133,7 +133,7 @@ async function run(args: string[]): Promise<number> {
       renameSync(traceTmp, values.trace!);
     }
     if (values.serial !== undefined) writeAtomic(values.serial, Buffer.concat(serialChunks));
-    if (values.stats !== undefined) writeAtomic(values.stats, JSON.stringify(machineStats(machine, stop), null, 2) + '\n');
+    if (values.stats !== undefined) writeAtomic(values.stats, formatStats(machineStats(machine, stop)));
     if (stop.kind === 'exit') return Math.min(stop.value, 255);
     process.stderr.write(`world boot: ${stop.detail}\n`);
     return stop.kind === 'budget' ? EXIT_BUDGET : EXIT_STOPPED;
