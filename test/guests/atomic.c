@@ -65,9 +65,10 @@ static void t_locked_rmw(void) {
                  "lock andl %[v], %[d]\n\tlock xorl %[v], %[a]\n\tlock incl %[b]\n\t"
                  "lock decl %[c]\n\tlock negl %[d]\n\tlock notl %[a]\n\tlock adcl %[v], %[b]\n\t"
                  "lock sbbl %[v], %[c]\n\tlock btsl $5, %[d]\n\tlock btcl $31, %[a]\n\t"
-                 "lock btrl %[v], %[b]\n\txchgl %[v], %[c]\n\tpushf\n\tpop %[f]"
+                 "lock btrl %[o], %[b]\n\txchgl %[v], %[c]\n\tpushf\n\tpop %[f]"
                  : [a] "+m"(m[0]), [b] "+m"(m[1]), [c] "+m"(m[2]), [d] "+m"(m[3]), [v] "+r"(v), [f] "=r"(f)
-                 : : "cc");
+                 : [o] "r"(v & 63)  // a register bit offset addresses m[1] or m[2], nothing else
+                 : "cc");
     chk_add(m[0]); chk_add(m[1]); chk_add(m[2]); chk_add(m[3]); chk_add(v); chk_add(f & FL_CF);
   }
   chk_line("locked_rmw");

@@ -176,7 +176,7 @@ void test_main(void) {
   t_bound();
   t_nm();
   t_double_fault();
-  t_ts();
   t_segment_faults();
   t_idt_faults();
+  t_ts();  // last: it needs iret's task-return path, the rarest one
 }

@@ -111,6 +111,7 @@ static void t_xlat_lahf(void) {
     asm("xlatb" : "+a"(a) : "b"(table));
     chk_add(a);
   }
+  chk_line("xlat");
   for (int combo = 0; combo < 64; combo++) {
     u32 a = (u32)combo * 0x0123 + 0xd5 * (combo & 1), f;
     a = (a & 0xff) << 8;
@@ -119,7 +120,7 @@ static void t_xlat_lahf(void) {
     chk_add(a);
     chk_add(f);
   }
-  chk_line("xlat_lahf");
+  chk_line("sahf_lahf");
 }
 
 #define BCD(NAME, INSN, MASK)                                                                \
