@@ -307,7 +307,7 @@ export class Cpu extends CpuSegments {
   /** Writes EFLAGS bits selected by `changeable`; notices IF becoming set and TF. */
   writeEflags(v: number, changeable: number): void {
     const old = this.getEflags();
-    const nf = ((old & ~changeable) | (v & changeable) | 0x2) & 0x3f7fd5;
+    const nf = ((old & ~changeable) | (v & changeable) | 0x2) & 0x3f7fd7;
     this.flags = nf;
     if (!(old & IF) && (nf & IF)) { this.irqCheck = true; this.attention = true; }
     if (nf & TF) this.attention = true;

@@ -3,7 +3,7 @@
 // the code segment and the return to an outer ring.
 import type { Cpu } from './cpu.ts';
 import type { Insn } from './decode.ts';
-import { CpuFault, GP, NP, SS as SS_VEC, UD, BR, Unimplemented } from './fault.ts';
+import { CpuFault, GP, NP, SS as SS_VEC, UD, BR, TS, Unimplemented } from './fault.ts';
 import { ESP, EBP, ECX, IF, IOPL, NT, VM, RF, TF, AC, ID, VIF, VIP, ARITH, DF } from './flags.ts';
 import { CS, SS, AR_CODE, AR_EXPDOWN, AR_P, AR_S, AR_WRITABLE, descDpl, descBase, descLimit } from './segments.ts';
 
@@ -305,7 +305,20 @@ export function retFar(cpu: Cpu, i: Insn): void {
 export function iret(cpu: Cpu, i: Insn): void {
   cpu.sens('iret');
   const size = i.os;
-  if (cpu.flags & NT) throw new Unimplemented('iret with EFLAGS.NT=1 (task return) is not modelled');
+  if (cpu.flags & NT) {
+    // Task return: the back link must name a busy TSS in the GDT, else #TS(link).
+    const link = cpu.sysRd16(cpu.trBase);
+    if (link & 4) throw new CpuFault(TS, link & 0xfffc, true);
+    try {
+      cpu.readDescriptor(link, TS);
+    } catch (e) {
+      if (e instanceof CpuFault) throw new CpuFault(TS, link & 0xfffc, true);
+      throw e;
+    }
+    const type = (cpu.dHi >> 8) & 0x17;
+    if (type !== 3) throw new CpuFault(TS, link & 0xfffc, true);
+    throw new Unimplemented(`iret task return to TSS 0x${link.toString(16)} (task switching) is not modelled`);
+  }
   const eip = cpu.peek(0, size);
   const cs = cpu.peek(size, size) & 0xffff;
   const fl = cpu.peek(2 * size, size);

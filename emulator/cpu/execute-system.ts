@@ -333,7 +333,7 @@ export function cpuid(cpu: Cpu): void {
   cpu.cycles += cpu.costs.cpuid;
   const leaf = cpu.r[EAX]!;
   if (leaf === 0) {
-    cpu.r[EAX] = 1;
+    cpu.r[EAX] = 4; // leaves 2-4 (cache descriptors) read as zero; 4 is also what QEMU's qemu32 reports
     cpu.r[EBX] = 0x756e6547; // "Genu"
     cpu.r[EDX] = 0x49656e69; // "ineI"
     cpu.r[ECX] = 0x6c65746e; // "ntel"

@@ -291,7 +291,7 @@ export class CpuMemory extends CpuRegs {
     if (off + size > 0x1000) {
       // Page-crossing: translate both pages first so a fault leaves nothing half done.
       const p1 = this.translate(lin, writeIntent, user);
-      const p2 = this.translate((lin + size - 1) >>> 0, writeIntent, user) & ~0xfff;
+      const p2 = this.translate(((lin & ~0xfff) + 0x1000) >>> 0, writeIntent, user);
       let v = 0;
       for (let i = 0; i < size; i++) {
         const a = off + i < 0x1000 ? p1 + i : (p2 + (off + i - 0x1000)) >>> 0;
@@ -329,7 +329,7 @@ export class CpuMemory extends CpuRegs {
     const off = lin & 0xfff;
     if (off + size > 0x1000) {
       const p1 = this.translate(lin, true, user);
-      const p2 = this.translate((lin + size - 1) >>> 0, true, user) & ~0xfff;
+      const p2 = this.translate(((lin & ~0xfff) + 0x1000) >>> 0, true, user);
       for (let i = 0; i < size; i++) {
         const a = off + i < 0x1000 ? p1 + i : (p2 + (off + i - 0x1000)) >>> 0;
         this.physWrite8(a, v >> (8 * i));

@@ -185,9 +185,11 @@ export class CpuSegments extends CpuMemory {
       this.sysWr32((this.dAddr + 4) | 0, this.dHi);
     }
   }
-  /** Loads CS's hidden part from dLo/dHi with the given selector (CPL taken from its RPL). */
+  /**
+   * Loads CS's hidden part from dLo/dHi with the given selector (CPL taken from its RPL). The
+   * accessed bit is not written back here, as QEMU (the differential oracle) does not either.
+   */
   loadCsFromDesc(selector: number): void {
-    this.markAccessed();
     this.setSegCache(CS, selector, descBase(this.dLo, this.dHi), descLimit(this.dLo, this.dHi), this.dHi & 0xf0ff00, true);
   }
 
