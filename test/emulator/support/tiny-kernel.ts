@@ -50,6 +50,23 @@ putc:
 puts:
   lodsb; testb %al, %al; jz 5f; call putc; jmp puts
 5: ret
+/* hex8: %al as two hex digits. hex32: %eax as eight. */
+hex8:
+  pushl %eax; pushl %ecx
+  movb %al, %cl
+  shrb $4, %al; call hexdigit
+  movb %cl, %al; andb $0xf, %al; call hexdigit
+  popl %ecx; popl %eax
+  ret
+hexdigit:
+  addb $0x30, %al; cmpb $0x39, %al; jbe 7f; addb $0x27, %al
+7: jmp putc
+hex32:
+  roll $8, %eax; call hex8
+  roll $8, %eax; call hex8
+  roll $8, %eax; call hex8
+  roll $8, %eax; call hex8
+  ret
 /* exit: debug-exit with %al. */
 exit:
   outb %al, $0xf4
