@@ -15,6 +15,7 @@ import { PciBus, PCI_CONFIG_ADDRESS } from './devices/pci.ts';
 import { DebugExit, DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS } from './devices/debug-exit.ts';
 import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC, type BootModule, type BootResult } from './boot.ts';
 import type { Profile } from './profiles/load.ts';
+import { traceLine } from './trace.ts';
 
 /** What the machine needs of the CPU: the contract of emulator/cpu/cpu.ts, plus EFLAGS to see IF. */
 export interface MachineCpu {
@@ -58,7 +59,7 @@ export type MachineStop =
 export interface RunOptions {
   /** Stop after this many instructions retired. */
   maxInstructions?: number;
-  /** Receives one line per instruction (cycle count and the CPU's dumpState). */
+  /** Receives one line per instruction: cycle, CS:EIP, instruction bytes, registers (see trace.ts). */
   trace?: (line: string) => void;
   /** At most this many trace lines (default 100,000); tracing then stops, the run goes on. */
   traceLimit?: number;
@@ -157,8 +158,8 @@ export class Machine {
         const left = budget - retired;
         let reason: StopReason;
         if (traceLeft > 0) {
+          if (!cpu.halted) opts.trace!(traceLine(cpu, this.bus.ram));
           reason = cpu.run(limit, 1);
-          opts.trace!(`${cpu.cycles} ${cpu.dumpState().replace(/\s*\n\s*/g, ' ').trim()}`);
           if (--traceLeft === 0) opts.trace!(`trace limit reached at instruction ${cpu.stats.instructions}; tracing stopped`);
         } else {
           reason = left === Infinity ? cpu.run(limit) : cpu.run(limit, left);

@@ -75,7 +75,9 @@ test('--serial, --stats and --trace write files; stats are JSON with the figures
   assert.is(s.cycles.busy + s.cycles.idle, s.cycles.total);
   const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
   assert.is(lines.length, 6, 'five instructions and the note that tracing stopped');
-  assert.match(lines[0]!, /eip=/);
+  // First line: the multiboot entry state before the first instruction (cli = fa at _start).
+  assert.match(lines[0]!, /^0 0008:00100[0-9a-f]{3} fa +eax=2badb002 /);
+  assert.match(lines[1]!, /^\d+ 0008:[0-9a-f]{8} 0f 01 15 [0-9a-f ]{11} +eax=/, 'lgdt with its 4-byte address');
   assert.match(lines[5]!, /trace limit reached/);
 });
 
