@@ -111,6 +111,12 @@ static void t_segment_faults(void) {
   trap_report("ss not present");
   asm volatile(TRY_BEGIN "movl %0, %%ss" TRY_END : : "r"((u32)((GDT_FREE + 1) << 3) | 3) : "memory");
   trap_report("ss dpl3 at cpl0");
+  asm volatile(TRY_BEGIN "movl %0, %%ss" TRY_END : : "r"((u32)SEL_KDATA | 1) : "memory");
+  trap_report("ss rpl1 at cpl0");
+  asm volatile(TRY_BEGIN "movl %0, %%es" TRY_END : : "r"((u32)SEL_KDATA | 3) : "memory");
+  trap_report("es rpl3 dpl0");
+  asm volatile(TRY_BEGIN "movl %0, %%es" TRY_END : : "r"((u32)((GDT_FREE + 1) << 3) | 3) : "memory");
+  trap_report("es rpl3 dpl3");
   asm volatile(TRY_BEGIN "movl %0, %%es" TRY_END : : "r"((u32)(GDT_FREE << 3)) : "memory");
   trap_report("es not present");
   asm volatile(TRY_BEGIN "movl %0, %%es" TRY_END : : "r"(0x3u) : "memory");

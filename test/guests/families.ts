@@ -11,6 +11,7 @@ export const FAMILIES: Record<string, string> = {
   paging: 'paging: 4K/4M pages, WP, U/S, R/W, A/D bits, #PF codes and CR2, TLB flushes',
   pic_pit: 'PIC and PIT interrupts: IRR/ISR, masking, EOI, sti shadow',
   ring3: 'privilege: iret/int ring transitions, TSS stack switch, IOPL, I/O bitmap, popf at CPL 3',
+  rings: 'every CPL (1, 2, 3) with IOPL 0 and IOPL = CPL: cli/sti/popf/iret/in/hlt',
   shift: 'shifts and rotates, shld/shrd, all counts',
   string: 'string ops with rep/repe/repne, DF both ways',
   system: 'system instructions: descriptor tables, CRs, DRs, lar/lsl/verr/verw/arpl, sregs, far transfers',

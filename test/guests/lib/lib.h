@@ -99,9 +99,11 @@ void trap_report_cr2(const char *label);
 #define TRY_BEGIN "movl $1f, trap_recover\n\t"
 #define TRY_END "\n1:\n\tmovl $0, trap_recover\n\t"
 
-// user.c (vectors.S): run fn in ring 3 with the given EFLAGS; returns the value fn passes to
-// user_exit (int $0x80 with EAX = 0, EBX = value).
+// vectors.S, trap.c: run fn in ring 3 (or any ring: enter_ring with its code and stack
+// selectors) with the given EFLAGS; returns the value fn passes back with int $0x80, EAX = 0,
+// EBX = value.
 u32 enter_user(void (*fn)(void), u32 eflags, u32 user_esp);
+u32 enter_ring(void (*fn)(void), u32 eflags, u32 esp, u32 cs, u32 ss);
 extern u8 ustack_top[];
 
 // pic.c: 8259A pair and 8254 PIT.

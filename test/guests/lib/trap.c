@@ -11,6 +11,10 @@ void user_return(u32 value) __attribute__((noreturn));
 
 void trap_set_handler(int vector, trap_handler_t h) { handlers[vector] = h; }
 
+u32 enter_user(void (*fn)(void), u32 eflags, u32 user_esp) {
+  return enter_ring(fn, eflags, user_esp, SEL_UCODE, SEL_UDATA);
+}
+
 void trap(struct frame *f) {
   if (handlers[f->vector]) {
     handlers[f->vector](f);

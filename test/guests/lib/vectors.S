@@ -1,6 +1,6 @@
 // The 256 interrupt entry stubs (16 bytes each, so trap_stubs[] can be computed), the common
-// entry that builds a struct frame and calls trap(), and the ring-3 round trip: enter_user
-// irets to ring 3; user_return (called from trap() on int $0x80, EAX=0) comes back.
+// entry that builds a struct frame and calls trap(), and the round trip to an outer ring:
+// enter_ring irets there; user_return (called from trap() on int $0x80, EAX=0) comes back.
 
   .text
   .balign 16
@@ -44,9 +44,9 @@ trap_return:
   addl $8, %esp
   iret
 
-// u32 enter_user(void (*fn)(void), u32 eflags, u32 user_esp)
-  .globl enter_user
-enter_user:
+// u32 enter_ring(void (*fn)(void), u32 eflags, u32 esp, u32 cs, u32 ss)
+  .globl enter_ring
+enter_ring:
   pushfl
   pushl %ebp
   pushl %ebx
@@ -56,19 +56,20 @@ enter_user:
   movl 24(%esp), %ecx
   movl 28(%esp), %edx
   movl 32(%esp), %eax
-  movl $0x23, %ebx
-  movl %ebx, %ds
-  movl %ebx, %es
-  movl %ebx, %gs
-  // FS keeps the ring-0 data selector on purpose: iret to ring 3 must null it.
-  pushl $0x23
+  movl 36(%esp), %esi
+  movl 40(%esp), %edi
+  movl %edi, %ds
+  movl %edi, %es
+  movl %edi, %gs
+  // FS keeps the ring-0 data selector on purpose: iret to an outer ring must null it.
+  pushl %edi
   pushl %eax
   pushl %edx
-  pushl $0x1b
+  pushl %esi
   pushl %ecx
   iret
 
-// void user_return(u32 value): abandons the trap frame and returns from enter_user.
+// void user_return(u32 value): abandons the trap frame and returns from enter_ring.
   .globl user_return
 user_return:
   movl 4(%esp), %eax
