@@ -3,6 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runKernel } from '../../emulator/run.ts';
+import { Machine } from '../../emulator/machine.ts';
+import { PciDevice } from '../../emulator/devices/pci.ts';
+import type { AccessSize } from '../../emulator/types.ts';
 import { loadProfile } from '../../emulator/profiles/load.ts';
 import { tinyKernel, picInit } from './support/tiny-kernel.ts';
 
@@ -117,6 +120,48 @@ main:
   const floor = 4 * profile.costs.port_io;
   assert.ok(delta >= floor && delta < floor + profile.costs.rdtsc + 200, `rdtsc delta ${delta}`);
   assert.is(r.stats.sensitive.in?.[0], 4);
+});
+
+test('a PCI device: BAR found through config space, MMIO from the CPU, DMA over code the CPU already ran', () => {
+  // The guest runs \`patchme\` (returns 1 in %al), asks the device to DMA new code over it
+  // (returning 9), runs it again and exits with what it returned: 9 only if the DMA write
+  // dropped the decoded instructions.
+  const elf = tinyKernel(`
+main:
+  movw $0xcf8, %dx; movl $0x80000814, %eax; outl %eax, %dx   /* 00:01.0 BAR1 */
+  movw $0xcfc, %dx; inl %dx, %eax
+  andl $0xfffffff0, %eax
+  movl %eax, %edi
+  call patchme
+  movl (%edi), %ebx                 /* MMIO read: device id register */
+  cmpl $0x600dcafe, %ebx
+  jne 1f
+  movl $patchme, 4(%edi)            /* MMIO write: DMA target; the device copies its code there */
+  call patchme
+  jmp exit
+1: movb $0xbb, %al
+  jmp exit
+  .align 16
+patchme:
+  movb $1, %al
+  ret
+  nop; nop; nop; nop
+`);
+  const m = new Machine({ memBytes: 16 << 20, profile });
+  const code = Uint8Array.of(0xb0, 0x09, 0xc3); // mov $9, %al; ret
+  const regs = {
+    mmioRead: (offset: number, _size: AccessSize) => (offset === 0 ? 0x600dcafe : 0),
+    mmioWrite: (offset: number, _size: AccessSize, value: number) => {
+      if (offset === 4) m.bus.dma.write(value, code);
+    },
+  };
+  const dev = new PciDevice('test-dev', { vendorId: 0x1234, deviceId: 0x5678, classCode: 0xff0000 }, [null, { kind: 'mem', size: 4096, registers: regs }]);
+  const slot = m.pci.register(dev);
+  assert.is(slot.slot, 1);
+  m.boot(elf, 'k');
+  const stop = m.run();
+  assert.equal(stop, { kind: 'exit', value: 9 });
+  assert.ok(m.cpu.stats.codeInvalidations > 0);
 });
 
 test.run();
