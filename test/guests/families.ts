@@ -4,6 +4,7 @@ export const FAMILIES: Record<string, string> = {
   atomic: 'atomics: xchg, xadd, cmpxchg, cmpxchg8b, lock',
   bench: 'integer mix: CRC32, sort, division, bit counting',
   bitops: 'bits: bt/bts/btr/btc, bsf/bsr, bswap, setcc, cmovcc, jcc',
+  callgate: 'call gates: ring 3 to ring 0 with parameters, lret to ring 3 (optional in the spec)',
   exceptions: 'exception delivery: every vector, error codes, #DF, IDT faults',
   hello: 'runtime: serial, caught fault, ring-3 round trip',
   misc: 'misc: movzx/movsx, 16-bit forms, NOPs, enter/leave, cbw..cdq, xlat, lahf/sahf, BCD, loop, cpuid',

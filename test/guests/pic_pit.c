@@ -124,6 +124,42 @@ static void t_spec_eoi(void) {
   pic_set_mask(0xff, 0xff);
 }
 
+// An IRQ that arrives while ring 3 runs: delivered through the TSS stack switch, with the
+// user's CS and SS in the frame, and iret returns to ring 3 where the loop sees the count move.
+static volatile u32 user_irq_cs, user_irq_ss, user_irq_at_esp0;
+
+static void on_irq0_user(struct frame *f) {
+  irq0_count++;
+  user_irq_cs = f->cs & 0xffff;
+  user_irq_ss = f->ss & 0xffff;
+  user_irq_at_esp0 = (u32)(&f->ss + 1) == tssb.t.esp0;
+  pic_eoi(0);
+}
+
+static void user_spin(void) {
+  u32 cs;
+  for (u32 spin = 0; spin < 400000000u && irq0_count == 0; spin++) asm volatile("" ::: "memory");
+  asm volatile("movl %%cs, %0" : "=r"(cs));
+  asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(cs) : "eax", "memory");
+}
+
+static void t_user_irq(void) {
+  irq0_count = 0;
+  trap_set_handler(0x20, on_irq0_user);
+  pic_set_mask(0xfe, 0xff);
+  pit_oneshot(3000);
+  u32 back_in = enter_user(user_spin, 0x202, (u32)ustack_top);
+  cli();
+  pic_set_mask(0xff, 0xff);
+  trap_set_handler(0x20, on_irq0);
+  put_kv("user irqs", irq0_count);
+  put_kv("frame cs", user_irq_cs);
+  put_kv("ss", user_irq_ss);
+  put_kv("at esp0", user_irq_at_esp0);
+  put_kv("resumed in", back_in);
+  nl();
+}
+
 void test_main(void) {
   t_masks();
   t_oneshot();
@@ -131,4 +167,5 @@ void test_main(void) {
   t_periodic();
   t_spec_eoi();
   t_readback();
+  t_user_irq();
 }
