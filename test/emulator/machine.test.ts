@@ -56,6 +56,23 @@ ${picInit(0xff)}
   assert.match(r.reason, /no interrupt pending and no device event/);
 });
 
+test('a triple fault stops the machine with a one-line reason and the register dump kept apart', () => {
+  const elf = tinyKernel(`
+main:
+  lidt empty_idt
+  ud2
+  .section .data
+empty_idt: .word 0; .long 0
+  .section .text
+`);
+  const r = runKernel({ elf, profile, mem: 16 << 20 });
+  assert.is(r.exitCode, null);
+  assert.is(r.stop.kind, 'shutdown');
+  assert.match(r.reason, /triple fault/i);
+  assert.not.match(r.reason, /\n/);
+  assert.is(r.stats.exceptions[6], 1, '#UD raised first');
+});
+
 test('the instruction budget stops a spinning guest after exactly that many instructions', () => {
   const elf = tinyKernel(`
 main:
