@@ -14,6 +14,7 @@ export const FAMILIES: Record<string, string> = {
   ring3: 'privilege: iret/int ring transitions, TSS stack switch, IOPL, I/O bitmap, popf at CPL 3',
   rings: 'every CPL (1, 2, 3) with IOPL 0 and IOPL = CPL: cli/sti/popf/iret/in/hlt',
   shift: 'shifts and rotates, shld/shrd, all counts',
+  smc: 'self-modifying code: rewrites after hot runs, patch-ahead, wedge-style NOP patching, paging aliases',
   string: 'string ops with rep/repe/repne, DF both ways',
   system: 'system instructions: descriptor tables, CRs, DRs, lar/lsl/verr/verw/arpl, sregs, far transfers',
 };

@@ -215,6 +215,60 @@ static void t_stack(void) {
   nl();
 }
 
+static void t_flag_ops(void) {
+  for (int k = 0; k < 2; k++) {
+    u32 f0, f1, f2, f3, f4, in = k ? 0x2 | FL_ARITH | FL_DF : 0x2;
+    asm volatile("push %5\n\tpopf\n\tstc\n\tpushf\n\tpop %0\n\tclc\n\tpushf\n\tpop %1\n\t"
+                 "cmc\n\tpushf\n\tpop %2\n\tcmc\n\tpushf\n\tpop %3\n\tstd\n\tcld\n\tpushf\n\tpop %4"
+                 : "=&r"(f0), "=&r"(f1), "=&r"(f2), "=&r"(f3), "=&r"(f4) : "r"(in) : "cc");
+    chk_add(f0); chk_add(f1); chk_add(f2); chk_add(f3); chk_add(f4);
+  }
+  chk_line("stc_clc_cmc_std_cld");
+}
+
+// Indirect control flow as gcc emits it: a switch through a jump table, calls through a
+// register and through memory, push/pop with memory and immediate operands.
+static u32 __attribute__((noinline)) table_switch(u32 x) {
+  switch (x) {
+    case 0: return 0x11;
+    case 1: return 0x2203;
+    case 2: return x * 7 + 1;
+    case 3: return 0x4405;
+    case 4: return x ^ 0x5555;
+    case 5: return 0x6607;
+    case 6: return x << 9;
+    case 7: return 0x8809;
+    case 9: return 0x990a;
+    default: return 0xdead;
+  }
+}
+
+static u32 __attribute__((noinline)) add3(u32 a) { return a + 3; }
+static u32 __attribute__((noinline)) mul5(u32 a) { return a * 5; }
+static u32 (*volatile fns[2])(u32) = { add3, mul5 };
+
+static void t_indirect(void) {
+  for (u32 i = 0; i < 12; i++) chk_add(table_switch(i));
+  for (u32 i = 0; i < 6; i++) {
+    u32 r;
+    asm volatile("pushl %2\n\tcall *%1\n\taddl $4, %%esp" : "=a"(r) : "m"(fns[i & 1]), "r"(i) : "ecx", "edx", "memory");
+    chk_add(r);
+    u32 (*f)(u32) = fns[(i + 1) & 1];
+    asm volatile("pushl %2\n\tcall *%1\n\taddl $4, %%esp" : "=a"(r) : "r"(f), "r"(i) : "ecx", "edx", "memory");
+    chk_add(r);
+  }
+  static u32 slot = 0x12345678, dst;
+  u32 a, b, sp0, sp1;
+  asm volatile("movl %%esp, %[s0]\n\tpushl $-5\n\tpushl $0x12345\n\tpushl %[m]\n\tpopl %[d]\n\t"
+               "popl %[a]\n\tpopl %[b]\n\tmovl %%esp, %[s1]"
+               : [a] "=r"(a), [b] "=r"(b), [d] "=m"(dst), [s0] "=&r"(sp0), [s1] "=&r"(sp1) : [m] "m"(slot) : "memory");
+  chk_add(a); chk_add(b); chk_add(dst); chk_add(sp0 - sp1);
+  u32 x = 1, y = 2, z = 3;
+  asm volatile("xchgl %%eax, %%ecx\n\txchgl %%eax, %%edx\n\txchgl %%edx, %%ecx" : "+a"(x), "+c"(y), "+d"(z));
+  chk_add(x); chk_add(y); chk_add(z);
+  chk_line("indirect");
+}
+
 static void t_cpuid(void) {
   u32 a = 0, b, c, d;
   asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
@@ -232,5 +286,7 @@ void test_main(void) {
   t_aam0();
   t_lea_loop();
   t_stack();
+  t_flag_ops();
+  t_indirect();
   t_cpuid();
 }
