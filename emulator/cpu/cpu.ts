@@ -13,6 +13,10 @@ import { CpuFault, Unimplemented, Shutdown, GP, DB, DF as DF_VEC } from './fault
 import { IF, TF, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI } from './flags.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_NW, CR0_CD, TLB_VALID } from './mmu.ts';
 import { decode, type Insn, type CodeReader } from './decode.ts';
+import { buildBlock, type Block } from './blocks.ts';
+
+/** Interpreted starts at an address before its block is compiled. */
+const HOT_THRESHOLD = 16;
 import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
 import { ud } from './execute-system.ts';
@@ -47,6 +51,7 @@ export class Cpu extends CpuSegments {
   readonly dr = new Int32Array(8);
   readonly msrSysenter = new Int32Array(3);
 
+  private curBlock: Block | null = null;
   private irqCheck = false;
   private irqStop = false;
   private shadow = false;
@@ -123,6 +128,20 @@ export class Cpu extends CpuSegments {
             }
             if (this.cycles >= cycleLimit || retired >= instructionLimit) return 'limit';
             const insn = this.fetch();
+            if (!stepTrap) {
+              const b = insn.block;
+              if (b !== null) {
+                if (b.eip === this.eip && retired + b.n <= instructionLimit && this.segFastR[CS]) {
+                  this.curBlock = b;
+                  this.smc = false;
+                  retired += b.fn(this);
+                  this.curBlock = null;
+                  continue;
+                }
+              } else if (++insn.hits === HOT_THRESHOLD && this.segFastR[CS] && this.fetchPage !== null) {
+                this.compileBlock(insn);
+              }
+            }
             this.nextEip = this.code32 ? (this.eip + insn.len) | 0 : (this.eip + insn.len) & 0xffff;
             this.cycles += insn.cost;
             insn.exec(this, insn);
@@ -137,6 +156,14 @@ export class Cpu extends CpuSegments {
         } catch (e) {
           if (e instanceof CpuFault) {
             stepTrap = false;
+            const b = this.curBlock;
+            if (b !== null) {
+              // Count and charge only the block's instructions before the faulting one.
+              this.curBlock = null;
+              const k = b.addrs.indexOf(this.eip);
+              retired += k;
+              this.cycles -= b.costBefore[b.n]! - b.costBefore[k + 1]!;
+            }
             this.handleFault(e);
           } else throw e;
         }
@@ -211,8 +238,10 @@ export class Cpu extends CpuSegments {
   /** Delivers an event (hook first, then IDT), applying the double- and triple-fault rules. */
   raiseEvent(vector: number, kind: TrapKind, code: number, hasCode: boolean, returnEip: number): void {
     if (this.onTrap) {
+      const eip = this.eip;
       this.eip = returnEip; this.nextEip = returnEip;
       if (this.onTrap(vector, hasCode ? code : undefined, kind)) { this.nextEip = this.eip; return; }
+      this.eip = eip;
     }
     if (kind === 'software') {
       deliver(this, vector, kind, code, hasCode, returnEip); // a fault here is the int instruction's fault
@@ -383,6 +412,32 @@ export class Cpu extends CpuSegments {
     this.fetchLpn = lin >>> 12;
     this.fetchPage = page;
     return page;
+  }
+  /** Compiles the block starting at the current instruction (see blocks.ts). */
+  private compileBlock(first: Insn): void {
+    const page = this.fetchPage!;
+    const startLin = (this.segBase[CS]! + this.eip) | 0;
+    const lpn = startLin >>> 12;
+    const saved = this.readerEip;
+    first.block = buildBlock(first, this.eip, this.code32, (eip) => {
+      const lin = (this.segBase[CS]! + eip) | 0;
+      if (lin >>> 12 !== lpn || (eip >>> 0) > this.segLimit[CS]!) return null;
+      const off = lin & 0xfff;
+      let insn = page[off];
+      if (insn !== undefined) return insn;
+      this.readerEip = eip;
+      try {
+        insn = decode(this.reader, this.code32, this.costs, ud);
+      } catch (e) {
+        if (e instanceof CpuFault) return null;
+        throw e;
+      }
+      this.stats.decodes++;
+      if (off + insn.len > 0x1000) return null;
+      page[off] = insn;
+      return insn;
+    });
+    this.readerEip = saved;
   }
   /** Byte n of the instruction being decoded (CS limit and paging checked). */
   private codeByte(n: number): number {

@@ -123,15 +123,7 @@ export function testAI(cpu: Cpu, i: Insn): void {
 /** inc/dec r16/r32 (40-4F) */
 export function incDecReg(cpu: Cpu, i: Insn): void {
   const n = i.op & 7, size = i.os;
-  const a = cpu.getReg(size, n);
-  cpu.setCF(cpu.getCF());
-  const cf = cpu.flags & CF;
-  let res: number;
-  if (i.op < 0x48) { res = trunc(a + 1, size); cpu.setAdd(a, 1, res, size, 0); }
-  else { res = trunc(a - 1, size); cpu.setSub(a, 1, res, size, 0); }
-  cpu.lazy &= ~CF;
-  cpu.flags = (cpu.flags & ~CF) | cf;
-  cpu.setReg(size, n, res);
+  cpu.setReg(size, n, incDecValue(cpu, cpu.getReg(size, n), i.op >= 0x48, size));
 }
 function incDecValue(cpu: Cpu, a: number, dec: boolean, size: number): number {
   const cf = cpu.getCF() ? CF : 0;

@@ -174,6 +174,11 @@ export class CpuRegs {
         case 0xf: return (a | 0) > (b | 0);
       }
     }
+    if ((cc >> 1) === 2 && (this.lazy & ZF)) {
+      const s = this.lSize;
+      const z = (s === 4 ? this.lRes : s === 2 ? this.lRes & 0xffff : this.lRes & 0xff) === 0;
+      return (cc & 1) ? !z : z;
+    }
     let v: boolean;
     switch (cc >> 1) {
       case 0: v = this.getOF(); break;

@@ -54,6 +54,8 @@ export class CpuMemory extends CpuRegs {
   readonly codeCache: (Array<Insn | undefined> | undefined)[];
   /** 1 where a physical RAM page holds decoded instructions. */
   readonly codePage: Uint8Array;
+  /** Decoded code was just overwritten: a running compiled block must stop (see blocks.ts). */
+  smc = false;
 
   constructor(bus: Bus, costs: CostTable, stats: CpuStats) {
     super();
@@ -137,12 +139,22 @@ export class CpuMemory extends CpuRegs {
       const pageBase = page << 12;
       const lo = Math.max(pageBase, p - 15) - pageBase;
       const hi = Math.min(end, pageBase + 4096) - pageBase;
+      let dropped = false;
       for (let off = lo; off < hi; off++) {
         const insn = cache[off];
         if (insn !== undefined && pageBase + off + insn.len > p) {
           cache[off] = undefined;
           this.stats.codeInvalidations++;
+          dropped = true;
         }
+      }
+      if (dropped) {
+        // Compiled blocks may span the changed bytes: drop every block of the page.
+        for (let off = 0; off < 4096; off++) {
+          const insn = cache[off];
+          if (insn !== undefined && insn.block !== null) insn.block = null;
+        }
+        this.smc = true;
       }
     }
   }
