@@ -171,6 +171,41 @@ static void t_tlb(void) {
   nl();
 }
 
+// A rep movsb that runs into a missing page stops with ESI/EDI/ECX at the faulting element,
+// so it can be restarted; the bytes before the fault are copied.
+static void t_rep_fault(void) {
+  static u8 src[64];
+  for (int i = 0; i < 64; i++) src[i] = (u8)(0x40 + i);
+  u32 si = (u32)src, di = VA(1) - 20, cx = 64;
+  asm volatile(TRY_BEGIN "rep movsb" TRY_END : "+S"(si), "+D"(di), "+c"(cx) : : "memory");
+  trap_report_cr2("rep movsb into missing page");
+  put_kv("ecx left", cx);
+  put_kv("esi done", si - (u32)src);
+  put_kv("edi", di);
+  put_kv("last copied", *(volatile u8 *)(FRAME(0) + 0xfff));
+  nl();
+}
+
+// An instruction whose last bytes lie on a missing page faults with CR2 at that page and EIP at
+// the instruction.
+static void t_fetch_fault(void) {
+  volatile u8 *code = (volatile u8 *)(VA(0) + 0xffd);
+  code[0] = 0xb8;  // mov $imm32, %eax: 5 bytes, 2 of them on VA(1)
+  code[1] = 0x11;
+  code[2] = 0x22;
+  asm volatile(TRY_BEGIN "jmp *%0" TRY_END : : "r"(code) : "memory");
+  trap_report_cr2("fetch across into missing page");
+  put_kv("eip", trap_eip);
+  nl();
+  // The whole instruction on a present page runs.
+  code = (volatile u8 *)(VA(0) + 0x800);
+  code[0] = 0xb8; code[1] = 0x44; code[2] = 0x33; code[3] = 0x22; code[4] = 0x11; code[5] = 0xc3;
+  u32 r;
+  asm volatile("call *%1" : "=a"(r) : "r"(code) : "ecx", "edx", "memory");
+  put_kv("code on 4K page", r);
+  nl();
+}
+
 void test_main(void) {
   setup();
   puts("paging on\n");
@@ -178,4 +213,6 @@ void test_main(void) {
   t_kernel_faults();
   t_user_faults();
   t_tlb();
+  t_rep_fault();
+  t_fetch_fault();
 }
