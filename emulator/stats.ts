@@ -20,7 +20,7 @@ export interface MachineStats {
   spurious_interrupts: number;
   tlb: { hits: number; misses: number; flushes: number; invlpg: number };
   decode: { decodes: number; code_invalidations: number };
-  /** Sensitive instructions executed, by name, as [cpl0, cpl1, cpl2, cpl3]; only those executed. */
+  /** Sensitive instructions executed, by name (every name the CPU counts, fixed order), as [cpl0, cpl1, cpl2, cpl3]. */
   sensitive: Record<string, [number, number, number, number]>;
   devices: { port_accesses: number; mmio_accesses: number; serial_bytes: number; pit_irq0_edges: number };
 }
@@ -32,9 +32,7 @@ export function machineStats(m: Machine, stop: MachineStop): MachineStats {
     if (n > 0) interrupts[irq] = n;
   });
   const sensitive: Record<string, [number, number, number, number]> = {};
-  for (const [name, counts] of Object.entries(s.sensitive)) {
-    if (counts.some((n) => n > 0)) sensitive[name] = [...counts];
-  }
+  for (const [name, counts] of Object.entries(s.sensitive)) sensitive[name] = [...counts];
   const detail = stop.kind === 'exit' ? `guest wrote ${stop.value} to the debug-exit port` : stop.detail;
   return {
     profile: m.profile.name,
