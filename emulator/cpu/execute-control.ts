@@ -177,16 +177,15 @@ export function popf(cpu: Cpu, i: Insn): void {
 // ---- far transfers -------------------------------------------------------------------------------
 /**
  * Checks a code-segment target of a far jmp/call (selector non-null, descriptor in dLo/dHi after
- * this call) and returns the new CS selector with RPL = CPL. Gates and TSS targets are not modelled.
+ * this call) and returns the new CS selector with RPL = CPL. Call gates are handled by the callers;
+ * task gates and TSS targets (task switches) are not modelled.
  */
 function checkFarCode(cpu: Cpu, sel: number, what: string): number {
-  if (!(sel & 0xfffc)) throw new CpuFault(GP, 0, true);
-  cpu.readDescriptor(sel);
   const hi = cpu.dHi, dpl = descDpl(hi), rpl = sel & 3;
   if (!(hi & AR_S)) {
     const type = (hi >> 8) & 0x1f;
-    if (type === 0x0c || type === 0x04 || type === 0x05 || type === 0x09 || type === 0x01) {
-      throw new Unimplemented(`${what} through a call gate, task gate or TSS (selector 0x${sel.toString(16)}) is not modelled`);
+    if (type === 0x05 || type === 0x09 || type === 0x01) {
+      throw new Unimplemented(`${what} to a task gate or TSS (selector 0x${sel.toString(16)}, a task switch) is not modelled`);
     }
     throw new CpuFault(GP, sel & 0xfffc, true);
   }
@@ -201,10 +200,49 @@ function farTarget(cpu: Cpu, offset: number, size: number): number {
   if (off > descLimit(cpu.dLo, cpu.dHi)) throw new CpuFault(GP, 0, true);
   return off | 0;
 }
+function isCallGate(hi: number): boolean {
+  const type = (hi >> 8) & 0x1f;
+  return type === 0x0c || type === 0x04;
+}
+/** Reads the far target's descriptor (#GP(0) for a null selector). */
+function readFarDescriptor(cpu: Cpu, sel: number): void {
+  if (!(sel & 0xfffc)) throw new CpuFault(GP, 0, true);
+  cpu.readDescriptor(sel);
+}
+/**
+ * Checks a call gate in dLo/dHi and the code segment it names; leaves that code segment's
+ * descriptor in dLo/dHi and returns the gate's { cs, offset, params, size }.
+ */
+function checkCallGate(cpu: Cpu, gateSel: number): { cs: number; offset: number; params: number; size: number } {
+  const lo = cpu.dLo, hi = cpu.dHi;
+  const gdpl = descDpl(hi);
+  if (gdpl < cpu.cpl || gdpl < (gateSel & 3)) throw new CpuFault(GP, gateSel & 0xfffc, true);
+  if (!(hi & AR_P)) throw new CpuFault(NP, gateSel & 0xfffc, true);
+  const cs = lo >>> 16;
+  const size = (hi >> 8) & 8 ? 4 : 2;
+  const offset = size === 4 ? (lo & 0xffff) | (hi & 0xffff0000) : lo & 0xffff;
+  if (!(cs & 0xfffc)) throw new CpuFault(GP, 0, true);
+  cpu.readDescriptor(cs);
+  const chi = cpu.dHi;
+  if (!(chi & AR_S) || !(chi & AR_CODE) || descDpl(chi) > cpu.cpl) throw new CpuFault(GP, cs & 0xfffc, true);
+  if (!(chi & AR_P)) throw new CpuFault(NP, cs & 0xfffc, true);
+  return { cs, offset, params: hi & 0x1f, size };
+}
 function doFarJmp(cpu: Cpu, sel: number, offset: number, size: number): void {
   cpu.sens('far_jmp');
   cpu.cycles += cpu.costs.far_transfer;
-  const newSel = checkFarCode(cpu, sel & 0xffff, 'far jmp');
+  sel &= 0xffff;
+  readFarDescriptor(cpu, sel);
+  if (isCallGate(cpu.dHi)) {
+    const g = checkCallGate(cpu, sel);
+    const chi = cpu.dHi, dpl = descDpl(chi);
+    if ((chi & AR_EXPDOWN) ? dpl > cpu.cpl : dpl !== cpu.cpl) throw new CpuFault(GP, g.cs & 0xfffc, true);
+    const eip = farTarget(cpu, g.offset, g.size);
+    cpu.loadCsFromDesc((g.cs & 0xfffc) | cpu.cpl);
+    cpu.nextEip = eip;
+    return;
+  }
+  const newSel = checkFarCode(cpu, sel, 'far jmp');
   const eip = farTarget(cpu, offset, size);
   cpu.loadCsFromDesc(newSel);
   cpu.nextEip = eip;
@@ -212,9 +250,12 @@ function doFarJmp(cpu: Cpu, sel: number, offset: number, size: number): void {
 function doFarCall(cpu: Cpu, sel: number, offset: number, size: number): void {
   cpu.sens('far_call');
   cpu.cycles += cpu.costs.far_transfer;
-  const newSel = checkFarCode(cpu, sel & 0xffff, 'far call');
+  sel &= 0xffff;
+  readFarDescriptor(cpu, sel);
+  if (isCallGate(cpu.dHi)) { callThroughGate(cpu, sel); return; }
+  const newSel = checkFarCode(cpu, sel, 'far call');
   const eip = farTarget(cpu, offset, size);
-  const lo = cpu.dLo, hi = cpu.dHi;
+  const lo = cpu.dLo, hi = cpu.dHi, addr = cpu.dAddr;
   // Check the stack room before changing anything.
   cpu.peek(-2 * size, size);
   const oldEsp = cpu.r[ESP]!;
@@ -222,8 +263,56 @@ function doFarCall(cpu: Cpu, sel: number, offset: number, size: number): void {
     cpu.push(size, cpu.sel[CS]!);
     cpu.push(size, cpu.nextEip);
   } catch (e) { cpu.r[ESP] = oldEsp; throw e; }
-  cpu.dLo = lo; cpu.dHi = hi;
+  cpu.dLo = lo; cpu.dHi = hi; cpu.dAddr = addr;
   cpu.loadCsFromDesc(newSel);
+  cpu.nextEip = eip;
+}
+/** call through a call gate: same ring, or to an inner ring with a TSS stack and copied parameters. */
+function callThroughGate(cpu: Cpu, gateSel: number): void {
+  const g = checkCallGate(cpu, gateSel);
+  const csLo = cpu.dLo, csHi = cpu.dHi, csAddr = cpu.dAddr;
+  const dpl = descDpl(csHi);
+  const eip = farTarget(cpu, g.offset, g.size);
+  const size = g.size;
+  const oldCs = cpu.sel[CS]!, retEip = cpu.nextEip;
+  if (!(csHi & AR_EXPDOWN) && dpl < cpu.cpl) {
+    cpu.readTssStack(dpl);
+    const newEsp = cpu.dLo, newSs = cpu.dHi & 0xffff;
+    if (!(newSs & 0xfffc)) throw new CpuFault(TS, 0, true);
+    if ((newSs & 3) !== dpl) throw new CpuFault(TS, newSs & 0xfffc, true);
+    cpu.readDescriptor(newSs, TS);
+    const ssLo = cpu.dLo, ssHi = cpu.dHi;
+    if (descDpl(ssHi) !== dpl || !(ssHi & AR_S) || (ssHi & AR_CODE) || !(ssHi & AR_WRITABLE)) throw new CpuFault(TS, newSs & 0xfffc, true);
+    if (!(ssHi & AR_P)) throw new CpuFault(SS_VEC, newSs & 0xfffc, true);
+    // Parameters come from the old stack before it is switched.
+    const params: number[] = [];
+    for (let k = g.params - 1; k >= 0; k--) params.push(cpu.peek(k * size, size));
+    const snap = cpu.saveStackState();
+    const oldSs = cpu.sel[SS]!, oldEsp = cpu.r[ESP]!;
+    try {
+      cpu.setSegCache(SS, newSs, descBase(ssLo, ssHi), descLimit(ssLo, ssHi), ssHi & 0xf0ff00, true);
+      cpu.r[ESP] = newEsp;
+      cpu.setCpl(dpl);
+      cpu.push(size, oldSs);
+      cpu.push(size, oldEsp);
+      for (const p of params) cpu.push(size, p);
+      cpu.push(size, oldCs);
+      cpu.push(size, retEip);
+    } catch (e) {
+      cpu.restoreStackState(snap);
+      throw e;
+    }
+    cpu.dLo = csLo; cpu.dHi = csHi; cpu.dAddr = csAddr;
+    cpu.loadCsFromDesc((g.cs & 0xfffc) | dpl);
+  } else {
+    const oldEsp = cpu.r[ESP]!;
+    try {
+      cpu.push(size, oldCs);
+      cpu.push(size, retEip);
+    } catch (e) { cpu.r[ESP] = oldEsp; throw e; }
+    cpu.dLo = csLo; cpu.dHi = csHi; cpu.dAddr = csAddr;
+    cpu.loadCsFromDesc((g.cs & 0xfffc) | cpu.cpl);
+  }
   cpu.nextEip = eip;
 }
 /** jmp ptr16:16/32 (EA) */
