@@ -111,7 +111,13 @@ export class Machine {
     this.bus.registerPorts(PCI_CONFIG_ADDRESS, 8, this.pci, [1, 2, 4]);
     this.bus.registerPorts(DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, this.debugExit, [1, 2, 4]);
     const create = opts.createCpu ?? ((bus, intr, c) => new Cpu(bus, intr, c) as unknown as MachineCpu);
-    this.cpu = create(this.bus, this.pic, costs);
+    // Once the machine has stopped (debug-exit written), INTR reads low so the CPU takes no
+    // interrupt at the boundary where it returns.
+    const intr: InterruptLine = {
+      pending: () => this.stop === null && this.pic.pending(),
+      acknowledge: () => this.pic.acknowledge(),
+    };
+    this.cpu = create(this.bus, intr, costs);
     cpuRef = this.cpu;
     this.bus.onRamWritten = (addr, length) => this.cpu.invalidateCode(addr, length);
     this.pic.onChange = () => this.cpu.notifyIrq();
