@@ -25,6 +25,8 @@ export interface RunKernelOptions {
   trace?: (line: string) => void;
   traceLimit?: number;
   createCpu?: CpuFactory;
+  /** Called with the machine before the kernel is loaded: plug in devices (machine.pci.register). */
+  setup?: (machine: Machine) => void;
 }
 
 export interface RunKernelResult {
@@ -43,6 +45,7 @@ export const DEFAULT_MEM = 256 << 20;
 export function runKernel(opts: RunKernelOptions): RunKernelResult {
   const profile = typeof opts.profile === 'object' ? opts.profile : loadProfile(opts.profile ?? DEFAULT_PROFILE);
   const machine = new Machine({ memBytes: opts.mem ?? DEFAULT_MEM, profile, serial: opts.serial, createCpu: opts.createCpu });
+  opts.setup?.(machine);
   const boot = machine.boot(opts.elf, opts.kernelName ?? 'kernel', opts.cmdline, opts.modules ?? []);
   const stop = machine.run({ maxInstructions: opts.maxInstructions, trace: opts.trace, traceLimit: opts.traceLimit });
   return {
