@@ -4,7 +4,7 @@
 import type { Cpu } from './cpu.ts';
 import { CpuFault, GP } from './fault.ts';
 import { ES, CS, SS, DS, FS, GS } from './segments.ts';
-import { OPS1, OPS2, F_MODRM, F_BYTE, F_I8, F_I8S, F_IV, F_I16, F_MOFFS, F_FAR, F_ENTER, F_LOCK, F_GROUP_IMM, staticCost, type OpDef } from './optable.ts';
+import { OPS1, OPS2, F_MODRM, F_BYTE, F_I8, F_I8S, F_IV, F_I16, F_MOFFS, F_FAR, F_ENTER, F_LOCK, F_GROUP_IMM, F_MEMONLY, F_MODREG, staticCost, type OpDef } from './optable.ts';
 import type { CostTable } from '../types.ts';
 import type { Block } from './blocks.ts';
 
@@ -98,7 +98,7 @@ export function decode(code: CodeReader, code32: boolean, costs: CostTable, ud: 
   let exec: Handler | undefined = def.h;
   if (f & F_MODRM) {
     const m = next();
-    const mod = m >> 6, reg = (m >> 3) & 7, rm = m & 7;
+    const mod = f & F_MODREG ? 3 : m >> 6, reg = (m >> 3) & 7, rm = m & 7;
     i.mod = mod; i.reg = reg; i.rm = rm;
     if (def.group) exec = def.group[reg];
     if (mod !== 3) {
@@ -167,6 +167,9 @@ export function decode(code: CodeReader, code32: boolean, costs: CostTable, ud: 
   }
   i.len = n;
   if (def.pick && exec !== undefined) exec = def.pick(i) ?? exec;
+  // Register forms that are #UD on this processor (and VEX/EVEX encodings on later ones).
+  if (i.mod === 3 && ((f & F_MEMONLY) || (i.op === 0x101 && i.reg !== 4 && i.reg !== 6) ||
+      (i.op === 0xff && (i.reg === 3 || i.reg === 5)) || i.op === 0x1c7)) exec = undefined;
   i.cost = staticCost(costs, def, i);
   if (i.lock) {
     const ok = (f & F_LOCK) !== 0 && i.mod !== 3 && (!def.lockRegs || (def.lockRegs >> i.reg) & 1);

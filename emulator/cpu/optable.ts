@@ -24,6 +24,10 @@ export const F_GROUP_IMM = 1024;
 export const F_STORE = 2048;
 /** Never a memory access in its ModRM (mov cr/dr). */
 export const F_NOMEM = 4096;
+/** A register ModRM operand is #UD (lea, les/lds, bound...): decoded as #UD so lengths never matter. */
+export const F_MEMONLY = 8192;
+/** The ModRM mod field is ignored and the operand is always a register (mov to/from CR/DR). */
+export const F_MODREG = 16384;
 
 export interface OpDef {
   flags: number;
@@ -81,7 +85,7 @@ def(OPS1, range(0x50, 0x57), 0, C.pushReg, 'alu', { pick: (i) => (i.os === 4 ? C
 def(OPS1, range(0x58, 0x5f), 0, C.popReg, 'alu', { pick: (i) => (i.os === 4 ? C.popReg32 : undefined) });
 def(OPS1, 0x60, 0, C.pusha);
 def(OPS1, 0x61, 0, C.popa);
-def(OPS1, 0x62, M, C.bound);
+def(OPS1, 0x62, M | F_MEMONLY, C.bound);
 def(OPS1, 0x63, M, S.arpl);
 def(OPS1, 0x68, F_IV, C.pushImm);
 def(OPS1, 0x69, M | F_IV, A.imulGEI, 'imul');
@@ -102,7 +106,7 @@ def(OPS1, 0x89, M | F_STORE, A.movEG, 'alu', { pick: (i) => (i.os !== 4 ? undefi
 def(OPS1, 0x8a, M | B, A.movGE);
 def(OPS1, 0x8b, M, A.movGE, 'alu', { pick: (i) => (i.os !== 4 ? undefined : i.mod === 3 ? undefined : A.movLoad32) });
 def(OPS1, 0x8c, M | F_STORE, S.movFromSreg);
-def(OPS1, 0x8d, M | F_NOMEM, A.lea);
+def(OPS1, 0x8d, M | F_NOMEM | F_MEMONLY, A.lea);
 def(OPS1, 0x8e, M, S.movToSreg);
 def(OPS1, 0x8f, M | F_STORE, [C.popE]);
 def(OPS1, 0x90, 0, S.nop);
@@ -128,7 +132,7 @@ def(OPS1, 0xc0, M | B | F_I8, SHIFTS);
 def(OPS1, 0xc1, M | F_I8, SHIFTS);
 def(OPS1, [0xc2], F_I16, C.retNear, 'branch_taken');
 def(OPS1, [0xc3], 0, C.retNear, 'branch_taken', { pick: (i) => (i.os === 4 ? C.ret32 : undefined) });
-def(OPS1, [0xc4, 0xc5], M, S.loadFarPointer);
+def(OPS1, [0xc4, 0xc5], M | F_MEMONLY, S.loadFarPointer);
 def(OPS1, 0xc6, M | B | F_I8 | F_STORE, [A.movEI]);
 def(OPS1, 0xc7, M | F_IV | F_STORE, [A.movEI]);
 def(OPS1, 0xc8, F_ENTER, C.enter);
@@ -184,8 +188,8 @@ def(OPS2, 0x06, 0, S.clts, 'mov_cr_other');
 def(OPS2, [0x08, 0x09], 0, S.invd);
 def(OPS2, 0x0b, 0, S.ud);
 def(OPS2, range(0x18, 0x1f), M | F_NOMEM, S.nop); // prefetch hints and multi-byte nop (0F 1F /0)
-def(OPS2, [0x20, 0x22], M | F_NOMEM, S.movCr);
-def(OPS2, [0x21, 0x23], M | F_NOMEM, S.movDr, 'mov_cr_other');
+def(OPS2, [0x20, 0x22], M | F_NOMEM | F_MODREG, S.movCr);
+def(OPS2, [0x21, 0x23], M | F_NOMEM | F_MODREG, S.movDr, 'mov_cr_other');
 def(OPS2, 0x30, 0, S.wrmsr, 'mov_cr_other');
 def(OPS2, 0x31, 0, S.rdtsc);
 def(OPS2, 0x32, 0, S.rdmsr, 'mov_cr_other');
@@ -202,7 +206,7 @@ def(OPS2, [0xa5, 0xad], M, A.shld);
 def(OPS2, 0xaf, M, A.imulGE, 'imul');
 def(OPS2, 0xb0, M | B | F_LOCK, A.cmpxchg);
 def(OPS2, 0xb1, M | F_LOCK, A.cmpxchg);
-def(OPS2, [0xb2, 0xb4, 0xb5], M, S.loadFarPointer);
+def(OPS2, [0xb2, 0xb4, 0xb5], M | F_MEMONLY, S.loadFarPointer);
 def(OPS2, [0xb6, 0xb7, 0xbe, 0xbf], M, A.movzxsx);
 def(OPS2, 0xb9, M, S.ud); // ud1
 def(OPS2, 0xba, M | F_I8 | F_LOCK, [undefined, undefined, undefined, undefined, A.btEI, A.btEI, A.btEI, A.btEI], 'alu', { lockRegs: 0xe0 });
