@@ -3,18 +3,24 @@
 // both times (so nothing in its output depends on host timing).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildGuests, kernelNames, kernelPath, runQemu } from '../guests/harness.ts';
+import { buildGuests, kernelNames, kernelPath, runQemuMany, type GuestRun } from '../guests/harness.ts';
 import { familyOf } from '../guests/families.ts';
 
 let dir = '';
+let first = new Map<string, Promise<GuestRun>>();
+let second = new Map<string, Promise<GuestRun>>();
 
 test.before(async () => {
   dir = await buildGuests();
+  const elves = kernelNames().map((n) => kernelPath(n, dir));
+  first = runQemuMany(elves);
+  second = runQemuMany(elves);
 });
 
 for (const name of kernelNames()) {
   test(`qemu runs ${name} (${familyOf(name)})`, async () => {
-    const [a, b] = await Promise.all([runQemu(kernelPath(name, dir)), runQemu(kernelPath(name, dir))]);
+    const elf = kernelPath(name, dir);
+    const [a, b] = await Promise.all([first.get(elf)!, second.get(elf)!]);
     assert.is(a.exitValue, 0, `${name}: ${a.reason}\n${a.serial}`);
     assert.ok(a.serial.length > 0, `${name} printed nothing`);
     assert.not.match(a.serial, /unexpected trap/, `${name}: ${a.serial}`);

@@ -3,13 +3,16 @@
 // identical. The expected output is whatever QEMU prints on this run, never a stored file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildGuests, kernelNames, kernelPath, runEmulator, runQemu } from '../guests/harness.ts';
+import { buildGuests, kernelNames, kernelPath, runEmulator, runQemuMany, type GuestRun } from '../guests/harness.ts';
 import { familyOf } from '../guests/families.ts';
 
 let dir = '';
+let qemuRuns = new Map<string, Promise<GuestRun>>();
 
 test.before(async () => {
   dir = await buildGuests();
+  // QEMU runs for every kernel start now and overlap with the emulator runs below.
+  qemuRuns = runQemuMany(kernelNames().map((n) => kernelPath(n, dir)));
 });
 
 /** The first line where two outputs differ, with its neighbours, for the failure message. */
@@ -29,9 +32,8 @@ function firstDifference(expected: string, actual: string): string {
 for (const name of kernelNames()) {
   test(`${name}: ${familyOf(name)}`, async () => {
     const elf = kernelPath(name, dir);
-    const qemuRun = runQemu(elf);
     const emu = await runEmulator(elf);
-    const qemu = await qemuRun;
+    const qemu = await qemuRuns.get(elf)!;
     assert.is(qemu.exitValue, 0, `the oracle failed on ${name}: ${qemu.reason}`);
     if (emu.serial !== qemu.serial) {
       assert.unreachable(`${name}: serial output differs (emulator stopped: ${emu.reason})\n${firstDifference(qemu.serial, emu.serial)}`);

@@ -89,6 +89,41 @@ export async function runQemu(elf: string, timeoutMs = QEMU_TIMEOUT_MS): Promise
   return { serial: r.stdout, exitValue: null, reason: `qemu exited with status ${status} ${r.stderr}`.trim(), seconds };
 }
 
+/**
+ * Starts QEMU on many kernels, at most `concurrency` at a time, and returns each run's promise.
+ * QEMU spends most of a short run starting up, so overlapping runs (with each other and with the
+ * in-process emulator) keeps the suite fast.
+ */
+export function runQemuMany(elves: string[], concurrency = 3): Map<string, Promise<GuestRun>> {
+  const out = new Map<string, Promise<GuestRun>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    if (running < concurrency) {
+      running++;
+      return;
+    }
+    await new Promise<void>((r) => waiting.push(r));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  for (const elf of elves) {
+    if (out.has(elf)) continue;
+    out.set(elf, (async () => {
+      await slot();
+      try {
+        return await runQemu(elf);
+      } finally {
+        release();
+      }
+    })());
+  }
+  return out;
+}
+
 interface RunKernelApi {
   runKernel(opts: { elf: Uint8Array; mem?: number; maxInstructions?: number }): {
     exitCode: number | null;
