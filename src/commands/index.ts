@@ -9,4 +9,5 @@ export interface CommandEntry {
 }
 
 export const commands: CommandEntry[] = [
+  { name: 'boot', summary: 'boot a multiboot kernel on the emulator and print its serial output', load: () => import('./boot.ts').then((m) => m.command) },
 ];

@@ -1,0 +1,175 @@
+// The machine's cycle clock and event queue. Guest time is counted in CPU cycles only (never the
+// host clock): the CPU advances it as it executes, device accesses add their cost from the
+// profile, and devices schedule callbacks at future cycles. `hlt` jumps the clock to the next
+// event; those skipped cycles are counted as idle, everything else as busy.
+
+/** Whatever owns the running cycle count: the CPU in a machine, a plain object in device tests. */
+export interface TimeSource {
+  cycles: number;
+}
+
+/** A scheduled callback; keep it to cancel. */
+export interface ClockEvent {
+  readonly at: number;
+  readonly seq: number;
+  readonly name: string;
+  cancelled: boolean;
+  fire: () => void;
+}
+
+/** Frequency of the 8254's input clock in Hz (the PC's 14.31818 MHz crystal divided by 12). */
+export const PIT_HZ = 1193182;
+
+export class Clock {
+  /** Cycles skipped while the CPU was halted. */
+  idleCycles = 0;
+  /** Called when an event is scheduled earlier than any other: a running CPU must stop sooner. */
+  onEarlierEvent: (() => void) | null = null;
+  private heap: ClockEvent[] = [];
+  private seq = 0;
+
+  /** `hz` is the CPU clock the cycles count (cpu_mhz x 10^6). */
+  constructor(readonly source: TimeSource, readonly hz: number) {
+    if (!Number.isSafeInteger(hz) || hz <= 0) throw new Error(`clock: CPU frequency must be a positive whole number of Hz, got ${hz}`);
+  }
+
+  /** The current cycle. */
+  now(): number {
+    return this.source.cycles;
+  }
+
+  /** Adds the cost of a device access (port I/O, MMIO) to the running cycle count. */
+  charge(cycles: number): void {
+    this.source.cycles += cycles;
+  }
+
+  /** Busy cycles: everything the CPU spent executing, including device access costs. */
+  busyCycles(): number {
+    return this.source.cycles - this.idleCycles;
+  }
+
+  /**
+   * Schedules `fire` at cycle `at` (not before now). Events due at the same cycle fire in the
+   * order they were scheduled, so the run is deterministic.
+   */
+  schedule(at: number, name: string, fire: () => void): ClockEvent {
+    const when = Math.max(Math.ceil(at), this.source.cycles);
+    const ev: ClockEvent = { at: when, seq: this.seq++, name, cancelled: false, fire };
+    const wasFirst = this.nextEventAt();
+    this.push(ev);
+    if (when < wasFirst && this.onEarlierEvent) this.onEarlierEvent();
+    return ev;
+  }
+
+  /** Cancels an event; cancelling one that already fired or was cancelled does nothing. */
+  cancel(ev: ClockEvent | null): void {
+    if (ev) ev.cancelled = true;
+  }
+
+  /** The cycle of the earliest live event, or Infinity when nothing is scheduled. */
+  nextEventAt(): number {
+    this.dropCancelled();
+    return this.heap.length > 0 ? this.heap[0]!.at : Infinity;
+  }
+
+  /** Fires every event due at or before now, earliest first (events may schedule more). Returns how many fired. */
+  runDue(): number {
+    let fired = 0;
+    for (;;) {
+      this.dropCancelled();
+      const top = this.heap[0];
+      if (!top || top.at > this.source.cycles) return fired;
+      this.pop();
+      top.cancelled = true;
+      top.fire();
+      fired++;
+    }
+  }
+
+  /** Jumps the clock forward to `at` while the CPU is halted; the skipped cycles count as idle. */
+  idleUntil(at: number): void {
+    const skip = at - this.source.cycles;
+    if (skip <= 0) return;
+    this.source.cycles = at;
+    this.idleCycles += skip;
+  }
+
+  /** Converts a cycle count to whole ticks of a clock of `hz`, rounding down, exactly for any safe count. */
+  cyclesToTicks(cycles: number, hz: number): number {
+    return mulDivFloor(cycles, hz, this.hz);
+  }
+
+  /** The number of cycles that `ticks` periods of a clock of `hz` take, rounding up. */
+  ticksToCycles(ticks: number, hz: number): number {
+    return mulDivCeil(ticks, this.hz, hz);
+  }
+
+  private dropCancelled(): void {
+    while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
+  }
+
+  private before(a: ClockEvent, b: ClockEvent): boolean {
+    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+  }
+
+  private push(ev: ClockEvent): void {
+    const h = this.heap;
+    h.push(ev);
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.before(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  private pop(): void {
+    const h = this.heap;
+    const last = h.pop()!;
+    if (h.length === 0) return;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1, r = l + 1;
+      let m = i;
+      if (l < h.length && this.before(h[l]!, h[m]!)) m = l;
+      if (r < h.length && this.before(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+  }
+}
+
+/**
+ * floor(a * b / c) for non-negative integers without losing precision when a * b exceeds 2^53:
+ * split a into q * c + r so the partial product r * b stays below c * b (< 2^53 for the clock
+ * rates used here), then divide exactly.
+ */
+export function mulDivFloor(a: number, b: number, c: number): number {
+  const [q, r] = split(a, c);
+  return q * b + divFloor(r * b, c);
+}
+
+/** ceil(a * b / c) for non-negative integers, with the same splitting as mulDivFloor. */
+export function mulDivCeil(a: number, b: number, c: number): number {
+  const [q, r] = split(a, c);
+  const x = r * b;
+  const f = divFloor(x, c);
+  return q * b + (f * c === x ? f : f + 1);
+}
+
+/** Exact floor(x / c) for safe non-negative integers: corrects the float quotient by one either way. */
+function divFloor(x: number, c: number): number {
+  let f = Math.floor(x / c);
+  if (f * c > x) f--;
+  else if ((f + 1) * c <= x) f++;
+  return f;
+}
+
+/** a = q * c + r with 0 <= r < c, exact for safe integers. */
+function split(a: number, c: number): [number, number] {
+  const q = divFloor(a, c);
+  return [q, a - q * c];
+}

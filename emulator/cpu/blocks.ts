@@ -1,0 +1,154 @@
+// Hot basic blocks compiled to JavaScript functions. A block is a run of decoded instructions in one
+// physical page, ending at the first instruction that may transfer control, change privilege, mode
+// or interrupt state, or touch a port. The generated function calls each instruction's handler
+// through a closure constant, so V8 sees direct, monomorphic calls it can inline, instead of the
+// interpreter's one indirect call per instruction; the hottest simple forms are emitted inline.
+//
+// Precise state is kept: before each instruction the block stores its EIP and next EIP, so a fault
+// leaves cpu.eip at the faulting instruction exactly as the interpreter would, and the run loop
+// recovers the retired count and cycle charge from the block's tables (see Cpu.run). A write to
+// decoded code sets cpu.smc, which drops the page's blocks and makes the running block return
+// after the writing instruction.
+import type { Cpu } from './cpu.ts';
+import type { Handler, Insn } from './decode.ts';
+import * as A from './execute-alu.ts';
+import * as C from './execute-control.ts';
+import * as S from './execute-system.ts';
+import { stringOp } from './execute-string.ts';
+
+export interface Block {
+  fn: (cpu: Cpu) => number;
+  /** EIP of the first instruction; the block runs only when cpu.eip matches (aliased mappings). */
+  eip: number;
+  /** Number of instructions. */
+  n: number;
+  /** EIP of each instruction (to find how far a faulting block got). */
+  addrs: number[];
+  /** costBefore[k]: static cycles of instructions 0..k-1; costBefore[n] is the block's total. */
+  costBefore: number[];
+}
+
+/** Handlers after which the next instruction is simply the following one, with no mode change. */
+const CONTINUES = new Set<Handler>([
+  A.aluEG, A.aluGE, A.aluAI, A.aluEI, A.addRR32, A.subRR32, A.cmpRR32, A.xorRR32, A.testRR32, A.aluRI32,
+  A.testEG, A.testAI, A.incDecReg, A.incDecE, A.group3, A.imulGE, A.imulGEI, A.shiftEI, A.shiftE1, A.shiftECL,
+  A.shld, A.btEG, A.btEI, A.bsfBsr, A.bswap, A.movEG, A.movGE, A.movRR32, A.movStore32, A.movLoad32, A.movEI,
+  A.movRI, A.movRI32, A.movMoffs, A.lea, A.movzxsx, A.xchgEG, A.xchgAR, A.cmov, A.setcc, A.cbw, A.cwd, A.xadd,
+  A.cmpxchg, A.cmpxchg8b, A.cmc, A.clc, A.stc, A.cld, A.std, A.sahf, A.lahf, A.salc, A.xlat,
+  C.pushReg, C.pushReg32, C.popReg, C.popReg32, C.pushImm, C.pushE, C.popE, C.pusha, C.popa, C.enter, C.leave,
+  C.pushf, S.nop,
+]);
+
+const MAX_BLOCK = 64;
+
+/** True if the instruction may be followed by more instructions in the same block. */
+function continues(i: Insn): boolean {
+  if (!CONTINUES.has(i.exec)) return i.exec === stringOp && i.rep === 0;
+  return true;
+}
+
+/** JS expression for the offset of a 32-bit-address ModRM memory operand. */
+function eaExpr(i: Insn): string {
+  let e = `${i.disp | 0}`;
+  if (i.base >= 0) e = `(${e} + r[${i.base}])`;
+  if (i.index >= 0) e = `(${e} + (r[${i.index}] << ${i.scale}))`;
+  return `(${e} | 0)`;
+}
+/** JS expression for the linear address of the memory operand, with the flat-segment fast path. */
+function linExpr(i: Insn, size: number, write: boolean): string {
+  const fast = write ? 'segFastW' : 'segFastR';
+  return `(cpu.${fast}[${i.seg}] ? ${eaExpr(i)} : cpu.segCheck(${i.seg}, ${eaExpr(i)}, ${size}, ${write}))`;
+}
+
+/** Inline code for the 32-bit ALU operation op on a and b (locals), leaving the result in s. */
+function aluInline(op: number): string | null {
+  switch (op) {
+    case 0: return 's = (a + b) | 0; cpu.setAdd(a, b, s, 4, 0);';
+    case 1: return 's = a | b; cpu.setLogic(s, 4);';
+    case 4: return 's = a & b; cpu.setLogic(s, 4);';
+    case 5: case 7: return 's = (a - b) | 0; cpu.setSub(a, b, s, 4, 0);';
+    case 6: return 's = a ^ b; cpu.setLogic(s, 4);';
+    default: return null;
+  }
+}
+
+/**
+ * Emits the statement for one instruction. Common 32-bit forms are written out inline (they are
+ * the same operations as the handlers in execute-*.ts, specialised on the decoded operands);
+ * everything else calls the handler, a closure constant V8 can inline. Returns the code and
+ * whether it may fault (then the block must store the instruction's EIP first).
+ */
+function emitInsn(i: Insn, k: number): { code: string; mayFault: boolean } {
+  const h = i.exec;
+  const pure = (code: string) => ({ code, mayFault: false });
+  if (h === A.movRR32) return pure(`r[${i.rm}] = r[${i.reg}];`);
+  if (h === A.movRI32) return pure(`r[${i.op & 7}] = ${i.imm | 0};`);
+  if (h === A.addRR32 || h === A.subRR32 || h === A.cmpRR32 || h === A.xorRR32) {
+    const op = (i.op >> 3) & 7;
+    return pure(`{ const a = r[${i.rm}], b = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.rm}] = s;` : ''} }`);
+  }
+  if (h === A.testRR32) return pure(`cpu.setLogic(r[${i.rm}] & r[${i.reg}], 4);`);
+  if (h === A.aluRI32 && aluInline(i.reg)) {
+    return pure(`{ const a = r[${i.rm}], b = ${i.imm | 0}; let s; ${aluInline(i.reg)}${i.reg !== 7 ? ` r[${i.rm}] = s;` : ''} }`);
+  }
+  if (h === A.lea && i.os === 4 && i.as32) return pure(`r[${i.reg}] = ${eaExpr(i)};`);
+  if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
+  if (h === A.movLoad32) return { code: `r[${i.reg}] = cpu.rd32(${linExpr(i, 4, false)});`, mayFault: true };
+  if (h === A.movStore32) return { code: `cpu.wr32(${linExpr(i, 4, true)}, r[${i.reg}]);`, mayFault: true };
+  if (h === A.aluGE && i.os === 4 && aluInline((i.op >> 3) & 7)) {
+    const op = (i.op >> 3) & 7;
+    const src = i.mod === 3 ? `r[${i.rm}]` : `cpu.rd32(${linExpr(i, 4, false)})`;
+    return { code: `{ const b = ${src}, a = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.reg}] = s;` : ''} }`, mayFault: true };
+  }
+  if (h === C.pushReg32) return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true };
+  if (h === C.popReg32) return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true };
+  return { code: `h${k}(cpu, i${k});`, mayFault: true };
+}
+
+/**
+ * Builds a block from `first` onwards. `next(eip)` returns the decoded instruction at an EIP in the
+ * same page, or null where the block must stop (page end, decode fault, uncacheable).
+ */
+export function buildBlock(first: Insn, eip: number, code32: boolean, next: (eip: number) => Insn | null): Block | null {
+  const insns: Insn[] = [first];
+  const addrs: number[] = [eip];
+  let cur = first, at = eip;
+  while (insns.length < MAX_BLOCK && continues(cur)) {
+    at = code32 ? (at + cur.len) | 0 : (at + cur.len) & 0xffff;
+    const n = next(at);
+    if (n === null) break;
+    insns.push(n);
+    addrs.push(at);
+    cur = n;
+  }
+  if (insns.length < 2) return null;
+  const costBefore: number[] = [0];
+  for (const i of insns) costBefore.push(costBefore[costBefore.length - 1]! + i.cost);
+  const total = costBefore[insns.length]!;
+  const lines: string[] = ['const r = cpu.r;', `cpu.cycles += ${total};`];
+  const last = insns.length - 1;
+  insns.forEach((i, k) => {
+    const nextEip = code32 ? (addrs[k]! + i.len) | 0 : (addrs[k]! + i.len) & 0xffff;
+    if (k === last && i.exec === C.jccRel) {
+      // A conditional branch ending the block: taken or not, inline (blocks run only with a flat CS).
+      const target = code32 ? (nextEip + i.imm) | 0 : (nextEip + i.imm) & 0xffff;
+      lines.push(`if (cpu.cond(${i.op & 0xf})) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra; } else cpu.eip = ${nextEip};`);
+      return;
+    }
+    const { code, mayFault } = emitInsn(i, k);
+    if (k === last) lines.push(`cpu.eip = ${addrs[k]}; cpu.nextEip = ${nextEip};`);
+    else if (mayFault) lines.push(`cpu.eip = ${addrs[k]};`);
+    lines.push(code);
+    if (k < last && mayFault) {
+      // Stop after a write to decoded code; the rest of the block may be stale.
+      lines.push(`if (cpu.smc) { cpu.smc = false; cpu.eip = ${nextEip}; cpu.cycles -= ${total - costBefore[k + 1]!}; return ${k + 1}; }`);
+    }
+    if (k === last) lines.push('cpu.eip = cpu.nextEip;');
+  });
+  lines.push(`return ${insns.length};`);
+  const params: string[] = [];
+  const args: unknown[] = [];
+  insns.forEach((i, k) => { params.push(`h${k}`, `i${k}`); args.push(i.exec, i); });
+  const factory = new Function(...params, `return function block(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
+  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore };
+}

@@ -1,0 +1,376 @@
+// Paging, the TLB and linear-address memory access. Two-level 4 KiB paging with 4 MiB PSE pages,
+// CR0.WP, U/S and R/W checks, accessed/dirty bits and #PF error codes with CR2.
+//
+// The TLB is two flat arrays indexed by linear page number, one for reads and one for writes.
+// An entry is the physical page base | VALID | USER, where USER means ring 3 may use it. A hot
+// access is one array load and a mask compare: (entry & need) === need, with need = VALID for
+// CPL 0-2 and VALID|USER for CPL 3. Entries are only made for RAM pages; MMIO always takes the
+// slow path. A write entry is made only after the dirty bit is set and only for pages holding
+// no decoded code, so every write to a code page reaches writeSlow, which drops the decoded
+// instructions it overlaps (self-modifying code, the wedge's run-time patches).
+import type { Bus, AccessSize, CostTable } from '../types.ts';
+import { CpuRegs } from './flags.ts';
+import { CpuFault, PF as PF_VEC } from './fault.ts';
+import type { CpuStats } from './stats.ts';
+import type { Insn } from './decode.ts';
+
+export const TLB_VALID = 2;
+export const TLB_USER = 1;
+
+export const CR0_PE = 0x1, CR0_MP = 0x2, CR0_EM = 0x4, CR0_TS = 0x8, CR0_ET = 0x10, CR0_NE = 0x20;
+export const CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_NW = 0x20000000, CR0_CD = 0x40000000;
+export const CR0_PG = 0x80000000 | 0;
+export const CR4_VME = 0x1, CR4_PVI = 0x2, CR4_TSD = 0x4, CR4_DE = 0x8, CR4_PSE = 0x10, CR4_PGE = 0x80;
+
+const TLB_LIST_MAX = 16384;
+
+export class CpuMemory extends CpuRegs {
+  readonly ram: Uint8Array;
+  /** RAM as 32-bit words for aligned accesses (the machine allocates RAM word-aligned). */
+  readonly ram32: Int32Array;
+  readonly ramSize: number;
+  readonly bus: Bus;
+  readonly costs: CostTable;
+  stats: CpuStats;
+  cycles = 0;
+
+  cr0 = 0;
+  cr2 = 0;
+  cr3 = 0;
+  cr4 = 0;
+  /** Current privilege level (from CS.RPL). */
+  cpl = 0;
+  /** TLB mask for the current access privilege: TLB_VALID, or TLB_VALID|TLB_USER at CPL 3. */
+  tlbNeed = TLB_VALID;
+
+  readonly tlbR = new Int32Array(1 << 20);
+  readonly tlbW = new Int32Array(1 << 20);
+  /** Linear page numbers with a TLB entry, so a flush touches only those. */
+  private tlbList = new Int32Array(TLB_LIST_MAX);
+  private tlbCount = 0;
+  private tlbOverflow = false;
+
+  /** Decoded instructions by physical page, indexed by offset within the page. */
+  readonly codeCache: (Array<Insn | undefined> | undefined)[];
+  /** 1 where a physical RAM page holds decoded instructions. */
+  readonly codePage: Uint8Array;
+  /** Decoded code was just overwritten: a running compiled block must stop (see blocks.ts). */
+  smc = false;
+
+  constructor(bus: Bus, costs: CostTable, stats: CpuStats) {
+    super();
+    this.bus = bus;
+    this.costs = costs;
+    this.stats = stats;
+    this.ram = bus.ram;
+    this.ramSize = bus.ram.length & ~0xfff;
+    if (bus.ram.byteOffset & 3) throw new Error('RAM must be 4-byte aligned');
+    this.ram32 = new Int32Array(bus.ram.buffer, bus.ram.byteOffset, bus.ram.length >> 2);
+    const pages = this.ramSize >>> 12;
+    this.codeCache = new Array(pages).fill(undefined);
+    this.codePage = new Uint8Array(pages);
+  }
+
+  // ---- physical access (page walks, descriptor tables go through linear access) ------------
+  physRead32(p: number): number {
+    p >>>= 0;
+    if (p + 4 <= this.ramSize) {
+      if ((p & 3) === 0) return this.ram32[p >>> 2]!;
+      return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
+    }
+    this.cycles += this.costs.mmio_read;
+    return this.bus.mmioRead(p, 4) | 0;
+  }
+  physWrite32(p: number, v: number): void {
+    p >>>= 0;
+    if (p + 4 <= this.ramSize) {
+      if (this.codePage[p >>> 12]) this.invalidateRange(p, 4);
+      if ((p & 3) === 0) this.ram32[p >>> 2] = v;
+      else { this.ram[p] = v; this.ram[p + 1] = v >> 8; this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
+      return;
+    }
+    this.cycles += this.costs.mmio_write;
+    this.bus.mmioWrite(p, 4, v >>> 0);
+  }
+
+  // ---- TLB ---------------------------------------------------------------------------------
+  flushTlb(): void {
+    if (this.tlbOverflow) {
+      this.tlbR.fill(0);
+      this.tlbW.fill(0);
+    } else {
+      for (let i = 0; i < this.tlbCount; i++) {
+        const lpn = this.tlbList[i]!;
+        this.tlbR[lpn] = 0;
+        this.tlbW[lpn] = 0;
+      }
+    }
+    this.tlbCount = 0;
+    this.tlbOverflow = false;
+  }
+  invalidatePage(lin: number): void {
+    const lpn = lin >>> 12;
+    this.tlbR[lpn] = 0;
+    this.tlbW[lpn] = 0;
+  }
+  private noteTlb(lpn: number): void {
+    if (this.tlbCount < TLB_LIST_MAX) this.tlbList[this.tlbCount++] = lpn;
+    else this.tlbOverflow = true;
+  }
+  /** A physical page just received decoded code: later writes to it must take the slow path. */
+  protectCodePage(ppn: number): void {
+    this.codePage[ppn] = 1;
+    const base = ppn << 12;
+    if (this.tlbOverflow) {
+      for (let i = 0; i < this.tlbW.length; i++) if (this.tlbW[i] && (this.tlbW[i]! & ~0xfff) === base) this.tlbW[i] = 0;
+      return;
+    }
+    for (let i = 0; i < this.tlbCount; i++) {
+      const lpn = this.tlbList[i]!;
+      if (this.tlbW[lpn] && (this.tlbW[lpn]! & ~0xfff) === base) this.tlbW[lpn] = 0;
+    }
+  }
+  /** Drops decoded instructions overlapping physical bytes [p, p+len). */
+  invalidateRange(p: number, len: number): void {
+    const end = p + len;
+    for (let page = p >>> 12; page <= (end - 1) >>> 12 && page < this.codePage.length; page++) {
+      const cache = this.codeCache[page];
+      if (!cache) continue;
+      const pageBase = page << 12;
+      const lo = Math.max(pageBase, p - 15) - pageBase;
+      const hi = Math.min(end, pageBase + 4096) - pageBase;
+      let dropped = false;
+      for (let off = lo; off < hi; off++) {
+        const insn = cache[off];
+        if (insn !== undefined && pageBase + off + insn.len > p) {
+          cache[off] = undefined;
+          this.stats.codeInvalidations++;
+          dropped = true;
+        }
+      }
+      if (dropped) {
+        // Compiled blocks may span the changed bytes: drop every block of the page.
+        for (let off = 0; off < 4096; off++) {
+          const insn = cache[off];
+          if (insn !== undefined && insn.block !== null) insn.block = null;
+        }
+        this.smc = true;
+      }
+    }
+  }
+
+  private pageFault(lin: number, write: boolean, user: boolean, present: boolean): never {
+    this.cr2 = lin | 0;
+    throw new CpuFault(PF_VEC, (present ? 1 : 0) | (write ? 2 : 0) | (user ? 4 : 0), true);
+  }
+
+  /**
+   * Translates a linear address for an access, raising #PF, setting accessed/dirty bits and
+   * filling the TLB. Returns the physical address (unsigned).
+   */
+  translate(lin: number, write: boolean, user: boolean): number {
+    lin >>>= 0;
+    const lpn = lin >>> 12;
+    let physPage: number, us: boolean, rw: boolean;
+    if (!(this.cr0 & CR0_PG)) {
+      physPage = lin & ~0xfff;
+      us = true; rw = true;
+    } else {
+      this.stats.tlbMisses++;
+      this.cycles += this.costs.tlb_miss_refill;
+      const pdeAddr = ((this.cr3 & ~0xfff) >>> 0) + ((lin >>> 22) << 2);
+      let pde = this.physRead32(pdeAddr);
+      if (!(pde & 1)) this.pageFault(lin, write, user, false);
+      if ((pde & 0x80) && (this.cr4 & CR4_PSE)) {
+        us = (pde & 4) !== 0; rw = (pde & 2) !== 0;
+        this.checkAccess(lin, write, user, us, rw);
+        const want = pde | 0x20 | (write ? 0x40 : 0);
+        if (want !== pde) { pde = want; this.physWrite32(pdeAddr, pde); }
+        physPage = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
+      } else {
+        if (!(pde & 0x20)) { pde |= 0x20; this.physWrite32(pdeAddr, pde); }
+        const pteAddr = ((pde & ~0xfff) >>> 0) + ((lpn & 0x3ff) << 2);
+        let pte = this.physRead32(pteAddr);
+        if (!(pte & 1)) this.pageFault(lin, write, user, false);
+        us = (pde & pte & 4) !== 0; rw = (pde & pte & 2) !== 0;
+        this.checkAccess(lin, write, user, us, rw);
+        const want = pte | 0x20 | (write ? 0x40 : 0);
+        if (want !== pte) { pte = want; this.physWrite32(pteAddr, pte); }
+        physPage = (pte & ~0xfff) >>> 0;
+      }
+    }
+    if (physPage < this.ramSize) {
+      this.tlbR[lpn] = physPage | TLB_VALID | (us ? TLB_USER : 0);
+      if (write && !this.codePage[physPage >>> 12]) {
+        const supOk = rw || !(this.cr0 & CR0_WP);
+        this.tlbW[lpn] = supOk ? physPage | TLB_VALID | (us && rw ? TLB_USER : 0) : 0;
+      }
+      this.noteTlb(lpn);
+    }
+    return (physPage | (lin & 0xfff)) >>> 0;
+  }
+  private checkAccess(lin: number, write: boolean, user: boolean, us: boolean, rw: boolean): void {
+    if (user && !us) this.pageFault(lin, write, user, true);
+    if (write && !rw && (user || (this.cr0 & CR0_WP))) this.pageFault(lin, write, user, true);
+  }
+
+  // ---- linear access -------------------------------------------------------------------------
+  // Hot paths: one TLB load and compare; everything else (misses, MMIO, page-crossing, code pages)
+  // goes to the *Slow functions. Values are returned as signed 32-bit for dwords, unsigned below.
+  rd8(lin: number): number {
+    const e = this.tlbR[lin >>> 12]!;
+    if ((e & this.tlbNeed) === this.tlbNeed) {
+      this.stats.tlbHits++;
+      return this.ram[(e & ~0xfff) | (lin & 0xfff)]!;
+    }
+    return this.readSlow(lin, 1, false);
+  }
+  rd16(lin: number): number {
+    const e = this.tlbR[lin >>> 12]!;
+    if ((e & this.tlbNeed) === this.tlbNeed && (lin & 0xfff) < 0xfff) {
+      this.stats.tlbHits++;
+      const p = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+      return this.ram[p]! | (this.ram[p + 1]! << 8);
+    }
+    return this.readSlow(lin, 2, false);
+  }
+  rd32(lin: number): number {
+    const e = this.tlbR[lin >>> 12]!;
+    if ((e & this.tlbNeed) === this.tlbNeed && (lin & 0xfff) < 0xffd) {
+      this.stats.tlbHits++;
+      const p = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+      if ((p & 3) === 0) return this.ram32[p >>> 2]!;
+      return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
+    }
+    return this.readSlow(lin, 4, false);
+  }
+  rd(lin: number, size: number): number {
+    return size === 4 ? this.rd32(lin) : size === 2 ? this.rd16(lin) : this.rd8(lin);
+  }
+  /** Read with write intent (read-modify-write): faults as a write would, before anything is written. */
+  rdW(lin: number, size: number): number {
+    const e = this.tlbW[lin >>> 12]!;
+    if ((e & this.tlbNeed) === this.tlbNeed && (lin & 0xfff) <= 0x1000 - size) {
+      this.stats.tlbHits++;
+      const p = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+      if (size === 4) {
+        if ((p & 3) === 0) return this.ram32[p >>> 2]!;
+        return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
+      }
+      if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
+      return this.ram[p]!;
+    }
+    return this.readSlow(lin, size, true);
+  }
+  wr8(lin: number, v: number): void {
+    const e = this.tlbW[lin >>> 12]!;
+    if ((e & this.tlbNeed) === this.tlbNeed) {
+      this.stats.tlbHits++;
+      this.ram[(e & ~0xfff) | (lin & 0xfff)] = v;
+      return;
+    }
+    this.writeSlow(lin, 1, v);
+  }
+  wr16(lin: number, v: number): void {
+    const e = this.tlbW[lin >>> 12]!;
+    if ((e & this.tlbNeed) === this.tlbNeed && (lin & 0xfff) < 0xfff) {
+      this.stats.tlbHits++;
+      const p = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+      this.ram[p] = v; this.ram[p + 1] = v >> 8;
+      return;
+    }
+    this.writeSlow(lin, 2, v);
+  }
+  wr32(lin: number, v: number): void {
+    const e = this.tlbW[lin >>> 12]!;
+    if ((e & this.tlbNeed) === this.tlbNeed && (lin & 0xfff) < 0xffd) {
+      this.stats.tlbHits++;
+      const p = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+      if ((p & 3) === 0) this.ram32[p >>> 2] = v;
+      else { this.ram[p] = v; this.ram[p + 1] = v >> 8; this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
+      return;
+    }
+    this.writeSlow(lin, 4, v);
+  }
+  wr(lin: number, size: number, v: number): void {
+    if (size === 4) this.wr32(lin, v); else if (size === 2) this.wr16(lin, v); else this.wr8(lin, v);
+  }
+
+  private readSlow(lin: number, size: number, writeIntent: boolean): number {
+    lin >>>= 0;
+    const user = this.tlbNeed !== TLB_VALID;
+    const off = lin & 0xfff;
+    if (off + size > 0x1000) {
+      // Page-crossing: translate both pages first so a fault leaves nothing half done.
+      const p1 = this.translate(lin, writeIntent, user);
+      const p2 = this.translate(((lin & ~0xfff) + 0x1000) >>> 0, writeIntent, user);
+      let v = 0;
+      for (let i = 0; i < size; i++) {
+        const a = off + i < 0x1000 ? p1 + i : (p2 + (off + i - 0x1000)) >>> 0;
+        v |= this.physRead8(a) << (8 * i);
+      }
+      return size === 4 ? v : v >>> 0;
+    }
+    const p = this.translate(lin, writeIntent, user);
+    if (p + size <= this.ramSize) {
+      if (size === 1) return this.ram[p]!;
+      if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
+      return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
+    }
+    this.cycles += this.costs.mmio_read;
+    const v = this.bus.mmioRead(p, size as AccessSize);
+    return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
+  }
+  private physRead8(p: number): number {
+    if (p < this.ramSize) return this.ram[p]!;
+    this.cycles += this.costs.mmio_read;
+    return this.bus.mmioRead(p, 1) & 0xff;
+  }
+  private physWrite8(p: number, v: number): void {
+    if (p < this.ramSize) {
+      if (this.codePage[p >>> 12]) this.invalidateRange(p, 1);
+      this.ram[p] = v;
+      return;
+    }
+    this.cycles += this.costs.mmio_write;
+    this.bus.mmioWrite(p, 1, v & 0xff);
+  }
+  private writeSlow(lin: number, size: number, v: number): void {
+    lin >>>= 0;
+    const user = this.tlbNeed !== TLB_VALID;
+    const off = lin & 0xfff;
+    if (off + size > 0x1000) {
+      const p1 = this.translate(lin, true, user);
+      const p2 = this.translate(((lin & ~0xfff) + 0x1000) >>> 0, true, user);
+      for (let i = 0; i < size; i++) {
+        const a = off + i < 0x1000 ? p1 + i : (p2 + (off + i - 0x1000)) >>> 0;
+        this.physWrite8(a, v >> (8 * i));
+      }
+      return;
+    }
+    const p = this.translate(lin, true, user);
+    if (p + size <= this.ramSize) {
+      if (this.codePage[p >>> 12]) this.invalidateRange(p, size);
+      this.ram[p] = v;
+      if (size > 1) this.ram[p + 1] = v >> 8;
+      if (size > 2) { this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
+      return;
+    }
+    this.cycles += this.costs.mmio_write;
+    this.bus.mmioWrite(p, size as AccessSize, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
+  }
+
+  /** Supervisor-mode access regardless of CPL (descriptor tables, TSS, IDT). */
+  sysRd32(lin: number): number {
+    const need = this.tlbNeed; this.tlbNeed = TLB_VALID;
+    try { return this.rd32(lin); } finally { this.tlbNeed = need; }
+  }
+  sysRd16(lin: number): number {
+    const need = this.tlbNeed; this.tlbNeed = TLB_VALID;
+    try { return this.rd16(lin); } finally { this.tlbNeed = need; }
+  }
+  sysWr32(lin: number, v: number): void {
+    const need = this.tlbNeed; this.tlbNeed = TLB_VALID;
+    try { this.wr32(lin, v); } finally { this.tlbNeed = need; }
+  }
+}

@@ -1,0 +1,100 @@
+// Cost profiles: data files (emulator/profiles/NAME.json) giving the cycle cost of each
+// instruction and event class plus the CPU clock rate. Every figure is { value, source } where
+// the source cites COSTS.md or starts with "estimate". Loading validates the whole file and names
+// the file and key path of anything wrong, so a bad profile never runs with a silent default.
+import { readFileSync, existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import type { CostTable } from '../types.ts';
+
+export const DEFAULT_PROFILE = 'p4-2.8ghz';
+
+/** The CostTable fields, in the order a profile lists them. */
+export const COST_FIELDS: readonly (keyof CostTable)[] = [
+  'alu', 'load', 'store', 'branch_taken', 'branch_not_taken', 'imul', 'div', 'rep_movs_setup',
+  'rep_per_element', 'locked_rmw_extra', 'pushf', 'popf', 'cli', 'sti', 'mov_to_sreg',
+  'mov_from_sreg', 'rdtsc', 'cpuid', 'int_n_cross_ring', 'int_n_same_ring', 'iret_cross_ring',
+  'iret_same_ring', 'hw_interrupt_entry', 'exception_entry', 'mov_cr3', 'mov_cr_other',
+  'tlb_miss_refill', 'invlpg', 'descriptor_table_load', 'wbinvd', 'port_io', 'mmio_read',
+  'mmio_write', 'far_transfer',
+];
+
+export interface Profile {
+  name: string;
+  description: string;
+  cpuMhz: number;
+  costs: CostTable;
+  /** The source cited for each figure, by field (and `cpu_mhz`). */
+  sources: Record<string, string>;
+  /** The file it came from. */
+  file: string;
+}
+
+export class ProfileError extends Error {}
+
+const PROFILE_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** Names of the bundled profiles (the .json files next to this module). */
+export function bundledProfiles(): string[] {
+  return readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+}
+
+/** Loads a bundled profile by name, or a profile file by path (anything ending in .json). */
+export function loadProfile(nameOrPath: string): Profile {
+  const file = nameOrPath.endsWith('.json') ? nameOrPath : join(PROFILE_DIR, `${nameOrPath}.json`);
+  if (!/^[A-Za-z0-9._-]+$/.test(nameOrPath) && !nameOrPath.endsWith('.json')) {
+    throw new ProfileError(`unknown profile '${nameOrPath}': a profile is a name (e.g. ${DEFAULT_PROFILE}) or a .json file`);
+  }
+  if (!existsSync(file)) {
+    const known = bundledProfiles().join(', ');
+    throw new ProfileError(nameOrPath.endsWith('.json')
+      ? `profile file ${nameOrPath} does not exist`
+      : `unknown profile '${nameOrPath}' (bundled: ${known})`);
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ProfileError(`${file}: not valid JSON: ${(err as Error).message}`);
+  }
+  return parseProfile(data, file);
+}
+
+/** Validates parsed profile JSON; errors name `file` and the key path. */
+export function parseProfile(data: unknown, file: string): Profile {
+  const fail = (path: string, msg: string): never => {
+    throw new ProfileError(`${file}: ${path}: ${msg}`);
+  };
+  if (!isObject(data)) return fail('(top level)', 'expected an object with name, description, cpu_mhz and costs');
+  for (const key of Object.keys(data)) {
+    if (!['name', 'description', 'cpu_mhz', 'costs'].includes(key)) fail(key, 'unknown key (expected name, description, cpu_mhz, costs)');
+  }
+  if (typeof data.name !== 'string' || data.name === '') fail('name', 'expected a non-empty string');
+  if (typeof data.description !== 'string') fail('description', 'expected a string');
+  const sources: Record<string, string> = {};
+  const figure = (path: string, v: unknown, positive: boolean): number => {
+    if (!isObject(v)) return fail(path, 'expected { "value": <number>, "source": "<COSTS.md reference or estimate: why>" }');
+    for (const key of Object.keys(v)) if (key !== 'value' && key !== 'source') fail(`${path}.${key}`, 'unknown key (expected value, source)');
+    const value = v.value;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) fail(`${path}.value`, `expected a whole number of cycles >= 0, got ${JSON.stringify(value)}`);
+    if (positive && (value as number) <= 0) fail(`${path}.value`, 'must be greater than 0');
+    if (typeof v.source !== 'string' || v.source.trim() === '') fail(`${path}.source`, 'every figure needs a source: cite COSTS.md or write "estimate: <why>"');
+    sources[path.replace(/^costs\./, '')] = v.source as string;
+    return value as number;
+  };
+  const cpuMhz = figure('cpu_mhz', data.cpu_mhz, true);
+  if (!isObject(data.costs)) return fail('costs', 'expected an object with one figure per cost field');
+  const costs = {} as CostTable;
+  for (const key of Object.keys(data.costs)) {
+    if (!(COST_FIELDS as readonly string[]).includes(key)) fail(`costs.${key}`, `unknown cost field (known: ${COST_FIELDS.join(', ')})`);
+  }
+  for (const field of COST_FIELDS) {
+    if (!(field in data.costs)) fail(`costs.${field}`, 'missing');
+    costs[field] = figure(`costs.${field}`, data.costs[field], false);
+  }
+  return { name: data.name as string, description: data.description as string, cpuMhz, costs, sources, file };
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,59 @@
+// The programmatic way to boot a kernel: build a machine, load the multiboot image and modules,
+// run to the end and return the exit value, the reason, the serial bytes and the statistics.
+// `world boot` is a thin command-line shell over this; the network and hypervisor layers build
+// on Machine directly.
+import { Machine, type MachineStop, type CpuFactory } from './machine.ts';
+import { machineStats, type MachineStats } from './stats.ts';
+import { loadProfile, DEFAULT_PROFILE, type Profile } from './profiles/load.ts';
+import type { BootModule, BootResult } from './boot.ts';
+
+export interface RunKernelOptions {
+  /** The multiboot kernel image (ELF). */
+  elf: Uint8Array;
+  /** First word of the kernel's command line, as QEMU passes the kernel path (default "kernel"). */
+  kernelName?: string;
+  /** RAM size in bytes (default 256 MiB). */
+  mem?: number;
+  /** A Profile, or a bundled profile name / .json path (default p4-2.8ghz). */
+  profile?: Profile | string;
+  /** Appended to the kernel's command line. */
+  cmdline?: string;
+  modules?: BootModule[];
+  maxInstructions?: number;
+  /** Streams serial output as it is produced. */
+  serial?: (bytes: Uint8Array) => void;
+  trace?: (line: string) => void;
+  traceLimit?: number;
+  createCpu?: CpuFactory;
+  /** Called with the machine before the kernel is loaded: plug in devices (machine.pci.register). */
+  setup?: (machine: Machine) => void;
+}
+
+export interface RunKernelResult {
+  /** The value written to the debug-exit port, or null when the guest stopped otherwise. */
+  exitCode: number | null;
+  /** One line: why the run ended. */
+  reason: string;
+  stop: MachineStop;
+  serialOutput: Uint8Array;
+  stats: MachineStats;
+  boot: BootResult;
+}
+
+export const DEFAULT_MEM = 256 << 20;
+
+export function runKernel(opts: RunKernelOptions): RunKernelResult {
+  const profile = typeof opts.profile === 'object' ? opts.profile : loadProfile(opts.profile ?? DEFAULT_PROFILE);
+  const machine = new Machine({ memBytes: opts.mem ?? DEFAULT_MEM, profile, serial: opts.serial, createCpu: opts.createCpu });
+  opts.setup?.(machine);
+  const boot = machine.boot(opts.elf, opts.kernelName ?? 'kernel', opts.cmdline, opts.modules ?? []);
+  const stop = machine.run({ maxInstructions: opts.maxInstructions, trace: opts.trace, traceLimit: opts.traceLimit });
+  return {
+    exitCode: stop.kind === 'exit' ? stop.value : null,
+    reason: stop.kind === 'exit' ? `guest wrote ${stop.value} to the debug-exit port` : stop.detail,
+    stop,
+    serialOutput: machine.serialOutput(),
+    stats: machineStats(machine, stop),
+    boot,
+  };
+}

@@ -1,0 +1,156 @@
+// `world boot ELF`: boots a multiboot kernel on the bundled emulator, prints its serial output
+// and exits with the value the guest wrote to the debug-exit port (0 = success).
+import { parseArgs } from 'node:util';
+import { readFileSync, writeFileSync, renameSync, openSync, writeSync, closeSync, existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { UsageError, type Command } from './command.ts';
+
+const usage = `usage: world boot ELF [options]
+
+Boots a multiboot kernel on the emulated PC (IA-32 CPU, 8259A PICs, 8254 PIT, 16550 UART at
+0x3f8, PCI, debug-exit at 0xf4), prints its serial output and exits with the value the guest
+wrote to port 0xf4 (write 0 for success; values above 255 exit 255). A guest that stops
+otherwise exits 124 (instruction budget spent) or 125 (triple fault, hlt with nothing to wake
+it) with the reason on stderr. Bad arguments exit 2.
+
+options:
+  --mem SIZE              RAM size: 256M (default), 1G, 65536K; a bare number means MiB
+  --profile NAME          cost profile (default p4-2.8ghz) or a profile .json file
+  --append CMDLINE        kernel command line (after the kernel path, as QEMU passes it)
+  --module FILE[,ARGS]    load FILE as a multiboot module with string "FILE ARGS" (repeatable)
+  --max-instructions N    stop after N instructions
+  --stats FILE.json       write the run's statistics (cycles, interrupts, sensitive instructions)
+  --trace FILE            write one line per instruction (cycle, eip, registers) to FILE
+  --trace-limit N         at most N trace lines (default 100000)
+  --serial FILE           write the serial output to FILE instead of stdout
+`;
+
+/** Exit status for a guest that did not write the debug-exit port. */
+export const EXIT_BUDGET = 124;
+export const EXIT_STOPPED = 125;
+
+/** Parses a RAM size: a number with an optional K, M or G suffix (binary units; bare = MiB). */
+export function parseMemSize(text: string): number {
+  const m = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`--mem '${text}': expected a size such as 256M, 1G or 65536K`);
+  const unit = { '': 1 << 20, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
+  return Number(m[1]) * unit;
+}
+
+function parseCount(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text)) || Number(text) <= 0) {
+    throw new UsageError(`${flag} '${text}': expected a positive whole number`);
+  }
+  return Number(text);
+}
+
+/** Writes `data` to `file` atomically: a temporary file beside it, then a rename. */
+function writeAtomic(file: string, data: string | Uint8Array): void {
+  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
+}
+
+function readInput(what: string, file: string): Uint8Array {
+  if (!existsSync(file)) throw new InputError(`${what} ${file}: no such file`);
+  if (!statSync(file).isFile()) throw new InputError(`${what} ${file}: not a regular file`);
+  return readFileSync(file);
+}
+
+/** Bad input that is not a usage mistake (a file that is missing or not a kernel): exit 2, no usage text. */
+class InputError extends Error {}
+
+async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        mem: { type: 'string' },
+        profile: { type: 'string' },
+        append: { type: 'string' },
+        module: { type: 'string', multiple: true },
+        'max-instructions': { type: 'string' },
+        stats: { type: 'string' },
+        trace: { type: 'string' },
+        'trace-limit': { type: 'string' },
+        serial: { type: 'string' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the kernel ELF' : `expected one kernel, got ${positionals.length}: ${positionals.join(' ')}`);
+  const kernelPath = positionals[0]!;
+  const mem = parseMemSize(values.mem ?? '256M');
+  const maxInstructions = parseCount('--max-instructions', values['max-instructions']);
+  const traceLimit = parseCount('--trace-limit', values['trace-limit']);
+
+  // Load the emulator only once the arguments are known to be sane, so usage errors stay fast.
+  const { Machine, MIN_MEM, MAX_MEM } = await import('../../emulator/machine.ts');
+  const { machineStats, formatStats } = await import('../../emulator/stats.ts');
+  const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
+  const { BootError } = await import('../../emulator/boot.ts');
+  if (mem < MIN_MEM || mem > MAX_MEM || mem % 4096 !== 0) {
+    throw new UsageError(`--mem ${values.mem}: RAM must be between ${MIN_MEM >> 20}M and ${MAX_MEM >> 20}M, in whole 4 KiB pages`);
+  }
+
+  let traceFd: number | null = null;
+  let traceTmp = '';
+  try {
+    const profile = loadProfile(values.profile ?? DEFAULT_PROFILE);
+    const elf = readInput('kernel', kernelPath);
+    const modules = (values.module ?? []).map((spec) => {
+      const comma = spec.indexOf(',');
+      const file = comma < 0 ? spec : spec.slice(0, comma);
+      const argsText = comma < 0 ? '' : spec.slice(comma + 1);
+      return { data: readInput('module', file), cmdline: argsText ? `${file} ${argsText}` : file };
+    });
+
+    const serialChunks: Uint8Array[] = [];
+    const toStdout = values.serial === undefined;
+    const machine = new Machine({
+      memBytes: mem,
+      profile,
+      serial: (bytes) => (toStdout ? process.stdout.write(bytes) : serialChunks.push(bytes)),
+    });
+    machine.boot(elf, kernelPath, values.append, modules);
+
+    let trace: ((line: string) => void) | undefined;
+    if (values.trace !== undefined) {
+      traceTmp = join(dirname(values.trace), `.${basename(values.trace)}.${process.pid}.tmp`);
+      traceFd = openSync(traceTmp, 'w');
+      const fd = traceFd;
+      trace = (line) => writeSync(fd, line + '\n');
+    }
+    const stop = machine.run({ maxInstructions, trace, traceLimit });
+    if (traceFd !== null) {
+      closeSync(traceFd);
+      traceFd = null;
+      renameSync(traceTmp, values.trace!);
+    }
+    if (values.serial !== undefined) writeAtomic(values.serial, Buffer.concat(serialChunks));
+    if (values.stats !== undefined) writeAtomic(values.stats, formatStats(machineStats(machine, stop)));
+    if (stop.kind === 'exit') return Math.min(stop.value, 255);
+    process.stderr.write(`world boot: ${stop.detail}\n`);
+    return stop.kind === 'budget' ? EXIT_BUDGET : EXIT_STOPPED;
+  } catch (err) {
+    if (err instanceof InputError || err instanceof ProfileError || err instanceof BootError) {
+      process.stderr.write(`world boot: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  } finally {
+    if (traceFd !== null) closeSync(traceFd);
+  }
+}
+
+export const command: Command = {
+  name: 'boot',
+  summary: 'boot a multiboot kernel on the emulator and print its serial output',
+  usage,
+  run,
+};

@@ -1,0 +1,56 @@
+// Cost profiles: the bundled p4-2.8ghz is complete and every figure carries a source; the loader
+// refuses malformed files and names the key path.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { loadProfile, parseProfile, COST_FIELDS, bundledProfiles, ProfileError } from '../../emulator/profiles/load.ts';
+
+const raw = JSON.parse(readFileSync(new URL('../../emulator/profiles/p4-2.8ghz.json', import.meta.url), 'utf8'));
+const clone = () => JSON.parse(JSON.stringify(raw));
+
+test('p4-2.8ghz: every CostTable field, 2800 MHz, each figure sourced from COSTS.md/PAPER.md or marked estimate', () => {
+  const p = loadProfile('p4-2.8ghz');
+  assert.is(p.cpuMhz, 2800);
+  assert.equal(Object.keys(p.costs).sort(), [...COST_FIELDS].sort());
+  for (const [key, source] of Object.entries(p.sources)) {
+    assert.ok(/^estimate: \S/.test(source) || /(COSTS|PAPER)\.md/.test(source), `${key}: ${source}`);
+  }
+  assert.ok(bundledProfiles().includes('p4-2.8ghz'));
+});
+
+test('figures that COSTS.md §8 gives as sourced keep their values', () => {
+  // Values from COSTS.md §8 ("sourced" rows).
+  const sourced = { load: 2, imul: 15, div: 60, locked_rmw_extra: 100, pushf: 6, popf: 54, cli: 20, rdtsc: 80, cpuid: 570, iret_cross_ring: 900, hw_interrupt_entry: 1300, exception_entry: 900, port_io: 2400 };
+  const p = loadProfile('p4-2.8ghz');
+  for (const [k, v] of Object.entries(sourced)) {
+    assert.is(p.costs[k as keyof typeof p.costs], v, k);
+    assert.not.match(p.sources[k]!, /^estimate/, `${k} is sourced, not an estimate`);
+  }
+});
+
+const refused = (mutate: (p: Record<string, any>) => void, message: RegExp) => { // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON under test
+  const p = clone();
+  mutate(p);
+  assert.throws(() => parseProfile(p, 'x.json'), (e: Error) => e instanceof ProfileError && message.test(e.message));
+};
+
+test('malformed profiles are refused with the file and key path', () => {
+  refused((p) => delete p.costs.iret_same_ring, /^x\.json: costs\.iret_same_ring: missing$/);
+  refused((p) => (p.costs.flux_capacitor = { value: 1, source: 'estimate: x' }), /costs\.flux_capacitor: unknown cost field/);
+  refused((p) => (p.costs.alu.value = -1), /costs\.alu\.value: expected a whole number of cycles >= 0, got -1/);
+  refused((p) => (p.costs.alu.value = 1.5), /costs\.alu\.value: expected a whole number/);
+  refused((p) => (p.costs.alu.value = '1'), /costs\.alu\.value: expected a whole number/);
+  refused((p) => (p.costs.alu.source = ' '), /costs\.alu\.source: every figure needs a source/);
+  refused((p) => (p.costs.alu = 1), /costs\.alu: expected \{ "value"/);
+  refused((p) => (p.cpu_mhz.value = 0), /cpu_mhz\.value: must be greater than 0/);
+  refused((p) => (p.extra = true), /extra: unknown key/);
+  refused((p) => delete p.name, /name: expected a non-empty string/);
+});
+
+test('unknown profile names list the bundled ones', () => {
+  assert.throws(() => loadProfile('p3-1ghz'), /unknown profile 'p3-1ghz' \(bundled: p4-2\.8ghz\)/);
+  assert.throws(() => loadProfile('../../etc/passwd'), /unknown profile/);
+  assert.throws(() => loadProfile('missing.json'), /profile file missing\.json does not exist/);
+});
+
+test.run();

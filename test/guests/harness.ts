@@ -1,0 +1,149 @@
+// Builds the test kernels and runs one on QEMU (the oracle) or on our emulator. Shared by the
+// differential tests (test/emulator/diff*.test.ts) and the CPU benchmark (scripts/bench-emu.ts).
+import { mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+
+export const GUESTS_DIR = fileURLToPath(new URL('.', import.meta.url));
+export const REPO_ROOT = resolve(GUESTS_DIR, '../..');
+export const BUILD_DIR = join(REPO_ROOT, '.world', 'test-guests');
+
+/** RAM of both machines, so nothing a kernel sees depends on which one runs it. */
+export const GUEST_MEM_MIB = 64;
+export const QEMU_TIMEOUT_MS = 30_000;
+/** Guards the emulator against a kernel that never ends; the largest kernel needs far fewer. */
+export const EMU_MAX_INSTRUCTIONS = 400_000_000;
+
+/** Kernel names: one per NAME.c or NAME.S in test/guests (not lib/). */
+export function kernelNames(): string[] {
+  const names = new Set<string>();
+  for (const f of readdirSync(GUESTS_DIR)) {
+    const m = /^([a-z0-9_]+)\.(c|S)$/.exec(f);
+    if (m) names.add(m[1]!);
+  }
+  return [...names].sort();
+}
+
+export function kernelPath(name: string, dir = BUILD_DIR): string {
+  return join(dir, `${name}.elf`);
+}
+
+async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+  // Two test files may build at once; make is not safe against itself in one output folder.
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A lock older than two minutes belongs to a build that died.
+      if (Date.now() - statSync(lockDir).mtimeMs > 120_000) rmdirSync(lockDir);
+      else await new Promise((r) => setTimeout(r, 100));
+      if (i > 3000) throw new Error(`could not take the build lock ${lockDir}`);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmdirSync(lockDir);
+  }
+}
+
+/** Builds every kernel with make (which rebuilds only what changed); returns the output folder. */
+export async function buildGuests(dir = BUILD_DIR): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  await withLock(`${dir}.lock`, async () => {
+    const r = await execa('make', ['-s', '-C', GUESTS_DIR, `O=${dir}`], { all: true, reject: false });
+    if (r.exitCode !== 0) throw new Error(`building the test kernels failed:\n${r.all ?? ''}`);
+  });
+  return dir;
+}
+
+export interface GuestRun {
+  serial: string;
+  /** The value the guest wrote to the debug-exit port, or null if it stopped any other way. */
+  exitValue: number | null;
+  /** Why the run ended, in words. */
+  reason: string;
+  /** Host seconds for the whole run (never part of a result, only printed by the bench). */
+  seconds: number;
+  instructions?: number;
+}
+
+export async function runQemu(elf: string, timeoutMs = QEMU_TIMEOUT_MS): Promise<GuestRun> {
+  const t0 = performance.now();
+  const r = await execa(
+    'qemu-system-i386',
+    ['-kernel', elf, '-serial', 'stdio', '-display', 'none', '-monitor', 'none', '-no-reboot',
+      '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-m', String(GUEST_MEM_MIB)],
+    { reject: false, timeout: timeoutMs, stripFinalNewline: false, encoding: 'latin1', stdin: 'ignore' },
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const status = r.exitCode;
+  // isa-debug-exit makes QEMU exit with (v << 1) | 1; anything even is QEMU's own status.
+  if (r.timedOut) return { serial: r.stdout, exitValue: null, reason: `timed out after ${timeoutMs} ms`, seconds };
+  if (status !== undefined && status % 2 === 1) {
+    return { serial: r.stdout, exitValue: status >> 1, reason: `guest wrote ${status >> 1} to the debug-exit port`, seconds };
+  }
+  return { serial: r.stdout, exitValue: null, reason: `qemu exited with status ${status} ${r.stderr}`.trim(), seconds };
+}
+
+/**
+ * Starts QEMU on many kernels, at most `concurrency` at a time, and returns each run's promise.
+ * QEMU spends most of a short run starting up, so overlapping runs (with each other and with the
+ * in-process emulator) keeps the suite fast.
+ */
+export function runQemuMany(elves: string[], concurrency = 3): Map<string, Promise<GuestRun>> {
+  const out = new Map<string, Promise<GuestRun>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = async (): Promise<void> => {
+    if (running < concurrency) {
+      running++;
+      return;
+    }
+    await new Promise<void>((r) => waiting.push(r));
+  };
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  for (const elf of elves) {
+    if (out.has(elf)) continue;
+    out.set(elf, (async () => {
+      await slot();
+      try {
+        return await runQemu(elf);
+      } finally {
+        release();
+      }
+    })());
+  }
+  return out;
+}
+
+interface RunKernelApi {
+  runKernel(opts: { elf: Uint8Array; mem?: number; maxInstructions?: number }): {
+    exitCode: number | null;
+    reason: string;
+    serialOutput: Uint8Array;
+    stats: { instructions: number };
+  };
+}
+
+/** Runs a kernel on our emulator in this process through emulator/run.ts's runKernel. */
+export async function runEmulator(elf: string, maxInstructions = EMU_MAX_INSTRUCTIONS): Promise<GuestRun> {
+  const api = (await import('../../emulator/run.ts')) as RunKernelApi;
+  const t0 = performance.now();
+  const r = api.runKernel({ elf: readFileSync(elf), mem: GUEST_MEM_MIB << 20, maxInstructions });
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    serial: Buffer.from(r.serialOutput).toString('latin1'),
+    exitValue: r.exitCode,
+    reason: r.reason,
+    seconds,
+    instructions: r.stats.instructions,
+  };
+}

@@ -1,0 +1,171 @@
+// Interrupt controller and timer family: the 8259A pair remapped to 0x20/0x28, IMR read-back,
+// IRQ0 from the 8254 in one-shot (mode 0) and periodic (mode 2) modes, IRR/ISR contents before
+// and after EOI, masking, an in-service IRQ blocking its own repeat until EOI, the sti shadow,
+// and the PIT read-back status. Every assertion is about order and state, never about time.
+#include "lib.h"
+
+static volatile u32 irq0_count, isr_in_handler, irr_in_handler;
+static volatile int eoi_in_handler = 1;
+
+static void on_irq0(struct frame *f) {
+  irq0_count++;
+  isr_in_handler = pic_read_isr(0);
+  irr_in_handler = pic_read_irr(0) & 1;
+  if (eoi_in_handler) pic_eoi(0);
+  (void)f;
+}
+
+// Polls (with interrupts as they are) until cond holds; the bound only guards against a hang.
+#define WAIT_UNTIL(cond)                                   \
+  do {                                                     \
+    for (u32 spin = 0; spin < 200000000u && !(cond); spin++) \
+      asm volatile("pause" ::: "memory");                  \
+  } while (0)
+
+static void t_masks(void) {
+  pic_init(0xff, 0xff);
+  outb(0x21, 0x5a);
+  outb(0xa1, 0xc3);
+  put_kv("imr master", inb(0x21));
+  put_kv("slave", inb(0xa1));
+  nl();
+  pic_set_mask(0xff, 0xff);
+  put_kv("isr idle", pic_read_isr(0));
+  put_kv("slave isr", pic_read_isr(1));
+  nl();
+}
+
+static void t_oneshot(void) {
+  trap_set_handler(0x20, on_irq0);
+  irq0_count = 0;
+  pic_set_mask(0xfe, 0xff);
+  pit_oneshot(2000);
+  asm volatile("sti\n\thlt\n\tcli" ::: "memory");
+  put_kv("oneshot irqs", irq0_count);
+  put_kv("isr in handler", isr_in_handler);
+  put_kv("irr in handler", irr_in_handler);
+  nl();
+  put_kv("isr after eoi", pic_read_isr(0));
+  put_kv("irr after", pic_read_irr(0) & 1);
+  nl();
+}
+
+static void t_masked(void) {
+  irq0_count = 0;
+  pic_set_mask(0xff, 0xff);
+  pit_oneshot(2000);
+  sti();
+  WAIT_UNTIL(pic_read_irr(0) & 1);
+  put_kv("masked irr", pic_read_irr(0) & 1);
+  put_kv("irqs", irq0_count);
+  nl();
+  cli();
+  pic_set_mask(0xfe, 0xff);  // pending and unmasked, but IF=0
+  asm volatile("nop\n\tnop" ::: "memory");
+  put_kv("cli irqs", irq0_count);
+  // sti delays interrupts by one instruction: the movl after sti still runs first.
+  u32 seen = 0xffffffff;
+  asm volatile("sti\n\tmovl irq0_count, %0\n\tnop\n\tnop\n\tcli" : "=r"(seen) : : "memory");
+  put_kv("in sti shadow", seen);
+  put_kv("after", irq0_count);
+  nl();
+}
+
+static void t_periodic(void) {
+  irq0_count = 0;
+  eoi_in_handler = 0;
+  pic_set_mask(0xfe, 0xff);
+  pit_periodic(0x800);
+  asm volatile("sti\n\thlt" ::: "memory");
+  // IRQ0 is in service and not acknowledged: its next edge waits in IRR.
+  WAIT_UNTIL(pic_read_irr(0) & 1);
+  put_kv("no eoi irqs", irq0_count);
+  put_kv("isr", pic_read_isr(0));
+  put_kv("irr", pic_read_irr(0) & 1);
+  nl();
+  eoi_in_handler = 1;
+  pic_eoi(0);  // the pending IRQ0 is delivered now
+  WAIT_UNTIL(irq0_count >= 2);
+  put_kv("after eoi irqs", irq0_count);
+  nl();
+  while (irq0_count < 5) asm volatile("hlt" ::: "memory");
+  cli();
+  put_kv("hlt loop irqs", irq0_count);
+  put_kv("isr", pic_read_isr(0));
+  nl();
+  pic_set_mask(0xff, 0xff);
+}
+
+static void t_readback(void) {
+  pit_oneshot(0x1234);
+  outb(0x43, 0xe2);  // read-back: status of channel 0, no count latch
+  put_kv("pit status mode", inb(0x40) & 0x3f);
+  pit_periodic(0x4321);
+  outb(0x43, 0xe2);
+  put_kv("periodic", inb(0x40) & 0x3f);
+  nl();
+  outb(0x43, 0x30);  // stop: mode 0 with no count written yet
+}
+
+static void t_spec_eoi(void) {
+  // A specific EOI (OCW2 0x60 | level) clears exactly that ISR bit.
+  irq0_count = 0;
+  eoi_in_handler = 0;
+  pic_set_mask(0xfe, 0xff);
+  pit_oneshot(1000);
+  asm volatile("sti\n\thlt\n\tcli" ::: "memory");
+  put_kv("isr before", pic_read_isr(0));
+  outb(0x20, 0x61);  // specific EOI for IRQ1: nothing in service there
+  put_kv("after eoi1", pic_read_isr(0));
+  outb(0x20, 0x60);  // specific EOI for IRQ0
+  put_kv("after eoi0", pic_read_isr(0));
+  nl();
+  eoi_in_handler = 1;
+  pic_set_mask(0xff, 0xff);
+}
+
+// An IRQ that arrives while ring 3 runs: delivered through the TSS stack switch, with the
+// user's CS and SS in the frame, and iret returns to ring 3 where the loop sees the count move.
+static volatile u32 user_irq_cs, user_irq_ss, user_irq_at_esp0;
+
+static void on_irq0_user(struct frame *f) {
+  irq0_count++;
+  user_irq_cs = f->cs & 0xffff;
+  user_irq_ss = f->ss & 0xffff;
+  user_irq_at_esp0 = (u32)(&f->ss + 1) == tssb.t.esp0;
+  pic_eoi(0);
+}
+
+static void user_spin(void) {
+  u32 cs;
+  for (u32 spin = 0; spin < 400000000u && irq0_count == 0; spin++) asm volatile("" ::: "memory");
+  asm volatile("movl %%cs, %0" : "=r"(cs));
+  asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(cs) : "eax", "memory");
+}
+
+static void t_user_irq(void) {
+  irq0_count = 0;
+  trap_set_handler(0x20, on_irq0_user);
+  pic_set_mask(0xfe, 0xff);
+  pit_oneshot(3000);
+  u32 back_in = enter_user(user_spin, 0x202, (u32)ustack_top);
+  cli();
+  pic_set_mask(0xff, 0xff);
+  trap_set_handler(0x20, on_irq0);
+  put_kv("user irqs", irq0_count);
+  put_kv("frame cs", user_irq_cs);
+  put_kv("ss", user_irq_ss);
+  put_kv("at esp0", user_irq_at_esp0);
+  put_kv("resumed in", back_in);
+  nl();
+}
+
+void test_main(void) {
+  t_masks();
+  t_oneshot();
+  t_masked();
+  t_periodic();
+  t_spec_eoi();
+  t_readback();
+  t_user_irq();
+}

@@ -1,0 +1,64 @@
+// Every CPL: the same probe runs in rings 1, 2 and 3 with IOPL 0 and with IOPL equal to the
+// CPL. It records what cli, sti, popf, iret (same ring), in and hlt do there — fault or effect —
+// and which selectors the ring sees. Rings 1 and 2 matter here: para-virtual guest kernels run
+// in ring 1.
+#include "lib.h"
+
+enum { G_C1 = GDT_FREE, G_D1, G_C2, G_D2 };
+
+static volatile u32 out[12];
+
+#define PROBE(n, code) asm volatile(TRY_BEGIN code TRY_END ::: "eax", "memory"); \
+  out[n] = trap_count ? (trap_vector << 16) | trap_err : 0xffffffff; trap_count = 0;
+
+static void probe(void) {
+  u32 f0, f1, f2, f3, cs, ss;
+  asm volatile("movl %%cs, %0\n\tmovl %%ss, %1" : "=r"(cs), "=r"(ss));
+  out[0] = (cs << 16) | ss;
+  PROBE(1, "cli\n\tpushf\n\tpopl %%eax\n\tandl $0x200, %%eax\n\tmovl %%eax, out+40")
+  PROBE(2, "sti")
+  PROBE(3, "inb $0x21, %%al")
+  PROBE(4, "hlt")
+  asm volatile("pushl $0x2\n\tpopf\n\tpushf\n\tpop %0\n\t"          // popf clearing IF and IOPL
+               "pushl $0x202\n\tpopf\n\tpushf\n\tpop %1\n\t"        // popf setting IF
+               "pushl $0x3002\n\tpushl %%cs\n\tpushl $2f\n\tiret\n2:\n\t"  // iret: IF 0, IOPL 3
+               "pushf\n\tpop %2\n\t"
+               "pushl $0x0202\n\tpushl %%cs\n\tpushl $3f\n\tiret\n3:\n\t"
+               "pushf\n\tpop %3"
+               : "=&r"(f0), "=&r"(f1), "=&r"(f2), "=&r"(f3) : : "memory", "cc");
+  out[5] = f0 & (FL_IF | FL_IOPL3);
+  out[6] = f1 & (FL_IF | FL_IOPL3);
+  out[7] = f2 & (FL_IF | FL_IOPL3);
+  out[8] = f3 & (FL_IF | FL_IOPL3);
+  PROBE(9, "movl $0x10, %%eax\n\tmovl %%eax, %%es")  // ring-0 data
+  asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(0) : "eax", "memory");
+}
+
+static void run(int cpl, u32 iopl) {
+  static const u16 code[4] = { 0, (G_C1 << 3) | 1, (G_C2 << 3) | 2, SEL_UCODE };
+  static const u16 data[4] = { 0, (G_D1 << 3) | 1, (G_D2 << 3) | 2, SEL_UDATA };
+  for (int i = 0; i < 12; i++) out[i] = 0xeeeeeeee;
+  enter_ring(probe, 0x202 | (iopl << 12), (u32)ustack_top, code[cpl], data[cpl]);
+  puts("cpl ");
+  putdec(cpl);
+  puts(" iopl ");
+  putdec(iopl);
+  puts(":");
+  for (int i = 0; i < 11; i++) {
+    putc(' ');
+    puthex(out[i]);
+  }
+  nl();
+}
+
+void test_main(void) {
+  gdt_set(G_C1, 0, 0xfffff, 0xba, 0xc);
+  gdt_set(G_D1, 0, 0xfffff, 0xb2, 0xc);
+  gdt_set(G_C2, 0, 0xfffff, 0xda, 0xc);
+  gdt_set(G_D2, 0, 0xfffff, 0xd2, 0xc);
+  for (int cpl = 1; cpl <= 3; cpl++) {
+    run(cpl, 0);
+    run(cpl, (u32)cpl);
+    if (cpl < 3) run(cpl, 3);
+  }
+}
