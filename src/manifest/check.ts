@@ -23,7 +23,11 @@ export class Checker {
   }
 }
 
-/** A schema reads one node into a typed value, or reports why it cannot and returns undefined. */
+/**
+ * A schema reads one node into a typed value, or reports why it cannot and returns undefined.
+ * Containers return what they could read even when some entries were bad, so one pass finds
+ * every problem; the caller fails if any issue was reported.
+ */
 export interface Schema<T> {
   /** What the value should look like, in words, for error messages and the defaults table. */
   expected: string;
@@ -57,7 +61,8 @@ export function string(opts: { pattern?: RegExp; patternText?: string } = {}): S
 }
 
 export function integer(opts: { min?: number; max?: number } = {}): Schema<number> {
-  const range = opts.min !== undefined && opts.max !== undefined ? ` from ${opts.min} to ${opts.max}`
+  const range = opts.min !== undefined && opts.min === opts.max ? ` equal to ${opts.min}`
+    : opts.min !== undefined && opts.max !== undefined ? ` from ${opts.min} to ${opts.max}`
     : opts.min !== undefined ? ` >= ${opts.min}` : '';
   const expected = `an integer${range}`;
   return {
@@ -110,12 +115,11 @@ export function list<T>(item: Schema<T>): Schema<T[]> {
         return undefined;
       }
       const out: T[] = [];
-      let ok = true;
       node.items.forEach((n, i) => {
         const v = item.read(n as Node | null, [...path, i], c);
-        if (v === undefined) ok = false; else out.push(v);
+        if (v !== undefined) out.push(v);
       });
-      return ok ? out : undefined;
+      return out;
     },
   };
 }
@@ -130,15 +134,14 @@ export function record<T>(value: Schema<T>, key: Schema<string>): Schema<Map<str
         return undefined;
       }
       const out = new Map<string, { value: T; keyNode: Node }>();
-      let ok = true;
       for (const pair of node.items) {
         const keyNode = pair.key as Node;
         const name = key.read(keyNode, path, c);
-        if (name === undefined) { ok = false; continue; }
+        if (name === undefined) continue;
         const v = value.read(pair.value as Node | null, [...path, name], c);
-        if (v === undefined) ok = false; else out.set(name, { value: v, keyNode });
+        if (v !== undefined) out.set(name, { value: v, keyNode });
       }
-      return ok ? out : undefined;
+      return out;
     },
   };
 }
@@ -171,7 +174,6 @@ export function object<F extends Fields>(fields: F, expected = 'a mapping'): Obj
         return undefined;
       }
       const out: Record<string, unknown> = { node };
-      let ok = true;
       for (const pair of node.items) {
         const keyNode = pair.key as Node;
         const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
@@ -179,19 +181,19 @@ export function object<F extends Fields>(fields: F, expected = 'a mapping'): Obj
           const hint = key === undefined ? undefined : closest(key, names);
           c.report(keyNode, [...path, key ?? '?'],
             `unknown key '${key}'; expected one of: ${names.join(', ')}${hint ? `; did you mean '${hint}'?` : ''}`);
-          ok = false;
           continue;
         }
         const v = fields[key]!.schema.read(pair.value as Node | null, [...path, key], c);
-        if (v === undefined) ok = false; else out[key] = v;
+        if (v !== undefined) out[key] = v;
       }
       for (const [name, f] of Object.entries(fields)) {
         if (f.required && !(name in out) && node.items.every((p) => !isScalar(p.key) || p.key.value !== name)) {
           c.report(node, path, `missing required key '${name}' (${f.schema.expected}: ${f.doc})`);
-          ok = false;
         }
       }
-      return ok ? (out as Values<F> & { node: Node }) : undefined;
+      // Partial on error (bad keys left out), so later checks can still find the other problems;
+      // the issues already recorded make the whole load fail.
+      return out as Values<F> & { node: Node };
     },
   };
 }

@@ -17,8 +17,12 @@ export function formatIssue(issue: ManifestIssue): string {
 }
 
 export class ManifestError extends Error {
-  constructor(readonly issues: ManifestIssue[]) {
-    super(issues.map(formatIssue).join('\n'));
+  readonly issues: ManifestIssue[];
+  constructor(issues: ManifestIssue[]) {
+    // In file order, as a reader goes through the file.
+    const sorted = [...issues].sort((a, b) => a.pos.line - b.pos.line || a.pos.col - b.pos.col);
+    super(sorted.map(formatIssue).join('\n'));
+    this.issues = sorted;
     this.name = 'ManifestError';
   }
 }

@@ -57,11 +57,11 @@ export async function loadWorld(file: string): Promise<World> {
       file: shown,
       pos: e.linePos?.[0] ?? { line: 1, col: 1 },
       path: '',
-      message: `YAML syntax: ${e.message.split('\n')[0]}`,
+      message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
     })));
   }
   const top = worldSchema.read(doc.contents as Node | null, [], c);
-  if (!top || c.issues.length > 0) throw new ManifestError(c.issues);
+  if (!top || !top.packages) throw new ManifestError(c.issues);
 
   const available = listRecipes(root);
   const packages = new Map<string, PackageDecl>();
