@@ -61,18 +61,16 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 async function downloadOnce(url: string, tmp: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
-  const out = createWriteStream(tmp);
   const hashing = async function* (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) { hash.update(chunk); yield chunk; }
   };
   if (url.startsWith('file:')) {
-    await pipeline(createReadStream(fileURLToPath(url)), hashing, out, { signal });
+    await pipeline(createReadStream(fileURLToPath(url)), hashing, createWriteStream(tmp), { signal });
   } else {
     const { request } = await import('undici');
     const res = await request(url, { method: 'GET', signal, headersTimeout: 30_000, bodyTimeout: 30_000 });
     if (res.statusCode >= 300) {
       await res.body.dump();
-      out.destroy();
       if (res.statusCode >= 500) throw new Error(`HTTP ${res.statusCode} from ${url}`);
       throw new HttpStatus(res.statusCode, url);
     }
@@ -81,7 +79,8 @@ async function downloadOnce(url: string, tmp: string, signal?: AbortSignal): Pro
     const counting = async function* (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
       for await (const chunk of source) { received += chunk.length; yield chunk; }
     };
-    await pipeline(res.body, counting, hashing, out, { signal });
+    // The file is created only once the answer is known to be a body worth keeping.
+    await pipeline(res.body, counting, hashing, createWriteStream(tmp), { signal });
     if (Number.isFinite(length) && received !== length) throw new Error(`short body from ${url}: ${received} of ${length} bytes`);
   }
   return hash.digest('hex');
