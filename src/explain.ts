@@ -7,8 +7,8 @@ import type { StepRecord } from './state.ts';
 
 function short(v: Json | undefined): string {
   if (v === undefined) return '(absent)';
-  const s = typeof v === 'string' ? v : canonicalJson(v);
-  if (/^[0-9a-f]{64}$/.test(s)) return s.slice(0, 12);
+  if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) return v.slice(0, 12);
+  const s = canonicalJson(v);
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 

@@ -20,7 +20,7 @@ export interface Step {
   prev: string | null;
   /** Final steps of dependency units, by the name the recipe sees them under. */
   depSteps: Record<string, string>;
-  /** Steps this one waits for: prev and depSteps. */
+  /** Steps this one waits for: prev, and depSteps for the first stage of a unit. */
   deps: string[];
   /** The last stage of its unit, whose artifact is installed as .world/out/<unit>. */
   final: boolean;
@@ -117,9 +117,12 @@ export function buildGraph(world: World): Graph {
     for (const variant of pkg.variants) {
       let prev = sharedPrev;
       const unit = unitName(pkg, variant);
+      let first = true;
       for (const s of stages.filter((x) => x.variants !== null && x.variants.includes(variant))) {
         const id = `${unit}:${s.stage}`;
-        const deps = [...new Set([...(prev ? [prev] : []), ...Object.values(depSteps)])].sort();
+        // Only the unit's first stage waits for the dependencies; later ones wait for it.
+        const deps = [...new Set([...(prev ? [prev] : []), ...(first ? Object.values(depSteps) : [])])].sort();
+        first = false;
         steps.set(id, { id, pkg, variant, unit, stage: s.stage, builtin: null, prev, depSteps, deps, final: false });
         order.push(id);
         prev = id;
