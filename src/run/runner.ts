@@ -1,6 +1,5 @@
 // The process runner handed to recipes: runs a program with the step's cwd and environment, its
 // output appended to the step log, and kills its whole process group if the build is interrupted.
-import { execa } from 'execa';
 
 export interface RunOptions {
   cwd?: string;
@@ -18,6 +17,8 @@ export function makeRunner(defaults: { cwd: string; env: Record<string, string>;
     const cwd = opts.cwd ?? defaults.cwd;
     defaults.log(`run ${[file, ...args].map((a) => (/[\s"'$]/.test(a) ? JSON.stringify(a) : a)).join(' ')}  (in ${cwd})`);
     defaults.signal.throwIfAborted();
+    // Loaded on first use: a no-op build runs no process and should not pay for execa's import.
+    const { execa } = await import('execa');
     const options = {
       cwd,
       env: { ...defaults.env, ...opts.env },
