@@ -28,9 +28,8 @@ export class ListrReporter implements Reporter {
         const first = await Promise.race([this.started.get(id)!.promise, this.outcomes.get(id)!.promise]);
         if (first.kind === 'done') task.title = `${id} (running)`;
         const o = await this.outcomes.get(id)!.promise;
-        task.title = id;
-        if (o.kind === 'cached') task.skip(`${id} (cached)`);
-        else if (o.kind === 'skipped') task.skip(`${id} (skipped: needs ${o.cause})`);
+        task.title = o.kind === 'cached' ? `${id} (cached)` : id;
+        if (o.kind === 'skipped') task.skip(`${id} (skipped: needs ${o.cause})`);
         else if (o.kind === 'failed') throw new Error(o.message);
       },
     })), { concurrent: true, exitOnError: false, rendererOptions: { collapseSkips: false } });
