@@ -2,7 +2,7 @@
 // fetch will try, in order, and the sha256 each must match. `world lock` writes it; a build compares
 // it with what the world resolves to now and says which packages changed if they differ.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic.ts';
 import { candidateUrls } from './fetch.ts';
 import { canonicalJson, type Json } from './hash.ts';
@@ -10,8 +10,9 @@ import type { World } from './manifest/load.ts';
 
 export interface LockFile { version: 1; packages: { [name: string]: Json } }
 
+/** world.yaml locks to world.lock; another manifest x.yaml to x.lock beside it. */
 export function lockPath(world: World): string {
-  return join(world.root, 'world.lock');
+  return join(dirname(world.file), basename(world.file).replace(/\.ya?ml$/, '') + '.lock');
 }
 
 export function resolveLock(world: World): LockFile {
@@ -49,8 +50,8 @@ export function staleLockReasons(world: World): string[] {
   for (const n of names) {
     const a = onDisk.packages?.[n];
     const b = now.packages[n];
-    if (a === undefined) reasons.push(`${n} is not in world.lock`);
-    else if (b === undefined) reasons.push(`${n} is in world.lock but not in the world`);
+    if (a === undefined) reasons.push(`${n} is not in the lock`);
+    else if (b === undefined) reasons.push(`${n} is in the lock but not in the world`);
     else if (canonicalJson(a) !== canonicalJson(b)) reasons.push(`${n} changed`);
   }
   return reasons;

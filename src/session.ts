@@ -117,6 +117,7 @@ export class Session {
       run, cached, failed: opts.signal.aborted ? 0 : result.failed.size,
       skipped: result.skipped.length + result.notStarted.length,
       seconds: (performance.now() - started) / 1000,
+      interrupted: opts.signal.aborted,
     };
     await opts.reporter.end(summary);
     return { summary, interrupted: opts.signal.aborted, ok: !opts.signal.aborted && result.failed.size === 0 && result.skipped.length === 0 && result.notStarted.length === 0 };

@@ -1,13 +1,13 @@
 // What the build-like commands share: opening the world with errors printed helpfully, the build
 // lock, Ctrl-C handling, and choosing a progress reporter.
 import { availableParallelism } from 'node:os';
-import { relative } from 'node:path';
+import { basename, relative } from 'node:path';
 import { ManifestError } from '../manifest/errors.ts';
 import { CycleError, TargetError } from '../graph.ts';
 import { Session } from '../session.ts';
 import { acquireBuildLock, LockBusy, type HeldLock } from '../run/lock.ts';
 import { makeReporter, type ProgressMode } from '../run/progress.ts';
-import { staleLockReasons } from '../lockfile.ts';
+import { lockPath, staleLockReasons } from '../lockfile.ts';
 import { UsageError } from './command.ts';
 
 export const WORLD_OPTION_HELP = '  -f, --file <path>   the world manifest (default: ./world.yaml)';
@@ -60,7 +60,7 @@ export async function runBuild(o: BuildCommandOptions): Promise<number> {
   if (!ids) return 2;
   const reporter = await makeReporter(o.progress);
   const stale = staleLockReasons(session.world);
-  if (stale.length > 0) reporter.note(`world.lock is stale (${stale.join('; ')}); run 'world lock' to update it`);
+  if (stale.length > 0) reporter.note(`${basename(lockPath(session.world))} is stale (${stale.join('; ')}); run 'world lock' to update it`);
 
   let lock: HeldLock;
   try {

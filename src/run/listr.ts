@@ -44,7 +44,11 @@ export class ListrReporter implements Reporter {
     this.outcomes.get(id)?.resolve({ kind: 'failed', message });
   }
   skipped(id: string, cause: string): void { this.outcomes.get(id)?.resolve({ kind: 'skipped', cause }); }
-  note(text: string): void { this.held.push(`world: ${text}\n`); }
+  note(text: string): void {
+    // Before the list owns the screen (e.g. waiting for the build lock) a note can be shown at once.
+    if (this.outcomes.size === 0) process.stderr.write(`world: ${text}\n`);
+    else this.held.push(`world: ${text}\n`);
+  }
 
   async end(s: Summary): Promise<void> {
     // Steps never started (build stopped) are closed as skipped so the list can finish.

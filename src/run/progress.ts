@@ -2,7 +2,7 @@
 // step that runs (not a TTY, or CI=true), `json` prints one JSON object per event for machines,
 // and `listr` (run/listr.ts) draws a live task list on a terminal. Each ends with one summary line.
 
-export interface Summary { run: number; cached: number; failed: number; skipped: number; seconds: number }
+export interface Summary { run: number; cached: number; failed: number; skipped: number; seconds: number; interrupted: boolean }
 
 export interface Reporter {
   begin(steps: string[]): void;
@@ -19,7 +19,7 @@ export function summaryLine(s: Summary): string {
   const parts = [`${s.run} step${s.run === 1 ? '' : 's'} run`, `${s.cached} cache hit${s.cached === 1 ? '' : 's'}`,
     `${s.failed} failed`];
   if (s.skipped > 0) parts.push(`${s.skipped} skipped`);
-  return `world: ${parts.join(', ')} in ${s.seconds.toFixed(2)}s`;
+  return `world: ${parts.join(', ')} in ${s.seconds.toFixed(2)}s${s.interrupted ? ' (interrupted)' : ''}`;
 }
 
 export function failureText(id: string, message: string, logPath: string | null, tail: string[]): string {

@@ -203,4 +203,42 @@ test('graph prints every edge in dot and mermaid', async () => {
   }
 });
 
+test('keys and artifacts do not depend on where the world is checked out', async () => {
+  const a = copyFixture('basic');
+  const b = copyFixture('basic');
+  try {
+    await build(a.dir, { targets: ['use'] });
+    await build(b.dir, { targets: ['use'] });
+    const records = (dir: string): string[] => readdirSync(join(dir, '.world/steps')).sort()
+      .map((f) => { const r = JSON.parse(readFileSync(join(dir, '.world/steps', f), 'utf8')) as { step: string; key: string; artifact: string }; return `${r.step} ${r.key} ${r.artifact}`; });
+    assert.equal(records(a.dir), records(b.dir));
+    assert.is(records(a.dir).length, 3);
+  } finally {
+    a.cleanup();
+    b.cleanup();
+  }
+});
+
+test('clean keeps the cache (the next build only reinstalls); clean --cache empties it', async () => {
+  const fx = copyFixture('basic');
+  const { command } = await import('../../src/commands/clean.ts');
+  const quiet = process.stdout.write;
+  try {
+    await build(fx.dir, { targets: ['use'] });
+    process.stdout.write = () => true;
+    try { assert.is(await command.run(['-f', join(fx.dir, 'world.yaml')]), 0); } finally { process.stdout.write = quiet; }
+    assert.not.ok(existsSync(join(fx.dir, '.world/out')));
+    let b = await build(fx.dir, { targets: ['use'] });
+    assert.equal(b.r.ids('start'), []);
+    assert.is(readFileSync(join(fx.dir, '.world/out/use/result.txt'), 'utf8'), 'HELLO\nALPHA\nBETA\n');
+    process.stdout.write = () => true;
+    try { assert.is(await command.run(['-f', join(fx.dir, 'world.yaml'), '--cache']), 0); } finally { process.stdout.write = quiet; }
+    b = await build(fx.dir, { targets: ['use'] });
+    assert.equal(b.r.ids('start'), ['gen:build', 'use:build', 'use:install']);
+  } finally {
+    process.stdout.write = quiet;
+    fx.cleanup();
+  }
+});
+
 test.run();

@@ -3,7 +3,7 @@
 // lock or, with --no-wait, refuses; --json prints one event per line; failures exit non-zero.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { copyFixture, world } from './helpers.ts';
 
@@ -96,10 +96,13 @@ test('a second build in the same tree waits for the first; with --no-wait it ref
 test('--json prints one event object per line, ending with the summary; a failure exits 1', async () => {
   const fx = copyFixture('basic');
   try {
+    writeFileSync(join(fx.dir, 'failing.lock'), '{ "version": 1, "packages": {} }\n');
     const r = await world(['build', '--json', '-f', 'failing.yaml', 'fails', 'gen', '-k'], fx.dir);
     assert.is(r.exitCode, 1);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; step?: string; tail?: string[]; log?: string });
-    assert.is(events[0]!.event, 'begin');
+    assert.is(events[0]!.event, 'note');
+    assert.match((events[0] as { text?: string }).text!, "failing.lock is stale (after is not in the lock; fails is not in the lock; gen is not in the lock); run 'world lock' to update it");
+    assert.is(events[1]!.event, 'begin');
     assert.equal(events.at(-1), { ...events.at(-1)!, event: 'summary', run: 1, cached: 0, failed: 1 });
     const failed = events.find((e) => e.event === 'failed')!;
     assert.is(failed.step, 'fails:build');

@@ -115,10 +115,16 @@ test('a url source is fetched, unpacked and built; the lock notices a changed so
     let s = await Session.open(join(fx.dir, 'world.yaml'));
     writeLock(s.world);
     assert.equal(staleLockReasons(s.world), []);
+    // `world fetch` is a build of the fetch steps alone.
+    const f = new RecordingReporter();
+    assert.equal(s.select([], ['fetch']), ['gen:fetch']);
+    await s.build(s.select([], ['fetch']), { jobs: 2, keepGoing: false, offline: false, signal: new AbortController().signal, reporter: f, fetchBackoffMs: 1 });
+    assert.equal(f.ids('done'), ['gen:fetch']);
     const r = new RecordingReporter();
     const res = await s.build(s.select([]), { jobs: 2, keepGoing: false, offline: false, signal: new AbortController().signal, reporter: r, fetchBackoffMs: 1 });
     assert.ok(res.ok, JSON.stringify(r.events));
-    assert.equal(r.ids('done'), ['gen:build', 'gen:fetch', 'gen:unpack']);
+    assert.equal(r.ids('done'), ['gen:build', 'gen:unpack']);
+    assert.equal(r.ids('cached'), ['gen:fetch']);
     // The default unpack strips the archive's top directory; gen's recipe then reads a.txt and b.txt.
     assert.is(readFileSync(join(fx.dir, '.world/out/gen/data.txt'), 'utf8'), 'hi\nalpha\nbeta\n');
 
