@@ -2,6 +2,7 @@
 // them — predicting what a build would do (`plan`) and doing it (`build`, `fetch`).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Cache } from './cache.ts';
 import { explainChange } from './explain.ts';
 import { fetchFile, candidateUrls } from './fetch.ts';
@@ -181,7 +182,7 @@ export class Session {
       const name = sourceFileName(src);
       const urls = src.kind === 'url'
         ? candidateUrls(src.url, [...src.mirrors, ...this.world.mirrors], opts.offline)
-        : [new URL(`file://${join(this.world.root, src.kind === 'file' ? src.file : '')}`).href];
+        : [pathToFileURL(join(this.world.root, src.kind === 'file' ? src.file : '')).href];
       await fetchFile({ urls, sha256: src.kind === 'path' ? '' : src.sha256, destDir: out, fileName: name,
         signal: opts.signal, log: (l) => log.info(l), backoffMs: opts.fetchBackoffMs });
     } else if (step.builtin === 'unpack') {

@@ -108,10 +108,10 @@ export function oneOf<T extends string>(values: readonly T[]): Schema<T> {
 
 export function list<T>(item: Schema<T>): Schema<T[]> {
   return {
-    expected: `a list of ${item.expected.replace(/^an? /, '')}s`,
+    expected: `a list, each ${item.expected}`,
     read(node, path, c) {
       if (!isSeq(node)) {
-        c.report(node, path, `expected a list of ${item.expected.replace(/^an? /, '')}s, got ${describe(node)}`);
+        c.report(node, path, `expected a list, each ${item.expected}; got ${describe(node)}`);
         return undefined;
       }
       const out: T[] = [];
@@ -127,7 +127,7 @@ export function list<T>(item: Schema<T>): Schema<T[]> {
 /** A mapping from free-form names to values of one schema (e.g. the packages table). */
 export function record<T>(value: Schema<T>, key: Schema<string>): Schema<Map<string, { value: T; keyNode: Node }>> {
   return {
-    expected: `a mapping of names to ${value.expected.replace(/^an? /, '')}s`,
+    expected: `a mapping from names to values, each ${value.expected}`,
     read(node, path, c) {
       if (!isMap(node)) {
         c.report(node, path, `expected a mapping, got ${describe(node)}`);

@@ -141,6 +141,30 @@ test('a url source is fetched, unpacked and built; the lock notices a changed so
   }
 });
 
+test('a file: source is copied, checked and unpacked like a download; a wrong sha256 fails the build', async () => {
+  const fx = copyFixture('basic');
+  try {
+    writeFileSync(join(fx.dir, 'pkg.tar'), tarball);
+    const yaml = (hash: string): string => `version: 1\npackages:\n  gen:\n    source: { file: pkg.tar, sha256: ${hash} }\n`;
+    writeFileSync(join(fx.dir, 'world.yaml'), yaml(sha(tarball)));
+    let s = await Session.open(join(fx.dir, 'world.yaml'));
+    let r = new RecordingReporter();
+    assert.ok((await s.build(s.select([]), { jobs: 1, keepGoing: false, offline: true, signal: new AbortController().signal, reporter: r })).ok);
+    assert.is(readFileSync(join(fx.dir, '.world/out/gen/data.txt'), 'utf8'), 'hi\nalpha\nbeta\n');
+    writeFileSync(join(fx.dir, 'world.yaml'), yaml(sha('other')));
+    s = await Session.open(join(fx.dir, 'world.yaml'));
+    r = new RecordingReporter();
+    assert.not.ok((await s.build(s.select([]), { jobs: 1, keepGoing: false, offline: true, signal: new AbortController().signal, reporter: r })).ok);
+    const failed = r.events.find((e) => e.kind === 'failed')!;
+    assert.is(failed.id, 'gen:fetch');
+    assert.match(failed.detail!, 'sha256 mismatch for file://');
+    assert.ok(failed.tail!.some((l) => l.includes(`wanted ${sha('other')}`)), failed.tail!.join('\n'));
+    assert.ok(failed.tail!.some((l) => l.includes(`got    ${sha(tarball)}`)), failed.tail!.join('\n'));
+  } finally {
+    fx.cleanup();
+  }
+});
+
 test.after(() => {
   server.close();
   rmSync(dest, { recursive: true, force: true });

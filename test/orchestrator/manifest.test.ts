@@ -48,8 +48,8 @@ test('unknown keys inside a package are errors, with line and column', async () 
 
 test('wrong value types say what was expected', async () => {
   const out = await issues('version: 1\nmirrors: ftp://x\npackages:\n  gen:\n    source: { path: src/gen }\n    depends: use\n');
-  assert.ok(out.some((l) => l.startsWith('bad.yaml:2:10: mirrors: expected a list of')), out.join('\n'));
-  assert.ok(out.some((l) => l.startsWith('bad.yaml:6:14: packages.gen.depends: expected a list of')), out.join('\n'));
+  assert.ok(out.some((l) => l.startsWith('bad.yaml:2:10: mirrors: expected a list, each an http')), out.join('\n'));
+  assert.ok(out.some((l) => l.startsWith('bad.yaml:6:14: packages.gen.depends: expected a list, each a package name')), out.join('\n'));
 });
 
 test('a url source without sha256 is refused; a bad sha256 is named', async () => {
