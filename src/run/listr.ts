@@ -30,9 +30,13 @@ export class ListrReporter implements Reporter {
         const o = await this.outcomes.get(id)!.promise;
         task.title = o.kind === 'cached' ? `${id} (cached)` : id;
         if (o.kind === 'skipped') task.skip(`${id} (skipped: needs ${o.cause})`);
-        else if (o.kind === 'failed') throw new Error(o.message);
+        else if (o.kind === 'failed') throw new Error(`${id}: ${o.message}`);
       },
-    })), { concurrent: true, exitOnError: false, rendererOptions: { collapseSkips: false } });
+    })), {
+      concurrent: true, exitOnError: false, rendererOptions: { collapseSkips: false },
+      // Ctrl-C is ours to handle: kill the steps' process groups, clean up, release the lock.
+      registerSignalListeners: false,
+    });
     this.running = list.run().catch(() => undefined);
   }
 
@@ -52,7 +56,7 @@ export class ListrReporter implements Reporter {
 
   async end(s: Summary): Promise<void> {
     // Steps never started (build stopped) are closed as skipped so the list can finish.
-    for (const d of this.outcomes.values()) d.resolve({ kind: 'skipped', cause: 'the build to continue' });
+    for (const d of this.outcomes.values()) d.resolve({ kind: 'skipped', cause: '' });
     await this.running;
     for (const h of this.held) process.stderr.write(h);
     process.stdout.write(summaryLine(s) + '\n');
