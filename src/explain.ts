@@ -54,7 +54,8 @@ export function explainChange(record: StepRecord | undefined, now: KeyInputs): s
   for (const name of Object.keys(now.trees).sort()) {
     const lines = diffFiles(name, record.trees[name] ?? {}, now.trees[name] ?? {});
     if (lines.length > 0) {
-      fileLevel.add(name.split(' ')[0] === 'source' ? 'source' : 'paths');
+      const kind = name.split(' ')[0]!;
+      fileLevel.add(kind === 'input' ? 'paths' : kind);
       reasons.push(...lines);
     }
   }

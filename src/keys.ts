@@ -24,7 +24,7 @@ export interface KeyInputs {
 /** Memoized hashing of what several steps share (recipes, source trees). */
 export class KeyHasher {
   private trees = new Map<string, TreeHash>();
-  private recipes = new Map<string, string>();
+  private recipes = new Map<string, Record<string, string>>();
   constructor(readonly world: World, readonly toolchain: Toolchain) {}
 
   tree(rel: string): TreeHash {
@@ -33,10 +33,31 @@ export class KeyHasher {
     return t;
   }
 
-  recipeHash(file: string): string {
-    let h = this.recipes.get(file);
-    if (!h) { h = sha256(readFileSync(join(this.world.root, file))); this.recipes.set(file, h); }
-    return h;
+  /**
+   * The recipe's source: the module and every module it imports by a relative path inside
+   * recipes/ (helpers under recipes/lib/), so editing a helper rebuilds the recipes using it.
+   * Imports of the orchestrator itself (src/) are covered by the orchestrator version.
+   */
+  recipeFiles(file: string): Record<string, string> {
+    let files = this.recipes.get(file);
+    if (files) return files;
+    files = {};
+    const todo = [file];
+    while (todo.length > 0) {
+      const f = todo.pop()!;
+      if (files[f] !== undefined) continue;
+      const text = readFileSync(join(this.world.root, f), 'utf8');
+      files[f] = sha256(text);
+      for (const m of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]/gm)) {
+        if (/^\s*(?:import|export)\s+type\s/.test(m[0])) continue; // erased at run time
+        const target = join(f, '..', m[1]!);
+        if (target.startsWith('recipes/')) todo.push(target);
+      }
+    }
+    const sorted: Record<string, string> = {};
+    for (const k of Object.keys(files).sort()) sorted[k] = files[k]!;
+    this.recipes.set(file, sorted);
+    return sorted;
   }
 
   /** The inputs of a step once the artifacts of the steps it waits for are known. */
@@ -58,7 +79,9 @@ export class KeyHasher {
     }
     const stage = pkg.recipe.stages[step.stage]!;
     inputs.variant = step.variant;
-    inputs.recipe = { file: pkg.recipeFile, sha256: this.recipeHash(pkg.recipeFile) };
+    const recipeFiles = this.recipeFiles(pkg.recipeFile);
+    inputs.recipe = { file: pkg.recipeFile, sha256: hashJson(recipeFiles) };
+    trees.recipe = recipeFiles;
     inputs.options = pkg.options as { [key: string]: Json };
     if (pkg.source?.kind === 'path') {
       const t = this.tree(pkg.source.path);

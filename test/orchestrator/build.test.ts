@@ -79,7 +79,12 @@ test('plan names the changed input; a build then runs exactly the affected steps
     p = await plan(fx.dir);
     assert.is(p.get('use:build')!.status, 'run');
     assert.equal(p.get('use:build')!.reasons.length, 1);
-    assert.match(p.get('use:build')!.reasons[0]!, /^recipe sha256: [0-9a-f]{12} -> [0-9a-f]{12}$/);
+    assert.equal(p.get('use:build')!.reasons, ['recipe: recipes/use.ts changed']);
+
+    // A helper module a recipe imports is part of that recipe's source.
+    appendFileSync(join(fx.dir, 'recipes/lib/concat.ts'), '// a comment\n');
+    p = await plan(fx.dir);
+    assert.equal(p.get('gen:build')!.reasons, ['recipe: recipes/lib/concat.ts changed']);
   } finally {
     fx.cleanup();
   }
