@@ -8,6 +8,7 @@ import type { StepRecord } from './state.ts';
 function short(v: Json | undefined): string {
   if (v === undefined) return '(absent)';
   if (typeof v === 'string' && /^[0-9a-f]{64}$/.test(v)) return v.slice(0, 12);
+  if (typeof v === 'string' && v.includes('\n')) return JSON.stringify(v.split('\n')[0]) + ` (+${v.split('\n').length - 1} lines)`;
   const s = canonicalJson(v);
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }

@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Session } from '../../src/session.ts';
 import { CycleError } from '../../src/graph.ts';
@@ -99,6 +99,26 @@ test('a step whose output is unchanged does not rebuild its dependents (dependen
     assert.equal(b.r.ids('start'), ['gen:build']);
     assert.equal(b.r.ids('cached'), ['slow@one:build', 'slow@two:build', 'use:build', 'use:install']);
   } finally {
+    fx.cleanup();
+  }
+});
+
+test('a different tool on PATH changes the toolchain fingerprint, and plan says which', async () => {
+  const fx = copyFixture('basic');
+  const path = process.env.PATH;
+  try {
+    await build(fx.dir, { targets: ['gen'] });
+    // A `cat` earlier on PATH that reports its own version and otherwise behaves like cat.
+    mkdirSync(join(fx.dir, 'bin'));
+    const real = execFileSync('sh', ['-c', 'command -v cat'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(fx.dir, 'bin/cat'), `#!/bin/sh\n[ "$1" = --version ] && { echo "cat 99"; exit 0; }\nexec ${real} "$@"\n`, { mode: 0o755 });
+    process.env.PATH = `${join(fx.dir, 'bin')}:${path}`;
+    const reasons = (await plan(fx.dir)).get('gen:build')!.reasons;
+    assert.is(reasons.length, 2, reasons.join('\n'));
+    assert.is(reasons[0], `tool cat.path: "${real}" -> "${join(fx.dir, 'bin/cat')}"`);
+    assert.match(reasons[1]!, /^tool cat\.version: ".+ -> "cat 99"$/);
+  } finally {
+    process.env.PATH = path;
     fx.cleanup();
   }
 });
