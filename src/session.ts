@@ -7,7 +7,7 @@ import { Cache } from './cache.ts';
 import { explainChange } from './explain.ts';
 import { fetchFile, candidateUrls } from './fetch.ts';
 import { buildGraph, selectSteps, type Graph, type Step } from './graph.ts';
-import { KeyHasher, cacheKey, type KeyInputs } from './keys.ts';
+import { KeyHasher, cacheKey } from './keys.ts';
 import { layoutOf, type Layout } from './layout.ts';
 import { loadWorld, type World } from './manifest/load.ts';
 import { logTail, StepLog } from './run/logger.ts';
@@ -101,19 +101,23 @@ export class Session {
     let cached = 0;
     opts.reporter.begin([...ids]);
     const result = await schedule(ids, (id) => this.step(id).deps, async (id) => {
-      const ran = await this.execute(this.step(id), artifacts, opts);
-      if (ran) run += 1; else cached += 1;
-      return ran;
+      try {
+        const ran = await this.execute(this.step(id), artifacts, opts);
+        if (ran) run += 1; else cached += 1;
+        return ran;
+      } catch (err) {
+        // Reported as it happens (an interrupt is not a failure of the step).
+        if (!opts.signal.aborted) {
+          const logPath = err instanceof StepFailed ? err.logPath : null;
+          opts.reporter.failed(id, (err as Error).message, logPath ? relative(process.cwd(), logPath) : null, logPath ? logTail(logPath) : []);
+        }
+        throw err;
+      }
     }, {
       jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal,
       onSkip: (id, cause) => opts.reporter.skipped(id, cause),
     });
     this.toolchain.save();
-    for (const [id, err] of result.failed) {
-      if (opts.signal.aborted) continue;
-      const logPath = err instanceof StepFailed ? err.logPath : null;
-      opts.reporter.failed(id, (err as Error).message, logPath ? relative(process.cwd(), logPath) : null, logPath ? logTail(logPath) : []);
-    }
     const summary: Summary = {
       run, cached, failed: opts.signal.aborted ? 0 : result.failed.size,
       skipped: result.skipped.length + result.notStarted.length,
@@ -145,7 +149,7 @@ export class Session {
     try {
       log.info(`step ${step.id}`);
       log.info(`key ${key}`);
-      const artifact = await this.runStage(step, artifacts, key, k, tmp, log, opts);
+      const artifact = await this.runStage(step, artifacts, key, tmp, log, opts);
       artifacts.set(step.id, artifact);
       writeRecord(this.layout, { step: step.id, key, artifact, ...k });
       if (step.final) this.cache.install(step.unit, artifact);
@@ -161,7 +165,7 @@ export class Session {
     }
   }
 
-  private async runStage(step: Step, artifacts: Map<string, string>, key: string, _k: KeyInputs, tmp: string,
+  private async runStage(step: Step, artifacts: Map<string, string>, key: string, tmp: string,
     log: StepLog, opts: BuildOptions): Promise<string> {
     const { pkg } = step;
     const out = join(tmp, 'out');
