@@ -2,6 +2,7 @@
 // stage of the same package and from the last stage of each dependency. Targets select a part of
 // it (with everything it needs). Package dependency cycles are found here and reported as a path.
 import { isArchive } from './unpack.ts';
+import { closest } from './manifest/suggest.ts';
 import { SHARED_STAGES, STAGES, type StageName } from './recipe.ts';
 import type { PackageDecl, World } from './manifest/load.ts';
 
@@ -148,7 +149,11 @@ export function selectSteps(graph: Graph, world: World, targets: readonly string
   for (const t of targets) {
     const m = /^([^@:]+)(?:@([^:]+))?(?::(.+))?$/.exec(t);
     const pkg = m ? world.packages.get(m[1]!) : undefined;
-    if (!m || !pkg) throw new TargetError(`no package '${t}' in ${world.file.split('/').pop()}; packages: ${[...world.packages.keys()].join(', ')}`);
+    if (!m || !pkg) {
+      const names = [...world.packages.keys()];
+      const hint = m ? closest(m[1]!, names) : undefined;
+      throw new TargetError(`no package '${t}' in ${world.file.split('/').pop()}${hint ? `; did you mean '${hint}'?` : ''} (packages: ${names.join(', ')})`);
+    }
     const variants = m[2] ? [m[2]] : pkg.variants;
     for (const v of variants) {
       if (!pkg.variants.includes(v)) throw new TargetError(`package '${pkg.name}' has no variant '${v}' in this world; variants: ${pkg.variants.join(', ')}`);

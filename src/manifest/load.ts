@@ -74,7 +74,13 @@ export async function loadWorld(file: string): Promise<World> {
         `no recipe '${recipeName}' (expected a module recipes/${recipeName}.ts)${hint ? `; did you mean '${hint}'?` : ''}`);
       continue;
     }
-    const recipe = await loadRecipe(root, recipeName);
+    let recipe: Recipe;
+    try {
+      recipe = await loadRecipe(root, recipeName);
+    } catch (err) {
+      c.report(keyNodeOf(p.node, 'recipe') ?? keyNode, [...path, 'recipe'], (err as Error).message);
+      continue;
+    }
     const source = readSource(p.source ?? null, recipe.source, [...path, 'source'], root, c, keyNode);
     const recipeVariants = recipe.variants ?? ['default'];
     const variants = p.variants ?? recipeVariants;

@@ -97,6 +97,12 @@ test('duplicate keys are errors', async () => {
   assert.match(out[0]!, /^bad\.yaml:4:3: YAML syntax: Map keys must be unique/);
 });
 
+test('a recipe with a misspelt stage is reported at the package that uses it', async () => {
+  writeFileSync(join(fx.dir, 'recipes/typo.ts'), "export const recipe = { summary: 'x', stages: { biuld: { async run() {} } } };\n");
+  const out = await issues('version: 1\npackages:\n  gen:\n    source: { path: src/gen }\n  t:\n    recipe: typo\n');
+  assert.equal(out, ["bad.yaml:6:5: packages.t.recipe: recipes/typo.ts: unknown stage 'biuld'; expected one of: fetch, unpack, configure, build, afterburn, install; did you mean 'build'?"]);
+});
+
 test('closest() suggests only plausible typos', () => {
   assert.is(closest('pakages', ['version', 'packages']), 'packages');
   assert.is(closest('pakcages', ['version', 'packages']), 'packages');
