@@ -36,7 +36,8 @@ export interface StageInputs {
 }
 
 export interface StageDirs {
-  /** The package's source tree: the in-repo directory of a `path` source, else the unpack stage's artifact. */
+  /** The package's source tree: the in-repo directory of a `path` source, else the unpack stage's artifact.
+   *  Read it, never write it: a build writes to out or work (make O=...), or the source hash changes. */
   src: string;
   /** Downloaded files (artifact of the fetch stage), for url/file sources. */
   downloads?: string;
