@@ -2,7 +2,7 @@
 // kernel tree with the same make interface, and the afterburn report merge.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -28,30 +28,41 @@ test('the afterburn reports merge into per-mnemonic sums with sorted keys', () =
   }
 });
 
-test('guest-kernel (native) runs make with O=, CC= and HZ= and installs kernel.elf', async () => {
+test('guest-kernel builds native and afterburnt (CC="gcc -B <as dir>", reports merged), HZ passed to make', async () => {
   const fx = copyFixture('kernel');
   try {
     // The real recipe and what it imports, so it resolves as it would in the repository.
-    for (const f of ['recipes/guest-kernel.ts', 'recipes/lib/afterburn-report.ts']) {
+    for (const f of ['recipes/guest-kernel.ts', 'recipes/lib/afterburn-report.ts', 'src/atomic.ts']) {
       execFileSync('mkdir', ['-p', join(fx.dir, f, '..')]);
       copyFileSync(join(repo, f), join(fx.dir, f));
     }
-    execFileSync('mkdir', ['-p', join(fx.dir, 'src')]);
-    copyFileSync(join(repo, 'src/atomic.ts'), join(fx.dir, 'src/atomic.ts'));
-    const s = await Session.open(join(fx.dir, 'world.yaml'));
-    assert.equal(s.select([]), ['guest-kernel@native:build', 'guest-kernel@native:install']);
+    let s = await Session.open(join(fx.dir, 'world.yaml'));
+    assert.equal(s.select([]), ['guest-kernel@native:build', 'guest-kernel@native:install', 'guest-kernel@afterburnt:build', 'guest-kernel@afterburnt:install']);
     const r = new RecordingReporter();
-    const res = await s.build(s.select([]), { jobs: 1, keepGoing: false, offline: true, signal: new AbortController().signal, reporter: r });
+    const res = await s.build(s.select([]), { jobs: 2, keepGoing: false, offline: true, signal: new AbortController().signal, reporter: r });
     assert.ok(res.ok, JSON.stringify(r.events));
-    const elf = join(fx.dir, '.world/out/guest-kernel@native/kernel.elf');
-    // readelf (GNU binutils) is the oracle: a 32-bit i386 object whose .rodata holds HZ=250.
-    const header = execFileSync('readelf', ['-h', elf], { encoding: 'utf8' });
-    assert.match(header, /Class:\s+ELF32/);
-    assert.match(header, /Machine:\s+Intel 80386/);
-    const data = execFileSync('readelf', ['-x', '.rodata', elf], { encoding: 'utf8' });
-    assert.match(data, /fa000000/); // 250 little-endian
-    const log = readFileSync(join(fx.dir, '.world/logs/guest-kernel@native/build.log'), 'utf8');
-    assert.match(log, /run make -C \S+guests\/kernel O=\S+ CC=gcc HZ=250/);
+    for (const v of ['native', 'afterburnt']) {
+      const elf = join(fx.dir, `.world/out/guest-kernel@${v}/kernel.elf`);
+      // readelf (GNU binutils) is the oracle: a 32-bit i386 object whose .rodata holds HZ=250.
+      const header = execFileSync('readelf', ['-h', elf], { encoding: 'utf8' });
+      assert.match(header, /Class:\s+ELF32/);
+      assert.match(header, /Machine:\s+Intel 80386/);
+      assert.match(execFileSync('readelf', ['-x', '.rodata', elf], { encoding: 'utf8' }), /fa000000/); // 250 little-endian
+    }
+    const log = (v: string): string => readFileSync(join(fx.dir, `.world/logs/guest-kernel@${v}/build.log`), 'utf8');
+    assert.match(log('native'), /run make -C \S+guests\/kernel O=\S+ CC=gcc HZ=250/);
+    assert.match(log('afterburnt'), /run make -C \S+guests\/kernel O=\S+ "CC=gcc -B \S+\/afterburner\/" HZ=250/);
+    // Two assembled files, each reporting popf 2 and cli 1: summed, keys sorted.
+    assert.is(readFileSync(join(fx.dir, '.world/out/guest-kernel@afterburnt/afterburn-report.json'), 'utf8'),
+      '{\n  "files": 2,\n  "sites": {\n    "cli": 2,\n    "popf": 4\n  }\n}\n');
+    assert.not.ok(existsSync(join(fx.dir, '.world/out/guest-kernel@native/afterburn-report.json')));
+
+    // The afterburner is an input of the afterburnt build only.
+    appendFileSync(join(fx.dir, 'afterburner/as'), '# changed\n');
+    s = await Session.open(join(fx.dir, 'world.yaml'));
+    const plan = new Map(s.plan(s.select([])).map((p) => [p.id, p]));
+    assert.is(plan.get('guest-kernel@native:build')!.status, 'cached');
+    assert.equal(plan.get('guest-kernel@afterburnt:build')!.reasons, ['input afterburner: as changed']);
   } finally {
     fx.cleanup();
   }
