@@ -4,7 +4,11 @@
 import type { Logger } from './run/logger.ts';
 import type { Runner } from './run/runner.ts';
 
-/** The stages in the order they run. A package runs the ones its recipe defines. */
+/**
+ * The stages in the order they run. A package runs the ones its recipe defines. For a url or file
+ * source the orchestrator does `fetch` itself (download, sha256 check) and, for a tar archive the
+ * recipe does not unpack itself, `unpack` too; a recipe's own `fetch` runs only without such a source.
+ */
 export const STAGES = ['fetch', 'unpack', 'configure', 'build', 'afterburn', 'install'] as const;
 export type StageName = (typeof STAGES)[number];
 
