@@ -80,7 +80,13 @@ function parse(s: Statement): Line {
 const BODY_OPEN = new Set(['.macro', '.rept', '.irp', '.irpc']);
 const BODY_CLOSE = new Set(['.endm', '.endr']);
 
-export function afterburnAssembly(source: string): AfterburnResult {
+export interface AfterburnOptions {
+  /** Prefix of the generated site labels; inputs assembled together need different ones. */
+  labelPrefix?: string;
+}
+
+export function afterburnAssembly(source: string, options: AfterburnOptions = {}): AfterburnResult {
+  const prefix = options.labelPrefix ?? '.Lab_site_';
   const lines = scanStatements(source).map(parse);
   const edits: { at: number; to: number; text: string }[] = [];
   const sites = new Map<SiteKind, number>();
@@ -118,7 +124,7 @@ export function afterburnAssembly(source: string): AfterburnResult {
     // twice, so sites there use numeric local labels (like the original's 9998/9999).
     const [open, close, refs] = bodyDepth > 0
       ? ['9998', '9999', '9998b, 9999b']
-      : [`.Lab_site_${counter}`, `.Lab_site_${counter}_end`, `.Lab_site_${counter}, .Lab_site_${counter}_end`];
+      : [`${prefix}${counter}`, `${prefix}${counter}_end`, `${prefix}${counter}, ${prefix}${counter}_end`];
     counter++;
     edits.push({ at: begin, to: begin, text: `${open}: ` });
     edits.push({

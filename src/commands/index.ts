@@ -9,4 +9,5 @@ export interface CommandEntry {
 }
 
 export const commands: CommandEntry[] = [
+  { name: 'afterburn', summary: 'rewrite assembly for pre-virtualization, or print the gcc -B drop-in directory', load: () => import('./afterburn.ts').then((m) => m.command) },
 ];
