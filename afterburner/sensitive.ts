@@ -42,6 +42,7 @@ export function paddingFor(kind: SiteKind): number {
 //   includes `int $3`); the one-byte breakpoint, overflow and ICE traps are separate opcodes
 //   and mnemonics absent from it, and they always raise an exception the hypervisor sees.
 //   Debuggers also write `int3` over code at run time, where a recorded site would mislead.
+//   GNU as encodes `int $3` as that same one-byte int3, so it is not recorded either.
 // - `lcall` is recorded although the published list omits it: a far call loads CS and checks
 //   privilege exactly like `ljmp`, which the list does include, so it misbehaves the same way
 //   in a de-privileged kernel. It takes the table's default padding (8), as it has no entry.
@@ -100,6 +101,9 @@ export const PREFIXES = new Set([
   'cs', 'ds', 'es', 'fs', 'gs', 'ss', 'notrack', 'bnd', 'xacquire', 'xrelease',
 ]);
 
+/** `$3` in any radix: GNU as emits the one-byte int3 for it. */
+const INT3_OPERAND = /^\$?\s*(?:0x0*3|0*3|0b0*11)$/i;
+
 const SPECIAL_REGISTER = /^(?:cs|ds|es|fs|gs|ss|cr[0-8]|db[0-7]|dr[0-7])$/;
 
 /** Splits an operand list at top-level commas (commas inside parentheses or brackets stay). */
@@ -136,6 +140,7 @@ function isSpecialRegister(operand: string, noPrefix: boolean): boolean {
  */
 export function classify(mnemonic: string, operands: string, noPrefix = false): SiteKind | null {
   const m = mnemonic.toLowerCase();
+  if (m === 'int' && INT3_OPERAND.test(operands.trim())) return null;
   const direct = FORMS[m];
   if (direct) return direct;
   const reg = REGISTER_FORMS[m];
