@@ -61,15 +61,16 @@ export function writeReport(dir: string, outputPath: string, report: AfterburnRe
 /**
  * Names the source an assembly file came from, stably across builds: the compiler's
  * `.file "x.c"` directive or the preprocessor's first line marker (`# 1 "x.S"`), else the
- * input's path relative to the working directory when it lies inside it, else its base name.
+ * input's path; written relative to the working directory when it lies inside it, else as a
+ * base name, so no machine-specific directory ends up in a report.
  * (Compilers hand the assembler files named /tmp/ccXXXXXX.s, so the path alone would vary.)
  */
 export function sourceNameOf(assembly: string, inputPath: string, cwd = process.cwd()): string {
   const head = assembly.slice(0, 4096);
   const m = /^[ \t]*(?:\.file[ \t]+"([^"]+)"|#[ \t]*\d+[ \t]+"([^"<][^"]*)")/m.exec(head);
-  if (m) return (m[1] ?? m[2])!;
-  const rel = relative(cwd, resolve(cwd, inputPath));
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(inputPath);
+  const name = m ? (m[1] ?? m[2])! : inputPath;
+  const rel = relative(cwd, resolve(cwd, name));
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(name);
 }
 
 /** Merges every `*.json` report in `dir` (a missing directory merges to nothing). */
