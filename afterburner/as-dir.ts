@@ -73,7 +73,11 @@ export function ensureAsDir(stateDir = defaultStateDir()): string {
       `#define SOCKET_PATH ${q(socketPathFor(dir, hash))}`,
       '',
     ].join('\n'));
-    const cc = spawnSync('cc', ['-O2', '-I', tmp, '-o', join(tmp, 'as'), join(here, 'as-client.c')], { encoding: 'utf8' });
+    // Static when the C library allows it: no dynamic loading on each of the build's many calls.
+    const compile = (extra: string[]) =>
+      spawnSync('cc', ['-O2', ...extra, '-I', tmp, '-o', join(tmp, 'as'), join(here, 'as-client.c')], { encoding: 'utf8' });
+    let cc = compile(['-static']);
+    if (cc.error || cc.status !== 0) cc = compile([]);
     if (cc.error || cc.status !== 0) {
       process.stderr.write(`world afterburn: cannot compile the as client (${cc.error?.message ?? cc.stderr.trim()}); ` +
         'using one Node process per assembler call, which is slower\n');

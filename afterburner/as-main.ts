@@ -11,7 +11,7 @@
 // below, one Node process per call, used when the daemon cannot run. Both are bundled into plain JavaScript by
 // as-dir.ts. Every path is resolved against the caller's working directory, not the host's.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { expandArgs, flatten, joinResponseFile, parseAsCommandLine, substituteArgs, type Arg, type AsInvocation } from './as-args.ts';
@@ -71,9 +71,18 @@ function readOrNull(path: string): string | null {
   }
 }
 
+// The daemon answers many calls with the same PATH; looking the assembler up costs a few
+// system calls per PATH entry, so the answer is kept per (self, PATH, WORLD_REAL_AS).
+const realAsCache = new Map<string, string>();
+
 /** Decides what to do with an invocation, without side effects. */
 export function plan(req: AsRequest): Plan {
-  const realAs = findRealAs(req.self, req.env);
+  const key = `${req.self}\0${req.env.PATH ?? ''}\0${req.env[REAL_AS_ENV] ?? ''}`;
+  let realAs = realAsCache.get(key);
+  if (realAs === undefined) {
+    realAs = findRealAs(req.self, req.env);
+    realAsCache.set(key, realAs);
+  }
   const args = expandArgs(req.argv, (p) => readOrNull(resolve(req.cwd, p)));
   const flat = flatten(args);
   const call = parseAsCommandLine(flat);
@@ -140,7 +149,7 @@ export function prepare(req: AsRequest, p: Extract<Plan, { kind: 'afterburn' }>,
     const reportDir = req.env[REPORT_DIR_ENV];
     if (reportDir) {
       const absDir = resolve(req.cwd, reportDir);
-      mkdirSync(absDir, { recursive: true });
+      if (!existsSync(absDir)) mkdirSync(absDir, { recursive: true });
       const final = reportFileFor(absDir, resolve(req.cwd, p.call.output));
       const tmp = `${final}.tmp-${process.pid}-${serial++}`;
       prepared.report = { tmp, final };
