@@ -20,7 +20,9 @@ import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { discard, plan, prepare, type AsRequest, type Prepared } from './as-main.ts';
 
-const IDLE_MS = 20_000;
+// Long enough to span the pauses between the steps of one `world` build; short enough that no
+// daemon outlives a session by much.
+const IDLE_MS = 60_000;
 
 /** Reads length-prefixed blocks from a socket, one at a time. */
 class BlockReader {

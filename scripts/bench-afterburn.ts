@@ -83,7 +83,7 @@ function daemonCpu(): number {
   }
 }
 
-interface Timing { wall: number; cpu: number }
+interface Timing { wall: number; cpu: number; daemon: number }
 
 /** One clean build: wall seconds, and CPU seconds of the build's processes plus the daemon's. */
 async function build(cc: string, reports?: string): Promise<Timing> {
@@ -97,7 +97,8 @@ async function build(cc: string, reports?: string): Promise<Timing> {
     await execa('/usr/bin/time', ['-f', '%U %S', '-o', timeFile, 'sh', '-c', cmd], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     const wall = (performance.now() - t0) / 1000;
     const [user, sys] = readFileSync(timeFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
-    return { wall, cpu: user! + sys! + (daemonCpu() - d0) };
+    const daemon = Math.max(0, daemonCpu() - d0); // a daemon restarted meanwhile counts whole
+    return { wall, cpu: user! + sys! + daemon, daemon };
   } catch (err) {
     throw new Error(`build failed: ${cmd}\n${(err as { stderr?: string }).stderr ?? err}`);
   } finally {
@@ -124,7 +125,7 @@ try {
     const pr = plain[r]!;
     const br = burnt[r]!;
     process.stdout.write(`  run ${r + 1}: plain ${pr.wall.toFixed(2)} s wall / ${pr.cpu.toFixed(2)} s CPU, ` +
-      `afterburnt ${br.wall.toFixed(2)} s wall / ${br.cpu.toFixed(2)} s CPU\n`);
+      `afterburnt ${br.wall.toFixed(2)} s wall / ${br.cpu.toFixed(2)} s CPU (daemon ${br.daemon.toFixed(2)} s)\n`);
   }
   const merged = await mergeReports(reports);
   const line = (what: string, p: number, b: number): string =>

@@ -61,6 +61,18 @@ test('gcc -pipe (assembly on standard input) is afterburnt too', async () => {
   assert.is(await sectionBytes(o, '.text'), await sectionBytes(ref, '.text'));
 });
 
+test('without the daemon (one Node process per call) the objects are the same', async () => {
+  const viaDaemon = join(dir, 'daemon.o');
+  const perCall = join(dir, 'percall.o');
+  await execa('gcc', [...CFLAGS, '-B', asDir, '-c', join(fixtures, 'sensitive.c'), '-o', viaDaemon]);
+  await execa('gcc', [...CFLAGS, '-B', asDir, '-c', join(fixtures, 'sensitive.c'), '-o', perCall], { env: { WORLD_AFTERBURN_NO_DAEMON: '1' } });
+  for (const section of ['.text', '.afterburn']) {
+    const a = await sectionBytes(viaDaemon, section);
+    assert.ok(a.length > 0);
+    assert.is(await sectionBytes(perCall, section), a, section);
+  }
+});
+
 test('--version and --64 calls reach the real as unchanged', async () => {
   const mine = await execa(join(asDir, 'as'), ['--version']);
   const real = await execa('as', ['--version']);
