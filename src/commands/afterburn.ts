@@ -18,6 +18,7 @@ followed by NOP padding and recorded as a begin/end pair in section .afterburn.
 IN.s may be '-' for standard input. Environment of the drop-in:
   WORLD_AFTERBURN_REPORT_DIR  write one JSON report per object file into this directory
   WORLD_REAL_AS               the assembler to run (default: the first other 'as' on PATH)
+  WORLD_AFTERBURN_NO_DAEMON   run each call in its own Node process instead of the daemon
 `;
 
 export const command: Command = {
