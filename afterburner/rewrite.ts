@@ -3,7 +3,7 @@
 // `.long` in section `.afterburn`. All other text is left byte for byte as it was, and every
 // insertion stays on the line of the instruction it belongs to, so the assembler's line numbers
 // (and its error messages) still point into the original source.
-import { scanStatements, type Statement } from './scan.ts';
+import { forEachStatement, type Statement } from './scan.ts';
 import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
 
 export interface AfterburnResult {
@@ -33,35 +33,48 @@ const LABEL = /^(?:[A-Za-z_.$][\w.$]*|\d+|"(?:[^"\\]|\\.)*")[ \t]*:(?![:=])[ \t]
 const ASSIGNMENT = /^[A-Za-z_.$][\w.$]*[ \t]*==?/;
 const WORD = /^[A-Za-z][A-Za-z0-9]*/;
 
+const EMPTY: Parsed = { type: 'empty' };
+const OTHER: Parsed = { type: 'other' };
+const PREFIXES_ONLY: Parsed = { type: 'prefixes' };
+/** Directives the rewriter acts on; every other one is passed over without a closer look. */
+const WATCHED = /^\.(?:macro|rept|irpc?|endm|endr|intel_syntax|att_syntax|afterburn_noannotate|afterburn_annotate)\b/i;
+
 function parse(s: Statement): Line {
   let code = s.code;
   let cut = 0;
-  for (let m = LABEL.exec(code); m; m = LABEL.exec(code)) {
-    cut += m[0].length;
-    code = code.slice(m[0].length);
+  if (code.indexOf(':') >= 0) {
+    for (let m = LABEL.exec(code); m; m = LABEL.exec(code)) {
+      cut += m[0].length;
+      code = code.slice(m[0].length);
+    }
   }
-  const line = (parsed: Parsed): Line => ({ statement: s, body: s.start + cut, parsed });
-  if (code === '') return line({ type: 'empty' });
-  if (ASSIGNMENT.test(code)) return line({ type: 'other' });
-  if (code[0] === '.') {
+  return { statement: s, body: s.start + cut, parsed: parseBody(code) };
+}
+
+function parseBody(code: string): Parsed {
+  if (code === '') return EMPTY;
+  if (code.charCodeAt(0) === 46 /* . */) {
+    // Most statements of compiler output are directives (.loc, .cfi_*, .long...): one test each.
+    if (!WATCHED.test(code)) return OTHER;
     const name = /^\.[\w.$]*/.exec(code)![0];
-    return line({ type: 'directive', name: name.toLowerCase(), args: code.slice(name.length).trim() });
+    return { type: 'directive', name: name.toLowerCase(), args: code.slice(name.length).trim() };
   }
+  if (ASSIGNMENT.test(code)) return OTHER;
   let rest = code;
   let sawPrefix = false;
   for (;;) {
-    rest = rest.replace(/^[ \t]+/, '');
-    if (rest === '') return line(sawPrefix ? { type: 'prefixes' } : { type: 'other' });
+    rest = rest.trimStart();
+    if (rest === '') return sawPrefix ? PREFIXES_ONLY : OTHER;
     if (rest[0] === '{') {
       // A pseudo-prefix such as {disp32} or {load}: no byte of its own.
       const close = rest.indexOf('}');
-      if (close < 0) return line({ type: 'other' });
+      if (close < 0) return OTHER;
       rest = rest.slice(close + 1);
       sawPrefix = true;
       continue;
     }
     const w = WORD.exec(rest);
-    if (!w) return line({ type: 'other' });
+    if (!w) return OTHER;
     const word = w[0];
     let after = rest.slice(word.length);
     const separated = after[0] === '/'; // `rep/insb`: the prefix separator of ELF i386 targets
@@ -71,8 +84,8 @@ function parse(s: Statement): Line {
       sawPrefix = true;
       continue;
     }
-    if (after !== '' && !/^[ \t]/.test(after)) return line({ type: 'other' });
-    return line({ type: 'instruction', mnemonic: word, operands: after.trim() });
+    if (after !== '' && !/^[ \t]/.test(after)) return OTHER;
+    return { type: 'instruction', mnemonic: word, operands: after.trim() };
   }
 }
 
@@ -87,7 +100,6 @@ export interface AfterburnOptions {
 
 export function afterburnAssembly(source: string, options: AfterburnOptions = {}): AfterburnResult {
   const prefix = options.labelPrefix ?? '.Lab_site_';
-  const lines = scanStatements(source).map(parse);
   const edits: { at: number; to: number; text: string }[] = [];
   const sites = new Map<SiteKind, number>();
   let annotate = true;
@@ -95,8 +107,17 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
   let bodyDepth = 0;
   let counter = 0;
 
-  for (let k = 0; k < lines.length; k++) {
-    const { statement, body, parsed } = lines[k]!;
+  // Prefix-only statements seen since the last other statement (`rep` on the line above).
+  let pendingPrefixes: Line[] = [];
+  forEachStatement(source, (s) => {
+    const line = parse(s);
+    const { statement, body, parsed } = line;
+    if (parsed.type === 'prefixes') {
+      pendingPrefixes.push(line);
+      return;
+    }
+    const prefixes = pendingPrefixes;
+    if (prefixes.length) pendingPrefixes = [];
     if (parsed.type === 'directive') {
       const { name, args } = parsed;
       if (name === '.afterburn_noannotate' || name === '.afterburn_annotate') {
@@ -105,18 +126,17 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
       } else if (BODY_OPEN.has(name)) bodyDepth++;
       else if (BODY_CLOSE.has(name)) bodyDepth = Math.max(0, bodyDepth - 1);
       else if (name === '.intel_syntax' || name === '.att_syntax') noPrefix = /\bnoprefix\b/i.test(args);
-      continue;
+      return;
     }
-    if (parsed.type !== 'instruction' || !annotate) continue;
+    if (parsed.type !== 'instruction' || !annotate) return;
     const kind = classify(parsed.mnemonic, parsed.operands, noPrefix);
-    if (!kind) continue;
+    if (!kind) return;
 
     // Prefixes written as statements of their own just before (`rep; insb`, `lock` on the line
     // above) belong to the instruction: the site begins at the first of them.
     let begin = body;
-    for (let j = k - 1; j >= 0; j--) {
-      const prev = lines[j]!;
-      if (prev.parsed.type !== 'prefixes') break;
+    for (let j = prefixes.length - 1; j >= 0; j--) {
+      const prev = prefixes[j]!;
       begin = prev.body;
       if (prev.body !== prev.statement.start) break; // a label on the prefix: jumps land there
     }
@@ -133,7 +153,7 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
       text: `; .fill ${paddingFor(kind)},1,0x90; ${close}: .pushsection .afterburn,"a"; .balign 4; .long ${refs}; .popsection`,
     });
     sites.set(kind, (sites.get(kind) ?? 0) + 1);
-  }
+  });
 
   edits.sort((a, b) => a.at - b.at);
   const parts: string[] = [];

@@ -15,8 +15,8 @@ export interface Statement {
   line: number;
 }
 
-export function scanStatements(src: string): Statement[] {
-  const out: Statement[] = [];
+/** Calls `visit` for each statement in source order (no array: sources can be megabytes). */
+export function forEachStatement(src: string, visit: (s: Statement) => void): void {
   const n = src.length;
   let first = -1; // first code offset of the current statement
   let last = -1; // offset after its last code character
@@ -33,7 +33,7 @@ export function scanStatements(src: string): Statement[] {
         const b = Math.min(blanks[k + 1]! - first, code.length);
         if (a < b) code = code.slice(0, a) + ' '.repeat(b - a) + code.slice(b);
       }
-      out.push({ start: first, end: last, code, line: firstLine });
+      visit({ start: first, end: last, code, line: firstLine });
     }
     first = -1;
     last = -1;
@@ -110,5 +110,10 @@ export function scanStatements(src: string): Statement[] {
     i++;
   }
   finish();
+}
+
+export function scanStatements(src: string): Statement[] {
+  const out: Statement[] = [];
+  forEachStatement(src, (s) => out.push(s));
   return out;
 }
