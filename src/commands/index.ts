@@ -17,4 +17,5 @@ export const commands: CommandEntry[] = [
   { name: 'clean', summary: 'remove installed outputs, logs and leftovers; --cache also empties the cache', load: () => import('./clean.ts').then((m) => m.command) },
   { name: 'schema', summary: 'list every world.yaml key, what it expects and its default', load: () => import('./schema.ts').then((m) => m.command) },
   { name: 'boot', summary: 'boot a multiboot kernel on the emulator and print its serial output', load: () => import('./boot.ts').then((m) => m.command) },
+  { name: 'afterburn', summary: 'rewrite assembly for pre-virtualization, or print the gcc -B drop-in directory', load: () => import('./afterburn.ts').then((m) => m.command) },
 ];
