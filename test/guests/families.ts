@@ -5,6 +5,7 @@ export const FAMILIES: Record<string, string> = {
   bench: 'integer mix: CRC32, sort, division, bit counting',
   bitops: 'bits: bt/bts/btr/btc, bsf/bsr, bswap, setcc, cmovcc, jcc',
   callgate: 'call gates: ring 3 to ring 0 with parameters, lret to ring 3 (optional in the spec)',
+  exitcode: 'debug-exit with a non-zero value',
   exceptions: 'exception delivery: every vector, error codes, #DF, IDT faults',
   hello: 'runtime: serial, caught fault, ring-3 round trip',
   misc: 'misc: movzx/movsx, 16-bit forms, NOPs, enter/leave, cbw..cdq, xlat, lahf/sahf, BCD, loop, cpuid',
@@ -18,6 +19,9 @@ export const FAMILIES: Record<string, string> = {
   string: 'string ops with rep/repe/repne, DF both ways',
   system: 'system instructions: descriptor tables, CRs, DRs, lar/lsl/verr/verw/arpl, sregs, far transfers',
 };
+
+/** The exit value each kernel must end with: 0 unless listed here. */
+export const EXPECTED_EXIT: Record<string, number> = { exitcode: 42 };
 
 export function familyOf(kernel: string): string {
   return FAMILIES[kernel] ?? 'unclassified kernel';
