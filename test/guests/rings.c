@@ -6,7 +6,7 @@
 
 enum { G_C1 = GDT_FREE, G_D1, G_C2, G_D2 };
 
-static volatile u32 out[12];
+static volatile u32 out[12];  // out[10]: IF after cli; out[11]: EFLAGS after popf of all ones
 
 #define PROBE(n, code) asm volatile(TRY_BEGIN code TRY_END ::: "eax", "memory"); \
   out[n] = trap_count ? (trap_vector << 16) | trap_err : 0xffffffff; trap_count = 0;
@@ -31,6 +31,10 @@ static void probe(void) {
   out[7] = f2 & (FL_IF | FL_IOPL3);
   out[8] = f3 & (FL_IF | FL_IOPL3);
   PROBE(9, "movl $0x10, %%eax\n\tmovl %%eax, %%es")  // ring-0 data
+  // popf of every bit but TF: which EFLAGS bits this ring may set (AC and ID are how an OS
+  // probes for a 486 and for cpuid).
+  asm volatile("pushl $0xfffffeff\n\tpopf\n\tpushf\n\tpop %0\n\tpushl $0x202\n\tpopf" : "=r"(f0) : : "memory", "cc");
+  out[11] = f0;
   asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(0) : "eax", "memory");
 }
 
@@ -44,7 +48,7 @@ static void run(int cpl, u32 iopl) {
   puts(" iopl ");
   putdec(iopl);
   puts(":");
-  for (int i = 0; i < 11; i++) {
+  for (int i = 0; i < 12; i++) {
     putc(' ');
     puthex(out[i]);
   }
