@@ -12,6 +12,7 @@ export const FAMILIES: Record<string, string> = {
   muldiv: 'mul/imul/div/idiv and #DE',
   paging: 'paging: 4K/4M pages, WP, U/S, R/W, A/D bits, #PF codes and CR2, TLB flushes',
   pic_pit: 'PIC and PIT interrupts: IRR/ISR, masking, EOI, sti shadow',
+  restart: 'faulting instructions leave memory, registers, ESP and flags unchanged (RMW, movs, stack ops)',
   ring3: 'privilege: iret/int ring transitions, TSS stack switch, IOPL, I/O bitmap, popf at CPL 3',
   rings: 'every CPL (1, 2, 3) with IOPL 0 and IOPL = CPL: cli/sti/popf/iret/in/hlt',
   segments: 'segment bases: CS, SS, DS/ES/FS/GS, overrides, string ops across segments',
