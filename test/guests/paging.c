@@ -206,6 +206,40 @@ static void t_fetch_fault(void) {
   nl();
 }
 
+// The CPU reads the GDT, IDT and TSS, and sets descriptor accessed bits, as supervisor accesses
+// even at CPL 3: with those pages supervisor-only, ring 3 still loads segments and takes int3.
+static void user_implicit(void) {
+  u32 ar = 0, f;
+  asm volatile(TRY_BEGIN "movl %2, %%eax\n\tmovl %%eax, %%es\n\tmovl %%eax, %%ds" TRY_END
+               "larl %2, %0\n\tpushf\n\tpop %1"
+               : "=r"(ar), "=r"(f) : "r"((u32)((GDT_FREE << 3) | 3)) : "eax", "memory");
+  out[0] = trap_count ? (trap_vector << 16) | trap_err : 0xffffffff;
+  trap_count = 0;
+  out[1] = (f & FL_ZF) ? ar & 0x00f0ff00 : 0xffffffff;
+  asm volatile(TRY_BEGIN "int3" TRY_END ::: "memory");
+  out[2] = trap_count ? (trap_vector << 16) | trap_err : 0xffffffff;
+  trap_count = 0;
+  asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(0) : "eax", "memory");
+}
+
+static void t_implicit_supervisor(void) {
+  gdt_set(GDT_FREE, 0, 0xfffff, 0xf2, 0xc);  // DPL-3 data, accessed bit clear
+  for (u32 a = (u32)__sysdesc_start; a < (u32)__sysdesc_end; a += 0x1000) {
+    pt0[a >> 12] &= ~(u32)US;
+    invlpg(a);
+  }
+  enter_user(user_implicit, 0x202, (u32)ustack_top);
+  for (u32 a = (u32)__sysdesc_start; a < (u32)__sysdesc_end; a += 0x1000) {
+    pt0[a >> 12] |= US;
+    invlpg(a);
+  }
+  put_kv("implicit: load", out[0]);
+  put_kv("lar", out[1]);
+  put_kv("int3", out[2]);
+  put_kv("gdt a bit", (u32)(gdt[GDT_FREE] >> 40) & 1);
+  nl();
+}
+
 void test_main(void) {
   setup();
   puts("paging on\n");
@@ -215,4 +249,5 @@ void test_main(void) {
   t_tlb();
   t_rep_fault();
   t_fetch_fault();
+  t_implicit_supervisor();
 }
