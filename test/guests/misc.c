@@ -30,6 +30,20 @@ static void t_extend(void) {
   chk_line("extend");
 }
 
+// 8-bit high registers as gcc uses them: movzx/movsx from them, stores, tests, setcc into them.
+static void t_high8(void) {
+  for (int i = 0; i < n_test_values32; i++) {
+    u32 a = test_values32[i], b = test_values32[(i + 3) % n_test_values32], c = 0, d = 0, f;
+    static u8 m;
+    asm volatile("movzbl %%ah, %%ecx\n\tmovsbl %%bh, %%edx\n\tmovb %%ah, %[m]\n\t"
+                 "xchgb %%ah, %%al\n\tincb %%bh\n\tshlb $1, %%ah\n\ttestb %%bh, %%ah\n\t"
+                 "setne %%ch\n\tcmpb %%ah, %%bl\n\tsetb %%dh\n\tpushf\n\tpop %[f]"
+                 : "+a"(a), "+b"(b), "+c"(c), "+d"(d), [m] "=m"(m), [f] "=r"(f) : : "cc");
+    chk_add(a); chk_add(b); chk_add(c); chk_add(d); chk_add(m); chk_add(f & FL_ARITH);
+  }
+  chk_line("high8");
+}
+
 static void t_16bit(void) {
   for (int i = 0; i < n_test_values32; i++) {
     u32 v = test_values32[i], r = 0xffffffff, sp0, sp1, p = 0x77777777;
@@ -278,6 +292,7 @@ static void t_cpuid(void) {
 
 void test_main(void) {
   t_extend();
+  t_high8();
   t_16bit();
   t_nops();
   t_enter();

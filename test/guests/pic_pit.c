@@ -69,6 +69,15 @@ static void t_masked(void) {
   put_kv("in sti shadow", seen);
   put_kv("after", irq0_count);
   nl();
+  // popf that sets IF has no shadow: a pending IRQ is taken before the next instruction.
+  irq0_count = 0;
+  pic_set_mask(0xff, 0xff);
+  pit_oneshot(2000);
+  WAIT_UNTIL(pic_read_irr(0) & 1);
+  pic_set_mask(0xfe, 0xff);
+  asm volatile("pushl $0x202\n\tpopf\n\tmovl irq0_count, %0\n\tcli" : "=r"(seen) : : "memory", "cc");
+  put_kv("after popf", seen);
+  nl();
 }
 
 static void t_periodic(void) {
