@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { buildGuests, kernelNames, kernelPath, runEmulator, runQemuMany, REPO_ROOT, type GuestRun } from '../guests/harness.ts';
-import { EXPECTED_EXIT, familyOf } from '../guests/families.ts';
+import { expectedExit, familyOf } from '../guests/families.ts';
 
 let dir = '';
 let qemuRuns = new Map<string, Promise<GuestRun>>();
@@ -35,11 +35,14 @@ for (const name of kernelNames()) {
     const elf = kernelPath(name, dir);
     const emu = await runEmulator(elf);
     const qemu = await qemuRuns.get(elf)!;
-    assert.is(qemu.exitValue, EXPECTED_EXIT[name] ?? 0, `the oracle failed on ${name}: ${qemu.reason}`);
+    const want = expectedExit(name);
+    assert.is(qemu.exitValue, want, `the oracle failed on ${name}: ${qemu.reason}`);
+    assert.is(qemu.stop, want === null ? 'shutdown' : 'exit', `the oracle failed on ${name}: ${qemu.reason}`);
     if (emu.serial !== qemu.serial) {
       assert.unreachable(`${name}: serial output differs (emulator stopped: ${emu.reason})\n${firstDifference(qemu.serial, emu.serial)}`);
     }
     assert.is(emu.exitValue, qemu.exitValue, `${name}: exit value (emulator: ${emu.reason})`);
+    assert.is(emu.stop, qemu.stop, `${name}: how the run ended (emulator: ${emu.reason}; qemu: ${qemu.reason})`);
   });
 }
 

@@ -20,10 +20,15 @@ export const FAMILIES: Record<string, string> = {
   smc: 'self-modifying code: rewrites after hot runs, patch-ahead, wedge-style NOP patching, paging aliases',
   string: 'string ops with rep/repe/repne, DF both ways',
   system: 'system instructions: descriptor tables, CRs, DRs, lar/lsl/verr/verw/arpl, sregs, far transfers',
+  triple: 'triple fault: the machine stops without a debug-exit write',
 };
 
-/** The exit value each kernel must end with: 0 unless listed here. */
-export const EXPECTED_EXIT: Record<string, number> = { exitcode: 42 };
+/** The exit value each kernel must end with: 0 unless listed here; null = stops without one. */
+export const EXPECTED_EXIT: Record<string, number | null> = { exitcode: 42, triple: null };
+
+export function expectedExit(kernel: string): number | null {
+  return kernel in EXPECTED_EXIT ? (EXPECTED_EXIT[kernel] as number | null) : 0;
+}
 
 export function familyOf(kernel: string): string {
   return FAMILIES[kernel] ?? 'unclassified kernel';

@@ -60,8 +60,12 @@ export async function buildGuests(dir = BUILD_DIR): Promise<string> {
   return dir;
 }
 
+/** How a run ended: a debug-exit write, a shutdown (triple fault), or anything else. */
+export type StopKind = 'exit' | 'shutdown' | 'other';
+
 export interface GuestRun {
   serial: string;
+  stop: StopKind;
   /** The value the guest wrote to the debug-exit port, or null if it stopped any other way. */
   exitValue: number | null;
   /** Why the run ended, in words. */
@@ -82,11 +86,13 @@ export async function runQemu(elf: string, timeoutMs = QEMU_TIMEOUT_MS): Promise
   const seconds = (performance.now() - t0) / 1000;
   const status = r.exitCode;
   // isa-debug-exit makes QEMU exit with (v << 1) | 1; anything even is QEMU's own status.
-  if (r.timedOut) return { serial: r.stdout, exitValue: null, reason: `timed out after ${timeoutMs} ms`, seconds };
+  if (r.timedOut) return { serial: r.stdout, stop: 'other', exitValue: null, reason: `timed out after ${timeoutMs} ms`, seconds };
   if (status !== undefined && status % 2 === 1) {
-    return { serial: r.stdout, exitValue: status >> 1, reason: `guest wrote ${status >> 1} to the debug-exit port`, seconds };
+    return { serial: r.stdout, stop: 'exit', exitValue: status >> 1, reason: `guest wrote ${status >> 1} to the debug-exit port`, seconds };
   }
-  return { serial: r.stdout, exitValue: null, reason: `qemu exited with status ${status} ${r.stderr}`.trim(), seconds };
+  // With -no-reboot a triple fault (a reset request) makes QEMU exit with status 0.
+  if (status === 0) return { serial: r.stdout, stop: 'shutdown', exitValue: null, reason: 'qemu shut down (triple fault)', seconds };
+  return { serial: r.stdout, stop: 'other', exitValue: null, reason: `qemu exited with status ${status} ${r.stderr}`.trim(), seconds };
 }
 
 /**
@@ -135,6 +141,7 @@ export async function runEmulator(elf: string, maxInstructions = EMU_MAX_INSTRUC
   const seconds = (performance.now() - t0) / 1000;
   return {
     serial: Buffer.from(r.serialOutput).toString('latin1'),
+    stop: r.stop.kind === 'exit' || r.stop.kind === 'shutdown' ? r.stop.kind : 'other',
     exitValue: r.exitCode,
     reason: r.reason,
     seconds,
