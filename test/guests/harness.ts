@@ -1,9 +1,12 @@
 // Builds the test kernels and runs one on QEMU (the oracle) or on our emulator. Shared by the
 // differential tests (test/emulator/diff*.test.ts) and the CPU benchmark (scripts/bench-emu.ts).
-import { mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { buildKernels, kernelNames } from './build.ts';
+
+export { kernelNames };
 
 export const GUESTS_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const REPO_ROOT = resolve(GUESTS_DIR, '../..');
@@ -11,26 +14,16 @@ export const BUILD_DIR = join(REPO_ROOT, '.world', 'test-guests');
 
 /** RAM of both machines, so nothing a kernel sees depends on which one runs it. */
 export const GUEST_MEM_MIB = 64;
-export const QEMU_TIMEOUT_MS = 30_000;
+export const QEMU_TIMEOUT_MS = 60_000;  // generous: the machine may be shared and loaded
 /** Guards the emulator against a kernel that never ends; the largest kernel needs far fewer. */
 export const EMU_MAX_INSTRUCTIONS = 400_000_000;
-
-/** Kernel names: one per NAME.c or NAME.S in test/guests (not lib/). */
-export function kernelNames(): string[] {
-  const names = new Set<string>();
-  for (const f of readdirSync(GUESTS_DIR)) {
-    const m = /^([a-z0-9_]+)\.(c|S)$/.exec(f);
-    if (m) names.add(m[1]!);
-  }
-  return [...names].sort();
-}
 
 export function kernelPath(name: string, dir = BUILD_DIR): string {
   return join(dir, `${name}.elf`);
 }
 
 async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
-  // Two test files may build at once; make is not safe against itself in one output folder.
+  // Two test files may build at once into the same folder.
   for (let i = 0; ; i++) {
     try {
       mkdirSync(lockDir);
@@ -50,13 +43,10 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Builds every kernel with make (which rebuilds only what changed); returns the output folder. */
+/** Builds every kernel (only what changed is rebuilt, see build.ts); returns the output folder. */
 export async function buildGuests(dir = BUILD_DIR): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  await withLock(`${dir}.lock`, async () => {
-    const r = await execa('make', ['-s', '-C', GUESTS_DIR, `O=${dir}`], { all: true, reject: false });
-    if (r.exitCode !== 0) throw new Error(`building the test kernels failed:\n${r.all ?? ''}`);
-  });
+  await withLock(`${dir}.lock`, () => buildKernels(dir));
   return dir;
 }
 
