@@ -1,11 +1,12 @@
 // Segment bases: code running in a code segment based at 64 KiB (EIP, call/ret and the pushed
 // return address are offsets from the base), a stack segment with a base, data accesses through
 // DS/ES/FS/GS with different bases and overrides, and string instructions with a source
-// override and a based ES. lea is unaffected by segment bases.
+// override and a based ES. lea is unaffected by segment bases. Far transfers check the target
+// offset against the code segment's limit (ljmp only: the limit check QEMU's TCG gets right).
 #include "lib.h"
 
 #define BASE 0x10000u
-enum { G_CODE_B = GDT_FREE, G_DATA_B, G_DATA_C };
+enum { G_CODE_B = GDT_FREE, G_DATA_B, G_DATA_C, G_CODE_SMALL };
 
 static u8 area[256] __attribute__((aligned(16)));
 static volatile u32 seen_eip, seen_ret, seen_cs, seen_lea;
@@ -88,6 +89,25 @@ static void t_data_bases(void) {
   asm volatile("movl %0, %%es\n\tmovl %1, %%fs\n\tmovl %2, %%gs" : : "r"(saved_es), "r"(saved_fs), "r"(saved_gs));
 }
 
+static void t_code_limit(void) {
+  // A flat-based code segment with a 2 MiB limit (4 KiB granular): the kernel lies inside.
+  gdt_set(G_CODE_SMALL, 0, 0x1ff, 0x9a, 0xc);
+  static struct { u32 off; u16 sel; } __attribute__((packed)) far;
+  far.sel = G_CODE_SMALL << 3;
+  far.off = 0x00300000;  // beyond the limit
+  asm volatile(TRY_BEGIN "ljmp *%0" TRY_END : : "m"(far) : "memory");
+  trap_report("ljmp beyond cs limit");
+  // (Not lcall or lret: QEMU 7.2 reports lcall's limit fault with the selector as error code
+  // and does not check lret's target offset at all.)
+  u32 cs = 0;
+  far.off = (u32)&&inside_limit;
+  asm volatile goto("ljmp *%0" : : "m"(far) : "memory" : inside_limit);
+inside_limit:
+  asm volatile("movl %%cs, %0\n\tljmp %1, $1f\n1:" : "=r"(cs) : "i"(SEL_KCODE));
+  put_kv("ljmp within limit cs", cs);
+  nl();
+}
+
 void test_main(void) {
   gdt_set(G_CODE_B, BASE, 0xfffff, 0x9a, 0xc);
   gdt_set(G_DATA_B, BASE, 0xfffff, 0x92, 0xc);
@@ -95,4 +115,5 @@ void test_main(void) {
   t_code_base();
   t_stack_base();
   t_data_bases();
+  t_code_limit();
 }
