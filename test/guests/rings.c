@@ -1,7 +1,8 @@
 // Every CPL: the same probe runs in rings 1, 2 and 3 with IOPL 0 and with IOPL equal to the
 // CPL. It records what cli, sti, popf, iret (same ring), in and hlt do there — fault or effect —
 // and which selectors the ring sees. Rings 1 and 2 matter here: para-virtual guest kernels run
-// in ring 1.
+// in ring 1. Then an interrupt gate into ring 1: int from ring 3 switches to the TSS's SS1:ESP1
+// stack, and iret goes back out to ring 3.
 #include "lib.h"
 
 enum { G_C1 = GDT_FREE, G_D1, G_C2, G_D2 };
@@ -55,6 +56,58 @@ static void run(int cpl, u32 iopl) {
   nl();
 }
 
+// ---- a ring-1 handler for int $0x82 raised in ring 3
+volatile u32 r1_cs, r1_ss, r1_esp, r1_frame[5];
+static u8 ring1_stack[1024] __attribute__((aligned(16)));
+void ring1_handler(void);
+asm(".text\n"
+    "ring1_handler:\n\t"
+    "movl %cs, %eax\n\tmovl %eax, r1_cs\n\t"
+    "movl %ss, %eax\n\tmovl %eax, r1_ss\n\t"
+    "movl %esp, r1_esp\n\t"
+    "movl 0(%esp), %eax\n\tmovl %eax, r1_frame\n\t"
+    "movl 4(%esp), %eax\n\tmovl %eax, r1_frame+4\n\t"
+    "movl 8(%esp), %eax\n\tmovl %eax, r1_frame+8\n\t"
+    "movl 12(%esp), %eax\n\tmovl %eax, r1_frame+12\n\t"
+    "movl 16(%esp), %eax\n\tmovl %eax, r1_frame+16\n\t"
+    "movl $0x1111, %eax\n\t"
+    "iret\n");
+
+static volatile u32 user_esp_before_82, user_eax_after_82;
+
+static void user_int82(void) {
+  asm volatile("movl %%esp, user_esp_before_82\n\tint $0x82\n\tmovl %%eax, user_eax_after_82"
+               ::: "eax", "memory");
+  asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(0) : "eax", "memory");
+}
+
+static void t_ring1_handler(void) {
+  tssb.t.ss1 = (G_D1 << 3) | 1;
+  tssb.t.esp1 = (u32)ring1_stack + sizeof(ring1_stack);
+  idt_set(0x82, (u32)ring1_handler, (G_C1 << 3), 0xee);  // interrupt gate, DPL 3, ring-1 target
+  enter_user(user_int82, 0x202, (u32)ustack_top);
+  puts("ring1 handler: cs ");
+  puthex4(r1_cs & 0xffff);
+  puts(" ss ");
+  puthex4(r1_ss & 0xffff);
+  puts(" esp below esp1 ");
+  puthex(tssb.t.esp1 - r1_esp);
+  nl();
+  puts("  frame: eip ok ");
+  puthex(r1_frame[0] != 0);
+  puts(" cs ");
+  puthex4(r1_frame[1] & 0xffff);
+  puts(" if ");
+  puthex(r1_frame[2] & FL_IF);
+  puts(" esp ");
+  puthex(user_esp_before_82 - r1_frame[3]);
+  puts(" ss ");
+  puthex4(r1_frame[4] & 0xffff);
+  puts(" eax back ");
+  puthex(user_eax_after_82);
+  nl();
+}
+
 void test_main(void) {
   gdt_set(G_C1, 0, 0xfffff, 0xba, 0xc);
   gdt_set(G_D1, 0, 0xfffff, 0xb2, 0xc);
@@ -65,4 +118,5 @@ void test_main(void) {
     run(cpl, (u32)cpl);
     if (cpl < 3) run(cpl, 3);
   }
+  t_ring1_handler();
 }
