@@ -14,7 +14,7 @@ export const FAMILIES: Record<string, string> = {
   pic_pit: 'PIC and PIT interrupts: IRR/ISR, masking, EOI, sti shadow',
   restart: 'faulting instructions leave memory, registers, ESP and flags unchanged (RMW, movs, stack ops)',
   ring3: 'privilege: iret/int ring transitions, TSS stack switch, IOPL, I/O bitmap, popf at CPL 3',
-  rings: 'every CPL (1, 2, 3) with IOPL 0 and IOPL = CPL: cli/sti/popf/iret/in/hlt',
+  rings: 'every CPL (1, 2, 3): cli/sti/popf/iret/in/hlt per IOPL, privileged vs sensitive-unprivileged instructions, ring-1 handlers',
   segments: 'segment bases: CS, SS, DS/ES/FS/GS, overrides, string ops across segments',
   shift: 'shifts and rotates, shld/shrd, all counts',
   smc: 'self-modifying code: rewrites after hot runs, patch-ahead, wedge-style NOP patching, paging aliases',

@@ -39,6 +39,53 @@ static void probe(void) {
   asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(0) : "eax", "memory");
 }
 
+// The privileged instructions fault at CPL > 0; the "sensitive but unprivileged" ones (sgdt,
+// sidt, sldt, str, smsw, lar/lsl/verr on system state) do not: the holes pre-virtualization
+// has to patch.
+static volatile u32 priv[16];
+#define PPROBE(n, code) asm volatile(TRY_BEGIN code TRY_END ::: "eax", "memory"); \
+  priv[n] = trap_count ? (trap_vector << 16) | trap_err : 0xffffffff; trap_count = 0;
+
+static void probe_priv(void) {
+  static struct { u16 limit; u32 base; } __attribute__((packed)) g, i;
+  PPROBE(0, "movl %%cr3, %%eax")
+  PPROBE(1, "movl %%eax, %%cr0")
+  PPROBE(2, "lgdt (%%esp)")
+  PPROBE(3, "lidt (%%esp)")
+  PPROBE(4, "movl $0, %%eax\n\tlldt %%ax")
+  PPROBE(5, "movl $0x28, %%eax\n\tltr %%ax")
+  PPROBE(6, "invlpg (%%esp)")
+  PPROBE(7, "wbinvd")
+  PPROBE(8, "movl %%dr7, %%eax")
+  PPROBE(9, "lmsw %%ax")
+  asm volatile(TRY_BEGIN "sgdt %0\n\tsidt %1" TRY_END : "=m"(g), "=m"(i) : : "memory");
+  priv[10] = trap_count ? 0xbad : (g.limit << 16) | (g.base == (u32)gdt) << 1 | (i.base == (u32)idt);
+  trap_count = 0;
+  u32 ldt = 0xffff, tr = 0xffff, msw = 0;
+  asm volatile(TRY_BEGIN "sldt %0\n\tstr %1\n\tsmsw %2" TRY_END : "+r"(ldt), "+r"(tr), "+r"(msw) : : "memory");
+  priv[11] = trap_count ? 0xbad : ((ldt & 0xffff) << 16) | (tr & 0xffff);
+  priv[12] = trap_count ? 0xbad : msw & 0xffff;
+  trap_count = 0;
+  u32 f1, f2, ar = 0;
+  asm volatile("larl %2, %0\n\tpushf\n\tpop %1\n\tverr %w3\n\tpushf\n\tpop %2"
+               : "+r"(ar), "=&r"(f1), "=&r"(f2) : "r"((u32)SEL_KDATA) : "cc");
+  priv[13] = ((f1 & FL_ZF) ? 1 : 0) | ((f2 & FL_ZF) ? 2 : 0);  // DPL-0 data: refused at CPL > 0
+  asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(0) : "eax", "memory");
+}
+
+static void run_priv(int cpl, u16 cs, u16 ss) {
+  for (int i = 0; i < 16; i++) priv[i] = 0xeeeeeeee;
+  enter_ring(probe_priv, 0x202, (u32)ustack_top, cs, ss);
+  puts("privileged at cpl ");
+  putdec(cpl);
+  puts(":");
+  for (int i = 0; i < 14; i++) {
+    putc(' ');
+    puthex(priv[i]);
+  }
+  nl();
+}
+
 static void run(int cpl, u32 iopl) {
   static const u16 code[4] = { 0, (G_C1 << 3) | 1, (G_C2 << 3) | 2, SEL_UCODE };
   static const u16 data[4] = { 0, (G_D1 << 3) | 1, (G_D2 << 3) | 2, SEL_UDATA };
@@ -118,5 +165,8 @@ void test_main(void) {
     run(cpl, (u32)cpl);
     if (cpl < 3) run(cpl, 3);
   }
+  run_priv(1, (G_C1 << 3) | 1, (G_D1 << 3) | 1);
+  run_priv(2, (G_C2 << 3) | 2, (G_D2 << 3) | 2);
+  run_priv(3, SEL_UCODE, SEL_UDATA);
   t_ring1_handler();
 }
