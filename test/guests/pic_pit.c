@@ -113,6 +113,18 @@ static void t_readback(void) {
   outb(0x43, 0xe2);
   put_kv("periodic", inb(0x40) & 0x3f);
   nl();
+  // Mode 3 (square wave), the one PC kernels often use: status, then two IRQs through hlt.
+  outb(0x43, 0x36);
+  outb(0x40, 0x00);
+  outb(0x40, 0x08);
+  outb(0x43, 0xe2);
+  put_kv("square wave", inb(0x40) & 0x3f);
+  irq0_count = 0;
+  pic_set_mask(0xfe, 0xff);
+  while (irq0_count < 2) asm volatile("sti\n\thlt\n\tcli" ::: "memory");
+  pic_set_mask(0xff, 0xff);
+  put_kv("irqs", irq0_count);
+  nl();
   outb(0x43, 0x30);  // stop: mode 0 with no count written yet
 }
 
