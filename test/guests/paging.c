@@ -252,6 +252,50 @@ static void t_implicit_supervisor(void) {
   nl();
 }
 
+// Demand paging: a #PF handler maps the missing page and returns; the faulting instruction
+// (here a rep movsb half-way through, then a ring-3 store) restarts and completes.
+static volatile u32 demand_faults, demand_cr2;
+
+static void on_demand_fault(struct frame *f) {
+  demand_faults++;
+  demand_cr2 = read_cr2();
+  pt2[1] = FRAME(1) | P | RW | US;
+  invlpg(demand_cr2);
+  (void)f;
+}
+
+static void user_demand(void) {
+  *(volatile u32 *)(VA(1) + 0x100) = 0xd00d;
+  asm volatile("movl $0, %%eax\n\tint $0x80" : : "b"(*(volatile u32 *)(VA(1) + 0x100)) : "eax", "memory");
+}
+
+static void t_demand(void) {
+  static u8 src[64];
+  for (int i = 0; i < 64; i++) src[i] = (u8)(0x80 + i);
+  pt2[1] = 0;
+  invlpg(VA(1));
+  demand_faults = 0;
+  trap_set_handler(14, on_demand_fault);
+  u32 si = (u32)src, di = VA(1) - 20, cx = 64;
+  asm volatile("rep movsb" : "+S"(si), "+D"(di), "+c"(cx) : : "memory");
+  put_kv("demand faults", demand_faults);
+  put_kv("cr2", demand_cr2);
+  put_kv("ecx", cx);
+  chk_reset();
+  for (int i = 0; i < 64; i++) chk_add(*(volatile u8 *)(VA(1) - 20 + i));
+  put_kv("copy", chk_get());
+  nl();
+  pt2[1] = 0;
+  invlpg(VA(1));
+  u32 r = enter_user(user_demand, 0x202, (u32)ustack_top);
+  put_kv("user demand faults", demand_faults);
+  put_kv("read back", r);
+  nl();
+  trap_set_handler(14, 0);
+  pt2[1] = 0;
+  invlpg(VA(1));
+}
+
 void test_main(void) {
   setup();
   puts("paging on\n");
@@ -262,4 +306,5 @@ void test_main(void) {
   t_rep_fault();
   t_fetch_fault();
   t_implicit_supervisor();
+  t_demand();
 }
