@@ -56,6 +56,14 @@ static void t_rmw(void) {
   RMW("cmpxchg differ", "cmpxchgl %%ebx, (%%ecx)")
   RMW("bts ro", "btsl $3, (%%ecx)")
   RMW("shl ro", "shll $1, (%%ecx)")
+  // cmov reads its memory source whatever the condition (the manual's temp <- SRC comes first).
+  {
+    u32 a = 0x1234;
+    asm volatile("xorl %%ecx, %%ecx\n\t" TRY_BEGIN "cmovnel (%1), %0" TRY_END : "+r"(a) : "r"(MISSING) : "ecx", "memory", "cc");
+    trap_report_cr2("cmov false from missing page");
+    put_kv("  dest", a);
+    nl();
+  }
   {
     static u32 src[4] = { 1, 2, 3, 4 };
     u32 si = (u32)src, di = RO, cx = 4;
