@@ -56,6 +56,28 @@ static void t_rmw(void) {
   RMW("cmpxchg differ", "cmpxchgl %%ebx, (%%ecx)")
   RMW("bts ro", "btsl $3, (%%ecx)")
   RMW("shl ro", "shll $1, (%%ecx)")
+  // Memory operands that are never accessed, and ones read before anything else happens.
+  asm volatile(TRY_BEGIN ".byte 0x0f, 0x1f, 0x80\n\t.long %c0" TRY_END : : "i"(MISSING) : "memory");  // nopl MISSING
+  trap_report_cr2("nopl on missing page");
+  asm volatile(TRY_BEGIN "invlpg (%0)" TRY_END : : "r"(MISSING) : "memory");
+  trap_report_cr2("invlpg of missing page");
+  asm volatile(TRY_BEGIN "leal (%0), %%eax" TRY_END : : "r"(MISSING) : "eax", "memory");
+  trap_report_cr2("lea of missing page");
+  {
+    u32 sp0, sp1;
+    asm volatile("movl %%esp, %0\n\t" TRY_BEGIN "pushl (%2)" TRY_END "movl %%esp, %1\n\tmovl %0, %%esp"
+                 : "=&r"(sp0), "=&r"(sp1) : "r"(MISSING + 8) : "memory");
+    trap_report_cr2("push from missing page");
+    put_kv("  esp moved", sp0 - sp1);
+    nl();
+  }
+  asm volatile(TRY_BEGIN "lgdt (%0)" TRY_END : : "r"(MISSING + 0xffe) : "memory");
+  trap_report_cr2("lgdt from missing page");
+  {
+    u32 a = 7, d = 0;
+    asm volatile(TRY_BEGIN "divl (%2)" TRY_END : "+a"(a), "+d"(d) : "r"(MISSING) : "memory", "cc");
+    trap_report_cr2("div by missing page");
+  }
   // cmov reads its memory source whatever the condition (the manual's temp <- SRC comes first).
   {
     u32 a = 0x1234;
