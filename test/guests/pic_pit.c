@@ -1,7 +1,9 @@
 // Interrupt controller and timer family: the 8259A pair remapped to 0x20/0x28, IMR read-back,
 // IRQ0 from the 8254 in one-shot (mode 0) and periodic (mode 2) modes, IRR/ISR contents before
 // and after EOI, masking, an in-service IRQ blocking its own repeat until EOI, the sti shadow,
-// and the PIT read-back status. Every assertion is about order and state, never about time.
+// and the PIT read-back status. Every assertion is about order and state, never about time:
+// exact interrupt counts are printed only where one-shot mode or an unacknowledged ISR bit makes
+// them exact; with a periodic timer only lower bounds are.
 #include "lib.h"
 
 static volatile u32 irq0_count, isr_in_handler, irr_in_handler;
@@ -95,11 +97,12 @@ static void t_periodic(void) {
   eoi_in_handler = 1;
   pic_eoi(0);  // the pending IRQ0 is delivered now
   WAIT_UNTIL(irq0_count >= 2);
-  put_kv("after eoi irqs", irq0_count);
+  // Only ">= 2": with EOI back in the handler, more periods may pass on a slow host.
+  put_kv("after eoi irqs>=2", irq0_count >= 2);
   nl();
   while (irq0_count < 5) asm volatile("hlt" ::: "memory");
   cli();
-  put_kv("hlt loop irqs", irq0_count);
+  put_kv("hlt loop irqs>=5", irq0_count >= 5);  // one more may land between iret and cli
   put_kv("isr", pic_read_isr(0));
   nl();
   pic_set_mask(0xff, 0xff);
@@ -123,7 +126,7 @@ static void t_readback(void) {
   pic_set_mask(0xfe, 0xff);
   while (irq0_count < 2) asm volatile("sti\n\thlt\n\tcli" ::: "memory");
   pic_set_mask(0xff, 0xff);
-  put_kv("irqs", irq0_count);
+  put_kv("irqs>=2", irq0_count >= 2);
   nl();
   outb(0x43, 0x30);  // stop: mode 0 with no count written yet
 }
@@ -173,7 +176,8 @@ static void t_user_irq(void) {
   cli();
   pic_set_mask(0xff, 0xff);
   trap_set_handler(0x20, on_irq0);
-  put_kv("user irqs", irq0_count);
+  // ">= 1": an edge latched while IRQ0 was masked earlier may arrive first, then the one-shot.
+  put_kv("user irqs>=1", irq0_count >= 1);
   put_kv("frame cs", user_irq_cs);
   put_kv("ss", user_irq_ss);
   put_kv("at esp0", user_irq_at_esp0);
