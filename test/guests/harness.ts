@@ -14,7 +14,7 @@ export const BUILD_DIR = join(REPO_ROOT, '.world', 'test-guests');
 
 /** RAM of both machines, so nothing a kernel sees depends on which one runs it. */
 export const GUEST_MEM_MIB = 64;
-export const QEMU_TIMEOUT_MS = 60_000;  // generous: the machine may be shared and loaded
+export const QEMU_TIMEOUT_MS = 120_000;  // generous: on a loaded shared machine QEMU start-up alone can take seconds
 /** Guards the emulator against a kernel that never ends; the largest kernel needs far fewer. */
 export const EMU_MAX_INSTRUCTIONS = 400_000_000;
 
