@@ -240,7 +240,12 @@ export class Cpu extends CpuSegments {
     if (this.onTrap) {
       const eip = this.eip;
       this.eip = returnEip; this.nextEip = returnEip;
-      if (this.onTrap(vector, hasCode ? code : undefined, kind)) { this.nextEip = this.eip; return; }
+      if (this.onTrap(vector, hasCode ? code : undefined, kind)) {
+        this.nextEip = this.eip;
+        this.attention = true; // the hook may have halted the CPU or changed IF/TF
+        this.irqCheck = true;
+        return;
+      }
       this.eip = eip;
     }
     if (kind === 'software') {
