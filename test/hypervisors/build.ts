@@ -1,0 +1,21 @@
+// Builds the Xen test guest and the guest kernel once per test process, into a temporary directory.
+import { execa } from 'execa';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const here = new URL('.', import.meta.url).pathname;
+
+export async function buildXenTestGuest(): Promise<string> {
+  const out = await mkdtemp(join(tmpdir(), 'xentest-'));
+  const r = await execa('make', ['-s', '-C', join(here, 'guests'), `O=${out}`, 'CC=gcc'], { all: true, reject: false });
+  if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
+  return join(out, 'xentest.elf');
+}
+
+export async function buildKernel(): Promise<string> {
+  const out = await mkdtemp(join(tmpdir(), 'kernel-'));
+  const r = await execa('make', ['-C', join(here, '../../guests/kernel'), `O=${out}`, 'CC=gcc', '-j2'], { all: true, reject: false });
+  if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
+  return join(out, 'kernel.elf');
+}
