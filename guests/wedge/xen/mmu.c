@@ -114,11 +114,33 @@ static void drop_slot(u32 slot)
   slot_l1[slot] = -1;
 }
 
+static int fill_slot(u32 slot);
+
+// The slot holding the stack we run on: it must never be unmapped, not even for an instant,
+// or Xen could not push the next trap frame (and neither could our own calls). Dropping it
+// means refilling it from the guest's current tables in the same batch instead.
+static u32 stack_slot(void)
+{
+  u32 esp;
+  asm volatile("movl %%esp, %0" : "=r"(esp));
+  return esp >> 22;
+}
+
+static void drop_or_refill(u32 s)
+{
+  if (s == stack_slot()) {
+    if (fill_slot(s))
+      return;
+    wpanic("the guest's new page tables do not map its stack (slot 0x%x)", s);
+  }
+  drop_slot(s);
+}
+
 static void drop_all(void)
 {
   for (u32 s = 0; s < 1024; s++)
-    if (s < wedge_slot_lo || s >= wedge_slot_hi)
-      drop_slot(s);
+    if ((s < wedge_slot_lo || s >= wedge_slot_hi) && slot_l1[s] >= 0)
+      drop_or_refill(s);
   flush_batch();
   mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
 }
@@ -132,8 +154,12 @@ static struct l1 *alloc_l1(void)
         return &pool[i];
       }
     }
-    STAT(FLUSHES);
-    drop_all();                          // pool exhausted: start over, like a full TLB flush
+    STAT(FLUSHES);                       // pool exhausted: start over, like a full TLB flush
+    for (u32 s = 0; s < wedge_slot_lo; s++)
+      if (slot_l1[s] >= 0 && s != stack_slot())
+        drop_slot(s);
+    flush_batch();
+    mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
   }
   wpanic("shadow pool empty");
 }
@@ -151,6 +177,7 @@ static int fill_slot(u32 slot)
     if (PGROUNDDOWN(gpde) >= guest_end)
       wpanic("guest page table at 0x%08x is outside its memory", PGROUNDDOWN(gpde));
   }
+  s16 old = slot_l1[slot];
   struct l1 *l = alloc_l1();
   if (vcpu.cr0 & CR0_PG) {
     kmap(kmap_pt_va, PGROUNDDOWN(gpde), &kmap_pt_pa);
@@ -166,7 +193,9 @@ static int fill_slot(u32 slot)
     }
   }
   queue((shadow_l2_mfn << 12) + slot * 4, (l->mfn << 12) | PTE_P | PTE_W | PTE_U | PTE_A);
-  flush_batch();
+  flush_batch();                         // one switch of the directory entry: never unmapped
+  if (old >= 0)
+    pool[old].slot = -1;
   l->dirty = 1;
   l->slot = (s16)slot;
   slot_l1[slot] = (s16)(l - pool);
@@ -203,12 +232,9 @@ int xen_mmu_fault(u32 va, u32 err)
     xen_check(HC3(update_va_mapping, PGROUNDDOWN(va), e, UVMF_INVLPG), "update_va_mapping (refresh)");
     return 1;
   }
-  if (slot_l1[slot] >= 0) {
-    drop_slot(slot);
-    flush_batch();
-    mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
-  }
-  return fill_slot(slot);
+  int r = fill_slot(slot);               // replaces a stale slot in one directory update
+  mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+  return r;
 }
 
 void be_mmu_reload(int flush)
@@ -225,10 +251,18 @@ void be_mmu_reload(int flush)
     if (slot_l1[s] < 0)
       continue;
     if (s < KERNEL_SPLIT || guest_pde(s) != slot_gpde[s])
-      drop_slot(s);
+      drop_or_refill(s);
   }
   flush_batch();
   mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+}
+
+// Make sure a guest address is shadowed now (for stacks Xen pushes frames on).
+void xen_mmu_prefault(u32 va)
+{
+  u32 slot = va >> 22;
+  if (slot < wedge_slot_lo && slot_l1[slot] < 0 && (vcpu.cr0 & CR0_PG))
+    fill_slot(slot);
 }
 
 void be_invlpg(u32 va)

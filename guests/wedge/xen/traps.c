@@ -147,9 +147,12 @@ void be_user_return(void)
     return;
   u32 esp0 = *(volatile u32 *)(vcpu.tss_base + 4);
   u32 ss0 = *(volatile u16 *)(vcpu.tss_base + 8);
-  if (esp0 == last_esp0 && ss0 == last_ss0)
+  if (esp0 == last_esp0 && ss0 == last_ss0) {
+    xen_mmu_prefault(esp0 - 4);          // a flush may have dropped it since
     return;
+  }
   xen_check(HC2(stack_switch, sel_to_real(ss0), esp0), "stack_switch");
+  xen_mmu_prefault(esp0 - 4);
   last_esp0 = esp0;
   last_ss0 = ss0;
 }

@@ -94,6 +94,7 @@ u32 xen_alloc_page(void);                 // a free page of the bootstrap region
 u32 xen_va_to_mfn(u32 va);                // machine frame behind a bootstrap-region VA
 void xen_mmu_init(void);
 int xen_mmu_fault(u32 va, u32 err);       // 1: shadow filled, retry; 0: the guest's fault
+void xen_mmu_prefault(u32 va);            // shadow va's slot now if the guest maps it
 void xen_events_init(void);
 void xen_events_process(void);
 void xen_traps_init(void);
