@@ -16,7 +16,7 @@
   X(PORT_OUT, "port out") X(PORT_IN, "port in") X(MOV_TO_CR, "write cr") X(MOV_FROM_CR, "read cr") \
   X(INVLPG, "invlpg") X(LGDT, "lgdt") X(LIDT, "lidt") X(LTR, "ltr") X(CPUID, "cpuid") \
   X(CLTS, "clts") X(WBINVD, "wbinvd") \
-  X(POPF_ON, "popf enabling interrupts") X(FORCED, "forced deliveries") \
+  X(FORCED, "forced deliveries") \
   X(UPCALLS, "upcalls") X(IRQS, "virtual interrupts delivered") X(TRAPS, "traps reflected") \
   X(PF_SHADOW, "shadow page faults") X(PF_GUEST, "guest page faults") X(FILLS, "shadow fills") \
   X(FLUSHES, "shadow flushes") X(SWITCHES, "address-space switches") X(BLOCKS, "blocks") \

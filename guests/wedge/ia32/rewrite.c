@@ -1,9 +1,12 @@
 // The rewriter. Replacements (all fit the afterburner's padding, PAPER.md section 3):
 //   cli    movb $1, mask                                        (inline, 7 of 8 bytes)
-//   sti    pushfl; movb $0, mask; cmpb $0, pending; je 1f;
-//          call *ws_ptr_force; 1: popfl                         (inline, 24 of 24)
-//   popf   testb $2, 1(%esp); setz mask; jz 1f; call *ws_ptr_popf_on; 1: popfl
-//                                                               (inline, 21 of 22)
+//   sti    movb $0, mask; pushl %ecx; movzbl pending, %ecx; jecxz 1f;
+//          call *ws_ptr_force; 1: popl %ecx                     (inline, 24 of 24)
+//   popf   call *ws_ptr_popf
+// The inline sequences change no flags (mov, push, pop, jecxz and call leave them alone) and
+// contain no sensitive instruction: a pushf/popf pair around a compare would itself run
+// unrewritten in ring 1. popf has no such form (restoring the arithmetic flags takes popf),
+// so it is a call; its stub pops the flags image in the wedge.
 //   iret   jmp ws_iret                                           (5 of 5)
 //   ljmp   jmp target (a far jump to a kernel code selector only reloads CS)
 //   in/out with an immediate port:  pushl %edx; movl $port, %edx; call *ws_ptr_out_b; popl %edx
@@ -39,7 +42,6 @@ static void word(struct emit *e, u32 w)
 
 static void call_slot(struct emit *e, u32 slot) { byte(e, 0xFF); byte(e, 0x15); word(e, slot); }
 static void movb_abs(struct emit *e, u32 addr, u32 v) { byte(e, 0xC6); byte(e, 0x05); word(e, addr); byte(e, v); }
-static void cmpb_abs0(struct emit *e, u32 addr) { byte(e, 0x80); byte(e, 0x3D); word(e, addr); byte(e, 0); }
 
 static void copy_str(char *d, u32 cap, const char *a, const char *b, const char *c)
 {
@@ -109,22 +111,13 @@ static int inline_form(const struct insn *in, struct emit *e, const struct rw_en
     return 1;
   case OP_STI: {
     u32 force = env->slot("force");
-    byte(e, 0x9C);
     movb_abs(e, env->mask_va, 0);
-    cmpb_abs0(e, env->pending_va);
-    byte(e, 0x74); byte(e, 6);                    // je over the call
+    byte(e, 0x51);                                // pushl %ecx
+    byte(e, 0x0F); byte(e, 0xB6); byte(e, 0x0D); word(e, env->pending_va); // movzbl pending, %ecx
+    byte(e, 0xE3); byte(e, 6);                    // jecxz over the call
     call_slot(e, force);
-    byte(e, 0x9D);
+    byte(e, 0x59);                                // popl %ecx
     return force != 0;
-  }
-  case OP_POPF: {
-    u32 on = env->slot("popf_on");
-    byte(e, 0xF6); byte(e, 0x44); byte(e, 0x24); byte(e, 0x01); byte(e, 0x02); // testb $2,1(%esp)
-    byte(e, 0x0F); byte(e, 0x94); byte(e, 0x05); word(e, env->mask_va);        // setz mask
-    byte(e, 0x74); byte(e, 6);                                                  // jz over the call
-    call_slot(e, on);
-    byte(e, 0x9D);
-    return on != 0;
   }
   }
   return 0;

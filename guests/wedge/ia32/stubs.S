@@ -110,16 +110,6 @@ DEFSTUB popf                    // 0 ret, 4 image
   popfl
   ret $4
 
-// The inline popf's path when the image enables interrupts: deliver if something is pending.
-// The flags are the guest's to lose (the inline popfl that follows restores them).
-DEFSTUB popf_on
-  COUNT POPF_ON
-  cmpb $0, vcpu_irq_pending
-  je 1f
-  jmp be_force_upcall
-1:
-  ret
-
 DEFSTUB hlt
   ENTER
   COUNT HLT
