@@ -32,7 +32,13 @@ export class HoleRecorder {
   /** popf executions in ring 1 whose popped IF disagreed with the virtual IF (the lost updates). */
   popfIfLost = 0;
 
-  constructor(private readonly cpu: Cpu, private readonly mem: GuestMemory, images: Uint8Array[], private readonly virtualIf: () => boolean) {
+  /**
+   * With `guestBelow` set (a wedge runs above that address), every sensitive instruction the
+   * guest executes in ring 1 below it is a hole, faulting or not: the wedge should have rewritten
+   * it. Without it (trap-and-emulate, a para-virtual guest), only those that do not fault.
+   */
+  constructor(private readonly cpu: Cpu, private readonly mem: GuestMemory, images: Uint8Array[], private readonly virtualIf: () => boolean,
+    private readonly guestBelow?: number) {
     this.symbols = images.flatMap((img) => elfSymbols(img)).sort((a, b) => a.value - b.value || b.size - a.size);
   }
 
@@ -42,8 +48,11 @@ export class HoleRecorder {
 
   private seen(name: SensitiveName): void {
     const cpu = this.cpu;
-    if (cpu.cpl !== 1 || !HOLE_NAMES.has(name)) return;
-    if (name === 'popf') {
+    if (cpu.cpl !== 1) return;
+    if (this.guestBelow !== undefined) {
+      if (((cpu.segBase[CS]! + cpu.eip) >>> 0) >= this.guestBelow) return;
+    } else if (!HOLE_NAMES.has(name)) return;
+    if (name === 'popf' && this.guestBelow === undefined) {
       // A hole only when the guest meant to change IF: compare the popped IF with the virtual one.
       let top: number;
       try { top = this.mem.read32((cpu.segBase[SS]! + cpu.r[4]!) | 0); } catch { return; }

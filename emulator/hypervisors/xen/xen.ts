@@ -185,6 +185,11 @@ export class XenHypervisor {
   private readShared8(off: number): number { return this.machine.bus.ram[this.sharedInfo + off]!; }
   private writeShared8(off: number, v: number): void { this.machine.bus.ram[this.sharedInfo + off] = v; }
 
+  /** The domain's virtual IF: events not masked. */
+  virtualIf(): boolean {
+    return this.readShared8(L.SH_UPCALL_MASK) === 0;
+  }
+
   private upcallWanted(): boolean {
     return this.readShared8(L.SH_UPCALL_PENDING) !== 0 && this.readShared8(L.SH_UPCALL_MASK) === 0 && this.eventEip !== 0;
   }
