@@ -7,14 +7,23 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
+import { execa } from 'execa';
 import { runKernel } from '../../emulator/run.ts';
 import { buildXenTestGuest } from './build.ts';
 
 const MEM = 32 << 20;
 const XEN_RESERVED = 4 << 20;
 let elf: Uint8Array;
+let elfPath = '';
 
+const runs = new Map<string, ReturnType<typeof runOnce>>();
+/** One boot per scenario, shared by the tests that read it. */
 function run(cmdline = '') {
+  if (!runs.has(cmdline)) runs.set(cmdline, runOnce(cmdline));
+  return runs.get(cmdline)!;
+}
+
+function runOnce(cmdline: string) {
   const r = runKernel({ elf, kernelName: 'xentest', mem: MEM, backend: 'xen', cmdline, maxInstructions: 5_000_000 });
   const out = Buffer.from(r.serialOutput).toString();
   const kv = new Map<string, number>();
@@ -31,7 +40,8 @@ function run(cmdline = '') {
 }
 
 test.before(async () => {
-  elf = readFileSync(await buildXenTestGuest());
+  elfPath = await buildXenTestGuest();
+  elf = readFileSync(elfPath);
 });
 
 test('start of day: start_info, version, unknown hypercall', () => {
@@ -84,6 +94,17 @@ test('events: upcall mask and per-port mask follow the pending rules', () => {
   assert.is(get('portmasked_pending_bit'), 1, 'but its pending bit is set');
   assert.is(get('unmask'), 0);
   assert.is(get('after_unmask_upcalls'), 1, 'EVTCHNOP_unmask of a pending port raises the upcall');
+});
+
+test('holes: pushf in ring 1 shows the real IF and is reported at its symbol (oracle: nm)', async () => {
+  const { r, get } = run();
+  assert.is(get('pushf_if_while_masked'), 1);
+  const nm = (await execa('nm', [elfPath])).stdout;
+  const addr = parseInt(/^([0-9a-f]+) T probe_pushf$/m.exec(nm)![1]!, 16);
+  const site = r.backend.holes!.find((h) => h.instruction === 'pushf');
+  assert.ok(site, JSON.stringify(r.backend.holes));
+  assert.is(site!.symbol.split('+')[0], 'probe_pushf');
+  assert.ok(parseInt(site!.address, 16) >= addr && parseInt(site!.address, 16) < addr + 16);
 });
 
 test('physical interrupt: UART IRQ 4 arrives as its pirq event, line masked until eoi', () => {

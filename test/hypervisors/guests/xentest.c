@@ -102,6 +102,9 @@ static long evtchn(u32 cmd, u32 *arg) { return hypercall(32, cmd, (u32)arg, 0, 0
 static void vsti(void) { shared[1] = 0; if (shared[0]) hypercall(17, 0, 0, 0, 0); }
 static void vcli(void) { shared[1] = 1; }
 
+// pushf in ring 1 reads the real IF (always 1 in a domain), not the virtual one: a hole.
+__attribute__((noinline)) u32 probe_pushf(void) { u32 f; asm volatile("pushfl; popl %0" : "=r"(f)); return f; }
+
 static void basic(void) {
   kv("version", hypercall(17, 0, 0, 0, 0));
   kv("bad_hypercall", hypercall(40, 0, 0, 0, 0));
@@ -146,6 +149,7 @@ static void basic(void) {
   u32 u0 = upcalls;
   kv("send", evtchn(4, &sendarg));
   kv("masked_upcalls", upcalls - u0); kv("masked_pending", shared[0]);
+  kv("pushf_if_while_masked", (probe_pushf() >> 9) & 1);
   vsti();
   kv("unmasked_upcalls", upcalls - u0);
   // Per-port mask: pending is set, no selector bit, no upcall until EVTCHNOP_unmask.
