@@ -23,8 +23,13 @@ export class PageTypes {
   readonly writable: Uint32Array;
   /** Entries scanned or checked, for the statistics and the cost. */
   entriesChecked = 0;
-  /** Called with Xen's own slot-0x3F0 entry whenever an L2 is validated. */
+  /** Xen's own slot-0x3F0 entry, written into every L2 it validates. */
   holeEntry = 0;
+  /**
+   * Called when a frame becomes a table: a stale writable TLB entry for it must not survive, so
+   * Xen flushes the TLB then (the only flush it does on its own; updates leave flushing to the guest).
+   */
+  onTyped: () => void = () => {};
 
   constructor(
     private readonly cpu: Cpu,
@@ -93,6 +98,7 @@ export class PageTypes {
     if (this.writable[f]! > 0) {
       throw new XenRefusal(`${what}: frame ${hex(f)} cannot become a ${TYPE_NAMES[t]}: ${this.writable[f]} writable mapping(s) of it exist`);
     }
+    this.onTyped();
     if (t === T_L1) {
       for (let i = 0; i < 1024; i++) this.checkL1Entry(this.entry(f, i), `L1 frame ${hex(f)} entry ${i}`);
       // A frame may map itself or a sibling table only read-only, which the check above ensured.

@@ -89,6 +89,7 @@ export class XenHypervisor {
     this.paging = new PageTypes(this.cpu, this.domainEnd / L.PAGE, new Set([this.sharedInfo / L.PAGE]),
       (f) => f * L.PAGE >= MMIO_WINDOW[0] && f * L.PAGE < MMIO_WINDOW[1], ramBytes / L.PAGE);
     this.paging.holeEntry = this.holeL1 | 0x23;
+    this.paging.onTyped = () => this.flushTlb();
     const hypercalls: Record<string, number> = {};
     for (const n of L.HYPERCALL_NAMES) hypercalls[n] = 0;
     this.stats = {
@@ -454,7 +455,6 @@ export class XenHypervisor {
       this.charge(this.costs.xen_mmu_update_per_pte);
     }
     if (doneAt) this.mem.write32(doneAt, done);
-    this.flushTlb();
     return 0;
   }
 
