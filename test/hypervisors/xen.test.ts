@@ -155,4 +155,11 @@ test('costs: Xen work is charged from the profile', () => {
   assert.ok(r.stats.cycles.total > x.xen_cycles);
 });
 
+test('determinism: the same boot twice gives the same bytes, cycles and statistics', () => {
+  const a = runOnce(''), b = runOnce('');
+  assert.is(a.out, b.out);
+  assert.is(a.r.stats.cycles.total, b.r.stats.cycles.total);
+  assert.is(JSON.stringify(a.r.backend), JSON.stringify(b.r.backend));
+});
+
 test.run();
