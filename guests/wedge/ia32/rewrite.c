@@ -3,6 +3,10 @@
 //   sti    movb $0, mask; pushl %ecx; movzbl pending, %ecx; jecxz 1f;
 //          call *ws_ptr_force; 1: popl %ecx                     (inline, 24 of 24)
 //   popf   call *ws_ptr_popf
+//   sti directly followed by a hlt site (sti; hlt, the idle loop): movb $0, mask only. sti
+//          holds interrupts off for one more instruction, so natively a pending interrupt is
+//          taken at the hlt and wakes it; the hlt stub delivers what is pending before it
+//          blocks, which keeps that (delivering at the sti would make the hlt wait a tick).
 // The inline sequences change no flags (mov, push, pop, jecxz and call leave them alone) and
 // contain no sensitive instruction: a pushf/popf pair around a compare would itself run
 // unrewritten in ring 1. popf has no such form (restoring the arithmetic flags takes popf),
@@ -111,6 +115,10 @@ static int inline_form(const struct insn *in, struct emit *e, const struct rw_en
     return 1;
   case OP_STI: {
     u32 force = env->slot("force");
+    if (env->before_hlt) {
+      movb_abs(e, env->mask_va, 0);
+      return 1;
+    }
     movb_abs(e, env->mask_va, 0);
     byte(e, 0x51);                                // pushl %ecx
     byte(e, 0x0F); byte(e, 0xB6); byte(e, 0x0D); word(e, env->pending_va); // movzbl pending, %ecx
@@ -146,7 +154,10 @@ int rewrite_site(u8 *code, u32 va, u32 len, const struct rw_env *env, struct rw_
       return -1;
     }
   }
-  if (!env->count_all && inline_form(in, &e, env) && !e.overflow) {
+  if (in->op == OP_STI && env->before_hlt && env->count_all) {
+    copy_str(res->stub, sizeof res->stub, "sti_hlt", 0, 0);  // counts the sti, leaves delivery to the hlt
+    call_slot(&e, env->slot("sti_hlt"));
+  } else if (!env->count_all && inline_form(in, &e, env) && !e.overflow) {
     res->inlined = 1;
   } else {
     e.n = 0;

@@ -13,7 +13,16 @@ static void print_site_error(u32 n, u32 begin, u32 end, const u8 *code, const ch
   wprintf("%s): %s\n", end - begin > 8 ? " ..." : "", why);
 }
 
-int rewrite_guest(u8 *img, u32 len, const struct rw_env *env, s32 skip, struct site_report *rep,
+// Does a hlt site start exactly at va?
+static int hlt_site_at(const u8 *img, const u32 *pairs, u32 nsites, u32 n, u32 va)
+{
+  if (n + 1 >= nsites || pairs[2 * (n + 1)] != va)
+    return 0;
+  s32 off = elf_va_offset(img, va, 1);
+  return off >= 0 && img[off] == 0xF4;
+}
+
+int rewrite_guest(u8 *img, u32 len, const struct rw_env *env0, s32 skip, struct site_report *rep,
                   void (*each)(u32 n, u32 begin, u32 end, const struct rw_result *r))
 {
   const struct elf32_shdr *sec = elf_section(img, len, ".afterburn");
@@ -27,6 +36,7 @@ int rewrite_guest(u8 *img, u32 len, const struct rw_env *env, s32 skip, struct s
     return -1;
   }
   const u32 *pairs = (const u32 *)(img + sec->offset);
+  struct rw_env env = *env0;
   u32 nsites = sec->size / 8;
   for (u32 n = 0; n < nsites; n++) {
     u32 begin = pairs[2 * n], end = pairs[2 * n + 1];
@@ -41,7 +51,8 @@ int rewrite_guest(u8 *img, u32 len, const struct rw_env *env, s32 skip, struct s
     }
     struct rw_result r;
     char err[96];
-    if (rewrite_site(img + off, begin, end - begin, env, &r, err, sizeof err) < 0) {
+    env.before_hlt = hlt_site_at(img, pairs, nsites, n, end) && (s32)n + 1 != skip;
+    if (rewrite_site(img + off, begin, end - begin, &env, &r, err, sizeof err) < 0) {
       print_site_error(n, begin, end, img + off, err);
       return -1;
     }

@@ -75,6 +75,14 @@ DEFSTUB sti
   popfl
   ret
 
+// sti right before a hlt (count=all): the hlt that follows delivers what is pending.
+DEFSTUB sti_hlt
+  pushfl
+  COUNT STI
+  movb $0, vcpu_irq_mask
+  popfl
+  ret
+
 // The inline sti's slow path: something is pending; deliver it (preserves everything).
 DEFSTUB force
   jmp be_force_upcall
