@@ -116,6 +116,24 @@ test('physical interrupt: UART IRQ 4 arrives as its pirq event, line masked unti
   assert.is(r.backend.xen!.physical_irqs['4'], 1);
 });
 
+test('page tables: pin and load a new page directory, update an entry with mmu_update', () => {
+  const { r, get } = run();
+  assert.is(get('pd_readonly'), 0);
+  assert.is(get('pin_and_switch'), 0);
+  assert.is(get('mmuext_done'), 2);
+  assert.is(get('mmu_update'), 0);
+  assert.is(get('mmu_update_done'), 1);
+  assert.is(get('tlb_flush'), 0);
+  assert.is(r.backend.xen!.address_space_switches, 1);
+  assert.is(r.exitCode, 0, 'the guest ran on in the new address space');
+});
+
+test('isolation: pinning a frame that is mapped writable is refused', () => {
+  const { r, out } = run('pinwritable');
+  assert.not.ok(out.includes('still running'));
+  assert.match(r.reason, /mmuext_op\(0\): frame 0x[0-9a-f]+ cannot become a L1 page table: 1 writable mapping\(s\) of it exist/);
+});
+
 test('ring 3: iret hypercall to user mode, int $0x80 bounced with DPL 3', () => {
   const { r, out } = run();
   assert.ok(out.includes('syscall ring=3 eax=42 ebx=7\n'), out);

@@ -174,6 +174,23 @@ static void basic(void) {
   u32 eoi = 4;
   kv("eoi", hypercall(33, 12, (u32)&eoi, 0, 0));
 
+  // Address-space switch: a copy of the bootstrap page directory, made read-only, pinned and loaded.
+  u32 pdva = scratch_va(4), pdma = si->boot_phys + (pdva - si->virt_base);
+  for (u32 i = 0; i < 1024; i++) ((u32 *)pdva)[i] = ((volatile u32 *)si->pt_base)[i];
+  kv("pd_readonly", map(pdva, pdma | 0x21));
+  u32 ops[6] = { 1, pdma >> 12, 0, 5, pdma >> 12, 0 };   // PIN_L2_TABLE, NEW_BASEPTR
+  u32 done = 0;
+  kv("pin_and_switch", hypercall(26, (u32)ops, 2, (u32)&done, 0x7ff0));
+  kv("mmuext_done", done);
+  // mmu_update: make one scratch page read-only through its L1 entry's machine address.
+  u32 va5 = scratch_va(5), ma5 = si->boot_phys + (va5 - si->virt_base);
+  u32 l1ma = ((u32 *)pdva)[va5 >> 22] & ~0xfffu;
+  u32 req[4] = { l1ma + ((va5 >> 12) & 0x3ff) * 4, 0, ma5 | 0x21, 0 };
+  kv("mmu_update", hypercall(1, (u32)req, 1, (u32)&done, 0x7ff0));
+  kv("mmu_update_done", done);
+  u32 flush[3] = { 6, 0, 0 };
+  kv("tlb_flush", hypercall(26, (u32)flush, 1, 0, 0x7ff0));
+
   // Ring 3: map a user page with code and one for the stack, iret there; it makes a system call.
   u32 code = scratch_va(2), stack = scratch_va(3);
   kv("map_user_code", map(code, (si->boot_phys + (code - si->virt_base)) | 0x67));
@@ -203,6 +220,12 @@ void main(struct start_info *start) {
     puts_("mapping the page directory writable\n");
     u32 pd_ma = si->boot_phys + (si->pt_base - si->virt_base);
     map(scratch_va(1), pd_ma | 0x23);
+    puts_("still running\n");
+  } else if (has(si->cmd_line, "pinwritable")) {
+    puts_("pinning a writable frame\n");
+    u32 ma = si->boot_phys + (scratch_va(1) - si->virt_base);
+    u32 ops[3] = { 0, ma >> 12, 0 };   // PIN_L1_TABLE
+    hypercall(26, (u32)ops, 1, 0, 0x7ff0);
     puts_("still running\n");
   } else if (has(si->cmd_line, "writept")) {
     puts_("writing the page directory\n");
