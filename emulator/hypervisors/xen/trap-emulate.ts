@@ -22,6 +22,7 @@ import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.t
 import { HoleRecorder, type HoleSite } from '../holes.ts';
 import { DomainCrash, type XenHypervisor } from './xen.ts';
 import { GuestFault } from './guest-memory.ts';
+import { CpuFault } from '../../cpu/fault.ts';
 import * as L from './layout.ts';
 
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
@@ -153,6 +154,7 @@ export class TrapAndEmulate {
     } catch (e) {
       if (e instanceof DomainCrash) this.xen.crash(e.message);
       else if (e instanceof GuestFault) this.xen.crash(`${e.message} while handling vector ${vector} at eip ${hex(this.cpu.eip)}`);
+      else if (e instanceof CpuFault) this.xen.crash(`fault ${e.vector} (error ${hex(e.code)}) while emulating for vector ${vector} at eip ${hex(this.cpu.eip)}: a selector or descriptor table of the guest is bad`);
       else throw e;
     }
     return true;

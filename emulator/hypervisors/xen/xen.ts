@@ -11,6 +11,7 @@ import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.
 import { EAX, ECX, EDX, EBX, ESP, ESI, EDI, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_TS } from '../../cpu/mmu.ts';
 import { GuestMemory, GuestFault } from './guest-memory.ts';
+import { CpuFault } from '../../cpu/fault.ts';
 import { PageTypes, XenRefusal, T_L1, T_L2, T_NONE } from './paging.ts';
 import { buildDomain, xenGuestParams, type BuiltDomain } from './builder.ts';
 import * as L from './layout.ts';
@@ -242,6 +243,7 @@ export class XenHypervisor {
       else this.exception(vector, code);
     } catch (e) {
       if (e instanceof DomainCrash || e instanceof XenRefusal) this.crash(e.message);
+      else if (e instanceof CpuFault) this.crash(`fault ${e.vector} (error ${hex(e.code)}) while Xen handled vector ${vector} at eip ${hex(this.cpu.eip)}: a selector or stack the domain gave Xen is bad`);
       else throw e;
     }
     return true;
