@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { runKernel } from '../../emulator/run.ts';
 import { buildKernel } from './build.ts';
 
-const MEM = 32 << 20;
+const MEM = 16 << 20;
 const DOMAIN = MEM - (4 << 20);
 const APPEND = 'run=init arg=1,2,1';
 let elfPath = '';
@@ -41,6 +41,18 @@ test('the native guest runs to completion in ring 1', () => {
 
 test('same self-test output as on hardware, scheduling counters aside', () => {
   assert.equal(normalise(xen.serialOutput), normalise(hw.serialOutput));
+});
+
+test('the fault programs are killed with the same status and messages as on hardware', () => {
+  const elf = readFileSync(elfPath);
+  for (const arg of ['1', '2', '3']) {
+    const cmdline = `run=fault arg=${arg}`;
+    const x = runKernel({ elf, kernelName: 'kernel', mem: MEM, backend: 'xen', cmdline, maxInstructions: 50_000_000 });
+    const h = runKernel({ elf, kernelName: 'kernel', mem: DOMAIN, cmdline, maxInstructions: 50_000_000 });
+    assert.ok(h.exitCode !== null && h.exitCode > 64, h.reason);
+    assert.is(x.exitCode, h.exitCode, `fault ${arg}: ${x.reason}`);
+    assert.equal(normalise(x.serialOutput), normalise(h.serialOutput));
+  }
 });
 
 test('privileged instructions were emulated', () => {
