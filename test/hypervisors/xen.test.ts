@@ -54,6 +54,9 @@ test('start of day: start_info, version, unknown hypercall', () => {
   assert.is(get('upcall_mask_at_start'), 1);
   assert.is(get('version'), 0x30000);
   assert.is(get('bad_hypercall'), -38); // -ENOSYS
+  assert.is(get('multicall'), 0);
+  assert.is(get('multicall_0'), 0x30000, 'xen_version through a multicall');
+  assert.is(get('multicall_1'), -38, 'an unknown call inside a multicall gets -ENOSYS in its slot');
   assert.is(r.exitCode, 0, r.reason);
   assert.is(r.backend.mode, 'pv');
 });

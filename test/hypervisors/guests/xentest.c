@@ -108,6 +108,10 @@ __attribute__((noinline)) u32 probe_pushf(void) { u32 f; asm volatile("pushfl; p
 static void basic(void) {
   kv("version", hypercall(17, 0, 0, 0, 0));
   kv("bad_hypercall", hypercall(40, 0, 0, 0, 0));
+  // multicall: {op, result, args[6]} x 2, results written back in place.
+  static u32 mc[16] = { 17, 0xdead, 0, 0, 0, 0, 0, 0,   40, 0xdead, 0, 0, 0, 0, 0, 0 };
+  kv("multicall", hypercall(13, (u32)mc, 2, 0, 0));
+  kv("multicall_0", mc[1]); kv("multicall_1", mc[9]);
   // Trap table: #DE, #GP, #PF for ring 1; int $0x80 callable from ring 3.
   static u32 table[10];
   u8 *t = (u8 *)table;
