@@ -33,7 +33,7 @@ export interface BackendStats {
   backend: BackendName;
   /** How the guest ran: natively, as a para-virtual domain (guest or wedge), or trap-and-emulate. */
   mode: 'native' | 'pv' | 'pv-wedge' | 'trap-and-emulate';
-  /** Device interrupts taken (PIC deliveries, whoever acknowledged them). */
+  /** Device interrupts: PIC deliveries (whoever acknowledged them) plus, under xen, timer VIRQs (the domain's timer ticks). */
   device_interrupts: number;
   /** Sensitive instructions executed (all rings) per device interrupt, for those executed at all. */
   sensitive_per_interrupt: Record<string, number>;
@@ -50,8 +50,8 @@ export interface Backend {
   stats(): BackendStats;
 }
 
-function common(machine: Machine): Pick<BackendStats, 'device_interrupts' | 'sensitive_per_interrupt'> {
-  const irqs = machine.pic.delivered.reduce((a, b) => a + b, 0);
+function common(machine: Machine, virtualTicks = 0): Pick<BackendStats, 'device_interrupts' | 'sensitive_per_interrupt'> {
+  const irqs = machine.pic.delivered.reduce((a, b) => a + b, 0) + virtualTicks;
   const per: Record<string, number> = {};
   for (const [name, counts] of Object.entries(machine.cpu.stats.sensitive)) {
     const n = counts[0] + counts[1] + counts[2] + counts[3];
@@ -83,7 +83,7 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
     const wedge = b.wedge;
     return {
       stats: () => ({
-        backend: 'xen', mode: 'pv-wedge', ...common(machine), xen: xen.stats, holes: holes.report(), ...readWedgeStats(wedge, xen.mem),
+        backend: 'xen', mode: 'pv-wedge', ...common(machine, xen.stats.timer_virqs), xen: xen.stats, holes: holes.report(), ...readWedgeStats(wedge, xen.mem),
       }),
     };
   }
@@ -92,7 +92,7 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
     xen.bootPv(b.elf, b.kernelName, cmdline, b.modules?.[0]?.data);
     const holes = new HoleRecorder(xen.cpu, xen.mem, [b.elf], () => xen.virtualIf());
     holes.attach();
-    return { stats: () => ({ backend: 'xen', mode: 'pv', ...common(machine), xen: xen.stats, holes: holes.report() }) };
+    return { stats: () => ({ backend: 'xen', mode: 'pv', ...common(machine, xen.stats.timer_virqs), xen: xen.stats, holes: holes.report() }) };
   }
   const te = new TrapAndEmulate(xen, b.elf);
   te.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
