@@ -244,6 +244,7 @@ export class XenHypervisor {
       else this.exception(vector, code);
     } catch (e) {
       if (e instanceof DomainCrash || e instanceof XenRefusal) this.crash(e.message);
+      else if (e instanceof GuestFault) this.crash(`${e.message} while Xen handled vector ${vector} at eip ${hex(this.cpu.eip)}`);
       else if (e instanceof CpuFault) this.crash(`fault ${e.vector} (error ${hex(e.code)}) while Xen handled vector ${vector} at eip ${hex(this.cpu.eip)}: a selector or stack the domain gave Xen is bad`);
       else throw e;
     }
