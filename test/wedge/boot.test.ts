@@ -113,4 +113,17 @@ test('skip-site=N: that site, and only it, is a hole; the wedge emulates it afte
   assert.ok(!xen.lines.join('\n').includes('skip-site'), 'the wedge removed its option from the guest command line');
 });
 
+test('user faults reach the guest through the wedge: page fault and #GP kill the process alike', () => {
+  // fault 1: a user read of a kernel address (page fault, status 64 + 14); fault 2: a privileged
+  // instruction in ring 3 (#GP, status 64 + 13). The page fault is a guest fault the shadow
+  // tables must not absorb; both are reflected into the guest's IDT.
+  for (const [arg, status] of [[1, 78], [2, 77]] as const) {
+    const base = boot(native, `run=fault arg=${arg}`, false);
+    const xen = boot(afterburnt, `run=fault arg=${arg}`, true);
+    assert.is(base.r.exitCode, status, base.r.reason);
+    assert.is(xen.r.exitCode, status, xen.r.reason);
+    sameOutput(base.lines, xen.lines.filter((l) => !l.startsWith('[wedge]')), `fault ${arg}`);
+  }
+});
+
 test.run();

@@ -56,6 +56,12 @@ static void copy_str(char *d, u32 cap, const char *a, const char *b, const char 
   d[n] = 0;
 }
 
+// A memory operand that is just (%reg): ModRM alone, mod 0, no SIB, no displacement.
+static int register_indirect(const struct insn *in)
+{
+  return in->mem_len == 1 && in->reg != 4 && in->reg != 5;
+}
+
 // The stub name for a site that becomes a plain call, or "" when there is none.
 static void stub_name(const struct insn *in, char *name, u32 cap)
 {
@@ -74,7 +80,7 @@ static void stub_name(const struct insn *in, char *name, u32 cap)
   case OP_IN: copy_str(name, cap, "in_", sizes[in->size], 0); break;
   case OP_OUT: copy_str(name, cap, "out_", sizes[in->size], 0); break;
   case OP_INVLPG:
-    if (in->mem_len == 1 && (in->reg & 7) != 4 && (in->reg & 7) != 5 && !in->mem_esp)
+    if (register_indirect(in))
       copy_str(name, cap, "invlpg_", reg32_names[in->reg], 0);   // invlpg (%reg): 9 bytes only
     else
       copy_str(name, cap, "invlpg", 0, 0);
@@ -183,7 +189,7 @@ int rewrite_site(u8 *code, u32 va, u32 len, const struct rw_env *env, struct rw_
         byte(&e, 0xBA); word(&e, in->port);      // movl $port, %edx
         call_slot(&e, slot);
         byte(&e, 0x5A);                          // popl %edx
-      } else if ((in->op == OP_INVLPG && res->stub[6] != '_') || in->op == OP_LGDT || in->op == OP_LIDT) {
+      } else if ((in->op == OP_INVLPG && !register_indirect(in)) || in->op == OP_LGDT || in->op == OP_LIDT) {
         if (in->mem_esp) { fmt_err(err, errlen, "ESP-relative memory operand", op_name(in->op)); return -1; }
         byte(&e, 0x50);                          // pushl %eax
         byte(&e, 0x8D);                          // leal m, %eax: the operand's ModRM with reg = 0
