@@ -67,11 +67,15 @@ test('traps: #DE in ring 1 bounced, PIC port refused with #GP, UART port emulate
   assert.is(get('trap_vector'), 0);
   assert.is(get('trap_ring'), 1);
   assert.ok(out.includes('\nio\n'), 'bytes written to port 0x3f8 from ring 1 reach the UART');
+  assert.is(get('pf_vector'), 14);
+  assert.is(get('pf_err'), 0, 'not present, read, supervisor (ring 1)');
+  assert.is(get('pf_cr2'), 0xd0000000 | 0, 'the faulting address in vcpu_info.arch.cr2');
   assert.is(get('pic_read_trapped'), 1);
   assert.is(get('pic_read_vector'), 13);
   const x = r.backend.xen!;
   assert.is(x.bounced_traps['0'], 1);
   assert.is(x.bounced_traps['13'], 1);
+  assert.is(x.bounced_traps['14'], 1);
   // Emulated: 'i','o','\n', UART IER on and off, and the debug-exit write.
   assert.is(x.io_emulated, 6);
 });

@@ -70,6 +70,7 @@ void trap(struct frame *f) {
   last_trap = f->vector; last_err = f->err; last_ring = f->cs & 3; last_eax = f->eax; last_ebx = f->ebx;
   if (f->vector == 14) last_cr2 = *(volatile u32 *)(shared + 8);
   if (f->vector == 0) f->eip += 2;            // skip the 2-byte div
+  if (f->vector == 14) f->eip += 5;           // skip the 5-byte mov moffs32, %eax
   if (f->vector == 13) f->eip += 2;           // skip the 2-byte in $imm8
   if (f->vector == 128) {                      // the user program's system call: report and stop
     puts_("syscall ring="); putdec(f->cs & 3); puts_(" eax="); putdec(f->eax); puts_(" ebx="); putdec(f->ebx); puts_("\n");
@@ -128,6 +129,10 @@ static void basic(void) {
   volatile u32 zero = 0, x = 10;
   asm volatile("divl %2" : "=a"(x) : "a"(x), "r"(zero), "d"(0));
   kv("trap_vector", last_trap); kv("trap_ring", last_ring);
+
+  // Page fault on an unmapped address: the bounce carries the error code, CR2 is in vcpu_info.
+  asm volatile("movl 0xd0000000, %%eax" : : : "eax", "memory");
+  kv("pf_vector", last_trap); kv("pf_err", last_err); kv("pf_cr2", last_cr2);
 
   // Port I/O: the UART is assigned (emulated after #GP), the PIC is not (#GP bounced to us).
   outb(0x3f8, 'i'); outb(0x3f8, 'o'); outb(0x3f8, '\n');
