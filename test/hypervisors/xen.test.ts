@@ -135,6 +135,14 @@ test('page tables: pin and load a new page directory, update an entry with mmu_u
   assert.is(r.exitCode, 0, 'the guest ran on in the new address space');
 });
 
+test('descriptors: set_gdt installs a guest descriptor, update_descriptor changes it', () => {
+  const { get } = run();
+  assert.is(get('gdt_readonly'), 0);
+  assert.is(get('set_gdt'), 0);
+  assert.is(get('fs'), 9, 'a selector of the guest GDT loads in ring 1');
+  assert.is(get('update_descriptor'), 0);
+});
+
 test('isolation: pinning a frame that is mapped writable is refused', () => {
   const { r, out } = run('pinwritable');
   assert.not.ok(out.includes('still running'));

@@ -200,6 +200,19 @@ static void basic(void) {
   u32 flush[3] = { 6, 0, 0 };
   kv("tlb_flush", hypercall(26, (u32)flush, 1, 0, 0x7ff0));
 
+  // set_gdt: one guest descriptor (flat data, DPL 1) in a read-only page, then load it into FS.
+  u32 gva = scratch_va(6), gma = si->boot_phys + (gva - si->virt_base);
+  ((u32 *)gva)[0] = 0; ((u32 *)gva)[1] = 0;
+  ((u32 *)gva)[2] = 0x0000ffff; ((u32 *)gva)[3] = 0x00cfb300;
+  kv("gdt_readonly", map(gva, gma | 0x21));
+  u32 gframe = gma >> 12;
+  kv("set_gdt", hypercall(2, (u32)&gframe, 2, 0, 0));
+  u32 fs;
+  asm volatile("movl $0x9, %%eax; movl %%eax, %%fs; movl %%fs, %0" : "=r"(fs) : : "eax");
+  kv("fs", fs);
+  kv("update_descriptor", hypercall(10, gma + 8, 0, 0x0000ffff, 0x00cff300));   // now DPL 3
+  asm volatile("movl $0xe021, %%eax; movl %%eax, %%fs" : : : "eax");
+
   // Ring 3: map a user page with code and one for the stack, iret there; it makes a system call.
   u32 code = scratch_va(2), stack = scratch_va(3);
   kv("map_user_code", map(code, (si->boot_phys + (code - si->virt_base)) | 0x67));
