@@ -14,6 +14,11 @@ export async function buildXenTestGuest(): Promise<string> {
   return join(out, 'xentest.elf');
 }
 
+/** The multiboot kernel that maps the top 4 MiB of a 16 MiB machine (built with the test guest). */
+export async function buildMapHvNative(): Promise<string> {
+  return join(await buildXenTestGuest(), '../maphv-native.elf');
+}
+
 /**
  * The guest kernel, built in the ignored .world/ directory: its Makefile is incremental (it
  * rebuilds what changed, HZ and ARCH included), so repeated test runs skip the compile.

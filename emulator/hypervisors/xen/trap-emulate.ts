@@ -308,7 +308,7 @@ export class TrapAndEmulate {
         this.count(`mov_to_cr${n}`);
         if (n === 0) this.writeCr0(v);
         else if (n === 2) cpu.cr2 = v;
-        else if (n === 3) { this.vcr3 = v & ~0xfff; this.switches++; cpu.cycles += cpu.costs.mov_cr3; this.applyPaging(); }
+        else if (n === 3) { this.vcr3 = v & ~0xfff; this.switches++; cpu.cycles += cpu.costs.mov_cr3; this.applyPaging('mov %cr3'); }
         else if (n === 4) { this.vcr4 = v; cpu.cr4 = v | CR4_PSE; cpu.flushTlbAll(); }
         else return false;
         break;
@@ -330,21 +330,56 @@ export class TrapAndEmulate {
     const was = this.vcr0;
     this.vcr0 = v | CR0_ET;
     this.cpu.cr0 = (this.cpu.cr0 & ~CR0_TS) | (v & CR0_TS);
-    if ((was ^ this.vcr0) & CR0_PG) this.applyPaging();
+    if ((was ^ this.vcr0) & CR0_PG) this.applyPaging(v & CR0_PG ? 'turning paging on' : 'turning paging off');
   }
 
   /** Points the real CR3 at the guest's page directory (with Xen's hole entry) or the identity map. */
-  private applyPaging(): void {
+  private applyPaging(what: string): void {
     const cpu = this.cpu;
     if (this.vcr0 & CR0_PG) {
       const pd = this.vcr3 >>> 0;
-      if (pd + L.PAGE > this.xen.domainEnd) throw new DomainCrash(`mov %cr3 at eip ${hex(cpu.eip)}: page directory ${hex(pd)} is not in the domain's memory`);
+      if (pd + L.PAGE > this.xen.domainEnd) throw new DomainCrash(`${what} at eip ${hex(cpu.eip)}: page directory ${hex(pd)} is not in the domain's memory`);
+      this.checkGuestTables(pd, what);
       cpu.physWrite32(pd + L.HOLE_FIRST_SLOT * 4, this.xen.paging.holeEntry);
       cpu.cr3 = pd;
     } else {
       cpu.cr3 = this.identityL2;
     }
     cpu.flushTlbAll();
+  }
+
+  /**
+   * Refuses a page directory that maps hypervisor memory, at the moment it is loaded. Without a
+   * shadow MMU this is all Xen can see: entries the guest writes between loads are not checked.
+   */
+  private checkGuestTables(pd: number, what: string): void {
+    const cpu = this.cpu, xen = this.xen;
+    const lo = xen.domainEnd, hi = xen.machine.bus.ram.length;
+    const bad = (addr: number, where: string): never => {
+      throw new DomainCrash(`${what} at eip ${hex(cpu.eip)}: ${where} maps machine address ${hex(addr)}, which is hypervisor memory (${hex(lo)}-${hex(hi - 1)})`);
+    };
+    let n = 0;
+    for (let i = 0; i < L.HOLE_FIRST_SLOT; i++) {
+      const pde = cpu.physRead32(pd + i * 4) >>> 0;
+      n++;
+      if (!(pde & 1)) continue;
+      if ((pde & 0x80) && (this.vcr4 & CR4_PSE)) {
+        const base = (pde & 0xffc00000) >>> 0;
+        if (base < hi && base + (4 << 20) > lo) bad(base, `page directory ${hex(pd)} entry ${i} (a 4 MiB page)`);
+        continue;
+      }
+      const l1 = (pde & ~0xfff) >>> 0;
+      if (l1 >= lo && l1 < hi) bad(l1, `page directory ${hex(pd)} entry ${i} (its page table)`);
+      if (l1 >= lo) continue;
+      for (let j = 0; j < 1024; j++) {
+        const pte = cpu.physRead32(l1 + j * 4) >>> 0;
+        n++;
+        if ((pte & 1) && pte >= lo && pte < hi) bad(pte & ~0xfff, `page table ${hex(l1)} entry ${j} (virtual ${hex(((i << 22) | (j << 12)) >>> 0)})`);
+      }
+    }
+    cpu.cycles += n * xen.costs.xen_pt_validate_per_entry;
+    xen.stats.xen_cycles += n * xen.costs.xen_pt_validate_per_entry;
+    xen.stats.pt_entries_validated += n;
   }
 
   /** iret to the guest's ring 0 (our ring 1) or ring 3, with the virtual IF from the popped EFLAGS. */
