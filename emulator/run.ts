@@ -5,7 +5,7 @@
 import { Machine, type MachineStop, type CpuFactory } from './machine.ts';
 import { machineStats, type MachineStats } from './stats.ts';
 import { loadProfile, DEFAULT_PROFILE, type Profile } from './profiles/load.ts';
-import type { BootModule } from './boot.ts';
+import type { BootModule, BootResult } from './boot.ts';
 import { bootOnBackend, type BackendName, type BackendStats } from './hypervisors/hypervisor.ts';
 
 export interface RunKernelOptions {
@@ -45,6 +45,8 @@ export interface RunKernelResult {
   stats: MachineStats;
   /** The back-end's own statistics (hypercalls, emulated instructions, holes...). */
   backend: BackendStats;
+  /** The multiboot loader's placement (hardware back-end only). */
+  boot?: BootResult;
 }
 
 export const DEFAULT_MEM = 256 << 20;
@@ -65,5 +67,6 @@ export function runKernel(opts: RunKernelOptions): RunKernelResult {
     serialOutput: machine.serialOutput(),
     stats: machineStats(machine, stop),
     backend: backend.stats(),
+    ...(backend.boot ? { boot: backend.boot } : {}),
   };
 }

@@ -3,7 +3,7 @@
 // (one with __xen_guest, or the wedge given with `wedge`) as a domain, or an unmodified multiboot
 // kernel under trap-and-emulate; `l4` is not modelled yet.
 import type { Machine } from '../machine.ts';
-import type { BootModule } from '../boot.ts';
+import type { BootModule, BootResult } from '../boot.ts';
 import { XenHypervisor, type XenStats } from './xen/xen.ts';
 import { xenGuestParams } from './xen/builder.ts';
 import { TrapAndEmulate, type TrapEmulateStats } from './xen/trap-emulate.ts';
@@ -48,6 +48,8 @@ export interface BackendStats {
 
 export interface Backend {
   stats(): BackendStats;
+  /** Where the multiboot loader put things, when the guest was loaded as a multiboot kernel on hardware. */
+  boot?: BootResult;
 }
 
 function common(machine: Machine, virtualTicks = 0): Pick<BackendStats, 'device_interrupts' | 'sensitive_per_interrupt'> {
@@ -64,8 +66,8 @@ function common(machine: Machine, virtualTicks = 0): Pick<BackendStats, 'device_
 export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
   if (b.backend === 'hardware') {
     if (b.wedge) throw new BackendError('--wedge needs a hypervisor back-end (--backend xen)');
-    machine.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
-    return { stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
+    const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
+    return { boot, stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
   }
   if (b.backend === 'l4') throw new BackendError('the l4 back-end is not modelled yet (use hardware or xen)');
   const costs = machine.profile.xen;
