@@ -37,6 +37,8 @@ export class Cpu extends CpuSegments {
   shutdownReason = '';
   /** Hook for hypervisor models (see the file comment). */
   onTrap?: TrapHook;
+  /** Hook for hypervisor models: each sensitive instruction at CPL > 0, before it executes (cpu.eip is its address). */
+  onSensitive?: (name: SensitiveName) => void;
 
   /** EIP of the instruction after the current one; branches overwrite it. */
   nextEip = 0;
@@ -317,6 +319,7 @@ export class Cpu extends CpuSegments {
   }
   sens(name: SensitiveName): void {
     this.stats.sensitive[name][this.cpl]++;
+    if (this.onSensitive !== undefined && this.cpl !== 0) this.onSensitive(name);
   }
   /** I/O permission: CPL <= IOPL, or the TSS I/O bitmap allows every byte of the access. */
   ioCheck(port: number, size: number): void {
