@@ -26,6 +26,9 @@ export interface Block {
   addrs: number[];
   /** costBefore[k]: static cycles of instructions 0..k-1; costBefore[n] is the block's total. */
   costBefore: number[];
+  /** The block that ran after this one last time, valid while cpu.codeEpoch equals succEpoch. */
+  succ: Block | null;
+  succEpoch: number;
 }
 
 /** Handlers after which the next instruction is simply the following one, with no mode change. */
@@ -225,5 +228,5 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, next: (eip
   const args: unknown[] = [];
   insns.forEach((i, k) => { params.push(`h${k}`, `i${k}`); args.push(i.exec, i); });
   const factory = new Function(...params, `return function block(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
-  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore };
+  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore, succ: null, succEpoch: -1 };
 }

@@ -131,13 +131,26 @@ export class Cpu extends CpuSegments {
             if (this.cycles >= cycleLimit || retired >= instructionLimit) return 'limit';
             const insn = this.fetch();
             if (!stepTrap) {
-              const b = insn.block;
-              if (b !== null) {
-                if (b.eip === this.eip && retired + b.n <= instructionLimit && this.segFastR[CS]) {
-                  this.curBlock = b;
-                  this.smc = false;
-                  retired += b.fn(this);
-                  this.curBlock = null;
+              const first = insn.block;
+              if (first !== null) {
+                if (first.eip === this.eip && this.segFastR[CS] && retired + first.n <= instructionLimit) {
+                  let b: Block = first;
+                  // Run compiled blocks back to back, following each block's cached successor.
+                  for (;;) {
+                    this.curBlock = b;
+                    this.smc = false;
+                    retired += b.fn(this);
+                    this.curBlock = null;
+                    if (this.attention || this.cycles >= cycleLimit) break;
+                    const s: Block | null = b.succ;
+                    if (s !== null && s.eip === this.eip && b.succEpoch === this.codeEpoch && retired + s.n <= instructionLimit) { b = s; continue; }
+                    const nb = this.blockAt();
+                    if (nb === null) break;
+                    b.succ = nb;
+                    b.succEpoch = this.codeEpoch;
+                    b = nb;
+                    if (retired + b.n > instructionLimit) break;
+                  }
                   continue;
                 }
               } else if (++insn.hits === HOT_THRESHOLD && this.segFastR[CS] && this.fetchPage !== null) {
@@ -365,6 +378,7 @@ export class Cpu extends CpuSegments {
   fetchInvalidate(): void {
     this.fetchLpn = -1;
     this.fetchPage = null;
+    this.codeEpoch++;
   }
   override setCpl(cpl: number): void {
     if (cpl !== this.cpl) this.fetchInvalidate();
@@ -420,6 +434,15 @@ export class Cpu extends CpuSegments {
     this.fetchLpn = lin >>> 12;
     this.fetchPage = page;
     return page;
+  }
+  /** The compiled block at the current EIP, if there is one (the fetch may raise #PF/#GP). */
+  private blockAt(): Block | null {
+    const lin = (this.segBase[CS]! + this.eip) | 0;
+    const page = lin >>> 12 === this.fetchLpn ? this.fetchPage : this.fetchSlow(lin);
+    if (page === null) return null;
+    const insn = page[lin & 0xfff];
+    if (insn === undefined || insn.block === null || insn.block.eip !== this.eip) return null;
+    return insn.block;
   }
   /** Compiles the block starting at the current instruction (see blocks.ts). */
   private compileBlock(first: Insn): void {

@@ -554,7 +554,6 @@ export function xchgAR(cpu: Cpu, i: Insn): void {
 export function cmov(cpu: Cpu, i: Insn): void {
   const v = cpu.readE(i, i.os); // the source is read (and may fault) whatever the condition
   if (cpu.cond(i.op & 0xf)) cpu.setReg(i.os, i.reg, v);
-  else if (i.os === 4) cpu.r[i.reg] = cpu.r[i.reg]!; // 32-bit cmov always writes (zero-extends in 64-bit; no-op here)
 }
 export function setcc(cpu: Cpu, i: Insn): void {
   const v = cpu.cond(i.op & 0xf) ? 1 : 0;
@@ -687,4 +686,3 @@ export function aad(cpu: Cpu, i: Insn): void {
   cpu.setReg(2, EAX, al);
   cpu.setLogic(al, 1);
 }
-export { SF, OF };

@@ -56,6 +56,11 @@ export class CpuMemory extends CpuRegs {
   readonly codePage: Uint8Array;
   /** Decoded code was just overwritten: a running compiled block must stop (see blocks.ts). */
   smc = false;
+  /**
+   * Bumped whenever a cached link from one compiled block to the next may have become wrong:
+   * TLB flushes and invlpg (the linear-to-physical map), CPL and CS changes, dropped code.
+   */
+  codeEpoch = 0;
 
   constructor(bus: Bus, costs: CostTable, stats: CpuStats) {
     super();
@@ -107,11 +112,13 @@ export class CpuMemory extends CpuRegs {
     }
     this.tlbCount = 0;
     this.tlbOverflow = false;
+    this.codeEpoch++;
   }
   invalidatePage(lin: number): void {
     const lpn = lin >>> 12;
     this.tlbR[lpn] = 0;
     this.tlbW[lpn] = 0;
+    this.codeEpoch++;
   }
   private noteTlb(lpn: number): void {
     if (this.tlbCount < TLB_LIST_MAX) this.tlbList[this.tlbCount++] = lpn;
@@ -155,6 +162,7 @@ export class CpuMemory extends CpuRegs {
           if (insn !== undefined && insn.block !== null) insn.block = null;
         }
         this.smc = true;
+        this.codeEpoch++;
       }
     }
   }
