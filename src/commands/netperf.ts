@@ -2,7 +2,7 @@
 // wire and the peer, reporting throughput, CPU utilization, interrupts, frames and
 // retransmissions from the guest's cycle clock (emulator/net/netperf-run.ts does the measuring).
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError, type Command } from './command.ts';
@@ -61,16 +61,37 @@ function parseNumber(flag: string, text: string, ok: (n: number) => boolean, exp
  * (.world/out/guest-kernel@native/kernel.elf, built through `world build guest-kernel`) instead
  * of running make here; the make line and HZ match recipes/guest-kernel.ts.
  */
-async function defaultGuest(): Promise<string> {
+export async function defaultGuest(): Promise<string> {
   const out = join(REPO_ROOT, '.world', 'netperf', 'guest-native');
   mkdirSync(out, { recursive: true });
   const { execa } = await import('execa');
-  const r = await execa('make', ['-s', '-C', join(REPO_ROOT, 'guests', 'kernel'), `O=${out}`, 'CC=gcc', 'HZ=100'], { all: true, reject: false });
+  const r = await withLock(`${out}.lock`, () => execa('make', ['-s', '-C', join(REPO_ROOT, 'guests', 'kernel'), `O=${out}`, 'CC=gcc', 'HZ=100'], { all: true, reject: false }));
   if (r.exitCode !== 0) {
     const tail = (r.all ?? '').split('\n').slice(-20).join('\n');
     throw new InputError(`building the guest kernel failed (make -C guests/kernel O=${out}):\n${tail}`);
   }
   return join(out, 'kernel.elf');
+}
+
+/** Runs fn holding a lock directory: make is not safe against itself in one output folder. */
+export async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A lock older than five minutes belongs to a build that died.
+      if (Date.now() - statSync(lockDir).mtimeMs > 300_000) rmdirSync(lockDir);
+      else await new Promise((r) => setTimeout(r, 100));
+      if (i > 6000) throw new Error(`could not take the build lock ${lockDir}`);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmdirSync(lockDir);
+  }
 }
 
 /** Bad input that is not a usage mistake (a missing file, a failed build): exit 2, no usage text. */
