@@ -35,6 +35,7 @@ void pit_init(void);
 
 // trap.c
 void irq_register(int irq, void (*handler)(void), int fast);
+extern int irq_depth;
 
 // syscall.c
 void syscall(struct trapframe *tf);
@@ -73,6 +74,7 @@ extern struct proc *current;
 extern volatile int need_resched;
 extern volatile u32 ticks;
 extern u32 nr_switches;
+extern u32 idle_ticks;
 void sched_init(struct proc *idle);
 int schedule(void);
 void sched_sleep(u32 nticks);

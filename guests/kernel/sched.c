@@ -15,6 +15,7 @@ struct proc *current;
 volatile int need_resched;
 volatile u32 ticks;
 u32 nr_switches;
+u32 idle_ticks;          // ticks that found the CPU in the idle loop, not in a handler
 static struct proc *idle;
 
 void sched_init(struct proc *idle_proc)
@@ -28,6 +29,8 @@ void timer_tick(void)
 {
   ticks++;
   current->nticks++;
+  if (current == idle && irq_depth == 1)   // only the timer's own handler is running
+    idle_ticks++;
   for (int i = 1; i < NPROC; i++) {
     struct proc *p = &procs[i];
     if ((p->state == SLEEPING || (p->state == BLOCKED && p->timed)) &&

@@ -99,7 +99,7 @@ static int sys_netinfo(struct trapframe *tf)
   struct netinfo ni;
   u32 flags = arch_irq_save();
   ni.ticks = ticks;
-  ni.idle_ticks = procs[0].nticks;
+  ni.idle_ticks = idle_ticks;
   ni.hz = HZ;
   ni.irqs = netstats.irqs;
   ni.rx_frames = netstats.rx_frames;

@@ -46,12 +46,18 @@ void net_tick(void)
     tcp_tick();
 }
 
-static struct socket *sock_get(int fd)
+// The caller's socket fd; with closed_ok also one it has closed and nobody reused since.
+static struct socket *sock_find(int fd, int closed_ok)
 {
   int i = fd - FD_SOCK0;
-  if (i < 0 || i >= NSOCK || !socks[i].open || socks[i].pid != current->pid)
+  if (i < 0 || i >= NSOCK || (!socks[i].open && !closed_ok) || socks[i].pid != current->pid)
     return NULL;
   return &socks[i];
+}
+
+static struct socket *sock_get(int fd)
+{
+  return sock_find(fd, 0);
 }
 
 int sock_socket(int domain, int type)
@@ -190,9 +196,11 @@ int sock_close(int fd)
   return r;
 }
 
+// The connection's counters; also after close, so a program can report on a finished
+// transfer (our extension: Linux refuses a closed descriptor).
 int sock_info(int fd, struct tcp_counters *out)
 {
-  struct socket *s = sock_get(fd);
+  struct socket *s = sock_find(fd, 1);
   if (!s)
     return -1;
   u32 flags = arch_irq_save();

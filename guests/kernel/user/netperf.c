@@ -135,17 +135,18 @@ int main(const char *arg)
     if (!status && (bad >= 0 || done != total))
       status = 1;
   }
+  if (close(fd) < 0 && !status)
+    status = 4;
+  netinfo(&n1);
+  // The counters of the connection just closed (the descriptor still names it until reused).
   struct tcp_counters tc;
   u32 len = sizeof tc;
   memset(&tc, 0, sizeof tc);
   getsockopt(fd, SOL_TCP, TCP_INFO, &tc, &len);
-  if (close(fd) < 0 && !status)
-    status = 4;
-  netinfo(&n1);
 
   u32 dt = n1.ticks - n0.ticks, idle = n1.idle_ticks - n0.idle_ticks;
   u32 ms = div64((u64)dt * 1000, n1.hz);
-  u32 rate = ms ? div64((u64)done * 100 * 1000, ms) >> 20 : 0;           // MiB/s x 100
+  u32 rate = ms ? div64(((u64)done * 100 * 1000) >> 10, ms) >> 10 : 0;   // MiB/s x 100
   u32 cpu = dt ? div64((u64)(dt - idle) * 10000, dt) : 0;                // percent x 100
   u32 irqs = n1.irqs - n0.irqs;
   u32 irq_per_mib = done ? div64((u64)irqs << 20, done) : 0;
