@@ -337,21 +337,85 @@ static void dup_ack(struct tcb *tp)
   }
 }
 
-// In-order data: into the receive buffer as far as it has room.
-static int take_data(struct tcb *tp, const u8 *data, u32 len)
+// Copy n bytes of segment data to the receive ring, off bytes past the in-order data.
+static void rbuf_put(struct tcb *tp, u32 off, const u8 *data, u32 n)
 {
-  u32 n = min(len, rcv_space(tp));
-  u32 at = (tp->rb_start + tp->rb_len) % SOCKBUF;
+  u32 at = (tp->rb_start + tp->rb_len + off) % SOCKBUF;
   u32 first = min(n, SOCKBUF - at);
   memcpy(tp->rbuf + at, data, first);
   if (first < n)
     memcpy(tp->rbuf, data + first, n - first);
+}
+
+// In-order data: into the receive buffer as far as it has room.
+static int take_data(struct tcb *tp, const u8 *data, u32 len)
+{
+  u32 n = min(len, rcv_space(tp));
+  rbuf_put(tp, 0, data, n);
   tp->rb_len += n;
   tp->rcv_nxt += n;
   tp->c.data_segs_in++;
   if (n)
     sched_wake(tp);
   return n == len;
+}
+
+// A segment beyond rcv_nxt: keep what fits in the window and note its range. Returns 0 when
+// there was no room (no range slot or outside the window).
+static int take_out_of_order(struct tcb *tp, u32 seq, const u8 *data, u32 len)
+{
+  u32 off = seq - tp->rcv_nxt, space = rcv_space(tp);
+  if (off >= space)
+    return 0;
+  len = min(len, space - off);
+  u32 start = seq, end = seq + len;
+  int i = 0;
+  while (i < tp->nooo && SEQ_LT(tp->ooo[i].end, start))
+    i++;
+  // Merge with every range it touches, from i on.
+  int j = i;
+  while (j < tp->nooo && SEQ_LEQ(tp->ooo[j].start, end)) {
+    if (SEQ_LT(tp->ooo[j].start, start))
+      start = tp->ooo[j].start;
+    if (SEQ_GT(tp->ooo[j].end, end))
+      end = tp->ooo[j].end;
+    j++;
+  }
+  if (i == j && tp->nooo == TCP_OOO_RANGES)
+    return 0;
+  rbuf_put(tp, off, data, len);
+  int removed = j - i;
+  if (removed == 0) {
+    for (int k = tp->nooo; k > i; k--)
+      tp->ooo[k] = tp->ooo[k - 1];
+    tp->nooo++;
+  } else {
+    for (int k = i + 1; k + removed - 1 < tp->nooo; k++)
+      tp->ooo[k] = tp->ooo[k + removed - 1];
+    tp->nooo -= removed - 1;
+  }
+  tp->ooo[i].start = start;
+  tp->ooo[i].end = end;
+  return 1;
+}
+
+// In-order data arrived: ranges kept earlier that now join it become readable too. Returns
+// 1 if a hole was filled.
+static int join_out_of_order(struct tcb *tp)
+{
+  int joined = 0;
+  while (tp->nooo && SEQ_LEQ(tp->ooo[0].start, tp->rcv_nxt)) {
+    if (SEQ_GT(tp->ooo[0].end, tp->rcv_nxt)) {
+      u32 n = tp->ooo[0].end - tp->rcv_nxt;
+      tp->rb_len += n;
+      tp->rcv_nxt += n;
+    }
+    for (int k = 1; k < tp->nooo; k++)
+      tp->ooo[k - 1] = tp->ooo[k];
+    tp->nooo--;
+    joined = 1;
+  }
+  return joined;
 }
 
 static void peer_fin(struct tcb *tp)
@@ -440,9 +504,12 @@ void tcp_input(u8 *frame, struct iphdr *ip, u32 seglen)
   }
   if (seq != tp->rcv_nxt && (len || (flags & TH_FIN))) {
     tp->c.out_of_order_in++;
-    ack_now = 1;
+    if (len && (tp->state == TCP_ESTABLISHED || tp->state == TCP_FIN_WAIT_1 ||
+                tp->state == TCP_FIN_WAIT_2))
+      take_out_of_order(tp, seq, data, len);
+    ack_now = 1;            // a duplicate ACK: tells the sender about the hole
     len = 0;
-    flags &= ~TH_FIN;
+    flags &= ~TH_FIN;       // it comes again once the hole is filled
   }
 
   if (flags & TH_ACK) {
@@ -466,7 +533,13 @@ void tcp_input(u8 *frame, struct iphdr *ip, u32 seglen)
 
   if (len && (tp->state == TCP_ESTABLISHED || tp->state == TCP_FIN_WAIT_1 ||
               tp->state == TCP_FIN_WAIT_2)) {
-    if (!take_data(tp, data, len)) {
+    int all = take_data(tp, data, len);
+    if (tp->nooo && join_out_of_order(tp)) {
+      ack_now = 1;          // a hole was filled: the sender waits to hear it (RFC 5681)
+      if (tp->nooo || SEQ_GT(tp->rcv_nxt, seg_seq + (u32)(seglen - hlen)))
+        flags &= ~TH_FIN;   // the FIN, if any, was not the end of what we now hold
+    }
+    if (!all) {
       ack_now = 1;          // the buffer is full: say so now
       flags &= ~TH_FIN;
     } else if (++tp->segs_unacked >= 2) {

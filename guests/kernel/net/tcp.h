@@ -7,6 +7,7 @@
 
 #define TCP_MSS  1460
 #define SOCKBUF  (256u * 1024)     // send and receive buffer (netperf -s 262144 -S 262144)
+#define TCP_OOO_RANGES 8           // holes the receiver can bridge at once
 
 enum tcpstate {
   TCP_CLOSED, TCP_SYN_SENT, TCP_ESTABLISHED, TCP_FIN_WAIT_1, TCP_FIN_WAIT_2, TCP_CLOSING,
@@ -43,6 +44,10 @@ struct tcb {
   u32 rb_start, rb_len;
   int fin_received;
   int segs_unacked;
+  // Out-of-order data already sits in rbuf past the in-order bytes; these are its sequence
+  // ranges [start, end), sorted and disjoint.
+  struct { u32 start, end; } ooo[TCP_OOO_RANGES];
+  int nooo;
 
   struct tcp_counters c;
 };
