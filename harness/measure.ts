@@ -2,8 +2,8 @@
 // results file keeps. It runs in a worker process (harness/worker.ts), one emulator per process,
 // and returns only guest quantities, so any -j and any shard give the same figures.
 import { readFileSync } from 'node:fs';
-import { runNetperf } from '../emulator/net/netperf-run.ts';
-import { machineStats } from '../emulator/stats.ts';
+import { runNetperf, type NetperfReport } from '../emulator/net/netperf-run.ts';
+import { machineStats, type MachineStats } from '../emulator/stats.ts';
 import type { NetperfFigures } from './results.ts';
 
 export interface MeasureSpec {
@@ -16,6 +16,8 @@ export interface MeasureSpec {
   transferBytes: number;
   messageBytes: number;
   profile: string;
+  /** Also run a reference transfer of this many bytes and record the difference (the expansion run). */
+  referenceBytes?: number;
 }
 
 export interface Measurement { figures: NetperfFigures; failure: string | null }
@@ -26,16 +28,49 @@ function nonZero(rec: Record<string, number>): Record<string, number> {
   return out;
 }
 
+function sensitiveOf(stats: MachineStats): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, rings] of Object.entries(stats.sensitive)) if (rings.some((n) => n > 0)) out[name] = [...rings];
+  return out;
+}
+
+function run(spec: MeasureSpec, elf: Uint8Array, bytes: number): { report: NetperfReport; stats: MachineStats } {
+  const { report, machine, stop } = runNetperf({
+    elf, kernelName: 'kernel.elf', direction: spec.direction, bytes, messageBytes: spec.messageBytes, profile: spec.profile,
+  });
+  return { report, stats: machineStats(machine, stop) };
+}
+
+/** a - b for each key of a, zero differences left out. */
+function minus(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(a)) if (v - (b[k] ?? 0) !== 0) out[k] = v - (b[k] ?? 0);
+  return out;
+}
+
 export function measure(spec: MeasureSpec): Measurement {
   if (spec.backend !== 'hardware') throw new Error(`back-end '${spec.backend}' has no runner (harness/backends.ts)`);
   const elf = readFileSync(spec.guest);
-  const { report, machine, stop } = runNetperf({
-    elf, kernelName: 'kernel.elf', direction: spec.direction, bytes: spec.transferBytes,
-    messageBytes: spec.messageBytes, profile: spec.profile,
-  });
-  const stats = machineStats(machine, stop);
-  const sensitive: Record<string, number[]> = {};
-  for (const [name, rings] of Object.entries(stats.sensitive)) if (rings.some((n) => n > 0)) sensitive[name] = [...rings];
+  const { report, stats } = run(spec, elf, spec.transferBytes);
+  const sensitive = sensitiveOf(stats);
+  let expansion: NetperfFigures['expansion'];
+  let refFailure: string | null = null;
+  if (spec.referenceBytes !== undefined) {
+    const ref = run(spec, elf, spec.referenceBytes);
+    if (!ref.report.verified) refFailure = `the reference transfer of ${spec.referenceBytes} bytes did not complete: ${ref.report.stop}`;
+    const refSensitive = sensitiveOf(ref.stats);
+    const diff: Record<string, number[]> = {};
+    for (const [name, rings] of Object.entries(sensitive)) {
+      const d = rings.map((n, i) => n - (refSensitive[name]?.[i] ?? 0));
+      if (d.some((n) => n !== 0)) diff[name] = d;
+    }
+    expansion = {
+      reference_bytes: spec.referenceBytes,
+      sensitive: diff,
+      interrupts: minus(stats.interrupts, ref.stats.interrupts),
+      instructions: stats.instructions - ref.stats.instructions,
+    };
+  }
   const figures: NetperfFigures = {
     throughput_mib_s: report.throughput.value,
     cpu_percent: Math.round(report.cpu.utilization * 100 * 100) / 100,
@@ -56,7 +91,8 @@ export function measure(spec: MeasureSpec): Measurement {
       exceptions: nonZero(stats.exceptions),
       hypercalls: {},
     },
+    ...(expansion ? { expansion } : {}),
   };
-  const failure = report.verified ? null : `the transfer did not complete: ${report.stop}${report.nic_errors.length ? `; NIC: ${report.nic_errors.join('; ')}` : ''}`;
+  const failure = refFailure ?? (report.verified ? null : `the transfer did not complete: ${report.stop}${report.nic_errors.length ? `; NIC: ${report.nic_errors.join('; ')}` : ''}`);
   return { figures, failure };
 }

@@ -37,6 +37,17 @@ export interface NetperfFigures {
     /** Hypervisor calls by number; empty on the hardware back-end, which has none. */
     hypercalls: Record<string, number>;
   };
+  /**
+   * The instruction-expansion run only: counters of this run minus those of a reference run of
+   * the same guest that transfers `reference_bytes`, so boot, connection set-up and close cancel
+   * and what is left is what moving the other bytes cost.
+   */
+  expansion?: {
+    reference_bytes: number;
+    sensitive: Record<string, number[]>;
+    interrupts: Record<string, number>;
+    instructions: number;
+  };
 }
 
 export interface RunResult {
