@@ -24,7 +24,8 @@ export function unitProblem(world: World, ref: string): string | null {
   const [pkgName, variant] = ref.split('@') as [string, string];
   const pkg = world.packages.get(pkgName);
   if (!pkg) return `world.yaml declares no package '${pkgName}'`;
-  if (!pkg.recipe.variants?.includes(variant)) return `recipe '${pkg.recipeName}' has no variant '${variant}' (it has ${(pkg.recipe.variants ?? ['default']).join(', ')})`;
+  const variants = pkg.recipe.variants ?? ['default'];
+  if (!variants.includes(variant)) return `recipe '${pkg.recipeName}' has no variant '${variant}' (it has ${variants.join(', ')})`;
   if (!pkg.variants.includes(variant)) return `packages.${pkgName}.variants does not list '${variant}'`;
   // A declared input tree that is not in the checkout (e.g. afterburner/ before it lands).
   for (const stage of STAGES) {
