@@ -82,12 +82,21 @@ export function wireGoodputMiBps(bitsPerSecond = 1e9): number {
   return ((bitsPerSecond / 8) * TCP_MSS) / wireBytes(TCP_MSS + TCP_IP_ETH_HEADERS) / 2 ** 20;
 }
 
-/** The guest's one result line: `netperf: key=value key=value ...`. */
+/**
+ * The guest's result line, the last one starting `netperf:`: its `key=value` pairs as printed,
+ * and any bare words (direction, outcome) in order under `words`.
+ */
 export function parseGuestResult(serial: string): Record<string, string> | null {
   const lines = serial.split('\n').filter((l) => l.startsWith('netperf:'));
   if (lines.length === 0) return null;
   const out: Record<string, string> = {};
-  for (const m of lines[lines.length - 1]!.slice('netperf:'.length).matchAll(/([a-z_]+)=(\S+)/g)) out[m[1]!] = m[2]!;
+  const words: string[] = [];
+  for (const token of lines[lines.length - 1]!.slice('netperf:'.length).trim().split(/\s+/)) {
+    const eq = token.indexOf('=');
+    if (eq > 0) out[token.slice(0, eq)] = token.slice(eq + 1);
+    else if (token !== '') words.push(token);
+  }
+  if (words.length > 0) out.words = words.join(' ');
   return out;
 }
 
