@@ -9,6 +9,13 @@ export interface CommandEntry {
 }
 
 export const commands: CommandEntry[] = [
+  { name: 'build', summary: 'build the world, or the given targets, reusing cached steps', load: () => import('./build.ts').then((m) => m.command) },
+  { name: 'plan', summary: 'show which steps a build would run, and which input changed for each', load: () => import('./plan.ts').then((m) => m.command) },
+  { name: 'graph', summary: 'print the step graph as Graphviz dot or Mermaid', load: () => import('./graph.ts').then((m) => m.command) },
+  { name: 'fetch', summary: 'download and verify the sources of the world (or of the targets)', load: () => import('./fetch.ts').then((m) => m.command) },
+  { name: 'lock', summary: 'write world.lock: the resolved source URLs and sha256 of every package', load: () => import('./lock.ts').then((m) => m.command) },
+  { name: 'clean', summary: 'remove installed outputs, logs and leftovers; --cache also empties the cache', load: () => import('./clean.ts').then((m) => m.command) },
+  { name: 'schema', summary: 'list every world.yaml key, what it expects and its default', load: () => import('./schema.ts').then((m) => m.command) },
   { name: 'boot', summary: 'boot a multiboot kernel on the emulator and print its serial output', load: () => import('./boot.ts').then((m) => m.command) },
   { name: 'netperf', summary: 'run netperf TCP_STREAM between the guest kernel and the emulated peer and report the figures', load: () => import('./netperf.ts').then((m) => m.command) },
 ];

@@ -1,0 +1,60 @@
+// guest-kernel: the guest OS under guests/kernel, built with the host gcc (make O=<dir> CC=<cc>
+// HZ=<n> -> <dir>/kernel.elf). Variant `native` is a plain build. Variant `afterburnt` puts the
+// afterburner's `as` drop-in in front of GNU as (gcc -B <dir>, the dir printed by
+// `world afterburn --print-as-dir`); the drop-in writes one report per assembled file into
+// WORLD_AFTERBURN_REPORT_DIR, merged here into afterburn-report.json. The afterburner's source is
+// an input of the afterburnt build, so changing it rebuilds the guest.
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFileAtomic } from '../src/atomic.ts';
+import { mergeAfterburnReports } from './lib/afterburn-report.ts';
+import type { Recipe } from '../src/recipe.ts';
+
+const worldBin = fileURLToPath(new URL('../bin/world.js', import.meta.url));
+
+export const recipe: Recipe = {
+  summary: 'the guest kernel, native or afterburnt',
+  source: { path: 'guests/kernel' },
+  variants: ['native', 'afterburnt'],
+  options: {
+    hz: { type: 'integer', default: 100, doc: 'timer interrupts per second (make HZ=)' },
+  },
+  stages: {
+    build: {
+      inputs: (variant) => ({
+        tools: ['gcc', 'make', 'as', 'ld', ...(variant === 'afterburnt' ? ['node'] : [])],
+        paths: variant === 'afterburnt' ? ['afterburner'] : [],
+      }),
+      async run(ctx) {
+        const build = join(ctx.dirs.work, 'build');
+        mkdirSync(build);
+        let cc = 'gcc';
+        const env: Record<string, string> = {};
+        const reports = join(ctx.dirs.work, 'afterburn-reports');
+        if (ctx.variant === 'afterburnt') {
+          const asDir = (await ctx.run('node', [worldBin, 'afterburn', '--print-as-dir'], { capture: true, cwd: ctx.dirs.root })).trim();
+          if (!asDir || !existsSync(join(asDir, 'as'))) throw new Error(`'world afterburn --print-as-dir' gave '${asDir}', which holds no 'as'`);
+          cc = `gcc -B ${asDir}`;
+          mkdirSync(reports);
+          env.WORLD_AFTERBURN_REPORT_DIR = reports;
+        }
+        await ctx.run('make', ['-C', ctx.dirs.src, `O=${build}`, `CC=${cc}`, `HZ=${String(ctx.options.hz)}`], { env });
+        copyFileSync(join(build, 'kernel.elf'), join(ctx.dirs.out, 'kernel.elf'));
+        if (ctx.variant === 'afterburnt') {
+          const merged = mergeAfterburnReports(reports);
+          if (merged.files === 0) throw new Error('the afterburner wrote no reports: was its `as` used?');
+          ctx.log.info(`afterburn: ${merged.files} files, ${Object.values(merged.sites).reduce((a, b) => a + b, 0)} sites`);
+          writeFileAtomic(join(ctx.dirs.out, 'afterburn-report.json'), JSON.stringify(merged, null, 2) + '\n');
+        }
+      },
+    },
+    install: {
+      async run(ctx) {
+        for (const f of ['kernel.elf', 'afterburn-report.json']) {
+          if (existsSync(join(ctx.dirs.prev!, f))) copyFileSync(join(ctx.dirs.prev!, f), join(ctx.dirs.out, f));
+        }
+      },
+    },
+  },
+};

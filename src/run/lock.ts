@@ -1,0 +1,57 @@
+// One build at a time per tree. The lock is a file created with O_EXCL holding the owner's pid; a
+// second build waits for it (saying who holds it) or, with --no-wait, refuses. A lock whose owner
+// is no longer alive (killed with SIGKILL) is taken over.
+import { linkSync, readFileSync, rmSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export class LockBusy extends Error {}
+
+export interface HeldLock { release(): void }
+
+function owner(path: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(path, 'utf8').split('\n')[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as { code?: string }).code === 'EPERM'; }
+}
+
+/** Creates the lock with its content in one step (link of a written file), so no reader sees it empty. */
+function tryCreate(path: string): boolean {
+  const tmp = `${path}.${process.pid}`;
+  writeFileSync(tmp, `${process.pid}\n`);
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+export async function acquireBuildLock(path: string, opts: { wait: boolean; say: (line: string) => void; pollMs?: number }): Promise<HeldLock> {
+  mkdirSync(dirname(path), { recursive: true });
+  let told = false;
+  for (;;) {
+    if (tryCreate(path)) {
+      let held = true;
+      return { release: () => { if (held) { held = false; if (owner(path) === process.pid) rmSync(path, { force: true }); } } };
+    }
+    const pid = owner(path);
+    if (pid === undefined || !alive(pid)) {
+      // Stale: move it aside (atomic; only one taker succeeds) and try again.
+      try { renameSync(path, `${path}.stale-${process.pid}`); rmSync(`${path}.stale-${process.pid}`, { force: true }); } catch { /* someone else took it */ }
+      continue;
+    }
+    if (!opts.wait) throw new LockBusy(`another world build (pid ${pid}) is running in this tree; not starting (lock: ${path})`);
+    if (!told) { opts.say(`waiting for another world build (pid ${pid}) to finish (lock: ${path}; use --no-wait to refuse instead)`); told = true; }
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
+  }
+}

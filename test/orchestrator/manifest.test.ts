@@ -1,0 +1,113 @@
+// world.yaml checking: every problem names file:line:col and the key path, says what was expected,
+// and suggests the closest valid name for a misspelling.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadWorld } from '../../src/manifest/load.ts';
+import { ManifestError, formatIssue } from '../../src/manifest/errors.ts';
+import { closest } from '../../src/manifest/suggest.ts';
+import { copyFixture } from './helpers.ts';
+
+const fx = copyFixture('basic');
+
+async function issues(yaml: string): Promise<string[]> {
+  const file = join(fx.dir, 'bad.yaml');
+  writeFileSync(file, yaml);
+  try {
+    await loadWorld(file);
+  } catch (err) {
+    if (err instanceof ManifestError) return err.issues.map((i) => formatIssue({ ...i, file: 'bad.yaml' }));
+    throw err;
+  }
+  return [];
+}
+
+test('the fixture world loads with defaults filled in', async () => {
+  const w = await loadWorld(join(fx.dir, 'world.yaml'));
+  assert.equal([...w.packages.keys()], ['gen', 'use', 'slow']);
+  const gen = w.packages.get('gen')!;
+  assert.equal(gen.options, { greeting: 'hello' });
+  assert.equal(gen.source, { kind: 'path', path: 'src/gen' });
+  assert.equal(gen.variants, ['default']);
+  assert.equal(w.packages.get('slow')!.variants, ['one', 'two']);
+  assert.equal(w.packages.get('use')!.depends, ['gen']);
+  assert.equal(w.mirrors, []);
+  assert.equal(w.targets, ['gen', 'use', 'slow']);
+});
+
+test('a misspelt top-level key is named with its position and the right spelling', async () => {
+  const out = await issues('version: 1\npakages:\n  gen: {}\n');
+  assert.ok(out.includes("bad.yaml:2:1: pakages: unknown key 'pakages'; expected one of: version, mirrors, targets, packages; did you mean 'packages'?"), out.join('\n'));
+});
+
+test('unknown keys inside a package are errors, with line and column', async () => {
+  const out = await issues('version: 1\npackages:\n  gen:\n    source: { path: src/gen }\n    dependz: [use]\n  use: {}\n');
+  assert.equal(out, ["bad.yaml:5:5: packages.gen.dependz: unknown key 'dependz'; expected one of: recipe, source, depends, variants, options; did you mean 'depends'?"]);
+});
+
+test('wrong value types say what was expected', async () => {
+  const out = await issues('version: 1\nmirrors: ftp://x\npackages:\n  gen:\n    source: { path: src/gen }\n    depends: use\n');
+  assert.ok(out.some((l) => l.startsWith('bad.yaml:2:10: mirrors: expected a list, each an http')), out.join('\n'));
+  assert.ok(out.some((l) => l.startsWith('bad.yaml:6:14: packages.gen.depends: expected a list, each a package name')), out.join('\n'));
+});
+
+test('a url source without sha256 is refused; a bad sha256 is named', async () => {
+  const out = await issues('version: 1\npackages:\n  gen:\n    source: { url: "https://example.org/x.tar.gz" }\n  use:\n    source: { url: "https://example.org/y.tar", sha256: "abc" }\n');
+  assert.ok(out.some((l) => l.startsWith('bad.yaml:4:13: packages.gen.source: a url source needs sha256')), out.join('\n'));
+  assert.ok(out.some((l) => l.startsWith('bad.yaml:6:57: packages.use.source.sha256: expected a sha256')), out.join('\n'));
+});
+
+test('recipe-level names are checked: recipe, variants, options, depends, targets', async () => {
+  const out = await issues([
+    'version: 1',
+    'targets: [gne]',
+    'packages:',
+    '  gen:',
+    '    source: { path: src/gen }',
+    '    options: { greting: hi }',
+    '  use:',
+    '    depends: [gem]',
+    '  slow:',
+    '    variants: [one, tow]',
+    '  other:',
+    '    recipe: sloww',
+    '',
+  ].join('\n'));
+  assert.ok(out.includes("bad.yaml:2:11: targets[0]: no package 'gne' in this world; did you mean 'gen'?"), out.join('\n'));
+  assert.ok(out.includes("bad.yaml:6:16: packages.gen.options.greting: recipe 'gen' has no option 'greting'; expected one of: greeting; did you mean 'greeting'?"), out.join('\n'));
+  assert.ok(out.includes("bad.yaml:8:15: packages.use.depends[0]: no package 'gem' in this world; did you mean 'gen'?"), out.join('\n'));
+  assert.ok(out.includes("bad.yaml:10:21: packages.slow.variants[1]: recipe 'slow' has no variant 'tow'; expected one of: one, two; did you mean 'two'?"), out.join('\n'));
+  assert.ok(out.includes("bad.yaml:12:5: packages.other.recipe: no recipe 'sloww' (expected a module recipes/sloww.ts); did you mean 'slow'?"), out.join('\n'));
+});
+
+test('an option of the wrong type says what the recipe expects', async () => {
+  const out = await issues('version: 1\npackages:\n  gen:\n    source: { path: src/gen }\n    options: { greeting: 3 }\n');
+  assert.equal(out, ['bad.yaml:5:26: packages.gen.options.greeting: expected a string (first line of data.txt), got 3']);
+});
+
+test('malformed YAML is reported with its position', async () => {
+  const out = await issues('version: 1\npackages:\n  gen: [\n');
+  assert.is(out.length >= 1, true);
+  assert.match(out[0]!, /^bad\.yaml:\d+:\d+: YAML syntax: /);
+});
+
+test('duplicate keys are errors', async () => {
+  const out = await issues('version: 1\npackages:\n  gen: {}\n  gen: {}\n');
+  assert.match(out[0]!, /^bad\.yaml:4:3: YAML syntax: Map keys must be unique/);
+});
+
+test('a recipe with a misspelt stage is reported at the package that uses it', async () => {
+  writeFileSync(join(fx.dir, 'recipes/typo.ts'), "export const recipe = { summary: 'x', stages: { biuld: { async run() {} } } };\n");
+  const out = await issues('version: 1\npackages:\n  gen:\n    source: { path: src/gen }\n  t:\n    recipe: typo\n');
+  assert.equal(out, ["bad.yaml:6:5: packages.t.recipe: recipes/typo.ts: unknown stage 'biuld'; expected one of: fetch, unpack, configure, build, afterburn, install; did you mean 'build'?"]);
+});
+
+test('closest() suggests only plausible typos', () => {
+  assert.is(closest('pakages', ['version', 'packages']), 'packages');
+  assert.is(closest('pakcages', ['version', 'packages']), 'packages');
+  assert.is(closest('zzz', ['version', 'packages']), undefined);
+});
+
+test.after(() => fx.cleanup());
+test.run();
