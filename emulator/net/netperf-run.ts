@@ -38,6 +38,7 @@ export interface NetperfRunOptions {
 interface Edge {
   cycles: number;
   busy: number;
+  instructions: number;
   irqs: number[];
   framesFromGuest: number;
   framesToGuest: number;
@@ -56,7 +57,7 @@ export interface NetperfReport {
   exit_value: number | null;
   stop: string;
   throughput: { unit: string; value: number; wire_goodput: number; of_wire_goodput: number };
-  cpu: { utilization: number; busy_cycles: number; window_cycles: number };
+  cpu: { utilization: number; busy_cycles: number; window_cycles: number; instructions: number };
   window_ns: number;
   interrupts: Record<string, number>;
   frames: { from_guest: number; to_guest: number; lost_from_guest: number; lost_to_guest: number };
@@ -135,6 +136,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     edges.push({
       cycles: machine.clock.now(),
       busy: machine.clock.busyCycles(),
+      instructions: machine.cpu.stats.instructions,
       irqs: [...machine.pic.delivered],
       framesFromGuest: n.wire.stats(0).frames,
       framesToGuest: n.wire.stats(1).frames,
@@ -197,7 +199,12 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     exit_value: exitValue,
     stop: stop.kind === 'exit' ? `guest wrote ${stop.value} to the debug-exit port` : stop.detail,
     throughput: { unit: THROUGHPUT_UNIT, value: round(mibps, 3), wire_goodput: round(bound, 3), of_wire_goodput: round(mibps / bound, 4) },
-    cpu: { utilization: windowCycles > 0 ? round(busy / windowCycles, 4) : 0, busy_cycles: busy, window_cycles: windowCycles },
+    cpu: {
+      utilization: windowCycles > 0 ? round(busy / windowCycles, 4) : 0,
+      busy_cycles: busy,
+      window_cycles: windowCycles,
+      instructions: a && b ? b.instructions - a.instructions : 0,
+    },
     window_ns: peer.elapsedNs,
     interrupts,
     frames: a && b
