@@ -7,18 +7,24 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../emulator/net/netperf-run.ts';
 import { loadProfile, DEFAULT_PROFILE } from '../../emulator/profiles/load.ts';
 import { Machine } from '../../emulator/machine.ts';
 import { attachNetwork } from '../../emulator/net/attach.ts';
 import { ISR } from '../../emulator/devices/dp83820.ts';
-import { defaultGuest } from '../../src/commands/netperf.ts';
 
 const MiB = 2 ** 20;
-const guestPath = await defaultGuest();
+// Our own build (default HZ=1000), so the objects are there for objdump.
+const buildDir = mkdtempSync(join(tmpdir(), 'world-guest-net-'));
+const made = await execa('make', ['-s', '-C', new URL('../../guests/kernel', import.meta.url).pathname,
+  `O=${buildDir}`, 'CC=gcc', '-j2'], { all: true, reject: false });
+if (made.exitCode !== 0) throw new Error(`make failed:\n${made.all}`);
+const guestPath = join(buildDir, 'kernel.elf');
 const elf = readFileSync(guestPath);
+test.after(() => rmSync(buildDir, { recursive: true, force: true }));
 
 // The guest's last "netperf:" line and its detail lines, as key=value maps plus bare words.
 function guestLine(serial: string, prefix: string): { words: string[]; kv: Record<string, string> } {
