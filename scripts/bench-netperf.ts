@@ -37,6 +37,7 @@ for (const direction of dirs) {
   if (!report.verified) failed = true;
   console.log(`${direction.padEnd(8)} ${mib} MiB  ${report.throughput.value.toFixed(2)} MiB/s (2^20 B/s), cpu ${(report.cpu.utilization * 100).toFixed(2)}%, ` +
     `${report.verified ? 'verified' : 'NOT VERIFIED: ' + report.stop}`);
+  console.log(`         guest ${(report.cpu.instructions / mib / 1e6).toFixed(2)} M instructions per MiB in the window`);
   console.log(`         host ${wall.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU -> ${(wall * 1024 / mib).toFixed(1)} s wall / ${(cpu * 1024 / mib).toFixed(1)} s CPU per GiB`);
 }
 const gib = (mib * dirs.length) / 1024;

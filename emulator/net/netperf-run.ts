@@ -38,6 +38,7 @@ export interface NetperfRunOptions {
 interface Edge {
   cycles: number;
   busy: number;
+  instructions: number;
   irqs: number[];
   framesFromGuest: number;
   framesToGuest: number;
@@ -56,7 +57,7 @@ export interface NetperfReport {
   exit_value: number | null;
   stop: string;
   throughput: { unit: string; value: number; wire_goodput: number; of_wire_goodput: number };
-  cpu: { utilization: number; busy_cycles: number; window_cycles: number };
+  cpu: { utilization: number; busy_cycles: number; window_cycles: number; instructions: number };
   window_ns: number;
   interrupts: Record<string, number>;
   frames: { from_guest: number; to_guest: number; lost_from_guest: number; lost_to_guest: number };
@@ -82,12 +83,21 @@ export function wireGoodputMiBps(bitsPerSecond = 1e9): number {
   return ((bitsPerSecond / 8) * TCP_MSS) / wireBytes(TCP_MSS + TCP_IP_ETH_HEADERS) / 2 ** 20;
 }
 
-/** The guest's one result line: `netperf: key=value key=value ...`. */
+/**
+ * The guest's result line, the last one starting `netperf:`: its `key=value` pairs as printed,
+ * and any bare words (direction, outcome) in order under `words`.
+ */
 export function parseGuestResult(serial: string): Record<string, string> | null {
   const lines = serial.split('\n').filter((l) => l.startsWith('netperf:'));
   if (lines.length === 0) return null;
   const out: Record<string, string> = {};
-  for (const m of lines[lines.length - 1]!.slice('netperf:'.length).matchAll(/([a-z_]+)=(\S+)/g)) out[m[1]!] = m[2]!;
+  const words: string[] = [];
+  for (const token of lines[lines.length - 1]!.slice('netperf:'.length).trim().split(/\s+/)) {
+    const eq = token.indexOf('=');
+    if (eq > 0) out[token.slice(0, eq)] = token.slice(eq + 1);
+    else if (token !== '') words.push(token);
+  }
+  if (words.length > 0) out.words = words.join(' ');
   return out;
 }
 
@@ -126,6 +136,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     edges.push({
       cycles: machine.clock.now(),
       busy: machine.clock.busyCycles(),
+      instructions: machine.cpu.stats.instructions,
       irqs: [...machine.pic.delivered],
       framesFromGuest: n.wire.stats(0).frames,
       framesToGuest: n.wire.stats(1).frames,
@@ -188,7 +199,12 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     exit_value: exitValue,
     stop: stop.kind === 'exit' ? `guest wrote ${stop.value} to the debug-exit port` : stop.detail,
     throughput: { unit: THROUGHPUT_UNIT, value: round(mibps, 3), wire_goodput: round(bound, 3), of_wire_goodput: round(mibps / bound, 4) },
-    cpu: { utilization: windowCycles > 0 ? round(busy / windowCycles, 4) : 0, busy_cycles: busy, window_cycles: windowCycles },
+    cpu: {
+      utilization: windowCycles > 0 ? round(busy / windowCycles, 4) : 0,
+      busy_cycles: busy,
+      window_cycles: windowCycles,
+      instructions: a && b ? b.instructions - a.instructions : 0,
+    },
     window_ns: peer.elapsedNs,
     interrupts,
     frames: a && b

@@ -67,9 +67,9 @@ test('the wire goodput bound: 1460-byte payloads in 1538 bytes of wire time at 1
   assert.ok(Math.abs(wireGoodputMiBps() - (125e6 * 1460) / wireTime / 2 ** 20) < 1e-9);
 });
 
-test('the guest result line: the last netperf: line, key=value pairs', () => {
-  const r = parseGuestResult('boot\nnetperf: direction=send bytes=4 retransmits=7 verified=1\nbye\n');
-  assert.equal(r, { direction: 'send', bytes: '4', retransmits: '7', verified: '1' });
+test('the guest result line: the last netperf: line, key=value pairs and bare words', () => {
+  const r = parseGuestResult('boot\nnetperf: receive bytes=1 bad\nnetperf: send bytes=4 ok retransmits=7 mib_s=1.50\nbye\n');
+  assert.equal(r, { bytes: '4', retransmits: '7', mib_s: '1.50', words: 'send ok' });
   assert.is(parseGuestResult('no result\n'), null);
 });
 

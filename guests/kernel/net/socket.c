@@ -74,10 +74,14 @@ int sock_socket(int domain, int type)
     s->pid = current->pid;
     arch_irq_restore(flags);
     // The buffers are made once per slot and kept (the mapping window is not reused).
-    if (!s->tcb.sbuf && !(s->tcb.sbuf = kvm_alloc(SOCKBUF)))
-      return s->open = 0, -1;
-    if (!s->tcb.rbuf && !(s->tcb.rbuf = kvm_alloc(SOCKBUF)))
-      return s->open = 0, -1;
+    if (!s->tcb.sbuf)
+      s->tcb.sbuf = kvm_alloc(SOCKBUF);
+    if (!s->tcb.rbuf)
+      s->tcb.rbuf = kvm_alloc(SOCKBUF);
+    if (!s->tcb.sbuf || !s->tcb.rbuf) {
+      s->open = 0;
+      return -1;
+    }
     return FD_SOCK0 + i;
   }
   arch_irq_restore(flags);
@@ -166,10 +170,9 @@ int sock_read(int fd, u8 *buf, u32 n)
     // Only we consume from the front of the ring, so the copy needs no lock.
     memcpy(buf + done, tp->rbuf + at, chunk);
     flags = arch_irq_save();
-    u32 old_space = SOCKBUF - tp->rb_len;
     tp->rb_start = (tp->rb_start + chunk) % SOCKBUF;
     tp->rb_len -= chunk;
-    tcp_read_done(tp, old_space);
+    tcp_read_done(tp);
     done += chunk;
   }
   int r = done ? (int)done : tp->error ? -1 : 0;

@@ -641,7 +641,7 @@ void tcp_send_more(struct tcb *tp)
 
 // The application read: if the window opened a good deal while the peer may be waiting on
 // it (less than half the buffer advertised), tell it now (Linux: tcp_cleanup_rbuf).
-void tcp_read_done(struct tcb *tp, u32 old_space)
+void tcp_read_done(struct tcb *tp)
 {
   if (tp->state != TCP_ESTABLISHED && tp->state != TCP_FIN_WAIT_1 && tp->state != TCP_FIN_WAIT_2)
     return;

@@ -54,7 +54,7 @@ struct tcb {
 
 int tcp_connect(struct tcb *tp, u32 ip, u16 rport, u16 lport);
 void tcp_send_more(struct tcb *tp);        // after the buffer grew: send what fits
-void tcp_read_done(struct tcb *tp, u32 old_space);  // after a read freed space
+void tcp_read_done(struct tcb *tp);        // after a read freed receive-buffer space
 void tcp_close(struct tcb *tp);
 void tcp_counters(struct tcb *tp, struct tcp_counters *out);
 

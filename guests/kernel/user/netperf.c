@@ -10,7 +10,7 @@
 #define PEER_IP   0x0A000001u    // 10.0.0.1
 #define PEER_PORT 12866        // netserver's port: the peer listens there
 #define PATTERN_K 0x9E3779B1u
-#define MAX_MESSAGE 65536
+#define MAX_MESSAGE (256 * 1024)   // netperf -m up to the socket buffer size
 
 static u8 buf[MAX_MESSAGE] __attribute__((aligned(4)));
 
