@@ -76,6 +76,7 @@ export function measure(spec: MeasureSpec): Measurement {
     cpu_percent: Math.round(report.cpu.utilization * 100 * 100) / 100,
     busy_cycles: report.cpu.busy_cycles,
     window_cycles: report.cpu.window_cycles,
+    window_instructions: report.cpu.instructions,
     window_ns: report.window_ns,
     bytes: report.bytes,
     verified: report.verified,

@@ -16,6 +16,8 @@ export interface NetperfFigures {
   cpu_percent: number;
   busy_cycles: number;
   window_cycles: number;
+  /** Instructions retired in the window. */
+  window_instructions: number;
   window_ns: number;
   bytes: number;
   verified: boolean;

@@ -18,6 +18,7 @@ export function figures(o: { mbs: number; cpu: number; sensitive?: Record<string
     cpu_percent: o.cpu,
     busy_cycles: 1000,
     window_cycles: 4000,
+    window_instructions: 3000,
     window_ns: 123456,
     bytes: 1 << 20,
     verified: true,
