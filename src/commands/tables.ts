@@ -46,7 +46,8 @@ async function run(args: string[]): Promise<number> {
     files = renderTables(tables);
   } catch (err) {
     if (err instanceof ResultsError) {
-      process.stderr.write(`world tables: ${err.message}\n`);
+      const hint = parsed.positionals.length === 0 && /no such results file/.test(err.message) ? " (run 'world bench' first, or name a results file such as results/baseline.json)" : '';
+      process.stderr.write(`world tables: ${err.message}${hint}\n`);
       return 2;
     }
     throw err;
