@@ -75,6 +75,11 @@ export class Machine {
   readonly debugExit: DebugExit;
   readonly cpu: MachineCpu;
   readonly profile: Profile;
+  /**
+   * What the CPU's INTR line reads: the PIC by default. A hypervisor model replaces it to take
+   * the PIC's interrupts itself and to ask for the CPU when it has an event for the guest.
+   */
+  interrupts: InterruptLine;
   private serialChunks: number[] = [];
   private serialAll: Uint8Array[] = [];
   private stop: MachineStop | null = null;
@@ -113,9 +118,10 @@ export class Machine {
     const create = opts.createCpu ?? ((bus, intr, c) => new Cpu(bus, intr, c) as unknown as MachineCpu);
     // Once the machine has stopped (debug-exit written), INTR reads low so the CPU takes no
     // interrupt at the boundary where it returns.
+    this.interrupts = { pending: () => this.pic.pending(), acknowledge: () => this.pic.acknowledge() };
     const intr: InterruptLine = {
-      pending: () => this.stop === null && this.pic.pending(),
-      acknowledge: () => this.pic.acknowledge(),
+      pending: () => this.stop === null && this.interrupts.pending(),
+      acknowledge: () => this.interrupts.acknowledge(),
     };
     this.cpu = create(this.bus, intr, costs);
     cpuRef = this.cpu;
@@ -151,7 +157,7 @@ export class Machine {
           if (!(cpu.flags & EFLAGS_IF)) {
             return this.finish({ kind: 'halted', detail: `hlt with interrupts disabled at cycle ${cpu.cycles}: nothing can wake the CPU` });
           }
-          if (!this.pic.pending()) {
+          if (!this.interrupts.pending()) {
             const next = this.clock.nextEventAt();
             if (next === Infinity) {
               return this.finish({ kind: 'halted', detail: `hlt at cycle ${cpu.cycles} with no interrupt pending and no device event scheduled` });
@@ -194,6 +200,16 @@ export class Machine {
   serialOutput(): Uint8Array {
     this.flushSerial();
     return Buffer.concat(this.serialAll);
+  }
+
+  /** Stops the run from outside the guest (a hypervisor shutting the domain down or crashing it). */
+  halt(stop: MachineStop): void {
+    this.requestStop(stop);
+  }
+
+  /** Bytes a hypervisor's console writes to the serial stream (Xen's console on COM1), after the guest's own. */
+  consoleWrite(bytes: Uint8Array): void {
+    for (const b of bytes) this.serialByte(b);
   }
 
   private finish(stop: MachineStop): MachineStop {

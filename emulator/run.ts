@@ -6,6 +6,7 @@ import { Machine, type MachineStop, type CpuFactory } from './machine.ts';
 import { machineStats, type MachineStats } from './stats.ts';
 import { loadProfile, DEFAULT_PROFILE, type Profile } from './profiles/load.ts';
 import type { BootModule, BootResult } from './boot.ts';
+import { bootOnBackend, type BackendName, type BackendStats } from './hypervisors/hypervisor.ts';
 
 export interface RunKernelOptions {
   /** The multiboot kernel image (ELF). */
@@ -25,6 +26,11 @@ export interface RunKernelOptions {
   trace?: (line: string) => void;
   traceLimit?: number;
   createCpu?: CpuFactory;
+  /** What runs under the guest (default hardware); see emulator/hypervisors/hypervisor.ts. */
+  backend?: BackendName;
+  /** The wedge ELF (xen): the domain's kernel, with the guest ELF as its module. */
+  wedge?: Uint8Array;
+  wedgeName?: string;
   /** Called with the machine before the kernel is loaded: plug in devices (machine.pci.register). */
   setup?: (machine: Machine) => void;
 }
@@ -37,7 +43,10 @@ export interface RunKernelResult {
   stop: MachineStop;
   serialOutput: Uint8Array;
   stats: MachineStats;
-  boot: BootResult;
+  /** The back-end's own statistics (hypercalls, emulated instructions, holes...). */
+  backend: BackendStats;
+  /** The multiboot loader's placement (hardware back-end only). */
+  boot?: BootResult;
 }
 
 export const DEFAULT_MEM = 256 << 20;
@@ -46,7 +55,10 @@ export function runKernel(opts: RunKernelOptions): RunKernelResult {
   const profile = typeof opts.profile === 'object' ? opts.profile : loadProfile(opts.profile ?? DEFAULT_PROFILE);
   const machine = new Machine({ memBytes: opts.mem ?? DEFAULT_MEM, profile, serial: opts.serial, createCpu: opts.createCpu });
   opts.setup?.(machine);
-  const boot = machine.boot(opts.elf, opts.kernelName ?? 'kernel', opts.cmdline, opts.modules ?? []);
+  const backend = bootOnBackend(machine, {
+    backend: opts.backend ?? 'hardware', elf: opts.elf, kernelName: opts.kernelName ?? 'kernel', append: opts.cmdline,
+    modules: opts.modules ?? [], wedge: opts.wedge, wedgeName: opts.wedgeName,
+  });
   const stop = machine.run({ maxInstructions: opts.maxInstructions, trace: opts.trace, traceLimit: opts.traceLimit });
   return {
     exitCode: stop.kind === 'exit' ? stop.value : null,
@@ -54,6 +66,7 @@ export function runKernel(opts: RunKernelOptions): RunKernelResult {
     stop,
     serialOutput: machine.serialOutput(),
     stats: machineStats(machine, stop),
-    boot,
+    backend: backend.stats(),
+    ...(backend.boot ? { boot: backend.boot } : {}),
   };
 }

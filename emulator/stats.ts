@@ -23,6 +23,8 @@ export interface MachineStats {
   /** Sensitive instructions executed, by name (every name the CPU counts, fixed order), as [cpl0, cpl1, cpl2, cpl3]. */
   sensitive: Record<string, [number, number, number, number]>;
   devices: { port_accesses: number; mmio_accesses: number; serial_bytes: number; pit_irq0_edges: number };
+  /** The back-end's own figures (world boot --stats adds them; see emulator/hypervisors/hypervisor.ts). */
+  backend?: import('./hypervisors/hypervisor.ts').BackendStats;
 }
 
 export function machineStats(m: Machine, stop: MachineStop): MachineStats {

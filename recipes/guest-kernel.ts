@@ -18,7 +18,7 @@ export const recipe: Recipe = {
   source: { path: 'guests/kernel' },
   variants: ['native', 'afterburnt'],
   options: {
-    hz: { type: 'integer', default: 100, doc: 'timer interrupts per second (make HZ=)' },
+    hz: { type: 'integer', default: 1000, doc: 'timer interrupts per second (make HZ=); the kernel\'s own default' },
   },
   stages: {
     build: {
@@ -39,7 +39,9 @@ export const recipe: Recipe = {
           mkdirSync(reports);
           env.WORLD_AFTERBURN_REPORT_DIR = reports;
         }
-        await ctx.run('make', ['-C', ctx.dirs.src, `O=${build}`, `CC=${cc}`, `HZ=${String(ctx.options.hz)}`], { env });
+        // User programs are not part of the kernel: they run in ring 3 and are never afterburnt
+        // (UCC=gcc), just as the original afterburnt only the guest kernel.
+        await ctx.run('make', ['-C', ctx.dirs.src, `O=${build}`, `CC=${cc}`, 'UCC=gcc', `HZ=${String(ctx.options.hz)}`], { env });
         copyFileSync(join(build, 'kernel.elf'), join(ctx.dirs.out, 'kernel.elf'));
         if (ctx.variant === 'afterburnt') {
           const merged = mergeAfterburnReports(reports);

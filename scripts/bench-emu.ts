@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { buildGuests, kernelPath, runEmulator, runQemu } from '../test/guests/harness.ts';
+import { buildGuests, GUEST_MEM_MIB, kernelPath, runEmulator, runQemu } from '../test/guests/harness.ts';
 
 const DEFAULT_ITERATIONS = 500;  // about 95 M instructions
 const SYMBOL = 'bench_iterations';
@@ -44,6 +44,19 @@ async function patchedKernel(dir: string, n: number): Promise<string> {
   return out;
 }
 
+/**
+ * QEMU's CPU seconds (user + system, all its threads) for one run, through bash's `time`: on a
+ * shared machine CPU time says more than wall time about the emulator itself.
+ */
+async function qemuCpuSeconds(elf: string): Promise<number> {
+  const cmd = `TIMEFORMAT='%U %S'; time qemu-system-i386 -kernel '${elf}' -serial null -display none -monitor none ` +
+    `-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -m ${GUEST_MEM_MIB} >/dev/null`;
+  const r = await execa('bash', ['-c', cmd], { reject: false, timeout: 600_000 });
+  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`could not time QEMU: ${r.stderr}`);
+  return Number(m[1]) + Number(m[2]);
+}
+
 const { values } = parseArgs({ options: { iterations: { type: 'string', short: 'n' } }, allowPositionals: false });
 const iterations = values.iterations === undefined ? DEFAULT_ITERATIONS : Number(values.iterations);
 if (!Number.isSafeInteger(iterations) || iterations <= 0 || iterations > 0xffffffff) {
@@ -52,22 +65,31 @@ if (!Number.isSafeInteger(iterations) || iterations <= 0 || iterations > 0xfffff
 
 const dir = await buildGuests();
 const elf = await patchedKernel(dir, iterations);
+const cpu0 = process.cpuUsage();
 const emu = await runEmulator(elf, Number.MAX_SAFE_INTEGER);
+const cpu1 = process.cpuUsage(cpu0);
+const emuCpu = (cpu1.user + cpu1.system) / 1e6;
+const instructions = emu.instructions ?? 0;
+// Same binary, same deterministic instruction stream: QEMU retires the same count per iteration.
+const perIteration = instructions / iterations;
 const qemu = await runQemu(elf, 600_000);
 // QEMU runs a short kernel mostly in start-up, so its guest speed is measured apart: one
 // iteration (start-up and shutdown) against QEMU_SCALE times more iterations, same kernel.
 const QEMU_SCALE = Math.max(1, Math.ceil(10_000 / iterations));
-const qemuBase = await runQemu(await patchedKernel(dir, 1));
-const qemuBig = await runQemu(await patchedKernel(dir, iterations * QEMU_SCALE), 600_000);
+const baseElf = await patchedKernel(dir, 1);
+const bigElf = await patchedKernel(dir, iterations * QEMU_SCALE);
+const bigInstructions = perIteration * iterations * QEMU_SCALE;
+const qemuBase = await runQemu(baseElf);
+const qemuBig = await runQemu(bigElf, 600_000);
+const qemuMips = bigInstructions / Math.max(qemuBig.seconds - qemuBase.seconds, 1e-3) / 1e6;
+const qemuNet = instructions / 1e6 / qemuMips;
+const qemuBaseCpu = await qemuCpuSeconds(baseElf);
+const qemuBigCpu = await qemuCpuSeconds(bigElf);
+const qemuMipsCpu = bigInstructions / Math.max(qemuBigCpu - qemuBaseCpu, 1e-3) / 1e6;
+const emuMipsCpu = instructions / emuCpu / 1e6;
 
 const fmt = (x: number, d = 2) => x.toFixed(d);
 const ok = emu.exitValue === 0 && qemu.exitValue === 0 && emu.serial === qemu.serial && qemuBig.exitValue === 0;
-const instructions = emu.instructions ?? 0;
-// Same binary, same deterministic instruction stream: QEMU retires the same count.
-const perIteration = instructions / iterations;
-const qemuNetBig = Math.max(qemuBig.seconds - qemuBase.seconds, 1e-3);
-const qemuMips = (perIteration * iterations * QEMU_SCALE) / qemuNetBig / 1e6;
-const qemuNet = (instructions / 1e6) / qemuMips;
 process.stdout.write(
   [
     `bench kernel: ${iterations} iterations (CRC32 over 2 KiB, Shell sort of 512, 1024 divisions, bit counting per iteration)`,
@@ -77,6 +99,8 @@ process.stdout.write(
     `qemu:     ${fmt(qemu.seconds)} s wall for the same kernel (start-up ${fmt(qemuBase.seconds)} s); ` +
       `guest speed ${fmt(qemuMips, 0)} MIPS over ${iterations * QEMU_SCALE} iterations, so ${fmt(qemuNet, 3)} s net`,
     `ratio:    emulator / qemu = ${fmt(emu.seconds / qemu.seconds, 1)}x wall, ${fmt(emu.seconds / qemuNet, 0)}x net of start-up`,
+    `cpu time: emulator ${fmt(emuCpu)} s = ${fmt(emuMipsCpu, 1)} MIPS; qemu ${fmt(qemuMipsCpu, 0)} MIPS ` +
+      `(${fmt(qemuBigCpu)} - ${fmt(qemuBaseCpu)} s); ratio ${fmt(qemuMipsCpu / emuMipsCpu, 0)}x`,
   ].join('\n') + '\n',
 );
 process.exitCode = ok ? 0 : 1;

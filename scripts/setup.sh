@@ -7,7 +7,7 @@ set -e
 cd "$(dirname "$0")/.."
 
 mode=${1:-build}
-debs="gcc gcc-multilib binutils"
+debs="gcc gcc-multilib binutils make"
 if [ "$mode" = test ]; then
   debs="$debs qemu-system-x86 tshark"
 fi

@@ -43,7 +43,7 @@ const MAX_BLOCK = 64;
 
 /** True if the instruction may be followed by more instructions in the same block. */
 function continues(i: Insn): boolean {
-  if (!CONTINUES.has(i.exec)) return i.exec === stringOp && i.rep === 0;
+  if (!CONTINUES.has(i.exec)) return (i.exec === stringOp && i.rep === 0) || i.exec === C.jccRel;
   return true;
 }
 
@@ -58,6 +58,15 @@ function eaExpr(i: Insn): string {
 function linExpr(i: Insn, size: number, write: boolean): string {
   const fast = write ? 'segFastW' : 'segFastR';
   return `(cpu.${fast}[${i.seg}] ? ${eaExpr(i)} : cpu.segCheck(${i.seg}, ${eaExpr(i)}, ${size}, ${write}))`;
+}
+
+function knowledge(op: number): FlagKnowledge {
+  return op === 5 || op === 7 ? 'sub' : op === 1 || op === 4 || op === 6 ? 'logic' : null;
+}
+/** Saves what a following jcc needs into the block's locals. */
+function track(op: number): string {
+  const k = knowledge(op);
+  return k === 'sub' ? 'fa = a; fb = b; fr = s;' : k === 'logic' ? 'fr = s;' : '';
 }
 
 /** Inline code for the 32-bit ALU operation op on a and b (locals), leaving the result in s. */
@@ -78,18 +87,76 @@ function aluInline(op: number): string | null {
  * everything else calls the handler, a closure constant V8 can inline. Returns the code and
  * whether it may fault (then the block must store the instruction's EIP first).
  */
+/** How the last emitted instruction left its flags in the block's locals fa/fb/fr, for a following jcc. */
+type FlagKnowledge = 'sub' | 'logic' | 'incdec' | null;
+let lastFlags: FlagKnowledge = null;
+
 function emitInsn(i: Insn, k: number): { code: string; mayFault: boolean } {
+  lastFlags = null;
+  const r = emitInsnInner(i, k);
+  return r;
+}
+
+/** Condition cc computed from the block's locals, or null when the flags are not known inline. */
+function inlineCond(cc: number, known: FlagKnowledge): string | null {
+  if (known === 'sub') {
+    switch (cc) {
+      case 2: return '(fa >>> 0) < (fb >>> 0)';
+      case 3: return '(fa >>> 0) >= (fb >>> 0)';
+      case 4: return 'fa === fb';
+      case 5: return 'fa !== fb';
+      case 6: return '(fa >>> 0) <= (fb >>> 0)';
+      case 7: return '(fa >>> 0) > (fb >>> 0)';
+      case 8: return 'fr < 0';
+      case 9: return 'fr >= 0';
+      case 0xc: return 'fa < fb';
+      case 0xd: return 'fa >= fb';
+      case 0xe: return 'fa <= fb';
+      case 0xf: return 'fa > fb';
+      default: return null;
+    }
+  }
+  if (known === 'logic' || known === 'incdec') {
+    switch (cc) {
+      case 4: return 'fr === 0';
+      case 5: return 'fr !== 0';
+      case 8: return 'fr < 0';
+      case 9: return 'fr >= 0';
+    }
+    if (known === 'incdec') return null;
+    switch (cc) {
+      case 2: return 'false';
+      case 3: return 'true';
+      case 6: return 'fr === 0';
+      case 7: return 'fr !== 0';
+      case 0xc: return 'fr < 0';
+      case 0xd: return 'fr >= 0';
+      case 0xe: return 'fr <= 0';
+      case 0xf: return 'fr > 0';
+    }
+  }
+  return null;
+}
+
+function emitInsnInner(i: Insn, k: number): { code: string; mayFault: boolean } {
   const h = i.exec;
   const pure = (code: string) => ({ code, mayFault: false });
   if (h === A.movRR32) return pure(`r[${i.rm}] = r[${i.reg}];`);
   if (h === A.movRI32) return pure(`r[${i.op & 7}] = ${i.imm | 0};`);
   if (h === A.addRR32 || h === A.subRR32 || h === A.cmpRR32 || h === A.xorRR32) {
     const op = (i.op >> 3) & 7;
-    return pure(`{ const a = r[${i.rm}], b = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.rm}] = s;` : ''} }`);
+    lastFlags = knowledge(op);
+    return pure(`{ const a = r[${i.rm}], b = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.rm}] = s;` : ''} ${track(op)} }`);
   }
-  if (h === A.testRR32) return pure(`cpu.setLogic(r[${i.rm}] & r[${i.reg}], 4);`);
+  if (h === A.testRR32) { lastFlags = 'logic'; return pure(`fr = r[${i.rm}] & r[${i.reg}]; cpu.setLogic(fr, 4);`); }
   if (h === A.aluRI32 && aluInline(i.reg)) {
-    return pure(`{ const a = r[${i.rm}], b = ${i.imm | 0}; let s; ${aluInline(i.reg)}${i.reg !== 7 ? ` r[${i.rm}] = s;` : ''} }`);
+    lastFlags = knowledge(i.reg);
+    return pure(`{ const a = r[${i.rm}], b = ${i.imm | 0}; let s; ${aluInline(i.reg)}${i.reg !== 7 ? ` r[${i.rm}] = s;` : ''} ${track(i.reg)} }`);
+  }
+  if (h === A.incDecReg && i.os === 4) {
+    const n = i.op & 7, dec = i.op >= 0x48;
+    lastFlags = 'incdec';
+    return pure(`{ const a = r[${n}]; fr = (a ${dec ? '-' : '+'} 1) | 0; r[${n}] = fr; cpu.setIncDec(a, fr, 4, ${dec}); }`);
   }
   if (h === A.lea && i.os === 4 && i.as32) return pure(`r[${i.reg}] = ${eaExpr(i)};`);
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
@@ -98,7 +165,8 @@ function emitInsn(i: Insn, k: number): { code: string; mayFault: boolean } {
   if (h === A.aluGE && i.os === 4 && aluInline((i.op >> 3) & 7)) {
     const op = (i.op >> 3) & 7;
     const src = i.mod === 3 ? `r[${i.rm}]` : `cpu.rd32(${linExpr(i, 4, false)})`;
-    return { code: `{ const b = ${src}, a = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.reg}] = s;` : ''} }`, mayFault: true };
+    lastFlags = knowledge(op);
+    return { code: `{ const b = ${src}, a = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.reg}] = s;` : ''} ${track(op)} }`, mayFault: true };
   }
   if (h === C.pushReg32) return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true };
   if (h === C.popReg32) return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true };
@@ -125,17 +193,24 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, next: (eip
   const costBefore: number[] = [0];
   for (const i of insns) costBefore.push(costBefore[costBefore.length - 1]! + i.cost);
   const total = costBefore[insns.length]!;
-  const lines: string[] = ['const r = cpu.r;', `cpu.cycles += ${total};`];
+  const lines: string[] = ['const r = cpu.r;', 'let fa = 0, fb = 0, fr = 0;', `cpu.cycles += ${total};`];
   const last = insns.length - 1;
+  let known: FlagKnowledge = null;
   insns.forEach((i, k) => {
     const nextEip = code32 ? (addrs[k]! + i.len) | 0 : (addrs[k]! + i.len) & 0xffff;
-    if (k === last && i.exec === C.jccRel) {
-      // A conditional branch ending the block: taken or not, inline (blocks run only with a flat CS).
+    if (i.exec === C.jccRel) {
+      // A conditional branch (blocks run only with a flat CS, so no limit check): inline, from the
+      // previous instruction's operands when it set the flags inline. In the middle of a block a
+      // taken branch is a side exit that gives back the cycles of the instructions not run.
       const target = code32 ? (nextEip + i.imm) | 0 : (nextEip + i.imm) & 0xffff;
-      lines.push(`if (cpu.cond(${i.op & 0xf})) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra; } else cpu.eip = ${nextEip};`);
+      const cond = inlineCond(i.op & 0xf, known) ?? `cpu.cond(${i.op & 0xf})`;
+      if (k === last) lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra; } else cpu.eip = ${nextEip};`);
+      else lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra - ${total - costBefore[k + 1]!}; return ${k + 1}; }`);
+      known = null;
       return;
     }
     const { code, mayFault } = emitInsn(i, k);
+    known = lastFlags;
     if (k === last) lines.push(`cpu.eip = ${addrs[k]}; cpu.nextEip = ${nextEip};`);
     else if (mayFault) lines.push(`cpu.eip = ${addrs[k]};`);
     lines.push(code);

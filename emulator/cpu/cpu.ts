@@ -37,6 +37,8 @@ export class Cpu extends CpuSegments {
   shutdownReason = '';
   /** Hook for hypervisor models (see the file comment). */
   onTrap?: TrapHook;
+  /** Hook for hypervisor models: each sensitive instruction at CPL > 0, before it executes (cpu.eip is its address). */
+  onSensitive?: (name: SensitiveName) => void;
 
   /** EIP of the instruction after the current one; branches overwrite it. */
   nextEip = 0;
@@ -240,7 +242,12 @@ export class Cpu extends CpuSegments {
     if (this.onTrap) {
       const eip = this.eip;
       this.eip = returnEip; this.nextEip = returnEip;
-      if (this.onTrap(vector, hasCode ? code : undefined, kind)) { this.nextEip = this.eip; return; }
+      if (this.onTrap(vector, hasCode ? code : undefined, kind)) {
+        this.nextEip = this.eip;
+        this.attention = true; // the hook may have halted the CPU or changed IF/TF
+        this.irqCheck = true;
+        return;
+      }
       this.eip = eip;
     }
     if (kind === 'software') {
@@ -312,6 +319,7 @@ export class Cpu extends CpuSegments {
   }
   sens(name: SensitiveName): void {
     this.stats.sensitive[name][this.cpl]++;
+    if (this.onSensitive !== undefined && this.cpl !== 0) this.onSensitive(name);
   }
   /** I/O permission: CPL <= IOPL, or the TSS I/O bitmap allows every byte of the access. */
   ioCheck(port: number, size: number): void {

@@ -126,12 +126,8 @@ export function incDecReg(cpu: Cpu, i: Insn): void {
   cpu.setReg(size, n, incDecValue(cpu, cpu.getReg(size, n), i.op >= 0x48, size));
 }
 function incDecValue(cpu: Cpu, a: number, dec: boolean, size: number): number {
-  const cf = cpu.getCF() ? CF : 0;
-  let res: number;
-  if (!dec) { res = trunc(a + 1, size); cpu.setAdd(a, 1, res, size, 0); }
-  else { res = trunc(a - 1, size); cpu.setSub(a, 1, res, size, 0); }
-  cpu.lazy &= ~CF;
-  cpu.flags = (cpu.flags & ~CF) | cf;
+  const res = trunc(dec ? a - 1 : a + 1, size);
+  cpu.setIncDec(a, res, size, dec);
   return res;
 }
 /** Group 4/5 inc and dec on Eb/Ev. */
@@ -234,8 +230,9 @@ function imulTrunc(cpu: Cpu, a: number, b: number, size: number): number {
     cpu.setSZP(p & 0xffff, 2, ov, ov);
     return p & 0xffff;
   }
-  const lo = muls32(a, b);
-  const ov = mulHi !== (lo >> 31);
+  // The double product is exact below 2^53; above, it cannot equal the 32-bit result: overflow.
+  const lo = Math.imul(a, b);
+  const ov = (a | 0) * (b | 0) !== lo;
   cpu.setSZP(lo, 4, ov, ov);
   return lo;
 }

@@ -99,7 +99,7 @@ export function popE(cpu: Cpu, i: Insn): void {
 export function pusha(cpu: Cpu, i: Insn): void {
   const size = i.os, esp = cpu.r[ESP]!;
   // Check the whole frame first so a fault leaves ESP unchanged.
-  cpu.peek(-size * 8, size); cpu.peek(-size, size);
+  cpu.probeStackWrite(-size, size); cpu.probeStackWrite(-size * 8, size);
   for (let n = 0; n < 8; n++) cpu.push(size, n === ESP ? esp : cpu.r[n]!);
 }
 export function popa(cpu: Cpu, i: Insn): void {
@@ -257,7 +257,7 @@ function doFarCall(cpu: Cpu, sel: number, offset: number, size: number): void {
   const eip = farTarget(cpu, offset, size);
   const lo = cpu.dLo, hi = cpu.dHi, addr = cpu.dAddr;
   // Check the stack room before changing anything.
-  cpu.peek(-2 * size, size);
+  cpu.probeStackWrite(-size, size); cpu.probeStackWrite(-2 * size, size);
   const oldEsp = cpu.r[ESP]!;
   try {
     cpu.push(size, cpu.sel[CS]!);

@@ -96,7 +96,7 @@ export function pushSreg(cpu: Cpu, i: Insn): void {
   cpu.cycles += cpu.costs.mov_from_sreg;
   // A 32-bit push of a segment register writes only the low word (P6 and later), leaving the rest.
   if (i.os === 4) {
-    cpu.peek(-4, 4);
+    cpu.probeStackWrite(-4, 4);
     cpu.addSp(-4);
     cpu.wr16(cpu.linW(SS, cpu.stack32 ? cpu.r[4]! : cpu.r[4]! & 0xffff, 2), cpu.sel[seg]!);
   } else cpu.push16(cpu.sel[seg]!);

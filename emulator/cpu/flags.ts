@@ -83,6 +83,13 @@ export class CpuRegs {
     this.lOp = OP_SUB; this.lA = a; this.lB = b; this.lRes = res; this.lSize = size; this.lCin = cin;
     this.lazy = ARITH;
   }
+  /** inc/dec: like add/sub of 1, with CF kept. */
+  setIncDec(a: number, res: number, size: number, dec: boolean): void {
+    const cf = this.getCF() ? CF : 0;
+    this.flags = (this.flags & ~CF) | cf;
+    this.lOp = dec ? OP_SUB : OP_ADD; this.lA = a; this.lB = 1; this.lRes = res; this.lSize = size; this.lCin = 0;
+    this.lazy = ARITH & ~CF;
+  }
   setLogic(res: number, size: number): void {
     this.lOp = OP_LOGIC; this.lRes = res; this.lSize = size; this.lazy = ARITH;
   }

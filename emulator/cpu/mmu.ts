@@ -173,7 +173,7 @@ export class CpuMemory extends CpuRegs {
     const lpn = lin >>> 12;
     let physPage: number, us: boolean, rw: boolean;
     if (!(this.cr0 & CR0_PG)) {
-      physPage = lin & ~0xfff;
+      physPage = (lin & ~0xfff) >>> 0;
       us = true; rw = true;
     } else {
       this.stats.tlbMisses++;

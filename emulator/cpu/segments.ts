@@ -153,6 +153,11 @@ export class CpuSegments extends CpuMemory {
     const sp = this.stack32 ? (this.r[ESP]! + off) | 0 : (this.r[ESP]! + off) & 0xffff;
     return size === 4 ? this.rd32(this.linR(SS, sp, 4)) : this.rd16(this.linR(SS, sp, 2));
   }
+  /** Checks that a push could write [ESP+off, +size) (faults as that write would), writing nothing. */
+  probeStackWrite(off: number, size: number): void {
+    const sp = this.stack32 ? (this.r[ESP]! + off) | 0 : (this.r[ESP]! + off) & 0xffff;
+    this.rdW(this.linW(SS, sp, size), size);
+  }
   /** Adds to ESP (or SP for a 16-bit stack). */
   addSp(n: number): void {
     if (this.stack32) this.r[ESP] = (this.r[ESP]! + n) | 0;

@@ -19,7 +19,16 @@ export const COST_FIELDS: readonly (keyof CostTable)[] = [
   'mmio_write', 'far_transfer',
 ];
 
+/** Xen hypervisor operation costs (optional profile key `xen`; see emulator/hypervisors/xen/ABI.md §9). */
+export const XEN_COST_FIELDS = [
+  'xen_hypercall', 'xen_iret_hypercall', 'xen_event_upcall', 'xen_trap_bounce', 'xen_mmu_update_per_pte',
+  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation', 'xen_irq_ack',
+] as const;
+export type XenCostTable = Record<(typeof XEN_COST_FIELDS)[number], number>;
+
 export interface Profile {
+  /** Xen figures, when the profile has them (the xen back-end requires them). */
+  xen?: XenCostTable;
   name: string;
   description: string;
   cpuMhz: number;
@@ -67,7 +76,7 @@ export function parseProfile(data: unknown, file: string): Profile {
   };
   if (!isObject(data)) return fail('(top level)', 'expected an object with name, description, cpu_mhz and costs');
   for (const key of Object.keys(data)) {
-    if (!['name', 'description', 'cpu_mhz', 'costs'].includes(key)) fail(key, 'unknown key (expected name, description, cpu_mhz, costs)');
+    if (!['name', 'description', 'cpu_mhz', 'costs', 'xen'].includes(key)) fail(key, 'unknown key (expected name, description, cpu_mhz, costs, xen)');
   }
   if (typeof data.name !== 'string' || data.name === '') fail('name', 'expected a non-empty string');
   if (typeof data.description !== 'string') fail('description', 'expected a string');
@@ -92,7 +101,20 @@ export function parseProfile(data: unknown, file: string): Profile {
     if (!(field in data.costs)) fail(`costs.${field}`, 'missing');
     costs[field] = figure(`costs.${field}`, data.costs[field], false);
   }
-  return { name: data.name as string, description: data.description as string, cpuMhz, costs, sources, file };
+  let xen: XenCostTable | undefined;
+  if (data.xen !== undefined) {
+    const x = data.xen;
+    if (!isObject(x)) return fail('xen', 'expected an object with one figure per Xen cost field');
+    for (const key of Object.keys(x)) {
+      if (!(XEN_COST_FIELDS as readonly string[]).includes(key)) fail(`xen.${key}`, `unknown Xen cost field (known: ${XEN_COST_FIELDS.join(', ')})`);
+    }
+    xen = {} as XenCostTable;
+    for (const field of XEN_COST_FIELDS) {
+      if (!(field in x)) fail(`xen.${field}`, 'missing');
+      xen[field] = figure(`xen.${field}`, x[field], false);
+    }
+  }
+  return { name: data.name as string, description: data.description as string, cpuMhz, costs, sources, file, ...(xen ? { xen } : {}) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

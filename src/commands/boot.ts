@@ -18,6 +18,12 @@ options:
   --profile NAME          cost profile (default p4-2.8ghz) or a profile .json file
   --append CMDLINE        kernel command line (after the kernel path, as QEMU passes it)
   --module FILE[,ARGS]    load FILE as a multiboot module with string "FILE ARGS" (repeatable)
+  --backend NAME          what runs under the guest: hardware (default, guest in ring 0), xen
+                          (the Xen 3 model: a kernel with a __xen_guest section boots as a
+                          para-virtual domain, a plain multiboot kernel runs in ring 1 under
+                          trap-and-emulate), l4 (not modelled yet: exits 2)
+  --wedge FILE            xen only: boot FILE (the in-place VMM) as the domain's kernel, with the
+                          ELF as its module; see emulator/hypervisors/xen/ABI.md
   --max-instructions N    stop after N instructions
   --stats FILE.json       write the run's statistics (cycles, interrupts, sensitive instructions)
   --trace FILE            write one line per instruction (cycle, eip, registers) to FILE
@@ -77,6 +83,8 @@ async function run(args: string[]): Promise<number> {
         trace: { type: 'string' },
         'trace-limit': { type: 'string' },
         serial: { type: 'string' },
+        backend: { type: 'string' },
+        wedge: { type: 'string' },
       },
     });
   } catch (err) {
@@ -88,12 +96,18 @@ async function run(args: string[]): Promise<number> {
   const mem = parseMemSize(values.mem ?? '256M');
   const maxInstructions = parseCount('--max-instructions', values['max-instructions']);
   const traceLimit = parseCount('--trace-limit', values['trace-limit']);
+  const backendName = values.backend ?? 'hardware';
+  if (!['hardware', 'xen', 'l4'].includes(backendName)) throw new UsageError(`--backend '${backendName}': expected hardware, xen or l4`);
+  if (backendName === 'l4') throw new UsageError('--backend l4: the L4 back-end is not modelled yet (use hardware or xen)');
+  if (values.wedge !== undefined && backendName !== 'xen') throw new UsageError('--wedge needs --backend xen');
 
   // Load the emulator only once the arguments are known to be sane, so usage errors stay fast.
   const { Machine, MIN_MEM, MAX_MEM } = await import('../../emulator/machine.ts');
   const { machineStats, formatStats } = await import('../../emulator/stats.ts');
   const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
   const { BootError } = await import('../../emulator/boot.ts');
+  const { bootOnBackend, BackendError } = await import('../../emulator/hypervisors/hypervisor.ts');
+  const { ElfError } = await import('../../emulator/hypervisors/elf.ts');
   if (mem < MIN_MEM || mem > MAX_MEM || mem % 4096 !== 0) {
     throw new UsageError(`--mem ${values.mem}: RAM must be between ${MIN_MEM >> 20}M and ${MAX_MEM >> 20}M, in whole 4 KiB pages`);
   }
@@ -117,7 +131,11 @@ async function run(args: string[]): Promise<number> {
       profile,
       serial: (bytes) => (toStdout ? process.stdout.write(bytes) : serialChunks.push(bytes)),
     });
-    machine.boot(elf, kernelPath, values.append, modules);
+    const wedge = values.wedge !== undefined ? readInput('wedge', values.wedge) : undefined;
+    const backend = bootOnBackend(machine, {
+      backend: backendName as 'hardware' | 'xen', elf, kernelName: kernelPath, append: values.append, modules,
+      wedge, wedgeName: values.wedge,
+    });
 
     let trace: ((line: string) => void) | undefined;
     if (values.trace !== undefined) {
@@ -133,12 +151,12 @@ async function run(args: string[]): Promise<number> {
       renameSync(traceTmp, values.trace!);
     }
     if (values.serial !== undefined) writeAtomic(values.serial, Buffer.concat(serialChunks));
-    if (values.stats !== undefined) writeAtomic(values.stats, formatStats(machineStats(machine, stop)));
+    if (values.stats !== undefined) writeAtomic(values.stats, formatStats({ ...machineStats(machine, stop), backend: backend.stats() }));
     if (stop.kind === 'exit') return Math.min(stop.value, 255);
     process.stderr.write(`world boot: ${stop.detail}\n`);
     return stop.kind === 'budget' ? EXIT_BUDGET : EXIT_STOPPED;
   } catch (err) {
-    if (err instanceof InputError || err instanceof ProfileError || err instanceof BootError) {
+    if (err instanceof InputError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError || err instanceof ElfError) {
       process.stderr.write(`world boot: ${err.message}\n`);
       return 2;
     }

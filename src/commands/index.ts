@@ -22,4 +22,5 @@ export const commands: CommandEntry[] = [
   { name: 'compare', summary: 'list every figure that changed between two results files; fail past a threshold', load: () => import('./compare.ts').then((m) => m.command) },
   { name: 'merge', summary: 'combine shard results into one file, identical to an unsharded run', load: () => import('./merge.ts').then((m) => m.command) },
   { name: 'netperf', summary: 'run netperf TCP_STREAM between the guest kernel and the emulated peer and report the figures', load: () => import('./netperf.ts').then((m) => m.command) },
+  { name: 'afterburn', summary: 'rewrite assembly for pre-virtualization, or print the gcc -B drop-in directory', load: () => import('./afterburn.ts').then((m) => m.command) },
 ];

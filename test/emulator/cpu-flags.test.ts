@@ -91,6 +91,9 @@ test('shifts and rotates by 1 and by CL (counts below the operand width)', () =>
       ops.push({ name: `${n}${z.s} cl`, code: `and $${z.w}, %ecx\n${n}${z.s} %cl, ${z.d}`, mask: CF });
     }
   }
+  for (const [n, c] of [['shll', 5], ['shrl', 31], ['sarl', 7], ['sall', 1], ['shrl', 1]] as const) {
+    ops.push({ name: `${n} $${c}`, code: `${n} $${c}, %edx\nsetnz %cl\nsets %ch\njnz 5f\nxor $0x100, %ecx\n5:\nshl $8, %edx\nmov %cx, %dx`, mask: c === 1 ? NO_AF : CF | SF | ZF | PF });
+  }
   ops.push({ name: 'shldl cl', code: 'and $31, %ecx\nshldl %cl, %ebx, %edx', mask: CF | SF | ZF | PF });
   ops.push({ name: 'shrdl cl', code: 'and $31, %ecx\nshrdl %cl, %ebx, %edx', mask: CF | SF | ZF | PF });
   ops.push({ name: 'shldl 1', code: 'shldl $1, %ebx, %edx', mask: NO_AF });

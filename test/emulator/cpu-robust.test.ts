@@ -39,6 +39,7 @@ function fuzz(cpl: number, paging: boolean, seeds: number): { stops: Record<stri
       assert.ok(cpu.shutdownReason.includes('eip='), 'a shutdown carries a register dump');
     }
     stops[stop] = (stops[stop] ?? 0) + 1;
+    if (process.env.FUZZ_VERBOSE && stop === "shutdown") console.log(cpl, paging, seed, cpu.shutdownReason.split("\n")[0]);
     exceptions += Object.values(cpu.stats.exceptions).reduce((a, b) => a + b, 0);
     instructions += cpu.stats.instructions;
     JSON.parse(JSON.stringify(cpu.stats));
@@ -50,6 +51,7 @@ for (const paging of [false, true]) {
   for (let cpl = 0; cpl < 4; cpl++) {
     test(`random code at CPL ${cpl}${paging ? ' with paging' : ''} never escapes as a host error`, () => {
       const r = fuzz(cpl, paging, 40);
+      if (process.env.FUZZ_VERBOSE) console.log(cpl, paging, JSON.stringify(r));
       // The garbage does run and does fault: the test would be empty otherwise.
       assert.ok(r.instructions > 10_000, `instructions retired: ${r.instructions}`);
       assert.ok(r.exceptions > 40, `exceptions delivered: ${r.exceptions}`);

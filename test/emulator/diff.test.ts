@@ -3,8 +3,9 @@
 // identical. The expected output is whatever QEMU prints on this run, never a stored file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildGuests, kernelNames, kernelPath, runEmulator, runQemuMany, type GuestRun } from '../guests/harness.ts';
-import { familyOf } from '../guests/families.ts';
+import { execa } from 'execa';
+import { buildGuests, kernelNames, kernelPath, runEmulator, runQemuMany, REPO_ROOT, type GuestRun } from '../guests/harness.ts';
+import { expectedExit, familyOf } from '../guests/families.ts';
 
 let dir = '';
 let qemuRuns = new Map<string, Promise<GuestRun>>();
@@ -34,11 +35,27 @@ for (const name of kernelNames()) {
     const elf = kernelPath(name, dir);
     const emu = await runEmulator(elf);
     const qemu = await qemuRuns.get(elf)!;
-    assert.is(qemu.exitValue, 0, `the oracle failed on ${name}: ${qemu.reason}`);
+    const want = expectedExit(name);
+    assert.is(qemu.exitValue, want, `the oracle failed on ${name}: ${qemu.reason}`);
+    assert.is(qemu.stop, want === null ? 'shutdown' : 'exit', `the oracle failed on ${name}: ${qemu.reason}`);
     if (emu.serial !== qemu.serial) {
       assert.unreachable(`${name}: serial output differs (emulator stopped: ${emu.reason})\n${firstDifference(qemu.serial, emu.serial)}`);
     }
     assert.is(emu.exitValue, qemu.exitValue, `${name}: exit value (emulator: ${emu.reason})`);
+    assert.is(emu.stop, qemu.stop, `${name}: how the run ended (emulator: ${emu.reason}; qemu: ${qemu.reason})`);
+  });
+}
+
+// The command line too: `world boot` prints the serial output on stdout and exits with the value
+// the guest wrote, where QEMU exits with (v << 1) | 1.
+for (const name of ['hello', 'exitcode']) {
+  test(`world boot ${name}: stdout and exit status match QEMU's`, async () => {
+    const elf = kernelPath(name, dir);
+    const r = await execa('node', [`${REPO_ROOT}/bin/world.js`, 'boot', elf, '--mem', '64M'],
+      { reject: false, stripFinalNewline: false, encoding: 'latin1' });
+    const qemu = await qemuRuns.get(elf)!;
+    assert.is(r.stdout, qemu.serial);
+    assert.is(r.exitCode, qemu.exitValue, `world boot exit status (stderr: ${r.stderr})`);
   });
 }
 

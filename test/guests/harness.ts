@@ -1,9 +1,12 @@
 // Builds the test kernels and runs one on QEMU (the oracle) or on our emulator. Shared by the
 // differential tests (test/emulator/diff*.test.ts) and the CPU benchmark (scripts/bench-emu.ts).
-import { mkdirSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { buildKernels, kernelNames } from './build.ts';
+
+export { kernelNames };
 
 export const GUESTS_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const REPO_ROOT = resolve(GUESTS_DIR, '../..');
@@ -11,26 +14,16 @@ export const BUILD_DIR = join(REPO_ROOT, '.world', 'test-guests');
 
 /** RAM of both machines, so nothing a kernel sees depends on which one runs it. */
 export const GUEST_MEM_MIB = 64;
-export const QEMU_TIMEOUT_MS = 30_000;
+export const QEMU_TIMEOUT_MS = 120_000;  // generous: on a loaded shared machine QEMU start-up alone can take seconds
 /** Guards the emulator against a kernel that never ends; the largest kernel needs far fewer. */
 export const EMU_MAX_INSTRUCTIONS = 400_000_000;
-
-/** Kernel names: one per NAME.c or NAME.S in test/guests (not lib/). */
-export function kernelNames(): string[] {
-  const names = new Set<string>();
-  for (const f of readdirSync(GUESTS_DIR)) {
-    const m = /^([a-z0-9_]+)\.(c|S)$/.exec(f);
-    if (m) names.add(m[1]!);
-  }
-  return [...names].sort();
-}
 
 export function kernelPath(name: string, dir = BUILD_DIR): string {
   return join(dir, `${name}.elf`);
 }
 
 async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
-  // Two test files may build at once; make is not safe against itself in one output folder.
+  // Two test files may build at once into the same folder.
   for (let i = 0; ; i++) {
     try {
       mkdirSync(lockDir);
@@ -50,18 +43,19 @@ async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Builds every kernel with make (which rebuilds only what changed); returns the output folder. */
+/** Builds every kernel (only what changed is rebuilt, see build.ts); returns the output folder. */
 export async function buildGuests(dir = BUILD_DIR): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  await withLock(`${dir}.lock`, async () => {
-    const r = await execa('make', ['-s', '-C', GUESTS_DIR, `O=${dir}`], { all: true, reject: false });
-    if (r.exitCode !== 0) throw new Error(`building the test kernels failed:\n${r.all ?? ''}`);
-  });
+  await withLock(`${dir}.lock`, () => buildKernels(dir));
   return dir;
 }
 
+/** How a run ended: a debug-exit write, a shutdown (triple fault), or anything else. */
+export type StopKind = 'exit' | 'shutdown' | 'other';
+
 export interface GuestRun {
   serial: string;
+  stop: StopKind;
   /** The value the guest wrote to the debug-exit port, or null if it stopped any other way. */
   exitValue: number | null;
   /** Why the run ended, in words. */
@@ -82,11 +76,13 @@ export async function runQemu(elf: string, timeoutMs = QEMU_TIMEOUT_MS): Promise
   const seconds = (performance.now() - t0) / 1000;
   const status = r.exitCode;
   // isa-debug-exit makes QEMU exit with (v << 1) | 1; anything even is QEMU's own status.
-  if (r.timedOut) return { serial: r.stdout, exitValue: null, reason: `timed out after ${timeoutMs} ms`, seconds };
+  if (r.timedOut) return { serial: r.stdout, stop: 'other', exitValue: null, reason: `timed out after ${timeoutMs} ms`, seconds };
   if (status !== undefined && status % 2 === 1) {
-    return { serial: r.stdout, exitValue: status >> 1, reason: `guest wrote ${status >> 1} to the debug-exit port`, seconds };
+    return { serial: r.stdout, stop: 'exit', exitValue: status >> 1, reason: `guest wrote ${status >> 1} to the debug-exit port`, seconds };
   }
-  return { serial: r.stdout, exitValue: null, reason: `qemu exited with status ${status} ${r.stderr}`.trim(), seconds };
+  // With -no-reboot a triple fault (a reset request) makes QEMU exit with status 0.
+  if (status === 0) return { serial: r.stdout, stop: 'shutdown', exitValue: null, reason: 'qemu shut down (triple fault)', seconds };
+  return { serial: r.stdout, stop: 'other', exitValue: null, reason: `qemu exited with status ${status} ${r.stderr}`.trim(), seconds };
 }
 
 /**
@@ -124,23 +120,18 @@ export function runQemuMany(elves: string[], concurrency = 3): Map<string, Promi
   return out;
 }
 
-interface RunKernelApi {
-  runKernel(opts: { elf: Uint8Array; mem?: number; maxInstructions?: number }): {
-    exitCode: number | null;
-    reason: string;
-    serialOutput: Uint8Array;
-    stats: { instructions: number };
-  };
-}
-
-/** Runs a kernel on our emulator in this process through emulator/run.ts's runKernel. */
+/**
+ * Runs a kernel on our emulator in this process through emulator/run.ts's runKernel (loaded on
+ * first use, so the QEMU-only checks do not depend on the emulator).
+ */
 export async function runEmulator(elf: string, maxInstructions = EMU_MAX_INSTRUCTIONS): Promise<GuestRun> {
-  const api = (await import('../../emulator/run.ts')) as RunKernelApi;
+  const { runKernel } = await import('../../emulator/run.ts');
   const t0 = performance.now();
-  const r = api.runKernel({ elf: readFileSync(elf), mem: GUEST_MEM_MIB << 20, maxInstructions });
+  const r = runKernel({ elf: readFileSync(elf), mem: GUEST_MEM_MIB << 20, maxInstructions });
   const seconds = (performance.now() - t0) / 1000;
   return {
     serial: Buffer.from(r.serialOutput).toString('latin1'),
+    stop: r.stop.kind === 'exit' || r.stop.kind === 'shutdown' ? r.stop.kind : 'other',
     exitValue: r.exitCode,
     reason: r.reason,
     seconds,

@@ -30,6 +30,20 @@ static void t_extend(void) {
   chk_line("extend");
 }
 
+// 8-bit high registers as gcc uses them: movzx/movsx from them, stores, tests, setcc into them.
+static void t_high8(void) {
+  for (int i = 0; i < n_test_values32; i++) {
+    u32 a = test_values32[i], b = test_values32[(i + 3) % n_test_values32], c = 0, d = 0, f;
+    static u8 m;
+    asm volatile("movzbl %%ah, %%ecx\n\tmovsbl %%bh, %%edx\n\tmovb %%ah, %[m]\n\t"
+                 "xchgb %%ah, %%al\n\tincb %%bh\n\tshlb $1, %%ah\n\ttestb %%bh, %%ah\n\t"
+                 "setne %%ch\n\tcmpb %%ah, %%bl\n\tsetb %%dh\n\tpushf\n\tpop %[f]"
+                 : "+a"(a), "+b"(b), "+c"(c), "+d"(d), [m] "=m"(m), [f] "=r"(f) : : "cc");
+    chk_add(a); chk_add(b); chk_add(c); chk_add(d); chk_add(m); chk_add(f & FL_ARITH);
+  }
+  chk_line("high8");
+}
+
 static void t_16bit(void) {
   for (int i = 0; i < n_test_values32; i++) {
     u32 v = test_values32[i], r = 0xffffffff, sp0, sp1, p = 0x77777777;
@@ -269,6 +283,32 @@ static void t_indirect(void) {
   chk_line("indirect");
 }
 
+// ESP as an operand of the stack instructions: push %esp pushes the value before the push;
+// pop %esp loads the popped value; pop to memory addressed through ESP uses the incremented ESP;
+// push from memory addressed through ESP uses the ESP before the decrement.
+u32 esp_r[6];  // written by name from the asm below
+
+static void t_esp_operand(void) {
+  asm volatile("movl %%esp, %%ecx\n\t"
+               "pushl %%esp\n\tpopl %%eax\n\tsubl %%ecx, %%eax\n\tmovl %%eax, esp_r\n\t"
+               "pushl $0x1111\n\tpushl $0x2222\n\tpushl $0x3333\n\t"
+               "popl 4(%%esp)\n\t"                      // stores 0x3333 over 0x1111's slot
+               "movl 4(%%esp), %%eax\n\tmovl %%eax, esp_r+4\n\tmovl (%%esp), %%eax\n\tmovl %%eax, esp_r+8\n\t"
+               "pushl 4(%%esp)\n\tpopl %%eax\n\tmovl %%eax, esp_r+12\n\t"  // reads 0x3333
+               "leal -64(%%esp), %%eax\n\tmovl %%ecx, (%%eax)\n\tpushl %%eax\n\tpopl %%esp\n\t"  // pop %esp
+               "movl %%esp, %%eax\n\tsubl %%ecx, %%eax\n\tmovl %%eax, esp_r+16\n\t"
+               "movl %%ecx, %%esp\n\t"
+               "movl $5, %%eax\n\txaddl %%eax, %%eax\n\tmovl %%eax, esp_r+20"
+               ::: "eax", "ecx", "memory", "cc");
+  chk_reset();
+  for (int i = 0; i < 6; i++) chk_add(esp_r[i]);
+  put_kv("push esp delta", esp_r[0]);
+  put_kv("pop mem via esp", esp_r[1]);
+  put_kv("pop esp delta", esp_r[4]);
+  nl();
+  chk_line("esp_operand");
+}
+
 static void t_cpuid(void) {
   u32 a = 0, b, c, d;
   asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
@@ -278,6 +318,7 @@ static void t_cpuid(void) {
 
 void test_main(void) {
   t_extend();
+  t_high8();
   t_16bit();
   t_nops();
   t_enter();
@@ -288,5 +329,6 @@ void test_main(void) {
   t_stack();
   t_flag_ops();
   t_indirect();
+  t_esp_operand();
   t_cpuid();
 }

@@ -105,6 +105,32 @@ DIV(idivb, "idivb", "b")
 DIV(idivw, "idivw", "w")
 DIV(idivl, "idivl", "k")
 
+// Memory-operand forms: mul/imul/div/idiv with the source in memory.
+static void t_mem_forms(void) {
+  for (int i = 0; i < n_test_values32; i++)
+    for (int j = 1; j < n_test_values32; j += 2) {
+      volatile u32 m = test_values32[j];
+      volatile u16 w = (u16)test_values32[j];
+      u32 a = test_values32[i], d = 0, f;
+      asm volatile("mull %[m]; pushf; pop %[f]" : "+a"(a), "+d"(d), [f] "=r"(f) : [m] "m"(m) : "cc");
+      chk_add(a); chk_add(d); chk_add(f & MUL_MASK);
+      u32 r = test_values32[i];
+      asm volatile("imull %[m], %[r]; pushf; pop %[f]" : [r] "+r"(r), [f] "=r"(f) : [m] "m"(m) : "cc");
+      chk_add(r); chk_add(f & MUL_MASK);
+      asm volatile("imulw $-300, %[w], %w[r]; pushf; pop %[f]" : [r] "+r"(r), [f] "=r"(f) : [w] "m"(w) : "cc");
+      chk_add(r); chk_add(f & MUL_MASK);
+      a = test_values32[i]; d = 0;
+      asm volatile("divl %[m]" : "+a"(a), "+d"(d) : [m] "m"(m) : "cc");  // m is odd: never 0
+      chk_add(a); chk_add(d);
+      a = test_values32[i]; d = (a & 0x80000000u) ? 0xffffffffu : 0;
+      if (m != 0xffffffffu || a != 0x80000000u) {
+        asm volatile("idivl %[m]" : "+a"(a), "+d"(d) : [m] "m"(m) : "cc");
+        chk_add(a); chk_add(d);
+      }
+    }
+  chk_line("memory forms");
+}
+
 static void samples(void) {
   u32 a = 0x80000000, d = 0xffffffff, b = 0xffffffff;
   asm volatile(TRY_BEGIN "idivl %[b]" TRY_END : "+a"(a), "+d"(d) : [b] "r"(b) : "cc", "memory");
@@ -131,5 +157,6 @@ void test_main(void) {
   t_mulb(); t_mulw(); t_mull(); t_imulb(); t_imulw(); t_imull();
   t_imul2w(); t_imul2l(); t_imul3l_imm8(); t_imul3l_imm32(); t_imul3w_imm16();
   t_divb(); t_divw(); t_divl(); t_idivb(); t_idivw(); t_idivl();
+  t_mem_forms();
   samples();
 }

@@ -1,7 +1,9 @@
 // Interrupt controller and timer family: the 8259A pair remapped to 0x20/0x28, IMR read-back,
 // IRQ0 from the 8254 in one-shot (mode 0) and periodic (mode 2) modes, IRR/ISR contents before
 // and after EOI, masking, an in-service IRQ blocking its own repeat until EOI, the sti shadow,
-// and the PIT read-back status. Every assertion is about order and state, never about time.
+// and the PIT read-back status. Every assertion is about order and state, never about time:
+// exact interrupt counts are printed only where one-shot mode or an unacknowledged ISR bit makes
+// them exact; with a periodic timer only lower bounds are.
 #include "lib.h"
 
 static volatile u32 irq0_count, isr_in_handler, irr_in_handler;
@@ -69,6 +71,15 @@ static void t_masked(void) {
   put_kv("in sti shadow", seen);
   put_kv("after", irq0_count);
   nl();
+  // popf that sets IF has no shadow: a pending IRQ is taken before the next instruction.
+  irq0_count = 0;
+  pic_set_mask(0xff, 0xff);
+  pit_oneshot(2000);
+  WAIT_UNTIL(pic_read_irr(0) & 1);
+  pic_set_mask(0xfe, 0xff);
+  asm volatile("pushl $0x202\n\tpopf\n\tmovl irq0_count, %0\n\tcli" : "=r"(seen) : : "memory", "cc");
+  put_kv("after popf", seen);
+  nl();
 }
 
 static void t_periodic(void) {
@@ -86,11 +97,12 @@ static void t_periodic(void) {
   eoi_in_handler = 1;
   pic_eoi(0);  // the pending IRQ0 is delivered now
   WAIT_UNTIL(irq0_count >= 2);
-  put_kv("after eoi irqs", irq0_count);
+  // Only ">= 2": with EOI back in the handler, more periods may pass on a slow host.
+  put_kv("after eoi irqs>=2", irq0_count >= 2);
   nl();
   while (irq0_count < 5) asm volatile("hlt" ::: "memory");
   cli();
-  put_kv("hlt loop irqs", irq0_count);
+  put_kv("hlt loop irqs>=5", irq0_count >= 5);  // one more may land between iret and cli
   put_kv("isr", pic_read_isr(0));
   nl();
   pic_set_mask(0xff, 0xff);
@@ -103,6 +115,18 @@ static void t_readback(void) {
   pit_periodic(0x4321);
   outb(0x43, 0xe2);
   put_kv("periodic", inb(0x40) & 0x3f);
+  nl();
+  // Mode 3 (square wave), the one PC kernels often use: status, then two IRQs through hlt.
+  outb(0x43, 0x36);
+  outb(0x40, 0x00);
+  outb(0x40, 0x08);
+  outb(0x43, 0xe2);
+  put_kv("square wave", inb(0x40) & 0x3f);
+  irq0_count = 0;
+  pic_set_mask(0xfe, 0xff);
+  while (irq0_count < 2) asm volatile("sti\n\thlt\n\tcli" ::: "memory");
+  pic_set_mask(0xff, 0xff);
+  put_kv("irqs>=2", irq0_count >= 2);
   nl();
   outb(0x43, 0x30);  // stop: mode 0 with no count written yet
 }
@@ -152,12 +176,44 @@ static void t_user_irq(void) {
   cli();
   pic_set_mask(0xff, 0xff);
   trap_set_handler(0x20, on_irq0);
-  put_kv("user irqs", irq0_count);
+  // ">= 1": an edge latched while IRQ0 was masked earlier may arrive first, then the one-shot.
+  put_kv("user irqs>=1", irq0_count >= 1);
   put_kv("frame cs", user_irq_cs);
   put_kv("ss", user_irq_ss);
   put_kv("at esp0", user_irq_at_esp0);
   put_kv("resumed in", back_in);
   nl();
+}
+
+// A long rep movsl and rep stosb while IRQ0 fires: however the interrupts fall (mid-instruction
+// or between), the copy completes with the registers where the manual says.
+static u32 big_src[32768], big_dst[32768];
+
+static void t_rep_under_irqs(void) {
+  for (u32 i = 0; i < 32768; i++) big_src[i] = i * 2654435761u;
+  irq0_count = 0;
+  pic_set_mask(0xfe, 0xff);
+  pit_periodic(0x40);
+  sti();
+  u32 si = (u32)big_src, di = (u32)big_dst, cx = 32768;
+  for (int round = 0; round < 4; round++) {
+    si = (u32)big_src; di = (u32)big_dst; cx = 32768;
+    asm volatile("rep movsl" : "+S"(si), "+D"(di), "+c"(cx) : : "memory");
+    u32 d2 = (u32)big_dst + 4 * round, c2 = 4096;
+    asm volatile("rep stosb" : "+D"(d2), "+c"(c2) : "a"(0x5a) : "memory");
+    chk_add(si - (u32)big_src); chk_add(di - (u32)big_dst); chk_add(cx);
+    chk_add(d2 - (u32)big_dst); chk_add(c2);
+  }
+  asm volatile("hlt" ::: "memory");  // at least one IRQ0, whatever the host speed
+  cli();
+  pic_set_mask(0xff, 0xff);
+  outb(0x43, 0x30);
+  u32 sum = 0;
+  for (u32 i = 0; i < 32768; i++) sum = sum * 31 + big_dst[i];
+  chk_add(sum);
+  put_kv("irqs seen", irq0_count > 0);
+  nl();
+  chk_line("rep under irqs");
 }
 
 void test_main(void) {
@@ -168,4 +224,5 @@ void test_main(void) {
   t_spec_eoi();
   t_readback();
   t_user_irq();
+  t_rep_under_irqs();
 }

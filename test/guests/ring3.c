@@ -125,6 +125,40 @@ static void print_out(const char *label, int n) {
   nl();
 }
 
+// iret from ring 0 to ring 3 checks the new CS and SS before anything changes.
+static void t_iret_checks(void) {
+  enum { G_NPCODE3 = GDT_FREE, G_CODE3_DPL0 };
+  gdt_set(G_NPCODE3, 0, 0xfffff, 0x7a, 0xc);      // ring-3 code, not present
+  gdt_set(G_CODE3_DPL0, 0, 0xfffff, 0x9a, 0xc);   // DPL-0 code
+  static const struct { const char *what; u32 cs, ss; } cases[] = {
+    { "ss dpl0 rpl3", SEL_UCODE, SEL_KDATA | 3 },
+    { "ss null", SEL_UCODE, 3 },
+    // (Not an SS that is not present: the manual raises #SS, QEMU 7.2 raises #NP.)
+    { "ss is code", SEL_UCODE, SEL_UCODE },
+    { "cs not present", (G_NPCODE3 << 3) | 3, SEL_UDATA },
+    { "cs dpl0 rpl3", (G_CODE3_DPL0 << 3) | 3, SEL_UDATA },
+    { "cs is data", SEL_UDATA, SEL_UDATA },
+    { "cs rpl < cpl", SEL_KCODE & ~3u, SEL_UDATA },  // same ring: no SS pop; a good return
+  };
+  for (u32 i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    u32 cs_after = 0;
+    asm volatile("movl %%esp, %%esi\n\t" TRY_BEGIN
+                 "pushl %[ss]\n\tpushl %%esp\n\tpushl $0x2\n\tpushl %[cs]\n\tpushl $2f\n\tiret\n"
+                 "2:\tmovl %%cs, %[after]" TRY_END
+                 "movl %%esi, %%esp"
+                 : [after] "+r"(cs_after) : [ss] "r"(cases[i].ss), [cs] "r"(cases[i].cs) : "esi", "memory");
+    puts("iret ");
+    puts(cases[i].what);
+    if (trap_count == 0) {
+      puts(": cs=");
+      puthex4(cs_after);
+      nl();
+    } else {
+      trap_report("");
+    }
+  }
+}
+
 void test_main(void) {
   u32 r = enter_user(user_sregs, 0x202, (u32)ustack_top);
   put_kv("user exit", r);
@@ -169,4 +203,5 @@ void test_main(void) {
   enter_user(user_iomap, 0x202, (u32)ustack_top);
   print_out("iomap short tss:", 7);
   tss_load(sizeof(tssb) - 1);
+  t_iret_checks();
 }

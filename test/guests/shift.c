@@ -107,6 +107,28 @@ DOUBLE(shrdl, "shrdl", 32, "k")
 DOUBLE(shldw, "shldw", 16, "w")
 DOUBLE(shrdw, "shrdw", 16, "w")
 
+// Memory-operand forms of the shifts and double shifts.
+static void t_mem_forms(void) {
+  for (int i = 0; i < n_test_values32; i++)
+    for (u32 c = 0; c < NCOUNTS; c += 2) {
+      volatile u32 m = test_values32[i];
+      u32 f = 0x2 | (i & 1 ? FL_CF : 0);
+      asm volatile("push %[f]; popf; shll %%cl, %[m]; pushf; pop %[f]" : [m] "+m"(m), [f] "+r"(f) : "c"(counts[c]) : "cc");
+      chk_add(m); chk_add(f & defined_flags(SH, 32, counts[c]));
+      asm volatile("push %[f]; popf; rcrl %%cl, %[m]; pushf; pop %[f]" : [m] "+m"(m), [f] "+r"(f) : "c"(counts[c]) : "cc");
+      chk_add(m); chk_add(f & defined_flags(ROT, 32, counts[c]));
+      asm volatile("push %[f]; popf; shrdl %%cl, %[s], %[m]; pushf; pop %[f]" : [m] "+m"(m), [f] "+r"(f) : "c"(counts[c]), [s] "r"(0x89abcdefu) : "cc");
+      chk_add(m); chk_add(f & dbl_flags(counts[c]));
+      volatile u8 b = (u8)test_values32[i];
+      asm volatile("push %[f]; popf; sarb $3, %[b]; pushf; pop %[f]" : [b] "+m"(b), [f] "+r"(f) : : "cc");
+      chk_add(b); chk_add(f & defined_flags(SAR, 8, 3));
+      volatile u16 w = (u16)test_values32[i];
+      asm volatile("push %[f]; popf; rolw $1, %[w]; pushf; pop %[f]" : [w] "+m"(w), [f] "+r"(f) : : "cc");
+      chk_add(w); chk_add(f & defined_flags(ROT, 16, 1));
+    }
+  chk_line("memory forms");
+}
+
 static void samples(void) {
   u32 r = 0x81, f = 0x2;
   asm volatile("push %[f]; popf; rolb $8, %b[r]; pushf; pop %[f]" : [r] "+q"(r), [f] "+r"(f) : : "cc");
@@ -131,5 +153,6 @@ void test_main(void) {
   t_shl1l(); t_shr1b(); t_sar1w(); t_rol1l(); t_rcr1b(); t_shl5l(); t_sar31l(); t_ror12w();
   t_rcl4b(); t_shr0l();
   t_shldl(); t_shrdl(); t_shldw(); t_shrdw();
+  t_mem_forms();
   samples();
 }

@@ -138,6 +138,18 @@ static void t_debug(void) {
   write_cr4(0);
 }
 
+static void t_eflags(void) {
+  u32 f, saved = read_eflags();
+  // Every bit but TF and IF: reserved bits stay 0 (bit 1 stays 1), VM/VIF/VIP do not change.
+  asm volatile("pushl $0xfffffcff\n\tpopf\n\tpushf\n\tpop %0" : "=r"(f) : : "memory", "cc");
+  write_eflags(saved);
+  put_kv("popf all ones", f);
+  asm volatile("pushl $0\n\tpopf\n\tpushf\n\tpop %0" : "=r"(f) : : "memory", "cc");
+  write_eflags(saved);
+  put_kv("popf zero", f);
+  nl();
+}
+
 static void t_misc_sys(void) {
   asm volatile("invd\n\twbinvd\n\tinvlpg (%0)" : : "r"(0x400000) : "memory");
   puts("invd wbinvd invlpg ok\n");
@@ -314,6 +326,7 @@ void test_main(void) {
   t_tables();
   t_control();
   t_debug();
+  t_eflags();
   t_misc_sys();
   t_soft_int();
   t_access();

@@ -4,9 +4,12 @@
 // into and int $0x80, which ring 3 may raise (DPL 3).
 #include "lib.h"
 
-u64 gdt[GDT_SIZE] __attribute__((aligned(8)));
-u64 idt[256] __attribute__((aligned(8)));
-struct tss_block tssb __attribute__((aligned(128)));
+// In their own page-aligned section (see kernel.ld), so a paging test can make exactly these
+// pages supervisor-only.
+#define SYSDESC __attribute__((section(".sysdesc"), aligned(8)))
+u64 gdt[GDT_SIZE] SYSDESC;
+u64 idt[256] SYSDESC;
+struct tss_block tssb SYSDESC;
 u32 trap_stubs[256];
 extern u8 trap_stub_base[];
 void serial_init(void);

@@ -78,6 +78,7 @@ void idt_set_default(int vector, int dpl, int trap_gate);          // point at t
 void lgdt_now(void);
 void lidt_now(void);
 extern u32 trap_stubs[256];
+extern u8 __sysdesc_start[], __sysdesc_end[];  // the pages holding gdt, idt and tssb
 extern u8 kstack0_top[];  // ring-0 stack used on entry from ring 3 (tss.esp0)
 
 // trap.c: trap frames, fault catching and reporting.

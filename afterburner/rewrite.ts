@@ -1,0 +1,173 @@
+// The afterburner proper: rewrites GNU as source so that every sensitive instruction is followed
+// by the NOP padding of the published table and its location is recorded as a begin/end pair of
+// `.long` in section `.afterburn`. All other text is left byte for byte as it was, and every
+// insertion stays on the line of the instruction it belongs to, so the assembler's line numbers
+// (and its error messages) still point into the original source.
+import { forEachStatement, type Statement } from './scan.ts';
+import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
+
+export interface AfterburnResult {
+  /** The rewritten assembly. */
+  output: string;
+  /** Sites recorded, per sensitive mnemonic (keys sorted). A site inside a `.macro` or `.rept`
+   *  body is counted once, however often the assembler expands it. */
+  sites: Record<string, number>;
+}
+
+/** What a statement is, as far as the rewriter cares. */
+type Parsed =
+  | { type: 'empty' } // labels only
+  | { type: 'directive'; name: string; args: string }
+  | { type: 'prefixes' } // prefixes with no instruction (`rep`, `lock`, `fs`)
+  | { type: 'instruction'; mnemonic: string; operands: string }
+  | { type: 'other' }; // assignments, macro calls we cannot see into, anything unknown
+
+interface Line {
+  statement: Statement;
+  /** Offset in the source just after the statement's labels (where a site label goes). */
+  body: number;
+  parsed: Parsed;
+}
+
+const LABEL = /^(?:[A-Za-z_.$][\w.$]*|\d+|"(?:[^"\\]|\\.)*")[ \t]*:(?![:=])[ \t]*/;
+const ASSIGNMENT = /^[A-Za-z_.$][\w.$]*[ \t]*==?/;
+const WORD = /^[A-Za-z][A-Za-z0-9]*/;
+
+const EMPTY: Parsed = { type: 'empty' };
+const OTHER: Parsed = { type: 'other' };
+const PREFIXES_ONLY: Parsed = { type: 'prefixes' };
+/** Directives the rewriter acts on; every other one is passed over without a closer look. */
+const WATCHED = /^\.(?:macro|rept|irpc?|endm|endr|intel_syntax|att_syntax|afterburn_noannotate|afterburn_annotate)\b/i;
+
+function parse(s: Statement): Line {
+  let code = s.code;
+  let cut = 0;
+  if (code.indexOf(':') >= 0) {
+    for (let m = LABEL.exec(code); m; m = LABEL.exec(code)) {
+      cut += m[0].length;
+      code = code.slice(m[0].length);
+    }
+  }
+  return { statement: s, body: s.start + cut, parsed: parseBody(code) };
+}
+
+function parseBody(code: string): Parsed {
+  if (code === '') return EMPTY;
+  if (code.charCodeAt(0) === 46 /* . */) {
+    // Most statements of compiler output are directives (.loc, .cfi_*, .long...): one test each.
+    if (!WATCHED.test(code)) return OTHER;
+    const name = /^\.[\w.$]*/.exec(code)![0];
+    return { type: 'directive', name: name.toLowerCase(), args: code.slice(name.length).trim() };
+  }
+  if (ASSIGNMENT.test(code)) return OTHER;
+  let rest = code;
+  let sawPrefix = false;
+  for (;;) {
+    rest = rest.trimStart();
+    if (rest === '') return sawPrefix ? PREFIXES_ONLY : OTHER;
+    if (rest[0] === '{') {
+      // A pseudo-prefix such as {disp32} or {load}: no byte of its own.
+      const close = rest.indexOf('}');
+      if (close < 0) return OTHER;
+      rest = rest.slice(close + 1);
+      sawPrefix = true;
+      continue;
+    }
+    const w = WORD.exec(rest);
+    if (!w) return OTHER;
+    const word = w[0];
+    let after = rest.slice(word.length);
+    const separated = after[0] === '/'; // `rep/insb`: the prefix separator of ELF i386 targets
+    if (PREFIXES.has(word.toLowerCase()) && (separated || after === '' || /^[ \t]/.test(after))) {
+      if (separated) after = after.slice(1);
+      rest = after;
+      sawPrefix = true;
+      continue;
+    }
+    if (after !== '' && !/^[ \t]/.test(after)) return OTHER;
+    return { type: 'instruction', mnemonic: word, operands: after.trim() };
+  }
+}
+
+/** Directives that open a body the assembler may expand several times. */
+const BODY_OPEN = new Set(['.macro', '.rept', '.irp', '.irpc']);
+const BODY_CLOSE = new Set(['.endm', '.endr']);
+
+export interface AfterburnOptions {
+  /** Prefix of the generated site labels; inputs assembled together need different ones. */
+  labelPrefix?: string;
+}
+
+export function afterburnAssembly(source: string, options: AfterburnOptions = {}): AfterburnResult {
+  const prefix = options.labelPrefix ?? '.Lab_site_';
+  const edits: { at: number; to: number; text: string }[] = [];
+  const sites = new Map<SiteKind, number>();
+  let annotate = true;
+  let noPrefix = false;
+  let bodyDepth = 0;
+  let counter = 0;
+
+  // Prefix-only statements seen since the last other statement (`rep` on the line above).
+  let pendingPrefixes: Line[] = [];
+  forEachStatement(source, (s) => {
+    const line = parse(s);
+    const { statement, body, parsed } = line;
+    if (parsed.type === 'prefixes') {
+      pendingPrefixes.push(line);
+      return;
+    }
+    const prefixes = pendingPrefixes;
+    if (prefixes.length) pendingPrefixes = [];
+    if (parsed.type === 'directive') {
+      const { name, args } = parsed;
+      if (name === '.afterburn_noannotate' || name === '.afterburn_annotate') {
+        annotate = name === '.afterburn_annotate';
+        edits.push({ at: body, to: statement.end, text: '' }); // not a GNU as directive
+      } else if (BODY_OPEN.has(name)) bodyDepth++;
+      else if (BODY_CLOSE.has(name)) bodyDepth = Math.max(0, bodyDepth - 1);
+      else if (name === '.intel_syntax' || name === '.att_syntax') noPrefix = /\bnoprefix\b/i.test(args);
+      return;
+    }
+    if (parsed.type !== 'instruction' || !annotate) return;
+    const kind = classify(parsed.mnemonic, parsed.operands, noPrefix);
+    if (!kind) return;
+
+    // Prefixes written as statements of their own just before (`rep; insb`, `lock` on the line
+    // above) belong to the instruction: the site begins at the first of them.
+    let begin = body;
+    for (let j = prefixes.length - 1; j >= 0; j--) {
+      const prev = prefixes[j]!;
+      begin = prev.body;
+      if (prev.body !== prev.statement.start) break; // a label on the prefix: jumps land there
+    }
+    // Inside bodies the assembler may expand more than once, a generated label would be defined
+    // twice, so sites there use numeric local labels (like the original's 9998/9999).
+    const [open, close, refs] = bodyDepth > 0
+      ? ['9998', '9999', '9998b, 9999b']
+      : [`${prefix}${counter}`, `${prefix}${counter}_end`, `${prefix}${counter}, ${prefix}${counter}_end`];
+    counter++;
+    edits.push({ at: begin, to: begin, text: `${open}: ` });
+    edits.push({
+      at: statement.end,
+      to: statement.end,
+      text: `; .fill ${paddingFor(kind)},1,0x90; ${close}: .pushsection .afterburn,"a"; .balign 4; .long ${refs}; .popsection`,
+    });
+    sites.set(kind, (sites.get(kind) ?? 0) + 1);
+  });
+
+  edits.sort((a, b) => a.at - b.at);
+  const parts: string[] = [];
+  let from = 0;
+  for (const e of edits) {
+    parts.push(source.slice(from, e.at), e.text);
+    from = e.to;
+  }
+  parts.push(source.slice(from));
+  return { output: parts.join(''), sites: sortedCounts(sites) };
+}
+
+function sortedCounts(counts: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of [...counts.keys()].sort()) out[key] = counts.get(key)!;
+  return out;
+}

@@ -1,0 +1,124 @@
+// Back-end selection: what runs under the guest. `hardware` is the bare machine (the guest in
+// ring 0); `xen` puts the Xen model between guest and machine, booting a para-virtual kernel
+// (one with __xen_guest, or the wedge given with `wedge`) as a domain, or an unmodified multiboot
+// kernel under trap-and-emulate; `l4` is not modelled yet.
+import type { Machine } from '../machine.ts';
+import type { BootModule, BootResult } from '../boot.ts';
+import { XenHypervisor, type XenStats } from './xen/xen.ts';
+import { xenGuestParams } from './xen/builder.ts';
+import { TrapAndEmulate, type TrapEmulateStats } from './xen/trap-emulate.ts';
+import { HoleRecorder, type HoleSite } from './holes.ts';
+import { elfSymbols } from './elf.ts';
+import type { GuestMemory } from './xen/guest-memory.ts';
+
+export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+/** A back-end that cannot run what it was given; the message says why. */
+export class BackendError extends Error {}
+
+export interface BackendBoot {
+  backend: BackendName;
+  elf: Uint8Array;
+  kernelName: string;
+  append?: string;
+  modules?: BootModule[];
+  /** The in-place VMM (wedge) ELF: the domain's kernel, with the guest as its module. */
+  wedge?: Uint8Array;
+  wedgeName?: string;
+}
+
+/** What a back-end reports after the run (JSON-ready, fixed key order). */
+export interface BackendStats {
+  backend: BackendName;
+  /** How the guest ran: natively, as a para-virtual domain (guest or wedge), or trap-and-emulate. */
+  mode: 'native' | 'pv' | 'pv-wedge' | 'trap-and-emulate';
+  /** Device interrupts: PIC deliveries (whoever acknowledged them) plus, under xen, timer VIRQs (the domain's timer ticks). */
+  device_interrupts: number;
+  /** Sensitive instructions executed (all rings) per device interrupt, for those executed at all. */
+  sensitive_per_interrupt: Record<string, number>;
+  xen?: XenStats;
+  trap_and_emulate?: TrapEmulateStats;
+  /** Para-virtual modes: sensitive instructions the guest ran in ring 1 (see holes.ts). */
+  holes?: HoleSite[];
+  /** The wedge's own counters, read at its `wedge_stats` symbol (guests/wedge/STATS.md). */
+  wedge?: Record<string, number>;
+  wedge_error?: string;
+}
+
+export interface Backend {
+  stats(): BackendStats;
+  /** Where the multiboot loader put things, when the guest was loaded as a multiboot kernel on hardware. */
+  boot?: BootResult;
+}
+
+function common(machine: Machine, virtualTicks = 0): Pick<BackendStats, 'device_interrupts' | 'sensitive_per_interrupt'> {
+  const irqs = machine.pic.delivered.reduce((a, b) => a + b, 0) + virtualTicks;
+  const per: Record<string, number> = {};
+  for (const [name, counts] of Object.entries(machine.cpu.stats.sensitive)) {
+    const n = counts[0] + counts[1] + counts[2] + counts[3];
+    if (n > 0) per[name] = irqs > 0 ? Math.round((n / irqs) * 100) / 100 : n;
+  }
+  return { device_interrupts: irqs, sensitive_per_interrupt: per };
+}
+
+/** Loads the guest onto `machine` for the chosen back-end. */
+export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
+  if (b.backend === 'hardware') {
+    if (b.wedge) throw new BackendError('--wedge needs a hypervisor back-end (--backend xen)');
+    const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
+    return { boot, stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
+  }
+  if (b.backend === 'l4') throw new BackendError('the l4 back-end is not modelled yet (use hardware or xen)');
+  const costs = machine.profile.xen;
+  if (!costs) throw new BackendError(`profile ${machine.profile.name} has no "xen" figures, which --backend xen needs`);
+  const xen = new XenHypervisor(machine, costs);
+  const cmdline = b.append !== undefined ? `${b.kernelName} ${b.append}` : `${b.kernelName} `;
+  if (b.wedge) {
+    const wedgeName = b.wedgeName ?? 'wedge';
+    if (!xenGuestParams(b.wedge, wedgeName)) throw new BackendError(`${wedgeName}: a Xen wedge must be a para-virtual kernel (no __xen_guest section)`);
+    if (b.modules?.length) throw new BackendError('--module is not supported with --wedge (the guest is the wedge\'s module)');
+    xen.attach();
+    const d = xen.bootPv(b.wedge, wedgeName, cmdline, b.elf);
+    const holes = new HoleRecorder(xen.cpu, xen.mem, [b.elf], () => xen.virtualIf(), d.virtBase);
+    holes.attach();
+    const wedge = b.wedge;
+    return {
+      stats: () => ({
+        backend: 'xen', mode: 'pv-wedge', ...common(machine, xen.stats.timer_virqs), xen: xen.stats, holes: holes.report(), ...readWedgeStats(wedge, xen.mem),
+      }),
+    };
+  }
+  if (xenGuestParams(b.elf, b.kernelName)) {
+    xen.attach();
+    xen.bootPv(b.elf, b.kernelName, cmdline, b.modules?.[0]?.data);
+    const holes = new HoleRecorder(xen.cpu, xen.mem, [b.elf], () => xen.virtualIf());
+    holes.attach();
+    return { stats: () => ({ backend: 'xen', mode: 'pv', ...common(machine, xen.stats.timer_virqs), xen: xen.stats, holes: holes.report() }) };
+  }
+  const te = new TrapAndEmulate(xen, b.elf);
+  te.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
+  return { stats: () => ({ backend: 'xen', mode: 'trap-and-emulate', ...common(machine), xen: xen.stats, trap_and_emulate: te.stats() }) };
+}
+
+/** The wedge's counters: at `wedge_stats` a magic, a version, N, then N u32; N names at `wedge_stat_names`. */
+function readWedgeStats(wedge: Uint8Array, mem: GuestMemory): Pick<BackendStats, 'wedge' | 'wedge_error'> {
+  const syms = elfSymbols(wedge);
+  const stats = syms.find((s) => s.name === 'wedge_stats');
+  const names = syms.find((s) => s.name === 'wedge_stat_names');
+  if (!stats || !names) return {};
+  try {
+    const n = mem.read32(stats.value + 8);
+    if (n > 4096) return { wedge_error: `wedge_stats at 0x${stats.value.toString(16)} claims ${n} counters` };
+    const out: Record<string, number> = {};
+    let at = names.value;
+    for (let i = 0; i < n; i++) {
+      let name = '';
+      for (let c = mem.read8(at++); c !== 0; c = mem.read8(at++)) name += String.fromCharCode(c);
+      out[name] = mem.read32(stats.value + 12 + i * 4);
+    }
+    return { wedge: out };
+  } catch (e) {
+    return { wedge_error: `reading wedge_stats: ${(e as Error).message}` };
+  }
+}

@@ -1,0 +1,138 @@
+// The domain builder: lays a para-virtual kernel (an ELF with a `__xen_guest` section), its
+// module, the identity p2m list, start_info, the bootstrap page tables and a boot stack out in
+// the bootstrap region at the top of domain memory, as ABI.md §3 describes. Pure layout over RAM;
+// the hypervisor then validates the page tables and starts the vCPU.
+import { checkElf32, elfEntry, elfSection, elfSegments, ElfError } from '../elf.ts';
+import {
+  PAGE, HYPERVISOR_VIRT_START, SI_MAGIC, SI_NR_PAGES, SI_SHARED_INFO, SI_FLAGS, SI_PT_BASE, SI_NR_PT_FRAMES,
+  SI_MFN_LIST, SI_MOD_START, SI_MOD_LEN, SI_CMD_LINE, SI_CMD_LINE_MAX, SI_VIRT_BASE, SI_BOOT_PHYS, SI_BOOT_LEN,
+  SI_DOMAIN_END, SIF_PRIVILEGED, SIF_INITDOMAIN, START_INFO_MAGIC,
+} from './layout.ts';
+
+const MB4 = 4 << 20;
+const PTE_BOOT = 0x23; // present, writable, accessed (Xen's L1_PROT)
+const PTE_RO = 0x21; // present, accessed: the bootstrap page tables themselves
+const PDE_BOOT = 0x27; // present, writable, user, accessed
+
+/** Parses `__xen_guest` ("KEY=VALUE,..."); null when the kernel has no such section (not para-virtual). */
+export function xenGuestParams(image: Uint8Array, name: string): Record<string, string> | null {
+  checkElf32(image, name);
+  const sec = elfSection(image, '__xen_guest');
+  if (!sec) return null;
+  let end = sec.indexOf(0);
+  if (end < 0) end = sec.length;
+  const text = new TextDecoder().decode(sec.subarray(0, end));
+  const params: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq < 0) params[pair.trim()] = '';
+    else params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  if (params.XEN_VER !== 'xen-3.0') {
+    throw new ElfError(`${name}: __xen_guest "${text}": XEN_VER must be xen-3.0 (got ${params.XEN_VER === undefined ? 'none' : `'${params.XEN_VER}'`})`);
+  }
+  return params;
+}
+
+export interface BuiltDomain {
+  entry: number;
+  virtBase: number;
+  bootPhys: number;
+  bootLen: number;
+  startInfoVa: number;
+  stackTop: number;
+  /** Machine frame of the bootstrap L2 and of its L1s. */
+  l2Frame: number;
+  l1Frames: number[];
+}
+
+export interface BuildOptions {
+  ram: Uint8Array;
+  /** First machine address that is not the domain's. */
+  domainEnd: number;
+  sharedInfoMachine: number;
+  module?: Uint8Array;
+  cmdline: string;
+}
+
+export function buildDomain(image: Uint8Array, name: string, params: Record<string, string>, o: BuildOptions): BuiltDomain {
+  const segs = elfSegments(image, name);
+  const low = Math.min(...segs.map((s) => s.vaddr));
+  const high = Math.max(...segs.map((s) => s.vaddr + s.memsz));
+  let virtBase = Math.floor(low / MB4) * MB4;
+  if (params.VIRT_BASE !== undefined) {
+    virtBase = Number(params.VIRT_BASE);
+    if (!Number.isInteger(virtBase) || virtBase % PAGE !== 0 || virtBase > low) {
+      throw new ElfError(`${name}: __xen_guest VIRT_BASE=${params.VIRT_BASE}: expected a page-aligned address at or below the lowest segment (0x${low.toString(16)})`);
+    }
+  }
+  const nrPages = o.domainEnd / PAGE;
+  const up = (v: number): number => Math.ceil(v / PAGE) * PAGE;
+  let cursor = up(high);
+  const modVa = o.module ? cursor : 0;
+  if (o.module) cursor += up(o.module.length);
+  const mfnListVa = cursor;
+  cursor += up(nrPages * 4);
+  const startInfoVa = cursor;
+  cursor += PAGE;
+  const ptVa = cursor;
+  let nL1 = 1, bootLen = 0;
+  for (;;) {
+    bootLen = Math.ceil((ptVa + (1 + nL1) * PAGE + PAGE - virtBase) / MB4) * MB4;
+    const need = Math.ceil((virtBase % MB4 + bootLen) / MB4);
+    if (need <= nL1) break;
+    nL1 = need;
+  }
+  if (virtBase + bootLen > HYPERVISOR_VIRT_START) {
+    throw new ElfError(`${name}: the bootstrap region 0x${virtBase.toString(16)}-0x${(virtBase + bootLen).toString(16)} reaches into the hypervisor hole at 0xfc000000`);
+  }
+  if (bootLen > o.domainEnd) throw new ElfError(`${name}: the bootstrap region needs ${bootLen >> 20} MiB, more than the domain's memory (${o.domainEnd >> 20} MiB; try a larger --mem)`);
+  const bootPhys = o.domainEnd - bootLen;
+  const phys = (v: number): number => v - virtBase + bootPhys;
+  const ram = o.ram;
+  const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
+  ram.fill(0, bootPhys, bootPhys + bootLen);
+  for (const s of segs) ram.set(s.data, phys(s.vaddr));
+  if (o.module) ram.set(o.module, phys(modVa));
+  for (let i = 0; i < nrPages; i++) dv.setUint32(phys(mfnListVa) + i * 4, i, true);
+
+  // start_info.
+  const si = phys(startInfoVa);
+  ram.set(new TextEncoder().encode(START_INFO_MAGIC), si + SI_MAGIC);
+  dv.setUint32(si + SI_NR_PAGES, nrPages, true);
+  dv.setUint32(si + SI_SHARED_INFO, o.sharedInfoMachine, true);
+  dv.setUint32(si + SI_FLAGS, SIF_PRIVILEGED | SIF_INITDOMAIN, true);
+  dv.setUint32(si + SI_PT_BASE, ptVa, true);
+  dv.setUint32(si + SI_NR_PT_FRAMES, 1 + nL1, true);
+  dv.setUint32(si + SI_MFN_LIST, mfnListVa, true);
+  dv.setUint32(si + SI_MOD_START, modVa, true);
+  dv.setUint32(si + SI_MOD_LEN, o.module ? o.module.length : 0, true);
+  const cmd = new TextEncoder().encode(o.cmdline).subarray(0, SI_CMD_LINE_MAX - 1);
+  ram.set(cmd, si + SI_CMD_LINE);
+  dv.setUint32(si + SI_VIRT_BASE, virtBase, true);
+  dv.setUint32(si + SI_BOOT_PHYS, bootPhys, true);
+  dv.setUint32(si + SI_BOOT_LEN, bootLen, true);
+  dv.setUint32(si + SI_DOMAIN_END, o.domainEnd, true);
+
+  // Bootstrap page tables: L2 at ptVa, then the L1s; everything in the region mapped, the tables read-only.
+  const l2 = phys(ptVa);
+  const l1Frames: number[] = [];
+  const firstSlot = Math.floor(virtBase / MB4);
+  for (let k = 0; k < nL1; k++) {
+    const l1 = phys(ptVa + (1 + k) * PAGE);
+    l1Frames.push(l1 / PAGE);
+    dv.setUint32(l2 + (firstSlot + k) * 4, l1 | PDE_BOOT, true);
+  }
+  const ptEnd = ptVa + (1 + nL1) * PAGE;
+  for (let v = virtBase; v < virtBase + bootLen; v += PAGE) {
+    const slot = Math.floor(v / MB4) - firstSlot;
+    const l1 = l1Frames[slot]! * PAGE;
+    const prot = v >= ptVa && v < ptEnd ? PTE_RO : PTE_BOOT;
+    dv.setUint32(l1 + ((v >>> 12) & 0x3ff) * 4, phys(v) | prot, true);
+  }
+  return {
+    entry: elfEntry(image), virtBase, bootPhys, bootLen, startInfoVa, stackTop: ptEnd + PAGE,
+    l2Frame: l2 / PAGE, l1Frames,
+  };
+}

@@ -1,0 +1,408 @@
+// Trap-and-emulate: an unmodified multiboot kernel runs in ring 1 on the Xen model. Privileged
+// instructions fault (#GP at CPL 1, IOPL 0) and are emulated here with ring-0 semantics on a
+// virtual CPU (virtual IF, GDTR, IDTR, TR, CR0/CR3/CR4); traps and interrupts are reflected
+// through the guest's own IDT. The guest's devices are passed through (it programs the PIC, PIT
+// and UART itself), as in the paper's "direct device access" configurations. Sensitive
+// instructions that do not fault in ring 1 are the virtualization holes (holes.ts).
+//
+// Model choices (documented in ABI.md §8): Xen's GDT is a shadow of the guest's with DPL 0
+// descriptors made DPL 1, so data selectors keep their values and CS reads back with RPL 1; the
+// guest's page tables are used directly (no shadow MMU), with Xen's hole entry added to each page
+// directory the guest loads; while the guest runs with paging off, Xen runs it on an identity
+// map of 4 MiB pages.
+import type { Cpu } from '../../cpu/cpu.ts';
+import type { InterruptLine } from '../../types.ts';
+import type { BootModule } from '../../boot.ts';
+import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC } from '../../boot.ts';
+import { decode, type Insn } from '../../cpu/decode.ts';
+import { ud } from '../../cpu/execute-system.ts';
+import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
+import { EAX, ESP, EDX, IF, TF, NT } from '../../cpu/flags.ts';
+import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.ts';
+import { HoleRecorder, type HoleSite } from '../holes.ts';
+import { DomainCrash, type XenHypervisor } from './xen.ts';
+import { GuestFault } from './guest-memory.ts';
+import { CpuFault } from '../../cpu/fault.ts';
+import * as L from './layout.ts';
+
+const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
+const IRET_CHANGEABLE = 0x254dd5;
+const SEG_OF_REG = [ES, CS, SS, DS, FS, GS];
+
+export interface TrapEmulateStats {
+  /** Privileged instructions Xen emulated after they faulted in ring 1, by name. */
+  emulated: Record<string, number>;
+  /** Traps, int n and interrupts reflected through the guest's IDT, by vector. */
+  reflected: Record<string, number>;
+  /** CR3 loads (address-space switches). */
+  address_space_switches: number;
+  /** Sites of sensitive instructions that ran in ring 1 without a trap. */
+  holes: HoleSite[];
+  /** popf in ring 1 whose popped IF differed from the virtual IF (the update was lost). */
+  popf_if_lost: number;
+}
+
+export class TrapAndEmulate {
+  private readonly cpu: Cpu;
+  private vif = false;
+  private vcr0 = CR0_PE | CR0_ET;
+  private vcr3 = 0;
+  private vcr4 = 0;
+  private vgdt = { base: 0, limit: 0 };
+  private vidt = { base: 0, limit: 0x3ff };
+  private vtr = 0;
+  private identityL2: number;
+  private readonly holes: HoleRecorder;
+  private readonly emulated: Record<string, number> = {};
+  private readonly reflected: Record<string, number> = {};
+  private switches = 0;
+
+  constructor(private readonly xen: XenHypervisor, guestElf: Uint8Array) {
+    this.cpu = xen.cpu;
+    this.identityL2 = xen.xenBase + 32 * L.PAGE;
+    this.holes = new HoleRecorder(this.cpu, xen.mem, [guestElf], () => this.vif || this.cpu.cpl === 3);
+  }
+
+  /** Loads the kernel as a multiboot loader would (memory map ending at the domain's end) and starts it in ring 1. */
+  boot(elf: Uint8Array, name: string, append: string | undefined, modules: BootModule[]): void {
+    const xen = this.xen;
+    const m = xen.machine;
+    const ram = m.bus.ram;
+    const result = loadMultiboot(ram.subarray(0, xen.domainEnd), elf, { kernelName: name, append, modules });
+    const cpu = this.cpu;
+    cpu.resetForMultiboot(result.entry, MULTIBOOT_BOOTLOADER_MAGIC, result.infoAddr);
+    // Xen's identity map for "paging off": 4 MiB pages over the domain, plus the hole.
+    const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
+    for (let slot = 0; slot * (4 << 20) < xen.domainEnd; slot++) dv.setUint32(this.identityL2 + slot * 4, (slot << 22) | 0xe7, true);
+    dv.setUint32(this.identityL2 + L.HOLE_FIRST_SLOT * 4, xen.paging.holeEntry, true);
+    // The multiboot GDT state: flat code 0x08 and data 0x10, shadowed at DPL 1.
+    this.writeShadow(1, 0x0000ffff, 0x00cf9b00);
+    this.writeShadow(2, 0x0000ffff, 0x00cf9300);
+    cpu.cr4 = CR4_PSE;
+    cpu.cr3 = this.identityL2;
+    cpu.cr0 = CR0_PE | CR0_ET | CR0_PG | CR0_WP;
+    cpu.flushTlbAll();
+    cpu.gdtBase = L.HYPERVISOR_VIRT_START;
+    cpu.gdtLimit = L.GDT_BYTES - 1;
+    this.loadSeg(CS, 0x09);
+    for (const s of [SS, DS, ES, FS, GS]) this.loadSeg(s, 0x10);
+    cpu.flags = 0x202; // real IF on; the guest's (virtual) IF starts off, as multiboot leaves it
+    this.vif = false;
+
+    const pic = m.pic;
+    const line: InterruptLine = {
+      pending: () => pic.pending() && (this.vif || cpu.cpl === 3),
+      acknowledge: () => pic.acknowledge(),
+    };
+    m.interrupts = line;
+    cpu.onTrap = (vector, code, kind) => this.trap(vector, code, kind);
+    this.holes.attach();
+  }
+
+  stats(): TrapEmulateStats {
+    const sorted = (r: Record<string, number>): Record<string, number> => Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]!]));
+    return {
+      emulated: sorted(this.emulated),
+      reflected: Object.fromEntries(Object.keys(this.reflected).sort((a, b) => Number(a) - Number(b)).map((k) => [k, this.reflected[k]!])),
+      address_space_switches: this.switches,
+      holes: this.holes.report(),
+      popf_if_lost: this.holes.popfIfLost,
+    };
+  }
+
+  // ---- shadow descriptors ------------------------------------------------------------------------
+
+  private writeShadow(index: number, lo: number, hi: number): void {
+    // Present code/data of DPL 0 becomes DPL 1; the accessed bit is set so the CPU never writes back.
+    if ((hi & 0x9000) === 0x9000 && ((hi >> 13) & 3) === 0) hi |= 1 << 13;
+    if (hi & 0x1000) hi |= 0x100;
+    const at = this.xen.gdtPhys + index * 8;
+    this.cpu.physWrite32(at, lo);
+    this.cpu.physWrite32(at + 4, hi);
+  }
+
+  private syncGdt(): void {
+    const n = Math.min((this.vgdt.limit + 1) >>> 3, L.FIRST_RESERVED_GDT_ENTRY);
+    for (let i = 1; i < n; i++) {
+      const lo = this.xen.mem.read32(this.vgdt.base + i * 8), hi = this.xen.mem.read32(this.vgdt.base + i * 8 + 4);
+      this.writeShadow(i, lo, hi);
+    }
+    this.cpu.flushTlbAll();
+  }
+
+  private loadSeg(seg: number, sel: number): void {
+    const cpu = this.cpu;
+    cpu.readDescriptor(sel);
+    cpu.setSegCache(seg, sel, descBase(cpu.dLo, cpu.dHi), descLimit(cpu.dLo, cpu.dHi), cpu.dHi & 0xf0ff00, true);
+  }
+
+  // ---- traps ---------------------------------------------------------------------------------------
+
+  private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
+    if (this.xen.stats.crash !== null) return true;
+    try {
+      if (kind === 'exception' && vector === 13 && this.cpu.cpl === 1 && this.emulate()) return true;
+      if (kind === 'software' && this.cpu.cpl === 3) {
+        const hi = this.gate(vector)[1];
+        if (((hi >> 13) & 3) < 3) {
+          const len = this.xen.mem.read8(this.cpu.segBase[CS]! + this.cpu.eip - 1) === 0xcc && vector === 3 ? 1 : 2;
+          this.reflect(13, (vector << 3) | 2, (this.cpu.eip - len) | 0);
+          return true;
+        }
+      }
+      this.reflect(vector, kind === 'exception' && L.hasErrorCode(vector) ? code ?? 0 : undefined, this.cpu.eip);
+    } catch (e) {
+      if (e instanceof DomainCrash) this.xen.crash(e.message);
+      else if (e instanceof GuestFault) this.xen.crash(`${e.message} while handling vector ${vector} at eip ${hex(this.cpu.eip)}`);
+      else if (e instanceof CpuFault) this.xen.crash(`fault ${e.vector} (error ${hex(e.code)}) while emulating for vector ${vector} at eip ${hex(this.cpu.eip)}: a selector or descriptor table of the guest is bad`);
+      else throw e;
+    }
+    return true;
+  }
+
+  private gate(vector: number): [number, number] {
+    if (vector * 8 + 7 > this.vidt.limit) throw new DomainCrash(`vector ${vector} lies beyond the guest's IDT limit ${hex(this.vidt.limit)}`);
+    return [this.xen.mem.read32(this.vidt.base + vector * 8), this.xen.mem.read32(this.vidt.base + vector * 8 + 4)];
+  }
+
+  /** Delivers an event through the guest's IDT with ring-0 semantics (the guest's ring 0 is our ring 1). */
+  private reflect(vector: number, code: number | undefined, eip: number): void {
+    const cpu = this.cpu, mem = this.xen.mem;
+    this.reflected[vector] = (this.reflected[vector] ?? 0) + 1;
+    cpu.cycles += this.xen.costs.xen_trap_bounce;
+    this.xen.stats.xen_cycles += this.xen.costs.xen_trap_bounce;
+    const [lo, hi] = this.gate(vector);
+    const fromUser = cpu.cpl === 3;
+    if (!(hi & 0x8000)) throw new DomainCrash(`vector ${vector} (eip ${hex(eip)}): the guest's IDT gate is not present`);
+    const type = (hi >> 8) & 0x1f;
+    if (type !== 0x0e && type !== 0x0f) throw new DomainCrash(`vector ${vector}: IDT gate type ${hex(type)} is not a 32-bit interrupt or trap gate`);
+    const sel = lo >>> 16, offset = ((hi & 0xffff0000) | (lo & 0xffff)) >>> 0;
+    const eflags = (cpu.getEflags() & ~IF) | (this.vif || cpu.cpl === 3 ? IF : 0);
+    const words: number[] = [];
+    let esp: number, ss = 0;
+    if (cpu.cpl === 3) {
+      const tss = this.tssBase();
+      esp = mem.read32(tss + 4); ss = mem.read16(tss + 8);
+      words.push(cpu.sel[SS]!, cpu.r[ESP]!);
+    } else {
+      esp = cpu.r[ESP]!;
+    }
+    words.push(eflags, cpu.cpl === 3 ? cpu.sel[CS]! : cpu.sel[CS]! & ~3, eip);
+    if (code !== undefined) words.push(code);
+    try {
+      for (const w of words) { esp = (esp - 4) | 0; mem.write32(esp, w); }
+    } catch {
+      throw new DomainCrash(`cannot push the frame for vector ${vector} (eip ${hex(eip)}) at ${hex(esp)}`);
+    }
+    if (cpu.cpl === 3) this.loadSeg(SS, ss);
+    this.loadSeg(CS, (sel & ~3) | 1);
+    cpu.r[ESP] = esp;
+    cpu.eip = offset;
+    cpu.flags = cpu.getEflags() & ~(TF | NT);
+    // Entry from user mode had IF set (user code always runs with it); an interrupt gate clears it.
+    this.vif = type === 0x0e ? false : fromUser ? true : this.vif;
+  }
+
+  private tssBase(): number {
+    if (!(this.vtr & 0xfffc)) throw new DomainCrash('an event from ring 3 arrived before the guest loaded a task register (ltr)');
+    const at = this.vgdt.base + (this.vtr & ~7);
+    const lo = this.xen.mem.read32(at), hi = this.xen.mem.read32(at + 4);
+    return descBase(lo, hi);
+  }
+
+  // ---- privileged instructions ------------------------------------------------------------------
+
+  private count(name: string): void {
+    this.emulated[name] = (this.emulated[name] ?? 0) + 1;
+    this.cpu.cycles += this.xen.costs.xen_privop_emulation;
+    this.xen.stats.xen_cycles += this.xen.costs.xen_privop_emulation;
+  }
+
+  /** Decodes the faulting instruction and emulates it; false if it is not one Xen emulates. */
+  private emulate(): boolean {
+    const cpu = this.cpu, mem = this.xen.mem;
+    const start = (cpu.segBase[CS]! + cpu.eip) | 0;
+    let i: Insn;
+    try {
+      i = decode({ byte: (n) => mem.read8(start + n) }, true, cpu.costs, ud);
+    } catch {
+      return false;
+    }
+    const next = (cpu.eip + i.len) | 0;
+    const readMem = (size: number): number => {
+      const lin = (cpu.segBase[i.seg]! + cpu.ea(i)) | 0;
+      return size === 4 ? mem.read32(lin) : mem.read16(lin);
+    };
+    const readRM = (): number => (i.mod === 3 ? cpu.r[i.rm]! : readMem(i.os === 2 ? 2 : 4));
+    switch (i.op) {
+      case 0xfa: this.count('cli'); this.vif = false; break;
+      case 0xfb:
+        this.count('sti');
+        this.setVif(true);
+        cpu.eip = next;
+        cpu.interruptShadow(); // as on hardware, `sti; hlt` halts before the first interrupt
+        return true;
+      case 0xf4:
+        this.count('hlt');
+        if (!this.vif) {
+          this.xen.machine.halt({ kind: 'halted', detail: `hlt with interrupts disabled at cycle ${cpu.cycles}: nothing can wake the CPU` });
+          return true;
+        }
+        cpu.eip = next;
+        cpu.halt();
+        return true;
+      case 0xe4: case 0xe5: case 0xec: case 0xed: {
+        this.count('in');
+        const size = i.op & 1 ? i.os : 1;
+        const port = i.op & 8 ? cpu.r[EDX]! & 0xffff : i.imm & 0xff;
+        const v = cpu.portIn(port, size);
+        cpu.r[EAX] = size === 4 ? v : (cpu.r[EAX]! & ~(size === 2 ? 0xffff : 0xff)) | v;
+        break;
+      }
+      case 0xe6: case 0xe7: case 0xee: case 0xef: {
+        this.count('out');
+        const size = i.op & 1 ? i.os : 1;
+        const port = i.op & 8 ? cpu.r[EDX]! & 0xffff : i.imm & 0xff;
+        cpu.portOut(port, size, cpu.r[EAX]!);
+        break;
+      }
+      case 0xcf: this.count('iret'); this.iret(i.os); return true;
+      case 0x8e: { // mov Sreg, r/m16 (SS with an RPL-0 selector faults in ring 1)
+        const seg = SEG_OF_REG[i.reg]!;
+        if (seg !== SS) return false;
+        this.count('write_ss');
+        this.loadSeg(SS, readRM() & 0xffff);
+        cpu.eip = next;
+        cpu.interruptShadow();
+        return true;
+      }
+      case 0x101: {
+        const lin = (cpu.segBase[i.seg]! + cpu.ea(i)) | 0;
+        if (i.reg === 2 || i.reg === 3) {
+          const limit = mem.read16(lin), base = mem.read32(lin + 2);
+          if (i.reg === 2) { this.count('lgdt'); this.vgdt = { base, limit }; this.syncGdt(); }
+          else { this.count('lidt'); this.vidt = { base, limit }; }
+        } else if (i.reg === 7) {
+          this.count('invlpg');
+          cpu.invalidatePage(lin);
+          cpu.fetchInvalidate();
+        } else if (i.reg === 6) {
+          this.count('lmsw');
+          this.writeCr0((this.vcr0 & ~0xf) | (readRM() & 0xf));
+        } else return false;
+        break;
+      }
+      case 0x100:
+        if (i.reg !== 3 && i.reg !== 2) return false;
+        if (i.reg === 3) { this.count('ltr'); this.vtr = readRM() & 0xffff; this.syncGdt(); }
+        else { this.count('lldt'); if (readRM() & 0xfffc) throw new DomainCrash(`lldt at eip ${hex(cpu.eip)}: LDTs are not modelled under trap-and-emulate`); }
+        break;
+      case 0x120: { // mov r32, crN
+        const n = i.reg;
+        this.count(`mov_from_cr${n}`);
+        cpu.r[i.rm] = n === 0 ? this.vcr0 : n === 2 ? cpu.cr2 : n === 3 ? this.vcr3 : this.vcr4;
+        break;
+      }
+      case 0x122: { // mov crN, r32
+        const n = i.reg, v = cpu.r[i.rm]!;
+        this.count(`mov_to_cr${n}`);
+        if (n === 0) this.writeCr0(v);
+        else if (n === 2) cpu.cr2 = v;
+        else if (n === 3) { this.vcr3 = v & ~0xfff; this.switches++; cpu.cycles += cpu.costs.mov_cr3; this.applyPaging('mov %cr3'); }
+        else if (n === 4) { this.vcr4 = v; cpu.cr4 = v | CR4_PSE; cpu.flushTlbAll(); }
+        else return false;
+        break;
+      }
+      case 0x106: this.count('clts'); this.vcr0 &= ~CR0_TS; cpu.cr0 &= ~CR0_TS; break;
+      case 0x108: case 0x109: this.count('wbinvd'); break;
+      default: return false;
+    }
+    cpu.eip = next;
+    return true;
+  }
+
+  private setVif(on: boolean): void {
+    if (on && !this.vif) this.cpu.notifyIrq();
+    this.vif = on;
+  }
+
+  private writeCr0(v: number): void {
+    const was = this.vcr0;
+    this.vcr0 = v | CR0_ET;
+    this.cpu.cr0 = (this.cpu.cr0 & ~CR0_TS) | (v & CR0_TS);
+    if ((was ^ this.vcr0) & CR0_PG) this.applyPaging(v & CR0_PG ? 'turning paging on' : 'turning paging off');
+  }
+
+  /** Points the real CR3 at the guest's page directory (with Xen's hole entry) or the identity map. */
+  private applyPaging(what: string): void {
+    const cpu = this.cpu;
+    if (this.vcr0 & CR0_PG) {
+      const pd = this.vcr3 >>> 0;
+      if (pd + L.PAGE > this.xen.domainEnd) throw new DomainCrash(`${what} at eip ${hex(cpu.eip)}: page directory ${hex(pd)} is not in the domain's memory`);
+      this.checkGuestTables(pd, what);
+      cpu.physWrite32(pd + L.HOLE_FIRST_SLOT * 4, this.xen.paging.holeEntry);
+      cpu.cr3 = pd;
+    } else {
+      cpu.cr3 = this.identityL2;
+    }
+    cpu.flushTlbAll();
+  }
+
+  /**
+   * Refuses a page directory that maps hypervisor memory, at the moment it is loaded. Without a
+   * shadow MMU this is all Xen can see: entries the guest writes between loads are not checked.
+   */
+  private checkGuestTables(pd: number, what: string): void {
+    const cpu = this.cpu, xen = this.xen;
+    const lo = xen.domainEnd, hi = xen.machine.bus.ram.length;
+    const bad = (addr: number, where: string): never => {
+      throw new DomainCrash(`${what} at eip ${hex(cpu.eip)}: ${where} maps machine address ${hex(addr)}, which is hypervisor memory (${hex(lo)}-${hex(hi - 1)})`);
+    };
+    let n = 0;
+    for (let i = 0; i < L.HOLE_FIRST_SLOT; i++) {
+      const pde = cpu.physRead32(pd + i * 4) >>> 0;
+      n++;
+      if (!(pde & 1)) continue;
+      if ((pde & 0x80) && (this.vcr4 & CR4_PSE)) {
+        const base = (pde & 0xffc00000) >>> 0;
+        if (base < hi && base + (4 << 20) > lo) bad(base, `page directory ${hex(pd)} entry ${i} (a 4 MiB page)`);
+        continue;
+      }
+      const l1 = (pde & ~0xfff) >>> 0;
+      if (l1 >= lo && l1 < hi) bad(l1, `page directory ${hex(pd)} entry ${i} (its page table)`);
+      if (l1 >= lo) continue;
+      for (let j = 0; j < 1024; j++) {
+        const pte = cpu.physRead32(l1 + j * 4) >>> 0;
+        n++;
+        if ((pte & 1) && pte >= lo && pte < hi) bad(pte & ~0xfff, `page table ${hex(l1)} entry ${j} (virtual ${hex(((i << 22) | (j << 12)) >>> 0)})`);
+      }
+    }
+    cpu.cycles += n * xen.costs.xen_pt_validate_per_entry;
+    xen.stats.xen_cycles += n * xen.costs.xen_pt_validate_per_entry;
+    xen.stats.pt_entries_validated += n;
+  }
+
+  /** iret to the guest's ring 0 (our ring 1) or ring 3, with the virtual IF from the popped EFLAGS. */
+  private iret(os: number): void {
+    const cpu = this.cpu, mem = this.xen.mem;
+    if (os !== 4) throw new DomainCrash(`16-bit iret at eip ${hex(cpu.eip)} is not emulated`);
+    const sp = (cpu.segBase[SS]! + cpu.r[ESP]!) | 0;
+    const eip = mem.read32(sp), cs = mem.read32(sp + 4) & 0xffff, eflags = mem.read32(sp + 8);
+    const rpl = cs & 3;
+    if (rpl === 3) {
+      const esp = mem.read32(sp + 12), ss = mem.read32(sp + 16) & 0xffff;
+      this.loadSeg(CS, cs);
+      this.loadSeg(SS, ss);
+      cpu.r[ESP] = esp;
+      cpu.nullInaccessibleSegs();
+    } else {
+      this.loadSeg(CS, (cs & ~3) | 1);
+      cpu.r[ESP] = (cpu.r[ESP]! + 12) | 0;
+    }
+    cpu.writeEflags(eflags, IRET_CHANGEABLE);
+    cpu.flags |= IF;
+    cpu.eip = eip;
+    this.setVif((eflags & IF) !== 0 || rpl === 3);
+  }
+}
+

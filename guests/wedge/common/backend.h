@@ -1,0 +1,42 @@
+// The seam between the wedge's hypervisor-independent parts (common, device, ia32) and a
+// back-end (xen, l4). A back-end implements every function here; the front-end calls them only
+// when the hypervisor must act. The virtual interrupt flag lives where the back-end says:
+// vcpu_irq_mask / vcpu_irq_pending are bytes it defines (on Xen, inside the shared-info page),
+// which the rewriter's inline sequences address directly.
+#ifndef WEDGE_BACKEND_H
+#define WEDGE_BACKEND_H
+
+#include "types.h"
+
+extern volatile u8 vcpu_irq_mask;     // 1: virtual interrupts off (the guest's IF clear)
+extern volatile u8 vcpu_irq_pending;  // 1: something may be waiting for delivery
+
+// Console and stopping.
+void be_console_write(const char *s, u32 n);
+void be_crash(void) __attribute__((noreturn));
+
+// Guest physical memory, [0, be_guest_mem_end()).
+u32 be_guest_mem_end(void);
+void be_copy_to_phys(u32 pa, const void *src, u32 n);
+void be_zero_phys(u32 pa, u32 n);
+
+// Paging: the virtual CR0/CR3 changed (flush: a full TLB flush, else an address-space switch).
+void be_mmu_reload(int flush);
+void be_invlpg(u32 va);
+
+// Descriptor tables and stacks.
+void be_load_gdt(void);               // after vcpu.gdt_base/limit changed
+void be_fpu_ts(int set);
+
+// Ports the wedge does not emulate: passed to the hypervisor (direct device access).
+u32 be_port_in(u32 port, u32 size);
+void be_port_out(u32 port, u32 size, u32 value);
+
+// Interrupt delivery: make the hypervisor deliver the pending upcall now (mask must be 0 on
+// return from the guest's handler), or wait for the next event with virtual interrupts on.
+void be_deliver_now(void);
+void be_block(void);
+u64 be_time_ns(void);
+void be_set_timer(u64 deadline_ns);   // 0 cancels
+
+#endif

@@ -1,0 +1,118 @@
+// The wedge's common start: read its own options off the command line (they are removed
+// before the guest sees it), rewrite every afterburner site of the guest image, load the
+// image into guest physical memory, and build the Multiboot information the guest expects.
+//   skip-site=N   leave site N (0-based, .afterburn order) as the afterburner padded it, so
+//                 the hypervisor sees the raw instruction (a test of hole detection)
+//   count=all     rewrite cli/sti/popf into counting calls instead of inline sequences, so
+//                 every sensitive operation is counted (slower; STATS.md)
+#include "wedge.h"
+#include "backend.h"
+#include "elf.h"
+#include "lib.h"
+#include "sites.h"
+#include "stats.h"
+
+struct stub_name { u32 slot, entry; char name[]; };
+extern const u8 ws_names_start[], ws_names_end[];
+
+static const struct stub_name *find_stub(const char *name)
+{
+  const u8 *p = ws_names_start;
+  while (p < ws_names_end) {
+    const struct stub_name *s = (const void *)p;
+    u32 n = strlen(s->name);
+    if (strcmp(s->name, name) == 0)
+      return s;
+    p += 8 + ((n + 1 + 3) & ~3u);
+  }
+  return NULL;
+}
+
+static u32 stub_slot(const char *name)
+{
+  const struct stub_name *s = find_stub(name);
+  return s ? s->slot : 0;
+}
+
+static u32 stub_entry(const char *name)
+{
+  const struct stub_name *s = find_stub(name);
+  return s ? s->entry : 0;
+}
+
+static char guest_cmdline[1024];
+
+// Copy cmdline without the wedge's own options, reading them on the way.
+static void parse_options(const char *cmdline, s32 *skip, int *count_all)
+{
+  u32 n = 0;
+  const char *s = cmdline;
+  while (*s) {
+    while (*s == ' ')
+      s++;
+    const char *w = s;
+    while (*s && *s != ' ')
+      s++;
+    u32 len = (u32)(s - w);
+    if (len > 10 && strncmp(w, "skip-site=", 10) == 0) {
+      *skip = (s32)parse_uint(w + 10, NULL);
+      continue;
+    }
+    if (len == 9 && strncmp(w, "count=all", 9) == 0) {
+      *count_all = 1;
+      continue;
+    }
+    if (len && n + len + 2 < sizeof guest_cmdline) {
+      if (n)
+        guest_cmdline[n++] = ' ';
+      memcpy(guest_cmdline + n, w, len);
+      n += len;
+    }
+  }
+  guest_cmdline[n] = 0;
+}
+
+static int load(const u8 *img)
+{
+  const struct elf32_ehdr *h = (const void *)img;
+  u32 end = be_guest_mem_end();
+  for (u32 i = 0; i < h->phnum; i++) {
+    const struct elf32_phdr *p = elf_phdr(img, i);
+    if (p->type != PT_LOAD || !p->memsz)
+      continue;
+    if (p->paddr < 0x100000 || p->paddr + p->memsz > end || p->paddr + p->memsz < p->paddr) {
+      wprintf("[wedge] guest segment at 0x%08x (+%u) is outside guest memory [1 MiB, 0x%08x)\n",
+              p->paddr, p->memsz, end);
+      return -1;
+    }
+    be_copy_to_phys(p->paddr, img + p->offset, p->filesz);
+    be_zero_phys(p->paddr + p->filesz, p->memsz - p->filesz);
+  }
+  return 0;
+}
+
+int wedge_start(u8 *img, u32 len, const char *cmdline, struct guest_boot *out)
+{
+  s32 skip = -1;
+  int count_all = 0;
+  parse_options(cmdline, &skip, &count_all);
+  const char *bad = img && len ? elf_check(img, len) : "no guest image";
+  if (bad) {
+    wprintf("[wedge] guest kernel: %s\n", bad);
+    return -1;
+  }
+  struct rw_env env = { (u32)&vcpu_irq_mask, (u32)&vcpu_irq_pending, stub_slot, stub_entry, count_all };
+  struct site_report rep;
+  if (rewrite_guest(img, len, &env, skip, &rep, NULL) < 0)
+    return -1;
+  wedge_stats.v[ST_SITES] = rep.rewritten;
+  wedge_stats.v[ST_SITES_INLINE] = rep.inlined;
+  wedge_stats.v[ST_SITES_SKIPPED] = rep.skipped;
+  if (load(img) < 0)
+    return -1;
+  out->entry = ((const struct elf32_ehdr *)img)->entry;
+  out->mbi_pa = multiboot_build(guest_cmdline, be_guest_mem_end());
+  wprintf("[wedge] %u sites rewritten (%u inline, %u left as they were), guest memory %u KiB\n",
+          rep.rewritten, rep.inlined, rep.skipped, be_guest_mem_end() / 1024);
+  return 0;
+}

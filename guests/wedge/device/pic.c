@@ -1,0 +1,112 @@
+// The 8259A pair as a PC wires it: master at 0x20/0x21, slave at 0xA0/0xA1 cascaded on master
+// IRQ 2. Modelled: the ICW1-ICW4 initialisation sequence (vector base, edge triggering),
+// IMR reads and writes (OCW1), non-specific and specific EOI (OCW2), IRR/ISR reads (OCW3), fully
+// nested priority with IRQ 0 highest. Not modelled: level triggering, auto-EOI, special mask
+// and rotation modes, polling; the guest kernels here use none of them.
+#include "devices.h"
+#include "backend.h"
+
+struct i8259 {
+  u8 irr, isr, imr, base;
+  u8 init_step;       // 0: operational; 2..4: expecting ICW2..ICW4
+  u8 icw4, read_isr;
+};
+
+static struct i8259 pics[2] = { { .imr = 0xFF }, { .imr = 0xFF } };
+
+// Highest-priority bit (lowest number) of m, or 8.
+static u32 lowest(u8 m)
+{
+  for (u32 i = 0; i < 8; i++)
+    if (m & (1u << i))
+      return i;
+  return 8;
+}
+
+// Slave's request, as the master sees it on IRQ 2.
+static u8 master_irr(void)
+{
+  const struct i8259 *s = &pics[1];
+  u8 req = s->irr & ~s->imr;
+  u32 r = lowest(req), inserv = lowest(s->isr);
+  return (u8)(pics[0].irr | (r < inserv ? 1u << 2 : 0));
+}
+
+// The master's best request that outranks what is in service, or 8.
+static u32 master_best(void)
+{
+  const struct i8259 *m = &pics[0];
+  u32 r = lowest(master_irr() & ~m->imr);
+  return r < lowest(m->isr) ? r : 8;
+}
+
+void pic_raise(u32 irq)
+{
+  pics[irq >= 8].irr |= (u8)(1u << (irq & 7));
+  if (pic_pending())
+    vcpu_irq_pending = 1;
+}
+
+int pic_pending(void) { return master_best() < 8; }
+
+int pic_ack(void)
+{
+  struct i8259 *m = &pics[0], *s = &pics[1];
+  u32 r = master_best();
+  if (r >= 8)
+    return -1;
+  if (r == 2 && !(m->irr & (1u << 2))) {
+    u32 sr = lowest(s->irr & ~s->imr);
+    m->isr |= 1u << 2;
+    s->irr &= (u8)~(1u << sr);
+    s->isr |= (u8)(1u << sr);
+    return s->base + (int)sr;
+  }
+  m->irr &= (u8)~(1u << r);
+  m->isr |= (u8)(1u << r);
+  return m->base + (int)r;
+}
+
+static void eoi(struct i8259 *p, u8 v)
+{
+  if ((v & 0xE0) == 0x20)                // non-specific: the highest in service
+    p->isr &= (u8)~(1u << lowest(p->isr));
+  else if ((v & 0xE0) == 0x60)           // specific
+    p->isr &= (u8)~(1u << (v & 7));
+}
+
+void pic_write(u32 port, u8 v)
+{
+  struct i8259 *p = &pics[port >= 0xA0];
+  if (!(port & 1)) {
+    if (v & 0x10) {                       // ICW1
+      p->init_step = 2;
+      p->icw4 = v & 1;
+      p->imr = 0;
+      p->isr = p->irr = 0;
+      p->read_isr = 0;
+    } else if (v & 0x08) {                // OCW3
+      if (v & 0x02)
+        p->read_isr = v & 1;
+    } else {                              // OCW2
+      eoi(p, v);
+    }
+  } else {
+    switch (p->init_step) {
+    case 2: p->base = v & 0xF8; p->init_step = 3; break;
+    case 3: p->init_step = p->icw4 ? 4 : 0; break;
+    case 4: p->init_step = 0; break;
+    default: p->imr = v; break;
+    }
+  }
+  if (pic_pending())
+    vcpu_irq_pending = 1;
+}
+
+u8 pic_read(u32 port)
+{
+  const struct i8259 *p = &pics[port >= 0xA0];
+  if (port & 1)
+    return p->imr;
+  return p->read_isr ? p->isr : (port >= 0xA0 ? p->irr : master_irr());
+}

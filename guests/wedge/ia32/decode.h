@@ -1,0 +1,48 @@
+// Decoding of the IA-32 instructions the afterburner marks as sensitive: just enough of the
+// instruction format (prefixes, opcode, ModRM/SIB/displacement) to tell which sensitive
+// operation a site holds and with which operands. Used by the rewriter at load time and by
+// the trap-and-emulate fallback for a site left unrewritten.
+#ifndef WEDGE_DECODE_H
+#define WEDGE_DECODE_H
+
+#include "types.h"
+
+enum op {
+  OP_BAD,                                  // not a sensitive instruction we know
+  OP_CLI, OP_STI, OP_PUSHF, OP_POPF, OP_HLT, OP_IRET,
+  OP_IN, OP_OUT,                           // size 1/2/4; port in DX or imm
+  OP_MOV_TO_CR, OP_MOV_FROM_CR,            // cr, reg
+  OP_MOV_TO_SREG, OP_MOV_FROM_SREG,        // sreg, reg (size 2 or 4 for the read)
+  OP_PUSH_SREG, OP_POP_SREG,               // sreg
+  OP_INVLPG, OP_LGDT, OP_LIDT,             // memory operand
+  OP_LTR,                                  // reg
+  OP_LJMP,                                 // sel:target
+  OP_CPUID, OP_CLTS, OP_WBINVD,
+  OP_UNSUPPORTED,                          // sensitive, but no emulation here (why says what)
+  OP_COUNT
+};
+
+enum sreg { SR_ES, SR_CS, SR_SS, SR_DS, SR_FS, SR_GS };
+
+struct insn {
+  u8 op;
+  u8 len;          // bytes, prefixes included
+  u8 size;         // operand size: 1, 2 or 4
+  u8 reg;          // general register (0 eax .. 7 edi)
+  u8 sreg;         // segment register (enum sreg)
+  u8 cr;           // control register number
+  u8 port_imm;     // in/out: 1 if the port is an immediate
+  u8 port;         // ... its value
+  u8 mem_off;      // memory operand: offset of ModRM in the instruction
+  u8 mem_len;      // ... length of ModRM + SIB + displacement
+  u8 mem_esp;      // ... 1 if it addresses relative to ESP
+  u16 sel;         // ljmp selector
+  u32 target;      // ljmp offset
+  const char *why; // OP_UNSUPPORTED / OP_BAD: what the decoder saw
+};
+
+int decode(const u8 *p, u32 avail, struct insn *in);
+const char *op_name(int op);
+extern const char *const reg32_names[8], *const reg16_names[8], *const sreg_names[6];
+
+#endif

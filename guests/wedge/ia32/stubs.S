@@ -1,0 +1,362 @@
+// The wedge's entry stubs: what rewritten sites call. Each emulates one sensitive instruction
+// with its operands fixed by the stub's name (ws_mov_to_cr3_eax, ws_push_ds, ws_out_b...), so
+// nothing is decoded at run time. A stub preserves every register and flag the instruction
+// would, and calls C (vcpu.c) with virtual interrupts masked, restoring the guest's mask after
+// and delivering what became pending meanwhile. For each stub X there is a pointer slot
+// ws_ptr_X (sites call *ws_ptr_X) and an entry in the name table the rewriter searches.
+#include "stats.h"
+
+// ENTER/LEAVE: save everything, mask virtual interrupts for the C code (the upcall handler
+// must not re-enter it), then put the guest's mask back and deliver if it unmasked with
+// something pending. Frame after ENTER (offsets from %esp):
+//   0 saved mask, 4 edi, 8 esi, 12 ebp, 16 esp, 20 ebx, 24 edx, 28 ecx, 32 eax,
+//   36 eflags, 40 return address, 44 the caller's stack.
+.macro ENTER
+  pushfl
+  pushal
+  cld
+  movzbl vcpu_irq_mask, %eax
+  pushl %eax
+  movb $1, vcpu_irq_mask
+.endm
+
+.macro LEAVE
+  popl %eax
+  movb %al, vcpu_irq_mask
+  testb %al, %al
+  jnz 88f
+  cmpb $0, vcpu_irq_pending
+  je 88f
+  call be_force_upcall
+88:
+  popal
+  popfl
+.endm
+
+.macro COUNT name
+  incl wstat_\name
+.endm
+
+.macro DEFSTUB name
+  .pushsection .rodata.wstub_ptr, "a"
+  .balign 4
+  .globl ws_ptr_\name
+ws_ptr_\name: .long ws_\name
+  .popsection
+  .pushsection .rodata.wstub_names, "a"
+  .long ws_ptr_\name, ws_\name
+  .asciz "\name"
+  .balign 4
+  .popsection
+  .text
+  .globl ws_\name
+ws_\name:
+.endm
+
+.text
+
+// --- interrupt flag (call forms; the inline forms are in rewrite.c) ---
+
+DEFSTUB cli
+  pushfl
+  COUNT CLI
+  movb $1, vcpu_irq_mask
+  popfl
+  ret
+
+DEFSTUB sti
+  pushfl
+  COUNT STI
+  movb $0, vcpu_irq_mask
+  cmpb $0, vcpu_irq_pending
+  je 1f
+  call be_force_upcall
+1:
+  popfl
+  ret
+
+// sti right before a hlt (count=all): the hlt that follows delivers what is pending.
+DEFSTUB sti_hlt
+  pushfl
+  COUNT STI
+  movb $0, vcpu_irq_mask
+  popfl
+  ret
+
+// The inline sti's slow path: something is pending; deliver it (preserves everything).
+DEFSTUB force
+  jmp be_force_upcall
+
+// pushf: the real flags with IF replaced by the virtual one.
+DEFSTUB pushf
+  pushl (%esp)                  // 0 ret, 4 ret (becomes the flags slot)
+  pushfl                        // 0 F, 4 ret, 8 slot
+  pushl %eax
+  COUNT PUSHF
+  movl 4(%esp), %eax
+  andl $~0x200, %eax
+  cmpb $0, vcpu_irq_mask
+  jne 1f
+  orl $0x200, %eax
+1:
+  movl %eax, 12(%esp)
+  popl %eax
+  popfl
+  ret
+
+// popf: IF goes to the mask, the rest to the real flags (ring 1 keeps the real IF).
+DEFSTUB popf                    // 0 ret, 4 image
+  COUNT POPF
+  testb $2, 5(%esp)
+  setz vcpu_irq_mask
+  jz 1f
+  cmpb $0, vcpu_irq_pending
+  je 1f
+  call be_force_upcall
+1:
+  pushl 4(%esp)
+  popfl
+  ret $4
+
+DEFSTUB hlt
+  ENTER
+  COUNT HLT
+  pushl 0(%esp)                 // the guest's mask at the hlt
+  call vcpu_hlt
+  addl $4, %esp
+  LEAVE
+  ret
+
+// iret: sites jump here with the guest's frame on the stack: EIP, CS, EFLAGS [, ESP, SS].
+// The flags image's IF becomes the mask; the frame's kernel selectors get ring 1's RPL; the
+// hardware iret then does the rest (ring 1 -> 1 or 3; it leaves the real IF alone). When the
+// return unmasks with something pending, the back-end's iret delivers it at the target.
+DEFSTUB iret
+  COUNT IRET
+  testb $3, 4(%esp)
+  jnz 1f
+  orb $1, 4(%esp)
+1:
+  testb $2, 4(%esp)
+  jz 2f
+  pushal
+  call be_user_return          // ring 3: the guest's TSS stack may have changed
+  popal
+2:
+  testb $2, 9(%esp)
+  jz 3f
+  movb $0, vcpu_irq_mask
+  cmpb $0, vcpu_irq_pending
+  jne be_iret_pending
+  iret
+3:
+  movb $1, vcpu_irq_mask
+  iret
+
+DEFSTUB cpuid
+  pushfl
+  COUNT CPUID
+  popfl
+  cpuid
+  ret
+
+DEFSTUB clts
+  ENTER
+  COUNT CLTS
+  call vcpu_clts
+  LEAVE
+  ret
+
+DEFSTUB wbinvd
+  pushfl
+  COUNT WBINVD
+  popfl
+  ret
+
+// --- port I/O: port in DX, value in AL/AX/EAX ---
+
+.macro PORT_IN sz, n, store
+DEFSTUB in_\sz
+  ENTER
+  movzwl 24(%esp), %edx
+  pushl $\n
+  pushl %edx
+  call vcpu_port_in
+  addl $8, %esp
+  \store
+  LEAVE
+  ret
+.endm
+PORT_IN b, 1, "movb %al, 32(%esp)"
+PORT_IN w, 2, "movw %ax, 32(%esp)"
+PORT_IN l, 4, "movl %eax, 32(%esp)"
+
+.macro PORT_OUT sz, n
+DEFSTUB out_\sz
+  ENTER
+  movzwl 24(%esp), %edx
+  pushl 32(%esp)
+  pushl $\n
+  pushl %edx
+  call vcpu_port_out
+  addl $12, %esp
+  LEAVE
+  ret
+.endm
+PORT_OUT b, 1
+PORT_OUT w, 2
+PORT_OUT l, 4
+
+// --- memory-operand instructions: the address is in EAX (the site computed it with lea) ---
+
+.macro MEMOP name, fn
+DEFSTUB \name
+  ENTER
+  pushl 32(%esp)
+  call \fn
+  addl $4, %esp
+  LEAVE
+  ret
+.endm
+MEMOP invlpg, vcpu_invlpg
+MEMOP lgdt, vcpu_lgdt
+MEMOP lidt, vcpu_lidt
+
+// --- register-operand instructions, one stub per register (ESP is not an operand here) ---
+
+.macro ALLREGS m, a, b=0
+  \m \a, \b, eax, ax, 32
+  \m \a, \b, ecx, cx, 28
+  \m \a, \b, edx, dx, 24
+  \m \a, \b, ebx, bx, 20
+  \m \a, \b, ebp, bp, 12
+  \m \a, \b, esi, si, 8
+  \m \a, \b, edi, di, 4
+.endm
+
+.macro MOV_TO_CR cr, unused, r32, r16, off
+DEFSTUB mov_to_cr\cr\()_\r32
+  ENTER
+  pushl \off(%esp)
+  pushl $\cr
+  call vcpu_write_cr
+  addl $8, %esp
+  LEAVE
+  ret
+.endm
+
+.macro MOV_FROM_CR cr, unused, r32, r16, off
+DEFSTUB mov_from_cr\cr\()_\r32
+  ENTER
+  pushl $\cr
+  call vcpu_read_cr
+  addl $4, %esp
+  movl %eax, \off(%esp)
+  LEAVE
+  ret
+.endm
+
+.irp cr, 0, 2, 3, 4
+  ALLREGS MOV_TO_CR, \cr
+  ALLREGS MOV_FROM_CR, \cr
+.endr
+
+.macro MOV_TO_SREG s, n, r32, r16, off
+DEFSTUB mov_to_\s\()_\r32
+  ENTER
+  pushl \off(%esp)
+  pushl $\n
+  call vcpu_write_sreg
+  addl $8, %esp
+  LEAVE
+  ret
+.endm
+
+.macro MOV_FROM_SREG s, n, r32, r16, off
+DEFSTUB mov_from_\s\()_\r32
+  ENTER
+  pushl $\n
+  call vcpu_read_sreg
+  addl $4, %esp
+  movzwl %ax, %eax
+  movl %eax, \off(%esp)
+  LEAVE
+  ret
+DEFSTUB mov_from_\s\()_\r16
+  ENTER
+  pushl $\n
+  call vcpu_read_sreg
+  addl $4, %esp
+  movw %ax, \off(%esp)
+  LEAVE
+  ret
+.endm
+
+.macro PUSH_SREG s, n
+DEFSTUB push_\s
+  pushl (%esp)                  // 0 ret, 4 slot
+  ENTER                         // ret at 40, slot at 44
+  pushl $\n
+  call vcpu_read_sreg
+  addl $4, %esp
+  movzwl %ax, %eax
+  movl %eax, 44(%esp)
+  LEAVE
+  ret
+.endm
+
+.macro POP_SREG s, n
+DEFSTUB pop_\s                  // 0 ret, 4 value
+  ENTER                         // value at 44
+  pushl 44(%esp)
+  pushl $\n
+  call vcpu_write_sreg
+  addl $8, %esp
+  LEAVE
+  ret $4
+.endm
+
+ALLREGS MOV_TO_SREG, es, 0
+ALLREGS MOV_TO_SREG, ss, 2
+ALLREGS MOV_TO_SREG, ds, 3
+ALLREGS MOV_TO_SREG, fs, 4
+ALLREGS MOV_TO_SREG, gs, 5
+ALLREGS MOV_FROM_SREG, es, 0
+ALLREGS MOV_FROM_SREG, cs, 1
+ALLREGS MOV_FROM_SREG, ss, 2
+ALLREGS MOV_FROM_SREG, ds, 3
+ALLREGS MOV_FROM_SREG, fs, 4
+ALLREGS MOV_FROM_SREG, gs, 5
+PUSH_SREG es, 0
+PUSH_SREG cs, 1
+PUSH_SREG ss, 2
+PUSH_SREG ds, 3
+PUSH_SREG fs, 4
+PUSH_SREG gs, 5
+POP_SREG es, 0
+POP_SREG ss, 2
+POP_SREG ds, 3
+POP_SREG fs, 4
+POP_SREG gs, 5
+
+.macro LTR unused, unused2, r32, r16, off
+DEFSTUB ltr_\r32
+  ENTER
+  pushl \off(%esp)
+  call vcpu_ltr
+  addl $4, %esp
+  LEAVE
+  ret
+.endm
+ALLREGS LTR, 0
+
+.macro INVLPG_REG unused, unused2, r32, r16, off
+DEFSTUB invlpg_\r32
+  ENTER
+  pushl \off(%esp)
+  call vcpu_invlpg
+  addl $4, %esp
+  LEAVE
+  ret
+.endm
+ALLREGS INVLPG_REG, 0

@@ -1,0 +1,171 @@
+// The virtual CPU's privileged operations, called by the entry stubs with virtual interrupts
+// masked. Control registers and descriptor-table registers are virtual state; the back-end is
+// told when the hypervisor must act (paging changes, a new GDT, a new kernel stack). Segment
+// registers are real: the back-end installs a copy of the guest's GDT with its DPL-0 entries
+// moved to ring 1, so a guest selector loads as itself, with RPL 1 where the CPU insists
+// (CS, SS).
+#include "vcpu.h"
+#include "backend.h"
+#include "devices.h"
+#include "lib.h"
+#include "stats.h"
+
+struct vcpu vcpu = { .cr0 = CR0_PE | CR0_ET };
+volatile u32 vcpu_delivered;
+
+void vcpu_write_cr(u32 n, u32 v)
+{
+  STAT(MOV_TO_CR);
+  switch (n) {
+  case 0: {
+    u32 old = vcpu.cr0;
+    vcpu.cr0 = v | CR0_ET;
+    if ((old ^ v) & CR0_TS)
+      be_fpu_ts(!!(v & CR0_TS));
+    if ((old ^ v) & (CR0_PG | CR0_PE))
+      be_mmu_reload(1);
+    break;
+  }
+  case 2: vcpu.cr2 = v; break;
+  case 3: {
+    u32 old = vcpu.cr3;
+    vcpu.cr3 = v;
+    if (vcpu.cr0 & CR0_PG)
+      be_mmu_reload(old == v);
+    break;
+  }
+  case 4:
+    if (v & ~0x80u)     // PGE only; PSE, PAE, VME, PVI, TSD... are not emulated
+      wpanic("mov to cr4: 0x%x sets bits the wedge does not emulate", v);
+    vcpu.cr4 = v;
+    break;
+  }
+}
+
+u32 vcpu_read_cr(u32 n)
+{
+  STAT(MOV_FROM_CR);
+  switch (n) {
+  case 0: return vcpu.cr0;
+  case 2: return vcpu.cr2;
+  case 3: return vcpu.cr3;
+  default: return vcpu.cr4;
+  }
+}
+
+void vcpu_write_sreg(u32 s, u32 sel)
+{
+  u16 r = (u16)sel_to_real(sel & 0xFFFF);
+  switch (s) {
+  case 0: STAT(WRITE_ES); asm volatile("movw %0, %%es" : : "r"(r)); break;
+  case 2: STAT(WRITE_SS); asm volatile("movw %0, %%ss" : : "r"(r)); break;
+  case 3: STAT(WRITE_DS); asm volatile("movw %0, %%ds" : : "r"(r)); break;
+  case 4: STAT(WRITE_FS); asm volatile("movw %0, %%fs" : : "r"(r)); break;
+  case 5: STAT(WRITE_GS); asm volatile("movw %0, %%gs" : : "r"(r)); break;
+  }
+}
+
+u32 vcpu_read_sreg(u32 s)
+{
+  u16 v = 0;
+  switch (s) {
+  case 0: STAT(READ_ES); asm volatile("movw %%es, %0" : "=r"(v)); break;
+  case 1: STAT(READ_CS); asm volatile("movw %%cs, %0" : "=r"(v)); break;
+  case 2: STAT(READ_SS); asm volatile("movw %%ss, %0" : "=r"(v)); break;
+  case 3: STAT(READ_DS); asm volatile("movw %%ds, %0" : "=r"(v)); break;
+  case 4: STAT(READ_FS); asm volatile("movw %%fs, %0" : "=r"(v)); break;
+  case 5: STAT(READ_GS); asm volatile("movw %%gs, %0" : "=r"(v)); break;
+  }
+  return sel_to_virtual(v);
+}
+
+void vcpu_invlpg(u32 va)
+{
+  STAT(INVLPG);
+  if (vcpu.cr0 & CR0_PG)
+    be_invlpg(va);
+}
+
+// lgdt/lidt read a 6-byte pseudo-descriptor (16-bit limit, 32-bit base) at a guest address.
+void vcpu_lgdt(u32 addr)
+{
+  STAT(LGDT);
+  const u8 *p = (const u8 *)addr;
+  vcpu.gdt_limit = p[0] | p[1] << 8;
+  vcpu.gdt_base = p[2] | p[3] << 8 | p[4] << 16 | (u32)p[5] << 24;
+  be_load_gdt();
+}
+
+void vcpu_lidt(u32 addr)
+{
+  STAT(LIDT);
+  const u8 *p = (const u8 *)addr;
+  vcpu.idt_limit = p[0] | p[1] << 8;
+  vcpu.idt_base = p[2] | p[3] << 8 | p[4] << 16 | (u32)p[5] << 24;
+}
+
+// ltr: remember the TSS; the back-end reads its ring-0 stack whenever the guest returns to
+// user mode (the guest updates TSS.esp0 with plain stores, which the wedge cannot see).
+void vcpu_ltr(u32 sel)
+{
+  STAT(LTR);
+  sel &= 0xFFFF;
+  if ((sel | 7) > vcpu.gdt_limit)
+    wpanic("ltr 0x%x: beyond the GDT limit 0x%x", sel, vcpu.gdt_limit);
+  const u32 *d = (const u32 *)(vcpu.gdt_base + (sel & ~7u));
+  vcpu.tr = sel;
+  vcpu.tss_base = (d[0] >> 16) | (d[1] & 0xFF) << 16 | (d[1] & 0xFF000000);
+}
+
+void vcpu_clts(void)
+{
+  STAT(CLTS);
+  vcpu.cr0 &= ~CR0_TS;
+  be_fpu_ts(0);
+}
+
+int vcpu_gate(u32 vector, u32 *handler, int *intgate)
+{
+  if (vector * 8 + 7 > vcpu.idt_limit || !vcpu.idt_base)
+    return -1;
+  const u32 *g = (const u32 *)(vcpu.idt_base + vector * 8);
+  u32 lo = g[0], hi = g[1];
+  if (!(hi & 0x8000))
+    return -1;
+  *handler = (hi & 0xFFFF0000) | (lo & 0xFFFF);
+  *intgate = ((hi >> 8) & 0xF) == 0xE;
+  return 0;
+}
+
+u32 vcpu_port_in(u32 port, u32 size)
+{
+  STAT(PORT_IN);
+  u32 v;
+  if (dev_port_in(port, size, &v))
+    return v;
+  return be_port_in(port, size);
+}
+
+void vcpu_port_out(u32 port, u32 size, u32 v)
+{
+  STAT(PORT_OUT);
+  if (!dev_port_out(port, size, v))
+    be_port_out(port, size, v);
+}
+
+// hlt: with virtual interrupts on, wait until one is delivered (it is delivered inside this
+// function: the guest's handler runs and returns here); with them off, the CPU stops for good.
+void vcpu_hlt(u32 mask_was)
+{
+  if (mask_was)
+    wpanic("hlt with interrupts disabled: the guest stopped");
+  u32 seen = vcpu_delivered;
+  while (vcpu_delivered == seen) {
+    if (pic_pending()) {
+      be_deliver_now();
+      if (vcpu_delivered != seen)
+        break;
+    }
+    be_block();
+  }
+}

@@ -1,0 +1,104 @@
+// Events on Xen: the upcall's event-channel scan, the timer (set_timer_op + VIRQ_TIMER feeding
+// the emulated 8254), system time from the shared-info page, blocking for hlt, forced
+// delivery, and the ports the wedge passes through (Xen emulates port I/O for assigned
+// devices: the UART and the debug-exit port, ABI.md section 7).
+#include "xen.h"
+#include "backend.h"
+#include "devices.h"
+#include "lib.h"
+
+static u32 timer_port;
+
+void be_force_upcall(void);
+
+void xen_events_init(void)
+{
+  struct { u32 virq, vcpu, port; } bind = { VIRQ_TIMER, 0, 0 };
+  xen_check(HC2(event_channel_op, EVTCHNOP_bind_virq, &bind), "bind_virq(TIMER)");
+  timer_port = bind.port;
+}
+
+// Clear and return the pending, unmasked ports of one word (ABI.md section 6).
+static u32 take_word(u32 w)
+{
+  u32 pend = xen_shared.evtchn_pending[w] & ~xen_shared.evtchn_mask[w];
+  asm volatile("lock andl %1, %0" : "+m"(xen_shared.evtchn_pending[w]) : "r"(~pend) : "memory");
+  return pend;
+}
+
+void xen_events_process(void)
+{
+  struct vcpu_info *vi = &xen_shared.vcpu_info[0];
+  vi->evtchn_upcall_pending = 0;
+  u32 sel;
+  asm volatile("xchgl %0, %1" : "=r"(sel), "+m"(vi->evtchn_pending_sel) : "0"(0u) : "memory");
+  for (u32 w = 0; w < 32; w++) {
+    if (!(sel & (1u << w)))
+      continue;
+    u32 pend = take_word(w);
+    for (u32 b = 0; b < 32; b++) {
+      if (!(pend & (1u << b)))
+        continue;
+      if (w * 32 + b == timer_port)
+        pit_timer_event();
+    }
+  }
+  if (pic_pending())
+    vcpu_irq_pending = 1;
+}
+
+u64 be_time_ns(void)
+{
+  const struct vcpu_info *vi = &xen_shared.vcpu_info[0];
+  u32 lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  u64 d = (((u64)hi << 32) | lo) - vi->tsc_timestamp;
+  if (vi->tsc_shift >= 0)
+    d <<= vi->tsc_shift;
+  else
+    d >>= -vi->tsc_shift;
+  u64 ns = (d >> 32) * vi->tsc_to_system_mul + (((d & 0xFFFFFFFFu) * vi->tsc_to_system_mul) >> 32);
+  return ns + vi->system_time;
+}
+
+void be_set_timer(u64 deadline)
+{
+  xen_check(HC2(set_timer_op, (u32)deadline, (u32)(deadline >> 32)), "set_timer_op");
+}
+
+void be_block(void)
+{
+  STAT(BLOCKS);
+  HC2(sched_op, SCHEDOP_block, 0);
+  vcpu_irq_mask = 1;                     // block unmasked; the wedge's C code runs masked
+}
+
+void be_deliver_now(void)
+{
+  vcpu_irq_pending = 1;
+  vcpu_irq_mask = 0;
+  be_force_upcall();                     // the upcall delivers; the guest's iret comes back here
+  vcpu_irq_mask = 1;
+}
+
+u32 be_port_in(u32 port, u32 size)
+{
+  u32 v = 0;
+  if (size == 1)
+    asm volatile("inb %w1, %b0" : "=a"(v) : "Nd"(port));
+  else if (size == 2)
+    asm volatile("inw %w1, %w0" : "=a"(v) : "Nd"(port));
+  else
+    asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+  return size == 1 ? v & 0xFF : size == 2 ? v & 0xFFFF : v;
+}
+
+void be_port_out(u32 port, u32 size, u32 v)
+{
+  if (size == 1)
+    asm volatile("outb %b0, %w1" : : "a"(v), "Nd"(port));
+  else if (size == 2)
+    asm volatile("outw %w0, %w1" : : "a"(v), "Nd"(port));
+  else
+    asm volatile("outl %0, %w1" : : "a"(v), "Nd"(port));
+}

@@ -1,0 +1,337 @@
+// Page tables under Xen: shadow paging. The guest keeps writing its own page tables with
+// plain stores (arch_set_pte is an inline store); they stay ordinary writable memory. The
+// wedge runs the guest on one shadow page directory of its own, validated by Xen, whose
+// entries it fills from the guest's tables on demand (a page fault the guest's tables would
+// not raise) and drops when the guest flushes: invlpg drops one entry, a CR3 load of the same
+// directory drops everything, a CR3 load of another directory drops the user half and those
+// kernel-half slots whose guest directory entry differs. The slides' "synchronize page tables
+// on TLB flushes": a shadow entry lives exactly as long as a TLB entry could. The one
+// heuristic: kernel-half mappings (slots of KERNEL_SPLIT and up) survive address-space
+// switches like global pages, which is what Linux and the guest kernel here assume.
+// Why shadows and not the guest's own tables: Xen must type every page-table frame and forbid
+// writable mappings of it, but the guest maps all its memory writable (page tables included)
+// and writes page-table entries directly; only a copy can satisfy Xen without changing the
+// guest. Guest physical == machine here (ABI.md section 1), so a guest entry needs no frame
+// translation, only a check that it does not reach the wedge's memory.
+#include "xen.h"
+#include "vcpu.h"
+#include "lib.h"
+
+#define KERNEL_SPLIT 768                 // 0xC0000000 >> 22
+#define NPOOL 160                        // shadow L1 frames
+#define BATCH 1100
+
+struct l1 {
+  u32 va, mfn;
+  s16 slot;                              // shadow directory slot it serves, -1 when free
+  u8 dirty;                              // may hold present entries (cleared before reuse)
+};
+
+static struct l1 pool[NPOOL];
+static s16 slot_l1[1024];                // pool index per shadow slot, -1 if none
+static u32 slot_gpde[1024];              // the guest directory entry a slot was filled from
+static u32 *shadow_l2;                   // read-only view of the shadow directory
+static u32 shadow_l2_mfn;
+static u32 wedge_slot_lo, wedge_slot_hi; // the wedge's own directory slots
+static u32 kmap_dir_va, kmap_pt_va, kmap_copy_va;
+static u32 kmap_dir_pa = ~0u, kmap_pt_pa = ~0u;
+static u32 guest_end, domain_end;
+
+static struct mmu_update batch[BATCH];
+static u32 nbatch;
+
+static void flush_batch(void)
+{
+  if (nbatch)
+    xen_check(HC4(mmu_update, batch, nbatch, 0, DOMID_SELF), "mmu_update");
+  nbatch = 0;
+}
+
+static void queue(u32 machine_addr, u32 val)
+{
+  if (nbatch == BATCH)
+    flush_batch();
+  batch[nbatch].ptr = machine_addr;
+  batch[nbatch].val = val;
+  nbatch++;
+}
+
+static void mmuext(u32 cmd, u32 arg)
+{
+  struct mmuext_op op = { cmd, arg, 0 };
+  xen_check(HC4(mmuext_op, &op, 1, 0, DOMID_SELF), "mmuext_op");
+}
+
+// Map guest physical page pa at one of the wedge's window pages.
+static void kmap(u32 va, u32 pa, u32 *cached)
+{
+  if (cached && *cached == pa)
+    return;
+  xen_check(HC3(update_va_mapping, va, pa | PTE_P | PTE_W | PTE_A | PTE_D, UVMF_INVLPG), "update_va_mapping (window)");
+  if (cached)
+    *cached = pa;
+}
+
+static u32 guest_pde(u32 slot)
+{
+  kmap(kmap_dir_va, PGROUNDDOWN(vcpu.cr3), &kmap_dir_pa);
+  return ((const u32 *)kmap_dir_va)[slot];
+}
+
+// The shadow entry for a guest entry: the directory's W and U folded in, frame checked.
+static u32 shadow_pte(u32 gpte, u32 gpde, u32 va)
+{
+  u32 frame = gpte & ~0xFFFu;
+  if (frame >= guest_end && frame < domain_end)
+    wpanic("guest maps 0x%08x to 0x%08x: the wedge's memory", va, frame);
+  u32 e = gpte & (0xFFFFF000u | PTE_P | PTE_W | PTE_U | 0x18u | PTE_A | PTE_D);
+  if (!(gpde & PTE_W))
+    e &= ~PTE_W;
+  if (!(gpde & PTE_U))
+    e &= ~PTE_U;
+  return e;
+}
+
+static void clean(struct l1 *l)
+{
+  if (!l->dirty)
+    return;
+  const u32 *e = (const u32 *)l->va;
+  for (u32 i = 0; i < 1024; i++)
+    if (e[i])
+      queue((l->mfn << 12) + i * 4, 0);
+  flush_batch();
+  l->dirty = 0;
+}
+
+static void drop_slot(u32 slot)
+{
+  s16 i = slot_l1[slot];
+  if (i < 0)
+    return;
+  queue((shadow_l2_mfn << 12) + slot * 4, 0);
+  pool[i].slot = -1;
+  slot_l1[slot] = -1;
+}
+
+static int fill_slot(u32 slot);
+
+// The slot holding the stack we run on: it must never be unmapped, not even for an instant,
+// or Xen could not push the next trap frame (and neither could our own calls). Dropping it
+// means refilling it from the guest's current tables in the same batch instead.
+static u32 stack_slot(void)
+{
+  u32 esp;
+  asm volatile("movl %%esp, %0" : "=r"(esp));
+  return esp >> 22;
+}
+
+static void drop_or_refill(u32 s)
+{
+  if (s == stack_slot()) {
+    if (fill_slot(s))
+      return;
+    wpanic("the guest's new page tables do not map its stack (slot 0x%x)", s);
+  }
+  drop_slot(s);
+}
+
+static void drop_all(void)
+{
+  for (u32 s = 0; s < 1024; s++)
+    if ((s < wedge_slot_lo || s >= wedge_slot_hi) && slot_l1[s] >= 0)
+      drop_or_refill(s);
+  flush_batch();
+  mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+}
+
+static struct l1 *alloc_l1(void)
+{
+  for (int pass = 0; pass < 2; pass++) {
+    for (u32 i = 0; i < NPOOL; i++) {
+      if (pool[i].slot < 0) {
+        clean(&pool[i]);
+        return &pool[i];
+      }
+    }
+    STAT(FLUSHES);                       // pool exhausted: start over, like a full TLB flush
+    for (u32 s = 0; s < wedge_slot_lo; s++)
+      if (slot_l1[s] >= 0 && s != stack_slot())
+        drop_slot(s);
+    flush_batch();
+    mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+  }
+  wpanic("shadow pool empty");
+}
+
+// Fill shadow slot from the guest's tables (or the identity map while paging is off).
+static int fill_slot(u32 slot)
+{
+  u32 gpde = 0;
+  if (vcpu.cr0 & CR0_PG) {
+    gpde = guest_pde(slot);
+    if (!(gpde & PTE_P))
+      return 0;
+    if (gpde & PTE_PS)
+      wpanic("guest uses a 4 MiB page at 0x%08x: not supported", slot << 22);
+    if (PGROUNDDOWN(gpde) >= guest_end)
+      wpanic("guest page table at 0x%08x is outside its memory", PGROUNDDOWN(gpde));
+  }
+  s16 old = slot_l1[slot];
+  struct l1 *l = alloc_l1();
+  if (vcpu.cr0 & CR0_PG) {
+    kmap(kmap_pt_va, PGROUNDDOWN(gpde), &kmap_pt_pa);
+    const u32 *g = (const u32 *)kmap_pt_va;
+    for (u32 i = 0; i < 1024; i++)
+      if (g[i] & PTE_P)
+        queue((l->mfn << 12) + i * 4, shadow_pte(g[i], gpde, (slot << 22) | (i << 12)));
+  } else {
+    for (u32 i = 0; i < 1024; i++) {
+      u32 pa = (slot << 22) | (i << 12);
+      if (pa < guest_end)
+        queue((l->mfn << 12) + i * 4, pa | PTE_P | PTE_W | PTE_A | PTE_D);
+    }
+  }
+  queue((shadow_l2_mfn << 12) + slot * 4, (l->mfn << 12) | PTE_P | PTE_W | PTE_U | PTE_A);
+  flush_batch();                         // one switch of the directory entry: never unmapped
+  if (old >= 0)
+    pool[old].slot = -1;
+  l->dirty = 1;
+  l->slot = (s16)slot;
+  slot_l1[slot] = (s16)(l - pool);
+  slot_gpde[slot] = gpde;
+  STAT(FILLS);
+  return 1;
+}
+
+int xen_mmu_fault(u32 va, u32 err)
+{
+  u32 slot = va >> 22;
+  if (slot >= wedge_slot_lo)
+    return 0;
+  if (!(vcpu.cr0 & CR0_PG)) {
+    if (va >= guest_end || slot_l1[slot] >= 0)
+      return 0;
+    return fill_slot(slot);
+  }
+  u32 gpde = guest_pde(slot);
+  if (!(gpde & PTE_P))
+    return 0;
+  kmap(kmap_pt_va, PGROUNDDOWN(gpde), &kmap_pt_pa);
+  u32 gpte = ((const u32 *)kmap_pt_va)[(va >> 12) & 1023];
+  if (!(gpte & PTE_P))
+    return 0;
+  if ((err & 2) && !(gpde & gpte & PTE_W))
+    return 0;
+  if ((err & 4) && !(gpde & gpte & PTE_U))
+    return 0;
+  if (slot_l1[slot] >= 0 && slot_gpde[slot] == gpde) {
+    // The slot is shadowed but this entry is stale (the guest changed it without a flush,
+    // which a native TLB would also have to re-walk): refresh just the entry.
+    u32 e = shadow_pte(gpte, gpde, va);
+    xen_check(HC3(update_va_mapping, PGROUNDDOWN(va), e, UVMF_INVLPG), "update_va_mapping (refresh)");
+    return 1;
+  }
+  int r = fill_slot(slot);               // replaces a stale slot in one directory update
+  mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+  return r;
+}
+
+void be_mmu_reload(int flush)
+{
+  kmap_dir_pa = ~0u;                     // the directory may have changed under the window
+  kmap_pt_pa = ~0u;
+  if (flush || !(vcpu.cr0 & CR0_PG)) {
+    STAT(FLUSHES);
+    drop_all();
+    return;
+  }
+  STAT(SWITCHES);
+  for (u32 s = 0; s < wedge_slot_lo; s++) {
+    if (slot_l1[s] < 0)
+      continue;
+    if (s < KERNEL_SPLIT || guest_pde(s) != slot_gpde[s])
+      drop_or_refill(s);
+  }
+  flush_batch();
+  mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
+}
+
+// Make sure a guest address is shadowed now (for stacks Xen pushes frames on).
+void xen_mmu_prefault(u32 va)
+{
+  u32 slot = va >> 22;
+  if (slot < wedge_slot_lo && slot_l1[slot] < 0 && (vcpu.cr0 & CR0_PG))
+    fill_slot(slot);
+}
+
+void be_invlpg(u32 va)
+{
+  u32 slot = va >> 22;
+  kmap_pt_pa = ~0u;                      // the guest may have rewritten any table page
+  kmap_dir_pa = ~0u;
+  if (slot >= wedge_slot_lo || slot_l1[slot] < 0)
+    return;
+  xen_check(HC3(update_va_mapping, PGROUNDDOWN(va), 0, UVMF_INVLPG), "update_va_mapping (invlpg)");
+}
+
+u32 be_guest_mem_end(void) { return guest_end; }
+
+void be_copy_to_phys(u32 pa, const void *src, u32 n)
+{
+  const u8 *s = src;
+  while (n) {
+    u32 off = pa & (PGSIZE - 1), chunk = PGSIZE - off < n ? PGSIZE - off : n;
+    kmap(kmap_copy_va, PGROUNDDOWN(pa), NULL);
+    if (s)
+      memcpy((u8 *)kmap_copy_va + off, s, chunk), s += chunk;
+    else
+      memset((u8 *)kmap_copy_va + off, 0, chunk);
+    pa += chunk, n -= chunk;
+  }
+}
+
+void be_zero_phys(u32 pa, u32 n) { be_copy_to_phys(pa, NULL, n); }
+
+// Make a page of the bootstrap region read-only in the wedge's view (Xen types it next).
+static void protect(u32 va)
+{
+  const u32 *l2 = (const u32 *)xen_start_info->pt_base;
+  u32 l1_mfn = l2[va >> 22] >> 12;
+  queue((l1_mfn << 12) + ((va >> 12) & 1023) * 4, (xen_va_to_mfn(va) << 12) | PTE_P | PTE_A);
+}
+
+void xen_mmu_init(void)
+{
+  const struct start_info *si = xen_start_info;
+  guest_end = si->boot_phys;
+  domain_end = si->domain_end;
+  wedge_slot_lo = si->virt_base >> 22;
+  wedge_slot_hi = (si->virt_base + si->boot_len + (4u << 20) - 1) >> 22;
+  kmap_dir_va = xen_alloc_page();
+  kmap_pt_va = xen_alloc_page();
+  kmap_copy_va = xen_alloc_page();
+  for (u32 s = 0; s < 1024; s++)
+    slot_l1[s] = -1;
+
+  // The shadow directory: the wedge's slots as the bootstrap directory has them.
+  shadow_l2 = (u32 *)xen_alloc_page();
+  shadow_l2_mfn = xen_va_to_mfn((u32)shadow_l2);
+  const u32 *boot_l2 = (const u32 *)si->pt_base;
+  for (u32 s = wedge_slot_lo; s < wedge_slot_hi; s++)
+    shadow_l2[s] = boot_l2[s];
+  for (u32 i = 0; i < NPOOL; i++) {
+    pool[i].va = xen_alloc_page();
+    pool[i].mfn = xen_va_to_mfn(pool[i].va);
+    pool[i].slot = -1;
+    protect(pool[i].va);
+  }
+  protect((u32)shadow_l2);
+  flush_batch();
+  static struct mmuext_op pins[NPOOL + 2];
+  for (u32 i = 0; i < NPOOL; i++)
+    pins[i] = (struct mmuext_op){ MMUEXT_PIN_L1_TABLE, pool[i].mfn, 0 };
+  pins[NPOOL] = (struct mmuext_op){ MMUEXT_PIN_L2_TABLE, shadow_l2_mfn, 0 };
+  pins[NPOOL + 1] = (struct mmuext_op){ MMUEXT_NEW_BASEPTR, shadow_l2_mfn, 0 };
+  xen_check(HC4(mmuext_op, pins, NPOOL + 2, 0, DOMID_SELF), "mmuext_op (pin the shadow tables)");
+}

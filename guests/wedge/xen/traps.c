@@ -1,0 +1,226 @@
+// Traps on Xen. Every exception, the guest's system-call vector and the event upcall enter
+// the wedge first (entry.S builds a frame and calls xen_trap). The wedge handles what is its
+// own (shadow page faults, events, an unrewritten sensitive instruction's #GP) and reflects
+// the rest into the guest through the guest's virtual IDT, turning Xen's bounce frame into
+// the frame the guest's handler expects (kernel CS with RPL 0). Also here: the guest's GDT
+// (installed as a ring-1 copy), the kernel stack for ring 3 -> ring 1 (from the guest's TSS),
+// and CR0.TS.
+#include "xen.h"
+#include "vcpu.h"
+#include "decode.h"
+#include "backend.h"
+#include "devices.h"
+#include "lib.h"
+
+#define V_UPCALL 0x100
+#define V_FAILSAFE 0x101
+#define T_GP 13
+#define T_PF 14
+#define T_SYSCALL 0x80
+
+struct xframe {
+  u32 edi, esi, ebp, oesp, ebx, edx, ecx, eax;
+  u32 vector, err;
+  u32 eip, cs, eflags, esp, ss;
+};
+
+void xen_trap_entries(void);             // entry.S: the table of per-vector stubs
+extern const u32 xen_trap_stub[20];
+extern const u32 xen_syscall_stub;
+void xen_upcall_entry(void);
+void xen_failsafe_entry(void);
+
+static int has_error_code(u32 v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
+static int from_wedge(const struct xframe *f) { return (f->cs & 3) == 1 && f->eip >= xen_start_info->virt_base; }
+
+// Turn the frame into the guest's and say where to go: the handler replaces the vector slot
+// (keeping the error code) or the error-code slot (vector slot = -1, entry.S skips it).
+static u32 reflect(struct xframe *f, u32 vector, int keep_err)
+{
+  u32 handler;
+  int intgate;
+  if (vcpu_gate(vector, &handler, &intgate) < 0)
+    wpanic("trap %u at eip 0x%08x: the guest has no gate for it", vector, f->eip);
+  f->cs = sel_to_virtual(f->cs);
+  vcpu_irq_mask = intgate ? 1 : !(f->eflags & FL_IF);
+  if (keep_err) {
+    f->vector = handler;
+  } else {
+    f->err = handler;
+    f->vector = ~0u;
+  }
+  return 1;
+}
+
+static u32 deliver_irq(struct xframe *f)
+{
+  if (!(f->eflags & FL_IF))
+    return 0;
+  int v = pic_ack();
+  if (v < 0)
+    return 0;
+  STAT(IRQS);
+  vcpu_delivered++;
+  if (pic_pending())
+    vcpu_irq_pending = 1;
+  return reflect(f, (u32)v, 0);
+}
+
+static u32 *frame_reg(struct xframe *f, u32 r)
+{
+  u32 *map[8] = { &f->eax, &f->ecx, &f->edx, &f->ebx, &f->oesp, &f->ebp, &f->esi, &f->edi };
+  return map[r & 7];
+}
+
+// A sensitive instruction the rewriter left alone (skip-site) faulted: emulate the simple
+// ones with trap-and-emulate semantics. The frame's IF is the guest's virtual IF on return.
+static int emulate_hole(struct xframe *f)
+{
+  struct insn in;
+  if (decode((const u8 *)f->eip, 16, &in) < 0)
+    return 0;
+  switch (in.op) {
+  case OP_CLI: f->eflags &= ~FL_IF; break;
+  case OP_STI: f->eflags |= FL_IF; break;
+  case OP_HLT: break;                    // returns at once: the guest's idle loop halts again
+  case OP_IN: {
+    u32 port = in.port_imm ? in.port : f->edx & 0xFFFF;
+    u32 v = vcpu_port_in(port, in.size);
+    u32 keep = in.size == 4 ? 0 : in.size == 2 ? 0xFFFF0000u : 0xFFFFFF00u;
+    f->eax = (f->eax & keep) | (v & ~keep);
+    break;
+  }
+  case OP_OUT:
+    vcpu_port_out(in.port_imm ? in.port : f->edx & 0xFFFF, in.size, f->eax);
+    break;
+  case OP_MOV_TO_CR: vcpu_write_cr(in.cr, *frame_reg(f, in.reg)); break;
+  case OP_MOV_FROM_CR: *frame_reg(f, in.reg) = vcpu_read_cr(in.cr); break;
+  case OP_MOV_TO_SREG:
+    if (in.sreg != SR_SS)
+      return 0;
+    vcpu_write_sreg(in.sreg, *frame_reg(f, in.reg));
+    break;
+  case OP_LTR: vcpu_ltr(*frame_reg(f, in.reg)); break;
+  default:
+    return 0;
+  }
+  STAT(TRAPPED);
+  f->eip += in.len;
+  return 1;
+}
+
+// Called by entry.S. Returns 0 to resume the interrupted context, 1 to enter the guest handler.
+u32 xen_trap(struct xframe *f)
+{
+  if (f->vector == V_UPCALL) {
+    STAT(UPCALLS);
+    xen_events_process();
+    return deliver_irq(f);
+  }
+  if (f->vector == V_FAILSAFE)
+    wpanic("failsafe callback at eip 0x%08x", f->eip);
+  if (f->vector == T_PF) {
+    u32 cr2 = xen_shared.vcpu_info[0].cr2;
+    if (xen_mmu_fault(cr2, f->err)) {
+      STAT(PF_SHADOW);
+      return 0;
+    }
+    if (from_wedge(f))
+      wpanic("page fault in the wedge at eip 0x%08x, address 0x%08x, error %x", f->eip, cr2, f->err);
+    STAT(PF_GUEST);
+    vcpu.cr2 = cr2;
+  }
+  if (f->vector == T_GP && (f->cs & 3) == 1 && !from_wedge(f) && emulate_hole(f))
+    return 0;
+  if (from_wedge(f))
+    wpanic("trap %u in the wedge at eip 0x%08x, error %x", f->vector, f->eip, f->err);
+  STAT(TRAPS);
+  return reflect(f, f->vector, has_error_code(f->vector));
+}
+
+// On every return to ring 3: Xen must know the guest's current kernel stack (its TSS.esp0,
+// which the guest writes with plain stores when it switches processes).
+void be_user_return(void)
+{
+  static u32 last_esp0, last_ss0;
+  if (!vcpu.tss_base)
+    return;
+  u32 esp0 = *(volatile u32 *)(vcpu.tss_base + 4);
+  u32 ss0 = *(volatile u16 *)(vcpu.tss_base + 8);
+  if (esp0 == last_esp0 && ss0 == last_ss0) {
+    xen_mmu_prefault(esp0 - 4);          // a flush may have dropped it since
+    return;
+  }
+  xen_check(HC2(stack_switch, sel_to_real(ss0), esp0), "stack_switch");
+  xen_mmu_prefault(esp0 - 4);
+  last_esp0 = esp0;
+  last_ss0 = ss0;
+}
+
+// A guest descriptor as Xen accepts it: code and data segments move from DPL 0 to DPL 1
+// and end below the hypervisor hole; system descriptors (the TSS) are virtual, so empty.
+static u64 ring1_descriptor(u32 lo, u32 hi)
+{
+  if (!(hi & 0x8000) || !(hi & 0x1000))
+    return 0;
+  if (((hi >> 13) & 3) == 0)
+    hi |= 1u << 13;
+  u32 base = (lo >> 16) | (hi & 0xFF) << 16 | (hi & 0xFF000000);
+  u32 limit = (lo & 0xFFFF) | (hi & 0xF0000);
+  u32 last = (hi & 0x800000) ? base + (limit << 12 | 0xFFF) : base + limit;
+  if (last < base || last >= HYPERVISOR_VIRT_START) {
+    limit = (HYPERVISOR_VIRT_START - 1 - base) >> 12;
+    hi = (hi & ~0xF0000u) | (limit & 0xF0000) | 0x800000;
+    lo = (lo & 0xFFFF0000u) | (limit & 0xFFFF);
+  }
+  return ((u64)hi << 32) | lo;
+}
+
+void be_load_gdt(void)
+{
+  static u32 *gdt;                       // the ring-1 copy (one page)
+  static u32 installed;
+  u32 n = (vcpu.gdt_limit + 1) / 8;
+  if (n > 512)
+    wpanic("lgdt: %u entries, the wedge copies at most 512", n);
+  const u32 *src = (const u32 *)vcpu.gdt_base;
+  if (!gdt) {
+    gdt = (u32 *)xen_alloc_page();
+    for (u32 i = 0; i < n; i++) {
+      u64 d = ring1_descriptor(src[2 * i], src[2 * i + 1]);
+      gdt[2 * i] = (u32)d;
+      gdt[2 * i + 1] = (u32)(d >> 32);
+    }
+    const u32 *l2 = (const u32 *)xen_start_info->pt_base;
+    u32 va = (u32)gdt, l1_mfn = l2[va >> 22] >> 12;
+    struct mmu_update ro = { (l1_mfn << 12) + ((va >> 12) & 1023) * 4, (xen_va_to_mfn(va) << 12) | PTE_P | PTE_A };
+    xen_check(HC4(mmu_update, &ro, 1, 0, DOMID_SELF), "mmu_update (GDT read-only)");
+    u32 frame = xen_va_to_mfn(va);
+    xen_check(HC2(set_gdt, &frame, 512), "set_gdt");
+    installed = n;
+    return;
+  }
+  for (u32 i = 0; i < n; i++) {
+    u64 d = ring1_descriptor(src[2 * i], src[2 * i + 1]);
+    u32 ma = (xen_va_to_mfn((u32)gdt) << 12) + i * 8;
+    if (gdt[2 * i] != (u32)d || gdt[2 * i + 1] != (u32)(d >> 32))
+      xen_check(HC4(update_descriptor, ma, 0, (u32)d, (u32)(d >> 32)), "update_descriptor");
+  }
+  if (n > installed)
+    installed = n;
+}
+
+void be_fpu_ts(int set) { HC1(fpu_taskswitch, set ? 1 : 0); }
+
+void xen_traps_init(void)
+{
+  static struct trap_info table[22];
+  u32 n = 0;
+  for (u32 v = 0; v < 20; v++)
+    table[n++] = (struct trap_info){ (u8)v, 4, FLAT_RING1_CS, xen_trap_stub[v] };
+  table[n++] = (struct trap_info){ T_SYSCALL, 4 | 3, FLAT_RING1_CS, xen_syscall_stub };
+  table[n] = (struct trap_info){ 0, 0, 0, 0 };
+  xen_check(HC1(set_trap_table, table), "set_trap_table");
+  xen_check(HC4(set_callbacks, FLAT_RING1_CS, (u32)xen_upcall_entry, FLAT_RING1_CS, (u32)xen_failsafe_entry),
+            "set_callbacks");
+}

@@ -1,0 +1,70 @@
+// `world boot --backend` and `--wedge`: a para-virtual guest booted on xen from the command line
+// with its statistics file, and the exit-2 errors for what cannot run.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { buildXenTestGuest } from './build.ts';
+
+const world = new URL('../../bin/world.js', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'world-backend-cli-'));
+let guest = '';
+
+async function bootHere(...args: string[]): Promise<{ exitCode: number; stderr: string }> {
+  const { command } = await import('../../src/commands/boot.ts');
+  const { UsageError } = await import('../../src/commands/command.ts');
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
+  try {
+    return { exitCode: await command.run(args), stderr };
+  } catch (err) {
+    if (err instanceof UsageError) return { exitCode: 2, stderr: stderr + err.message };
+    throw err;
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+test.before(async () => {
+  guest = await buildXenTestGuest();
+});
+
+test('world boot --backend xen runs a para-virtual guest and writes Xen statistics', async () => {
+  const stats = join(dir, 'stats.json');
+  const r = await execa('node', [world, 'boot', guest, '--backend', 'xen', '--mem', '32M', '--stats', stats], { reject: false, timeout: 60_000 });
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.ok(r.stdout.includes('syscall ring=3 eax=42 ebx=7'));
+  const s = JSON.parse(readFileSync(stats, 'utf8'));
+  assert.is(s.backend.backend, 'xen');
+  assert.is(s.backend.mode, 'pv');
+  assert.ok(s.backend.xen.hypercalls.console_io > 0);
+  assert.is(s.backend.xen.hypercalls.set_trap_table, 1);
+  assert.ok(Array.isArray(s.backend.holes));
+});
+
+test('--backend l4 says it is not modelled yet', async () => {
+  const r = await bootHere(guest, '--backend', 'l4');
+  assert.is(r.exitCode, 2);
+  assert.match(r.stderr, 'not modelled yet');
+});
+
+test('bad --backend and --wedge without xen are usage errors', async () => {
+  let r = await bootHere(guest, '--backend', 'kvm');
+  assert.is(r.exitCode, 2);
+  assert.match(r.stderr, "--backend 'kvm': expected hardware, xen or l4");
+  r = await bootHere(guest, '--wedge', guest);
+  assert.is(r.exitCode, 2);
+  assert.match(r.stderr, '--wedge needs --backend xen');
+});
+
+test('a wedge without __xen_guest is refused, naming the file', async () => {
+  const notPv = new URL('../../package.json', import.meta.url).pathname;
+  const r = await bootHere(guest, '--backend', 'xen', '--wedge', notPv);
+  assert.is(r.exitCode, 2);
+  assert.match(r.stderr, `${notPv}: not an ELF file`);
+});
+
+test.run();

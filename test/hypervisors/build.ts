@@ -1,0 +1,31 @@
+// Builds the Xen test guest and the guest kernel under the ignored .world/ directory; both
+// Makefiles are incremental, so repeated runs only rebuild what changed.
+import { execa } from 'execa';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const here = new URL('.', import.meta.url).pathname;
+
+export async function buildXenTestGuest(): Promise<string> {
+  const out = join(here, '../../.world/test-hypervisors/xentest');
+  await mkdir(out, { recursive: true });
+  const r = await execa('make', ['-s', '-C', join(here, 'guests'), `O=${out}`, 'CC=gcc'], { all: true, reject: false });
+  if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
+  return join(out, 'xentest.elf');
+}
+
+/** The multiboot kernel that maps the top 4 MiB of a 16 MiB machine (built with the test guest). */
+export async function buildMapHvNative(): Promise<string> {
+  return join(await buildXenTestGuest(), '../maphv-native.elf');
+}
+
+/**
+ * The guest kernel, built in the ignored .world/ directory: its Makefile is incremental (it
+ * rebuilds what changed, HZ and ARCH included), so repeated test runs skip the compile.
+ */
+export async function buildKernel(): Promise<string> {
+  const out = join(here, '../../.world/test-hypervisors/kernel');
+  const r = await execa('make', ['-C', join(here, '../../guests/kernel'), `O=${out}`, 'CC=gcc', '-j2'], { all: true, reject: false });
+  if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
+  return join(out, 'kernel.elf');
+}
