@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocCount } from './results.ts';
 
-export const LOC_RULE = 'non-blank lines outside comments (/* */, //, and "# " comments in .S); .h = headers, .c and .S = sources; each component is a directory of guests/wedge/';
+export const LOC_RULE = 'non-blank lines outside comments (/* */, //, and "# " comments in .S); .h = headers, .c and .S = sources; each component is a directory of guests/wedge/ holding such files';
 
 /** Counts the lines of one file's text that hold code. */
 export function codeLines(text: string, asm: boolean): number {
@@ -63,6 +63,8 @@ export function countWedge(wedgeDir: string, components: readonly string[]): Rec
     const files: string[] = [];
     walk(dir, files);
     const c: LocCount = { headers: 0, sources: 0 };
+    // A component with no C or assembly yet (a README only) is not counted: "—", not 0.
+    if (!files.some((f) => /\.(h|c|S)$/.test(f))) continue;
     for (const f of files) {
       if (f.endsWith('.h')) c.headers += codeLines(readFileSync(f, 'utf8'), false);
       else if (f.endsWith('.c')) c.sources += codeLines(readFileSync(f, 'utf8'), false);

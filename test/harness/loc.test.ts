@@ -39,7 +39,9 @@ test('a wedge tree is counted by component, .h as headers and .c/.S as sources; 
   writeFileSync(join(dir, 'xen', 'e.S'), '# c\nret\n');
   writeFileSync(join(dir, 'xen', 'sub', 'm.c'), 'int m;\nint n;\n');
   writeFileSync(join(dir, 'xen', 'README'), 'text\n');
-  assert.equal(countWedge(dir, ['common', 'xen', 'l4']), { common: { headers: 2, sources: 1 }, xen: { headers: 0, sources: 3 } });
+  mkdirSync(join(dir, 'l4'));
+  writeFileSync(join(dir, 'l4', 'README.md'), 'planned\n');
+  assert.equal(countWedge(dir, ['common', 'xen', 'l4', 'device']), { common: { headers: 2, sources: 1 }, xen: { headers: 0, sources: 3 } });
 });
 
 test.run();
