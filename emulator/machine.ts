@@ -188,6 +188,14 @@ export class Machine {
     }
   }
 
+  /**
+   * Ends the run from outside the guest (a workload's guest-time limit, scheduled on the clock):
+   * the CPU comes back at the next instruction boundary and run() returns a 'budget' stop.
+   */
+  abort(detail: string): void {
+    this.requestStop({ kind: 'budget', detail });
+  }
+
   /** Every byte the guest sent to COM1 so far. */
   serialOutput(): Uint8Array {
     this.flushSerial();

@@ -38,6 +38,9 @@ export interface NetworkOptions {
     guestPort?: number;     // default 12866
     peerPort?: number;      // default 40000
     tcp?: Partial<TcpConfig>;
+    /** Called as the measured interval starts (connection established) and ends (closed). */
+    onStart?: () => void;
+    onEnd?: () => void;
   };
   latencyNs?: number;
   faults?: WireFaults;
@@ -102,6 +105,8 @@ export function buildNetwork(o: NetworkOptions): Network {
     remotePort: guestPort,
     localPort: peerPort,
     tcp: n.tcp,
+    onStart: n.onStart,
+    onEnd: n.onEnd,
   }));
   if (o.pcapPath) pcap = new PcapWriter(o.pcapPath);
   netperf.start();

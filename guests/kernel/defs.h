@@ -35,6 +35,7 @@ void pit_init(void);
 
 // trap.c
 void irq_register(int irq, void (*handler)(void), int fast);
+extern int irq_depth;
 
 // syscall.c
 void syscall(struct trapframe *tf);
@@ -56,6 +57,8 @@ int uvm_copyin_str(u32 *pgdir, u32 va, char *dst, u32 max);
 void uvm_unmap_user(u32 *pgdir, int live);
 void uvm_free(u32 *pgdir);
 void vm_switch(u32 *pgdir);
+void *kvm_map_mmio(u32 pa, u32 size);
+void *kvm_alloc(u32 size);
 
 // elf.c
 int elf_load(u32 *pgdir, const u8 *image, u32 size, u32 *entry);
@@ -71,10 +74,15 @@ extern struct proc *current;
 extern volatile int need_resched;
 extern volatile u32 ticks;
 extern u32 nr_switches;
+extern u32 idle_ticks;
 void sched_init(struct proc *idle);
 int schedule(void);
 void sched_sleep(u32 nticks);
 void sched_wakeup(struct proc *p);
+void sched_block(const void *chan);
+void sched_wake(const void *chan);
+void sched_block_until(const void *chan, u32 until);
+u32 ms_to_ticks(u32 ms);
 void timer_tick(void);
 void cpu_idle(void) __attribute__((noreturn));
 

@@ -7,6 +7,7 @@
 #include "memlayout.h"
 #include "desc.h"
 #include "proc.h"
+#include "net/socket.h"
 
 #define MB_BOOT_MAGIC 0x2BADB002u
 #define MB_INFO_MEM     (1u << 0)
@@ -116,6 +117,7 @@ void main(u32 magic, u32 info_pa)
   pic_init();
   pit_init();
   proc_init();
+  net_init();
   cmdline_get("run", prog, sizeof prog, "init");
   cmdline_get("arg", arg, sizeof arg, "");
   int pid = proc_spawn(prog, arg, NULL);

@@ -6,6 +6,9 @@
 #define KERNLINK    (KERNBASE + 0x100000u) // kernel linked here, loaded at 1 MiB
 #define DIRECTMAP_MAX (256u << 20)     // physical memory mapped at KERNBASE (at most)
 
+#define KMAP_BASE   0xF0000000u        // kernel mapping window: device registers, big buffers
+#define KMAP_TOP    0xF0800000u        // (8 MiB, page tables made at boot)
+
 #define PGSIZE      4096u
 #define PGROUNDUP(a)   (((u32)(a) + PGSIZE - 1) & ~(PGSIZE - 1))
 #define PGROUNDDOWN(a) ((u32)(a) & ~(PGSIZE - 1))
@@ -23,6 +26,8 @@
 #define PTE_P  0x001
 #define PTE_W  0x002
 #define PTE_U  0x004
+#define PTE_PWT 0x008                  // write-through
+#define PTE_PCD 0x010                  // cache disabled (device registers)
 #define PTE_ADDR(e) ((u32)(e) & ~0xFFFu)
 #define PDX(va) (((u32)(va) >> 22) & 0x3FF)
 #define PTX(va) (((u32)(va) >> 12) & 0x3FF)

@@ -6,7 +6,7 @@
 
 #define NPROC 16
 
-enum procstate { UNUSED, EMBRYO, RUNNABLE, RUNNING, SLEEPING, WAITING, ZOMBIE };
+enum procstate { UNUSED, EMBRYO, RUNNABLE, RUNNING, SLEEPING, WAITING, BLOCKED, ZOMBIE };
 
 struct proc {
   enum procstate state;
@@ -18,6 +18,8 @@ struct proc {
   struct proc *parent;
   u32 wake_tick;           // SLEEPING: the tick to wake at
   int waiting_for;         // WAITING: child pid, or -1 for any
+  const void *chan;        // BLOCKED: what it waits for (sched_block / sched_wake)
+  int timed;               // BLOCKED: wake_tick also ends the wait
   int exit_status;
   int slice;               // ticks left in the current time slice
   u16 fs, gs;              // segment registers saved across switches (Linux thread.fs/gs)

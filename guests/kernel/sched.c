@@ -7,6 +7,7 @@
 #include "proc.h"
 #include "config.h"
 #include "memlayout.h"
+#include "net/socket.h"
 
 #define SLICE_TICKS ((HZ + 999) / 1000)  // about one millisecond, at least one tick
 
@@ -14,6 +15,7 @@ struct proc *current;
 volatile int need_resched;
 volatile u32 ticks;
 u32 nr_switches;
+u32 idle_ticks;          // ticks that found the CPU in the idle loop, not in a handler
 static struct proc *idle;
 
 void sched_init(struct proc *idle_proc)
@@ -27,11 +29,15 @@ void timer_tick(void)
 {
   ticks++;
   current->nticks++;
+  if (current == idle && irq_depth == 1)   // only the timer's own handler is running
+    idle_ticks++;
   for (int i = 1; i < NPROC; i++) {
     struct proc *p = &procs[i];
-    if (p->state == SLEEPING && (int)(ticks - p->wake_tick) >= 0)
+    if ((p->state == SLEEPING || (p->state == BLOCKED && p->timed)) &&
+        (int)(ticks - p->wake_tick) >= 0)
       sched_wakeup(p);
   }
+  net_tick();
   if (current != idle && --current->slice <= 0)
     need_resched = 1;
 }
@@ -98,6 +104,47 @@ void sched_sleep(u32 nticks)
   current->wake_tick = ticks + nticks;
   current->state = SLEEPING;
   schedule();
+}
+
+// Wait for sched_wake(chan). Called with interrupts disabled, after the caller found its
+// condition false; returns with interrupts disabled, and the caller checks again (Linux:
+// prepare_to_wait; schedule; finish_wait, with the irq lock held around the check).
+void sched_block(const void *chan)
+{
+  current->chan = chan;
+  current->timed = 0;
+  current->state = BLOCKED;
+  schedule();
+  arch_irq_disable();
+}
+
+// The same, but the timer also wakes it at tick `until`.
+void sched_block_until(const void *chan, u32 until)
+{
+  current->chan = chan;
+  current->timed = 1;
+  current->wake_tick = until;
+  current->state = BLOCKED;
+  schedule();
+  arch_irq_disable();
+}
+
+// Milliseconds to timer ticks, rounded up.
+u32 ms_to_ticks(u32 ms)
+{
+  return (ms * HZ + 999) / 1000;
+}
+
+// Make every process blocked on chan runnable. Interrupts disabled.
+void sched_wake(const void *chan)
+{
+  for (int i = 1; i < NPROC; i++) {
+    struct proc *p = &procs[i];
+    if (p->state == BLOCKED && p->chan == chan) {
+      p->chan = NULL;
+      sched_wakeup(p);
+    }
+  }
 }
 
 // The idle loop (Linux cpu_idle/default_idle): check for work with interrupts off, then

@@ -18,6 +18,7 @@ struct irq_action {
 };
 
 static struct irq_action irqs[NIRQ];
+int irq_depth;           // interrupt handlers running (nested when a slow one is interrupted)
 
 void irq_register(int irq, void (*handler)(void), int fast)
 {
@@ -34,11 +35,13 @@ static void irq_dispatch(int irq)
   pic_mask_and_ack(irq);
   if (!a->handler)
     return;                  // spurious or unclaimed: leave it masked
+  irq_depth++;
   if (!a->fast)
     arch_irq_enable();
   a->handler();
   if (!a->fast)
     arch_irq_disable();
+  irq_depth--;
   pic_unmask(irq);
 }
 

@@ -38,7 +38,57 @@ void kvm_init(u32 memtop)
       panic("kvm_init: no memory for page tables");
     arch_set_pte(pte, pa | PTE_P | PTE_W);
   }
+  // The page tables of the mapping window exist from the start (empty), so every user page
+  // directory, which copies the kernel's PDEs once at creation, sees later mappings there.
+  for (u32 va = KMAP_BASE; va < KMAP_TOP; va += PGSIZE << 10)
+    if (!walk(kpgdir, va, 1))
+      panic("kvm_init: no memory for the mapping window");
   vm_switch(kpgdir);
+}
+
+// The mapping window [KMAP_BASE, KMAP_TOP): device registers and virtually contiguous kernel
+// buffers (Linux: ioremap and vmalloc). Addresses are handed out upwards and never reused
+// except by kvm_unmap of the most recent mapping; the few users map once and keep it.
+static u32 kmap_next = KMAP_BASE;
+
+static u32 kmap_reserve(u32 size)
+{
+  u32 va = kmap_next;
+  if (size > KMAP_TOP - va)
+    return 0;
+  kmap_next += PGROUNDUP(size);
+  return va;
+}
+
+// Map the physical range [pa, pa + size) (device memory above RAM, e.g. a PCI BAR) into the
+// kernel, uncached. Returns the kernel address of pa, or NULL when the window is full.
+void *kvm_map_mmio(u32 pa, u32 size)
+{
+  u32 off = pa % PGSIZE;
+  u32 len = PGROUNDUP(off + size);
+  u32 va = kmap_reserve(len);
+  if (!va)
+    return NULL;
+  for (u32 a = 0; a < len; a += PGSIZE)
+    arch_set_pte(walk(kpgdir, va + a, 0), (PGROUNDDOWN(pa) + a) | PTE_P | PTE_W | PTE_PWT | PTE_PCD);
+  return (void *)(va + off);
+}
+
+// Allocate size bytes of zeroed pages, virtually contiguous in the mapping window.
+void *kvm_alloc(u32 size)
+{
+  u32 len = PGROUNDUP(size);
+  u32 va = kmap_reserve(len);
+  if (!va)
+    return NULL;
+  for (u32 a = 0; a < len; a += PGSIZE) {
+    void *page = kalloc();
+    if (!page)
+      panic("kvm_alloc: out of memory after %u of %u bytes", a, len);
+    memset(page, 0, PGSIZE);
+    arch_set_pte(walk(kpgdir, va + a, 0), V2P(page) | PTE_P | PTE_W);
+  }
+  return (void *)va;
 }
 
 void vm_switch(u32 *pgdir)

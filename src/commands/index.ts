@@ -17,5 +17,10 @@ export const commands: CommandEntry[] = [
   { name: 'clean', summary: 'remove installed outputs, logs and leftovers; --cache also empties the cache', load: () => import('./clean.ts').then((m) => m.command) },
   { name: 'schema', summary: 'list every world.yaml key, what it expects and its default', load: () => import('./schema.ts').then((m) => m.command) },
   { name: 'boot', summary: 'boot a multiboot kernel on the emulator and print its serial output', load: () => import('./boot.ts').then((m) => m.command) },
+  { name: 'bench', summary: 'run the benchmark matrix of world.yaml and write results/<name>.json', load: () => import('./bench.ts').then((m) => m.command) },
+  { name: 'tables', summary: "regenerate the slides' three tables from results JSON (Markdown, CSV, SVG)", load: () => import('./tables.ts').then((m) => m.command) },
+  { name: 'compare', summary: 'list every figure that changed between two results files; fail past a threshold', load: () => import('./compare.ts').then((m) => m.command) },
+  { name: 'merge', summary: 'combine shard results into one file, identical to an unsharded run', load: () => import('./merge.ts').then((m) => m.command) },
+  { name: 'netperf', summary: 'run netperf TCP_STREAM between the guest kernel and the emulated peer and report the figures', load: () => import('./netperf.ts').then((m) => m.command) },
   { name: 'afterburn', summary: 'rewrite assembly for pre-virtualization, or print the gcc -B drop-in directory', load: () => import('./afterburn.ts').then((m) => m.command) },
 ];

@@ -7,6 +7,7 @@ import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
 import { Checker, keyNodeOf, valueNodeOf, type KeyPath } from './check.ts';
 import { ManifestError, type Position } from './errors.ts';
 import { worldSchema } from './schema.ts';
+import { readBench, type BenchDecl } from './bench.ts';
 import { closest } from './suggest.ts';
 import { listRecipes, loadRecipe, recipeFile } from '../recipe-loader.ts';
 import type { OptionDecl, OptionValue, Recipe, SourceDecl } from '../recipe.ts';
@@ -37,6 +38,8 @@ export interface World {
   mirrors: string[];
   targets: string[];
   packages: Map<string, PackageDecl>;
+  /** The benchmark matrix (`bench:`), if world.yaml declares one. */
+  bench?: BenchDecl;
 }
 
 export async function loadWorld(file: string): Promise<World> {
@@ -119,8 +122,9 @@ export async function loadWorld(file: string): Promise<World> {
       c.report(node, ['targets', i], `no package '${pkg}' in this world${hint ? `; did you mean '${hint}'?` : ''}`);
     }
   });
+  const bench = top.bench ? readBench(top.bench, c) : undefined;
   if (c.issues.length > 0) throw new ManifestError(c.issues);
-  return { file: abs, root, mirrors: top.mirrors ?? [], targets: top.targets ?? [...packages.keys()], packages };
+  return { file: abs, root, mirrors: top.mirrors ?? [], targets: top.targets ?? [...packages.keys()], packages, ...(bench ? { bench } : {}) };
 }
 
 function readSource(decl: { node: Node; url?: string; file?: string; path?: string; sha256?: string; mirrors?: string[] } | null,

@@ -1,6 +1,7 @@
 // The schema of world.yaml, and the one place its defaults are written down. `world schema` prints
 // this table; the README points here.
 import { integer, list, object, record, string, type Field } from './check.ts';
+import { benchSchema, configurationSchema, expansionSchema, workloadSchema } from './bench.ts';
 
 export const PACKAGE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const packageName = string({ pattern: PACKAGE_NAME, patternText: 'a package name (lower-case letters, digits, -)' });
@@ -28,6 +29,7 @@ export const worldSchema = object({
   mirrors: { schema: list(url), doc: 'base URLs tried in order after a source\'s own URL: <mirror>/<file name>', defaultText: '[]' },
   targets: { schema: list(string()), doc: 'what `world build` builds when given no targets', defaultText: 'every package' },
   packages: { schema: record(packageSchema, packageName), doc: 'the packages of the world, by name', required: true },
+  bench: { schema: benchSchema, doc: 'the benchmark matrix `world bench` runs (configurations x workloads)', defaultText: '(no matrix)' },
 }, 'a world (mapping with packages)');
 
 /** Rows of the defaults table: key path, expected value, default, meaning. */
@@ -41,5 +43,9 @@ export function schemaTable(): string[][] {
   walk('', worldSchema.fields);
   walk('packages.<name>.', packageSchema.fields);
   walk('packages.<name>.source.', sourceSchema.fields);
+  walk('bench.', benchSchema.fields);
+  walk('bench.configurations.<name>.', configurationSchema.fields);
+  walk('bench.workloads.<name>.', workloadSchema.fields);
+  walk('bench.expansion.', expansionSchema.fields);
   return rows;
 }

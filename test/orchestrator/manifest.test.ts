@@ -38,7 +38,7 @@ test('the fixture world loads with defaults filled in', async () => {
 
 test('a misspelt top-level key is named with its position and the right spelling', async () => {
   const out = await issues('version: 1\npakages:\n  gen: {}\n');
-  assert.ok(out.includes("bad.yaml:2:1: pakages: unknown key 'pakages'; expected one of: version, mirrors, targets, packages; did you mean 'packages'?"), out.join('\n'));
+  assert.ok(out.includes("bad.yaml:2:1: pakages: unknown key 'pakages'; expected one of: version, mirrors, targets, packages, bench; did you mean 'packages'?"), out.join('\n'));
 });
 
 test('unknown keys inside a package are errors, with line and column', async () => {

@@ -25,6 +25,9 @@ export interface NetperfOptions {
   remotePort: number;
   localPort: number;
   tcp?: Partial<TcpConfig>;
+  /** Called as the measured interval starts (connection established) and ends (closed). */
+  onStart?: () => void;
+  onEnd?: () => void;
 }
 
 export interface NetperfResult {
@@ -83,6 +86,7 @@ export class NetperfPeer {
     c.app = {
       onEstablished: () => {
         this.startNs = this.time.nowNs();
+        this.opts.onStart?.();
         if (this.opts.role === 'send') this.pump();
       },
       onWritable: () => this.pump(),
@@ -95,6 +99,7 @@ export class NetperfPeer {
         this.reset = reset;
         this.closed = true;
         this.endNs = this.time.nowNs();
+        this.opts.onEnd?.();
       },
     };
   }

@@ -29,6 +29,27 @@ int getpid(void) { return sys(20, 0, 0, 0); }
 int hz(void) { return sys(34, 0, 0, 0); }
 int yield(void) { return sys(158, 0, 0, 0); }
 int sleep(u32 ms) { return sys(162, ms, 0, 0); }
+int read(int fd, void *buf, u32 n) { return sys(3, fd, (u32)buf, n); }
+int close(int fd) { return sys(6, fd, 0, 0); }
+int netinfo(struct netinfo *ni) { return sys(116, (u32)ni, 0, 0); }
+
+int socket(int domain, int type, int protocol)
+{
+  u32 a[5] = { (u32)domain, (u32)type, (u32)protocol, 0, 0 };
+  return sys(102, SOCKCALL_SOCKET, (u32)a, 0);
+}
+
+int connect(int fd, const struct sockaddr_in *addr, u32 len)
+{
+  u32 a[5] = { (u32)fd, (u32)addr, len, 0, 0 };
+  return sys(102, SOCKCALL_CONNECT, (u32)a, 0);
+}
+
+int getsockopt(int fd, int level, int name, void *val, u32 *len)
+{
+  u32 a[5] = { (u32)fd, (u32)level, (u32)name, (u32)val, (u32)len };
+  return sys(102, SOCKCALL_GETSOCKOPT, (u32)a, 0);
+}
 
 u32 strlen(const char *s)
 {

@@ -3,6 +3,7 @@
 #define ULIB_H
 
 #include "../types.h"
+#include "../net/abi.h"
 
 extern u32 ulib_calls;   // system calls made so far by this process (every wrapper counts)
 
@@ -15,6 +16,12 @@ int getpid(void);
 int hz(void);
 int yield(void);
 int sleep(u32 ms);
+int read(int fd, void *buf, u32 n);
+int close(int fd);
+int socket(int domain, int type, int protocol);
+int connect(int fd, const struct sockaddr_in *addr, u32 len);
+int getsockopt(int fd, int level, int name, void *val, u32 *len);
+int netinfo(struct netinfo *ni);
 
 u32 strlen(const char *s);
 void *memset(void *dst, int c, u32 n);

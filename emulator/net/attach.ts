@@ -1,0 +1,69 @@
+// Plugs the network (emulator/net/network.ts) into a Machine: the DP83820 becomes a PCI function
+// 100B:0022 with its registers in memory BAR1, its interrupt pin drives the PIC line the PCI bus
+// routes it to, its DMA goes to the machine's RAM and drops the CPU's decoded code where it
+// writes, and the wire and peer keep time on the machine's cycle clock.
+import type { Machine } from '../machine.ts';
+import { PciDevice, type PciBar, type PciSlot } from '../devices/pci.ts';
+import { buildNetwork, type Network, type NetworkOptions } from './network.ts';
+import type { Clock, IrqLine } from './seams.ts';
+
+/** Everything buildNetwork takes except what the machine supplies. */
+export type AttachOptions = Omit<NetworkOptions, 'clock' | 'mhz' | 'ram' | 'irq' | 'onDmaWrite'>;
+
+export interface AttachedNetwork extends Network {
+  /** The NIC's PCI function and where the bus put it (slot, BAR addresses, IRQ line). */
+  pci: PciDevice;
+  slot: PciSlot;
+}
+
+/** The machine's clock as the network's Clock seam (the machine's events carry a name). */
+export function machineClock(machine: Machine): Clock {
+  const clock = machine.clock;
+  return {
+    now: () => clock.now(),
+    schedule: (at, fn) => {
+      clock.schedule(at, 'net', fn);
+    },
+  };
+}
+
+/** Builds the network on `machine` and registers the NIC on its PCI bus; call before boot. */
+export function attachNetwork(machine: Machine, o: AttachOptions): AttachedNetwork {
+  // The NIC is handed its interrupt line before its PCI function exists; the bus sets
+  // dev.setIrq when it registers the function, so the line forwards to it late.
+  let dev: PciDevice | undefined;
+  const irq: IrqLine = {
+    raise: () => dev?.setIrq(true),
+    lower: () => dev?.setIrq(false),
+  };
+  const net = buildNetwork({
+    ...o,
+    clock: machineClock(machine),
+    mhz: machine.profile.cpuMhz,
+    ram: machine.bus.ram,
+    irq,
+    onDmaWrite: (addr, len) => machine.cpu.invalidateCode(addr, len),
+  });
+  const nic = net.nic;
+  const id = nic.pci;
+  const bars: (PciBar | null)[] = [];
+  for (const b of id.memoryBars) {
+    bars[b.index] = {
+      kind: 'mem',
+      size: b.size,
+      registers: {
+        mmioRead: (offset, size) => nic.read(offset, size),
+        mmioWrite: (offset, size, value) => nic.write(offset, size, value),
+      },
+    };
+  }
+  dev = new PciDevice('dp83820', {
+    vendorId: id.vendorId,
+    deviceId: id.deviceId,
+    classCode: id.classCode,
+    revision: id.revision,
+    interruptPin: id.interruptPin,
+  }, Array.from(bars, (b) => b ?? null));
+  const slot = machine.pci.register(dev);
+  return { ...net, pci: dev, slot };
+}

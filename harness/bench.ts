@@ -1,0 +1,123 @@
+// `world bench`: plans the matrix, builds the guests it needs through the cache (world build),
+// runs each runnable configuration x workload in a worker process, and assembles the results
+// file. A run that fails (transfer incomplete, worker crash) fails the bench and nothing is
+// written: the last good results file stays.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import type { World } from '../src/manifest/load.ts';
+import type { BenchDecl } from '../src/manifest/bench.ts';
+import { layoutOf } from '../src/layout.ts';
+import { countWedge, LOC_RULE } from './loc.ts';
+import { runKey, shardRuns, type PlannedRun, type Shard } from './matrix.ts';
+import type { MeasureSpec } from './measure.ts';
+import { runPool } from './pool.ts';
+import { provenance } from './provenance.ts';
+import { published } from './published.ts';
+import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type RunResult } from './results.ts';
+
+export interface BenchOptions {
+  world: World;
+  bench: BenchDecl;
+  runs: PlannedRun[];
+  shard: Shard | null;
+  jobs: number;
+  /** Builds package@variant units through the cache; returns false when a build failed. */
+  build(units: string[]): Promise<boolean>;
+  say(line: string): void;
+  signal: AbortSignal;
+}
+
+/** The bench section as the results file records it (the configurations actually selected). */
+export function benchRecord(bench: BenchDecl, runs: PlannedRun[]): Results['bench'] {
+  const names = new Set(runs.map((r) => r.configuration.name));
+  return {
+    transfer_bytes: bench.transferBytes,
+    message_bytes: bench.messageBytes,
+    profile: bench.profile,
+    configurations: bench.configurations.filter((c) => names.has(c.name)).map((c) => ({ ...c })),
+    workloads: bench.workloads.map((w) => ({ ...w })),
+    expansion: { ...bench.expansion },
+  };
+}
+
+function fileSha(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export type BenchOutcome = { ok: true; results: Results } | { ok: false; message: string };
+
+export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
+  const started = new Date();
+  const t0 = performance.now();
+  const mine = o.shard ? shardRuns(o.runs, o.shard) : o.runs;
+  const runnable = mine.filter((r) => r.notRun === null);
+
+  // Build what the runnable runs need, through the orchestrator's cache.
+  const units = [...new Set(runnable.flatMap((r) => [r.configuration.guest, ...(r.configuration.wedge ? [r.configuration.wedge] : [])]))];
+  if (units.length > 0) {
+    o.say(`bench: building ${units.join(', ')}`);
+    if (!(await o.build(units))) return { ok: false, message: `building ${units.join(', ')} failed; nothing was run` };
+  }
+  const out = layoutOf(o.world.root).out;
+  const specs: MeasureSpec[] = runnable.map((r) => ({
+    configuration: r.configuration.name,
+    workload: r.workload.name,
+    backend: r.configuration.backend,
+    guest: join(out, r.configuration.guest, 'kernel.elf'),
+    direction: r.workload.direction,
+    transferBytes: o.bench.transferBytes,
+    messageBytes: o.bench.messageBytes,
+    profile: o.bench.profile,
+    // The expansion run also runs a one-message reference, so boot and set-up cancel out.
+    ...(r.configuration.name === o.bench.expansion.configuration && r.workload.name === o.bench.expansion.workload
+      ? { referenceBytes: Math.min(o.bench.messageBytes, o.bench.transferBytes) } : {}),
+  }));
+  for (const r of mine) if (r.notRun !== null) o.say(`bench: ${runKey(r)}: not run: ${r.notRun}`);
+
+  const seconds: Record<string, number> = {};
+  let done = 0;
+  const measurements = await runPool(specs, o.jobs, {
+    started: (i) => o.say(`bench: ${specs[i]!.configuration}/${specs[i]!.workload}: running (${o.bench.transferBytes} bytes, ${specs[i]!.direction})`),
+    finished: (i, s, m) => {
+      done += 1;
+      const id = `${specs[i]!.configuration}/${specs[i]!.workload}`;
+      seconds[id] = Math.round(s * 10) / 10;
+      o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${s.toFixed(1)} s)`);
+    },
+  }, o.signal).catch((err: Error) => err);
+  if (measurements instanceof Error) return { ok: false, message: measurements.message };
+  const failures = measurements.map((m, i) => m.failure ? `${specs[i]!.configuration}/${specs[i]!.workload}: ${m.failure}` : null).filter((x) => x !== null);
+  if (failures.length > 0) return { ok: false, message: `${failures.length} run(s) failed; no results written:\n  ${failures.join('\n  ')}` };
+
+  const byKey = new Map(runnable.map((r, i) => [runKey(r), i]));
+  const runs: RunResult[] = mine.map((r) => {
+    if (r.notRun !== null) return { configuration: r.configuration.name, workload: r.workload.name, status: 'not run', reason: r.notRun };
+    const spec = specs[byKey.get(runKey(r))!]!;
+    return {
+      configuration: r.configuration.name, workload: r.workload.name, status: 'ok',
+      images: { [r.configuration.guest]: fileSha(spec.guest) },
+      figures: measurements[byKey.get(runKey(r))!]!.figures,
+    };
+  });
+  const loc = countWedge(join(o.world.root, 'guests', 'wedge'), published().loc.map((l) => l.component));
+  const results: Results = {
+    schema: RESULTS_SCHEMA,
+    version: RESULTS_VERSION,
+    bench: benchRecord(o.bench, o.runs),
+    provenance: provenance(o.world.root, o.world.file, o.bench.profile),
+    loc: loc ? { rule: LOC_RULE, components: loc } : null,
+    runs,
+    ...(o.shard ? { shard: { ...o.shard } } : {}),
+    host: {
+      hostname: hostname(),
+      node: process.version,
+      started: started.toISOString(),
+      seconds: Math.round((performance.now() - t0) / 100) / 10,
+      run_seconds: seconds,
+      jobs: o.jobs,
+    },
+  };
+  return { ok: true, results };
+}

@@ -1,0 +1,99 @@
+// One run of the matrix: a netperf transfer of a guest on a back-end, reduced to the figures the
+// results file keeps. It runs in a worker process (harness/worker.ts), one emulator per process,
+// and returns only guest quantities, so any -j and any shard give the same figures.
+import { readFileSync } from 'node:fs';
+import { runNetperf, type NetperfReport } from '../emulator/net/netperf-run.ts';
+import { machineStats, type MachineStats } from '../emulator/stats.ts';
+import type { NetperfFigures } from './results.ts';
+
+export interface MeasureSpec {
+  configuration: string;
+  workload: string;
+  backend: string;
+  /** The guest kernel ELF (an installed artifact of the cache). */
+  guest: string;
+  direction: 'send' | 'receive';
+  transferBytes: number;
+  messageBytes: number;
+  profile: string;
+  /** Also run a reference transfer of this many bytes and record the difference (the expansion run). */
+  referenceBytes?: number;
+}
+
+export interface Measurement { figures: NetperfFigures; failure: string | null }
+
+function nonZero(rec: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(rec)) if (v > 0) out[k] = v;
+  return out;
+}
+
+function sensitiveOf(stats: MachineStats): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [name, rings] of Object.entries(stats.sensitive)) if (rings.some((n) => n > 0)) out[name] = [...rings];
+  return out;
+}
+
+function run(spec: MeasureSpec, elf: Uint8Array, bytes: number): { report: NetperfReport; stats: MachineStats } {
+  const { report, machine, stop } = runNetperf({
+    elf, kernelName: 'kernel.elf', direction: spec.direction, bytes, messageBytes: spec.messageBytes, profile: spec.profile,
+  });
+  return { report, stats: machineStats(machine, stop) };
+}
+
+/** a - b for each key of a, zero differences left out. */
+function minus(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(a)) if (v - (b[k] ?? 0) !== 0) out[k] = v - (b[k] ?? 0);
+  return out;
+}
+
+export function measure(spec: MeasureSpec): Measurement {
+  if (spec.backend !== 'hardware') throw new Error(`back-end '${spec.backend}' has no runner (harness/backends.ts)`);
+  const elf = readFileSync(spec.guest);
+  const { report, stats } = run(spec, elf, spec.transferBytes);
+  const sensitive = sensitiveOf(stats);
+  let expansion: NetperfFigures['expansion'];
+  let refFailure: string | null = null;
+  if (spec.referenceBytes !== undefined) {
+    const ref = run(spec, elf, spec.referenceBytes);
+    if (!ref.report.verified) refFailure = `the reference transfer of ${spec.referenceBytes} bytes did not complete: ${ref.report.stop}`;
+    const refSensitive = sensitiveOf(ref.stats);
+    const diff: Record<string, number[]> = {};
+    for (const [name, rings] of Object.entries(sensitive)) {
+      const d = rings.map((n, i) => n - (refSensitive[name]?.[i] ?? 0));
+      if (d.some((n) => n !== 0)) diff[name] = d;
+    }
+    expansion = {
+      reference_bytes: spec.referenceBytes,
+      sensitive: diff,
+      interrupts: minus(stats.interrupts, ref.stats.interrupts),
+      instructions: stats.instructions - ref.stats.instructions,
+    };
+  }
+  const figures: NetperfFigures = {
+    throughput_mib_s: report.throughput.value,
+    cpu_percent: Math.round(report.cpu.utilization * 100 * 100) / 100,
+    busy_cycles: report.cpu.busy_cycles,
+    window_cycles: report.cpu.window_cycles,
+    window_instructions: report.cpu.instructions,
+    window_ns: report.window_ns,
+    bytes: report.bytes,
+    verified: report.verified,
+    retransmissions: report.retransmissions,
+    frames: { from_guest: report.frames.from_guest, to_guest: report.frames.to_guest },
+    interrupts: report.interrupts,
+    run: {
+      instructions: stats.instructions,
+      cycles: stats.cycles,
+      interrupts: stats.interrupts,
+      sensitive,
+      software_interrupts: nonZero(stats.software_interrupts),
+      exceptions: nonZero(stats.exceptions),
+      hypercalls: {},
+    },
+    ...(expansion ? { expansion } : {}),
+  };
+  const failure = refFailure ?? (report.verified ? null : `the transfer did not complete: ${report.stop}${report.nic_errors.length ? `; NIC: ${report.nic_errors.join('; ')}` : ''}`);
+  return { figures, failure };
+}

@@ -1,0 +1,269 @@
+// The slides' three tables regenerated from results files alone: netperf results, netperf
+// instruction expansion and the wedge's lines of code, each figure beside the slides' published
+// one (harness/published.json) with the ratio measured / published. A figure that was not
+// measured is "—", and so is its ratio; nothing is filled in from elsewhere.
+import { barChartSvg } from './svg.ts';
+import { published, type PublishedExpansionRow } from './published.ts';
+import { ResultsError, runId, type NetperfFigures, type Results, type RunResult } from './results.ts';
+
+export const DASH = '—';
+
+/** A cell: the measured value, the slides' value and their ratio (null when either is missing). */
+export interface Cell { measured: number | null; slides: number | null; ratio: number | null }
+
+export function ratio(measured: number | null, slides: number | null): number | null {
+  return measured === null || slides === null || slides === 0 ? null : measured / slides;
+}
+
+function cell(measured: number | null, slides: number | null): Cell {
+  return { measured, slides, ratio: ratio(measured, slides) };
+}
+
+export interface NetperfRow { configuration: string; title: string; notRun: string | null; send: { mbs: Cell; cpu: Cell }; receive: { mbs: Cell; cpu: Cell } }
+export interface ExpansionRow { operation: string; count: Cell; perInterrupt: Cell }
+export interface LocRow { component: string; title: string; headers: Cell; sources: Cell }
+
+export interface Tables {
+  transferBytes: number;
+  profile: string;
+  netperf: NetperfRow[];
+  expansion: { run: string; bytes: number | null; interrupts: number | null; notRun: string | null; rows: ExpansionRow[] };
+  loc: { rule: string | null; rows: LocRow[] };
+}
+
+/** Runs of several results files, by configuration/workload; the same run in two files is an error. */
+function collectRuns(files: { path: string; results: Results }[]): Map<string, RunResult> {
+  const runs = new Map<string, RunResult>();
+  const from = new Map<string, string>();
+  for (const { path, results } of files) {
+    for (const run of results.runs) {
+      const id = runId(run);
+      if (from.has(id)) throw new ResultsError(`${path}: run ${id} is also in ${from.get(id)}; give each run once`);
+      runs.set(id, run);
+      from.set(id, path);
+    }
+  }
+  return runs;
+}
+
+function sumSensitive(sensitive: Record<string, number[]>, names: string[]): number {
+  let n = 0;
+  for (const name of names) for (const c of sensitive[name] ?? []) n += c;
+  return n;
+}
+
+export function buildTables(files: { path: string; results: Results }[]): Tables {
+  if (files.length === 0) throw new ResultsError('no results files given');
+  const runs = collectRuns(files);
+  const first = files[0]!.results;
+  for (const { path, results } of files.slice(1)) {
+    if (results.bench.transfer_bytes !== first.bench.transfer_bytes || results.bench.profile !== first.bench.profile) {
+      throw new ResultsError(`${path}: measured with transfer ${results.bench.transfer_bytes} bytes and profile ${results.bench.profile}, but ${files[0]!.path} with ${first.bench.transfer_bytes} and ${first.bench.profile}; one table needs one setup`);
+    }
+  }
+  const pub = published();
+  const configs = new Map<string, string>();
+  for (const { results } of files) for (const c of results.bench.configurations) if (!configs.has(c.name)) configs.set(c.name, c.title);
+  const workloads = files.flatMap((f) => f.results.bench.workloads);
+  const sendW = workloads.find((w) => w.kind === 'netperf' && w.direction === 'send')?.name;
+  const recvW = workloads.find((w) => w.kind === 'netperf' && w.direction === 'receive')?.name;
+
+  // The slides' rows first, in their order, then any further configuration of the results.
+  const names = [...Object.keys(pub.netperf), ...[...configs.keys()].filter((n) => !(n in pub.netperf))];
+  const netperf: NetperfRow[] = names.map((name) => {
+    const p = pub.netperf[name];
+    const get = (w: string | undefined): RunResult | undefined => (w ? runs.get(`${name}/${w}`) : undefined);
+    const s = get(sendW);
+    const r = get(recvW);
+    const fig = (run: RunResult | undefined): NetperfFigures | null => (run?.status === 'ok' ? run.figures! : null);
+    const reasons = [s, r].filter((x) => x?.status === 'not run').map((x) => x!.reason!);
+    return {
+      configuration: name,
+      title: configs.get(name) ?? p?.title ?? name,
+      notRun: !s && !r ? 'not in these results' : reasons[0] ?? null,
+      send: { mbs: cell(fig(s)?.throughput_mib_s ?? null, p?.send_mb_s ?? null), cpu: cell(fig(s)?.cpu_percent ?? null, p?.send_cpu ?? null) },
+      receive: { mbs: cell(fig(r)?.throughput_mib_s ?? null, p?.receive_mb_s ?? null), cpu: cell(fig(r)?.cpu_percent ?? null, p?.receive_cpu ?? null) },
+    };
+  });
+
+  const exp = first.bench.expansion;
+  const expId = `${exp.configuration}/${exp.workload}`;
+  const expRun = runs.get(expId);
+  const ef = expRun?.status === 'ok' ? expRun.figures!.expansion ?? null : null;
+  const interrupts = ef ? Object.values(ef.interrupts).reduce((a, b) => a + b, 0) : null;
+  const expansionRows = pub.expansion.map((p: PublishedExpansionRow) => {
+    const count = ef ? sumSensitive(ef.sensitive, p.counters) : null;
+    const per = count !== null && interrupts ? count / interrupts : null; // no interrupts: no ratio
+    return { operation: p.operation, count: cell(count, p.count), perInterrupt: cell(per, p.per_interrupt) };
+  });
+
+  const locFile = files.find((f) => f.results.loc !== null)?.results.loc ?? null;
+  const loc = pub.loc.map((p) => {
+    const m = locFile?.components[p.component];
+    return { component: p.component, title: p.slides, headers: cell(m?.headers ?? null, p.headers), sources: cell(m?.sources ?? null, p.sources) };
+  });
+
+  return {
+    transferBytes: first.bench.transfer_bytes,
+    profile: first.bench.profile,
+    netperf,
+    expansion: {
+      run: expId, interrupts, rows: expansionRows,
+      bytes: ef ? first.bench.transfer_bytes - ef.reference_bytes : null,
+      notRun: !expRun ? 'not in these results' : expRun.status !== 'ok' ? expRun.reason! : ef ? null : 'the run has no reference difference (figures.expansion)',
+    },
+    loc: { rule: locFile?.rule ?? null, rows: loc },
+  };
+}
+
+// ---- formatting ----
+
+function num(v: number | null, digits: number): string {
+  return v === null ? DASH : v.toFixed(digits);
+}
+
+function rat(v: number | null): string {
+  return v === null ? DASH : v.toFixed(3);
+}
+
+function mdTable(head: string[], rows: string[][], align: string[]): string {
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${align.map((a) => (a === 'r' ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n') + '\n';
+}
+
+function sizeText(bytes: number): string {
+  for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes % n === 0) return `${bytes / n} ${unit}`;
+  return `${bytes} bytes`;
+}
+
+export function netperfMarkdown(t: Tables): string {
+  const head = ['configuration', 'send MB/s', 'slides', 'ratio', 'send CPU %', 'slides', 'ratio', 'receive MB/s', 'slides', 'ratio', 'receive CPU %', 'slides', 'ratio'];
+  const rows = t.netperf.map((r) => [
+    r.title,
+    num(r.send.mbs.measured, 2), num(r.send.mbs.slides, 2), rat(r.send.mbs.ratio),
+    num(r.send.cpu.measured, 2), num(r.send.cpu.slides, 1), rat(r.send.cpu.ratio),
+    num(r.receive.mbs.measured, 2), num(r.receive.mbs.slides, 2), rat(r.receive.mbs.ratio),
+    num(r.receive.cpu.measured, 2), num(r.receive.cpu.slides, 1), rat(r.receive.cpu.ratio),
+  ]);
+  return mdTable(head, rows, ['l', ...Array(12).fill('r')]);
+}
+
+export function expansionMarkdown(t: Tables): string {
+  const head = ['operation', 'count', 'per interrupt', 'slides count', 'slides per interrupt', 'ratio (per interrupt)'];
+  const rows = t.expansion.rows.map((r) => [r.operation, num(r.count.measured, 0), num(r.perInterrupt.measured, 2), num(r.count.slides, 0), num(r.perInterrupt.slides, 0), rat(r.perInterrupt.ratio)]);
+  return mdTable(head, rows, ['l', 'r', 'r', 'r', 'r', 'r']);
+}
+
+export function locMarkdown(t: Tables): string {
+  const head = ['component', 'headers', 'slides', 'ratio', 'source', 'slides', 'ratio'];
+  const rows = t.loc.rows.map((r) => [
+    r.component === r.title.toLowerCase() ? r.title : `${r.title} (${r.component}/)`,
+    num(r.headers.measured, 0), num(r.headers.slides, 0), rat(r.headers.ratio),
+    num(r.sources.measured, 0), num(r.sources.slides, 0), rat(r.sources.ratio),
+  ]);
+  return mdTable(head, rows, ['l', 'r', 'r', 'r', 'r', 'r', 'r']);
+}
+
+/** All three tables with the notes that say what each figure is; no file names, commits or times. */
+export function tablesMarkdown(t: Tables): string {
+  const pub = published();
+  const notRun = t.netperf.filter((r) => r.notRun !== null).map((r) => `- ${r.title}: not run: ${r.notRun}`);
+  return [
+    '# The slides\' tables, regenerated',
+    '',
+    `Measured on the emulator with cost profile \`${t.profile}\`, netperf TCP_STREAM of ${sizeText(t.transferBytes)} per run in each direction (the slides: 1 GiB). `
+      + 'MB/s is netperf\'s -f M unit (2^20 bytes per second of guest time); CPU is guest busy cycles over the transfer window. '
+      + 'Ratio = measured / slides. "—" = not measured.',
+    '',
+    '## Netperf results',
+    '',
+    netperfMarkdown(t),
+    ...(notRun.length > 0 ? [...notRun, ''] : []),
+    '## Netperf instruction expansion',
+    '',
+    `Sensitive instructions executed (all rings) in run \`${t.expansion.run}\`, minus those of the same guest transferring one message: `
+      + `what moving the other ${t.expansion.bytes === null ? DASH : sizeText(t.expansion.bytes)} cost, with boot, connection set-up and close cancelled out. `
+      + `Per interrupt = count / the hardware interrupts of the same difference (${t.expansion.interrupts === null ? DASH : t.expansion.interrupts}, all IRQ lines). `
+      + 'The slides\' counts are for 1 GiB, so compare the per-interrupt column.'
+      + (t.expansion.notRun ? ` Not run: ${t.expansion.notRun}.` : ''),
+    '',
+    expansionMarkdown(t),
+    '## Lines of code of the wedge',
+    '',
+    t.loc.rule ? `Counted from guests/wedge/: ${t.loc.rule}. The slides' x86 front-end is ia32/ here; the Linux user-level back-end is not part of this project.` : 'guests/wedge/ is not in the tree that was measured.',
+    '',
+    locMarkdown(t),
+    `Slides' figures: ${pub.source}`,
+    '',
+  ].join('\n');
+}
+
+function csvNum(v: number | null, digits: number): string {
+  return v === null ? '' : v.toFixed(digits);
+}
+
+function csv(head: string[], rows: string[][]): string {
+  const q = (s: string): string => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return [head, ...rows].map((r) => r.map(q).join(',')).join('\n') + '\n';
+}
+
+export function netperfCsv(t: Tables): string {
+  return csv(
+    ['configuration', 'title', 'send_mb_s', 'send_mb_s_slides', 'send_mb_s_ratio', 'send_cpu_percent', 'send_cpu_slides', 'send_cpu_ratio',
+      'receive_mb_s', 'receive_mb_s_slides', 'receive_mb_s_ratio', 'receive_cpu_percent', 'receive_cpu_slides', 'receive_cpu_ratio', 'not_run'],
+    t.netperf.map((r) => [r.configuration, r.title,
+      csvNum(r.send.mbs.measured, 3), csvNum(r.send.mbs.slides, 2), csvNum(r.send.mbs.ratio, 4),
+      csvNum(r.send.cpu.measured, 2), csvNum(r.send.cpu.slides, 1), csvNum(r.send.cpu.ratio, 4),
+      csvNum(r.receive.mbs.measured, 3), csvNum(r.receive.mbs.slides, 2), csvNum(r.receive.mbs.ratio, 4),
+      csvNum(r.receive.cpu.measured, 2), csvNum(r.receive.cpu.slides, 1), csvNum(r.receive.cpu.ratio, 4), r.notRun ?? '']),
+  );
+}
+
+export function expansionCsv(t: Tables): string {
+  return csv(['operation', 'count', 'per_interrupt', 'count_slides', 'per_interrupt_slides', 'per_interrupt_ratio'],
+    t.expansion.rows.map((r) => [r.operation, csvNum(r.count.measured, 0), csvNum(r.perInterrupt.measured, 4), csvNum(r.count.slides, 0), csvNum(r.perInterrupt.slides, 0), csvNum(r.perInterrupt.ratio, 4)]));
+}
+
+export function locCsv(t: Tables): string {
+  return csv(['component', 'slides_component', 'headers', 'headers_slides', 'headers_ratio', 'sources', 'sources_slides', 'sources_ratio'],
+    t.loc.rows.map((r) => [r.component, r.title, csvNum(r.headers.measured, 0), csvNum(r.headers.slides, 0), csvNum(r.headers.ratio, 4), csvNum(r.sources.measured, 0), csvNum(r.sources.slides, 0), csvNum(r.sources.ratio, 4)]));
+}
+
+/** Every output file of `world tables`, by name. */
+export function renderTables(t: Tables): Record<string, string> {
+  const series = ['measured', 'slides'];
+  return {
+    'tables.md': tablesMarkdown(t),
+    'netperf.csv': netperfCsv(t),
+    'expansion.csv': expansionCsv(t),
+    'loc.csv': locCsv(t),
+    'netperf-throughput.svg': barChartSvg({
+      title: 'Netperf throughput (MB/s = 2^20 B/s)', unit: 'MB/s', series,
+      groups: t.netperf.flatMap((r) => [
+        { label: `${r.title} send`, values: [r.send.mbs.measured, r.send.mbs.slides] },
+        { label: `${r.title} receive`, values: [r.receive.mbs.measured, r.receive.mbs.slides] },
+      ]),
+    }),
+    'netperf-cpu.svg': barChartSvg({
+      title: 'Netperf CPU utilization', unit: '%', series,
+      groups: t.netperf.flatMap((r) => [
+        { label: `${r.title} send`, values: [r.send.cpu.measured, r.send.cpu.slides] },
+        { label: `${r.title} receive`, values: [r.receive.cpu.measured, r.receive.cpu.slides] },
+      ]),
+    }),
+    'expansion.svg': barChartSvg({
+      title: 'Sensitive operations per interrupt', unit: '', series,
+      groups: t.expansion.rows.map((r) => ({ label: r.operation, values: [r.perInterrupt.measured, r.perInterrupt.slides] })),
+    }),
+    'loc.svg': barChartSvg({
+      title: 'Wedge lines of code (headers + source)', unit: 'lines', series,
+      groups: t.loc.rows.map((r) => ({
+        label: r.title,
+        values: [r.headers.measured === null || r.sources.measured === null ? null : r.headers.measured + r.sources.measured, (r.headers.slides ?? 0) + (r.sources.slides ?? 0)],
+      })),
+    }),
+  };
+}

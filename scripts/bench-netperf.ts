@@ -1,0 +1,45 @@
+// Host seconds per emulated GiB transferred by `world netperf`: the whole machine (CPU, NIC,
+// wire, peer) booting the native guest kernel and moving --mib MiB in each direction. The guest
+// figures (throughput, CPU) are printed beside the host time; they are deterministic, the host
+// time is not (it is measured as wall and as process CPU time, less disturbed on a shared host).
+// usage: npm run bench:netperf -- [--mib N] [--direction send|receive|both] [--guest ELF]
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { runNetperf, type NetperfDirection } from '../emulator/net/netperf-run.ts';
+import { defaultGuest } from '../src/commands/netperf.ts';
+
+const { values } = parseArgs({
+  options: {
+    mib: { type: 'string', default: '64' },
+    direction: { type: 'string', default: 'both' },
+    guest: { type: 'string' },
+  },
+});
+const mib = Number(values.mib);
+const dirs: NetperfDirection[] = values.direction === 'both' ? ['send', 'receive'] : [values.direction as NetperfDirection];
+if (!(mib > 0) || !dirs.every((d) => d === 'send' || d === 'receive')) {
+  console.error('bench:netperf: --mib must be positive and --direction send, receive or both');
+  process.exit(2);
+}
+const guestPath = values.guest ?? (await defaultGuest());
+const elf = readFileSync(guestPath);
+const bytes = Math.round(mib * 2 ** 20);
+let totalWall = 0, totalCpu = 0, failed = false;
+for (const direction of dirs) {
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  const { report } = runNetperf({ elf, kernelName: guestPath, direction, bytes, messageBytes: 32768 });
+  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
+  totalWall += wall;
+  totalCpu += cpu;
+  if (!report.verified) failed = true;
+  console.log(`${direction.padEnd(8)} ${mib} MiB  ${report.throughput.value.toFixed(2)} MiB/s (2^20 B/s), cpu ${(report.cpu.utilization * 100).toFixed(2)}%, ` +
+    `${report.verified ? 'verified' : 'NOT VERIFIED: ' + report.stop}`);
+  console.log(`         guest ${(report.cpu.instructions / mib / 1e6).toFixed(2)} M instructions per MiB in the window`);
+  console.log(`         host ${wall.toFixed(2)} s wall, ${cpu.toFixed(2)} s CPU -> ${(wall * 1024 / mib).toFixed(1)} s wall / ${(cpu * 1024 / mib).toFixed(1)} s CPU per GiB`);
+}
+const gib = (mib * dirs.length) / 1024;
+console.log(`host s per GiB   ${(totalWall / gib).toFixed(1)} wall, ${(totalCpu / gib).toFixed(1)} CPU (target: under 60)`);
+if (failed) process.exit(1);

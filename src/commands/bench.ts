@@ -1,0 +1,127 @@
+// `world bench`: runs world.yaml's benchmark matrix (configurations x workloads) and writes
+// results/<name>.json. The work is in harness/; this module reads the command line.
+import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
+import { UsageError, type Command } from './command.ts';
+import { openSession, parseJobs, runBuild, shownPath, WORLD_OPTION_HELP } from './common.ts';
+import { closest } from '../manifest/suggest.ts';
+import { parseSize } from '../manifest/bench.ts';
+
+const usage = `usage: world bench [options] [configuration...]
+
+Runs the benchmark matrix of world.yaml's bench: section: every configuration (a guest variant on
+a back-end, with a wedge for afterburnt guests on a hypervisor) under every workload (netperf
+send and receive). Guests are built through the cache first (as world build does). Runs go to
+worker processes, -j at a time. Configurations whose back-end, guest variant or wedge is not in
+this tree are recorded as "not run" with the reason. Writes <out>/<name>.json: the figures and
+their provenance, sorted keys, the same bytes on every run of the same tree (except "host").
+
+options:
+${WORLD_OPTION_HELP}
+  -j, --jobs <n>      runs at once, each in its own process (default: number of cores)
+      --name <name>   results file name (default: latest; with --shard: shard-I-of-N)
+      --out <dir>     where results go (default: results/ next to world.yaml)
+      --transfer SIZE bytes per netperf run, overriding bench.transfer (e.g. 256KiB, 64MiB)
+      --shard I/N     run only slice I of N of the matrix (merge the slices with world merge)
+      --matrix-json   print a GitHub Actions matrix of the shards (with --shards N) and exit
+      --shards <n>    number of shards for --matrix-json (default: one per runnable run)
+      --list          print the matrix (each run and whether it runs here) and exit
+      --plain         plain progress lines for the build
+
+Exit status: 0 results written, 1 a build or run failed (nothing written), 2 bad input.
+`;
+
+async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: {
+      file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' }, name: { type: 'string' },
+      out: { type: 'string' }, transfer: { type: 'string' }, shard: { type: 'string' },
+      'matrix-json': { type: 'boolean' }, shards: { type: 'string' }, list: { type: 'boolean' }, plain: { type: 'boolean' },
+    } });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  const jobs = v.jobs === undefined ? availableParallelism() : parseJobs(v.jobs);
+  const { parseShard, planMatrix, actionsMatrix, runKey } = await import('../../harness/matrix.ts');
+  const shard = v.shard === undefined ? null : parseShard(v.shard);
+  if (shard === undefined) throw new UsageError(`--shard '${v.shard}': expected I/N with 1 <= I <= N, e.g. 1/2`);
+  const transfer = v.transfer === undefined ? undefined : parseSize(v.transfer);
+  if (transfer === undefined && v.transfer !== undefined) throw new UsageError(`--transfer '${v.transfer}': expected a size such as 256KiB, 4MiB or 1048576`);
+  const shards = v.shards === undefined ? undefined : Number(v.shards);
+  if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new UsageError(`--shards '${v.shards}': expected a positive integer`);
+  if (v.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v.name)) throw new UsageError(`--name '${v.name}': expected a file name (letters, digits, . _ -)`);
+
+  const session = await openSession(v.file);
+  if (!session) return 2;
+  const world = session.world;
+  if (!world.bench) {
+    process.stderr.write(`world bench: ${shownPath(world.file)} has no bench: section (see 'world schema' for its keys)\n`);
+    return 2;
+  }
+  const bench = { ...world.bench, ...(transfer !== undefined ? { transferBytes: transfer } : {}) };
+  const names = bench.configurations.map((c) => c.name);
+  for (const p of parsed.positionals) {
+    if (!names.includes(p)) {
+      const hint = closest(p, names);
+      process.stderr.write(`world bench: no configuration '${p}' in ${shownPath(world.file)}; expected one of: ${names.join(', ')}${hint ? `; did you mean '${hint}'?` : ''}\n`);
+      return 2;
+    }
+  }
+  const selected = parsed.positionals.length > 0 ? { ...bench, configurations: bench.configurations.filter((c) => parsed.positionals.includes(c.name)) } : bench;
+  const runs = planMatrix(world, selected);
+
+  if (v['matrix-json']) {
+    process.stdout.write(JSON.stringify(actionsMatrix(runs, shards)) + '\n');
+    return 0;
+  }
+  if (v.list) {
+    for (const r of runs) process.stdout.write(`${runKey(r).padEnd(36)} ${r.notRun === null ? `runs on ${r.configuration.backend}` : `not run: ${r.notRun}`}\n`);
+    return 0;
+  }
+  const outDir = resolve(v.out ?? join(world.root, 'results'));
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
+    process.stderr.write(`world bench: --out ${v.out}: not a folder\n`);
+    return 2;
+  }
+  const name = v.name ?? (shard ? `shard-${shard.index}-of-${shard.count}` : 'latest');
+
+  const { runBench } = await import('../../harness/bench.ts');
+  const { writeResults } = await import('../../harness/results.ts');
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const outcome = await runBench({
+      world, bench: selected, runs, shard, jobs, signal: controller.signal,
+      say: (line) => process.stderr.write(line + '\n'),
+      build: async (units) => (await runBuild({
+        file: v.file, targets: units, jobs, keepGoing: false, offline: false, wait: true, progress: v.plain ? 'plain' : 'auto',
+      })) === 0,
+    });
+    if (controller.signal.aborted) { process.stderr.write('world bench: interrupted; nothing written\n'); return 130; }
+    if (!outcome.ok) {
+      process.stderr.write(`world bench: ${outcome.message}\n`);
+      return 1;
+    }
+    const path = join(outDir, `${name}.json`);
+    writeResults(path, outcome.results);
+    const ran = outcome.results.runs.filter((r) => r.status === 'ok').length;
+    process.stdout.write(`wrote ${shownPath(path)}: ${ran} run(s), ${outcome.results.runs.length - ran} not run\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export const command: Command = {
+  name: 'bench',
+  summary: 'run the benchmark matrix of world.yaml and write results/<name>.json',
+  usage,
+  run,
+};

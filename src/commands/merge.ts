@@ -1,0 +1,47 @@
+// `world merge SHARD.json... -o OUT.json`: combines the results of `world bench --shard I/N`
+// into one file identical to an unsharded run's (harness/merge.ts), apart from its host section.
+import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { UsageError, type Command } from './command.ts';
+
+const usage = `usage: world merge [-o OUT.json] SHARD.json...
+
+Combines the results files of 'world bench --shard I/N' (all N of them) into one file with the
+runs in matrix order, identical to what an unsharded 'world bench' writes except for the host
+section. Checks that every shard is there once and that all come from the same tree and settings
+(bench, provenance and lines of code equal); otherwise says which file differs and writes nothing.
+
+options:
+  -o, --out FILE   the merged results (default: results/latest.json)
+
+Exit status: 0 written, 2 bad input.
+`;
+
+async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string', short: 'o' } } });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (parsed.positionals.length === 0) throw new UsageError('expected the shard results files');
+  const out = parsed.values.out ?? join('results', 'latest.json');
+  const { readResults, writeResults, ResultsError } = await import('../../harness/results.ts');
+  const { mergeShards } = await import('../../harness/merge.ts');
+  try {
+    const merged = mergeShards(parsed.positionals.map((path) => ({ path, results: readResults(path) })));
+    writeResults(out, merged);
+    process.stdout.write(`wrote ${out}: ${merged.runs.length} runs from ${parsed.positionals.length} shard(s)\n`);
+    return 0;
+  } catch (err) {
+    if (err instanceof ResultsError) { process.stderr.write(`world merge: ${err.message}\n`); return 2; }
+    throw err;
+  }
+}
+
+export const command: Command = {
+  name: 'merge',
+  summary: 'combine shard results into one file, identical to an unsharded run',
+  usage,
+  run,
+};

@@ -1,0 +1,227 @@
+// `world netperf`: one netperf TCP_STREAM run of the guest kernel over the emulated DP83820, the
+// wire and the peer, reporting throughput, CPU utilization, interrupts, frames and
+// retransmissions from the guest's cycle clock (emulator/net/netperf-run.ts does the measuring).
+import { parseArgs } from 'node:util';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UsageError, type Command } from './command.ts';
+import { parseMemSize, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
+
+const usage = `usage: world netperf --direction send|receive [options]
+
+Boots the guest kernel with a DP83820 NIC on a 1 Gb/s full-duplex wire to a peer host, runs one
+netperf TCP_STREAM transfer (the guest's netperf connects to the peer, which listens as
+netserver does) and reports, for the window from connection establishment to close:
+throughput in netperf's -f M unit (2^20 bytes per second of guest time), CPU utilization (guest
+busy cycles over the window's cycles), interrupts by IRQ line, frames each way and
+retransmissions on each side. Every figure comes from the guest's cycle clock, so two runs
+print the same report. Exits 0 when every byte arrived and matched the data pattern, 1 when
+the transfer failed, 124/125 when the guest did not exit, 2 for bad arguments.
+
+options:
+  --direction send|receive   send: the guest sends to the peer; receive: the peer sends (required)
+  --bytes SIZE               bytes to transfer (default 64MiB); SIZE is a number with an optional
+                             B, KiB, MiB or GiB suffix (K, M, G accepted)
+  --message SIZE             bytes per send call (default 32KiB), as netperf -m
+  --guest ELF                the guest kernel (default: the default world's native guest kernel,
+                             built through the cache by world build when world.yaml lists
+                             guest-kernel, else by make under .world/netperf)
+  --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)
+  --loss P                   drop each frame with probability P (0 <= P < 1), from --seed
+  --seed N                   seed of the loss draws (default 1; needs --loss)
+  --mem SIZE                 guest RAM: 256M (default), 1G; a bare number means MiB
+  --profile NAME             cost profile (default p4-2.8ghz) or a profile .json file
+  --append CMDLINE           more kernel command line after run= and arg=
+  --time-limit SECONDS       stop a guest still running after this many guest seconds
+                             (default 10 + 1 s per 4 MiB)
+  --json                     print the report as JSON (keys sorted); its "host" field holds host
+                             seconds and is the one field that differs between runs: ignore it
+`;
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** Parses a byte count: 64MiB, 32KiB, 1GiB, 65536, 64M, 1G (binary units). */
+export function parseByteSize(flag: string, text: string): number {
+  const m = /^(\d+)\s*(B|K|KiB|M|MiB|G|GiB)?$/i.exec(text.trim());
+  if (!m) throw new UsageError(`${flag} '${text}': expected a size such as 64MiB, 32KiB or 1048576`);
+  const unit = (m[2] ?? 'B').toUpperCase()[0] as 'B' | 'K' | 'M' | 'G';
+  const n = Number(m[1]) * { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[unit];
+  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} '${text}': must be at least one byte`);
+  return n;
+}
+
+function parseNumber(flag: string, text: string, ok: (n: number) => boolean, expected: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`${flag} '${text}': expected ${expected}`);
+  return n;
+}
+
+/**
+ * The default guest: the default world's native guest kernel. When world.yaml declares the
+ * guest-kernel package, `world build guest-kernel@native` builds it through the cache (a no-op
+ * when nothing changed) and installs it as .world/out/guest-kernel@native/kernel.elf. TODO: the
+ * default world.yaml does not list guest-kernel yet; until it does, guests/kernel is built here
+ * with make, with the line and HZ of recipes/guest-kernel.ts.
+ */
+export async function defaultGuest(): Promise<string> {
+  const { execa } = await import('execa');
+  const manifest = join(REPO_ROOT, 'world.yaml');
+  if (existsSync(manifest)) {
+    const { parse } = await import('yaml');
+    const world = parse(readFileSync(manifest, 'utf8')) as { packages?: Record<string, unknown> } | null;
+    if (world?.packages && 'guest-kernel' in world.packages) {
+      const r = await execa('node', [join(REPO_ROOT, 'bin', 'world.js'), 'build', '--plain', 'guest-kernel@native'], { cwd: REPO_ROOT, all: true, reject: false });
+      if (r.exitCode !== 0) {
+        throw new InputError(`world build guest-kernel@native failed:\n${(r.all ?? '').split('\n').slice(-20).join('\n')}`);
+      }
+      for (const unit of ['guest-kernel@native', 'guest-kernel']) {
+        const elf = join(REPO_ROOT, '.world', 'out', unit, 'kernel.elf');
+        if (existsSync(elf)) return elf;
+      }
+      throw new InputError('world build guest-kernel@native installed no .world/out/guest-kernel@native/kernel.elf');
+    }
+  }
+  const out = join(REPO_ROOT, '.world', 'netperf', 'guest-native');
+  mkdirSync(out, { recursive: true });
+  const r = await withLock(`${out}.lock`, () => execa('make', ['-s', '-C', join(REPO_ROOT, 'guests', 'kernel'), `O=${out}`, 'CC=gcc', 'HZ=100'], { all: true, reject: false }));
+  if (r.exitCode !== 0) {
+    const tail = (r.all ?? '').split('\n').slice(-20).join('\n');
+    throw new InputError(`building the guest kernel failed (make -C guests/kernel O=${out}):\n${tail}`);
+  }
+  return join(out, 'kernel.elf');
+}
+
+/** Runs fn holding a lock directory: make is not safe against itself in one output folder. */
+export async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      mkdirSync(lockDir);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A lock older than five minutes belongs to a build that died.
+      if (Date.now() - statSync(lockDir).mtimeMs > 300_000) rmdirSync(lockDir);
+      else await new Promise((r) => setTimeout(r, 100));
+      if (i > 6000) throw new Error(`could not take the build lock ${lockDir}`);
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmdirSync(lockDir);
+  }
+}
+
+/** Bad input that is not a usage mistake (a missing file, a failed build): exit 2, no usage text. */
+class InputError extends Error {}
+
+function formatText(r: import('../../emulator/net/netperf-run.ts').NetperfReport, hostSeconds: number): string {
+  const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
+  const who = r.direction === 'send' ? 'guest -> peer' : 'peer -> guest';
+  const lines = [
+    `netperf TCP_STREAM ${r.direction} (${who}): ${r.bytes} of ${r.transfer_bytes} bytes in ${r.message_bytes}-byte messages, ${r.verified ? 'verified' : 'NOT verified'}`,
+    `throughput     ${r.throughput.value.toFixed(2)} MiB/s (${r.throughput.unit}), ${pct(r.throughput.of_wire_goodput)} of the ${r.throughput.wire_goodput.toFixed(2)} the wire allows`,
+    `cpu            ${pct(r.cpu.utilization)} (${r.cpu.busy_cycles} busy of ${r.cpu.window_cycles} cycles in the window)`,
+    `window         ${(r.window_ns / 1e6).toFixed(3)} ms of guest time`,
+    `interrupts     ${Object.entries(r.interrupts).map(([irq, n]) => `irq${irq}=${n}`).join(' ') || 'none'}`,
+    `frames         from guest ${r.frames.from_guest}, to guest ${r.frames.to_guest}, lost ${r.frames.lost_from_guest} / ${r.frames.lost_to_guest}`,
+    `retransmits    guest ${r.retransmissions.guest ?? 'unknown'}, peer ${r.retransmissions.peer}`,
+    `stop           ${r.stop}`,
+  ];
+  for (const e of r.nic_errors) lines.push(`nic error      ${e}`);
+  lines.push(`host           ${hostSeconds.toFixed(1)} s`);
+  return lines.join('\n') + '\n';
+}
+
+async function run(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: false,
+      options: {
+        direction: { type: 'string' },
+        bytes: { type: 'string' },
+        message: { type: 'string' },
+        guest: { type: 'string' },
+        pcap: { type: 'string' },
+        loss: { type: 'string' },
+        seed: { type: 'string' },
+        mem: { type: 'string' },
+        profile: { type: 'string' },
+        append: { type: 'string' },
+        'time-limit': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const v = parsed.values;
+  if (v.direction === undefined) throw new UsageError('--direction is required: send or receive');
+  if (v.direction !== 'send' && v.direction !== 'receive') throw new UsageError(`--direction '${v.direction}': expected send or receive`);
+  const direction = v.direction;
+  const bytes = parseByteSize('--bytes', v.bytes ?? '64MiB');
+  const messageBytes = parseByteSize('--message', v.message ?? '32KiB');
+  if (messageBytes > 1 << 20) throw new UsageError(`--message '${v.message}': at most 1MiB per send`);
+  const loss = v.loss === undefined ? undefined : parseNumber('--loss', v.loss, (n) => n >= 0 && n < 1, 'a probability from 0 up to (not including) 1, such as 0.01');
+  if (v.seed !== undefined && loss === undefined) throw new UsageError('--seed only applies with --loss');
+  const seed = v.seed === undefined ? undefined : parseNumber('--seed', v.seed, (n) => Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32, 'a whole number from 0 to 4294967295');
+  const timeLimit = v['time-limit'] === undefined ? undefined : parseNumber('--time-limit', v['time-limit'], (n) => n > 0, 'a positive number of guest seconds');
+  const mem = parseMemSize(v.mem ?? '256M');
+  if (v.append !== undefined && /(^|\s)(run|arg)=/.test(v.append)) throw new UsageError(`--append '${v.append}': run= and arg= are set by world netperf`);
+  if (v.pcap !== undefined) {
+    const dir = dirname(resolve(v.pcap));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--pcap ${v.pcap}: folder ${dir} does not exist`);
+  }
+
+  const { MIN_MEM, MAX_MEM } = await import('../../emulator/machine.ts');
+  if (mem < MIN_MEM || mem > MAX_MEM || mem % 4096 !== 0) {
+    throw new UsageError(`--mem ${v.mem}: RAM must be between ${MIN_MEM >> 20}M and ${MAX_MEM >> 20}M, in whole 4 KiB pages`);
+  }
+  const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
+  const { BootError } = await import('../../emulator/boot.ts');
+  const { runNetperf, sortKeys } = await import('../../emulator/net/netperf-run.ts');
+  try {
+    const profile = loadProfile(v.profile ?? DEFAULT_PROFILE);
+    let guestPath = v.guest;
+    if (guestPath !== undefined) {
+      if (!existsSync(guestPath)) throw new InputError(`--guest ${guestPath}: no such file`);
+      if (!statSync(guestPath).isFile()) throw new InputError(`--guest ${guestPath}: not a regular file`);
+    } else {
+      guestPath = await defaultGuest();
+    }
+    const elf = readFileSync(guestPath);
+    const t0 = performance.now();
+    const { report, stop } = runNetperf({
+      elf, kernelName: guestPath, direction, bytes, messageBytes, mem, profile,
+      append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
+    });
+    const hostSeconds = (performance.now() - t0) / 1000;
+    if (v.json) {
+      // Host time is kept apart in "host" so consumers can drop it and compare the rest byte for byte.
+      process.stdout.write(JSON.stringify(sortKeys({ ...report, host: { seconds: Math.round(hostSeconds * 10) / 10 } }), null, 2) + '\n');
+    } else {
+      process.stdout.write(formatText(report, hostSeconds));
+    }
+    if (stop.kind !== 'exit') {
+      process.stderr.write(`world netperf: ${stop.detail}\n`);
+      return stop.kind === 'budget' ? EXIT_BUDGET : EXIT_STOPPED;
+    }
+    return report.verified ? 0 : 1;
+  } catch (err) {
+    if (err instanceof InputError || err instanceof ProfileError || err instanceof BootError) {
+      process.stderr.write(`world netperf: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
+
+export const command: Command = {
+  name: 'netperf',
+  summary: 'run netperf TCP_STREAM between the guest kernel and the emulated peer and report the figures',
+  usage,
+  run,
+};

@@ -1,0 +1,114 @@
+// The `bench:` section of world.yaml: the benchmark matrix (configurations x workloads) that
+// `world bench` runs, and the transfer it uses. A configuration is a row of the slides' tables:
+// a guest (package@variant), the back-end it runs on, and the wedge (package@variant) when the
+// guest is afterburnt for a hypervisor. Names are checked here; whether a configuration can run
+// in this tree (back-end present, packages declared) is decided by the harness at run time, so
+// the matrix can list the slides' six rows before all of them exist.
+import type { Node } from 'yaml';
+import { Checker, keyNodeOf, object, oneOf, record, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
+
+export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export const BENCH_NAME = /^[a-z0-9][a-z0-9-]*$/;
+const benchName = string({ pattern: BENCH_NAME, patternText: 'a name (lower-case letters, digits, -)' });
+const unitRef = string({ pattern: /^[a-z0-9][a-z0-9-]*@[A-Za-z0-9][A-Za-z0-9._-]*$/, patternText: 'a package@variant, e.g. guest-kernel@native' });
+
+/** A byte count written as 4MiB, 32KiB, 1GiB or a bare number of bytes (binary units). */
+export function parseSize(text: string): number | undefined {
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[(m[2] ?? 'B') as 'B' | 'KiB' | 'MiB' | 'GiB'];
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+}
+
+function size(): Schema<number> {
+  const expected = 'a size such as 4MiB, 32KiB or 1048576 (bytes)';
+  return {
+    expected,
+    read(node, path, c) {
+      const v = node && 'value' in node ? (node as { value: unknown }).value : undefined;
+      const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v > 0 ? v : undefined) : typeof v === 'string' ? parseSize(v) : undefined;
+      if (n === undefined) c.report(node, path, `expected ${expected}, got ${JSON.stringify(v ?? null)}`);
+      return n;
+    },
+  };
+}
+
+export const configurationSchema = object({
+  title: { schema: string(), doc: 'the row name in the tables, as the slides write it', defaultText: 'the configuration name' },
+  guest: { schema: unitRef, doc: 'the guest kernel: package@variant, built through the cache', required: true },
+  backend: { schema: oneOf(BACKENDS), doc: 'where the guest runs: hardware, xen or l4', required: true },
+  wedge: { schema: unitRef, doc: 'the in-place VMM (package@variant) loaded with an afterburnt guest on a hypervisor', defaultText: '(none)' },
+}, 'a configuration');
+
+export const workloadSchema = object({
+  kind: { schema: oneOf(['netperf'] as const), doc: 'the workload: netperf (TCP_STREAM)', required: true },
+  direction: { schema: oneOf(['send', 'receive'] as const), doc: 'netperf: send (guest to peer) or receive', required: true },
+}, 'a workload');
+
+export const expansionSchema = object({
+  configuration: { schema: benchName, doc: 'the configuration whose run fills the instruction-expansion table', required: true },
+  workload: { schema: benchName, doc: 'the workload of that run', required: true },
+}, 'a run (configuration and workload)');
+
+export const benchSchema = object({
+  transfer: { schema: size(), doc: 'bytes each netperf run transfers (the slides used 1GiB)', defaultText: '4MiB' },
+  message: { schema: size(), doc: 'bytes per send call (netperf -m)', defaultText: '32KiB' },
+  profile: { schema: string({ pattern: /^[A-Za-z0-9._-]+$/, patternText: 'a cost profile name' }), doc: 'the cost profile (emulator/profiles/<name>.json)', defaultText: 'p4-2.8ghz' },
+  configurations: { schema: record(configurationSchema, benchName), doc: 'the rows: configurations by name, in table order', required: true },
+  workloads: { schema: record(workloadSchema, benchName), doc: 'the columns: workloads by name, in table order', required: true },
+  expansion: { schema: expansionSchema, doc: 'which run the instruction-expansion table reads', defaultText: 'the first configuration and workload' },
+}, 'a benchmark matrix');
+
+export interface ConfigurationDecl { name: string; title: string; guest: string; backend: BackendName; wedge: string | null }
+export interface WorkloadDecl { name: string; kind: 'netperf'; direction: 'send' | 'receive' }
+
+export interface BenchDecl {
+  transferBytes: number;
+  messageBytes: number;
+  profile: string;
+  configurations: ConfigurationDecl[];
+  workloads: WorkloadDecl[];
+  expansion: { configuration: string; workload: string };
+}
+
+export const DEFAULT_TRANSFER = 4 << 20;
+export const DEFAULT_MESSAGE = 32 << 10;
+
+type BenchValue = NonNullable<ReturnType<typeof benchSchema.read>>;
+
+/** The checked matrix, with defaults applied; references inside the section are checked here. */
+export function readBench(b: BenchValue, c: Checker): BenchDecl | undefined {
+  const path: KeyPath = ['bench'];
+  const configurations: ConfigurationDecl[] = [];
+  for (const [name, { value }] of b.configurations ?? []) {
+    if (value.guest === undefined || value.backend === undefined) continue;
+    configurations.push({ name, title: value.title ?? name, guest: value.guest, backend: value.backend, wedge: value.wedge ?? null });
+  }
+  const workloads: WorkloadDecl[] = [];
+  for (const [name, { value }] of b.workloads ?? []) {
+    if (value.kind === undefined || value.direction === undefined) continue;
+    workloads.push({ name, kind: value.kind, direction: value.direction });
+  }
+  if (b.configurations && b.configurations.size === 0) c.report(valueNodeOf(b.node, 'configurations') ?? b.node, [...path, 'configurations'], 'expected at least one configuration');
+  if (b.workloads && b.workloads.size === 0) c.report(valueNodeOf(b.node, 'workloads') ?? b.node, [...path, 'workloads'], 'expected at least one workload');
+  const expansion = { configuration: b.expansion?.configuration ?? configurations[0]?.name ?? '', workload: b.expansion?.workload ?? workloads[0]?.name ?? '' };
+  if (b.expansion) {
+    const e = b.expansion;
+    for (const [key, known] of [['configuration', configurations.map((x) => x.name)], ['workload', workloads.map((x) => x.name)]] as const) {
+      const v = e[key];
+      if (v !== undefined && !known.includes(v)) {
+        c.report((valueNodeOf(e.node, key) ?? keyNodeOf(e.node, key) ?? e.node) as Node, [...path, 'expansion', key],
+          `no ${key} '${v}' in bench.${key}s; expected one of: ${known.join(', ')}`);
+      }
+    }
+  }
+  if (c.issues.length > 0) return undefined;
+  return {
+    transferBytes: b.transfer ?? DEFAULT_TRANSFER,
+    messageBytes: b.message ?? DEFAULT_MESSAGE,
+    profile: b.profile ?? 'p4-2.8ghz',
+    configurations, workloads, expansion,
+  };
+}

@@ -1,0 +1,111 @@
+// world tables: the three tables from results files alone, each figure beside the slides' with
+// the ratio measured / slides; "—" for what was not measured. Expected values are computed here
+// from the synthetic figures and the published data file.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { buildTables, renderTables, ratio } from '../../harness/tables.ts';
+import { published } from '../../harness/published.ts';
+import { figures, ok, results, save, standard, tempDir, worldBin } from './synthetic.ts';
+
+const pub = published();
+
+test('the published data file holds the slides\' three tables', () => {
+  assert.equal(Object.keys(pub.netperf).length, 6);
+  assert.equal(pub.expansion.length, 13);
+  assert.equal(pub.loc.length, 6);
+  // Per-interrupt figures are the counts over one interrupt count (the hlt row: one per interrupt).
+  const interrupts = pub.expansion.find((r) => r.operation === 'hlt')!.count;
+  for (const r of pub.expansion) assert.is(Math.round(r.count / interrupts), r.per_interrupt, r.operation);
+});
+
+test('netperf table: measured, slides and ratio; not-run rows are dashes', () => {
+  const t = buildTables([{ path: 'a.json', results: standard(54.15) }]);
+  const hw = t.netperf.find((r) => r.configuration === 'hardware')!;
+  assert.is(hw.send.mbs.measured, 54.15);
+  assert.is(hw.send.mbs.slides, pub.netperf.hardware!.send_mb_s);
+  assert.ok(Math.abs(hw.send.mbs.ratio! - 54.15 / pub.netperf.hardware!.send_mb_s) < 1e-12);
+  assert.ok(Math.abs(hw.receive.cpu.ratio! - 70.8 / pub.netperf.hardware!.receive_cpu) < 1e-12);
+  const xen = t.netperf.find((r) => r.configuration === 'xenolinux')!;
+  assert.is(xen.send.mbs.measured, null);
+  assert.is(xen.send.mbs.ratio, null);
+  assert.is(xen.notRun, 'no xen');
+  // All six rows of the slides appear, even those absent from the results.
+  assert.equal(t.netperf.map((r) => r.configuration), Object.keys(pub.netperf));
+  const md = renderTables(t)['tables.md']!;
+  const expectRatio = (54.15 / pub.netperf.hardware!.send_mb_s).toFixed(3);
+  assert.match(md, `| hardware | 54.15 | ${pub.netperf.hardware!.send_mb_s.toFixed(2)} | ${expectRatio} |`);
+  assert.match(md, '| XenoLinux | — |');
+  assert.match(md, '- XenoLinux: not run: no xen');
+});
+
+test('expansion table: counts summed over rings and ports, per interrupt from the difference run', () => {
+  const expansion = { reference_bytes: 32768, instructions: 1, sensitive: { cli: [700, 0, 0, 50], pushf: [300, 0, 0, 0], out: [20, 0, 0, 0], outs: [5, 0, 0, 0] }, interrupts: { 0: 2, 10: 48 } };
+  const t = buildTables([{ path: 'a.json', results: standard(54.15, expansion) }]);
+  assert.is(t.expansion.interrupts, 50);
+  const row = (op: string) => t.expansion.rows.find((r) => r.operation === op)!;
+  assert.is(row('cli').count.measured, 750);
+  assert.is(row('cli').perInterrupt.measured, 15);
+  assert.ok(Math.abs(row('cli').perInterrupt.ratio! - 15 / pub.expansion[0]!.per_interrupt) < 1e-12);
+  assert.is(row('port out').count.measured, 25);
+  assert.is(row('sti').count.measured, 0);
+  assert.is(t.expansion.bytes, (1 << 20) - 32768);
+  // A file without the difference gives dashes, not the whole-run counters.
+  const bare = buildTables([{ path: 'a.json', results: standard(54.15) }]);
+  assert.is(bare.expansion.rows[0]!.count.measured, null);
+  assert.ok(bare.expansion.notRun);
+});
+
+test('lines of code: measured per component beside the slides, dashes without a wedge', () => {
+  const r = standard();
+  r.loc = { rule: 'test rule', components: { common: { headers: 343, sources: 690 }, ia32: { headers: 100, sources: 4436 } } };
+  const t = buildTables([{ path: 'a.json', results: r }]);
+  const common = t.loc.rows.find((x) => x.component === 'common')!;
+  assert.is(common.headers.ratio, 343 / 686);
+  assert.is(common.sources.ratio, 690 / 1380);
+  assert.is(t.loc.rows.find((x) => x.component === 'ia32')!.sources.ratio, 1);
+  assert.is(t.loc.rows.find((x) => x.component === 'xen')!.headers.measured, null);
+  assert.is(ratio(null, 3), null);
+  assert.is(ratio(3, 0), null);
+});
+
+test('several files combine; the same run in two files is refused', () => {
+  const a = results([ok('hardware', 'netperf-send', figures({ mbs: 100, cpu: 30 }))]);
+  const b = results([ok('hardware', 'netperf-receive', figures({ mbs: 90, cpu: 40 }))]);
+  const t = buildTables([{ path: 'a', results: a }, { path: 'b', results: b }]);
+  const hw = t.netperf[0]!;
+  assert.is(hw.send.mbs.measured, 100);
+  assert.is(hw.receive.mbs.measured, 90);
+  assert.throws(() => buildTables([{ path: 'a', results: a }, { path: 'a2', results: a }]), /hardware\/netperf-send is also in a/);
+});
+
+test('world tables writes Markdown, CSV and SVG; the same input gives the same bytes', async () => {
+  const dir = tempDir();
+  const input = save(dir, 'r.json', standard());
+  const one = await execa('node', [worldBin, 'tables', '--out', join(dir, 'one'), '--quiet', input], { reject: false });
+  const two = await execa('node', [worldBin, 'tables', '--out', join(dir, 'two'), '--quiet', input], { reject: false });
+  assert.is(one.exitCode, 0, one.stderr);
+  assert.is(two.exitCode, 0);
+  const names = readdirSync(join(dir, 'one')).sort();
+  assert.equal(names, ['expansion.csv', 'expansion.svg', 'loc.csv', 'loc.svg', 'netperf-cpu.svg', 'netperf-throughput.svg', 'netperf.csv', 'tables.md']);
+  for (const n of names) assert.is(readFileSync(join(dir, 'one', n), 'utf8'), readFileSync(join(dir, 'two', n), 'utf8'), n);
+  const csv = readFileSync(join(dir, 'one', 'netperf.csv'), 'utf8').split('\n');
+  assert.is(csv[1]!.split(',').slice(0, 5).join(','), `hardware,hardware,54.150,108.30,${(54.15 / 108.3).toFixed(4)}`);
+  assert.match(readFileSync(join(dir, 'one', 'netperf-throughput.svg'), 'utf8'), /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+});
+
+test('bad input: a missing file or another schema version is named, and nothing is written', async () => {
+  const dir = tempDir();
+  const missing = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), join(dir, 'nope.json')], { reject: false });
+  assert.is(missing.exitCode, 2);
+  assert.match(missing.stderr, 'nope.json: no such results file');
+  const v2 = save(dir, 'v2.json', { ...standard(), version: 2 });
+  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v2], { reject: false });
+  assert.is(wrong.exitCode, 2);
+  assert.match(wrong.stderr, 'v2.json: version: results schema version 2; this world reads version 1');
+  assert.not.ok(existsSync(join(dir, 'o')));
+});
+
+test.run();

@@ -1,0 +1,80 @@
+// `world netperf` argument checking: every bad option exits 2 with a message naming it, before
+// anything is built or booted; and the helpers the command reports with.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { execa } from 'execa';
+import { command, parseByteSize } from '../../src/commands/netperf.ts';
+import { UsageError } from '../../src/commands/command.ts';
+import { parseGuestResult, sortKeys, wireGoodputMiBps } from '../../emulator/net/netperf-run.ts';
+
+const world = new URL('../../bin/world.js', import.meta.url).pathname;
+
+const bad: [string[], RegExp][] = [
+  [[], /--direction is required/],
+  [['--direction', 'sideways'], /--direction 'sideways': expected send or receive/],
+  [['--direction', 'send', '--bytes', '12Q'], /--bytes '12Q': expected a size/],
+  [['--direction', 'send', '--bytes', '0'], /--bytes '0': must be at least one byte/],
+  [['--direction', 'send', '--message', '2MiB'], /--message '2MiB': at most 1MiB/],
+  [['--direction', 'send', '--loss', '1'], /--loss '1': expected a probability/],
+  [['--direction', 'send', '--loss', 'lots'], /--loss 'lots'/],
+  [['--direction', 'send', '--seed', '3'], /--seed only applies with --loss/],
+  [['--direction', 'send', '--loss', '0.01', '--seed=-1'], /--seed '-1': expected a whole number/],
+  [['--direction', 'send', '--loss', '0.01', '--seed', '1.5'], /--seed '1.5': expected a whole number/],
+  [['--direction', 'send', '--mem', '1M'], /--mem 1M: RAM must be between/],
+  [['--direction', 'send', '--time-limit', '0'], /--time-limit '0'/],
+  [['--direction', 'send', '--append', 'run=init'], /run= and arg= are set by world netperf/],
+  [['--direction', 'send', '--pcap', '/nonexistent-folder/x.pcap'], /--pcap .*does not exist/],
+  [['--direction', 'send', '--frobnicate'], /Unknown option '--frobnicate'/],
+  [['--direction', 'send', 'extra'], /positional/],
+];
+
+for (const [args, message] of bad) {
+  test(`world netperf ${args.join(' ') || '(no options)'}: a usage error naming the option`, async () => {
+    try {
+      await command.run(args);
+      assert.unreachable('accepted');
+    } catch (e) {
+      assert.instance(e, UsageError);
+      assert.match((e as Error).message, message);
+    }
+  });
+}
+
+test('through the CLI a bad option exits 2 with the message and the usage', async () => {
+  const r = await execa('node', [world, 'netperf', '--direction', 'sideways'], { reject: false });
+  assert.is(r.exitCode, 2, r.stderr);
+  assert.match(r.stderr, /--direction 'sideways': expected send or receive/);
+  assert.match(r.stderr, /usage: world netperf/);
+});
+
+test('a missing guest ELF is named, exit 2', async () => {
+  const r = await execa('node', [world, 'netperf', '--direction', 'send', '--guest', '/nonexistent.elf'], { reject: false });
+  assert.is(r.exitCode, 2);
+  assert.match(r.stderr, /--guest \/nonexistent.elf: no such file/);
+});
+
+test('sizes are binary units', () => {
+  assert.is(parseByteSize('--bytes', '64MiB'), 64 * 2 ** 20);
+  assert.is(parseByteSize('--bytes', '32KiB'), 32768);
+  assert.is(parseByteSize('--bytes', '1G'), 2 ** 30);
+  assert.is(parseByteSize('--bytes', '1000'), 1000);
+});
+
+test('the wire goodput bound: 1460-byte payloads in 1538 bytes of wire time at 1 Gb/s', () => {
+  // 8 preamble+SFD, 14 Ethernet, 20 IPv4, 20 TCP, 1460 data, 4 FCS, 12 inter-frame gap.
+  const wireTime = 8 + 14 + 20 + 20 + 1460 + 4 + 12;
+  assert.is(wireTime, 1538);
+  assert.ok(Math.abs(wireGoodputMiBps() - (125e6 * 1460) / wireTime / 2 ** 20) < 1e-9);
+});
+
+test('the guest result line: the last netperf: line, key=value pairs and bare words', () => {
+  const r = parseGuestResult('boot\nnetperf: receive bytes=1 bad\nnetperf: send bytes=4 ok retransmits=7 mib_s=1.50\nbye\n');
+  assert.equal(r, { bytes: '4', retransmits: '7', mib_s: '1.50', words: 'send ok' });
+  assert.is(parseGuestResult('no result\n'), null);
+});
+
+test('sortKeys orders keys at every depth', () => {
+  assert.is(JSON.stringify(sortKeys({ b: 1, a: { d: [{ z: 1, y: 2 }], c: 3 } })), '{"a":{"c":3,"d":[{"y":2,"z":1}]},"b":1}');
+});
+
+test.run();
