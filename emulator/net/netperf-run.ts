@@ -32,6 +32,8 @@ export interface NetperfRunOptions {
   /** Ends the run if the guest has not exited after this many guest seconds. */
   timeLimitSeconds?: number;
   serial?: (bytes: Uint8Array) => void;
+  /** Told as the window opens and closes (a bench reads the host clock there; the report never does). */
+  onWindow?: (edge: 'start' | 'end') => void;
 }
 
 /** The counters read at each edge of the window. */
@@ -143,6 +145,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       lostFromGuest: n.wire.stats(0).lost,
       lostToGuest: n.wire.stats(1).lost,
     });
+    o.onWindow?.(edges.length === 1 ? 'start' : 'end');
   };
   net = attachNetwork(machine, {
     pcapPath: o.pcapPath,
