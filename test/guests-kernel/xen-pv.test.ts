@@ -16,6 +16,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runKernel } from '../../emulator/run.ts';
+import { attachNetwork, type AttachedNetwork } from '../../emulator/net/attach.ts';
 
 const kernelDir = new URL('../../guests/kernel', import.meta.url).pathname;
 const MEM = 64 << 20;
@@ -113,6 +114,29 @@ test('user faults reach the kernel through the trap table: page fault and #GP ki
     assert.is(base.r.exitCode, status, base.r.reason);
     assert.is(xen.r.exitCode, status, `${xen.r.reason}\n${xen.lines.join('\n')}`);
     sameOutput(base.lines, xen.lines, `fault ${arg}`);
+  }
+});
+
+test('netperf over the assigned DP83820: both directions arrive verified, the NIC IRQ as a physical IRQ', () => {
+  const bytes = 256 << 10;
+  for (const dir of ['send', 'receive'] as const) {
+    let net: AttachedNetwork | undefined;
+    const r = runKernel({
+      elf: pv, kernelName: 'kernel', mem: 256 << 20, backend: 'xen', maxInstructions: BUDGET,
+      cmdline: `run=netperf arg=${dir},${bytes},32768`,
+      setup: (m) => {
+        net = attachNetwork(m, { netperf: { direction: dir === 'send' ? 'from-guest' : 'to-guest', transferBytes: bytes,
+          messageBytes: 32768, open: 'passive', peerPort: 12866 } });
+      },
+    });
+    const out = Buffer.from(r.serialOutput).toString();
+    assert.is(r.exitCode, 0, `${dir}: ${r.reason}\n${out}`);
+    const peer = net!.finish();
+    assert.ok(peer.verified, `${dir}: the peer saw every byte of the pattern`);
+    assert.is(peer.bytes, bytes);
+    const x = r.backend.xen as { physical_irqs: Record<string, number>; hypercalls: Record<string, number> };
+    assert.ok((x.physical_irqs['10'] ?? 0) > 0, `${dir}: NIC interrupts taken by Xen: ${JSON.stringify(x.physical_irqs)}`);
+    assert.ok((x.hypercalls['physdev_op'] ?? 0) >= x.physical_irqs['10']! - 1, `${dir}: each one ended with PHYSDEVOP_eoi`);
   }
 });
 
