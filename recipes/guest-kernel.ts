@@ -3,7 +3,8 @@
 // afterburner's `as` drop-in in front of GNU as (gcc -B <dir>, the dir printed by
 // `world afterburn --print-as-dir`); the drop-in writes one report per assembled file into
 // WORLD_AFTERBURN_REPORT_DIR, merged here into afterburn-report.json. The afterburner's source is
-// an input of the afterburnt build, so changing it rebuilds the guest.
+// an input of the afterburnt build, so changing it rebuilds the guest. Variant `xen-pv` builds
+// the para-virtual Xen arch layer (ARCH=xen-pv): the XenoLinux row, booted with --backend xen.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +15,9 @@ import type { Recipe } from '../src/recipe.ts';
 const worldBin = fileURLToPath(new URL('../bin/world.js', import.meta.url));
 
 export const recipe: Recipe = {
-  summary: 'the guest kernel, native or afterburnt',
+  summary: 'the guest kernel, native, afterburnt or para-virtual for Xen',
   source: { path: 'guests/kernel' },
-  variants: ['native', 'afterburnt'],
+  variants: ['native', 'afterburnt', 'xen-pv'],
   options: {
     hz: { type: 'integer', default: 1000, doc: 'timer interrupts per second (make HZ=); the kernel\'s own default' },
   },
@@ -41,7 +42,8 @@ export const recipe: Recipe = {
         }
         // User programs are not part of the kernel: they run in ring 3 and are never afterburnt
         // (UCC=gcc), just as the original afterburnt only the guest kernel.
-        await ctx.run('make', ['-C', ctx.dirs.src, `O=${build}`, `CC=${cc}`, 'UCC=gcc', `HZ=${String(ctx.options.hz)}`], { env });
+        await ctx.run('make', ['-C', ctx.dirs.src, `O=${build}`, `CC=${cc}`, 'UCC=gcc', `HZ=${String(ctx.options.hz)}`,
+          ...(ctx.variant === 'xen-pv' ? ['ARCH=xen-pv'] : [])], { env });
         copyFileSync(join(build, 'kernel.elf'), join(ctx.dirs.out, 'kernel.elf'));
         if (ctx.variant === 'afterburnt') {
           const merged = mergeAfterburnReports(reports);

@@ -189,6 +189,7 @@ void uvm_unmap_user(u32 *pgdir, int live)
 // Free a user address space that is not loaded: its pages, page tables and directory.
 void uvm_free(u32 *pgdir)
 {
+  arch_pgdir_free(pgdir);
   uvm_unmap_user(pgdir, 0);
   for (u32 d = 0; d < KERN_PDX; d++)
     if (pgdir[d] & PTE_P)

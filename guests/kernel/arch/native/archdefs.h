@@ -30,6 +30,10 @@ static inline void arch_set_pte(unsigned int *pte, unsigned int val)
 {
   *(volatile unsigned int *)pte = val;
 }
+
+// A user page directory that is not loaded is about to be freed with its page tables. Nothing
+// to do natively; a para-virtual arch hands the frames back from the hypervisor.
+static inline void arch_pgdir_free(unsigned int *pgdir) { (void)pgdir; }
 #endif
 
 #endif
