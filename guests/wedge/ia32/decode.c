@@ -10,7 +10,7 @@ const char *const sreg_names[6] = { "es", "cs", "ss", "ds", "fs", "gs" };
 static const char *const names[OP_COUNT] = {
   "bad", "cli", "sti", "pushf", "popf", "hlt", "iret", "in", "out", "mov to cr", "mov from cr",
   "mov to sreg", "mov from sreg", "push sreg", "pop sreg", "invlpg", "lgdt", "lidt", "ltr",
-  "ljmp", "cpuid", "clts", "wbinvd", "unsupported",
+  "ljmp", "cpuid", "clts", "wbinvd", "ud2", "unsupported",
 };
 
 const char *op_name(int op) { return op >= 0 && op < OP_COUNT ? names[op] : "?"; }
@@ -107,7 +107,7 @@ static int decode_0f(const u8 *p, u32 avail, struct insn *in, u32 i, int opsize1
   case 0x08: return fail(in, OP_UNSUPPORTED, "invd");
   case 0x30: return fail(in, OP_UNSUPPORTED, "wrmsr");
   case 0x32: return fail(in, OP_UNSUPPORTED, "rdmsr");
-  case 0x0B: return fail(in, OP_UNSUPPORTED, "ud2");
+  case 0x0B: in->op = OP_UD2; in->len = (u8)at; return 0;
   case 0x02: case 0x03: return fail(in, OP_UNSUPPORTED, "lar/lsl");
   case 0xAA: return fail(in, OP_UNSUPPORTED, "rsm");
   }
