@@ -2,6 +2,7 @@
 // source's own URL, then the mirrors); network errors and 5xx answers are retried with backoff; a
 // download is written to a temporary file and only renamed to its final name once its sha256
 // matches, so a partial or wrong file is never used. A mismatch fails at once, naming both hashes.
+import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -59,13 +60,30 @@ async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
+type Transform = (source: AsyncIterable<Uint8Array>) => AsyncGenerator<Uint8Array>;
+
+// Streams source through transform into tmp. On failure it waits until the file stream has
+// closed before rethrowing: the stream opens its file asynchronously, and a caller that removed
+// tmp while the open was still under way would find the file recreated behind its back.
+async function intoFile(source: Readable, transform: Transform, tmp: string, signal?: AbortSignal): Promise<void> {
+  const out = createWriteStream(tmp);
+  const closed = new Promise<void>((resolve) => out.once('close', () => resolve()));
+  try {
+    await pipeline(source, transform, out, { signal });
+  } catch (err) {
+    out.destroy();
+    await closed;
+    throw err;
+  }
+}
+
 async function downloadOnce(url: string, tmp: string, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
   const hashing = async function* (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) { hash.update(chunk); yield chunk; }
   };
   if (url.startsWith('file:')) {
-    await pipeline(createReadStream(fileURLToPath(url)), hashing, createWriteStream(tmp), { signal });
+    await intoFile(createReadStream(fileURLToPath(url)), hashing, tmp, signal);
   } else {
     const { request } = await import('undici');
     const res = await request(url, { method: 'GET', signal, headersTimeout: 30_000, bodyTimeout: 30_000 });
@@ -80,7 +98,7 @@ async function downloadOnce(url: string, tmp: string, signal?: AbortSignal): Pro
       for await (const chunk of source) { received += chunk.length; yield chunk; }
     };
     // The file is created only once the answer is known to be a body worth keeping.
-    await pipeline(res.body, counting, hashing, createWriteStream(tmp), { signal });
+    await intoFile(res.body, async function* (source: AsyncIterable<Uint8Array>) { yield* hashing(counting(source)); }, tmp, signal);
     if (Number.isFinite(length) && received !== length) throw new Error(`short body from ${url}: ${received} of ${length} bytes`);
   }
   return hash.digest('hex');

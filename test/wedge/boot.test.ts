@@ -17,9 +17,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { runKernel } from '../../emulator/run.ts';
+import { readAfterburnRanges } from '../../afterburner/validate.ts';
 import { afterburnAsDir, buildKernel, buildWedge } from './build.ts';
 
 const MEM = 64 << 20;
@@ -27,7 +26,6 @@ const ARGS = 'run=init arg=3,20,2';
 const BUDGET = 100_000_000;
 let native: Uint8Array, afterburnt: Uint8Array, wedge: Uint8Array;
 let afterburntPath: string;
-let wedgeBuild: { elf: string; rewriter: string };
 
 function boot(elf: Uint8Array, cmdline: string, onXen: boolean) {
   const r = runKernel({
@@ -73,7 +71,6 @@ test.before(async () => {
   afterburnt = readFileSync(a);
   afterburntPath = a;
   wedge = readFileSync(w.elf);
-  wedgeBuild = w;
 });
 
 test('native on hardware, afterburnt on hardware, afterburnt + wedge on Xen: same serial output', async () => {
@@ -102,13 +99,13 @@ test('native on hardware, afterburnt on hardware, afterburnt + wedge on Xen: sam
 });
 
 test('skip-site=N: that site, and only it, is a hole; the wedge emulates it after the trap', async () => {
-  // The kernel's first cli site (in arch_irq_save; the rewriter's listing numbers it): it
-  // faults in ring 1 and is emulated. Sites before it (a ud2 gcc emits) are left in place.
+  // Skip the first site (in .afterburn order) that holds a cli: it faults in ring 1 and is
+  // emulated. objdump finds which one that is.
   const objdump = await execa('objdump', ['-d', afterburntPath]);
-  const listing = await execa(wedgeBuild.rewriter, [wedgeBuild.elf, afterburntPath, join(tmpdir(), `wedge-skip-${process.pid}.elf`)]);
-  const site = /^(\d+) [0-9a-f]+ [0-9a-f]+ cli /m.exec(listing.stdout);
-  assert.ok(site, 'the kernel has a cli site');
-  const xen = boot(afterburnt, `${ARGS} skip-site=${site![1]}`, true);
+  const ranges = await readAfterburnRanges(afterburntPath);
+  const cliSite = ranges.findIndex((r) => new RegExp(`\\n${r.begin.toString(16)}:\\s+fa\\s+cli`).test(objdump.stdout));
+  assert.ok(cliSite >= 0, 'the kernel has a cli site');
+  const xen = boot(afterburnt, `${ARGS} skip-site=${cliSite}`, true);
   assert.is(xen.r.exitCode, 0, xen.r.reason);
   const holes = xen.r.backend.holes as { instruction: string; address: string; count: number }[];
   assert.is(holes.length, 1, JSON.stringify(holes));

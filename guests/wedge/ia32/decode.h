@@ -18,7 +18,7 @@ enum op {
   OP_LTR,                                  // reg
   OP_LJMP,                                 // sel:target
   OP_CPUID, OP_CLTS, OP_WBINVD,
-  OP_UD2,                                  // left in place: it raises #UD in ring 1 as in ring 0
+  OP_UD2,                                  // traps with #UD at any privilege: kept as it is
   OP_UNSUPPORTED,                          // sensitive, but no emulation here (why says what)
   OP_COUNT
 };

@@ -160,8 +160,13 @@ int rewrite_site(u8 *code, u32 va, u32 len, const struct rw_env *env, struct rw_
       return -1;
     }
   }
-  if (in->op == OP_UD2)
-    return 0;                                   // gcc's trap after a null store: #UD either way
+  if (in->op == OP_UD2) {
+    // ud2 raises #UD the same way in every ring, and the hypervisor reflects it to the guest's
+    // handler: nothing to emulate, so the site keeps the instruction and its NOPs (gcc emits
+    // ud2 for __builtin_trap and unreachable paths).
+    copy_str(res->stub, sizeof res->stub, "kept", 0, 0);
+    return 0;
+  }
   if (in->op == OP_STI && env->before_hlt && env->count_all) {
     copy_str(res->stub, sizeof res->stub, "sti_hlt", 0, 0);  // counts the sti, leaves delivery to the hlt
     call_slot(&e, env->slot("sti_hlt"));
