@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { World } from '../src/manifest/load.ts';
 import type { BenchDecl } from '../src/manifest/bench.ts';
 import { layoutOf } from '../src/layout.ts';
+import { unitName } from '../src/graph.ts';
 import { countWedge, LOC_RULE } from './loc.ts';
 import { runKey, shardRuns, type PlannedRun, type Shard } from './matrix.ts';
 import type { MeasureSpec } from './measure.ts';
@@ -42,6 +43,17 @@ export function benchRecord(bench: BenchDecl, runs: PlannedRun[]): Results['benc
   };
 }
 
+/**
+ * The installed wedge of a unit `wedge@<backend>` (recipes/wedge.ts installs wedge-<backend>.elf).
+ * The unit's folder under .world/out is named as the graph names it: without `@variant` when
+ * the recipe has one variant.
+ */
+function wedgeElf(world: World, out: string, unit: string): string {
+  const [pkgName, variant] = unit.split('@') as [string, string];
+  const pkg = world.packages.get(pkgName);
+  return join(out, pkg ? unitName(pkg, variant) : unit, `wedge-${variant}.elf`);
+}
+
 function fileSha(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
@@ -66,6 +78,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     workload: r.workload.name,
     backend: r.configuration.backend,
     guest: join(out, r.configuration.guest, 'kernel.elf'),
+    ...(r.configuration.wedge ? { wedge: wedgeElf(o.world, out, r.configuration.wedge) } : {}),
     direction: r.workload.direction,
     transferBytes: o.bench.transferBytes,
     messageBytes: o.bench.messageBytes,
@@ -97,7 +110,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     const spec = specs[byKey.get(runKey(r))!]!;
     return {
       configuration: r.configuration.name, workload: r.workload.name, status: 'ok',
-      images: { [r.configuration.guest]: fileSha(spec.guest) },
+      images: { [r.configuration.guest]: fileSha(spec.guest), ...(spec.wedge ? { [r.configuration.wedge!]: fileSha(spec.wedge) } : {}) },
       figures: measurements[byKey.get(runKey(r))!]!.figures,
     };
   });

@@ -2,6 +2,8 @@
 // results file keeps. It runs in a worker process (harness/worker.ts), one emulator per process,
 // and returns only guest quantities, so any -j and any shard give the same figures.
 import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { BackendName } from '../emulator/hypervisors/hypervisor.ts';
 import { runNetperf, type NetperfReport } from '../emulator/net/netperf-run.ts';
 import { machineStats, type MachineStats } from '../emulator/stats.ts';
 import type { NetperfFigures } from './results.ts';
@@ -12,6 +14,8 @@ export interface MeasureSpec {
   backend: string;
   /** The guest kernel ELF (an installed artifact of the cache). */
   guest: string;
+  /** The wedge ELF loaded with an afterburnt guest on a hypervisor back-end. */
+  wedge?: string;
   direction: 'send' | 'receive';
   transferBytes: number;
   messageBytes: number;
@@ -37,6 +41,8 @@ function sensitiveOf(stats: MachineStats): Record<string, number[]> {
 function run(spec: MeasureSpec, elf: Uint8Array, bytes: number): { report: NetperfReport; stats: MachineStats } {
   const { report, machine, stop } = runNetperf({
     elf, kernelName: 'kernel.elf', direction: spec.direction, bytes, messageBytes: spec.messageBytes, profile: spec.profile,
+    backend: spec.backend as BackendName,
+    ...(spec.wedge ? { wedge: readFileSync(spec.wedge), wedgeName: basename(spec.wedge) } : {}),
   });
   return { report, stats: machineStats(machine, stop) };
 }
@@ -49,7 +55,7 @@ function minus(a: Record<string, number>, b: Record<string, number>): Record<str
 }
 
 export function measure(spec: MeasureSpec): Measurement {
-  if (spec.backend !== 'hardware') throw new Error(`back-end '${spec.backend}' has no runner (harness/backends.ts)`);
+  if (spec.backend !== 'hardware' && spec.backend !== 'xen') throw new Error(`back-end '${spec.backend}' has no runner (harness/backends.ts)`);
   const elf = readFileSync(spec.guest);
   const { report, stats } = run(spec, elf, spec.transferBytes);
   const sensitive = sensitiveOf(stats);
@@ -90,7 +96,7 @@ export function measure(spec: MeasureSpec): Measurement {
       sensitive,
       software_interrupts: nonZero(stats.software_interrupts),
       exceptions: nonZero(stats.exceptions),
-      hypercalls: {},
+      hypercalls: nonZero(report.backend?.xen?.hypercalls ?? {}),
     },
     ...(expansion ? { expansion } : {}),
   };

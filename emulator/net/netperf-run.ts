@@ -10,6 +10,7 @@ import { loadProfile, DEFAULT_PROFILE, type Profile } from '../profiles/load.ts'
 import { attachNetwork, type AttachedNetwork } from './attach.ts';
 import { wireBytes } from './wire.ts';
 import type { NetperfResult } from './peer/netperf.ts';
+import { bootOnBackend, type BackendName, type BackendStats } from '../hypervisors/hypervisor.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -32,6 +33,11 @@ export interface NetperfRunOptions {
   /** Ends the run if the guest has not exited after this many guest seconds. */
   timeLimitSeconds?: number;
   serial?: (bytes: Uint8Array) => void;
+  /** What runs under the guest (default hardware); xen assigns the NIC to the domain directly. */
+  backend?: BackendName;
+  /** The wedge ELF (the in-place VMM) for an afterburnt guest on a hypervisor back-end. */
+  wedge?: Uint8Array;
+  wedgeName?: string;
   /** Told as the window opens and closes (a bench reads the host clock there; the report never does). */
   onWindow?: (edge: 'start' | 'end') => void;
 }
@@ -67,6 +73,8 @@ export interface NetperfReport {
   /** The guest's result line, key=value pairs as printed. */
   guest: Record<string, string> | null;
   nic_errors: string[];
+  /** The back-end's statistics for the whole run (hypercalls, wedge counters); absent on hardware. */
+  backend?: BackendStats;
 }
 
 /** The port the peer listens on (netserver's). */
@@ -161,7 +169,10 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     },
   });
   const cmdline = `run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
-  machine.boot(o.elf, o.kernelName ?? 'kernel', cmdline);
+  const backend = bootOnBackend(machine, {
+    backend: o.backend ?? 'hardware', elf: o.elf, kernelName: o.kernelName ?? 'kernel', append: cmdline,
+    wedge: o.wedge, wedgeName: o.wedgeName,
+  });
   const hz = profile.cpuMhz * 1e6;
   const limit = o.timeLimitSeconds ?? 10 + o.bytes / (4 << 20);
   machine.clock.schedule(Math.round(limit * hz), 'netperf time limit', () => machine.abort(`the guest ran ${limit} guest seconds without exiting`));
@@ -216,6 +227,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     retransmissions: { guest: guestRetrans, peer: peer.tcp.retransmits },
     guest,
     nic_errors: [...net.nic.errors],
+    ...((o.backend ?? 'hardware') !== 'hardware' ? { backend: backend.stats() } : {}),
   };
   return { report: sortKeys(report), serial, peer, net, machine, stop };
 }

@@ -27,6 +27,10 @@ options:
   --guest ELF                the guest kernel (default: the default world's native guest kernel,
                              built through the cache by world build when world.yaml lists
                              guest-kernel, else by make under .world/netperf)
+  --backend hardware|xen     what runs under the guest (default hardware). On xen the NIC is
+                             assigned to the domain directly (its MMIO, DMA and pirq); a
+                             multiboot guest without --wedge runs under trap-and-emulate
+  --wedge FILE               the wedge ELF for an afterburnt guest (needs --backend xen)
   --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)
   --loss P                   drop each frame with probability P (0 <= P < 1), from --seed
   --seed N                   seed of the loss draws (default 1; needs --loss)
@@ -130,6 +134,13 @@ function formatText(r: import('../../emulator/net/netperf-run.ts').NetperfReport
     `stop           ${r.stop}`,
   ];
   for (const e of r.nic_errors) lines.push(`nic error      ${e}`);
+  if (r.backend) {
+    const b = r.backend;
+    const hc = Object.entries(b.xen?.hypercalls ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ');
+    lines.push(`backend        ${b.backend} (${b.mode}), whole run: ${b.device_interrupts} device interrupts, xen cycles ${b.xen?.xen_cycles ?? 0}${b.xen?.crash ? `, crash: ${b.xen.crash}` : ''}`);
+    if (hc) lines.push(`hypercalls     ${hc}`);
+    if (b.wedge) lines.push(`wedge          ${Object.entries(b.wedge).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(', ')}`);
+  }
   lines.push(`host           ${hostSeconds.toFixed(1)} s`);
   return lines.join('\n') + '\n';
 }
@@ -146,6 +157,8 @@ async function run(args: string[]): Promise<number> {
         message: { type: 'string' },
         guest: { type: 'string' },
         pcap: { type: 'string' },
+        backend: { type: 'string' },
+        wedge: { type: 'string' },
         loss: { type: 'string' },
         seed: { type: 'string' },
         mem: { type: 'string' },
@@ -171,6 +184,9 @@ async function run(args: string[]): Promise<number> {
   const timeLimit = v['time-limit'] === undefined ? undefined : parseNumber('--time-limit', v['time-limit'], (n) => n > 0, 'a positive number of guest seconds');
   const mem = parseMemSize(v.mem ?? '256M');
   if (v.append !== undefined && /(^|\s)(run|arg)=/.test(v.append)) throw new UsageError(`--append '${v.append}': run= and arg= are set by world netperf`);
+  const backend = v.backend ?? 'hardware';
+  if (backend !== 'hardware' && backend !== 'xen') throw new UsageError(`--backend '${backend}': expected hardware or xen`);
+  if (v.wedge !== undefined && backend === 'hardware') throw new UsageError('--wedge needs --backend xen');
   if (v.pcap !== undefined) {
     const dir = dirname(resolve(v.pcap));
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--pcap ${v.pcap}: folder ${dir} does not exist`);
@@ -182,6 +198,7 @@ async function run(args: string[]): Promise<number> {
   }
   const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
   const { BootError } = await import('../../emulator/boot.ts');
+  const { BackendError } = await import('../../emulator/hypervisors/hypervisor.ts');
   const { runNetperf, sortKeys } = await import('../../emulator/net/netperf-run.ts');
   try {
     const profile = loadProfile(v.profile ?? DEFAULT_PROFILE);
@@ -193,10 +210,16 @@ async function run(args: string[]): Promise<number> {
       guestPath = await defaultGuest();
     }
     const elf = readFileSync(guestPath);
+    let wedge: Uint8Array | undefined;
+    if (v.wedge !== undefined) {
+      if (!existsSync(v.wedge) || !statSync(v.wedge).isFile()) throw new InputError(`--wedge ${v.wedge}: no such file`);
+      wedge = readFileSync(v.wedge);
+    }
     const t0 = performance.now();
     const { report, stop } = runNetperf({
       elf, kernelName: guestPath, direction, bytes, messageBytes, mem, profile,
       append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
+      backend, wedge, wedgeName: v.wedge,
     });
     const hostSeconds = (performance.now() - t0) / 1000;
     if (v.json) {
@@ -211,7 +234,7 @@ async function run(args: string[]): Promise<number> {
     }
     return report.verified ? 0 : 1;
   } catch (err) {
-    if (err instanceof InputError || err instanceof ProfileError || err instanceof BootError) {
+    if (err instanceof InputError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError) {
       process.stderr.write(`world netperf: ${err.message}\n`);
       return 2;
     }

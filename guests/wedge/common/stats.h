@@ -21,7 +21,8 @@
   X(PF_SHADOW, "shadow page faults") X(PF_GUEST, "guest page faults") X(FILLS, "shadow fills") \
   X(FLUSHES, "shadow flushes") X(SWITCHES, "address-space switches") X(BLOCKS, "blocks") \
   X(HYPERCALLS, "hypercalls") X(TRAPPED, "trapped (unrewritten sites)") \
-  X(SITES, "sites rewritten") X(SITES_INLINE, "sites inlined") X(SITES_SKIPPED, "sites skipped")
+  X(SITES, "sites rewritten") X(SITES_INLINE, "sites inlined") X(SITES_SKIPPED, "sites skipped") \
+  X(PIRQ_BOUND, "physical irqs bound") X(PIRQS, "physical interrupts") X(PIRQ_EOIS, "physical eois")
 
 #ifndef __ASSEMBLER__
 #define STAT_ENUM(name, str) ST_##name,

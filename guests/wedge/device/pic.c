@@ -67,12 +67,34 @@ int pic_ack(void)
   return m->base + (int)r;
 }
 
+// An EOI ends a line's service: the back-end then acknowledges the physical line behind it
+// (an assigned device's level-triggered interrupt stays masked at the real PIC until then).
 static void eoi(struct i8259 *p, u8 v)
 {
+  u32 line = 8;
   if ((v & 0xE0) == 0x20)                // non-specific: the highest in service
-    p->isr &= (u8)~(1u << lowest(p->isr));
+    line = lowest(p->isr);
   else if ((v & 0xE0) == 0x60)           // specific
-    p->isr &= (u8)~(1u << (v & 7));
+    line = v & 7;
+  if (line >= 8 || !(p->isr & (1u << line)))
+    return;
+  p->isr &= (u8)~(1u << line);
+  u32 irq = (p == &pics[1] ? 8 : 0) + line;
+  if (irq != 2)
+    be_irq_eoi(irq);
+}
+
+// OCW1: lines the guest unmasks may belong to assigned devices; the back-end connects them.
+static void set_imr(struct i8259 *p, u8 v)
+{
+  u8 opened = p->imr & (u8)~v;
+  p->imr = v;
+  for (u32 i = 0; i < 8; i++)
+    if (opened & (1u << i)) {
+      u32 irq = (p == &pics[1] ? 8 : 0) + i;
+      if (irq != 0 && irq != 2)
+        be_irq_unmasked(irq);
+    }
 }
 
 void pic_write(u32 port, u8 v)
@@ -96,7 +118,7 @@ void pic_write(u32 port, u8 v)
     case 2: p->base = v & 0xF8; p->init_step = 3; break;
     case 3: p->init_step = p->icw4 ? 4 : 0; break;
     case 4: p->init_step = 0; break;
-    default: p->imr = v; break;
+    default: set_imr(p, v); break;
     }
   }
   if (pic_pending())

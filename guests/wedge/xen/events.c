@@ -1,13 +1,49 @@
 // Events on Xen: the upcall's event-channel scan, the timer (set_timer_op + VIRQ_TIMER feeding
 // the emulated 8254), system time from the shared-info page, blocking for hlt, forced
 // delivery, and the ports the wedge passes through (Xen emulates port I/O for assigned
-// devices: the UART and the debug-exit port, ABI.md section 7).
+// devices: the UART, PCI configuration and the debug-exit port, ABI.md section 7), and the
+// physical interrupt lines of assigned devices (the NIC): bound as pirq event channels when the
+// guest unmasks the line at the virtual PIC, raised there on each event, and acknowledged at Xen
+// with PHYSDEVOP_eoi when the guest EOIs the line.
 #include "xen.h"
 #include "backend.h"
 #include "devices.h"
 #include "lib.h"
 
 static u32 timer_port;
+static u32 pirq_port[16];                // event channel of each bound line, 0 if none
+static u16 pirq_tried;                   // lines whose bind was attempted (Xen may refuse: EPERM)
+
+void be_irq_unmasked(u32 irq)
+{
+  if (irq >= 16 || (pirq_tried & (1u << irq)))
+    return;
+  pirq_tried |= (u16)(1u << irq);
+  struct { u32 pirq, flags, port; } bind = { irq, 0, 0 };
+  if (HC2(event_channel_op, EVTCHNOP_bind_pirq, &bind) == 0) {
+    pirq_port[irq] = bind.port;
+    STAT(PIRQ_BOUND);
+  }
+}
+
+void be_irq_eoi(u32 irq)
+{
+  if (irq >= 16 || !pirq_port[irq])
+    return;
+  u32 arg = irq;
+  STAT(PIRQ_EOIS);
+  xen_check(HC2(physdev_op, PHYSDEVOP_eoi, &arg), "physdev_op(eoi)");
+}
+
+// A pending port that belongs to a bound line: raise the line at the virtual PIC.
+static void pirq_event(u32 port)
+{
+  for (u32 irq = 0; irq < 16; irq++)
+    if (pirq_port[irq] == port) {
+      STAT(PIRQS);
+      pic_raise(irq);
+    }
+}
 
 void be_force_upcall(void);
 
@@ -41,6 +77,8 @@ void xen_events_process(void)
         continue;
       if (w * 32 + b == timer_port)
         pit_timer_event();
+      else
+        pirq_event(w * 32 + b);
     }
   }
   if (pic_pending())

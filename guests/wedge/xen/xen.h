@@ -30,6 +30,8 @@ enum {
 #define SHUTDOWN_poweroff 0
 #define SHUTDOWN_crash 3
 #define EVTCHNOP_bind_virq 1
+#define EVTCHNOP_bind_pirq 2
+#define PHYSDEVOP_eoi 12
 #define VIRQ_TIMER 0
 #define CONSOLEIO_write 0
 
