@@ -18,7 +18,7 @@ test('two runs give the same bytes, and merged shards equal the unsharded run', 
   const world = await loadWorld(worldFile);
   const bench = {
     ...world.bench!, transferBytes: 64 << 10,
-    configurations: world.bench!.configurations.filter((c) => c.name === 'hardware' || c.name === 'xenolinux'),
+    configurations: world.bench!.configurations.filter((c) => c.name === 'hardware' || c.name === 'l4ka-linux'),
     workloads: world.bench!.workloads.filter((w) => w.direction === 'send'),
   };
   const runs = planMatrix(world, bench);
@@ -30,14 +30,14 @@ test('two runs give the same bytes, and merged shards equal the unsharded run', 
   const [full, s1, s2] = await Promise.all([go(null), go({ index: 1, count: 2 }), go({ index: 2, count: 2 })]);
   if (!full.ok || !s1.ok || !s2.ok) throw new Error([full, s1, s2].map((o) => (o.ok ? 'ok' : o.message)).join(' | '));
   const f = full.results;
-  assert.equal(f.runs.map((r) => [r.configuration, r.status]), [['hardware', 'ok'], ['xenolinux', 'not run']]);
+  assert.equal(f.runs.map((r) => [r.configuration, r.status]), [['hardware', 'ok'], ['l4ka-linux', 'not run']]);
   const fig = f.runs[0]!.figures!;
   assert.ok(fig.verified);
   assert.is(fig.bytes, 64 << 10);
   assert.ok(fig.throughput_mib_s > 0 && fig.throughput_mib_s < 120, `throughput ${fig.throughput_mib_s} within the wire's bound`);
   assert.ok(fig.cpu_percent > 0 && fig.cpu_percent <= 100);
   assert.ok(fig.run.sensitive.cli![0]! > 0, 'the kernel executed cli in ring 0');
-  assert.equal(s1.results.runs.map((r) => r.configuration), ['hardware', 'xenolinux']);
+  assert.equal(s1.results.runs.map((r) => r.configuration), ['hardware', 'l4ka-linux']);
   assert.equal(s2.results.runs, []);
   const merged = mergeShards([{ path: 's2', results: s2.results }, { path: 's1', results: s1.results }]);
   const strip = (r: Results): string => formatResults({ ...withoutHost(r), host: {} } as Results);
