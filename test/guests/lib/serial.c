@@ -4,6 +4,7 @@
 #define COM1 0x3f8
 #define UART_LSR 5
 #define LSR_THRE 0x20
+#define LSR_TEMT 0x40
 #define EXIT_PORT 0xf4
 
 void serial_init(void) {
@@ -48,7 +49,11 @@ void put_kv(const char *key, u32 v) {
 
 void nl(void) { putc('\n'); }
 
+// Waits for the transmitter to drain first: QEMU keeps TEMT clear while its character device
+// has not taken the last byte (a busy reader of its stdout), and exiting then would lose it.
 void exit(u32 code) {
+  while ((inb(COM1 + UART_LSR) & LSR_TEMT) == 0)
+    ;
   outb(EXIT_PORT, (u8)code);
   for (;;) asm volatile("cli; hlt");
 }
