@@ -16,6 +16,7 @@ void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)))
 // uart.c
 void uart_init(void);
 void uart_putc(char c);
+void uart_drain(void);
 
 // string.c
 void *memset(void *dst, int c, u32 n);

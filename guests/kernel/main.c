@@ -86,6 +86,7 @@ static void cmdline_get(const char *key, char *out, u32 size, const char *def)
 void shutdown(int status)
 {
   kprintf("[kernel] shutdown status=%d ticks=%u switches=%u\n", status, ticks, nr_switches);
+  uart_drain();
   arch_outb(DEBUG_EXIT_PORT, (u8)status);
   arch_irq_disable();
   for (;;)

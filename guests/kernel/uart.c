@@ -10,6 +10,7 @@
 #define MCR 4   // modem control
 #define LSR 5   // line status
 #define LSR_THRE 0x20
+#define LSR_TEMT 0x40   // transmitter empty: the last byte has left
 #define LCR_DLAB 0x80
 
 void uart_init(void)
@@ -29,4 +30,12 @@ void uart_putc(char c)
   for (int i = 0; i < 100000 && !(arch_inb(COM1 + LSR) & LSR_THRE); i++)
     ;
   arch_outb(COM1 + RBR, (u8)c);
+}
+
+// Wait (boundedly) until the last byte has left the transmitter: an emulator may hold it while
+// its own output is busy and would lose it if the machine powered off first.
+void uart_drain(void)
+{
+  for (int i = 0; i < 100000 && !(arch_inb(COM1 + LSR) & LSR_TEMT); i++)
+    ;
 }
