@@ -64,9 +64,9 @@ function parseNumber(flag: string, text: string, ok: (n: number) => boolean, exp
 /**
  * The default guest: the default world's native guest kernel. When world.yaml declares the
  * guest-kernel package, `world build guest-kernel@native` builds it through the cache (a no-op
- * when nothing changed) and installs it as .world/out/guest-kernel@native/kernel.elf. TODO: the
- * default world.yaml does not list guest-kernel yet; until it does, guests/kernel is built here
- * with make, with the line and HZ of recipes/guest-kernel.ts.
+ * when nothing changed) and installs it as .world/out/guest-kernel@native/kernel.elf. A
+ * world.yaml without guest-kernel (a trimmed world) falls back to building guests/kernel here
+ * with make.
  */
 export async function defaultGuest(): Promise<string> {
   const { execa } = await import('execa');
