@@ -84,7 +84,8 @@ void main(u32 magic, u32 info_pa);
 extern u8 boot_stack[];
 
 // --- threads and the way back to user mode ---
-// Save the current callee-saved registers in *old, switch to the stack of new and resume it.
+// Save the current callee-saved registers in *old, switch to the stack of new and resume it
+// (switch.S: plain register moves, shared by every arch layer).
 void arch_switch_context(struct context **old, struct context *new);
 // Entry-stub label: pops a struct trapframe and returns (iret) to where it says. A new process's
 // first kernel stack is built so that its first context returns here.

@@ -3,6 +3,7 @@
 // small string helpers.
 #include <stdarg.h>
 #include "ulib.h"
+#include "../format.h"
 
 u32 ulib_calls;
 
@@ -92,66 +93,13 @@ int parse_numbers(const char *s, u32 *out, int max)
   return n;
 }
 
-struct buf { char text[256]; u32 len; };
-
-static void put(struct buf *b, char c)
-{
-  if (b->len < sizeof b->text)
-    b->text[b->len++] = c;
-}
-
-static void put_num(struct buf *b, u32 v, u32 base, int width, char pad, int neg)
-{
-  char tmp[12];
-  int n = 0;
-  do {
-    tmp[n++] = "0123456789abcdef"[v % base];
-    v /= base;
-  } while (v);
-  if (neg)
-    tmp[n++] = '-';
-  for (int i = n; i < width; i++)
-    put(b, pad);
-  while (n)
-    put(b, tmp[--n]);
-}
-
-// %d %u %x %s %c %%, optional zero flag and width.
+// One buffer per call, so each printf is one write.
 int printf(const char *fmt, ...)
 {
-  struct buf b;
+  char text[256];
   va_list ap;
-  b.len = 0;
   va_start(ap, fmt);
-  for (; *fmt; fmt++) {
-    if (*fmt != '%') {
-      put(&b, *fmt);
-      continue;
-    }
-    char pad = ' ';
-    int width = 0;
-    if (*++fmt == '0')
-      pad = '0', fmt++;
-    while (*fmt >= '0' && *fmt <= '9')
-      width = width * 10 + (*fmt++ - '0');
-    if (!*fmt)
-      break;
-    if (*fmt == 'd') {
-      int v = va_arg(ap, int);
-      put_num(&b, v < 0 ? -(u32)v : (u32)v, 10, width, pad, v < 0);
-    } else if (*fmt == 'u') {
-      put_num(&b, va_arg(ap, u32), 10, width, pad, 0);
-    } else if (*fmt == 'x') {
-      put_num(&b, va_arg(ap, u32), 16, width, pad, 0);
-    } else if (*fmt == 's') {
-      for (const char *s = va_arg(ap, const char *); *s; s++)
-        put(&b, *s);
-    } else if (*fmt == 'c') {
-      put(&b, (char)va_arg(ap, int));
-    } else {
-      put(&b, *fmt);
-    }
-  }
+  u32 n = vformat(text, sizeof text, fmt, ap);
   va_end(ap);
-  return write(1, b.text, b.len);
+  return write(1, text, n);
 }

@@ -1,5 +1,6 @@
-// Native kernel-thread switch: save the callee-saved registers on the current stack, store
-// the stack pointer in *old, load new as the stack pointer and resume from it.
+// Kernel-thread switch, the same under every arch layer (it executes no sensitive instruction):
+// save the callee-saved registers on the current stack, store the stack pointer in *old, load
+// new as the stack pointer and resume from it.
 //   void arch_switch_context(struct context **old, struct context *new);
 .text
 .globl arch_switch_context
