@@ -2,9 +2,10 @@
 // wire and the peer, reporting throughput, CPU utilization, interrupts, frames and
 // retransmissions from the guest's cycle clock (emulator/net/netperf-run.ts does the measuring).
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { withLock } from '../dirlock.ts';
 import { UsageError, type Command } from './command.ts';
 import { parseMemSize, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
 
@@ -94,27 +95,6 @@ export async function defaultGuest(): Promise<string> {
     throw new InputError(`building the guest kernel failed (make -C guests/kernel O=${out}):\n${tail}`);
   }
   return join(out, 'kernel.elf');
-}
-
-/** Runs fn holding a lock directory: make is not safe against itself in one output folder. */
-export async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(lockDir);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock older than five minutes belongs to a build that died.
-      if (Date.now() - statSync(lockDir).mtimeMs > 300_000) rmdirSync(lockDir);
-      else await new Promise((r) => setTimeout(r, 100));
-      if (i > 6000) throw new Error(`could not take the build lock ${lockDir}`);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmdirSync(lockDir);
-  }
 }
 
 /** Bad input that is not a usage mistake (a missing file, a failed build): exit 2, no usage text. */

@@ -1,10 +1,11 @@
 // Builds the test kernels and runs one on QEMU (the oracle) or on our emulator. Shared by the
 // differential tests (test/emulator/diff*.test.ts) and the CPU benchmark (scripts/bench-emu.ts).
-import { mkdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { buildKernels, kernelNames } from './build.ts';
+import { withLock } from '../../src/dirlock.ts';
 
 export { kernelNames };
 
@@ -22,31 +23,11 @@ export function kernelPath(name: string, dir = BUILD_DIR): string {
   return join(dir, `${name}.elf`);
 }
 
-async function withLock<T>(lockDir: string, fn: () => Promise<T>): Promise<T> {
-  // Two test files may build at once into the same folder.
-  for (let i = 0; ; i++) {
-    try {
-      mkdirSync(lockDir);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      // A lock older than two minutes belongs to a build that died.
-      if (Date.now() - statSync(lockDir).mtimeMs > 120_000) rmdirSync(lockDir);
-      else await new Promise((r) => setTimeout(r, 100));
-      if (i > 3000) throw new Error(`could not take the build lock ${lockDir}`);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    rmdirSync(lockDir);
-  }
-}
 
 /** Builds every kernel (only what changed is rebuilt, see build.ts); returns the output folder. */
 export async function buildGuests(dir = BUILD_DIR): Promise<string> {
   mkdirSync(dir, { recursive: true });
-  await withLock(`${dir}.lock`, () => buildKernels(dir));
+  await withLock(`${dir}.lock`, () => buildKernels(dir), 120_000); // two test files may build at once
   return dir;
 }
 

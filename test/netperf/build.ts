@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { withLock } from '../../src/commands/netperf.ts';
+import { withLock } from '../../src/dirlock.ts';
 export { defaultGuest } from '../../src/commands/netperf.ts';
 
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
