@@ -1,7 +1,8 @@
 // Combining shard results into the file an unsharded run would have written: the same bench,
 // provenance and lines of code (checked equal), the runs of all shards in matrix order, no shard
 // field. Only the host section differs: it lists each shard's host section.
-import { ResultsError, runId, sortKeys, type Results, type RunResult } from './results.ts';
+import { ResultsError, runId, type Results, type RunResult } from './results.ts';
+import { sortKeys } from '../emulator/json.ts';
 
 export function mergeShards(files: { path: string; results: Results }[]): Results {
   if (files.length === 0) throw new ResultsError('no shard files given');

@@ -4,6 +4,7 @@
 // are the same bytes; read back with a check of the schema name and version first.
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../src/atomic.ts';
+import { sortKeys } from '../emulator/json.ts';
 
 export const RESULTS_SCHEMA = 'world-bench-results';
 export const RESULTS_VERSION = 1;
@@ -87,17 +88,6 @@ export interface Results {
 }
 
 export class ResultsError extends Error {}
-
-/** A copy with every object's keys sorted (arrays keep their order). */
-export function sortKeys<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(sortKeys) as T;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return out as T;
-  }
-  return v;
-}
 
 export function formatResults(r: Results): string {
   return JSON.stringify(sortKeys(r), null, 2) + '\n';

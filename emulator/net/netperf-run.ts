@@ -9,6 +9,7 @@ import { Machine, type MachineStop } from '../machine.ts';
 import { loadProfile, DEFAULT_PROFILE, type Profile } from '../profiles/load.ts';
 import { attachNetwork, type AttachedNetwork } from './attach.ts';
 import { wireBytes } from './wire.ts';
+import { sortKeys } from '../json.ts';
 import type { NetperfResult } from './peer/netperf.ts';
 import { bootOnBackend, type BackendName, type BackendStats } from '../hypervisors/hypervisor.ts';
 
@@ -114,17 +115,6 @@ export function parseGuestResult(serial: string): Record<string, string> | null 
 function round(v: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
-}
-
-/** A copy with every object's keys in sorted order (arrays keep their order). */
-export function sortKeys<T>(v: T): T {
-  if (Array.isArray(v)) return v.map(sortKeys) as T;
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeys((v as Record<string, unknown>)[k]);
-    return out as T;
-  }
-  return v;
 }
 
 export interface NetperfRunResult {

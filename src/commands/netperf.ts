@@ -179,7 +179,8 @@ async function run(args: string[]): Promise<number> {
   const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
   const { BootError } = await import('../../emulator/boot.ts');
   const { BackendError } = await import('../../emulator/hypervisors/hypervisor.ts');
-  const { runNetperf, sortKeys } = await import('../../emulator/net/netperf-run.ts');
+  const { runNetperf } = await import('../../emulator/net/netperf-run.ts');
+  const { sortKeys } = await import('../../emulator/json.ts');
   try {
     const profile = loadProfile(v.profile ?? DEFAULT_PROFILE);
     let guestPath = v.guest;
