@@ -19,6 +19,7 @@
   X(FORCED, "forced deliveries") \
   X(UPCALLS, "upcalls") X(IRQS, "virtual interrupts delivered") X(TRAPS, "traps reflected") \
   X(PF_SHADOW, "shadow page faults") X(PF_GUEST, "guest page faults") X(FILLS, "shadow fills") \
+  X(REUSES, "shadow reuses") \
   X(FLUSHES, "shadow flushes") X(SWITCHES, "address-space switches") X(BLOCKS, "blocks") \
   X(HYPERCALLS, "hypercalls") X(TRAPPED, "trapped (unrewritten sites)") \
   X(SITES, "sites rewritten") X(SITES_INLINE, "sites inlined") X(SITES_SKIPPED, "sites skipped") \

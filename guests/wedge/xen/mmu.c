@@ -8,6 +8,12 @@
 // on TLB flushes": a shadow entry lives exactly as long as a TLB entry could. The one
 // heuristic: kernel-half mappings (slots of KERNEL_SPLIT and up) survive address-space
 // switches like global pages, which is what Linux and the guest kernel here assume.
+// A dropped shadow table is not cleaned at once: it keeps a snapshot of the guest table it
+// mirrors (snap: shadow entry i is always shadow_pte of snapshot entry i), and when a slot is
+// next filled from that same guest table, the table is compared with the snapshot (one
+// `repe cmpsl`), the entries that differ are updated, and the shadow is put back instead of
+// being rebuilt. A process switched away from and back to, the common case, then costs one
+// directory update per slot rather than a copy of every entry; the shadow is the same either way.
 // Why shadows and not the guest's own tables: Xen must type every page-table frame and forbid
 // writable mappings of it, but the guest maps all its memory writable (page tables included)
 // and writes page-table entries directly; only a copy can satisfy Xen without changing the
@@ -23,12 +29,19 @@
 
 struct l1 {
   u32 va, mfn;
+  u32 gpde;                              // the guest directory entry it was filled from (0: none)
+  u32 age;                               // when it was last dropped (older ones are reused first)
   s16 slot;                              // shadow directory slot it serves, -1 when free
   u8 dirty;                              // may hold present entries (cleared before reuse)
 };
 
 static struct l1 pool[NPOOL];
 static s16 slot_l1[1024];                // pool index per shadow slot, -1 if none
+static u32 live[32];                     // bit s: slot_l1[s] >= 0 (walks skip empty slots)
+// The guest directory's kernel half as of the last switch; for every shadowed kernel slot s,
+// slot_gpde[s] == kdir[s], so a new directory whose kernel half equals kdir (the usual case:
+// every process shares the kernel's entries) needs no per-slot check.
+static u32 kdir[1024];
 static u32 slot_gpde[1024];              // the guest directory entry a slot was filled from
 static u32 *shadow_l2;                   // read-only view of the shadow directory
 static u32 shadow_l2_mfn;
@@ -36,6 +49,9 @@ static u32 wedge_slot_lo, wedge_slot_hi; // the wedge's own directory slots
 static u32 kmap_dir_va, kmap_pt_va, kmap_copy_va;
 static u32 kmap_dir_pa = ~0u, kmap_pt_pa = ~0u;
 static u32 guest_end, domain_end;
+
+static u32 drop_clock;
+static u32 snap[NPOOL][1024] __attribute__((aligned(4096)));  // see the top comment
 
 static struct mmu_update batch[BATCH];
 static u32 nbatch;
@@ -111,7 +127,9 @@ static void drop_slot(u32 slot)
     return;
   queue((shadow_l2_mfn << 12) + slot * 4, 0);
   pool[i].slot = -1;
+  pool[i].age = ++drop_clock;
   slot_l1[slot] = -1;
+  live[slot >> 5] &= ~(1u << (slot & 31));
 }
 
 static int fill_slot(u32 slot);
@@ -145,14 +163,25 @@ static void drop_all(void)
   mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
 }
 
+// A free shadow table: a clean one if there is one, else the one dropped longest ago (its
+// cached copy is the least likely to be wanted again), cleaned.
 static struct l1 *alloc_l1(void)
 {
   for (int pass = 0; pass < 2; pass++) {
+    struct l1 *best = 0;
     for (u32 i = 0; i < NPOOL; i++) {
-      if (pool[i].slot < 0) {
-        clean(&pool[i]);
-        return &pool[i];
-      }
+      struct l1 *l = &pool[i];
+      if (l->slot >= 0)
+        continue;
+      if (!l->dirty)
+        return l;
+      if (!best || l->age < best->age)
+        best = l;
+    }
+    if (best) {
+      clean(best);
+      best->gpde = 0;
+      return best;
     }
     STAT(FLUSHES);                       // pool exhausted: start over, like a full TLB flush
     for (u32 s = 0; s < wedge_slot_lo; s++)
@@ -162,6 +191,38 @@ static struct l1 *alloc_l1(void)
     mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
   }
   wpanic("shadow pool empty");
+}
+
+// A free shadow table last filled from the guest table gpde names (same frame, same W/U
+// bits), or 0.
+static struct l1 *cached_l1(u32 gpde)
+{
+  for (u32 i = 0; i < NPOOL; i++)
+    if (pool[i].slot < 0 && pool[i].dirty && pool[i].gpde == gpde)
+      return &pool[i];
+  return 0;
+}
+
+static int same_words(const u32 *a, const u32 *b, u32 n)
+{
+  u8 eq;
+  asm volatile("cld; repe cmpsl; sete %3" : "+S"(a), "+D"(b), "+c"(n), "=q"(eq) : : "cc", "memory");
+  return eq && n == 0;
+}
+
+// Bring a cached shadow table up to date with the guest table g: only the entries that
+// changed since its snapshot are rewritten.
+static void resync(struct l1 *l, const u32 *g, u32 gpde, u32 slot)
+{
+  u32 *sn = snap[l - pool];
+  if (same_words(g, sn, 1024))
+    return;
+  for (u32 i = 0; i < 1024; i++) {
+    if (g[i] == sn[i])
+      continue;
+    queue((l->mfn << 12) + i * 4, (g[i] & PTE_P) ? shadow_pte(g[i], gpde, (slot << 22) | (i << 12)) : 0);
+    sn[i] = g[i];
+  }
 }
 
 // Fill shadow slot from the guest's tables (or the identity map while paging is off).
@@ -178,29 +239,44 @@ static int fill_slot(u32 slot)
       wpanic("guest page table at 0x%08x is outside its memory", PGROUNDDOWN(gpde));
   }
   s16 old = slot_l1[slot];
-  struct l1 *l = alloc_l1();
-  if (vcpu.cr0 & CR0_PG) {
+  struct l1 *l = (vcpu.cr0 & CR0_PG) ? cached_l1(gpde) : 0;
+  if (l) {
+    kmap(kmap_pt_va, PGROUNDDOWN(gpde), &kmap_pt_pa);
+    resync(l, (const u32 *)kmap_pt_va, gpde, slot);
+    STAT(REUSES);
+  } else if (vcpu.cr0 & CR0_PG) {
+    l = alloc_l1();
     kmap(kmap_pt_va, PGROUNDDOWN(gpde), &kmap_pt_pa);
     const u32 *g = (const u32 *)kmap_pt_va;
-    for (u32 i = 0; i < 1024; i++)
+    u32 *sn = snap[l - pool];
+    for (u32 i = 0; i < 1024; i++) {
+      sn[i] = g[i];
       if (g[i] & PTE_P)
         queue((l->mfn << 12) + i * 4, shadow_pte(g[i], gpde, (slot << 22) | (i << 12)));
+    }
+    STAT(FILLS);
   } else {
+    l = alloc_l1();
     for (u32 i = 0; i < 1024; i++) {
       u32 pa = (slot << 22) | (i << 12);
       if (pa < guest_end)
         queue((l->mfn << 12) + i * 4, pa | PTE_P | PTE_W | PTE_A | PTE_D);
     }
+    STAT(FILLS);
   }
   queue((shadow_l2_mfn << 12) + slot * 4, (l->mfn << 12) | PTE_P | PTE_W | PTE_U | PTE_A);
   flush_batch();                         // one switch of the directory entry: never unmapped
-  if (old >= 0)
+  if (old >= 0) {
     pool[old].slot = -1;
+    pool[old].age = ++drop_clock;
+  }
   l->dirty = 1;
+  l->gpde = gpde;
   l->slot = (s16)slot;
   slot_l1[slot] = (s16)(l - pool);
+  live[slot >> 5] |= 1u << (slot & 31);
   slot_gpde[slot] = gpde;
-  STAT(FILLS);
+  kdir[slot] = gpde;
   return 1;
 }
 
@@ -230,6 +306,7 @@ int xen_mmu_fault(u32 va, u32 err)
     // which a native TLB would also have to re-walk): refresh just the entry.
     u32 e = shadow_pte(gpte, gpde, va);
     xen_check(HC3(update_va_mapping, PGROUNDDOWN(va), e, UVMF_INVLPG), "update_va_mapping (refresh)");
+    snap[slot_l1[slot]][(va >> 12) & 1023] = gpte;
     return 1;
   }
   int r = fill_slot(slot);               // replaces a stale slot in one directory update
@@ -247,11 +324,22 @@ void be_mmu_reload(int flush)
     return;
   }
   STAT(SWITCHES);
-  for (u32 s = 0; s < wedge_slot_lo; s++) {
-    if (slot_l1[s] < 0)
-      continue;
-    if (s < KERNEL_SPLIT || guest_pde(s) != slot_gpde[s])
-      drop_or_refill(s);
+  kmap(kmap_dir_va, PGROUNDDOWN(vcpu.cr3), &kmap_dir_pa);
+  const u32 *gd = (const u32 *)kmap_dir_va;
+  int kernel_same = same_words(gd + KERNEL_SPLIT, kdir + KERNEL_SPLIT, wedge_slot_lo - KERNEL_SPLIT);
+  u32 last = kernel_same ? KERNEL_SPLIT : wedge_slot_lo;
+  for (u32 w = 0; w < 32; w++) {
+    for (u32 bits = live[w]; bits; bits &= bits - 1) {
+      u32 s = w * 32 + (u32)__builtin_ctz(bits);
+      if (s >= last)
+        break;
+      if (s < KERNEL_SPLIT || guest_pde(s) != slot_gpde[s])
+        drop_or_refill(s);
+    }
+  }
+  if (!kernel_same) {
+    kmap(kmap_dir_va, PGROUNDDOWN(vcpu.cr3), &kmap_dir_pa);
+    memcpy(kdir + KERNEL_SPLIT, (const u32 *)kmap_dir_va + KERNEL_SPLIT, (wedge_slot_lo - KERNEL_SPLIT) * 4);
   }
   flush_batch();
   mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0);
@@ -273,6 +361,7 @@ void be_invlpg(u32 va)
   if (slot >= wedge_slot_lo || slot_l1[slot] < 0)
     return;
   xen_check(HC3(update_va_mapping, PGROUNDDOWN(va), 0, UVMF_INVLPG), "update_va_mapping (invlpg)");
+  snap[slot_l1[slot]][(va >> 12) & 1023] = 0;
 }
 
 u32 be_guest_mem_end(void) { return guest_end; }
