@@ -48,7 +48,7 @@ export function benchRecord(bench: BenchDecl, runs: PlannedRun[]): Results['benc
  * The unit's folder under .world/out is named as the graph names it: without `@variant` when
  * the recipe has one variant.
  */
-function wedgeElf(world: World, out: string, unit: string): string {
+export function wedgeElf(world: World, out: string, unit: string): string {
   const [pkgName, variant] = unit.split('@') as [string, string];
   const pkg = world.packages.get(pkgName);
   return join(out, pkg ? unitName(pkg, variant) : unit, `wedge-${variant}.elf`);

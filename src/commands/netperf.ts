@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { withLock } from '../dirlock.ts';
 import { UsageError, type Command } from './command.ts';
 import { parseMemSize, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
+import type { BackendName } from '../../emulator/hypervisors/hypervisor.ts';
 
 const usage = `usage: world netperf --direction send|receive [options]
 
@@ -22,6 +23,11 @@ the transfer failed, 124/125 when the guest did not exit, 2 for bad arguments.
 
 options:
   --direction send|receive   send: the guest sends to the peer; receive: the peer sends (required)
+  --config NAME              run one configuration of world.yaml's bench: section (hardware,
+                             xenolinux, afterburnt-xen, ...): its guest variant, back-end and
+                             wedge, built through the cache first; replaces --guest, --backend
+                             and --wedge, and its profile is the default for --profile
+  -f, --file PATH            the world manifest --config reads (default: ./world.yaml)
   --bytes SIZE               bytes to transfer (default 64MiB); SIZE is a number with an optional
                              B, KiB, MiB or GiB suffix (K, M, G accepted)
   --message SIZE             bytes per send call (default 32KiB), as netperf -m
@@ -97,6 +103,45 @@ export async function defaultGuest(): Promise<string> {
   return join(out, 'kernel.elf');
 }
 
+/**
+ * The files of a bench configuration: its guest (and wedge) built through the cache and
+ * installed under .world/out, its back-end and the bench's profile. Prints why not and returns
+ * null when the configuration does not exist or cannot run here.
+ */
+async function configurationFiles(name: string, file: string | undefined): Promise<{ guest: string; wedge?: string; backend: BackendName; profile: string } | null> {
+  const { openSession, runBuild, shownPath } = await import('./common.ts');
+  const { closest } = await import('../manifest/suggest.ts');
+  const { configurationProblem } = await import('../../harness/matrix.ts');
+  const { wedgeElf } = await import('../../harness/bench.ts');
+  const { layoutOf } = await import('../layout.ts');
+  const session = await openSession(file);
+  if (!session) return null;
+  const world = session.world;
+  const configs = world.bench?.configurations ?? [];
+  const c = configs.find((x) => x.name === name);
+  if (!world.bench || !c) {
+    const names = configs.map((x) => x.name);
+    const hint = closest(name, names);
+    process.stderr.write(`world netperf: --config '${name}': ${shownPath(world.file)} ${names.length ? `declares no such configuration; expected one of: ${names.join(', ')}${hint ? `; did you mean '${hint}'?` : ''}` : 'has no bench: configurations'}\n`);
+    return null;
+  }
+  const problem = configurationProblem(world, c);
+  if (problem) {
+    process.stderr.write(`world netperf: configuration '${name}' cannot run here: ${problem}\n`);
+    return null;
+  }
+  const units = [c.guest, ...(c.wedge ? [c.wedge] : [])];
+  const status = await runBuild({ file, targets: units, jobs: 1, keepGoing: false, offline: false, wait: true, progress: 'stderr' });
+  if (status !== 0) throw new InputError(`building ${units.join(', ')} for configuration '${name}' failed`);
+  const out = layoutOf(world.root).out;
+  return {
+    guest: join(out, c.guest, 'kernel.elf'),
+    ...(c.wedge ? { wedge: wedgeElf(world, out, c.wedge) } : {}),
+    backend: c.backend as BackendName,
+    profile: world.bench.profile,
+  };
+}
+
 /** Bad input that is not a usage mistake (a missing file, a failed build): exit 2, no usage text. */
 class InputError extends Error {}
 
@@ -133,6 +178,8 @@ async function run(args: string[]): Promise<number> {
       allowPositionals: false,
       options: {
         direction: { type: 'string' },
+        config: { type: 'string' },
+        file: { type: 'string', short: 'f' },
         bytes: { type: 'string' },
         message: { type: 'string' },
         guest: { type: 'string' },
@@ -164,6 +211,12 @@ async function run(args: string[]): Promise<number> {
   const timeLimit = v['time-limit'] === undefined ? undefined : parseNumber('--time-limit', v['time-limit'], (n) => n > 0, 'a positive number of guest seconds');
   const mem = parseMemSize(v.mem ?? '256M');
   if (v.append !== undefined && /(^|\s)(run|arg)=/.test(v.append)) throw new UsageError(`--append '${v.append}': run= and arg= are set by world netperf`);
+  if (v.config !== undefined) {
+    const given = (['guest', 'backend', 'wedge'] as const).filter((k) => v[k] !== undefined);
+    if (given.length > 0) throw new UsageError(`--config ${v.config} names the guest, back-end and wedge itself: drop ${given.map((k) => `--${k}`).join(', ')}`);
+  } else if (v.file !== undefined) {
+    throw new UsageError('--file only applies with --config');
+  }
   const backend = v.backend ?? 'hardware';
   if (backend !== 'hardware' && backend !== 'xen') throw new UsageError(`--backend '${backend}': expected hardware or xen`);
   if (v.wedge !== undefined && backend === 'hardware') throw new UsageError('--wedge needs --backend xen');
@@ -182,9 +235,14 @@ async function run(args: string[]): Promise<number> {
   const { runNetperf } = await import('../../emulator/net/netperf-run.ts');
   const { sortKeys } = await import('../../emulator/json.ts');
   try {
-    const profile = loadProfile(v.profile ?? DEFAULT_PROFILE);
-    let guestPath = v.guest;
-    if (guestPath !== undefined) {
+    const config = v.config !== undefined ? await configurationFiles(v.config, v.file) : undefined;
+    if (config === null) return 2;
+    const profile = loadProfile(v.profile ?? config?.profile ?? DEFAULT_PROFILE);
+    let guestPath: string;
+    if (config) {
+      guestPath = config.guest;                // built just now through the cache
+    } else if (v.guest !== undefined) {
+      guestPath = v.guest;
       if (!existsSync(guestPath)) throw new InputError(`--guest ${guestPath}: no such file`);
       if (!statSync(guestPath).isFile()) throw new InputError(`--guest ${guestPath}: not a regular file`);
     } else {
@@ -192,7 +250,10 @@ async function run(args: string[]): Promise<number> {
     }
     const elf = readFileSync(guestPath);
     let wedge: Uint8Array | undefined;
-    if (v.wedge !== undefined) {
+    const wedgePath = config ? config.wedge : v.wedge;
+    if (config?.wedge) {
+      wedge = readFileSync(config.wedge);
+    } else if (v.wedge !== undefined) {
       if (!existsSync(v.wedge) || !statSync(v.wedge).isFile()) throw new InputError(`--wedge ${v.wedge}: no such file`);
       wedge = readFileSync(v.wedge);
     }
@@ -200,7 +261,7 @@ async function run(args: string[]): Promise<number> {
     const { report, stop } = runNetperf({
       elf, kernelName: guestPath, direction, bytes, messageBytes, mem, profile,
       append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
-      backend, wedge, wedgeName: v.wedge,
+      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath,
     });
     const hostSeconds = (performance.now() - t0) / 1000;
     if (v.json) {

@@ -56,10 +56,12 @@ export class JsonReporter implements Reporter {
   async end(s: Summary): Promise<void> { this.emit({ event: 'summary', ...s }); }
 }
 
-export type ProgressMode = 'auto' | 'plain' | 'json';
+/** 'stderr': plain lines, all on stderr (for commands whose stdout is a report). */
+export type ProgressMode = 'auto' | 'plain' | 'json' | 'stderr';
 
 export async function makeReporter(mode: ProgressMode): Promise<Reporter> {
   if (mode === 'json') return new JsonReporter();
+  if (mode === 'stderr') return new PlainReporter(process.stderr, process.stderr);
   const tty = process.stdout.isTTY === true && process.env.CI !== 'true' && process.env.TERM !== 'dumb';
   if (mode === 'plain' || !tty) return new PlainReporter();
   const { ListrReporter } = await import('./listr.ts');

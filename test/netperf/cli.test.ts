@@ -29,6 +29,9 @@ const bad: [string[], RegExp][] = [
   [['--direction', 'send', 'extra'], /positional/],
   [['--direction', 'send', '--backend', 'l4'], /--backend 'l4': expected hardware or xen/],
   [['--direction', 'send', '--wedge', 'w.elf'], /--wedge needs --backend xen/],
+  [['--direction', 'send', '--config', 'hardware', '--guest', 'k.elf'], /--config hardware names the guest, back-end and wedge itself: drop --guest/],
+  [['--direction', 'send', '--config', 'xenolinux', '--backend', 'xen', '--wedge', 'w.elf'], /drop --backend, --wedge/],
+  [['--direction', 'send', '--file', 'w.yaml'], /--file only applies with --config/],
 ];
 
 for (const [args, message] of bad) {
@@ -54,6 +57,27 @@ test('a missing guest ELF is named, exit 2', async () => {
   const r = await execa('node', [world, 'netperf', '--direction', 'send', '--guest', '/nonexistent.elf'], { reject: false });
   assert.is(r.exitCode, 2);
   assert.match(r.stderr, /--guest \/nonexistent.elf: no such file/);
+});
+
+test('--config with a name world.yaml does not declare: exit 2, the names and the closest one', async () => {
+  const r = await execa('node', [world, 'netperf', '--direction', 'send', '--config', 'afterburn-xen'], { reject: false });
+  assert.is(r.exitCode, 2, r.stderr);
+  assert.match(r.stderr, /--config 'afterburn-xen': world.yaml declares no such configuration; expected one of: hardware, /);
+  assert.match(r.stderr, /did you mean 'afterburnt-xen'\?/);
+});
+
+test('--config runs the configuration\'s guest on its back-end: the same report as naming them by hand', async () => {
+  const args = ['netperf', '--direction', 'receive', '--bytes', '256KiB', '--json'];
+  const byConfig = await execa('node', [world, ...args, '--config', 'hardware'], { reject: false });
+  assert.is(byConfig.exitCode, 0, byConfig.stderr);
+  const repo = new URL('../..', import.meta.url).pathname;
+  const byHand = await execa('node', [world, ...args, '--guest', `${repo}.world/out/guest-kernel@native/kernel.elf`, '--backend', 'hardware'], { reject: false });
+  assert.is(byHand.exitCode, 0, byHand.stderr);
+  const a = JSON.parse(byConfig.stdout) as Record<string, unknown>;
+  const b = JSON.parse(byHand.stdout) as Record<string, unknown>;
+  delete a.host; delete b.host;
+  assert.equal(a, b);
+  assert.is(a.verified, true);
 });
 
 test('sizes are binary units', () => {
