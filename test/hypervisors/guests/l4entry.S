@@ -38,3 +38,17 @@ child_spin:
 child_spin_end:
   .p2align 12
 child_code_end:
+
+# A thread started with a 12-word message: it records the registers it was given, then waits.
+  .text
+  .globl regs_thread
+regs_thread:
+  movl %eax, started_eax
+  movl %ebx, started_ebx
+  movl %esp, started_esp
+1:movl $1, %eax
+  xorl %ebx, %ebx
+  movl $0xffffffff, %ecx
+  movl $0xffffffff, %edx
+  int $0x30
+  jmp 1b
