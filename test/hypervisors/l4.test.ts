@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
 import { elfSymbols } from '../../emulator/hypervisors/elf.ts';
+import { attachNetwork } from '../../emulator/net/attach.ts';
 import { buildL4TestGuest, buildXenTestGuest } from './build.ts';
 
 const MEM = 32 << 20;
@@ -25,9 +26,13 @@ function run(cmdline = ''): Run {
 }
 
 function runOnce(cmdline: string, wedge = false) {
+  // The NIC is on the PCI bus for the scenario that drives it (the others never look).
+  const setup = cmdline === 'nic'
+    ? (m: Parameters<typeof attachNetwork>[0]): void => { attachNetwork(m, { netperf: { direction: 'to-guest', transferBytes: 1024, open: 'passive' } }); }
+    : undefined;
   const r = wedge
     ? runKernel({ elf: xenElf, kernelName: 'xentest', mem: MEM, backend: 'l4', cmdline, wedge: elf, wedgeName: 'l4test', maxInstructions: 5_000_000 })
-    : runKernel({ elf, kernelName: 'l4test', mem: MEM, backend: 'l4', cmdline, maxInstructions: 5_000_000 });
+    : runKernel({ elf, kernelName: 'l4test', mem: MEM, backend: 'l4', cmdline, maxInstructions: 5_000_000, setup });
   const out = Buffer.from(r.serialOutput).toString();
   const kv = new Map<string, number[]>();
   for (const l of out.split('\n')) {
@@ -201,6 +206,23 @@ test('threads of one space: calls, reply-and-wait, overflow, priorities, ThreadS
   assert.is(get('started_ebx'), 0xb0b);
   assert.is(get('started_esp_ok'), 1);
   assert.is(get('after_flush'), 0xfeedf00d, 'flushed, faulted again, σ0 mapped the same physical page');
+});
+
+test('the DP83820 under l4: PCI ports and its register window from σ0, its PCI line as interrupt IPC', () => {
+  const { r, get } = run('nic');
+  assert.is(r.exitCode, 0, r.reason);
+  assert.is(get('nic_found'), 1);
+  assert.ok(get('nic_bar1') >= 0xfeb00000 && get('nic_bar1') < 0xfec00000, 'BAR1 in the PCI window σ0 hands out');
+  assert.ok(get('nic_line') === 10 || get('nic_line') === 11, 'a PCI line (PIRQ A-D -> IRQ 10, 11)');
+  assert.is(get('nic_map_err'), 0);
+  assert.is(get('nic_srr'), 0x103, 'the DP83820 revision register (SRR), read through the mapping');
+  assert.is(get('nic_attach'), 1);
+  assert.is(get('nic_irq_err'), 0);
+  assert.is(get('nic_irq_from'), tid(get('nic_line')));
+  assert.is(get('nic_irq_label'), 0xfff0);
+  assert.is(get('nic_isr'), 0x1000, 'ISR.SWI was the cause');
+  assert.is(get('nic_quiet_err'), (1 << 1) | 1, 'no second interrupt after ISR was read and the line acknowledged');
+  assert.equal(r.backend.l4!.interrupts, { [get('nic_line')]: 1 });
 });
 
 test('statistics follow from what the task did', () => {

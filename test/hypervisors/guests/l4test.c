@@ -274,6 +274,42 @@ static void thread_tests(void) {
   kv("after_flush", *(volatile u32 *)0x200000);
 }
 
+// ---- the DP83820 under L4: PCI configuration through σ0's ports, its registers through σ0's
+// mapping of the PCI window, its interrupt (a software interrupt, CR.SWI) as interrupt IPC ----
+#define NIC_VA 0x50000000u
+static u32 inl(u32 port) { u32 v; asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static u32 pci_read(u32 dev, u32 off) { outl(0xcf8, 0x80000000u | dev << 11 | off); return inl(0xcfc); }
+static void pci_write(u32 dev, u32 off, u32 v) { outl(0xcf8, 0x80000000u | dev << 11 | off); outl(0xcfc, v); }
+
+static void nic_tests(void) {
+  l4_sigma0_request(L4_IOFPAGE(0xcf8, 3, RW), 0);
+  u32 dev = 0;
+  while (dev < 32 && pci_read(dev, 0) != 0x0022100bu) dev++;
+  kv("nic_found", dev < 32);
+  if (dev == 32) return;
+  u32 bar1 = pci_read(dev, 0x14) & ~0xfu;
+  u32 line = pci_read(dev, 0x3c) & 0xff;
+  kv("nic_bar1", bar1);
+  kv("nic_line", line);
+  pci_write(dev, 0x04, 0x6);                               // memory space, bus master
+  kv("nic_map_err", l4_sigma0_request(L4_FPAGE(bar1 & ~0xfffu, 12, RW), L4_FPAGE(NIC_VA, 12, 0)));
+  volatile u32 *regs = (volatile u32 *)(NIC_VA + (bar1 & 0xfffu));
+  kv("nic_srr", regs[0x58 / 4]);
+  l4_word err, from;
+  kv("nic_attach", l4_thread_control(L4_IRQ_TID(line), L4_IRQ_TID(line), L4_MAIN, &err));
+  regs[0x14 / 4] = 0x1000;                                  // IMR: SWI
+  regs[0x18 / 4] = 1;                                       // IER
+  regs[0x00 / 4] = 0x80;                                    // CR: SWI
+  err = wait_from(L4_ANYTHREAD, now_us() + 1000, &from);
+  kv("nic_irq_err", err);
+  kv("nic_irq_from", from);
+  kv("nic_irq_label", L4_TAG_LABEL(L4_UTCB->mr[0]));
+  kv("nic_isr", regs[0x10 / 4] & 0x1000);                  // reading ISR clears it
+  L4_UTCB->mr[0] = 0;
+  l4_send(L4_IRQ_TID(line), &err);
+  kv("nic_quiet_err", wait_from(L4_ANYTHREAD, now_us() + 200, 0));
+}
+
 static void irq_tests(void) {
   l4_word err, from;
   kv("tc_irq0", l4_thread_control(L4_IRQ_TID(0), L4_IRQ_TID(0), L4_MAIN, &err));
@@ -321,6 +357,7 @@ void main(struct l4_bootinfo *b) {
   asm volatile(".globl hole_pushf\nhole_pushf: pushfl; popl %0" : "=r"(fl));   // a hole: reads the real IF
   kv("pushf_if", (fl >> 9) & 1);
 
+  if (has(cmd, "nic")) { nic_tests(); puts_("l4test done\n"); exit_(0); }
   if (has(cmd, "refuse-reserved")) l4_sigma0_request(L4_FPAGE(b->phys_end, 12, RW), L4_COMPLETE_FPAGE);
   if (has(cmd, "refuse-pic")) l4_sigma0_request(L4_IOFPAGE(0x20, 1, RW), 0);
 
