@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
 import { elfSymbols } from '../../emulator/hypervisors/elf.ts';
 import { attachNetwork } from '../../emulator/net/attach.ts';
+import { loadProfile } from '../../emulator/profiles/load.ts';
 import { buildL4TestGuest, buildXenTestGuest } from './build.ts';
 
 const MEM = 32 << 20;
@@ -88,6 +89,11 @@ test('σ0: the reply is one map item of the flexpage asked for; aliases and page
   assert.is(get('s0_fpage'), 0x100000 | (12 << 4) | 6);
   assert.is(get('s0_alias'), 0x5a5a1234, 'both window pages map physical 0x100000');
   assert.is(get('s0_idempotent'), 0xfeedf00d, 'σ0 mapped physical 0x200000 at 0x200000 on the fault');
+});
+
+test('costs: a system call is charged the int $0x30 entry plus l4_syscall (rdtsc in the task)', () => {
+  const p = loadProfile('p4-2.8ghz');
+  assert.is(run().get('syscall_cycles'), p.costs.int_n_cross_ring + p.l4!.l4_syscall);
 });
 
 test('Ipc errors: no partner in the send phase, poll timeout in the receive phase', () => {
@@ -235,6 +241,7 @@ test('statistics follow from what the task did', () => {
   assert.is(l4.system_calls.Unmap, 2);
   assert.is(l4.system_calls.Schedule, 2);
   assert.is(l4.system_calls.ThreadSwitch, 4, 'main twice, the yielder twice');
+  assert.is(l4.system_calls.SystemClock >= 4, true, 'at least the four measured ones');
   // σ0: two port ranges and three memory pages; faults: three of the child, two of the task at 0x200000.
   // Start messages: the child, worker, high, yielder, regs.
   assert.equal(l4.messages, { pagefault: 5, exception: 2, interrupt: 2, sigma0: 5, startup: 5, other: l4.messages.other });

@@ -52,3 +52,31 @@ regs_thread:
   movl $0xffffffff, %edx
   int $0x30
   jmp 1b
+
+# measure_syscall(out): out[0] = cycles across `int $0x30` (SystemClock), out[1] = the same code
+# with a one-cycle instruction in its place; the difference is what the kernel charged.
+  .globl measure_syscall
+measure_syscall:
+  pushl %ebx
+  pushl %esi
+  pushl %edi
+  rdtsc
+  movl %eax, %esi
+  movl $5, %eax
+  int $0x30
+  rdtsc
+  subl %esi, %eax
+  movl %eax, %edi
+  rdtsc
+  movl %eax, %esi
+  movl $5, %eax
+  addl $0, %ebx
+  rdtsc
+  subl %esi, %eax
+  movl 16(%esp), %ecx
+  movl %edi, (%ecx)
+  movl %eax, 4(%ecx)
+  popl %edi
+  popl %esi
+  popl %ebx
+  ret

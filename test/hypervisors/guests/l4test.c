@@ -13,6 +13,7 @@ typedef unsigned char u8;
 #define RW         (L4_R | L4_W)
 
 extern char regs_thread[];
+void measure_syscall(u32 *out);
 volatile u32 started_eax, started_ebx, started_esp;
 extern char child_entry[], child_store1[], child_int80[], child_int30[], child_spin[], child_spin_end[];
 static struct l4_bootinfo *bi;
@@ -372,6 +373,12 @@ void main(struct l4_bootinfo *b) {
   *(volatile u32 *)0x200000 = 0xfeedf00d;     // σ0 maps physical 0x200000 here on the fault
   l4_sigma0_request(L4_FPAGE(0x200000, 12, RW), L4_FPAGE(WINDOW + 0x2000, 12, 0));
   kv("s0_idempotent", *(volatile u32 *)(WINDOW + 0x2000));
+
+  // What the kernel charges for a system call (ABI.md §9), measured with rdtsc.
+  u32 m[2];
+  measure_syscall(m);
+  measure_syscall(m);                         // warm: code decoded, TLB filled
+  kv("syscall_cycles", m[0] - m[1]);
 
   // System calls with errors.
   l4_word err;
