@@ -311,6 +311,21 @@ static void nic_tests(void) {
   kv("nic_quiet_err", wait_from(L4_ANYTHREAD, now_us() + 200, 0));
 }
 
+// Round trips to a thread of this space, for a figure (not a test): cycles per call.
+static void pingpong(u32 n) {
+  l4_word err;
+  l4_thread_control(WORKER, L4_MAIN, L4_MAIN, &err);
+  start(WORKER, worker, stacks[0] + 1024);
+  u32 t0 = now_us();
+  for (u32 i = 0; i < n; i++) {
+    L4_UTCB->mr[0] = L4_TAG(1, 0, 1);
+    L4_UTCB->mr[1] = i;
+    l4_call(WORKER, &err);
+  }
+  kv("pingpong_calls", n);
+  kv("pingpong_us", now_us() - t0);
+}
+
 static void irq_tests(void) {
   l4_word err, from;
   kv("tc_irq0", l4_thread_control(L4_IRQ_TID(0), L4_IRQ_TID(0), L4_MAIN, &err));
@@ -358,6 +373,7 @@ void main(struct l4_bootinfo *b) {
   asm volatile(".globl hole_pushf\nhole_pushf: pushfl; popl %0" : "=r"(fl));   // a hole: reads the real IF
   kv("pushf_if", (fl >> 9) & 1);
 
+  if (has(cmd, "pingpong")) { pingpong(20000); exit_(0); }
   if (has(cmd, "nic")) { nic_tests(); puts_("l4test done\n"); exit_(0); }
   if (has(cmd, "refuse-reserved")) l4_sigma0_request(L4_FPAGE(b->phys_end, 12, RW), L4_COMPLETE_FPAGE);
   if (has(cmd, "refuse-pic")) l4_sigma0_request(L4_IOFPAGE(0x20, 1, RW), 0);
