@@ -47,6 +47,21 @@ function run(spec: MeasureSpec, elf: Uint8Array, bytes: number): { report: Netpe
   return { report, stats: machineStats(machine, stop) };
 }
 
+/**
+ * What the guest asked of the hypervisor: Xen's hypercalls by name; under L4 the system calls
+ * by name and the messages the kernel carried by kind (`ipc pagefault`, `ipc interrupt`, ...).
+ */
+function hypervisorCalls(report: NetperfReport): Record<string, number> {
+  const b = report.backend;
+  if (b?.xen) return b.xen.hypercalls;
+  if (b?.l4) {
+    const out: Record<string, number> = { ...b.l4.system_calls };
+    for (const [kind, n] of Object.entries(b.l4.messages)) out[`ipc ${kind}`] = n;
+    return out;
+  }
+  return {};
+}
+
 /** a - b for each key of a, zero differences left out. */
 function minus(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -55,7 +70,7 @@ function minus(a: Record<string, number>, b: Record<string, number>): Record<str
 }
 
 export function measure(spec: MeasureSpec): Measurement {
-  if (spec.backend !== 'hardware' && spec.backend !== 'xen') throw new Error(`back-end '${spec.backend}' has no runner (harness/backends.ts)`);
+  if (spec.backend !== 'hardware' && spec.backend !== 'xen' && spec.backend !== 'l4') throw new Error(`back-end '${spec.backend}' has no runner (harness/backends.ts)`);
   const elf = readFileSync(spec.guest);
   const { report, stats } = run(spec, elf, spec.transferBytes);
   const sensitive = sensitiveOf(stats);
@@ -96,7 +111,7 @@ export function measure(spec: MeasureSpec): Measurement {
       sensitive,
       software_interrupts: nonZero(stats.software_interrupts),
       exceptions: nonZero(stats.exceptions),
-      hypercalls: nonZero(report.backend?.xen?.hypercalls ?? {}),
+      hypercalls: nonZero(hypervisorCalls(report)),
     },
     ...(expansion ? { expansion } : {}),
   };
