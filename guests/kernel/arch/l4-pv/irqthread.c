@@ -21,6 +21,9 @@ volatile l4_word l4pv_user_out;
 volatile u32 l4pv_main_open_wait;
 volatile u32 l4pv_notified;
 volatile struct l4pv_halted l4pv_halted;
+// How interrupts reached main (read by the tests from guest memory): redirected kernel code,
+// halted processes, notified open receives.
+u32 l4pv_stat_redirect, l4pv_stat_halt, l4pv_stat_notify;
 static u32 irq_stack[1024] __attribute__((aligned(16)));
 static u64 deadline_ns;          // next timer tick, in system-clock ns
 static u32 timer_period;         // the period the deadline runs at (0: no timer)
@@ -40,6 +43,7 @@ static void halt_process(l4_word t)
   l4pv_halted.esp = r.esp;
   l4pv_halted.eflags = r.eflags;
   l4pv_halted.tid = t;
+  l4pv_stat_halt++;
 }
 
 static void redirect_main(const struct l4_regs *old)
@@ -52,6 +56,7 @@ static void redirect_main(const struct l4_regs *old)
   struct l4_regs in = { .eip = (u32)l4pv_irq_entry, .esp = (u32)(sp - 3) };
   if (!l4_exchange_registers(L4_MAIN, L4_XR_SET_ESP | L4_XR_SET_EIP, &in, 0))
     l4pv_fatal("ExchangeRegisters on main failed: error", L4_UTCB->error_code);
+  l4pv_stat_redirect++;
 }
 
 // Hand pending interrupts to main if its state allows; returns 1 if main is between announcing
@@ -69,6 +74,7 @@ static int try_deliver(void)
     if (t)
       halt_process(t);
     l4pv_notified = 1;
+    l4pv_stat_notify++;
     L4_UTCB->mr[0] = L4_TAG(LABEL_NOTIFY, 0, 0);
     l4_word err;
     l4_send(L4_MAIN, &err);

@@ -98,7 +98,43 @@ static int take_pagefault(struct trapframe *tf, struct l4pv_space *s, u32 label)
   return 1;
 }
 
-// Send what resumes s (the send phase), then receive; returns the sender.
+// Announce the open receive main is about to enter (from here on the interrupt thread halts s's
+// thread and notifies main, polling until main receives). With check, first look at what came
+// before: if an interrupt is pending, withdraw the announcement and return 1.
+static int announce_wait(struct l4pv_space *s, int check)
+{
+  l4pv_user_out = s->tid;
+  l4pv_main_open_wait = 1;
+  asm volatile("" : : : "memory");
+  if (!check || !l4pv_deliverable())
+    return 0;
+  l4pv_main_open_wait = 0;
+  l4pv_user_out = 0;
+  return 1;
+}
+
+// An interrupt is pending before main could wait: send what resumes s's thread (if anything:
+// a thread halted before was resumed already), halt it at once and make its registers the
+// interrupt frame. Its other registers stay in the halted thread.
+static void halt_now(struct l4pv_space *s, struct trapframe *tf, l4_word to)
+{
+  struct l4_regs r;
+  l4_word err;
+  if (to != L4_NILTHREAD) {
+    l4_send(to, &err);
+    if (err)
+      panic("l4-pv: resuming thread 0x%x failed (error %u)", s->tid, err);
+  }
+  l4_exchange_registers(s->tid, L4_XR_HALT, 0, &r);
+  tf->eip = r.eip;
+  tf->esp = r.esp;
+  tf->eflags = r.eflags;
+  user_segments(tf);
+  s->state = SP_HALTED;
+}
+
+// Send what resumes s (the send phase), then receive; returns the sender, or 0 when an
+// interrupt came first and s's thread is halted with tf as its interrupt frame.
 static l4_word resume_and_wait(struct l4pv_space *s, struct trapframe *tf)
 {
   l4_word to = s->tid, err;
@@ -113,21 +149,25 @@ static l4_word resume_and_wait(struct l4pv_space *s, struct trapframe *tf)
     to = L4_NILTHREAD;
   }
   s->state = SP_RUNNING;
-  l4pv_user_out = s->tid;
-  l4pv_main_open_wait = 1;
-  asm volatile("" : : : "memory");
+  if (announce_wait(s, 1)) {
+    halt_now(s, tf, to);
+    return 0;
+  }
   l4_word from = l4_ipc(to, L4_ANYTHREAD, L4_NEVER, &err);
   if (err)
     panic("l4-pv: resuming thread 0x%x failed (error %u)", s->tid, err);
   return from;
 }
 
-static l4_word wait_again(struct l4pv_space *s, l4_word reply_to)
+// Wait for s's thread again, after replying to it (reply_to) or not; 0 as resume_and_wait.
+// Without a reply its own message is on the way: that comes first, the interrupt after it.
+static l4_word wait_again(struct l4pv_space *s, struct trapframe *tf, l4_word reply_to)
 {
   l4_word err;
-  l4pv_user_out = s->tid;
-  l4pv_main_open_wait = 1;
-  asm volatile("" : : : "memory");
+  if (announce_wait(s, reply_to != L4_NILTHREAD)) {
+    halt_now(s, tf, reply_to);
+    return 0;
+  }
   l4_word from = l4_ipc(reply_to, L4_ANYTHREAD, L4_NEVER, &err);
   if (err)
     panic("l4-pv: waiting for thread 0x%x failed (error %u)", s->tid, err);
@@ -144,6 +184,10 @@ int l4pv_user_return(struct trapframe *tf)
   struct l4pv_space *s = l4pv_space_of(l4pv_cur_pgdir);
   l4_word from = resume_and_wait(s, tf);
   for (;;) {
+    if (!from) {                        // halted before it ran: take the interrupts now
+      l4pv_dispatch(tf);
+      return 0;
+    }
     l4pv_main_open_wait = 0;
     l4pv_user_out = 0;
     u32 label = L4_TAG_LABEL(L4_UTCB->mr[0]);
@@ -159,23 +203,25 @@ int l4pv_user_return(struct trapframe *tf)
         l4pv_dispatch(tf);
         return 0;                       // trap() ran: back through arch_trapret
       }
-      from = wait_again(s, L4_NILTHREAD);   // its own message is on the way: take it first
+      from = wait_again(s, tf, L4_NILTHREAD);   // its own message is on the way: take it first
       continue;
     }
     if (from != s->tid) {
-      from = wait_again(s, L4_NILTHREAD);   // a stray message: not ours to handle
+      from = wait_again(s, tf, L4_NILTHREAD);   // a stray message: not ours to handle
       continue;
     }
     if (label == L4_LABEL_EXCEPTION) {
       take_exception(tf);
       s->state = SP_EXCEPTION;
+      if (tf->trapno == T_SYSCALL)
+        arch_irq_enable();              // int $0x80 is a trap gate: the virtual IF stays set
       return 1;
     }
     if (L4_IS_PAGEFAULT(label)) {
       if (take_pagefault(tf, s, label))
         return 1;
       s->state = SP_RUNNING;
-      from = wait_again(s, s->tid);
+      from = wait_again(s, tf, s->tid);
       continue;
     }
     panic("l4-pv: thread 0x%x sent label 0x%x", s->tid, label);
