@@ -168,7 +168,6 @@ static void irq_thread(void)
       ack_lines();
       timer_update();
     }
-    timer_expired();
   }
 }
 

@@ -8,7 +8,7 @@
 //     Unmap (everything derived from that direct-map page), which is at least what the x86
 //     TLB rules ask of invlpg, a TLB flush or a CR3 load.
 //   The kernel touching user memory: main's user half is an alias of the loaded directory,
-//     filled by its pager (irqthread.c) and flushed when another directory is loaded.
+//     filled by its pager (irqthread.c) and flushed when another process's directory is loaded.
 // A frame's role (directory, user or kernel page table and the 4 MiB slot it maps) is known
 // from the writes that link it: a directory entry names a page table, and a new directory's
 // first write copies the kernel's first kernel-half entry (vm.c's uvm_create).
@@ -121,7 +121,7 @@ int l4pv_user_pte(u32 *pgdir, u32 va, u32 *pte_out)
   return 1;
 }
 
-// Main's user half: drop the alias of the directory that was loaded.
+// Main's user half: drop the alias of the directory it belongs to.
 static void flush_alias(void)
 {
   if (!l4pv_alias_mapped)
@@ -134,11 +134,18 @@ static void flush_alias(void)
   arch_irq_restore(flags);
 }
 
+// The alias stays while the kernel's own directory (the idle loop's, with an empty user half)
+// is loaded, so switching idle -> process -> idle -> the same process keeps it: every entry it
+// maps is still the directory's, since changed entries are revoked as they are written.
+static u32 *alias_pgdir;
+
 void arch_load_pgdir(u32 pa)
 {
   u32 *pd = P2V(pa);
-  if (pd != l4pv_cur_pgdir)
+  if (pd != kpgdir && pd != alias_pgdir) {
     flush_alias();
+    alias_pgdir = pd;
+  }
   l4pv_cur_pgdir = pd;
 }
 
@@ -182,6 +189,10 @@ struct l4pv_space *l4pv_space_of(u32 *pgdir)
 
 void arch_pgdir_free(u32 *pgdir)
 {
+  if (pgdir == alias_pgdir) {
+    flush_alias();
+    alias_pgdir = 0;
+  }
   for (int i = 0; i < NSPACES; i++) {
     if (!spaces[i].tid || spaces[i].pgdir_pa != V2P(pgdir))
       continue;
