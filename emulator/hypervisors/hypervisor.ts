@@ -56,8 +56,8 @@ export interface Backend {
   boot?: BootResult;
 }
 
-function common(machine: Machine, virtualTicks = 0): Pick<BackendStats, 'device_interrupts' | 'sensitive_per_interrupt'> {
-  const irqs = machine.pic.delivered.reduce((a, b) => a + b, 0) + virtualTicks;
+function common(machine: Machine, virtualTicks = 0, interrupts?: number): Pick<BackendStats, 'device_interrupts' | 'sensitive_per_interrupt'> {
+  const irqs = interrupts ?? machine.pic.delivered.reduce((a, b) => a + b, 0) + virtualTicks;
   const per: Record<string, number> = {};
   for (const [name, counts] of Object.entries(machine.cpu.stats.sensitive)) {
     const n = counts[0] + counts[1] + counts[2] + counts[3];
@@ -130,7 +130,7 @@ function bootOnL4(machine: Machine, b: BackendBoot): Backend {
   const irqs = (): number => l4.stats.messages.interrupt;
   return {
     stats: () => ({
-      backend: 'l4', mode: wedge ? 'pv-wedge' : 'pv', ...common(machine), device_interrupts: irqs(), l4: l4.report(), holes: holes.report(),
+      backend: 'l4', mode: wedge ? 'pv-wedge' : 'pv', ...common(machine, 0, irqs()), l4: l4.report(), holes: holes.report(),
       ...(wedge ? readWedgeStats(wedge, l4.taskMem) : {}),
     }),
   };
