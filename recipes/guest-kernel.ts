@@ -5,6 +5,9 @@
 // WORLD_AFTERBURN_REPORT_DIR, merged here into afterburn-report.json. The afterburner's source is
 // an input of the afterburnt build, so changing it rebuilds the guest. Variant `xen-pv` builds
 // the para-virtual Xen arch layer (ARCH=xen-pv): the XenoLinux row, booted with --backend xen.
+// Variant `l4-pv` builds the para-virtual L4 arch layer (ARCH=l4-pv): the L4Ka::Linux row,
+// booted with --backend l4; it includes the L4 model's C bindings (guests/l4), an input of
+// that variant only.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,9 +18,9 @@ import type { Recipe } from '../src/recipe.ts';
 const worldBin = fileURLToPath(new URL('../bin/world.js', import.meta.url));
 
 export const recipe: Recipe = {
-  summary: 'the guest kernel, native, afterburnt or para-virtual for Xen',
+  summary: 'the guest kernel, native, afterburnt or para-virtual for Xen or L4',
   source: { path: 'guests/kernel' },
-  variants: ['native', 'afterburnt', 'xen-pv'],
+  variants: ['native', 'afterburnt', 'xen-pv', 'l4-pv'],
   options: {
     hz: { type: 'integer', default: 1000, doc: 'timer interrupts per second (make HZ=); the kernel\'s own default' },
   },
@@ -25,7 +28,7 @@ export const recipe: Recipe = {
     build: {
       inputs: (variant) => ({
         tools: ['gcc', 'make', 'as', 'ld', ...(variant === 'afterburnt' ? ['node'] : [])],
-        paths: variant === 'afterburnt' ? ['afterburner'] : [],
+        paths: variant === 'afterburnt' ? ['afterburner'] : variant === 'l4-pv' ? ['guests/l4'] : [],
       }),
       async run(ctx) {
         const build = join(ctx.dirs.work, 'build');
@@ -43,7 +46,7 @@ export const recipe: Recipe = {
         // User programs are not part of the kernel: they run in ring 3 and are never afterburnt
         // (UCC=gcc), just as the original afterburnt only the guest kernel.
         await ctx.run('make', ['-C', ctx.dirs.src, `O=${build}`, `CC=${cc}`, 'UCC=gcc', `HZ=${String(ctx.options.hz)}`,
-          ...(ctx.variant === 'xen-pv' ? ['ARCH=xen-pv'] : [])], { env });
+          ...(ctx.variant === 'xen-pv' || ctx.variant === 'l4-pv' ? [`ARCH=${ctx.variant}`] : [])], { env });
         copyFileSync(join(build, 'kernel.elf'), join(ctx.dirs.out, 'kernel.elf'));
         if (ctx.variant === 'afterburnt') {
           const merged = mergeAfterburnReports(reports);

@@ -29,7 +29,7 @@ test('the afterburn reports merge into per-mnemonic sums with sorted keys', () =
   }
 });
 
-test('guest-kernel builds native, afterburnt (CC="gcc -B <as dir>", reports merged) and xen-pv (ARCH=xen-pv), HZ passed to make', async () => {
+test('guest-kernel builds native, afterburnt (CC="gcc -B <as dir>", reports merged), xen-pv and l4-pv (ARCH=...), HZ passed to make', async () => {
   const fx = copyFixture('kernel');
   try {
     // The real recipe and what it imports, so it resolves as it would in the repository.
@@ -38,11 +38,11 @@ test('guest-kernel builds native, afterburnt (CC="gcc -B <as dir>", reports merg
       copyFileSync(join(repo, f), join(fx.dir, f));
     }
     let s = await Session.open(join(fx.dir, 'world.yaml'));
-    assert.equal(s.select([]), ['guest-kernel@native:build', 'guest-kernel@native:install', 'guest-kernel@afterburnt:build', 'guest-kernel@afterburnt:install', 'guest-kernel@xen-pv:build', 'guest-kernel@xen-pv:install']);
+    assert.equal(s.select([]), ['guest-kernel@native:build', 'guest-kernel@native:install', 'guest-kernel@afterburnt:build', 'guest-kernel@afterburnt:install', 'guest-kernel@xen-pv:build', 'guest-kernel@xen-pv:install', 'guest-kernel@l4-pv:build', 'guest-kernel@l4-pv:install']);
     const r = new RecordingReporter();
     const res = await s.build(s.select([]), { jobs: 2, keepGoing: false, offline: true, signal: new AbortController().signal, reporter: r });
     assert.ok(res.ok, JSON.stringify(r.events));
-    for (const v of ['native', 'afterburnt', 'xen-pv']) {
+    for (const v of ['native', 'afterburnt', 'xen-pv', 'l4-pv']) {
       const elf = join(fx.dir, `.world/out/guest-kernel@${v}/kernel.elf`);
       // readelf (GNU binutils) is the oracle: a 32-bit i386 object whose .rodata holds HZ=250.
       const header = execFileSync('readelf', ['-h', elf], { encoding: 'utf8' });
@@ -54,6 +54,7 @@ test('guest-kernel builds native, afterburnt (CC="gcc -B <as dir>", reports merg
     assert.match(log('native'), /run make -C \S+guests\/kernel O=\S+ CC=gcc UCC=gcc HZ=250/);
     assert.match(log('afterburnt'), /run make -C \S+guests\/kernel O=\S+ "CC=gcc -B \S+\/afterburner\/" UCC=gcc HZ=250/);
     assert.match(log('xen-pv'), /run make -C \S+guests\/kernel O=\S+ CC=gcc UCC=gcc HZ=250 ARCH=xen-pv/);
+    assert.match(log('l4-pv'), /run make -C \S+guests\/kernel O=\S+ CC=gcc UCC=gcc HZ=250 ARCH=l4-pv/);
     // Two assembled files, each reporting popf 2 and cli 1: summed, keys sorted.
     assert.is(readFileSync(join(fx.dir, '.world/out/guest-kernel@afterburnt/afterburn-report.json'), 'utf8'),
       '{\n  "files": 2,\n  "sites": {\n    "cli": 2,\n    "popf": 4\n  }\n}\n');
@@ -66,6 +67,12 @@ test('guest-kernel builds native, afterburnt (CC="gcc -B <as dir>", reports merg
     const plan = new Map(s.plan(s.select([])).map((p) => [p.id, p]));
     assert.is(plan.get('guest-kernel@native:build')!.status, 'cached');
     assert.equal(plan.get('guest-kernel@afterburnt:build')!.reasons, ['input afterburner: as changed']);
+    // The L4 bindings are an input of the l4-pv build only.
+    appendFileSync(join(fx.dir, 'guests/l4/l4.h'), '// changed\n');
+    s = await Session.open(join(fx.dir, 'world.yaml'));
+    const plan2 = new Map(s.plan(s.select([])).map((p) => [p.id, p]));
+    assert.is(plan2.get('guest-kernel@xen-pv:build')!.status, 'cached');
+    assert.equal(plan2.get('guest-kernel@l4-pv:build')!.reasons, ['input guests/l4: l4.h changed']);
   } finally {
     fx.cleanup();
   }
