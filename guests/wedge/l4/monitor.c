@@ -157,8 +157,12 @@ void l4_monitor(void)
     STAT(HYPERCALLS);
     l4_word from = l4_ipc(to, L4_ANYTHREAD, timeout ? timeout : L4_NEVER, &err);
     l4_armed_us = 0;
-    if (err && L4_ERR_PHASE(err) == 0)
-      wpanic("monitor: send to 0x%x failed: error 0x%x", to, err);
+    if (err && L4_ERR_PHASE(err) == 0) {
+      if (to != main_tid || !vcpu_irq_pending)
+        wpanic("monitor: send to 0x%x failed: error 0x%x", to, err);
+      recheck = 1;                       // a wake-up main no longer waited for
+      continue;
+    }
     if (!err) {
       u32 label = L4_TAG_LABEL(L4_UTCB->mr[0]);
       if (L4_TNUM(from) < 16 && label == L4_LABEL_INTERRUPT) {

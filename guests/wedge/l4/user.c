@@ -215,7 +215,9 @@ static l4_word page_fault(struct proc *p, u32 label)
 {
   volatile l4_word *mr = L4_UTCB->mr;
   u32 addr = mr[1], eip = mr[2], write = label & L4_W, pa, rights;
-  int r = addr < USER_END ? l4_walk(addr, write, 1, &pa, &rights) : -1;
+  int r = l4_walk(addr, write, 1, &pa, &rights);
+  if (r == 1 && addr >= USER_END)
+    r = -1;                              // the guest's kernel half is never a process's
   if (r == 1) {
     l4_sigma0_map(pa, PGROUNDDOWN(addr), PGSIZE, rights);
     mr[0] = L4_TAG(0, 2, 0);
