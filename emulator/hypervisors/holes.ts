@@ -38,7 +38,9 @@ export class HoleRecorder {
    * it. Without it (trap-and-emulate, a para-virtual guest), only those that do not fault.
    */
   constructor(private readonly cpu: Cpu, private readonly mem: GuestMemory, images: Uint8Array[], private readonly virtualIf: () => boolean,
-    private readonly guestBelow?: number) {
+    private readonly guestBelow?: number,
+    /** The ring the deprivileged guest kernel runs in (1 under Xen, 3 under L4) and which code counts. */
+    private readonly where: { ring: number; counts?: () => boolean } = { ring: 1 }) {
     this.symbols = images.flatMap((img) => elfSymbols(img)).sort((a, b) => a.value - b.value || b.size - a.size);
   }
 
@@ -48,7 +50,8 @@ export class HoleRecorder {
 
   private seen(name: SensitiveName): void {
     const cpu = this.cpu;
-    if (cpu.cpl !== 1) return;
+    if (cpu.cpl !== this.where.ring) return;
+    if (this.where.counts && !this.where.counts()) return;
     if (this.guestBelow !== undefined) {
       if (((cpu.segBase[CS]! + cpu.eip) >>> 0) >= this.guestBelow) return;
     } else if (!HOLE_NAMES.has(name)) return;

@@ -1,7 +1,8 @@
 // Back-end selection: what runs under the guest. `hardware` is the bare machine (the guest in
 // ring 0); `xen` puts the Xen model between guest and machine, booting a para-virtual kernel
 // (one with __xen_guest, or the wedge given with `wedge`) as a domain, or an unmodified multiboot
-// kernel under trap-and-emulate; `l4` is not modelled yet.
+// kernel under trap-and-emulate; `l4` puts the L4 microkernel model under it, booting a task
+// image (one with __l4_guest, or the wedge given with `wedge`) as the privileged task.
 import type { Machine } from '../machine.ts';
 import type { BootModule, BootResult } from '../boot.ts';
 import { XenHypervisor, type XenStats } from './xen/xen.ts';
@@ -10,6 +11,8 @@ import { TrapAndEmulate, type TrapEmulateStats } from './xen/trap-emulate.ts';
 import { HoleRecorder, type HoleSite } from './holes.ts';
 import { elfSymbols } from './elf.ts';
 import type { GuestMemory } from './xen/guest-memory.ts';
+import { L4Kernel, type L4Stats } from './l4/l4.ts';
+import { l4GuestParams } from './l4/builder.ts';
 
 export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -33,13 +36,14 @@ export interface BackendStats {
   backend: BackendName;
   /** How the guest ran: natively, as a para-virtual domain (guest or wedge), or trap-and-emulate. */
   mode: 'native' | 'pv' | 'pv-wedge' | 'trap-and-emulate';
-  /** Device interrupts: PIC deliveries (whoever acknowledged them) plus, under xen, timer VIRQs (the domain's timer ticks). */
+  /** Device interrupts: PIC deliveries (whoever acknowledged them) plus, under xen, timer VIRQs (the domain's timer ticks); under l4 the interrupt IPCs. */
   device_interrupts: number;
   /** Sensitive instructions executed (all rings) per device interrupt, for those executed at all. */
   sensitive_per_interrupt: Record<string, number>;
   xen?: XenStats;
   trap_and_emulate?: TrapEmulateStats;
-  /** Para-virtual modes: sensitive instructions the guest ran in ring 1 (see holes.ts). */
+  l4?: L4Stats;
+  /** Para-virtual modes: sensitive instructions the guest ran deprivileged (ring 1 under xen, the privileged task under l4; see holes.ts). */
   holes?: HoleSite[];
   /** The wedge's own counters, read at its `wedge_stats` symbol (guests/wedge/STATS.md). */
   wedge?: Record<string, number>;
@@ -69,7 +73,7 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
     const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
     return { boot, stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
   }
-  if (b.backend === 'l4') throw new BackendError('the l4 back-end is not modelled yet (use hardware or xen)');
+  if (b.backend === 'l4') return bootOnL4(machine, b);
   const costs = machine.profile.xen;
   if (!costs) throw new BackendError(`profile ${machine.profile.name} has no "xen" figures, which --backend xen needs`);
   const xen = new XenHypervisor(machine, costs);
@@ -99,6 +103,35 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
   const te = new TrapAndEmulate(xen, b.elf);
   te.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
   return { stats: () => ({ backend: 'xen', mode: 'trap-and-emulate', ...common(machine), xen: xen.stats, trap_and_emulate: te.stats() }) };
+}
+
+function bootOnL4(machine: Machine, b: BackendBoot): Backend {
+  const costs = machine.profile.l4;
+  if (!costs) throw new BackendError(`profile ${machine.profile.name} has no "l4" figures, which --backend l4 needs`);
+  if (b.modules?.length && b.wedge) throw new BackendError('--module is not supported with --wedge (the guest is the wedge\'s module)');
+  const image = b.wedge ?? b.elf;
+  const imageName = b.wedge ? b.wedgeName ?? 'wedge' : b.kernelName;
+  if (!l4GuestParams(image, imageName)) {
+    throw new BackendError(b.wedge
+      ? `${imageName}: an L4 wedge must be an L4 task image (no __l4_guest section)`
+      : `${imageName}: not an L4 task image (no __l4_guest section); trap-and-emulate under L4 is not modelled (use --wedge with an afterburnt guest, or --backend xen)`);
+  }
+  const l4 = new L4Kernel(machine, costs);
+  const cmdline = b.append !== undefined ? `${b.kernelName} ${b.append}` : `${b.kernelName} `;
+  l4.attach();
+  const t = l4.bootTask(image, imageName, cmdline, b.wedge ? b.elf : b.modules?.[0]?.data);
+  const inTask = (): boolean => l4.inPrivilegedTask();
+  // IF is always 1 under L4: a popf that pops IF = 0 is a lost attempt to disable interrupts.
+  const holes = new HoleRecorder(l4.cpu, l4.taskMem, b.wedge ? [b.elf, b.wedge] : [b.elf], () => true, b.wedge ? t.virtBase : undefined, { ring: 3, counts: inTask });
+  holes.attach();
+  const wedge = b.wedge;
+  const irqs = (): number => l4.stats.messages.interrupt;
+  return {
+    stats: () => ({
+      backend: 'l4', mode: wedge ? 'pv-wedge' : 'pv', ...common(machine), device_interrupts: irqs(), l4: l4.report(), holes: holes.report(),
+      ...(wedge ? readWedgeStats(wedge, l4.taskMem) : {}),
+    }),
+  };
 }
 
 /** The wedge's counters: at `wedge_stats` a magic, a version, N, then N u32; N names at `wedge_stat_names`. */

@@ -26,9 +26,18 @@ export const XEN_COST_FIELDS = [
 ] as const;
 export type XenCostTable = Record<(typeof XEN_COST_FIELDS)[number], number>;
 
+/** L4 microkernel operation costs (optional profile key `l4`; see emulator/hypervisors/l4/ABI.md §9). */
+export const L4_COST_FIELDS = [
+  'l4_ipc_intra_as', 'l4_ipc_one_way', 'l4_pagefault_ipc', 'l4_exception_ipc', 'l4_irq_ipc', 'l4_syscall',
+  'l4_map_per_page', 'l4_thread_switch',
+] as const;
+export type L4CostTable = Record<(typeof L4_COST_FIELDS)[number], number>;
+
 export interface Profile {
   /** Xen figures, when the profile has them (the xen back-end requires them). */
   xen?: XenCostTable;
+  /** L4 figures, when the profile has them (the l4 back-end requires them). */
+  l4?: L4CostTable;
   name: string;
   description: string;
   cpuMhz: number;
@@ -76,7 +85,7 @@ export function parseProfile(data: unknown, file: string): Profile {
   };
   if (!isObject(data)) return fail('(top level)', 'expected an object with name, description, cpu_mhz and costs');
   for (const key of Object.keys(data)) {
-    if (!['name', 'description', 'cpu_mhz', 'costs', 'xen'].includes(key)) fail(key, 'unknown key (expected name, description, cpu_mhz, costs, xen)');
+    if (!['name', 'description', 'cpu_mhz', 'costs', 'xen', 'l4'].includes(key)) fail(key, 'unknown key (expected name, description, cpu_mhz, costs, xen, l4)');
   }
   if (typeof data.name !== 'string' || data.name === '') fail('name', 'expected a non-empty string');
   if (typeof data.description !== 'string') fail('description', 'expected a string');
@@ -114,7 +123,20 @@ export function parseProfile(data: unknown, file: string): Profile {
       xen[field] = figure(`xen.${field}`, x[field], false);
     }
   }
-  return { name: data.name as string, description: data.description as string, cpuMhz, costs, sources, file, ...(xen ? { xen } : {}) };
+  let l4: L4CostTable | undefined;
+  if (data.l4 !== undefined) {
+    const x = data.l4;
+    if (!isObject(x)) return fail('l4', 'expected an object with one figure per L4 cost field');
+    for (const key of Object.keys(x)) {
+      if (!(L4_COST_FIELDS as readonly string[]).includes(key)) fail(`l4.${key}`, `unknown L4 cost field (known: ${L4_COST_FIELDS.join(', ')})`);
+    }
+    l4 = {} as L4CostTable;
+    for (const field of L4_COST_FIELDS) {
+      if (!(field in x)) fail(`l4.${field}`, 'missing');
+      l4[field] = figure(`l4.${field}`, x[field], false);
+    }
+  }
+  return { name: data.name as string, description: data.description as string, cpuMhz, costs, sources, file, ...(xen ? { xen } : {}), ...(l4 ? { l4 } : {}) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

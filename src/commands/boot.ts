@@ -21,9 +21,11 @@ options:
   --backend NAME          what runs under the guest: hardware (default, guest in ring 0), xen
                           (the Xen 3 model: a kernel with a __xen_guest section boots as a
                           para-virtual domain, a plain multiboot kernel runs in ring 1 under
-                          trap-and-emulate), l4 (not modelled yet: exits 2)
-  --wedge FILE            xen only: boot FILE (the in-place VMM) as the domain's kernel, with the
-                          ELF as its module; see emulator/hypervisors/xen/ABI.md
+                          trap-and-emulate), l4 (the L4 microkernel model: a task image with
+                          a __l4_guest section boots as the privileged task)
+  --wedge FILE            xen or l4: boot FILE (the in-place VMM) as the domain's kernel or the
+                          privileged task, with the ELF as its module; see
+                          emulator/hypervisors/xen/ABI.md and emulator/hypervisors/l4/ABI.md
   --max-instructions N    stop after N instructions
   --stats FILE.json       write the run's statistics (cycles, interrupts, sensitive instructions)
   --trace FILE            write one line per instruction (cycle, eip, registers) to FILE
@@ -98,8 +100,7 @@ async function run(args: string[]): Promise<number> {
   const traceLimit = parseCount('--trace-limit', values['trace-limit']);
   const backendName = values.backend ?? 'hardware';
   if (!['hardware', 'xen', 'l4'].includes(backendName)) throw new UsageError(`--backend '${backendName}': expected hardware, xen or l4`);
-  if (backendName === 'l4') throw new UsageError('--backend l4: the L4 back-end is not modelled yet (use hardware or xen)');
-  if (values.wedge !== undefined && backendName !== 'xen') throw new UsageError('--wedge needs --backend xen');
+  if (values.wedge !== undefined && backendName === 'hardware') throw new UsageError('--wedge needs --backend xen or l4');
 
   // Load the emulator only once the arguments are known to be sane, so usage errors stay fast.
   const { Machine, MIN_MEM, MAX_MEM } = await import('../../emulator/machine.ts');
@@ -133,7 +134,7 @@ async function run(args: string[]): Promise<number> {
     });
     const wedge = values.wedge !== undefined ? readInput('wedge', values.wedge) : undefined;
     const backend = bootOnBackend(machine, {
-      backend: backendName as 'hardware' | 'xen', elf, kernelName: kernelPath, append: values.append, modules,
+      backend: backendName as 'hardware' | 'xen' | 'l4', elf, kernelName: kernelPath, append: values.append, modules,
       wedge, wedgeName: values.wedge,
     });
 

@@ -28,10 +28,12 @@ options:
   --guest ELF                the guest kernel (default: the default world's native guest kernel,
                              built through the cache by world build when world.yaml lists
                              guest-kernel, else by make under .world/netperf)
-  --backend hardware|xen     what runs under the guest (default hardware). On xen the NIC is
+  --backend hardware|xen|l4  what runs under the guest (default hardware). On xen the NIC is
                              assigned to the domain directly (its MMIO, DMA and pirq); a
-                             multiboot guest without --wedge runs under trap-and-emulate
-  --wedge FILE               the wedge ELF for an afterburnt guest (needs --backend xen)
+                             multiboot guest without --wedge runs under trap-and-emulate. On
+                             l4 the guest (an l4-pv kernel, or the wedge) is the privileged task
+                             and drives the NIC through σ0's mappings and interrupt IPC
+  --wedge FILE               the wedge ELF for an afterburnt guest (needs --backend xen or l4)
   --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)
   --loss P                   drop each frame with probability P (0 <= P < 1), from --seed
   --seed N                   seed of the loss draws (default 1; needs --loss)
@@ -117,7 +119,13 @@ function formatText(r: import('../../emulator/net/netperf-run.ts').NetperfReport
   if (r.backend) {
     const b = r.backend;
     const hc = Object.entries(b.xen?.hypercalls ?? {}).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ');
-    lines.push(`backend        ${b.backend} (${b.mode}), whole run: ${b.device_interrupts} device interrupts, xen cycles ${b.xen?.xen_cycles ?? 0}${b.xen?.crash ? `, crash: ${b.xen.crash}` : ''}`);
+    if (b.l4) {
+      const sc = Object.entries(b.l4.system_calls).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(' ');
+      lines.push(`backend        ${b.backend} (${b.mode}), whole run: ${b.device_interrupts} device interrupts, l4 cycles ${b.l4.l4_cycles}${b.l4.crash ? `, crash: ${b.l4.crash}` : ''}`);
+      if (sc) lines.push(`system calls   ${sc}`);
+    } else {
+      lines.push(`backend        ${b.backend} (${b.mode}), whole run: ${b.device_interrupts} device interrupts, xen cycles ${b.xen?.xen_cycles ?? 0}${b.xen?.crash ? `, crash: ${b.xen.crash}` : ''}`);
+    }
     if (hc) lines.push(`hypercalls     ${hc}`);
     if (b.wedge) lines.push(`wedge          ${Object.entries(b.wedge).filter(([, n]) => n > 0).map(([k, n]) => `${k}=${n}`).join(', ')}`);
   }
@@ -165,8 +173,8 @@ async function run(args: string[]): Promise<number> {
   const mem = parseMemSize(v.mem ?? '256M');
   if (v.append !== undefined && /(^|\s)(run|arg)=/.test(v.append)) throw new UsageError(`--append '${v.append}': run= and arg= are set by world netperf`);
   const backend = v.backend ?? 'hardware';
-  if (backend !== 'hardware' && backend !== 'xen') throw new UsageError(`--backend '${backend}': expected hardware or xen`);
-  if (v.wedge !== undefined && backend === 'hardware') throw new UsageError('--wedge needs --backend xen');
+  if (backend !== 'hardware' && backend !== 'xen' && backend !== 'l4') throw new UsageError(`--backend '${backend}': expected hardware, xen or l4`);
+  if (v.wedge !== undefined && backend === 'hardware') throw new UsageError('--wedge needs --backend xen or l4');
   if (v.pcap !== undefined) {
     const dir = dirname(resolve(v.pcap));
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--pcap ${v.pcap}: folder ${dir} does not exist`);

@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { buildXenTestGuest } from './build.ts';
+import { buildXenTestGuest, buildL4TestGuest } from './build.ts';
 
 const world = new URL('../../bin/world.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'world-backend-cli-'));
@@ -45,10 +45,24 @@ test('world boot --backend xen runs a para-virtual guest and writes Xen statisti
   assert.ok(Array.isArray(s.backend.holes));
 });
 
-test('--backend l4 says it is not modelled yet', async () => {
-  const r = await bootHere(guest, '--backend', 'l4');
+test('world boot --backend l4 runs an L4 task and writes L4 statistics', async () => {
+  const stats = join(dir, 'l4-stats.json');
+  const task = await buildL4TestGuest();
+  const r = await execa('node', [world, 'boot', task, '--backend', 'l4', '--mem', '32M', '--stats', stats], { reject: false, timeout: 60_000 });
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.ok(r.stdout.includes('l4test done'));
+  const s = JSON.parse(readFileSync(stats, 'utf8'));
+  assert.is(s.backend.backend, 'l4');
+  assert.is(s.backend.mode, 'pv');
+  assert.is(s.backend.l4.spaces_created, 2);
+  assert.is(s.backend.l4.crash, null);
+});
+
+test('--backend l4 refuses an image without __l4_guest', async () => {
+  const r = await bootHere(guest, '--backend', 'l4', '--mem', '32M');
   assert.is(r.exitCode, 2);
-  assert.match(r.stderr, 'not modelled yet');
+  assert.match(r.stderr, 'no __l4_guest section');
+  assert.match(r.stderr, 'trap-and-emulate under L4 is not modelled');
 });
 
 test('bad --backend and --wedge without xen are usage errors', async () => {
@@ -57,7 +71,7 @@ test('bad --backend and --wedge without xen are usage errors', async () => {
   assert.match(r.stderr, "--backend 'kvm': expected hardware, xen or l4");
   r = await bootHere(guest, '--wedge', guest);
   assert.is(r.exitCode, 2);
-  assert.match(r.stderr, '--wedge needs --backend xen');
+  assert.match(r.stderr, '--wedge needs --backend xen or l4');
 });
 
 test('a wedge without __xen_guest is refused, naming the file', async () => {

@@ -1,4 +1,4 @@
-// Builds the Xen test guest and the guest kernel under the ignored .world/ directory; both
+// Builds the hypervisor test guests (Xen, L4) and the guest kernel under the ignored .world/ directory; both
 // Makefiles are incremental, so repeated runs only rebuild what changed.
 import { execa } from 'execa';
 import { mkdir } from 'node:fs/promises';
@@ -12,6 +12,11 @@ export async function buildXenTestGuest(): Promise<string> {
   const r = await execa('make', ['-s', '-C', join(here, 'guests'), `O=${out}`, 'CC=gcc'], { all: true, reject: false });
   if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
   return join(out, 'xentest.elf');
+}
+
+/** The L4 model's test task (built with the Xen test guest). */
+export async function buildL4TestGuest(): Promise<string> {
+  return join(await buildXenTestGuest(), '../l4test.elf');
 }
 
 /** The multiboot kernel that maps the top 4 MiB of a 16 MiB machine (built with the test guest). */

@@ -27,8 +27,8 @@ const bad: [string[], RegExp][] = [
   [['--direction', 'send', '--pcap', '/nonexistent-folder/x.pcap'], /--pcap .*does not exist/],
   [['--direction', 'send', '--frobnicate'], /Unknown option '--frobnicate'/],
   [['--direction', 'send', 'extra'], /positional/],
-  [['--direction', 'send', '--backend', 'l4'], /--backend 'l4': expected hardware or xen/],
-  [['--direction', 'send', '--wedge', 'w.elf'], /--wedge needs --backend xen/],
+  [['--direction', 'send', '--backend', 'kvm'], /--backend 'kvm': expected hardware, xen or l4/],
+  [['--direction', 'send', '--wedge', 'w.elf'], /--wedge needs --backend xen or l4/],
 ];
 
 for (const [args, message] of bad) {

@@ -13,14 +13,16 @@ export class GuestFault extends Error {
 }
 
 export class GuestMemory {
-  constructor(private readonly cpu: Cpu) {}
+  /** `pageDirectory` gives the directory to walk (default: the one CR3 holds now). */
+  constructor(private readonly cpu: Cpu, private readonly pageDirectory?: () => number) {}
 
   /** Machine address of virtual `va` in the current address space, or -1 if not mapped (or not writable when `write`). */
   translate(va: number, write: boolean): number {
     va >>>= 0;
     const cpu = this.cpu;
     if (!(cpu.cr0 & CR0_PG)) return va;
-    const pde = cpu.physRead32(((cpu.cr3 & ~0xfff) >>> 0) + (va >>> 22) * 4);
+    const root = this.pageDirectory ? this.pageDirectory() : cpu.cr3;
+    const pde = cpu.physRead32(((root & ~0xfff) >>> 0) + (va >>> 22) * 4);
     if (!(pde & 1)) return -1;
     if ((pde & 0x80) && (cpu.cr4 & CR4_PSE)) {
       if (write && !(pde & 2)) return -1;
