@@ -100,9 +100,10 @@ struct l4_bootinfo {
   char magic[16];
   l4_word version, phys_end, boot_phys, boot_len, virt_base, mod_start, mod_len;
   l4_word my_tid, sigma0_tid, first_free_thread, last_thread, kip, utcb, cpu_khz;
-  l4_word pad[15];
-  char cmd_line[1024];
+  l4_word pad[14];
+  char cmd_line[1024];                  // at offset 128
 };
+_Static_assert(__builtin_offsetof(struct l4_bootinfo, cmd_line) == 128, "boot info: cmd_line at 128 (ABI.md section 8)");
 
 // Ipc: send MRs to `to` (nilthread: none), receive from `from` (nilthread: none) until the
 // absolute µs time `timeout` (L4_NEVER, L4_ZERO). Returns the sender; *err gets the error code.
