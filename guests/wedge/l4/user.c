@@ -205,6 +205,11 @@ static void exception(struct proc *p)
   STAT(TRAPS);
   if (vec == T_GP && (err & 7) == 2 && idt_dpl(err >> 3) == 3)   // int n through a user gate
     enter(err >> 3, 0, 0, eip + 2, mr[L4_EXC_ESP], mr[L4_EXC_EFLAGS]);
+  if (vec == 3 && idt_dpl(3) != 3) {     // int3 through a kernel-only gate: the CPU's #GP
+    vec = T_GP;
+    err = 3 << 3 | 2;
+    eip -= 1;
+  }
   int has_err = vec == 8 || (vec >= 10 && vec <= 14) || vec == 17;
   enter(vec, has_err, err, eip, mr[L4_EXC_ESP], mr[L4_EXC_EFLAGS]);
 }
