@@ -59,6 +59,7 @@ struct uframe {
 void l4_memory_init(void);
 int l4_walk(u32 va, int write, int user, u32 *pa, u32 *rights);  // 1: the guest maps va so
 void l4_sigma0_map(u32 pa, u32 va, u32 len, u32 rights);        // σ0's frames at va, in the task
+u32 l4_extent(u32 va, u32 pa, u32 rights);                      // log2 of a block to map at once
 void l4_user_flush(void);                                        // the task's user half, unmapped
 
 // events.c

@@ -83,6 +83,47 @@ int l4_walk(u32 va, int write, int user, u32 *pa, u32 *rights)
   return 1;
 }
 
+// The guest's entry for va as a frame and rights, or 0 if it is not a present 4 KiB mapping.
+static u32 pte_of(const u32 *pt, u32 va)
+{
+  u32 pte = pt[(va >> 12) & 1023];
+  return pte & PTE_P ? pte : 0;
+}
+
+// Fault-around for main: the largest aligned block around va (up to 4 MiB, the kernel's direct
+// map) that the guest maps to contiguous frames with the same rights, so one σ0 mapping serves
+// many faults, as a TLB may cache translations it was never asked for. Grows from 4 KiB while
+// it holds, so a sparse table costs a couple of entry reads. Returns log2 of the block size.
+u32 l4_extent(u32 va, u32 pa, u32 rights)
+{
+  u32 delta = PGROUNDDOWN(va) - pa, s = 12, pde = 0;
+  const u32 *pt = NULL;
+  if (vcpu.cr0 & CR0_PG) {
+    pde = phys32(PGROUNDDOWN(vcpu.cr3) + (va >> 22) * 4);
+    if ((pde & PTE_PS) || pa >= l4_guest_end)
+      return 12;
+    pt = L4_PHYS(PGROUNDDOWN(pde));
+  }
+  for (u32 n = 13; n <= 22; n++) {
+    u32 base = va & ~((1u << n) - 1), end = base + (1u << n);
+    if ((base - delta) & ((1u << n) - 1) || base - delta + (1u << n) > l4_guest_end || end > l4_wedge_lo)
+      break;
+    u32 half = (va & (1u << (n - 1))) ? base : base + (1u << (n - 1));   // the half not yet checked
+    int ok = 1;
+    for (u32 a = half; ok && a < half + (1u << (n - 1)); a += PGSIZE) {
+      if (!pt)
+        continue;
+      u32 e = pte_of(pt, a);
+      u32 r = L4_R | L4_X | (e & pde & PTE_W ? L4_W : 0);
+      ok = e && PGROUNDDOWN(e) == a - delta && r == rights;
+    }
+    if (!ok)
+      break;
+    s = n;
+  }
+  return s;
+}
+
 static void unmap_below(u32 end)
 {
   static const u32 parts[][2] = {

@@ -83,7 +83,8 @@ static void main_fault(u32 label)
     wpanic("main: page fault at 0x%08x (eip 0x%08x) in the wedge's area", addr, eip);
   int r = l4_walk(addr, write, 0, &pa, &rights);
   if (r == 1) {
-    l4_sigma0_map(pa, PGROUNDDOWN(addr), PGSIZE, rights);
+    u32 s = l4_extent(addr, pa, rights), mask = (1u << s) - 1;
+    l4_sigma0_map(pa - (addr & mask & ~(PGSIZE - 1)), addr & ~mask, 1u << s, rights);
     STAT(PF_SHADOW);
     L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
     reply_to = main_tid;
