@@ -80,6 +80,11 @@ export class Machine {
    * the PIC's interrupts itself and to ask for the CPU when it has an event for the guest.
    */
   interrupts: InterruptLine;
+  /**
+   * Set by a hypervisor back-end: bus masters (the NIC) may reach RAM only below `end`; an access
+   * above stops the run with a message starting with `owner`.
+   */
+  dmaLimit: { end: number; owner: string } | null = null;
   private serialChunks: number[] = [];
   private serialAll: Uint8Array[] = [];
   private stop: MachineStop | null = null;

@@ -56,8 +56,8 @@ export interface Backend {
   boot?: BootResult;
 }
 
-function common(machine: Machine, virtualTicks = 0): Pick<BackendStats, 'device_interrupts' | 'sensitive_per_interrupt'> {
-  const irqs = machine.pic.delivered.reduce((a, b) => a + b, 0) + virtualTicks;
+function common(machine: Machine, virtualTicks = 0, interrupts?: number): Pick<BackendStats, 'device_interrupts' | 'sensitive_per_interrupt'> {
+  const irqs = interrupts ?? machine.pic.delivered.reduce((a, b) => a + b, 0) + virtualTicks;
   const per: Record<string, number> = {};
   for (const [name, counts] of Object.entries(machine.cpu.stats.sensitive)) {
     const n = counts[0] + counts[1] + counts[2] + counts[3];
@@ -77,6 +77,7 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
   const costs = machine.profile.xen;
   if (!costs) throw new BackendError(`profile ${machine.profile.name} has no "xen" figures, which --backend xen needs`);
   const xen = new XenHypervisor(machine, costs);
+  machine.dmaLimit = { end: xen.domainEnd, owner: 'xen' };
   const cmdline = b.append !== undefined ? `${b.kernelName} ${b.append}` : `${b.kernelName} `;
   if (b.wedge) {
     const wedgeName = b.wedgeName ?? 'wedge';
@@ -117,6 +118,7 @@ function bootOnL4(machine: Machine, b: BackendBoot): Backend {
       : `${imageName}: not an L4 task image (no __l4_guest section); trap-and-emulate under L4 is not modelled (use --wedge with an afterburnt guest, or --backend xen)`);
   }
   const l4 = new L4Kernel(machine, costs);
+  machine.dmaLimit = { end: l4.physEnd, owner: 'l4' };
   const cmdline = b.append !== undefined ? `${b.kernelName} ${b.append}` : `${b.kernelName} `;
   l4.attach();
   const t = l4.bootTask(image, imageName, cmdline, b.wedge ? b.elf : b.modules?.[0]?.data);
@@ -128,7 +130,7 @@ function bootOnL4(machine: Machine, b: BackendBoot): Backend {
   const irqs = (): number => l4.stats.messages.interrupt;
   return {
     stats: () => ({
-      backend: 'l4', mode: wedge ? 'pv-wedge' : 'pv', ...common(machine), device_interrupts: irqs(), l4: l4.report(), holes: holes.report(),
+      backend: 'l4', mode: wedge ? 'pv-wedge' : 'pv', ...common(machine, 0, irqs()), l4: l4.report(), holes: holes.report(),
       ...(wedge ? readWedgeStats(wedge, l4.taskMem) : {}),
     }),
   };

@@ -8,7 +8,7 @@ import { buildNetwork, type Network, type NetworkOptions } from './network.ts';
 import type { Clock, IrqLine } from './seams.ts';
 
 /** Everything buildNetwork takes except what the machine supplies. */
-export type AttachOptions = Omit<NetworkOptions, 'clock' | 'mhz' | 'ram' | 'irq' | 'onDmaWrite'>;
+export type AttachOptions = Omit<NetworkOptions, 'clock' | 'mhz' | 'ram' | 'irq' | 'onDmaWrite' | 'dmaGuard'>;
 
 export interface AttachedNetwork extends Network {
   /** The NIC's PCI function and where the bus put it (slot, BAR addresses, IRQ line). */
@@ -43,6 +43,18 @@ export function attachNetwork(machine: Machine, o: AttachOptions): AttachedNetwo
     ram: machine.bus.ram,
     irq,
     onDmaWrite: (addr, len) => machine.cpu.invalidateCode(addr, len),
+    // A hypervisor back-end sets machine.dmaLimit: the NIC may not reach the hypervisor's memory.
+    dmaGuard: {
+      limit: () => machine.dmaLimit?.end ?? machine.bus.ram.length,
+      refused: (addr, len) => {
+        const l = machine.dmaLimit!;
+        machine.halt({
+          kind: 'shutdown',
+          detail: `${l.owner}: dp83820 DMA at 0x${addr.toString(16)} (${len} bytes) is outside the guest's physical memory [0, 0x${l.end.toString(16)})`,
+          dump: machine.cpu.dumpState(),
+        });
+      },
+    },
   });
   const nic = net.nic;
   const id = nic.pci;

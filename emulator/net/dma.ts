@@ -2,15 +2,30 @@
 // Bounds are checked on every access; writes tell the CPU's code cache which bytes changed.
 import type { DmaMemory } from './seams.ts';
 
+/**
+ * A hypervisor's limit on bus-master access: RAM at or above `limit()` is not the guest's (the
+ * hypervisor's own memory), so an access there is refused and reported with its address.
+ */
+export interface DmaGuard {
+  limit(): number;
+  refused(addr: number, len: number): void;
+}
+
 export class RamDma implements DmaMemory {
   constructor(
     private readonly ram: Uint8Array,
     /** Called after every successful write, so decoded code in [addr, addr+len) can be dropped. */
     private readonly onDmaWrite: (addr: number, len: number) => void = () => {},
+    private readonly guard?: DmaGuard,
   ) {}
 
   private inRam(addr: number, len: number): boolean {
-    return Number.isInteger(addr) && addr >= 0 && len >= 0 && addr + len <= this.ram.length;
+    if (!(Number.isInteger(addr) && addr >= 0 && len >= 0 && addr + len <= this.ram.length)) return false;
+    if (this.guard && addr + len > this.guard.limit()) {
+      this.guard.refused(addr, len);
+      return false;
+    }
+    return true;
   }
 
   read(addr: number, dst: Uint8Array, dstOff: number, len: number): boolean {

@@ -2,7 +2,7 @@
 // host with its netperf, and the pcap writer. The machine supplies its clock, RAM, interrupt line
 // and code-cache hook; it then maps nic.read32/write32 at BAR1 and presents nic.pci in config space.
 import { Dp83820 } from '../devices/dp83820.ts';
-import { RamDma } from './dma.ts';
+import { RamDma, type DmaGuard } from './dma.ts';
 import { PcapWriter } from './pcap.ts';
 import { Host } from './peer/host.ts';
 import { parseMac } from './peer/ethernet.ts';
@@ -22,6 +22,8 @@ export interface NetworkOptions {
   ram: Uint8Array;
   /** Told about every byte range the NIC writes into RAM (drop decoded code there). */
   onDmaWrite?: (addr: number, len: number) => void;
+  /** A hypervisor's DMA limit (guest physical memory ends below RAM's end). */
+  dmaGuard?: DmaGuard;
   irq: IrqLine;
   onError?: (message: string) => void;
   nicMac?: string;          // default 02:00:00:00:00:20
@@ -80,7 +82,7 @@ export function buildNetwork(o: NetworkOptions): Network {
   const nic = new Dp83820({
     mac: nicMac,
     time,
-    dma: new RamDma(o.ram, o.onDmaWrite),
+    dma: new RamDma(o.ram, o.onDmaWrite, o.dmaGuard),
     irq: o.irq,
     port: wire.port(0),
     onError: o.onError,

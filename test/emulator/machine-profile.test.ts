@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { loadProfile, parseProfile, COST_FIELDS, bundledProfiles, ProfileError } from '../../emulator/profiles/load.ts';
+import { loadProfile, parseProfile, COST_FIELDS, L4_COST_FIELDS, bundledProfiles, ProfileError } from '../../emulator/profiles/load.ts';
 
 const raw = JSON.parse(readFileSync(new URL('../../emulator/profiles/p4-2.8ghz.json', import.meta.url), 'utf8'));
 const clone = () => JSON.parse(JSON.stringify(raw));
@@ -45,6 +45,17 @@ test('malformed profiles are refused with the file and key path', () => {
   refused((p) => (p.cpu_mhz.value = 0), /cpu_mhz\.value: must be greater than 0/);
   refused((p) => (p.extra = true), /extra: unknown key/);
   refused((p) => delete p.name, /name: expected a non-empty string/);
+});
+
+test('p4-2.8ghz: the l4 figures (ABI.md §9), l4_ipc_one_way sourced from COSTS.md, the rest estimates', () => {
+  const p = loadProfile('p4-2.8ghz');
+  assert.equal(Object.keys(p.l4!).sort(), [...L4_COST_FIELDS].sort());
+  assert.is(p.l4!.l4_ipc_one_way, 1000);
+  assert.not.match(p.sources['l4.l4_ipc_one_way']!, /^estimate/);
+  assert.is(p.l4!.l4_ipc_intra_as, 400);
+  for (const f of L4_COST_FIELDS) if (f !== 'l4_ipc_one_way') assert.match(p.sources[`l4.${f}`]!, /^estimate: /, f);
+  refused((q) => delete q.l4.l4_syscall, /^x\.json: l4\.l4_syscall: missing$/);
+  refused((q) => (q.l4.l4_warp = { value: 1, source: 'estimate: x' }), /l4\.l4_warp: unknown L4 cost field/);
 });
 
 test('unknown profile names list the bundled ones', () => {

@@ -8,6 +8,9 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
 import { elfSymbols } from '../../emulator/hypervisors/elf.ts';
+import { attachNetwork } from '../../emulator/net/attach.ts';
+import { loadProfile } from '../../emulator/profiles/load.ts';
+import { SRR_VALUE } from '../../emulator/devices/dp83820.ts';
 import { buildL4TestGuest, buildXenTestGuest } from './build.ts';
 
 const MEM = 32 << 20;
@@ -25,9 +28,13 @@ function run(cmdline = ''): Run {
 }
 
 function runOnce(cmdline: string, wedge = false) {
+  // The NIC is on the PCI bus for the scenario that drives it (the others never look).
+  const setup = cmdline === 'nic'
+    ? (m: Parameters<typeof attachNetwork>[0]): void => { attachNetwork(m, { netperf: { direction: 'to-guest', transferBytes: 1024, open: 'passive' } }); }
+    : undefined;
   const r = wedge
     ? runKernel({ elf: xenElf, kernelName: 'xentest', mem: MEM, backend: 'l4', cmdline, wedge: elf, wedgeName: 'l4test', maxInstructions: 5_000_000 })
-    : runKernel({ elf, kernelName: 'l4test', mem: MEM, backend: 'l4', cmdline, maxInstructions: 5_000_000 });
+    : runKernel({ elf, kernelName: 'l4test', mem: MEM, backend: 'l4', cmdline, maxInstructions: 5_000_000, setup });
   const out = Buffer.from(r.serialOutput).toString();
   const kv = new Map<string, number[]>();
   for (const l of out.split('\n')) {
@@ -83,6 +90,11 @@ test('σ0: the reply is one map item of the flexpage asked for; aliases and page
   assert.is(get('s0_fpage'), 0x100000 | (12 << 4) | 6);
   assert.is(get('s0_alias'), 0x5a5a1234, 'both window pages map physical 0x100000');
   assert.is(get('s0_idempotent'), 0xfeedf00d, 'σ0 mapped physical 0x200000 at 0x200000 on the fault');
+});
+
+test('costs: a system call is charged the int $0x30 entry plus l4_syscall (rdtsc in the task)', () => {
+  const p = loadProfile('p4-2.8ghz');
+  assert.is(run().get('syscall_cycles'), p.costs.int_n_cross_ring + p.l4!.l4_syscall);
 });
 
 test('Ipc errors: no partner in the send phase, poll timeout in the receive phase', () => {
@@ -182,24 +194,64 @@ test('interrupts as IPC: attach refused for line 0; UART IRQ 4 delivered, masked
   assert.equal(r.backend.l4!.interrupts, { 4: 2 });
 });
 
+test('threads of one space: calls, reply-and-wait, overflow, priorities, ThreadSwitch, deletion, 12-word start', () => {
+  const { get } = run();
+  assert.is(get('intra_calls_ok'), 12, 'three calls, each with sender, error, label and value right');
+  assert.is(get('grant_err'), (4 << 1) | 0, 'a grant item: message overflow in the send phase');
+  assert.is(get('replywait_err'), (1 << 1) | 0, 'partner not receiving: timeout in the send phase, no receive phase');
+  assert.is(get('replywait_from'), 0);
+  assert.is(get('hi_after_start'), 1, 'priority 200 ran as soon as its start message arrived');
+  assert.is(get('hi_after_send'), 2);
+  assert.is(get('yields_0'), 0, 'an equal priority does not preempt');
+  assert.is(get('yields_1'), 1);
+  assert.is(get('yields_2'), 2);
+  assert.is(get('tc_delete_worker'), 1);
+  assert.is(get('hi_after_delete'), 3);
+  assert.is(get('hi_err'), (2 << 1) | 1, 'its receive partner was deleted');
+  assert.is(get('regs_wait_err'), (1 << 1) | 1);
+  assert.is(get('started_eax'), 0xa0a);
+  assert.is(get('started_ebx'), 0xb0b);
+  assert.is(get('started_esp_ok'), 1);
+  assert.is(get('after_flush'), 0xfeedf00d, 'flushed, faulted again, σ0 mapped the same physical page');
+});
+
+test('the DP83820 under l4: PCI ports and its register window from σ0, its PCI line as interrupt IPC', () => {
+  const { r, get } = run('nic');
+  assert.is(r.exitCode, 0, r.reason);
+  assert.is(get('nic_found'), 1);
+  assert.ok(get('nic_bar1') >= 0xfeb00000 && get('nic_bar1') < 0xfec00000, 'BAR1 in the PCI window σ0 hands out');
+  assert.ok(get('nic_line') === 10 || get('nic_line') === 11, 'a PCI line (PIRQ A-D -> IRQ 10, 11)');
+  assert.is(get('nic_map_err'), 0);
+  assert.is(get('nic_srr'), SRR_VALUE, 'the DP83820 revision register (SRR), read through the mapping');
+  assert.is(get('nic_attach'), 1);
+  assert.is(get('nic_irq_err'), 0);
+  assert.is(get('nic_irq_from'), tid(get('nic_line')));
+  assert.is(get('nic_irq_label'), 0xfff0);
+  assert.is(get('nic_isr'), 0x1000, 'ISR.SWI was the cause');
+  assert.is(get('nic_quiet_err'), (1 << 1) | 1, 'no second interrupt after ISR was read and the line acknowledged');
+  assert.equal(r.backend.l4!.interrupts, { [get('nic_line')]: 1 });
+});
+
 test('statistics follow from what the task did', () => {
   const l4 = run().r.backend.l4!;
   assert.is(l4.crash, null);
-  // tc_create, tc_low, tc_badspace, tc_delete, irq 0, irq 4.
-  assert.is(l4.system_calls.ThreadControl, 6);
+  // child: create, two refused, delete; irq 0 and 4; worker, stranger, high, yielder, regs: create and delete each.
+  assert.is(l4.system_calls.ThreadControl, 4 + 2 + 10);
   // halt, read, resume, halt the faulting child, the deleted thread.
   assert.is(l4.system_calls.ExchangeRegisters, 5);
-  assert.is(l4.system_calls.Unmap, 1);
-  assert.is(l4.system_calls.Schedule, 1);
-  assert.is(l4.system_calls.ThreadSwitch, 0);
-  // σ0: two port ranges and three memory pages; faults: three of the child, one of the task (0x200000).
-  assert.equal(l4.messages, { pagefault: 4, exception: 2, interrupt: 2, sigma0: 5, startup: 1, other: l4.messages.other });
-  assert.is(l4.threads_created, 2);
+  assert.is(l4.system_calls.Unmap, 2);
+  assert.is(l4.system_calls.Schedule, 2);
+  assert.is(l4.system_calls.ThreadSwitch, 4, 'main twice, the yielder twice');
+  assert.is(l4.system_calls.SystemClock >= 4, true, 'at least the four measured ones');
+  // σ0: two port ranges and three memory pages; faults: three of the child, two of the task at 0x200000.
+  // Start messages: the child, worker, high, yielder, regs.
+  assert.equal(l4.messages, { pagefault: 5, exception: 2, interrupt: 2, sigma0: 5, startup: 5, other: l4.messages.other });
+  assert.is(l4.threads_created, 7);
   assert.is(l4.spaces_created, 2);
-  // The 4 MiB bootstrap region, three σ0 pages, the fault at 0x200000, two pages for the child.
-  assert.is(l4.pages_mapped, 1024 + 3 + 1 + 2);
-  // Unmap took the child's data page; deleting its space the code page.
-  assert.is(l4.pages_unmapped, 2);
+  // The 4 MiB bootstrap region, three σ0 pages, two faults at 0x200000, two pages for the child.
+  assert.is(l4.pages_mapped, 1024 + 3 + 2 + 2);
+  // Unmap took the child's data page; deleting its space the code page; the flush the task's own page.
+  assert.is(l4.pages_unmapped, 3);
   assert.ok(l4.address_space_switches >= 6, 'main <-> child at least three times each way');
   assert.ok(l4.l4_cycles > 0);
 });

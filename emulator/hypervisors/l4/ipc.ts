@@ -9,7 +9,7 @@ import { L4Stop } from './space.ts';
 import { decodeFpage } from './sigma0.ts';
 import {
   NILTHREAD, ANYTHREAD, SIGMA0, UTCB_MR, UTCB_BR, UTCB_ERROR, MR_COUNT, KERNEL_AREA, PAGE, R, W, X,
-  ERR_TIMEOUT, ERR_NOPARTNER, ERR_CANCELLED, ERR_OVERFLOW, ipcError, tag, tagU, tagT, tagLabel, tnum,
+  ERR_TIMEOUT, ERR_NOPARTNER, ERR_CANCELLED, ERR_OVERFLOW, ipcError, tag, tagU, tagT, tnum,
   LABEL_INTERRUPT, EXC_WORDS, USER_EFLAGS, hex,
 } from './layout.ts';
 
@@ -307,10 +307,5 @@ export class Ipc {
       if (t.state === 'sending' && t.partner === gone.tid) this.finish(t, NILTHREAD, ipcError(ERR_NOPARTNER, false));
       else if (t.state === 'receiving' && t.partner === gone.tid) this.finish(t, NILTHREAD, ipcError(ERR_NOPARTNER, true));
     }
-  }
-
-  /** Label of `t`'s MR0 (for σ0 and diagnostics). */
-  label(t: Thread): number {
-    return tagLabel(this.k.utcbRead(t, UTCB_MR));
   }
 }

@@ -7,8 +7,7 @@ import type { Space } from './space.ts';
 
 /**
  * ready: runnable (or running); sending: blocked in a send phase to `partner`; receiving: blocked
- * in a receive phase from `partner` (ANYTHREAD: any); dead: deleted. `fault` marks a thread whose
- * IPC the kernel made for it (page fault, exception, or waiting for its start message).
+ * in a receive phase from `partner` (ANYTHREAD: any); dead: deleted.
  */
 export type ThreadState = 'ready' | 'sending' | 'receiving' | 'dead';
 export type FaultKind = 'pagefault' | 'exception' | 'startup' | null;
@@ -52,7 +51,7 @@ export class Thread {
   /** After the send phase: receive from this thread (0: no receive phase); the timeout word. */
   thenFrom = 0;
   thenTimeout = 0;
-  /** A reply-and-wait's send phase never blocks. */
+  /** Set while the kernel's IPC for the thread (fault message, its reply, the start message) is pending. */
   fault: FaultKind = null;
   /** The message the kernel sends on the thread's behalf (page fault, exception). */
   kernelMsg: number[] | null = null;

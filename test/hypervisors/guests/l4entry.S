@@ -38,3 +38,45 @@ child_spin:
 child_spin_end:
   .p2align 12
 child_code_end:
+
+# A thread started with a 12-word message: it records the registers it was given, then waits.
+  .text
+  .globl regs_thread
+regs_thread:
+  movl %eax, started_eax
+  movl %ebx, started_ebx
+  movl %esp, started_esp
+1:movl $1, %eax
+  xorl %ebx, %ebx
+  movl $0xffffffff, %ecx
+  movl $0xffffffff, %edx
+  int $0x30
+  jmp 1b
+
+# measure_syscall(out): out[0] = cycles across `int $0x30` (SystemClock), out[1] = the same code
+# with a one-cycle instruction in its place; the difference is what the kernel charged.
+  .globl measure_syscall
+measure_syscall:
+  pushl %ebx
+  pushl %esi
+  pushl %edi
+  rdtsc
+  movl %eax, %esi
+  movl $5, %eax
+  int $0x30
+  rdtsc
+  subl %esi, %eax
+  movl %eax, %edi
+  rdtsc
+  movl %eax, %esi
+  movl $5, %eax
+  addl $0, %ebx
+  rdtsc
+  subl %esi, %eax
+  movl 16(%esp), %ecx
+  movl %edi, (%ecx)
+  movl %eax, 4(%ecx)
+  popl %edi
+  popl %esi
+  popl %ebx
+  ret

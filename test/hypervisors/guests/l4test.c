@@ -12,6 +12,9 @@ typedef unsigned char u8;
 #define WINDOW     0x40000000u
 #define RW         (L4_R | L4_W)
 
+extern char regs_thread[];
+void measure_syscall(u32 *out);
+volatile u32 started_eax, started_ebx, started_esp;
 extern char child_entry[], child_store1[], child_int80[], child_int30[], child_spin[], child_spin_end[];
 static struct l4_bootinfo *bi;
 // Counters in the wedge-statistics layout (magic, version, N, N words; names after), so the
@@ -154,6 +157,175 @@ static void child_tests(const char *cmd) {
   kv("xr_deleted", l4_exchange_registers(CHILD, 0, 0, 0));
 }
 
+// ---- threads of this task: intra-space IPC, priorities, ThreadSwitch, deletion ----
+#define WORKER  L4_TID(50)
+#define STRANGER L4_TID(52)
+#define HIGH    L4_TID(53)
+#define YIELDER L4_TID(54)
+#define REGS    L4_TID(55)
+static u32 stacks[4][1024];
+static volatile u32 hi_runs, hi_err, yields;
+
+static void worker(void) {
+  l4_word err, from = l4_ipc(L4_NILTHREAD, L4_MAIN, L4_NEVER, &err);
+  for (;;) {
+    l4_word x = L4_UTCB->mr[1];
+    L4_UTCB->mr[0] = L4_TAG(0x55, 0, 1);
+    L4_UTCB->mr[1] = x + 1;
+    from = l4_reply_wait(from, L4_NEVER, &err);
+  }
+}
+
+static void high(void) {
+  l4_word err;
+  hi_runs = 1;
+  l4_ipc(L4_NILTHREAD, L4_MAIN, L4_NEVER, &err);
+  hi_runs = 2;
+  l4_ipc(L4_NILTHREAD, WORKER, L4_NEVER, &err);
+  hi_err = err;
+  hi_runs = 3;
+  for (;;) l4_ipc(L4_NILTHREAD, L4_MAIN, L4_NEVER, &err);
+}
+
+static void yielder(void) {
+  for (;;) { yields++; l4_thread_switch(L4_NILTHREAD); }
+}
+
+static void start(l4_word t, void (*fn)(void), u32 *stack_top) {
+  l4_word err;
+  L4_UTCB->mr[0] = L4_TAG(0, 0, 2);
+  L4_UTCB->mr[1] = (l4_word)fn;
+  L4_UTCB->mr[2] = (l4_word)stack_top;
+  l4_send(t, &err);
+}
+
+static void thread_tests(void) {
+  l4_word err, from;
+  l4_thread_control(WORKER, L4_MAIN, L4_MAIN, &err);
+  start(WORKER, worker, stacks[0] + 1024);
+  u32 sum = 0;
+  for (int i = 0; i < 3; i++) {
+    L4_UTCB->mr[0] = L4_TAG(1, 0, 1);
+    L4_UTCB->mr[1] = 41 + i;
+    from = l4_call(WORKER, &err);
+    sum += (from == WORKER) + (err == 0) + (L4_TAG_LABEL(L4_UTCB->mr[0]) == 0x55) + (L4_UTCB->mr[1] == 42u + i);
+  }
+  kv("intra_calls_ok", sum);
+
+  // A typed item that is not a map item fails the send phase (message overflow).
+  L4_UTCB->mr[0] = L4_TAG(0, 2, 0);
+  L4_UTCB->mr[1] = 0x0A;
+  L4_UTCB->mr[2] = L4_FPAGE(0x200000, 12, L4_R);
+  l4_call(WORKER, &err);
+  kv("grant_err", err);
+
+  // Reply-and-wait to a thread that is not receiving from us: no wait, timeout in phase 0.
+  l4_thread_control(STRANGER, L4_MAIN, WORKER, &err);
+  L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+  from = l4_reply_wait(STRANGER, L4_NEVER, &err);
+  kv("replywait_err", err);
+  kv("replywait_from", from);
+  l4_thread_control(STRANGER, 0, 0, &err);
+
+  // A higher-priority thread preempts at once when it becomes ready.
+  l4_thread_control(HIGH, L4_MAIN, L4_MAIN, &err);
+  l4_schedule(HIGH, 200);
+  start(HIGH, high, stacks[1] + 1024);
+  kv("hi_after_start", hi_runs);
+  L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+  l4_send(HIGH, &err);
+  kv("hi_after_send", hi_runs);
+
+  // ThreadSwitch: equal priorities run until they give the processor away.
+  l4_thread_control(YIELDER, L4_MAIN, L4_MAIN, &err);
+  start(YIELDER, yielder, stacks[2] + 1024);
+  kv("yields_0", yields);
+  l4_thread_switch(YIELDER);
+  kv("yields_1", yields);
+  l4_thread_switch(L4_NILTHREAD);
+  kv("yields_2", yields);
+  l4_thread_control(YIELDER, 0, 0, &err);
+
+  // Deleting the worker: HIGH, receiving from it, gets "no partner" in its receive phase.
+  kv("tc_delete_worker", l4_thread_control(WORKER, 0, 0, &err));
+  kv("hi_after_delete", hi_runs);
+  kv("hi_err", hi_err);
+  l4_thread_control(HIGH, 0, 0, &err);
+
+  // A start message with 12 words sets every register.
+  l4_thread_control(REGS, L4_MAIN, L4_MAIN, &err);
+  volatile l4_word *mr = L4_UTCB->mr;
+  for (int i = 1; i <= 12; i++) mr[i] = 0;
+  mr[0] = L4_TAG(0, 0, 12);
+  mr[L4_EXC_EIP] = (l4_word)regs_thread;
+  mr[L4_EXC_EFLAGS] = 0x202;
+  mr[L4_EXC_ESP] = (l4_word)(stacks[3] + 1024);
+  mr[L4_EXC_EBX] = 0xb0b;
+  mr[L4_EXC_EAX] = 0xa0a;
+  l4_send(REGS, &err);
+  kv("regs_wait_err", wait_from(REGS, now_us() + 20, 0));   // block, so it runs
+  kv("started_eax", started_eax);
+  kv("started_ebx", started_ebx);
+  kv("started_esp_ok", started_esp == (l4_word)(stacks[3] + 1024));
+  l4_thread_control(REGS, 0, 0, &err);
+
+  // Unmap with flush takes the caller's own page too: the next touch faults to σ0 again.
+  L4_UTCB->mr[0] = L4_FPAGE(0x200000, 12, L4_RWX);
+  l4_unmap(1, 1);
+  kv("after_flush", *(volatile u32 *)0x200000);
+}
+
+// ---- the DP83820 under L4: PCI configuration through σ0's ports, its registers through σ0's
+// mapping of the PCI window, its interrupt (a software interrupt, CR.SWI) as interrupt IPC ----
+#define NIC_VA 0x50000000u
+static u32 inl(u32 port) { u32 v; asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static u32 pci_read(u32 dev, u32 off) { outl(0xcf8, 0x80000000u | dev << 11 | off); return inl(0xcfc); }
+static void pci_write(u32 dev, u32 off, u32 v) { outl(0xcf8, 0x80000000u | dev << 11 | off); outl(0xcfc, v); }
+
+static void nic_tests(void) {
+  l4_sigma0_request(L4_IOFPAGE(0xcf8, 3, RW), 0);
+  u32 dev = 0;
+  while (dev < 32 && pci_read(dev, 0) != 0x0022100bu) dev++;
+  kv("nic_found", dev < 32);
+  if (dev == 32) return;
+  u32 bar1 = pci_read(dev, 0x14) & ~0xfu;
+  u32 line = pci_read(dev, 0x3c) & 0xff;
+  kv("nic_bar1", bar1);
+  kv("nic_line", line);
+  pci_write(dev, 0x04, 0x6);                               // memory space, bus master
+  kv("nic_map_err", l4_sigma0_request(L4_FPAGE(bar1 & ~0xfffu, 12, RW), L4_FPAGE(NIC_VA, 12, 0)));
+  volatile u32 *regs = (volatile u32 *)(NIC_VA + (bar1 & 0xfffu));
+  kv("nic_srr", regs[0x58 / 4]);
+  l4_word err, from;
+  kv("nic_attach", l4_thread_control(L4_IRQ_TID(line), L4_IRQ_TID(line), L4_MAIN, &err));
+  regs[0x14 / 4] = 0x1000;                                  // IMR: SWI
+  regs[0x18 / 4] = 1;                                       // IER
+  regs[0x00 / 4] = 0x80;                                    // CR: SWI
+  err = wait_from(L4_ANYTHREAD, now_us() + 1000, &from);
+  kv("nic_irq_err", err);
+  kv("nic_irq_from", from);
+  kv("nic_irq_label", L4_TAG_LABEL(L4_UTCB->mr[0]));
+  kv("nic_isr", regs[0x10 / 4] & 0x1000);                  // reading ISR clears it
+  L4_UTCB->mr[0] = 0;
+  l4_send(L4_IRQ_TID(line), &err);
+  kv("nic_quiet_err", wait_from(L4_ANYTHREAD, now_us() + 200, 0));
+}
+
+// Round trips to a thread of this space, for a figure (not a test): cycles per call.
+static void pingpong(u32 n) {
+  l4_word err;
+  l4_thread_control(WORKER, L4_MAIN, L4_MAIN, &err);
+  start(WORKER, worker, stacks[0] + 1024);
+  u32 t0 = now_us();
+  for (u32 i = 0; i < n; i++) {
+    L4_UTCB->mr[0] = L4_TAG(1, 0, 1);
+    L4_UTCB->mr[1] = i;
+    l4_call(WORKER, &err);
+  }
+  kv("pingpong_calls", n);
+  kv("pingpong_us", now_us() - t0);
+}
+
 static void irq_tests(void) {
   l4_word err, from;
   kv("tc_irq0", l4_thread_control(L4_IRQ_TID(0), L4_IRQ_TID(0), L4_MAIN, &err));
@@ -201,6 +373,8 @@ void main(struct l4_bootinfo *b) {
   asm volatile(".globl hole_pushf\nhole_pushf: pushfl; popl %0" : "=r"(fl));   // a hole: reads the real IF
   kv("pushf_if", (fl >> 9) & 1);
 
+  if (has(cmd, "pingpong")) { pingpong(20000); exit_(0); }
+  if (has(cmd, "nic")) { nic_tests(); puts_("l4test done\n"); exit_(0); }
   if (has(cmd, "refuse-reserved")) l4_sigma0_request(L4_FPAGE(b->phys_end, 12, RW), L4_COMPLETE_FPAGE);
   if (has(cmd, "refuse-pic")) l4_sigma0_request(L4_IOFPAGE(0x20, 1, RW), 0);
 
@@ -216,6 +390,12 @@ void main(struct l4_bootinfo *b) {
   l4_sigma0_request(L4_FPAGE(0x200000, 12, RW), L4_FPAGE(WINDOW + 0x2000, 12, 0));
   kv("s0_idempotent", *(volatile u32 *)(WINDOW + 0x2000));
 
+  // What the kernel charges for a system call (ABI.md §9), measured with rdtsc.
+  u32 m[2];
+  measure_syscall(m);
+  measure_syscall(m);                         // warm: code decoded, TLB filled
+  kv("syscall_cycles", m[0] - m[1]);
+
   // System calls with errors.
   l4_word err;
   kv("send_nothread", l4_ipc(L4_TID(99), L4_NILTHREAD, L4_NEVER, &err));
@@ -223,6 +403,7 @@ void main(struct l4_bootinfo *b) {
   kv("recv_poll_err", wait_from(L4_ANYTHREAD, L4_ZERO, 0));
 
   child_tests(cmd);
+  thread_tests();
   irq_tests();
   puts_("l4test done\n");
   exit_(0);
