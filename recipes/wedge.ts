@@ -1,7 +1,9 @@
 // wedge: the in-place VMM under guests/wedge, built with the host gcc for one hypervisor
 // back-end (make O=<dir> BACKEND=<variant> CC=gcc -> <dir>/wedge-<variant>.elf). Variant `xen`
 // is the wedge the Xen model boots as the domain's kernel, with an afterburnt guest as its
-// module. The L4 back-end is not written (guests/wedge/l4/README.md), so there is no `l4` variant.
+// module; variant `l4` is the wedge the L4 model starts as its privileged task (the guest again
+// its module). The l4 build also reads the L4 bindings in guests/l4 (l4.h), which are part of
+// its source.
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Recipe } from '../src/recipe.ts';
@@ -9,10 +11,10 @@ import type { Recipe } from '../src/recipe.ts';
 export const recipe: Recipe = {
   summary: 'the wedge (in-place VMM) for a hypervisor back-end',
   source: { path: 'guests/wedge' },
-  variants: ['xen'],
+  variants: ['xen', 'l4'],
   stages: {
     build: {
-      inputs: () => ({ tools: ['gcc', 'make', 'as', 'ld'] }),
+      inputs: (variant) => ({ tools: ['gcc', 'make', 'as', 'ld'], ...(variant === 'l4' ? { paths: ['guests/l4'] } : {}) }),
       async run(ctx) {
         await ctx.run('make', ['-C', ctx.dirs.src, `O=${ctx.dirs.work}`, `BACKEND=${ctx.variant}`, 'CC=gcc']);
         copyFileSync(join(ctx.dirs.work, `wedge-${ctx.variant}.elf`), join(ctx.dirs.out, `wedge-${ctx.variant}.elf`));

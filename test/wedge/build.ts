@@ -1,4 +1,4 @@
-// Builds what the wedge tests need, once per test process: the wedge for Xen, the host build of
+// Builds what the wedge tests need, once per test process: the wedge (Xen or L4), the host build of
 // its rewriter, the afterburner's `as` drop-in directory, and guest kernels (native and
 // afterburnt). The drop-in comes from `world afterburn --print-as-dir`; WORLD_AFTERBURN_AS_DIR
 // overrides it (a checkout without the afterburner can point at another build of it).
@@ -24,13 +24,13 @@ export async function afterburnAsDir(): Promise<string> {
   return r.stdout.trim();
 }
 
-/** The wedge for Xen and the host rewriter, in one output directory. */
-export async function buildWedge(): Promise<{ elf: string; rewriter: string }> {
+/** The wedge for one back-end (Xen unless told) and the host rewriter, in one output directory. */
+export async function buildWedge(backend: 'xen' | 'l4' = 'xen'): Promise<{ elf: string; rewriter: string }> {
   const out = await mkdtemp(join(tmpdir(), 'wedge-'));
   const dir = join(repo, 'guests/wedge');
-  await make(['-C', dir, `O=${out}`, 'BACKEND=xen', 'CC=gcc', '-j2']);
+  await make(['-C', dir, `O=${out}`, `BACKEND=${backend}`, 'CC=gcc', '-j2']);
   await make(['-C', dir, `O=${out}`, 'rewrite-host']);
-  return { elf: join(out, 'wedge-xen.elf'), rewriter: join(out, 'rewrite-host') };
+  return { elf: join(out, `wedge-${backend}.elf`), rewriter: join(out, 'rewrite-host') };
 }
 
 /** The guest kernel built with cc (e.g. `gcc -B <as-dir>` for an afterburnt one). */

@@ -28,6 +28,11 @@ void be_invlpg(u32 va);
 void be_load_gdt(void);               // after vcpu.gdt_base/limit changed
 void be_fpu_ts(int set);
 
+// Segment registers (0 es, 1 cs, 2 ss, 3 ds, 4 fs, 5 gs): load the guest's selector, read the
+// one the guest believes is loaded.
+void be_write_sreg(u32 s, u32 sel);
+u32 be_read_sreg(u32 s);
+
 // Ports the wedge does not emulate: passed to the hypervisor (direct device access).
 u32 be_port_in(u32 port, u32 size);
 void be_port_out(u32 port, u32 size, u32 value);
@@ -44,5 +49,10 @@ void be_set_timer(u64 deadline_ns);   // 0 cancels
 // (the back-end acknowledges the physical line). The back-end raises them with pic_raise.
 void be_irq_unmasked(u32 irq);
 void be_irq_eoi(u32 irq);
+
+// Entry points the stubs (ia32/stubs.S) jump to, in assembly: be_iret with the guest's iret
+// frame on the stack (EIP, CS, EFLAGS [, ESP, SS]) does the return the way the hypervisor
+// allows; be_force_upcall (called, preserves every register and the flags) delivers what is
+// pending now, virtual interrupts being on.
 
 #endif

@@ -127,31 +127,12 @@ DEFSTUB hlt
   LEAVE
   ret
 
-// iret: sites jump here with the guest's frame on the stack: EIP, CS, EFLAGS [, ESP, SS].
-// The flags image's IF becomes the mask; the frame's kernel selectors get ring 1's RPL; the
-// hardware iret then does the rest (ring 1 -> 1 or 3; it leaves the real IF alone). When the
-// return unmasks with something pending, the back-end's iret delivers it at the target.
+// iret: sites jump here with the guest's frame on the stack: EIP, CS, EFLAGS [, ESP, SS]. The
+// return itself is the back-end's (be_iret): the flags image's IF becomes the mask, and a
+// return that unmasks with something pending delivers it at the target.
 DEFSTUB iret
   COUNT IRET
-  testb $3, 4(%esp)
-  jnz 1f
-  orb $1, 4(%esp)
-1:
-  testb $2, 4(%esp)
-  jz 2f
-  pushal
-  call be_user_return          // ring 3: the guest's TSS stack may have changed
-  popal
-2:
-  testb $2, 9(%esp)
-  jz 3f
-  movb $0, vcpu_irq_mask
-  cmpb $0, vcpu_irq_pending
-  jne be_iret_pending
-  iret
-3:
-  movb $1, vcpu_irq_mask
-  iret
+  jmp be_iret
 
 DEFSTUB cpuid
   pushfl

@@ -1,9 +1,8 @@
 // The virtual CPU's privileged operations, called by the entry stubs with virtual interrupts
 // masked. Control registers and descriptor-table registers are virtual state; the back-end is
 // told when the hypervisor must act (paging changes, a new GDT, a new kernel stack). Segment
-// registers are real: the back-end installs a copy of the guest's GDT with its DPL-0 entries
-// moved to ring 1, so a guest selector loads as itself, with RPL 1 where the CPU insists
-// (CS, SS).
+// registers belong to the back-end (be_write_sreg): on Xen they are real, loaded from a ring-1
+// copy of the guest's GDT; on L4, whose tasks have only flat user segments, they are virtual.
 #include "vcpu.h"
 #include "backend.h"
 #include "devices.h"
@@ -55,28 +54,20 @@ u32 vcpu_read_cr(u32 n)
 
 void vcpu_write_sreg(u32 s, u32 sel)
 {
-  u16 r = (u16)sel_to_real(sel & 0xFFFF);
-  switch (s) {
-  case 0: STAT(WRITE_ES); asm volatile("movw %0, %%es" : : "r"(r)); break;
-  case 2: STAT(WRITE_SS); asm volatile("movw %0, %%ss" : : "r"(r)); break;
-  case 3: STAT(WRITE_DS); asm volatile("movw %0, %%ds" : : "r"(r)); break;
-  case 4: STAT(WRITE_FS); asm volatile("movw %0, %%fs" : : "r"(r)); break;
-  case 5: STAT(WRITE_GS); asm volatile("movw %0, %%gs" : : "r"(r)); break;
-  }
+  static const u8 stat[6] = { ST_WRITE_ES, 0, ST_WRITE_SS, ST_WRITE_DS, ST_WRITE_FS, ST_WRITE_GS };
+  if (s >= 6 || s == 1)
+    return;
+  wedge_stats.v[stat[s]]++;
+  be_write_sreg(s, sel & 0xFFFF);
 }
 
 u32 vcpu_read_sreg(u32 s)
 {
-  u16 v = 0;
-  switch (s) {
-  case 0: STAT(READ_ES); asm volatile("movw %%es, %0" : "=r"(v)); break;
-  case 1: STAT(READ_CS); asm volatile("movw %%cs, %0" : "=r"(v)); break;
-  case 2: STAT(READ_SS); asm volatile("movw %%ss, %0" : "=r"(v)); break;
-  case 3: STAT(READ_DS); asm volatile("movw %%ds, %0" : "=r"(v)); break;
-  case 4: STAT(READ_FS); asm volatile("movw %%fs, %0" : "=r"(v)); break;
-  case 5: STAT(READ_GS); asm volatile("movw %%gs, %0" : "=r"(v)); break;
-  }
-  return sel_to_virtual(v);
+  static const u8 stat[6] = { ST_READ_ES, ST_READ_CS, ST_READ_SS, ST_READ_DS, ST_READ_FS, ST_READ_GS };
+  if (s >= 6)
+    return 0;
+  wedge_stats.v[stat[s]]++;
+  return be_read_sreg(s) & 0xFFFF;
 }
 
 void vcpu_invlpg(u32 va)

@@ -98,6 +98,31 @@ xen_trap_common:
 3:
   iret
 
+// The guest's iret (ia32/stubs.S jumps here): kernel selectors get ring 1's RPL, then the
+// hardware iret does the rest (ring 1 -> 1 or 3; it leaves the real IF alone). When the return
+// unmasks with something pending, Xen's iret hypercall delivers it at the target.
+.globl be_iret
+be_iret:
+  testb $3, 4(%esp)
+  jnz 1f
+  orb $1, 4(%esp)
+1:
+  testb $2, 4(%esp)
+  jz 2f
+  pushal
+  call be_user_return          // ring 3: the guest's TSS stack may have changed
+  popal
+2:
+  testb $2, 9(%esp)
+  jz 3f
+  movb $0, vcpu_irq_mask
+  cmpb $0, vcpu_irq_pending
+  jne be_iret_pending
+  iret
+3:
+  movb $1, vcpu_irq_mask
+  iret
+
 // Return through Xen: it restores the mask from the frame's IF and delivers what is pending.
 .globl be_iret_pending
 be_iret_pending:

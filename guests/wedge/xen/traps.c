@@ -210,6 +210,34 @@ void be_load_gdt(void)
     installed = n;
 }
 
+// Segment registers are real: the guest's selector loads from the ring-1 GDT copy, with RPL 1
+// where the CPU insists.
+void be_write_sreg(u32 s, u32 sel)
+{
+  u16 r = (u16)sel_to_real(sel);
+  switch (s) {
+  case 0: asm volatile("movw %0, %%es" : : "r"(r)); break;
+  case 2: asm volatile("movw %0, %%ss" : : "r"(r)); break;
+  case 3: asm volatile("movw %0, %%ds" : : "r"(r)); break;
+  case 4: asm volatile("movw %0, %%fs" : : "r"(r)); break;
+  case 5: asm volatile("movw %0, %%gs" : : "r"(r)); break;
+  }
+}
+
+u32 be_read_sreg(u32 s)
+{
+  u16 v = 0;
+  switch (s) {
+  case 0: asm volatile("movw %%es, %0" : "=r"(v)); break;
+  case 1: asm volatile("movw %%cs, %0" : "=r"(v)); break;
+  case 2: asm volatile("movw %%ss, %0" : "=r"(v)); break;
+  case 3: asm volatile("movw %%ds, %0" : "=r"(v)); break;
+  case 4: asm volatile("movw %%fs, %0" : "=r"(v)); break;
+  case 5: asm volatile("movw %%gs, %0" : "=r"(v)); break;
+  }
+  return sel_to_virtual(v);
+}
+
 void be_fpu_ts(int set) { HC1(fpu_taskswitch, set ? 1 : 0); }
 
 void xen_traps_init(void)

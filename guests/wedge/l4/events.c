@@ -1,0 +1,153 @@
+// Main's side of events on L4: the monitor (monitor.c) only records what happened (IRQ lines,
+// timer expiry) in l4_events and sets vcpu_irq_pending; main feeds them to the virtual PIC and
+// PIT here, so the devices are only ever touched by one thread. Also: system time (rdtsc, the
+// same cycle counter SystemClock divides), the virtual timer (a receive timeout of the
+// monitor), the assigned devices' lines (attached to the monitor when the guest unmasks them,
+// acknowledged when it EOIs them), blocking for hlt, and the ports σ0 gives the task (the
+// UART, PCI configuration and the debug exit: plain in/out, ABI.md section 7).
+#include "l4wedge.h"
+#include "backend.h"
+#include "devices.h"
+#include "stats.h"
+#include "lib.h"
+
+volatile u32 l4_timer_us, l4_irq_ack;
+// The virtual interrupt flag: plain bytes of the wedge (no hypervisor reads them); the monitor
+// sets the pending byte, main and the guest's inline sequences the rest.
+volatile u8 vcpu_irq_mask = 1, vcpu_irq_pending;
+static u32 attached;                     // lines attached to the monitor
+static u32 mhz;
+
+void l4_ports_init(void)
+{
+  static const u32 ports[][2] = { { 0x3F8, 3 }, { 0xCF8, 3 }, { 0xF4, 2 } };
+  for (u32 i = 0; i < ARRAY_SIZE(ports); i++) {
+    STAT(HYPERCALLS);
+    if (l4_sigma0_request(L4_IOFPAGE(ports[i][0], ports[i][1], L4_R | L4_W), L4_COMPLETE_FPAGE))
+      for (;;)                           // no console to say so yet
+        ;
+  }
+}
+
+// Drain what the monitor recorded into the virtual devices.
+void l4_take_events(void)
+{
+  vcpu_irq_pending = 0;
+  u32 ev;
+  asm volatile("xchgl %0, %1" : "=r"(ev), "+m"(l4_events) : "0"(0u) : "memory");
+  for (u32 irq = 0; irq < 16; irq++)
+    if (ev & (1u << irq)) {
+      STAT(PIRQS);
+      pic_raise(irq);
+    }
+  if (ev & EV_TIMER)
+    pit_timer_event();
+  if (pic_pending() || l4_events)
+    vcpu_irq_pending = 1;
+}
+
+// A message the monitor takes as "re-read the timer deadline and the lines to acknowledge".
+void l4_poke_monitor(void)
+{
+  if (L4_UTCB->my_global_id == l4_monitor_tid)
+    return;                              // the monitor itself (emulating for main): it re-reads anyway
+  l4_word err;
+  L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+  STAT(HYPERCALLS);
+  l4_send(l4_monitor_tid, &err);
+}
+
+static u64 cycles(void)
+{
+  u32 lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return ((u64)hi << 32) | lo;
+}
+
+u64 be_time_ns(void)
+{
+  if (!mhz)
+    mhz = l4_boot->cpu_khz / 1000;
+  return udiv64_32(cycles() * 1000, mhz);
+}
+
+void be_set_timer(u64 deadline_ns)
+{
+  u32 armed = l4_armed_us, us = deadline_ns ? (u32)udiv64_32(deadline_ns, 1000) : 0;
+  if (us == 0 && deadline_ns)
+    us = 1;
+  l4_timer_us = us;
+  if (us && (!armed || (s32)(us - armed) < 0))
+    l4_poke_monitor();                   // earlier than what the monitor waits for
+}
+
+// Lines the model lets the task attach (ABI.md section 3.3).
+static int attachable(u32 irq) { return irq == 3 || irq == 4 || irq == 9 || irq == 10 || irq == 11; }
+
+void be_irq_unmasked(u32 irq)
+{
+  if (irq >= 16 || !attachable(irq) || (attached & (1u << irq)))
+    return;
+  l4_word err;
+  STAT(HYPERCALLS);
+  if (!l4_thread_control(L4_IRQ_TID(irq), L4_IRQ_TID(irq), l4_monitor_tid, &err))
+    wpanic("attach irq %u: error %u", irq, err);
+  attached |= 1u << irq;
+  STAT(PIRQ_BOUND);
+}
+
+void be_irq_eoi(u32 irq)
+{
+  if (irq >= 16 || !(attached & (1u << irq)))
+    return;
+  STAT(PIRQ_EOIS);
+  asm volatile("lock orl %1, %0" : "+m"(l4_irq_ack) : "r"(1u << irq) : "memory");
+  l4_poke_monitor();
+}
+
+// hlt with interrupts on and nothing deliverable: wait for the monitor's wake-up message.
+void be_block(void)
+{
+  l4_take_events();
+  if (vcpu_irq_pending)
+    return;
+  STAT(BLOCKS);
+  l4_word err;
+  l4_main_waits = 1;
+  if (!l4_events) {
+    STAT(HYPERCALLS);
+    l4_ipc(L4_NILTHREAD, l4_monitor_tid, L4_NEVER, &err);
+  }
+  l4_main_waits = 0;
+  l4_take_events();
+}
+
+void be_deliver_now(void)
+{
+  vcpu_irq_pending = 1;
+  vcpu_irq_mask = 0;
+  be_force_upcall();                     // delivers; the guest's iret comes back here
+  vcpu_irq_mask = 1;
+}
+
+u32 be_port_in(u32 port, u32 size)
+{
+  u32 v = 0;
+  if (size == 1)
+    asm volatile("inb %w1, %b0" : "=a"(v) : "Nd"(port));
+  else if (size == 2)
+    asm volatile("inw %w1, %w0" : "=a"(v) : "Nd"(port));
+  else
+    asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
+  return size == 1 ? v & 0xFF : size == 2 ? v & 0xFFFF : v;
+}
+
+void be_port_out(u32 port, u32 size, u32 v)
+{
+  if (size == 1)
+    asm volatile("outb %b0, %w1" : : "a"(v), "Nd"(port));
+  else if (size == 2)
+    asm volatile("outw %w0, %w1" : : "a"(v), "Nd"(port));
+  else
+    asm volatile("outl %0, %w1" : : "a"(v), "Nd"(port));
+}

@@ -1,0 +1,176 @@
+// Guest memory on L4. Guest physical memory is machine memory [0, l4_guest_end) that σ0 maps
+// to the task twice: once for good in the wedge's window above VIRT_BASE (how the wedge reads
+// the guest's page tables and loads the guest), and on demand where the guest's own page
+// tables put it, when main faults there (monitor.c) or a guest process does (user.c). The
+// guest's page tables stay ordinary guest memory the guest writes with plain stores; the task's
+// mappings play the TLB: a CR3 load of another directory unmaps the user half [0, 3 GiB) of
+// the task, which revokes every mapping derived from it in the guest processes' spaces too (x86:
+// a CR3 load flushes non-global translations); a CR3 reload or a paging switch unmaps
+// everything below the wedge; invlpg unmaps one page. As on Xen, the kernel half survives
+// address-space switches like global pages, which the guest kernel assumes.
+#include "l4wedge.h"
+#include "vcpu.h"
+#include "backend.h"
+#include "stats.h"
+#include "lib.h"
+
+#define PTE_P 0x001u
+#define PTE_W 0x002u
+#define PTE_U 0x004u
+#define PTE_PS 0x080u
+#define USER_END 0xC0000000u
+#define MMIO_LO 0xFEB00000u             // the PCI memory window σ0 hands out (ABI.md section 7)
+#define MMIO_HI 0xFEC00000u
+
+static u32 log2_fit(u32 pa, u32 va, u32 len)
+{
+  u32 s = 22;
+  while (s > 12 && (((pa | va) & ((1u << s) - 1)) || (1u << s) > len))
+    s--;
+  return s;
+}
+
+void l4_sigma0_map(u32 pa, u32 va, u32 len, u32 rights)
+{
+  while (len) {
+    u32 s = log2_fit(pa, va, len);
+    STAT(HYPERCALLS);
+    STAT(FILLS);
+    u32 err = l4_sigma0_request(L4_FPAGE(pa, s, rights), L4_FPAGE(va, s, 0));
+    if (err)
+      wpanic("sigma0: no 0x%08x (+%u KiB) at 0x%08x: error 0x%x", pa, (1u << s) / 1024, va, err);
+    pa += 1u << s, va += 1u << s, len -= 1u << s;
+  }
+}
+
+static int frame_ok(u32 pa) { return pa < l4_guest_end || (pa >= MMIO_LO && pa < MMIO_HI); }
+
+static u32 phys32(u32 pa) { return *(volatile u32 *)L4_PHYS(pa); }
+
+// Walk the guest's tables for an access (identity while its paging is off). 1: *pa and *rights
+// are what to map; 0: not present; -1: present but the access is not allowed (a guest #PF
+// either way).
+int l4_walk(u32 va, int write, int user, u32 *pa, u32 *rights)
+{
+  if (!(vcpu.cr0 & CR0_PG)) {
+    if (va >= l4_guest_end)
+      return 0;
+    *pa = PGROUNDDOWN(va);
+    *rights = L4_RWX;
+    return 1;
+  }
+  u32 pde = phys32(PGROUNDDOWN(vcpu.cr3) + (va >> 22) * 4);
+  if (!(pde & PTE_P))
+    return 0;
+  u32 e = pde, frame;
+  if (pde & PTE_PS) {
+    frame = (pde & 0xFFC00000u) | (va & 0x3FF000u);
+  } else {
+    if (PGROUNDDOWN(pde) >= l4_guest_end)
+      wpanic("guest page table at 0x%08x is outside its memory", PGROUNDDOWN(pde));
+    u32 pte = phys32(PGROUNDDOWN(pde) + ((va >> 12) & 1023) * 4);
+    if (!(pte & PTE_P))
+      return 0;
+    e &= pte | ~(PTE_W | PTE_U);
+    frame = PGROUNDDOWN(pte);
+  }
+  if ((write && !(e & PTE_W)) || (user && !(e & PTE_U)))
+    return -1;
+  if (!frame_ok(frame))
+    wpanic("guest maps 0x%08x to 0x%08x: not guest memory", va, frame);
+  *pa = frame;
+  *rights = L4_R | L4_X | (e & PTE_W ? L4_W : 0);
+  return 1;
+}
+
+// The guest's entry for va as a frame and rights, or 0 if it is not a present 4 KiB mapping.
+static u32 pte_of(const u32 *pt, u32 va)
+{
+  u32 pte = pt[(va >> 12) & 1023];
+  return pte & PTE_P ? pte : 0;
+}
+
+// Fault-around for main: the largest aligned block around va (up to 4 MiB, the kernel's direct
+// map) that the guest maps to contiguous frames with the same rights, so one σ0 mapping serves
+// many faults, as a TLB may cache translations it was never asked for. Grows from 4 KiB while
+// it holds, so a sparse table costs a couple of entry reads. Returns log2 of the block size.
+u32 l4_extent(u32 va, u32 pa, u32 rights)
+{
+  u32 delta = PGROUNDDOWN(va) - pa, s = 12, pde = 0;
+  const u32 *pt = NULL;
+  if (vcpu.cr0 & CR0_PG) {
+    pde = phys32(PGROUNDDOWN(vcpu.cr3) + (va >> 22) * 4);
+    if ((pde & PTE_PS) || pa >= l4_guest_end)
+      return 12;
+    pt = L4_PHYS(PGROUNDDOWN(pde));
+  }
+  for (u32 n = 13; n <= 22; n++) {
+    u32 base = va & ~((1u << n) - 1), end = base + (1u << n);
+    if ((base - delta) & ((1u << n) - 1) || base - delta + (1u << n) > l4_guest_end || end > l4_wedge_lo)
+      break;
+    u32 half = (va & (1u << (n - 1))) ? base : base + (1u << (n - 1));   // the half not yet checked
+    int ok = 1;
+    for (u32 a = half; ok && a < half + (1u << (n - 1)); a += PGSIZE) {
+      if (!pt)
+        continue;
+      u32 e = pte_of(pt, a);
+      u32 r = L4_R | L4_X | (e & pde & PTE_W ? L4_W : 0);
+      ok = e && PGROUNDDOWN(e) == a - delta && r == rights;
+    }
+    if (!ok)
+      break;
+    s = n;
+  }
+  return s;
+}
+
+static void unmap_below(u32 end)
+{
+  static const u32 parts[][2] = {
+    { 0x00000000u, 31 }, { 0x80000000u, 30 }, { 0xC0000000u, 29 }, { 0xE0000000u, 28 }, { 0xF0000000u, 27 },
+  };
+  u32 n = 0;
+  for (u32 i = 0; i < ARRAY_SIZE(parts) && parts[i][0] < end; i++)
+    L4_UTCB->mr[n++] = L4_FPAGE(parts[i][0], parts[i][1], L4_RWX);
+  STAT(HYPERCALLS);
+  l4_unmap(n, 1);
+}
+
+void l4_user_flush(void) { unmap_below(USER_END); }
+
+void be_mmu_reload(int flush)
+{
+  if (flush || !(vcpu.cr0 & CR0_PG)) {
+    STAT(FLUSHES);
+    unmap_below(l4_wedge_lo);
+    return;
+  }
+  STAT(SWITCHES);
+  l4_user_flush();
+}
+
+void be_invlpg(u32 va)
+{
+  if (va >= l4_wedge_lo)
+    return;
+  L4_UTCB->mr[0] = L4_FPAGE(PGROUNDDOWN(va), 12, L4_RWX);
+  STAT(HYPERCALLS);
+  l4_unmap(1, 1);
+}
+
+u32 be_guest_mem_end(void) { return l4_guest_end; }
+
+void be_copy_to_phys(u32 pa, const void *src, u32 n) { memcpy(L4_PHYS(pa), src, n); }
+void be_zero_phys(u32 pa, u32 n) { memset(L4_PHYS(pa), 0, n); }
+
+// The window: as much guest memory as fits between the bootstrap region and the kernel area.
+void l4_memory_init(void)
+{
+  const struct l4_bootinfo *bi = l4_boot;
+  l4_window = PGROUNDUP(bi->virt_base + bi->boot_len);
+  u32 room = L4_KERNEL_AREA - l4_window, mem = bi->boot_phys;
+  l4_guest_end = PGROUNDDOWN(mem < room ? mem : room);
+  if (l4_guest_end < (4u << 20))
+    wpanic("guest memory: %u KiB, the guest needs at least 4 MiB", l4_guest_end / 1024);
+  l4_sigma0_map(0, l4_window, l4_guest_end, L4_RWX);
+}

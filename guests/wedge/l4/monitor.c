@@ -1,0 +1,209 @@
+// The monitor: a second wedge thread in the task, of higher priority than main, that is main's
+// pager and exception handler and the handler of the attached IRQ lines; its receive timeout
+// is the virtual timer. It never touches the virtual devices: it records events in l4_events
+// and sets vcpu_irq_pending, then gets main to look. Main running guest code with virtual
+// interrupts on is redirected with ExchangeRegisters to l4_irq_entry; main blocked waiting
+// (be_block, a guest process running) gets a wake-up message; main running the wedge, or
+// masked, sees vcpu_irq_pending on its own way out (when it is on its way out with the mask
+// clear, the monitor looks again a few µs later, as the wedge's text is never redirected).
+// Main's page faults: the guest's tables (or identity, paging off) say which frame; σ0 maps it
+// where main faulted; a fault the tables do not allow becomes a guest #PF. Main's exceptions
+// are turned back into a jump to l4_exc_entry, where main emulates or reflects them.
+#include "l4wedge.h"
+#include "vcpu.h"
+#include "backend.h"
+#include "stats.h"
+#include "lib.h"
+
+#define MONITOR_PRIO 200
+#define RECHECK_US 2
+
+l4_word l4_monitor_tid;
+volatile u32 l4_events, l4_main_waits, l4_armed_us;
+volatile u32 l4_rd_eip, l4_rd_eflags, l4_rd_vec, l4_rd_err;
+static l4_word main_tid, reply_to;
+static int recheck;
+
+static u32 now_us(void) { return (u32)udiv64_32(be_time_ns(), 1000); }
+
+static void exregs(l4_word control, u32 eip, struct l4_regs *old)
+{
+  struct l4_regs in = { eip, 0, 0, 0 };
+  STAT(HYPERCALLS);
+  if (!l4_exchange_registers(main_tid, control, &in, old))
+    wpanic("ExchangeRegisters(main) failed");
+}
+
+// Something is pending for main: make it look.
+static void signal_main(void)
+{
+  recheck = 0;
+  if (!vcpu_irq_pending)
+    return;
+  struct l4_regs o;
+  exregs(0, 0, &o);
+  if (l4_main_waits) {
+    if ((o.state & L4_XS_RECEIVING) && !reply_to) {
+      L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+      reply_to = main_tid;               // the wake-up: the send phase of the next Ipc
+      STAT(UPCALLS);
+    } else {
+      recheck = 1;
+    }
+    return;
+  }
+  if (o.state & (L4_XS_SENDING | L4_XS_RECEIVING | L4_XS_FAULTING | L4_XS_HALTED)) {
+    recheck = 1;                         // its message to us comes first
+    return;
+  }
+  if (o.eip >= l4_wedge_lo) {
+    if (!vcpu_irq_mask)
+      recheck = 1;
+    return;
+  }
+  if (vcpu_irq_mask)
+    return;                              // the guest's sti/popf/iret will see it
+  l4_rd_eip = o.eip;
+  l4_rd_eflags = o.eflags;
+  exregs(L4_XR_SET_EIP, (u32)l4_irq_entry, NULL);
+  STAT(UPCALLS);
+}
+
+static void raise_events(u32 ev)
+{
+  asm volatile("lock orl %1, %0" : "+m"(l4_events) : "r"(ev) : "memory");
+  vcpu_irq_pending = 1;
+}
+
+// Main touched an address the task does not map yet.
+static void main_fault(u32 label)
+{
+  u32 addr = L4_UTCB->mr[1], eip = L4_UTCB->mr[2], write = label & L4_W, pa, rights;
+  if (addr >= l4_wedge_lo)
+    wpanic("main: page fault at 0x%08x (eip 0x%08x) in the wedge's area", addr, eip);
+  int r = l4_walk(addr, write, 0, &pa, &rights);
+  if (r == 1) {
+    u32 s = l4_extent(addr, pa, rights), mask = (1u << s) - 1;
+    l4_sigma0_map(pa - (addr & mask & ~(PGSIZE - 1)), addr & ~mask, 1u << s, rights);
+    STAT(PF_SHADOW);
+    L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+    reply_to = main_tid;
+    return;
+  }
+  if (eip >= l4_wedge_lo)
+    wpanic("page fault in the wedge at eip 0x%08x, address 0x%08x (%s)", eip, addr,
+           r ? "not allowed" : "not mapped by the guest");
+  STAT(PF_GUEST);
+  vcpu.cr2 = addr;
+  struct l4_regs o;
+  l4_rd_vec = T_PF;
+  l4_rd_err = (r < 0 ? 1u : 0u) | (write ? 2u : 0u);
+  exregs(L4_XR_CANCEL_RECV | L4_XR_SET_EIP, (u32)l4_exc_entry, &o);
+  l4_rd_eip = o.eip;
+  l4_rd_eflags = o.eflags;
+}
+
+// Main raised an exception: resume it at l4_exc_entry with every register as it was.
+static void main_exception(void)
+{
+  volatile l4_word *mr = L4_UTCB->mr;
+  if (mr[L4_EXC_EIP] >= l4_wedge_lo)
+    wpanic("exception %u in the wedge at eip 0x%08x, error %x", mr[L4_EXC_NUMBER], mr[L4_EXC_EIP],
+           mr[L4_EXC_ERROR]);
+  l4_rd_eip = mr[L4_EXC_EIP];
+  l4_rd_eflags = mr[L4_EXC_EFLAGS];
+  l4_rd_vec = mr[L4_EXC_NUMBER];
+  l4_rd_err = mr[L4_EXC_ERROR];
+  mr[0] = L4_TAG(0, 0, L4_EXC_WORDS);
+  mr[L4_EXC_EIP] = (u32)l4_exc_entry;
+  reply_to = main_tid;
+}
+
+static void acknowledge(void)
+{
+  u32 ack;
+  asm volatile("xchgl %0, %1" : "=r"(ack), "+m"(l4_irq_ack) : "0"(0u) : "memory");
+  for (u32 irq = 0; irq < 16; irq++) {
+    if (!(ack & (1u << irq)))
+      continue;
+    l4_word err;
+    L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+    STAT(HYPERCALLS);
+    l4_ipc(L4_IRQ_TID(irq), L4_NILTHREAD, L4_ZERO, &err);
+  }
+}
+
+static void timer_check(void)
+{
+  u32 t = l4_timer_us;
+  if (t && (s32)(now_us() - t) >= 0) {
+    l4_timer_us = 0;
+    raise_events(EV_TIMER);
+  }
+}
+
+void l4_monitor(void)
+{
+  for (;;) {
+    acknowledge();
+    u32 timeout = l4_timer_us;
+    if (recheck) {
+      u32 soon = now_us() + RECHECK_US;
+      if (!timeout || (s32)(soon - timeout) < 0)
+        timeout = soon;
+    }
+    l4_armed_us = timeout;
+    l4_word err, to = reply_to;
+    reply_to = L4_NILTHREAD;
+    STAT(HYPERCALLS);
+    l4_word from = l4_ipc(to, L4_ANYTHREAD, timeout ? timeout : L4_NEVER, &err);
+    l4_armed_us = 0;
+    if (err && L4_ERR_PHASE(err) == 0) {
+      if (to != main_tid || !vcpu_irq_pending)
+        wpanic("monitor: send to 0x%x failed: error 0x%x", to, err);
+      recheck = 1;                       // a wake-up main no longer waited for
+      continue;
+    }
+    if (!err) {
+      u32 label = L4_TAG_LABEL(L4_UTCB->mr[0]);
+      if (L4_TNUM(from) < 16 && label == L4_LABEL_INTERRUPT) {
+        raise_events(1u << L4_TNUM(from));
+      } else if (from == main_tid && L4_IS_PAGEFAULT(label)) {
+        main_fault(label);
+      } else if (from == main_tid && label == L4_LABEL_EXCEPTION) {
+        main_exception();
+      } else if (from != main_tid) {
+        wpanic("monitor: unexpected message 0x%x from 0x%x", L4_UTCB->mr[0], from);
+      }                                  // else main's poke: timer and acks are re-read above
+    }
+    timer_check();
+    if (reply_to != main_tid)
+      signal_main();
+    else if (vcpu_irq_pending)
+      recheck = 1;                       // main resumes after the reply: look again then
+  }
+}
+
+// Create the monitor in our task, above main's priority, start it, and make it main's pager.
+void l4_monitor_start(void)
+{
+  l4_word err;
+  main_tid = l4_boot->my_tid;
+  l4_monitor_tid = L4_TID(l4_boot->first_free_thread);
+  STAT(HYPERCALLS);
+  if (!l4_thread_control(l4_monitor_tid, main_tid, main_tid, &err))
+    wpanic("ThreadControl(monitor): error %u", err);
+  if (!l4_schedule(l4_monitor_tid, MONITOR_PRIO))
+    wpanic("Schedule(monitor) failed");
+  L4_UTCB->mr[0] = L4_TAG(0, 0, 2);
+  L4_UTCB->mr[1] = (u32)l4_monitor_entry;
+  L4_UTCB->mr[2] = (u32)l4_monitor_stack_top;
+  if (l4_send(l4_monitor_tid, &err), err)
+    wpanic("start of the monitor: error 0x%x", err);
+  // The start message comes from the pager (main); afterwards σ0 pages the monitor, whose
+  // memory (the wedge, the window) is all mapped already.
+  if (!l4_thread_control(l4_monitor_tid, l4_monitor_tid, l4_boot->sigma0_tid, &err))
+    wpanic("ThreadControl(monitor, pager = sigma0): error %u", err);
+  if (!l4_thread_control(main_tid, main_tid, l4_monitor_tid, &err))
+    wpanic("ThreadControl(main, pager = monitor): error %u", err);
+}
