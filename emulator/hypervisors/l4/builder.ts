@@ -2,7 +2,8 @@
 // the boot-info page and a boot stack, laid out from VIRT_BASE up and placed at the top of
 // physical memory. Pure layout over RAM; the kernel (l4.ts) maps the region as σ0's mappings and
 // starts the main thread. Also writes the KIP.
-import { checkElf32, elfEntry, elfSection, elfSegments, ElfError } from '../elf.ts';
+import { elfEntry, elfSegments, ElfError } from '../elf.ts';
+import { guestSection, imageBounds, fillRegion } from '../bootstrap.ts';
 import {
   PAGE, KERNEL_AREA, BI_MAGIC, BI_VERSION, BI_PHYS_END, BI_BOOT_PHYS, BI_BOOT_LEN, BI_VIRT_BASE, BI_MOD_START,
   BI_MOD_LEN, BI_MY_TID, BI_SIGMA0, BI_FIRST_FREE, BI_LAST_THREAD, BI_KIP, BI_UTCB, BI_CPU_KHZ, BI_CMD_LINE,
@@ -14,23 +15,12 @@ const MB4 = 4 << 20;
 
 /** Parses `__l4_guest` ("KEY=VALUE,..."); null when the image has no such section. */
 export function l4GuestParams(image: Uint8Array, name: string): Record<string, string> | null {
-  checkElf32(image, name);
-  const sec = elfSection(image, '__l4_guest');
-  if (!sec) return null;
-  let end = sec.indexOf(0);
-  if (end < 0) end = sec.length;
-  const text = new TextDecoder().decode(sec.subarray(0, end));
-  const params: Record<string, string> = {};
-  for (const pair of text.split(',')) {
-    if (pair.trim() === '') continue;
-    const eq = pair.indexOf('=');
-    if (eq < 0) params[pair.trim()] = '';
-    else params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  const g = guestSection(image, name, '__l4_guest');
+  if (!g) return null;
+  if (g.params.L4_API !== 'x2') {
+    throw new ElfError(`${name}: __l4_guest "${g.text}": L4_API must be x2 (got ${g.params.L4_API === undefined ? 'none' : `'${g.params.L4_API}'`})`);
   }
-  if (params.L4_API !== 'x2') {
-    throw new ElfError(`${name}: __l4_guest "${text}": L4_API must be x2 (got ${params.L4_API === undefined ? 'none' : `'${params.L4_API}'`})`);
-  }
-  return params;
+  return g.params;
 }
 
 export interface BuiltTask {
@@ -52,15 +42,7 @@ export interface TaskOptions {
 
 export function buildTask(image: Uint8Array, name: string, params: Record<string, string>, o: TaskOptions): BuiltTask {
   const segs = elfSegments(image, name);
-  const low = Math.min(...segs.map((s) => s.vaddr));
-  const high = Math.max(...segs.map((s) => s.vaddr + s.memsz));
-  let virtBase = Math.floor(low / MB4) * MB4;
-  if (params.VIRT_BASE !== undefined) {
-    virtBase = Number(params.VIRT_BASE);
-    if (!Number.isInteger(virtBase) || virtBase % PAGE !== 0 || virtBase > low) {
-      throw new ElfError(`${name}: __l4_guest VIRT_BASE=${params.VIRT_BASE}: expected a page-aligned address at or below the lowest segment (0x${low.toString(16)})`);
-    }
-  }
+  const { virtBase, high } = imageBounds(segs, params, name, '__l4_guest');
   const up = (v: number): number => Math.ceil(v / PAGE) * PAGE;
   let cursor = up(high);
   const modVa = o.module ? cursor : 0;
@@ -77,9 +59,7 @@ export function buildTask(image: Uint8Array, name: string, params: Record<string
   const phys = (v: number): number => v - virtBase + bootPhys;
   const ram = o.ram;
   const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
-  ram.fill(0, bootPhys, bootPhys + bootLen);
-  for (const s of segs) ram.set(s.data, phys(s.vaddr));
-  if (o.module) ram.set(o.module, phys(modVa));
+  fillRegion(ram, bootPhys, bootLen, segs, phys, o.module, modVa);
 
   const bi = phys(bootInfoVa);
   ram.set(new TextEncoder().encode(BOOT_INFO_MAGIC), bi + BI_MAGIC);

@@ -2,7 +2,8 @@
 // module, the identity p2m list, start_info, the bootstrap page tables and a boot stack out in
 // the bootstrap region at the top of domain memory, as ABI.md §3 describes. Pure layout over RAM;
 // the hypervisor then validates the page tables and starts the vCPU.
-import { checkElf32, elfEntry, elfSection, elfSegments, ElfError } from '../elf.ts';
+import { elfEntry, elfSegments, ElfError } from '../elf.ts';
+import { guestSection, imageBounds, fillRegion } from '../bootstrap.ts';
 import {
   PAGE, HYPERVISOR_VIRT_START, SI_MAGIC, SI_NR_PAGES, SI_SHARED_INFO, SI_FLAGS, SI_PT_BASE, SI_NR_PT_FRAMES,
   SI_MFN_LIST, SI_MOD_START, SI_MOD_LEN, SI_CMD_LINE, SI_CMD_LINE_MAX, SI_VIRT_BASE, SI_BOOT_PHYS, SI_BOOT_LEN,
@@ -14,25 +15,14 @@ const PTE_BOOT = 0x23; // present, writable, accessed (Xen's L1_PROT)
 const PTE_RO = 0x21; // present, accessed: the bootstrap page tables themselves
 const PDE_BOOT = 0x27; // present, writable, user, accessed
 
-/** Parses `__xen_guest` ("KEY=VALUE,..."); null when the kernel has no such section (not para-virtual). */
+/** Parses `__xen_guest` ("KEY=VALUE,..."); null when the image has no such section. */
 export function xenGuestParams(image: Uint8Array, name: string): Record<string, string> | null {
-  checkElf32(image, name);
-  const sec = elfSection(image, '__xen_guest');
-  if (!sec) return null;
-  let end = sec.indexOf(0);
-  if (end < 0) end = sec.length;
-  const text = new TextDecoder().decode(sec.subarray(0, end));
-  const params: Record<string, string> = {};
-  for (const pair of text.split(',')) {
-    if (pair.trim() === '') continue;
-    const eq = pair.indexOf('=');
-    if (eq < 0) params[pair.trim()] = '';
-    else params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  const g = guestSection(image, name, '__xen_guest');
+  if (!g) return null;
+  if (g.params.XEN_VER !== 'xen-3.0') {
+    throw new ElfError(`${name}: __xen_guest "${g.text}": XEN_VER must be xen-3.0 (got ${g.params.XEN_VER === undefined ? 'none' : `'${g.params.XEN_VER}'`})`);
   }
-  if (params.XEN_VER !== 'xen-3.0') {
-    throw new ElfError(`${name}: __xen_guest "${text}": XEN_VER must be xen-3.0 (got ${params.XEN_VER === undefined ? 'none' : `'${params.XEN_VER}'`})`);
-  }
-  return params;
+  return g.params;
 }
 
 export interface BuiltDomain {
@@ -58,15 +48,7 @@ export interface BuildOptions {
 
 export function buildDomain(image: Uint8Array, name: string, params: Record<string, string>, o: BuildOptions): BuiltDomain {
   const segs = elfSegments(image, name);
-  const low = Math.min(...segs.map((s) => s.vaddr));
-  const high = Math.max(...segs.map((s) => s.vaddr + s.memsz));
-  let virtBase = Math.floor(low / MB4) * MB4;
-  if (params.VIRT_BASE !== undefined) {
-    virtBase = Number(params.VIRT_BASE);
-    if (!Number.isInteger(virtBase) || virtBase % PAGE !== 0 || virtBase > low) {
-      throw new ElfError(`${name}: __xen_guest VIRT_BASE=${params.VIRT_BASE}: expected a page-aligned address at or below the lowest segment (0x${low.toString(16)})`);
-    }
-  }
+  const { virtBase, high } = imageBounds(segs, params, name, '__xen_guest');
   const nrPages = o.domainEnd / PAGE;
   const up = (v: number): number => Math.ceil(v / PAGE) * PAGE;
   let cursor = up(high);
@@ -92,9 +74,7 @@ export function buildDomain(image: Uint8Array, name: string, params: Record<stri
   const phys = (v: number): number => v - virtBase + bootPhys;
   const ram = o.ram;
   const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
-  ram.fill(0, bootPhys, bootPhys + bootLen);
-  for (const s of segs) ram.set(s.data, phys(s.vaddr));
-  if (o.module) ram.set(o.module, phys(modVa));
+  fillRegion(ram, bootPhys, bootLen, segs, phys, o.module, modVa);
   for (let i = 0; i < nrPages; i++) dv.setUint32(phys(mfnListVa) + i * 4, i, true);
 
   // start_info.

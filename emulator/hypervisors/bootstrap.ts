@@ -1,0 +1,48 @@
+// What the Xen domain builder and the L4 task builder share: reading the image's guest section
+// ("KEY=VALUE,..." in `__xen_guest` / `__l4_guest`), choosing VIRT_BASE, and copying the image's
+// segments and the module into the bootstrap region. Each builder keeps its own layout of what
+// follows (start_info and page tables on Xen, the boot-info page on L4).
+import { checkElf32, elfSection, ElfError, type ElfSegment } from './elf.ts';
+
+const MB4 = 4 << 20;
+const PAGE = 4096;
+
+/** The guest section's text and its KEY=VALUE pairs; null when the image has no such section. */
+export function guestSection(image: Uint8Array, name: string, section: string): { text: string; params: Record<string, string> } | null {
+  checkElf32(image, name);
+  const sec = elfSection(image, section);
+  if (!sec) return null;
+  let end = sec.indexOf(0);
+  if (end < 0) end = sec.length;
+  const text = new TextDecoder().decode(sec.subarray(0, end));
+  const params: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    if (pair.trim() === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq < 0) params[pair.trim()] = '';
+    else params[pair.slice(0, eq).trim()] = pair.slice(eq + 1).trim();
+  }
+  return { text, params };
+}
+
+/** VIRT_BASE (default: the lowest segment rounded down to 4 MiB) and the end of the image. */
+export function imageBounds(segs: ElfSegment[], params: Record<string, string>, name: string, section: string): { virtBase: number; high: number } {
+  const low = Math.min(...segs.map((s) => s.vaddr));
+  const high = Math.max(...segs.map((s) => s.vaddr + s.memsz));
+  let virtBase = Math.floor(low / MB4) * MB4;
+  if (params.VIRT_BASE !== undefined) {
+    virtBase = Number(params.VIRT_BASE);
+    if (!Number.isInteger(virtBase) || virtBase % PAGE !== 0 || virtBase > low) {
+      throw new ElfError(`${name}: ${section} VIRT_BASE=${params.VIRT_BASE}: expected a page-aligned address at or below the lowest segment (0x${low.toString(16)})`);
+    }
+  }
+  return { virtBase, high };
+}
+
+/** Zeroes the region [bootPhys, bootPhys + bootLen) and copies the segments and the module in. */
+export function fillRegion(ram: Uint8Array, bootPhys: number, bootLen: number, segs: ElfSegment[], phys: (v: number) => number,
+  module?: Uint8Array, modVa = 0): void {
+  ram.fill(0, bootPhys, bootPhys + bootLen);
+  for (const s of segs) ram.set(s.data, phys(s.vaddr));
+  if (module) ram.set(module, phys(modVa));
+}
