@@ -118,6 +118,9 @@ function bootOnL4(machine: Machine, b: BackendBoot): Backend {
   const l4 = new L4Kernel(machine, costs);
   machine.dmaLimit = { end: l4.physEnd, owner: 'l4' };
   if (!b.wedge && !l4GuestParams(b.elf, b.kernelName)) {
+    if (xenGuestParams(b.elf, b.kernelName)) {
+      throw new BackendError(`${b.kernelName}: a Xen para-virtual kernel (__xen_guest section), neither an L4 task image (no __l4_guest section) nor a plain multiboot kernel for trap-and-emulate`);
+    }
     // An unmodified multiboot kernel: a user-level monitor runs it under trap-and-emulate.
     l4.attach();
     const te = new L4TrapAndEmulate(l4, b.elf);
