@@ -164,6 +164,10 @@ export class L4TrapAndEmulate implements Monitor {
       if (vector === 14) this.pageFault(addr, code ?? 0, rwx, eip);
       else if (vector === 13 && !this.userMode && this.emulate()) { /* emulated */ }
       else if (vector === 13 && this.softwareInt(eip, code ?? 0)) { /* reflected */ }
+      else if ((vector === 3 || vector === 4) && this.userMode && ((this.gate(vector)[1] >> 13) & 3) < 3) {
+        // int3 and into arrive after the instruction; as software interrupts they obey the gate's DPL.
+        this.reflect(13, (vector << 3) | 2, (eip - 1) | 0);
+      }
       else this.reflect(vector, hasErrorCode(vector) ? code ?? 0 : undefined, eip);
       this.reply();
     } catch (e) {
