@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { runKernel } from '../../emulator/run.ts';
+import { runNetperf } from '../../emulator/net/netperf-run.ts';
 import { buildKernel } from './build.ts';
 
 const MEM = 32 << 20;
@@ -113,5 +114,28 @@ test('determinism: two runs give the same output and statistics', () => {
   assert.equal(again.backend, l4.backend);
   assert.equal(again.stats, l4.stats);
 });
+
+for (const direction of ['send', 'receive'] as const) {
+  test(`netperf ${direction}: the NIC's interrupts arrive as interrupt IPC, the pattern is verified`, () => {
+    const bytes = 128 << 10;
+    const { report, peer } = runNetperf({
+      elf: readFileSync(elfPath), kernelName: 'kernel.elf', direction, bytes, messageBytes: 32 << 10, backend: 'l4', mem: 64 << 20,
+    });
+    assert.ok(report.verified, report.stop);
+    assert.is(report.bytes, bytes);
+    if (direction === 'send') assert.ok(peer.verified, 'the peer checked every byte against the pattern');
+    else assert.is(report.guest?.bad_offset, '-1', 'the guest found no byte off the pattern');
+    const b = report.backend!;
+    assert.is(b.mode, 'trap-and-emulate');
+    const irqs = Object.entries(b.l4!.interrupts);
+    assert.is(irqs.length, 1, 'one device line (the NIC\'s) reached the kernel');
+    const [line, n] = irqs[0]!;
+    assert.ok(n > 0);
+    assert.is(b.l4!.messages.interrupt, n, 'each as interrupt IPC to the monitor');
+    assert.is(b.device_interrupts, n);
+    // ... and each was reflected through the guest's IDT at its virtual PIC's vector (base 32).
+    assert.is(b.trap_and_emulate!.reflected[String(32 + Number(line))], n);
+  });
+}
 
 test.run();
