@@ -3,7 +3,9 @@
 // exceptions of user threads become IPC to their pager, and interrupts on attached lines become
 // IPC from per-IRQ threads. It owns the threads (thread.ts), their address spaces and mapping
 // database (space.ts), IPC (ipc.ts) and σ0 (sigma0.ts), schedules by priority, and charges
-// cycles from the profile's `l4` figures.
+// cycles from the profile's `l4` figures. Under trap-and-emulate (trap-emulate.ts) the privileged
+// task is a monitor modelled in TypeScript: its guest threads' faults and its interrupt lines are
+// handed to it as counted, charged messages (the Monitor interface).
 import type { Machine } from '../../machine.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { L4CostTable } from '../../profiles/load.ts';
