@@ -25,7 +25,8 @@ import { EAX, ESP, EDX, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.ts';
 import { HoleRecorder } from '../holes.ts';
 import { GuestMemory } from '../xen/guest-memory.ts';
-import type { TrapEmulateStats } from '../xen/trap-emulate.ts';
+import { TrapCounters, type TrapEmulateStats } from '../trap-counters.ts';
+import { hasErrorCode } from '../xen/layout.ts';
 import type { L4Kernel, Monitor } from './l4.ts';
 import type { Thread } from './thread.ts';
 import type { Space, MapNode } from './space.ts';
@@ -121,9 +122,7 @@ export class L4TrapAndEmulate implements Monitor {
   private unacked = 0;
   private attached = 0;
   private readonly holes: HoleRecorder;
-  private readonly emulated: Record<string, number> = {};
-  private readonly reflected: Record<string, number> = {};
-  private switches = 0;
+  private readonly counters = new TrapCounters();
 
   constructor(private readonly k: L4Kernel, guestElf: Uint8Array) {
     this.cpu = k.cpu;
@@ -145,14 +144,7 @@ export class L4TrapAndEmulate implements Monitor {
   }
 
   stats(): TrapEmulateStats {
-    const sorted = (r: Record<string, number>): Record<string, number> => Object.fromEntries(Object.keys(r).sort().map((n) => [n, r[n]!]));
-    return {
-      emulated: sorted(this.emulated),
-      reflected: Object.fromEntries(Object.keys(this.reflected).sort((a, b) => Number(a) - Number(b)).map((n) => [n, this.reflected[n]!])),
-      address_space_switches: this.switches,
-      holes: this.holes.report(),
-      popf_if_lost: this.holes.popfIfLost,
-    };
+    return this.counters.report(this.holes);
   }
 
   // ---- messages from the kernel ------------------------------------------------------------------
@@ -315,7 +307,7 @@ export class L4TrapAndEmulate implements Monitor {
   /** Delivers an event through the guest's IDT with ring-0 semantics; from user mode the kernel-mode thread takes over. */
   private reflect(vector: number, code: number | undefined, eip: number): void {
     const k = this.k;
-    this.reflected[vector] = (this.reflected[vector] ?? 0) + 1;
+    this.counters.reflect(vector);
     const [lo, hi] = this.gate(vector);
     if (!(hi & 0x8000)) throw new GuestStop(`vector ${vector} (eip ${hex(eip)}): the guest's IDT gate is not present`);
     const type = (hi >> 8) & 0x1f;
@@ -409,7 +401,7 @@ export class L4TrapAndEmulate implements Monitor {
   // ---- privileged instructions ------------------------------------------------------------------
 
   private count(name: string): void {
-    this.emulated[name] = (this.emulated[name] ?? 0) + 1;
+    this.counters.emulate(name);
   }
 
   /** Decodes the faulting instruction of the kernel-mode thread (on the CPU) and emulates it; false if it is not one the monitor emulates. */
@@ -508,7 +500,7 @@ export class L4TrapAndEmulate implements Monitor {
         this.count(`mov_to_cr${n}`);
         if (n === 0) this.writeCr0(v);
         else if (n === 2) this.vcr2 = v;
-        else if (n === 3) { this.vcr3 = v & ~0xfff; this.switches++; this.flush(); }
+        else if (n === 3) { this.vcr3 = v & ~0xfff; this.counters.switches++; this.flush(); }
         else if (n === 4) { this.vcr4 = v; this.flush(); }
         else return false;
         break;
@@ -610,6 +602,3 @@ export class L4TrapAndEmulate implements Monitor {
   }
 }
 
-function hasErrorCode(vector: number): boolean {
-  return vector === 8 || (vector >= 10 && vector <= 14) || vector === 17;
-}
