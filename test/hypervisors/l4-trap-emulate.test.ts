@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { runKernel } from '../../emulator/run.ts';
 import { runNetperf } from '../../emulator/net/netperf-run.ts';
-import { buildKernel } from './build.ts';
+import { buildKernel, buildMapHvTouch } from './build.ts';
 
 const MEM = 32 << 20;
 const PHYS_END = MEM - (8 << 20); // L4 keeps the top 8 MiB (ABI.md §1)
@@ -106,6 +106,16 @@ test('hole report: pushf/popf and segment reads with their symbols (oracle: objd
   }
   assert.ok(holes.some((h) => h.instruction === 'read_ds' && h.symbol.startsWith('alltraps')));
   assert.ok(te.popf_if_lost > 0, 'irq_restore\'s popf cannot set the virtual IF');
+});
+
+test('isolation: a guest page table naming L4\'s reserved memory stops the run when the guest uses it', async () => {
+  const elf = readFileSync(await buildMapHvTouch());
+  const h = runKernel({ elf, kernelName: 'maphv', mem: 16 << 20, maxInstructions: 10_000 });
+  assert.is(h.exitCode, 0x11, 'on hardware it reads 12 MiB and exits 0x11');
+  const x = runKernel({ elf, kernelName: 'maphv', mem: 16 << 20, backend: 'l4', maxInstructions: 10_000 });
+  assert.is(x.exitCode, null);
+  assert.match(x.reason, 'l4: trap-and-emulate: the guest\'s page tables map physical 0xc00000, which is neither its memory (below 0x800000) nor the PCI window');
+  assert.is(x.backend.l4!.crash, x.reason.replace(/^l4: /, ''));
 });
 
 test('determinism: two runs give the same output and statistics', () => {
