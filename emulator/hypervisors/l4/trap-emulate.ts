@@ -14,8 +14,9 @@
 // code selector, so the kernel's iret to user mode faults), the user-mode thread in a space that
 // mirrors only the user (U) mappings. The mirrors are filled lazily on page faults and emptied on
 // every CR3 load and invlpg, as a TLB would be (one user-mode space for every guest page
-// directory: a space kept per directory would hold entries the guest edited while it was inactive). Guest-physical memory is the monitor's memory:
-// physical memory below phys_end, plus the PCI window σ0 grants.
+// directory: a space kept per directory would hold entries the guest edited while it was
+// inactive). Guest-physical memory is the monitor's memory: physical memory below phys_end,
+// plus the PCI window σ0 grants.
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { BootModule } from '../../boot.ts';
 import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC } from '../../boot.ts';
