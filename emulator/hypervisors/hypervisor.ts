@@ -2,17 +2,20 @@
 // ring 0); `xen` puts the Xen model between guest and machine, booting a para-virtual kernel
 // (one with __xen_guest, or the wedge given with `wedge`) as a domain, or an unmodified multiboot
 // kernel under trap-and-emulate; `l4` puts the L4 microkernel model under it, booting a task
-// image (one with __l4_guest, or the wedge given with `wedge`) as the privileged task.
+// image (one with __l4_guest, or the wedge given with `wedge`) as the privileged task, or an
+// unmodified multiboot kernel under a trap-and-emulate monitor (l4/trap-emulate.ts).
 import type { Machine } from '../machine.ts';
 import type { BootModule, BootResult } from '../boot.ts';
 import { XenHypervisor, type XenStats } from './xen/xen.ts';
 import { xenGuestParams } from './xen/builder.ts';
-import { TrapAndEmulate, type TrapEmulateStats } from './xen/trap-emulate.ts';
+import { TrapAndEmulate } from './xen/trap-emulate.ts';
+import type { TrapEmulateStats } from './trap-counters.ts';
 import { HoleRecorder, type HoleSite } from './holes.ts';
 import { elfSymbols } from './elf.ts';
 import type { GuestMemory } from './xen/guest-memory.ts';
 import { L4Kernel, type L4Stats } from './l4/l4.ts';
 import { l4GuestParams } from './l4/builder.ts';
+import { L4TrapAndEmulate } from './l4/trap-emulate.ts';
 
 export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -112,13 +115,21 @@ function bootOnL4(machine: Machine, b: BackendBoot): Backend {
   if (b.modules?.length && b.wedge) throw new BackendError('--module is not supported with --wedge (the guest is the wedge\'s module)');
   const image = b.wedge ?? b.elf;
   const imageName = b.wedge ? b.wedgeName ?? 'wedge' : b.kernelName;
-  if (!l4GuestParams(image, imageName)) {
-    throw new BackendError(b.wedge
-      ? `${imageName}: an L4 wedge must be an L4 task image (no __l4_guest section)`
-      : `${imageName}: not an L4 task image (no __l4_guest section); trap-and-emulate under L4 is not modelled (use --wedge with an afterburnt guest, or --backend xen)`);
-  }
+  if (b.wedge && !l4GuestParams(b.wedge, imageName)) throw new BackendError(`${imageName}: an L4 wedge must be an L4 task image (no __l4_guest section)`);
   const l4 = new L4Kernel(machine, costs);
   machine.dmaLimit = { end: l4.physEnd, owner: 'l4' };
+  if (!b.wedge && !l4GuestParams(b.elf, b.kernelName)) {
+    if (xenGuestParams(b.elf, b.kernelName)) {
+      throw new BackendError(`${b.kernelName}: a Xen para-virtual kernel (__xen_guest section), neither an L4 task image (no __l4_guest section) nor a plain multiboot kernel for trap-and-emulate`);
+    }
+    // An unmodified multiboot kernel: a user-level monitor runs it under trap-and-emulate.
+    l4.attach();
+    const te = new L4TrapAndEmulate(l4, b.elf);
+    te.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
+    return {
+      stats: () => ({ backend: 'l4', mode: 'trap-and-emulate', ...common(machine, 0, l4.stats.messages.interrupt), l4: l4.report(), trap_and_emulate: te.stats() }),
+    };
+  }
   const cmdline = b.append !== undefined ? `${b.kernelName} ${b.append}` : `${b.kernelName} `;
   l4.attach();
   const t = l4.bootTask(image, imageName, cmdline, b.wedge ? b.elf : b.modules?.[0]?.data);

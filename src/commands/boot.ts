@@ -22,7 +22,8 @@ options:
                           (the Xen 3 model: a kernel with a __xen_guest section boots as a
                           para-virtual domain, a plain multiboot kernel runs in ring 1 under
                           trap-and-emulate), l4 (the L4 microkernel model: a task image with
-                          a __l4_guest section boots as the privileged task)
+                          a __l4_guest section boots as the privileged task, a plain multiboot
+                          kernel runs as a user task under a trap-and-emulate monitor)
   --wedge FILE            xen or l4: boot FILE (the in-place VMM) as the domain's kernel or the
                           privileged task, with the ELF as its module; see
                           emulator/hypervisors/xen/ABI.md and emulator/hypervisors/l4/ABI.md

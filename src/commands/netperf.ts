@@ -38,7 +38,8 @@ options:
                              assigned to the domain directly (its MMIO, DMA and pirq); a
                              multiboot guest without --wedge runs under trap-and-emulate. On
                              l4 the guest (an l4-pv kernel, or the wedge) is the privileged task
-                             and drives the NIC through σ0's mappings and interrupt IPC
+                             and drives the NIC through σ0's mappings and interrupt IPC; a plain
+                             multiboot kernel runs under L4's trap-and-emulate monitor
   --wedge FILE               the wedge ELF for an afterburnt guest (needs --backend xen or l4)
   --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)
   --loss P                   drop each frame with probability P (0 <= P < 1), from --seed

@@ -58,11 +58,11 @@ test('world boot --backend l4 runs an L4 task and writes L4 statistics', async (
   assert.is(s.backend.l4.crash, null);
 });
 
-test('--backend l4 refuses an image without __l4_guest', async () => {
+test('--backend l4 refuses a Xen para-virtual kernel (neither an L4 task nor a plain multiboot kernel)', async () => {
   const r = await bootHere(guest, '--backend', 'l4', '--mem', '32M');
   assert.is(r.exitCode, 2);
+  assert.match(r.stderr, 'a Xen para-virtual kernel (__xen_guest section)');
   assert.match(r.stderr, 'no __l4_guest section');
-  assert.match(r.stderr, 'trap-and-emulate under L4 is not modelled');
 });
 
 test('bad --backend and --wedge without xen are usage errors', async () => {

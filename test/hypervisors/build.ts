@@ -24,6 +24,11 @@ export async function buildMapHvNative(): Promise<string> {
   return join(await buildXenTestGuest(), '../maphv-native.elf');
 }
 
+/** maphv-native built with -DTOUCH: it also reads the memory it maps at 12 MiB. */
+export async function buildMapHvTouch(): Promise<string> {
+  return join(await buildXenTestGuest(), '../maphv-touch.elf');
+}
+
 /**
  * The guest kernel, built in the ignored .world/ directory: its Makefile is incremental (it
  * rebuilds what changed, HZ and ARCH included), so repeated test runs skip the compile.

@@ -288,9 +288,13 @@ test('--wedge: the wedge is the privileged task, the guest its module; counters 
   assert.equal(w.r.backend.wedge, { alpha: 7, beta: 9 });
 });
 
-test('an image without __l4_guest is refused: trap-and-emulate under L4 is not modelled', () => {
-  assert.throws(() => runKernel({ elf: readFileSync(new URL('../../.world/test-hypervisors/xentest/maphv-native.elf', import.meta.url).pathname), kernelName: 'native', mem: MEM, backend: 'l4' }),
-    /native: not an L4 task image \(no __l4_guest section\); trap-and-emulate under L4 is not modelled/);
+test('a plain multiboot kernel (no __l4_guest) runs under trap-and-emulate; a Xen kernel is refused', () => {
+  const native = readFileSync(new URL('../../.world/test-hypervisors/xentest/maphv-native.elf', import.meta.url).pathname);
+  const r = runKernel({ elf: native, kernelName: 'native', mem: MEM, backend: 'l4', maxInstructions: 10_000 });
+  assert.is(r.backend.mode, 'trap-and-emulate');
+  assert.is(r.exitCode, 0x11, r.reason); // as on hardware: maphv-native.S
+  assert.throws(() => runKernel({ elf: xenElf, kernelName: 'xentest', mem: MEM, backend: 'l4' }),
+    /xentest: a Xen para-virtual kernel \(__xen_guest section\), neither an L4 task image/);
 });
 
 test('determinism: two runs give the same output and statistics', () => {

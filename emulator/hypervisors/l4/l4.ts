@@ -3,7 +3,9 @@
 // exceptions of user threads become IPC to their pager, and interrupts on attached lines become
 // IPC from per-IRQ threads. It owns the threads (thread.ts), their address spaces and mapping
 // database (space.ts), IPC (ipc.ts) and σ0 (sigma0.ts), schedules by priority, and charges
-// cycles from the profile's `l4` figures.
+// cycles from the profile's `l4` figures. Under trap-and-emulate (trap-emulate.ts) the privileged
+// task is a monitor modelled in TypeScript: its guest threads' faults and its interrupt lines are
+// handed to it as counted, charged messages (the Monitor interface).
 import type { Machine } from '../../machine.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { L4CostTable } from '../../profiles/load.ts';
@@ -42,6 +44,19 @@ export interface L4Stats {
   crash: string | null;
 }
 
+/**
+ * A pager, exception handler and interrupt handler modelled in TypeScript: the trap-and-emulate
+ * monitor (trap-emulate.ts, ABI.md §12). Threads whose pager is `tid` send it their page faults
+ * and exceptions; the kernel counts and charges each message and calls the handler at once.
+ */
+export interface Monitor {
+  readonly tid: number;
+  /** A page fault (vector 14, `addr` = CR2, `rwx` its label's rights) or exception of `t`. */
+  fault(t: Thread, vector: number, code: number | undefined, eip: number, addr: number, rwx: number): void;
+  /** Interrupt IPC from line `line`'s interrupt thread. */
+  interrupt(line: number): void;
+}
+
 export class L4Kernel {
   readonly cpu: Cpu;
   readonly physEnd: number;
@@ -55,6 +70,8 @@ export class L4Kernel {
   privileged: Space | null = null;
   /** The thread whose registers are in the CPU (null: idle). */
   onCpu: Thread | null = null;
+  /** The trap-and-emulate monitor, when it is the privileged task (bootMonitor). */
+  monitor: Monitor | null = null;
 
   private readonly kmem: KernelMemory;
   private readonly kpages: KernelPages;
@@ -146,8 +163,63 @@ export class L4Kernel {
     return t;
   }
 
-  private newSpace(privileged: boolean): Space {
-    const s = new Space(this.nextSpaceId++, privileged, this.cpu, this.kmem, this.kpages, (sp, va) => {
+  /**
+   * Trap-and-emulate (ABI.md §12): the privileged task is the monitor, whose main thread is
+   * modelled by `monitor` (it never runs on the CPU), with two threads of the guest: one in a
+   * kernel-mode space whose GDT lacks the user code selector 0x1B, one in a user-mode space.
+   * The kernel-mode thread starts at `eip` with the given EAX and EBX; the user-mode one waits.
+   */
+  bootMonitor(monitor: Monitor, eip: number, eax: number, ebx: number): { monitorSpace: Space; kernel: Thread; user: Thread } {
+    const cpu = this.cpu;
+    cpu.resetForMultiboot(eip, 0, 0);
+    const monitorSpace = this.newSpace(true);
+    this.privileged = monitorSpace;
+    this.monitor = monitor;
+    const main = this.newThread(L.MAIN, monitorSpace, L.SIGMA0);
+    main.state = 'receiving'; main.partner = L.ANYTHREAD;
+    // The kernel-mode space's GDT: the model's, with 0x1B absent, so an iret (or far transfer)
+    // to the guest's user mode faults instead of running user code in the kernel-mode space.
+    const gdt = this.kmem.alloc('the GDT of the monitor\'s kernel-mode space');
+    cpu.ram.copyWithin(gdt, this.kpages.gdt, this.kpages.gdt + L.PAGE);
+    cpu.ram.fill(0, gdt + 0x18, gdt + 0x20);
+    const kspace = this.newSpace(false, { ...this.kpages, gdt });
+    const uspace = this.newSpace(false);
+    const kernel = this.newThread(L.tid(L.FIRST_FREE_THREAD), kspace, L.MAIN);
+    const user = this.newThread(L.tid(L.FIRST_FREE_THREAD + 1), uspace, L.MAIN);
+    this.startThread(kernel, eip, 0);
+    kernel.regs.r[EAX] = eax; kernel.regs.r[EBX] = ebx;
+    this.startThread(user, 0, 0);
+    user.state = 'receiving'; user.partner = L.MAIN; user.fault = 'exception';
+    cpu.gdtBase = L.GDT_VA; cpu.gdtLimit = 0x2f;
+    cpu.idtBase = 0; cpu.idtLimit = 0;
+    cpu.trSel = 0x28; cpu.trBase = L.TSS_VA; cpu.trLimit = L.TSS_LIMIT; cpu.trAr = 0x8b00;
+    cpu.cr3 = kspace.pd;
+    cpu.cr0 = cpu.cr0 | CR0_PG | CR0_WP;
+    cpu.cr4 = 0;
+    cpu.flushTlbAll();
+    this.loaded = kspace;
+    this.makeReady(kernel);
+    this.switchTo(kernel);
+    return { monitorSpace, kernel, user };
+  }
+
+  /** Attaches IRQ line `line` to the monitor (ABI.md §3.3's rules: UART and PCI lines only); false if refused. */
+  attachToMonitor(line: number): boolean {
+    if (!this.monitor || !L.IRQS_ATTACHABLE.has(line)) return false;
+    this.irqHandler[line] = this.monitor.tid; this.irqPending[line] = 0;
+    this.picMask &= ~(1 << line); this.writePicMask();
+    return true;
+  }
+
+  /** The monitor's acknowledgement of an interrupt IPC on `line`: the line is unmasked. */
+  monitorAck(line: number): void {
+    if (!this.monitor || this.irqHandler[line] !== this.monitor.tid) return;
+    this.picMask &= ~(1 << line);
+    this.writePicMask();
+  }
+
+  private newSpace(privileged: boolean, kpages = this.kpages): Space {
+    const s = new Space(this.nextSpaceId++, privileged, this.cpu, this.kmem, kpages, (sp, va) => {
       if (sp === this.loaded) { this.cpu.invalidatePage(va); this.cpu.fetchInvalidate(); }
     });
     this.spaces.add(s);
@@ -267,10 +339,10 @@ export class L4Kernel {
     return true;
   }
 
-  /** After a clock event (a timeout) changed who is ready. */
-  afterEvent(): void {
+  /** After a clock event (a timeout) changed who is ready; `paid`: the event charged a message. */
+  afterEvent(paid = false): void {
     if (this.stats.crash !== null) return;
-    this.paid = false; this.hint = null; this.donate = null; this.yielded = false;
+    this.paid = paid; this.hint = null; this.donate = null; this.yielded = false;
     try { this.reschedule(); } catch (e) { if (e instanceof L4Stop) this.crash(e.message); else throw e; }
   }
 
@@ -308,6 +380,12 @@ export class L4Kernel {
       const c = code ?? 0;
       const lin = (cpu.segBase[CS]! + eip) >>> 0;
       const rwx = c & 2 ? L.W : (c & 0x10) || (addr >= lin && addr < lin + 16) ? L.X : L.R;
+      if (this.monitor && t.pager === this.monitor.tid) {
+        this.count('pagefault');
+        this.charge(this.costs.l4_pagefault_ipc);
+        this.monitor.fault(t, 14, c, eip, addr, rwx);
+        return;
+      }
       if (t.pager === L.SIGMA0) {
         const page = sigma0FaultPage(addr, this.physEnd, hex(t.tid), eip);
         if (!t.space.privileged) throw new L4Stop(`thread ${hex(t.tid)}: #PF at ${hex(addr)} (EIP ${hex(eip)}): σ0 pages only the privileged task`);
@@ -322,6 +400,13 @@ export class L4Kernel {
     }
     const name = L.EXCEPTION_NAMES[vector] ?? `exception ${vector}`;
     const what = `${name}${code !== undefined ? ` (error ${hex(code)})` : ''} at EIP ${hex(eip)}`;
+    if (this.monitor && t.pager === this.monitor.tid) {
+      this.stats.exceptions[vector] = (this.stats.exceptions[vector] ?? 0) + 1;
+      this.count('exception');
+      this.charge(this.costs.l4_exception_ipc);
+      this.monitor.fault(t, vector, code, eip, 0, 0);
+      return;
+    }
     if (t.pager === L.SIGMA0) throw new L4Stop(`thread ${hex(t.tid)}: ${what} and its pager is σ0, which handles only page faults`);
     if (!this.thread(t.pager)) throw new L4Stop(`thread ${hex(t.tid)}: ${what} and no pager`);
     this.stats.exceptions[vector] = (this.stats.exceptions[vector] ?? 0) + 1;
@@ -342,6 +427,12 @@ export class L4Kernel {
     this.writePicMask();
     if (line >= 8) this.machine.bus.ioWrite(0xa0, 1, 0x20);
     this.machine.bus.ioWrite(0x20, 1, 0x20);
+    if (this.monitor && this.irqHandler[line] === this.monitor.tid) {
+      this.charge(this.costs.l4_irq_ipc);
+      this.count('interrupt');
+      this.monitor.interrupt(line);
+      return;
+    }
     const h = this.thread(this.irqHandler[line]!);
     if (!h) return;
     this.charge(this.costs.l4_irq_ipc);

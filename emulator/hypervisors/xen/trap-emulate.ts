@@ -19,7 +19,8 @@ import { ud } from '../../cpu/execute-system.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
 import { EAX, ESP, EDX, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.ts';
-import { HoleRecorder, type HoleSite } from '../holes.ts';
+import { HoleRecorder } from '../holes.ts';
+import { TrapCounters, type TrapEmulateStats } from '../trap-counters.ts';
 import { DomainCrash, type XenHypervisor } from './xen.ts';
 import { GuestFault } from './guest-memory.ts';
 import { CpuFault } from '../../cpu/fault.ts';
@@ -28,19 +29,6 @@ import * as L from './layout.ts';
 const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const IRET_CHANGEABLE = 0x254dd5;
 const SEG_OF_REG = [ES, CS, SS, DS, FS, GS];
-
-export interface TrapEmulateStats {
-  /** Privileged instructions Xen emulated after they faulted in ring 1, by name. */
-  emulated: Record<string, number>;
-  /** Traps, int n and interrupts reflected through the guest's IDT, by vector. */
-  reflected: Record<string, number>;
-  /** CR3 loads (address-space switches). */
-  address_space_switches: number;
-  /** Sites of sensitive instructions that ran in ring 1 without a trap. */
-  holes: HoleSite[];
-  /** popf in ring 1 whose popped IF differed from the virtual IF (the update was lost). */
-  popf_if_lost: number;
-}
 
 export class TrapAndEmulate {
   private readonly cpu: Cpu;
@@ -53,9 +41,7 @@ export class TrapAndEmulate {
   private vtr = 0;
   private identityL2: number;
   private readonly holes: HoleRecorder;
-  private readonly emulated: Record<string, number> = {};
-  private readonly reflected: Record<string, number> = {};
-  private switches = 0;
+  private readonly counters = new TrapCounters();
 
   constructor(private readonly xen: XenHypervisor, guestElf: Uint8Array) {
     this.cpu = xen.cpu;
@@ -100,14 +86,7 @@ export class TrapAndEmulate {
   }
 
   stats(): TrapEmulateStats {
-    const sorted = (r: Record<string, number>): Record<string, number> => Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]!]));
-    return {
-      emulated: sorted(this.emulated),
-      reflected: Object.fromEntries(Object.keys(this.reflected).sort((a, b) => Number(a) - Number(b)).map((k) => [k, this.reflected[k]!])),
-      address_space_switches: this.switches,
-      holes: this.holes.report(),
-      popf_if_lost: this.holes.popfIfLost,
-    };
+    return this.counters.report(this.holes);
   }
 
   // ---- shadow descriptors ------------------------------------------------------------------------
@@ -168,7 +147,7 @@ export class TrapAndEmulate {
   /** Delivers an event through the guest's IDT with ring-0 semantics (the guest's ring 0 is our ring 1). */
   private reflect(vector: number, code: number | undefined, eip: number): void {
     const cpu = this.cpu, mem = this.xen.mem;
-    this.reflected[vector] = (this.reflected[vector] ?? 0) + 1;
+    this.counters.reflect(vector);
     cpu.cycles += this.xen.costs.xen_trap_bounce;
     this.xen.stats.xen_cycles += this.xen.costs.xen_trap_bounce;
     const [lo, hi] = this.gate(vector);
@@ -213,7 +192,7 @@ export class TrapAndEmulate {
   // ---- privileged instructions ------------------------------------------------------------------
 
   private count(name: string): void {
-    this.emulated[name] = (this.emulated[name] ?? 0) + 1;
+    this.counters.emulate(name);
     this.cpu.cycles += this.xen.costs.xen_privop_emulation;
     this.xen.stats.xen_cycles += this.xen.costs.xen_privop_emulation;
   }
@@ -308,7 +287,7 @@ export class TrapAndEmulate {
         this.count(`mov_to_cr${n}`);
         if (n === 0) this.writeCr0(v);
         else if (n === 2) cpu.cr2 = v;
-        else if (n === 3) { this.vcr3 = v & ~0xfff; this.switches++; cpu.cycles += cpu.costs.mov_cr3; this.applyPaging('mov %cr3'); }
+        else if (n === 3) { this.vcr3 = v & ~0xfff; this.counters.switches++; cpu.cycles += cpu.costs.mov_cr3; this.applyPaging('mov %cr3'); }
         else if (n === 4) { this.vcr4 = v; cpu.cr4 = v | CR4_PSE; cpu.flushTlbAll(); }
         else return false;
         break;

@@ -1,6 +1,8 @@
 # A plain multiboot kernel that maps the top 4 MiB of a 16 MiB machine (Xen's memory under
 # --backend xen) with a 4 MiB page and turns paging on. On hardware it then exits with 0x11;
-# under trap-and-emulate Xen must refuse the page directory when paging is turned on.
+# under trap-and-emulate Xen must refuse the page directory when paging is turned on. Built with
+# -DTOUCH it also reads virtual 12 MiB before exiting: L4's monitor, which checks a mapping when
+# the guest first uses it, must then refuse physical memory it does not own.
   .text
   .long 0x1badb002, 0, -0x1badb002   # the multiboot header, first thing in the image
   .globl _start
@@ -15,6 +17,9 @@ _start:
   movl %cr0, %eax
   orl $0x80000000, %eax
   movl %eax, %cr0
+#ifdef TOUCH
+  movl 0x00c00000, %eax
+#endif
   movl $0x11, %eax
   outl %eax, $0xf4
 1: hlt
