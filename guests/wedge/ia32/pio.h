@@ -1,5 +1,6 @@
 // The port instructions, for a back-end whose hypervisor lets the wedge's own in/out reach
-// the ports it passes through (both do: Xen's I/O privilege, σ0's I/O flexpages on L4).
+// the ports it passes through (both do: Xen for the assigned devices' ports, σ0's I/O
+// flexpages on L4).
 #ifndef WEDGE_PIO_H
 #define WEDGE_PIO_H
 
