@@ -37,9 +37,10 @@ u32 be_read_sreg(u32 s);
 u32 be_port_in(u32 port, u32 size);
 void be_port_out(u32 port, u32 size, u32 value);
 
-// Interrupt delivery: make the hypervisor deliver the pending upcall now (mask must be 0 on
-// return from the guest's handler), or wait for the next event with virtual interrupts on.
-void be_deliver_now(void);
+// Interrupt delivery: deliver what is pending now, virtual interrupts being on (called, in
+// assembly: preserves every register and the flags; the guest's handler runs and returns
+// here), or wait for the next event with virtual interrupts on.
+void be_force_upcall(void);
 void be_block(void);
 u64 be_time_ns(void);
 void be_set_timer(u64 deadline_ns);   // 0 cancels
@@ -50,9 +51,8 @@ void be_set_timer(u64 deadline_ns);   // 0 cancels
 void be_irq_unmasked(u32 irq);
 void be_irq_eoi(u32 irq);
 
-// Entry points the stubs (ia32/stubs.S) jump to, in assembly: be_iret with the guest's iret
+// The entry point the stubs (ia32/stubs.S) jump to, in assembly: be_iret with the guest's iret
 // frame on the stack (EIP, CS, EFLAGS [, ESP, SS]) does the return the way the hypervisor
-// allows; be_force_upcall (called, preserves every register and the flags) delivers what is
-// pending now, virtual interrupts being on.
+// allows. A back-end's traps enter the front-end through ia32/trap.h.
 
 #endif

@@ -1,6 +1,7 @@
 // The wedge's common start: read its own options off the command line (they are removed
 // before the guest sees it), rewrite every afterburner site of the guest image, load the
-// image into guest physical memory, and build the Multiboot information the guest expects.
+// image into guest physical memory, build the Multiboot information the guest expects, and
+// enter the guest (enter.S) with virtual interrupts off, as a Multiboot loader leaves them.
 //   skip-site=N   leave site N (0-based, .afterburn order) as the afterburner padded it, so
 //                 the hypervisor sees the raw instruction (a test of hole detection)
 //   count=all     rewrite cli/sti/popf into counting calls instead of inline sequences, so
@@ -41,6 +42,12 @@ static u32 stub_entry(const char *name)
 }
 
 static char guest_cmdline[1024];
+
+// The guest's first stack: its boot code calls wedge stubs before it sets up its own, so ESP
+// must point somewhere mapped in every address space (the wedge's own image is).
+static u8 guest_boot_stack[16384] __attribute__((aligned(16)));
+
+void wedge_enter_guest(u32 entry, u32 eax, u32 ebx, u32 esp) __attribute__((noreturn));
 
 // Copy cmdline without the wedge's own options, reading them on the way.
 static void parse_options(const char *cmdline, s32 *skip, int *count_all)
@@ -91,7 +98,7 @@ static int load(const u8 *img)
   return 0;
 }
 
-int wedge_start(u8 *img, u32 len, const char *cmdline, struct guest_boot *out)
+static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_pa)
 {
   s32 skip = -1;
   int count_all = 0;
@@ -110,9 +117,18 @@ int wedge_start(u8 *img, u32 len, const char *cmdline, struct guest_boot *out)
   wedge_stats.v[ST_SITES_SKIPPED] = rep.skipped;
   if (load(img) < 0)
     return -1;
-  out->entry = ((const struct elf32_ehdr *)img)->entry;
-  out->mbi_pa = multiboot_build(guest_cmdline, be_guest_mem_end());
+  *entry = ((const struct elf32_ehdr *)img)->entry;
+  *mbi_pa = multiboot_build(guest_cmdline, be_guest_mem_end());
   wprintf("[wedge] %u sites rewritten (%u inline, %u left as they were), guest memory %u KiB\n",
           rep.rewritten, rep.inlined, rep.skipped, be_guest_mem_end() / 1024);
   return 0;
+}
+
+void wedge_start(u8 *img, u32 len, const char *cmdline)
+{
+  u32 entry, mbi_pa;
+  if (prepare(img, len, cmdline, &entry, &mbi_pa) < 0)
+    be_crash();
+  vcpu_irq_mask = 1;
+  wedge_enter_guest(entry, 0x2BADB002, mbi_pa, (u32)guest_boot_stack + sizeof guest_boot_stack);
 }

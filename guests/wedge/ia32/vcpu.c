@@ -144,6 +144,16 @@ void vcpu_port_out(u32 port, u32 size, u32 v)
     be_port_out(port, size, v);
 }
 
+// Have the back-end deliver what the virtual PIC holds now, as if interrupts were on for a
+// moment: the guest's handler runs and its iret comes back here.
+static void deliver_now(void)
+{
+  vcpu_irq_pending = 1;
+  vcpu_irq_mask = 0;
+  be_force_upcall();
+  vcpu_irq_mask = 1;
+}
+
 // hlt: with virtual interrupts on, wait until one is delivered (it is delivered inside this
 // function: the guest's handler runs and returns here); with them off, the CPU stops for good.
 void vcpu_hlt(u32 mask_was)
@@ -153,7 +163,7 @@ void vcpu_hlt(u32 mask_was)
   u32 seen = vcpu_delivered;
   while (vcpu_delivered == seen) {
     if (pic_pending()) {
-      be_deliver_now();
+      deliver_now();
       if (vcpu_delivered != seen)
         break;
     }

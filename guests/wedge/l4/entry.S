@@ -9,9 +9,11 @@
 //   be_iret           the guest's iret: to a guest process (user.c) or in the kernel, where a
 //                     return that unmasks with something pending delivers it in place
 // Each builds the frame a same-privilege trap pushes (EIP, CS, EFLAGS, with vector and error
-// code below it, struct kframe) and calls l4_ktrap, which either resumes (popfl; ret: ring 3
-// has no iret to another privilege) or makes the frame the guest handler's and "returns" there.
+// code below it: struct tframe, ia32/trap.h) and calls l4_ktrap, which either resumes (popfl;
+// ret: ring 3 has no iret to another privilege) or makes the frame the guest handler's and
+// "returns" there.
 #include "stats.h"
+#include "trap.h"
 
 #define GUEST_KCS 0x08
 #define V_IRQ 0x100
@@ -28,21 +30,6 @@ _start:
   call l4_start
 1:
   jmp 1b
-
-// l4_enter_guest(entry, eax, ebx, esp): start the guest kernel as a Multiboot loader would.
-.globl l4_enter_guest
-l4_enter_guest:
-  movl 4(%esp), %ecx
-  movl 8(%esp), %eax
-  movl 12(%esp), %ebx
-  movl 16(%esp), %esp
-  pushl %ecx
-  xorl %ecx, %ecx
-  xorl %edx, %edx
-  xorl %esi, %esi
-  xorl %edi, %edi
-  xorl %ebp, %ebp
-  ret
 
 .globl l4_monitor_entry
 l4_monitor_entry:
@@ -107,26 +94,10 @@ be_iret:
   movb $1, vcpu_irq_mask
   jmp resume3
 
-// Frame: pushal, vector, error code, EIP, CS, EFLAGS. l4_ktrap returns 0 to resume, or has
-// put the guest handler in the vector slot (error code kept) or in the error-code slot
-// (vector slot = -1, skipped).
+// Frame: pushal, vector, error code, EIP, CS, EFLAGS (struct tframe); l4_ktrap enters the
+// guest handler or resumes here.
 kentry:
-  pushal
-  cld
-  pushl %esp
-  call l4_ktrap
-  addl $4, %esp
-  testl %eax, %eax
-  jz 1f
-  popal
-  cmpl $-1, (%esp)
-  jne 2f
-  addl $4, %esp
-2:
-  ret
-1:
-  popal
-  leal 8(%esp), %esp
+  TRAP_DISPATCH l4_ktrap
 // EIP, CS, EFLAGS on the stack: restore the flags (IF stays as ring 3 has it) and jump.
 resume3:
   pushl %eax                      // 0 eax, 4 eip, 8 cs, 12 eflags

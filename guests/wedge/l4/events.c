@@ -7,6 +7,7 @@
 // UART, PCI configuration and the debug exit: plain in/out, ABI.md section 7).
 #include "l4wedge.h"
 #include "backend.h"
+#include "pio.h"
 #include "devices.h"
 #include "stats.h"
 #include "lib.h"
@@ -122,32 +123,6 @@ void be_block(void)
   l4_take_events();
 }
 
-void be_deliver_now(void)
-{
-  vcpu_irq_pending = 1;
-  vcpu_irq_mask = 0;
-  be_force_upcall();                     // delivers; the guest's iret comes back here
-  vcpu_irq_mask = 1;
-}
-
-u32 be_port_in(u32 port, u32 size)
-{
-  u32 v = 0;
-  if (size == 1)
-    asm volatile("inb %w1, %b0" : "=a"(v) : "Nd"(port));
-  else if (size == 2)
-    asm volatile("inw %w1, %w0" : "=a"(v) : "Nd"(port));
-  else
-    asm volatile("inl %w1, %0" : "=a"(v) : "Nd"(port));
-  return size == 1 ? v & 0xFF : size == 2 ? v & 0xFFFF : v;
-}
-
-void be_port_out(u32 port, u32 size, u32 v)
-{
-  if (size == 1)
-    asm volatile("outb %b0, %w1" : : "a"(v), "Nd"(port));
-  else if (size == 2)
-    asm volatile("outw %w0, %w1" : : "a"(v), "Nd"(port));
-  else
-    asm volatile("outl %0, %w1" : : "a"(v), "Nd"(port));
-}
+// The ports σ0 gave the task (l4_ports_init): plain in/out.
+u32 be_port_in(u32 port, u32 size) { return pio_in(port, size); }
+void be_port_out(u32 port, u32 size, u32 v) { pio_out(port, size, v); }

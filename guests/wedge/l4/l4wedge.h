@@ -32,22 +32,13 @@ extern volatile u32 l4_timer_us;        // the virtual timer's deadline (µs, 0:
 extern volatile u32 l4_irq_ack;         // lines main asked the monitor to acknowledge
 extern volatile u32 l4_armed_us;        // the receive timeout the monitor waits with (0: none)
 
-// entry.S
-void be_force_upcall(void);             // deliver what is pending now (preserves everything)
+// entry.S (main's kernel-mode trap frame: struct tframe, ia32/trap.h)
 void l4_irq_entry(void);                // redirect target: an interrupt at l4_rd_eip
 void l4_exc_entry(void);                // redirect target: exception l4_rd_vec at l4_rd_eip
 void l4_monitor_entry(void);
-void l4_enter_guest(u32 entry, u32 eax, u32 ebx, u32 esp) __attribute__((noreturn));
 // Load the eight general registers (pushal order) and jump to `handler` with ESP = esp.
 void l4_enter_kernel(const u32 *regs, u32 esp, u32 handler) __attribute__((noreturn));
 extern u8 l4_monitor_stack_top[];
-
-// The frame entry.S builds on main's stack for a kernel-mode trap (ktrap.c).
-struct kframe {
-  u32 edi, esi, ebp, oesp, ebx, edx, ecx, eax;
-  u32 vector, err;
-  u32 eip, cs, eflags;
-};
 
 // The frame of the guest's iret to user mode, with the registers at the iret (user.c).
 struct uframe {
@@ -67,8 +58,7 @@ void l4_take_events(void);              // main: feed the monitor's events to th
 void l4_poke_monitor(void);             // main: the monitor must re-read timer and acks
 void l4_ports_init(void);
 
-// ktrap.c / user.c
-u32 l4_deliver_handler(u32 eflags);     // main: a pending interrupt's guest handler, or 0
+// user.c
 void l4_user_return(struct uframe *f) __attribute__((noreturn));
 
 // monitor.c

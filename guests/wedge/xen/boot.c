@@ -1,6 +1,6 @@
 // Start of day on Xen: what the domain builder gave us (start_info, the bootstrap region),
 // the shared-info page, the shadow page tables, traps and events; then the common part
-// rewrites and loads the guest, and we enter it the way a Multiboot loader would, in ring 1.
+// rewrites and loads the guest and enters it the way a Multiboot loader would, in ring 1.
 #include "xen.h"
 #include "vcpu.h"
 #include "backend.h"
@@ -10,10 +10,6 @@
 struct start_info *xen_start_info;
 struct shared_info xen_shared __attribute__((aligned(4096), section(".bss.page")));
 static u32 free_va, free_end;
-
-// The guest's first stack: the guest's own boot code calls wedge stubs before it sets up a
-// stack, so ESP must point somewhere mapped in every address space.
-u8 xen_guest_boot_stack[16384] __attribute__((aligned(16)));
 
 void xen_check(s32 r, const char *what)
 {
@@ -56,8 +52,6 @@ static void map_shared_info(void)
             "update_va_mapping (shared info)");
 }
 
-void xen_enter_guest(u32 entry, u32 eax, u32 ebx, u32 esp) __attribute__((noreturn));
-
 // Called by entry.S with the start_info pointer and the first free address after the stack.
 void xen_start(struct start_info *si, u32 first_free)
 {
@@ -68,9 +62,5 @@ void xen_start(struct start_info *si, u32 first_free)
   xen_mmu_init();
   xen_traps_init();
   xen_events_init();
-  struct guest_boot gb;
-  if (wedge_start((u8 *)si->mod_start, si->mod_len, si->cmd_line, &gb) < 0)
-    be_crash();
-  vcpu_irq_mask = 1;                     // Multiboot: the guest starts with interrupts off
-  xen_enter_guest(gb.entry, 0x2BADB002, gb.mbi_pa, (u32)xen_guest_boot_stack + sizeof xen_guest_boot_stack);
+  wedge_start((u8 *)si->mod_start, si->mod_len, si->cmd_line);
 }

@@ -4,6 +4,7 @@
 // page's evtchn_upcall_mask, and "pending" its evtchn_upcall_pending (ABI.md section 6):
 // wedge.ld defines vcpu_irq_mask and vcpu_irq_pending at those bytes.
 #include "stats.h"
+#include "trap.h"
 
 #define HC_xen_version 17
 #define HC_iret 23
@@ -24,21 +25,6 @@ _start:
   call xen_start
 1:
   jmp 1b
-
-// xen_enter_guest(entry, eax, ebx, esp): start the guest kernel as a Multiboot loader would.
-.globl xen_enter_guest
-xen_enter_guest:
-  movl 4(%esp), %ecx
-  movl 8(%esp), %eax
-  movl 12(%esp), %ebx
-  movl 16(%esp), %esp
-  pushl %ecx
-  xorl %ecx, %ecx
-  xorl %edx, %edx
-  xorl %esi, %esi
-  xorl %edi, %edi
-  xorl %ebp, %ebp
-  ret
 
 // Trap stubs: push a zero error code where Xen pushes none, then the vector.
 .macro TRAP n
@@ -70,26 +56,10 @@ xen_failsafe_entry:
   pushl $V_FAILSAFE
   jmp xen_trap_common
 
-// Frame: pushal, vector, error code, then Xen's EIP, CS, EFLAGS [, ESP, SS]. xen_trap either
-// resumes (0) or has put the guest handler's address in the vector slot (error code kept) or
-// in the error-code slot (vector slot = -1): then we "return" into the handler.
+// Frame: pushal, vector, error code, then Xen's EIP, CS, EFLAGS [, ESP, SS] (struct tframe);
+// xen_trap enters the guest handler or resumes here.
 xen_trap_common:
-  pushal
-  cld
-  pushl %esp
-  call xen_trap
-  addl $4, %esp
-  testl %eax, %eax
-  jz 1f
-  popal
-  cmpl $-1, (%esp)
-  jne 2f
-  addl $4, %esp
-2:
-  ret
-1:
-  popal
-  addl $8, %esp
+  TRAP_DISPATCH xen_trap
   testb $2, 9(%esp)               // the interrupted context's virtual IF
   jz 3f
   movb $0, vcpu_irq_mask

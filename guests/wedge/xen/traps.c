@@ -1,15 +1,15 @@
 // Traps on Xen. Every exception, the guest's system-call vector and the event upcall enter
 // the wedge first (entry.S builds a frame and calls xen_trap). The wedge handles what is its
-// own (shadow page faults, events, an unrewritten sensitive instruction's #GP) and reflects
-// the rest into the guest through the guest's virtual IDT, turning Xen's bounce frame into
-// the frame the guest's handler expects (kernel CS with RPL 0). Also here: the guest's GDT
+// own (shadow page faults, events, an unrewritten sensitive instruction's #GP, emulated by
+// ia32/hole.c) and reflects the rest into the guest through the guest's virtual IDT
+// (ia32/reflect.c turns Xen's bounce frame into the frame the guest's handler expects). Also here: the guest's GDT
 // (installed as a ring-1 copy), the kernel stack for ring 3 -> ring 1 (from the guest's TSS),
 // and CR0.TS.
 #include "xen.h"
 #include "vcpu.h"
 #include "decode.h"
+#include "trap.h"
 #include "backend.h"
-#include "devices.h"
 #include "lib.h"
 
 #define V_UPCALL 0x100
@@ -18,104 +18,21 @@
 #define T_PF 14
 #define T_SYSCALL 0x80
 
-struct xframe {
-  u32 edi, esi, ebp, oesp, ebx, edx, ecx, eax;
-  u32 vector, err;
-  u32 eip, cs, eflags, esp, ss;
-};
-
 void xen_trap_entries(void);             // entry.S: the table of per-vector stubs
 extern const u32 xen_trap_stub[20];
 extern const u32 xen_syscall_stub;
 void xen_upcall_entry(void);
 void xen_failsafe_entry(void);
 
-static int has_error_code(u32 v) { return v == 8 || (v >= 10 && v <= 14) || v == 17; }
-static int from_wedge(const struct xframe *f) { return (f->cs & 3) == 1 && f->eip >= xen_start_info->virt_base; }
-
-// Turn the frame into the guest's and say where to go: the handler replaces the vector slot
-// (keeping the error code) or the error-code slot (vector slot = -1, entry.S skips it).
-static u32 reflect(struct xframe *f, u32 vector, int keep_err)
-{
-  u32 handler;
-  int intgate;
-  if (vcpu_gate(vector, &handler, &intgate) < 0)
-    wpanic("trap %u at eip 0x%08x: the guest has no gate for it", vector, f->eip);
-  f->cs = sel_to_virtual(f->cs);
-  vcpu_irq_mask = intgate ? 1 : !(f->eflags & FL_IF);
-  if (keep_err) {
-    f->vector = handler;
-  } else {
-    f->err = handler;
-    f->vector = ~0u;
-  }
-  return 1;
-}
-
-static u32 deliver_irq(struct xframe *f)
-{
-  if (!(f->eflags & FL_IF))
-    return 0;
-  int v = pic_ack();
-  if (v < 0)
-    return 0;
-  STAT(IRQS);
-  vcpu_delivered++;
-  if (pic_pending())
-    vcpu_irq_pending = 1;
-  return reflect(f, (u32)v, 0);
-}
-
-static u32 *frame_reg(struct xframe *f, u32 r)
-{
-  u32 *map[8] = { &f->eax, &f->ecx, &f->edx, &f->ebx, &f->oesp, &f->ebp, &f->esi, &f->edi };
-  return map[r & 7];
-}
-
-// A sensitive instruction the rewriter left alone (skip-site) faulted: emulate the simple
-// ones with trap-and-emulate semantics. The frame's IF is the guest's virtual IF on return.
-static int emulate_hole(struct xframe *f)
-{
-  struct insn in;
-  if (decode((const u8 *)f->eip, 16, &in) < 0)
-    return 0;
-  switch (in.op) {
-  case OP_CLI: f->eflags &= ~FL_IF; break;
-  case OP_STI: f->eflags |= FL_IF; break;
-  case OP_HLT: break;                    // returns at once: the guest's idle loop halts again
-  case OP_IN: {
-    u32 port = in.port_imm ? in.port : f->edx & 0xFFFF;
-    u32 v = vcpu_port_in(port, in.size);
-    u32 keep = in.size == 4 ? 0 : in.size == 2 ? 0xFFFF0000u : 0xFFFFFF00u;
-    f->eax = (f->eax & keep) | (v & ~keep);
-    break;
-  }
-  case OP_OUT:
-    vcpu_port_out(in.port_imm ? in.port : f->edx & 0xFFFF, in.size, f->eax);
-    break;
-  case OP_MOV_TO_CR: vcpu_write_cr(in.cr, *frame_reg(f, in.reg)); break;
-  case OP_MOV_FROM_CR: *frame_reg(f, in.reg) = vcpu_read_cr(in.cr); break;
-  case OP_MOV_TO_SREG:
-    if (in.sreg != SR_SS)
-      return 0;
-    vcpu_write_sreg(in.sreg, *frame_reg(f, in.reg));
-    break;
-  case OP_LTR: vcpu_ltr(*frame_reg(f, in.reg)); break;
-  default:
-    return 0;
-  }
-  STAT(TRAPPED);
-  f->eip += in.len;
-  return 1;
-}
+static int from_wedge(const struct tframe *f) { return (f->cs & 3) == 1 && f->eip >= xen_start_info->virt_base; }
 
 // Called by entry.S. Returns 0 to resume the interrupted context, 1 to enter the guest handler.
-u32 xen_trap(struct xframe *f)
+u32 xen_trap(struct tframe *f)
 {
   if (f->vector == V_UPCALL) {
     STAT(UPCALLS);
     xen_events_process();
-    return deliver_irq(f);
+    return trap_deliver_irq(f);
   }
   if (f->vector == V_FAILSAFE)
     wpanic("failsafe callback at eip 0x%08x", f->eip);
@@ -130,12 +47,13 @@ u32 xen_trap(struct xframe *f)
     STAT(PF_GUEST);
     vcpu.cr2 = cr2;
   }
-  if (f->vector == T_GP && (f->cs & 3) == 1 && !from_wedge(f) && emulate_hole(f))
+  // In ring 1 only SS refuses the guest's RPL-0 selectors; another load faults on its own.
+  if (f->vector == T_GP && (f->cs & 3) == 1 && !from_wedge(f) && trap_emulate(f, 1u << SR_SS))
     return 0;
   if (from_wedge(f))
     wpanic("trap %u in the wedge at eip 0x%08x, error %x", f->vector, f->eip, f->err);
   STAT(TRAPS);
-  return reflect(f, f->vector, has_error_code(f->vector));
+  return trap_reflect(f, f->vector, trap_has_error_code(f->vector));
 }
 
 // On every return to ring 3: Xen must know the guest's current kernel stack (its TSS.esp0,
