@@ -1,10 +1,10 @@
 // Start of day on L4: turn the boot-info page into what main() expects. Stage 1 runs on the
 // model's bootstrap mappings: it saves the boot info and a Multiboot-shaped info structure
-// (memory map [0, boot_phys), the model's command line: arch/pv/mbinfo.c) in the image and asks σ0 for physical
-// 0..4 MiB at a scratch address, for boot.S to copy the image to its load address. Stage 2
-// runs on the copy: it maps the rest of guest physical memory at KERNBASE (the direct map, in
-// large flexpages), the devices' ports (UART, PCI configuration, debug exit) with I/O
-// flexpages, starts the interrupt thread and calls main.
+// (memory map [0, boot_phys), the model's command line; built by arch/pv/mbinfo.c) in the
+// image and asks σ0 for physical 0..4 MiB at a scratch address, for boot.S to copy the image
+// to its load address. Stage 2 runs on the copy: it maps the rest of guest physical memory at
+// KERNBASE (the direct map, in large flexpages), the devices' ports (UART, PCI configuration,
+// debug exit) with I/O flexpages, starts the interrupt thread and calls main.
 #include "../../defs.h"
 #include "../../arch.h"
 #include "../../memlayout.h"

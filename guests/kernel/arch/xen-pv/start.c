@@ -1,9 +1,10 @@
 // Start of day on Xen: turn start_info into what main() expects. Stage 1 runs on Xen's
 // bootstrap mappings: it saves start_info and a Multiboot-shaped info structure (memory map
-// [0, boot_phys), Xen's command line: arch/pv/mbinfo.c) in the image, copies the image to its physical load
-// address through a scratch mapping, and fills a boot page directory that maps physical
-// 0..4 MiB at KERNBASE (its own table frames read-only) plus the shared-info page. Stage 2
-// runs there: it drops Xen's bootstrap tables from our view and calls main.
+// [0, boot_phys), Xen's command line; built by arch/pv/mbinfo.c) in the image, copies the
+// image to its physical load address through a scratch mapping, and fills a boot page
+// directory that maps physical 0..4 MiB at KERNBASE (its own table frames read-only) plus the
+// shared-info page. Stage 2 runs there: it drops Xen's bootstrap tables from our view and
+// calls main.
 #include "../../defs.h"
 #include "../../arch.h"
 #include "../../memlayout.h"
