@@ -7,7 +7,8 @@
 // the para-virtual Xen arch layer (ARCH=xen-pv): the XenoLinux row, booted with --backend xen.
 // Variant `l4-pv` builds the para-virtual L4 arch layer (ARCH=l4-pv): the L4Ka::Linux row,
 // booted with --backend l4; it includes the L4 model's C bindings (guests/l4), an input of
-// that variant only.
+// that variant only. The code both para-virtual layers share (guests/kernel/arch/pv) lies
+// in the source tree, so it is an input of every variant, as the arch layers are.
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

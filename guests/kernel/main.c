@@ -5,30 +5,13 @@
 #include "defs.h"
 #include "arch.h"
 #include "memlayout.h"
+#include "multiboot.h"
 #include "desc.h"
 #include "proc.h"
 #include "net/socket.h"
 
-#define MB_BOOT_MAGIC 0x2BADB002u
-#define MB_INFO_MEM     (1u << 0)
-#define MB_INFO_CMDLINE (1u << 2)
-#define MB_INFO_MMAP    (1u << 6)
-#define MB_MMAP_RAM     1
-
 #define DEBUG_EXIT_PORT 0xf4   // isa-debug-exit: QEMU exits with status (value << 1) | 1
 #define BOOT_MAP_TOP    (4u << 20)   // what boot.S mapped at KERNBASE
-
-struct mb_info {
-  u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
-  u32 syms[4];
-  u32 mmap_length, mmap_addr;
-};
-
-struct mb_mmap {
-  u32 size;
-  u64 addr, len;
-  u32 type;
-} __attribute__((packed));
 
 extern u8 end[];               // first address after the kernel image (kernel.ld)
 static char cmdline[256];       // (a longer command line is cut at 255 bytes)

@@ -5,7 +5,7 @@
 // physical 0..4 MiB at a scratch address; here the image (stack included: it is boot_stack in
 // the BSS) is copied down through it and physical 0..4 MiB replaces the bootstrap mapping at
 // KERNBASE, with no stack use between the copy and the σ0 reply. Then l4pv_stage2 runs on
-// the copy and calls main.
+// the copy and calls main. boot_stack is arch/pv/bootstack.S.
 #include "archdefs.h"
 
 #define KERNBASE   0xC0000000
@@ -49,10 +49,3 @@ _start:
   call l4pv_stage2
 1:
   jmp 1b
-
-.bss
-.balign 4096
-.globl boot_stack
-boot_stack:
-  .space 4096
-boot_stack_top:

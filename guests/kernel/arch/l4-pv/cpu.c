@@ -1,45 +1,11 @@
-// The para-virtual replacements of the remaining sensitive instructions on L4. Port I/O to the
-// devices σ0 granted (UART, PCI configuration, debug exit) is the real instruction, allowed by
-// the task's I/O bitmap; the PIC and PIT are the microkernel's, so events.c stands in for them.
-// Descriptor tables, segment registers and the kernel stack have no L4 counterpart (every
-// thread runs on the flat ring-3 selectors, and each process is its own L4 thread): they are
-// kept in variables. Idling is an open receive; halting for good is a receive that never ends.
+// The para-virtual replacements of the remaining sensitive instructions on L4. The IDT, segment
+// registers and the kernel stack have no L4 counterpart (every thread runs on the flat ring-3
+// selectors, and each process is its own L4 thread): they are kept in variables. Idling is an
+// open receive; halting for good is a receive that never ends. Port I/O and the GDT and TSS
+// that are never loaded are shared with xen-pv (arch/pv/).
 #include "../../arch.h"
 #include "../../defs.h"
 #include "l4pv.h"
-
-u8 arch_inb(u16 port)
-{
-  if (l4pv_virtual_port(port))
-    return l4pv_virtual_in(port);
-  u8 v;
-  asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
-u16 arch_inw(u16 port)
-{
-  u16 v;
-  asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
-u32 arch_inl(u16 port)
-{
-  u32 v;
-  asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
-void arch_outb(u16 port, u8 v)
-{
-  if (l4pv_virtual_port(port))
-    l4pv_virtual_out(port, v);
-  else
-    asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-void arch_outw(u16 port, u16 v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-void arch_outl(u16 port, u32 v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
 
 // sti; hlt: wait in an open receive until the interrupt thread says an interrupt is pending
 // (it polls for the few instructions between the announcement and the receive), then take it.
@@ -65,9 +31,7 @@ void arch_halt(void)
     l4_ipc(L4_NILTHREAD, L4_MAIN, L4_NEVER, 0);
 }
 
-void arch_load_gdt(void *base, u16 limit) { (void)base, (void)limit; }
 void arch_load_idt(void *base, u16 limit) { (void)base, (void)limit; }
-void arch_load_tr(u16 sel) { (void)sel; }
 
 static u16 seg_ds = KERNEL_DS, seg_es = KERNEL_DS, seg_fs = KERNEL_DS, seg_gs = KERNEL_DS;
 static u32 kernel_stack;

@@ -142,7 +142,7 @@ static void irq_thread(void)
     int poll = try_deliver();
     l4_word timeout = L4_NEVER;
     if (timer_period)
-      timeout = l4pv_div64(deadline_ns + 999, 1000) | 1;   // never reads as 0 ("poll")
+      timeout = pv_div64(deadline_ns + 999, 1000) | 1;   // never reads as 0 ("poll")
     if (poll) {
       l4_word soon = (l4_word)(l4_system_clock() + POLL_US) | 1;
       if (timeout == L4_NEVER || (int)(soon - timeout) < 0)

@@ -5,22 +5,13 @@
 #define L4PV_H
 
 #include "../../types.h"
+#include "../pv/pv.h"
 #include "l4.h"
 
 struct trapframe;
 
-#define T_IRQ0 32
-#define NIRQ 16
 #define LABEL_NOTIFY 0x0001u   // interrupt thread -> main: an interrupt is pending
 #define LABEL_KICK   0x0002u   // main -> interrupt thread: acknowledge lines, re-read the timer
-
-// n / d for a quotient that fits 32 bits (no libgcc in the kernel).
-static inline u32 l4pv_div64(u64 n, u32 d)
-{
-  u32 q, r;
-  asm("divl %4" : "=a"(q), "=d"(r) : "a"((u32)n), "d"((u32)(n >> 32)), "rm"(d));
-  return q;
-}
 
 // virq.c
 extern volatile u32 virq_on;           // the virtual IF of the main thread
@@ -29,14 +20,10 @@ int  l4pv_deliverable(void);
 void l4pv_dispatch(struct trapframe *tf);
 void l4pv_kernel_return(struct trapframe *tf);
 
-// events.c: the PIC and PIT stand-in
-extern volatile u16 l4pv_pic_mask;
+// events.c: what the PIC and PIT stand-in (arch/pv/picpit.c) means on L4
 extern volatile u32 l4pv_irq_unacked;  // lines delivered by L4 and not yet acknowledged
 extern volatile u32 l4pv_ack_wanted;   // lines main asks the interrupt thread to acknowledge
 extern volatile u32 l4pv_timer_period_ns; // 0: the timer is not running
-int  l4pv_virtual_port(u16 port);
-u8   l4pv_virtual_in(u16 port);
-void l4pv_virtual_out(u16 port, u8 v);
 
 // irqthread.c
 extern l4_word l4pv_irq_tid;

@@ -1,31 +1,20 @@
 // Start of day on L4: turn the boot-info page into what main() expects. Stage 1 runs on the
 // model's bootstrap mappings: it saves the boot info and a Multiboot-shaped info structure
-// (memory map [0, boot_phys), the model's command line) in the image and asks σ0 for physical
-// 0..4 MiB at a scratch address, for boot.S to copy the image to its load address. Stage 2
-// runs on the copy: it maps the rest of guest physical memory at KERNBASE (the direct map, in
-// large flexpages), the devices' ports (UART, PCI configuration, debug exit) with I/O
-// flexpages, starts the interrupt thread and calls main.
+// (memory map [0, boot_phys), the model's command line; built by arch/pv/mbinfo.c) in the
+// image and asks σ0 for physical 0..4 MiB at a scratch address, for boot.S to copy the image
+// to its load address. Stage 2 runs on the copy: it maps the rest of guest physical memory at
+// KERNBASE (the direct map, in large flexpages), the devices' ports (UART, PCI configuration,
+// debug exit) with I/O flexpages, starts the interrupt thread and calls main.
 #include "../../defs.h"
 #include "../../arch.h"
 #include "../../memlayout.h"
 #include "l4pv.h"
 
-#define MB_BOOT_MAGIC 0x2BADB002u
 #define SCRATCH_VA 0x40000000u
 #define BOOT_MAP (4u << 20)
 
-struct mb_info {
-  u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
-  u32 syms[4];
-  u32 mmap_length, mmap_addr;
-};
-struct mb_mmap { u32 size; u64 addr, len; u32 type; } __attribute__((packed));
-
 extern u8 end[];
 struct l4_bootinfo l4pv_boot;
-static struct mb_info mbi;
-static struct mb_mmap mmap;
-static char cmdline[256];
 
 // Raw serial output and the debug exit: usable from any thread before or without the console.
 static void raw_puts(const char *s)
@@ -69,17 +58,7 @@ void l4pv_stage1(const struct l4_bootinfo *bi)
   if (!magic_ok(bi))
     l4pv_fatal("not started by the L4 model: boot info version", bi->version);
   l4pv_boot = *bi;
-  u32 n = 0;
-  for (const char *s = bi->cmd_line; *s && n + 1 < sizeof cmdline; s++)
-    cmdline[n++] = *s;
-  mmap.size = sizeof mmap - 4;
-  mmap.addr = 0;
-  mmap.len = bi->boot_phys;
-  mmap.type = 1;
-  mbi.flags = (1u << 2) | (1u << 6);
-  mbi.cmdline = V2P(cmdline);
-  mbi.mmap_addr = V2P(&mmap);
-  mbi.mmap_length = sizeof mmap;
+  pv_mbinfo_build(bi->cmd_line, bi->boot_phys);
   if ((u32)end - KERNLINK > BOOT_MAP - 0x100000u)
     l4pv_fatal("image too large for the first 4 MiB: end", (u32)end);
   u32 err = l4_sigma0_request(L4_FPAGE(0, 22, L4_RWX), L4_FPAGE(SCRATCH_VA, 22, 0));
@@ -121,5 +100,5 @@ void l4pv_stage2(u32 err)
   L4_UTCB->mr[0] = L4_FPAGE(SCRATCH_VA, 22, L4_RWX);
   l4_unmap(1, 1);
   l4pv_irq_init();
-  main(MB_BOOT_MAGIC, V2P(&mbi));
+  pv_enter_main();
 }

@@ -15,7 +15,7 @@ void trap(struct trapframe *tf);
 
 int l4pv_deliverable(void)
 {
-  return (irq_pending & ~(u32)l4pv_pic_mask) != 0;
+  return (irq_pending & ~(u32)pv_pic_mask) != 0;
 }
 
 // Run trap() once per pending line the PIC stand-in lets through, with tf as the interrupted
@@ -24,7 +24,7 @@ int l4pv_deliverable(void)
 void l4pv_dispatch(struct trapframe *tf)
 {
   u32 ready;
-  while ((ready = irq_pending & ~(u32)l4pv_pic_mask) != 0) {
+  while ((ready = irq_pending & ~(u32)pv_pic_mask) != 0) {
     int irq = __builtin_ctz(ready);
     __atomic_and_fetch(&irq_pending, ~(1u << irq), __ATOMIC_SEQ_CST);
     tf->trapno = T_IRQ0 + irq;

@@ -1,26 +1,17 @@
 // Native IA-32 definitions the common kernel needs: segment selectors of the GDT built by
-// desc.c, the EFLAGS a new user process starts with, and the inline (non-sensitive) hooks.
-// The kernel runs in ring 0.
+// desc.c (its slots and the EFLAGS bits are segdefs.h, shared with the para-virtual arches)
+// and the inline (non-sensitive) hooks. The kernel runs in ring 0.
 #ifndef ARCHDEFS_H
 #define ARCHDEFS_H
 
-#define SEG_KCODE 1
-#define SEG_KDATA 2
-#define SEG_UCODE 3
-#define SEG_UDATA 4
-#define SEG_TSS   5
-#define NSEGS     6
+#include "../../segdefs.h"
 
 #define KERNEL_CS (SEG_KCODE << 3)
 #define KERNEL_DS (SEG_KDATA << 3)
 #define USER_CS   ((SEG_UCODE << 3) | 3)
 #define USER_DS   ((SEG_UDATA << 3) | 3)
-#define TSS_SEL   (SEG_TSS << 3)
 
 #define KERNEL_DPL 0
-#define FL_IF      0x200
-#define FL_RESERVED 0x002
-#define USER_EFLAGS (FL_IF | FL_RESERVED)
 
 #ifndef __ASSEMBLER__
 // Page-table entry writes. Not a sensitive instruction natively, so an inline store: objects

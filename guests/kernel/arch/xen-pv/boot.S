@@ -3,7 +3,7 @@
 // The common kernel expects physical 0..4 MiB at KERNBASE (V2P/P2V), so xen_stage1 copies the
 // image down to its physical load address and builds page tables that map it there; the switch
 // itself is one mmuext_op (pin + new base pointer) made here, because the stack we run on now is
-// not mapped afterwards. Then xen_stage2 runs on boot_stack and calls main.
+// not mapped afterwards. Then xen_stage2 runs on boot_stack (arch/pv/bootstack.S) and calls main.
 #include "archdefs.h"
 
 #define HC_mmuext_op 26
@@ -31,10 +31,3 @@ _start:
   call xen_stage2
 1:
   jmp 1b
-
-.bss
-.balign 4096
-.globl boot_stack
-boot_stack:
-  .space 4096
-boot_stack_top:

@@ -1,8 +1,8 @@
 // The para-virtual replacements of the sensitive instructions: the interrupt flag is the
 // shared-info upcall mask, halting is sched_op block, descriptor tables are Xen's (flat ring-1
-// and ring-3 selectors) plus a trap table, the kernel stack is stack_switch. Port I/O to the
-// assigned devices (UART, PCI configuration, debug-exit) is the real instruction, which Xen
-// performs for us; the PIC and PIT belong to Xen, so events.c stands in for them.
+// and ring-3 selectors) plus a trap table, the kernel stack is stack_switch. Segment registers
+// are the real instructions (ring 1 may load Xen's flat selectors). Port I/O and the GDT and
+// TSS that are never loaded are shared with l4-pv (arch/pv/).
 #include "../../arch.h"
 #include "../../defs.h"
 #include "xen.h"
@@ -49,44 +49,6 @@ void arch_halt(void)
   u32 reason = 0;
   hypercall(HC_sched_op, 2, (u32)&reason, 0, 0);
 }
-
-static u8 in8(u16 port) { u8 v; asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
-
-u8 arch_inb(u16 port)
-{
-  if (xen_virtual_port(port))
-    return xen_virtual_in(port);
-  return in8(port);
-}
-
-u16 arch_inw(u16 port)
-{
-  u16 v;
-  asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
-u32 arch_inl(u16 port)
-{
-  u32 v;
-  asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
-void arch_outb(u16 port, u8 v)
-{
-  if (xen_virtual_port(port))
-    xen_virtual_out(port, v);
-  else
-    asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-void arch_outw(u16 port, u16 v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-void arch_outl(u16 port, u32 v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
-
-// Xen's GDT already holds the flat selectors archdefs.h names; the kernel's own GDT and TSS
-// are never loaded.
-void arch_load_gdt(void *base, u16 limit) { (void)base, (void)limit; }
-void arch_load_tr(u16 sel) { (void)sel; }
 
 void arch_reload_segments(void)
 {

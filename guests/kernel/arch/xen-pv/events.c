@@ -1,52 +1,27 @@
 // Interrupts on Xen: the PIC and PIT are Xen's, so the kernel's pic.c and pit.c drivers talk to
-// a stand-in here. PIT channel 0's divisor becomes the period of a one-shot timer re-armed on
-// each VIRQ_TIMER (the kernel's IRQ 0); unmasking an IRQ line at the PIC binds it to an event
-// channel (the timer VIRQ for IRQ 0, a physical IRQ otherwise) or, for a bound physical IRQ,
-// ends it with PHYSDEVOP_eoi. The upcall turns pending ports into IRQ numbers and feeds the
-// kernel's trap() exactly as the native interrupt stubs do.
+// the shared stand-in (arch/pv/picpit.c); what it means on Xen is here. PIT channel 0's period
+// drives a one-shot timer re-armed on each VIRQ_TIMER (the kernel's IRQ 0); unmasking an IRQ
+// line at the PIC binds it to an event channel (the timer VIRQ for IRQ 0, a physical IRQ
+// otherwise) or, for a bound physical IRQ, ends it with PHYSDEVOP_eoi. The upcall turns
+// pending ports into IRQ numbers and feeds the kernel's trap() exactly as the native
+// interrupt stubs do.
 #include "../../arch.h"
 #include "../../defs.h"
+#include "../pv/pv.h"
 #include "xen.h"
 
-#define PIC1_CMD 0x20
-#define PIC1_DATA 0x21
-#define PIC2_CMD 0xA0
-#define PIC2_DATA 0xA1
-#define PIT_CH0 0x40
-#define PIT_MODE 0x43
-#define PIT_HZ 1193182ull
-#define T_IRQ0 32
-#define NIRQ 16
 #define NPORTS 64
 
 #define EVTCHNOP_bind_virq 1
 #define EVTCHNOP_bind_pirq 2
 #define PHYSDEVOP_eoi 12
 
-static u16 pic_mask = 0xFFFF;
-static int icw_left[2];           // initialization words still expected on each PIC
-static u32 pit_divisor, pit_bytes;
-static u64 period_ns, deadline_ns;
+static u64 deadline_ns;
 static u8 port_irq[NPORTS];       // IRQ + 1 of each bound port, 0 = unbound
 static u32 irq_bound;             // IRQ lines with a port
 static volatile u32 irq_pending;  // events taken while their line was masked
 
 void trap(struct trapframe *tf);
-
-int xen_virtual_port(u16 port)
-{
-  return port == PIC1_CMD || port == PIC1_DATA || port == PIC2_CMD || port == PIC2_DATA ||
-         (port >= PIT_CH0 && port <= PIT_MODE);
-}
-
-u8 xen_virtual_in(u16 port)
-{
-  if (port == PIC1_DATA)
-    return pic_mask & 0xFF;
-  if (port == PIC2_DATA)
-    return pic_mask >> 8;
-  return 0;
-}
 
 static u64 now_ns(void)
 {
@@ -59,9 +34,9 @@ static u64 now_ns(void)
 static void arm_timer(void)
 {
   u64 now = now_ns();
-  deadline_ns += period_ns;
+  deadline_ns += pv_pit_period_ns;
   if (deadline_ns <= now)
-    deadline_ns = now + period_ns;
+    deadline_ns = now + pv_pit_period_ns;
   hypercall(HC_set_timer_op, (u32)deadline_ns, (u32)(deadline_ns >> 32), 0, 0);
 }
 
@@ -80,51 +55,21 @@ static void bind(int irq)
   }
 }
 
-static void set_mask(u16 mask)
+void pv_pic_unmasked(u16 unmasked)
 {
-  u16 unmasked = pic_mask & ~mask;
-  pic_mask = mask;
   if (irq_pending & unmasked)
     VCPU_PENDING = 1;              // the next virtual sti makes Xen run the upcall
   for (int irq = 0; irq < NIRQ; irq++) {
     if (!(unmasked & (1u << irq)) || irq == 2)
       continue;
     if (!(irq_bound & (1u << irq))) {
-      if (irq == 0 && !period_ns)
+      if (irq == 0 && !pv_pit_period_ns)
         continue;
       bind(irq);
     } else if (irq != 0) {
       u32 eoi = irq;
       hypercall(HC_physdev_op, PHYSDEVOP_eoi, (u32)&eoi, 0, 0);
     }
-  }
-}
-
-// n / d for a quotient that fits 32 bits (no libgcc in the kernel).
-static u32 div64(u64 n, u32 d)
-{
-  u32 q, r;
-  asm("divl %4" : "=a"(q), "=d"(r) : "a"((u32)n), "d"((u32)(n >> 32)), "rm"(d));
-  return q;
-}
-
-void xen_virtual_out(u16 port, u8 v)
-{
-  int pic = port == PIC2_CMD || port == PIC2_DATA;
-  if (port == PIC1_CMD || port == PIC2_CMD) {
-    if (v & 0x10)
-      icw_left[pic] = 3;           // ICW1: ICW2..4 follow on the data port
-  } else if (port == PIC1_DATA || port == PIC2_DATA) {
-    if (icw_left[pic] > 0)
-      icw_left[pic]--;
-    else
-      set_mask(pic ? (pic_mask & 0x00FF) | (v << 8) : (pic_mask & 0xFF00) | v);
-  } else if (port == PIT_MODE) {
-    pit_bytes = 0;
-  } else if (port == PIT_CH0) {
-    pit_divisor = pit_bytes++ == 0 ? v : pit_divisor | (v << 8);
-    if (pit_bytes == 2)
-      period_ns = div64((pit_divisor ? pit_divisor : 65536) * 1000000000ull, PIT_HZ);
   }
 }
 
@@ -147,7 +92,7 @@ void xen_upcall(struct trapframe *tf)
         irq_pending |= 1u << (port_irq[w * 32 + b] - 1);
   }
   u32 ready;
-  while ((ready = irq_pending & ~pic_mask) != 0) {
+  while ((ready = irq_pending & ~pv_pic_mask) != 0) {
     int irq = __builtin_ctz(ready);
     irq_pending &= ~(1u << irq);
     if (irq == 0)

@@ -1,29 +1,20 @@
 // Start of day on Xen: turn start_info into what main() expects. Stage 1 runs on Xen's
 // bootstrap mappings: it saves start_info and a Multiboot-shaped info structure (memory map
-// [0, boot_phys), Xen's command line) in the image, copies the image to its physical load
-// address through a scratch mapping, and fills a boot page directory that maps physical
-// 0..4 MiB at KERNBASE (its own table frames read-only) plus the shared-info page. Stage 2
-// runs there: it drops Xen's bootstrap tables from our view and calls main.
+// [0, boot_phys), Xen's command line; built by arch/pv/mbinfo.c) in the image, copies the
+// image to its physical load address through a scratch mapping, and fills a boot page
+// directory that maps physical 0..4 MiB at KERNBASE (its own table frames read-only) plus the
+// shared-info page. Stage 2 runs there: it drops Xen's bootstrap tables from our view and
+// calls main.
 #include "../../defs.h"
 #include "../../arch.h"
 #include "../../memlayout.h"
+#include "../pv/pv.h"
 #include "xen.h"
 
-#define MB_BOOT_MAGIC 0x2BADB002u
 #define SCRATCH_VA KERNBASE      // below the image: mapped by Xen's bootstrap tables, unused
-
-struct mb_info {
-  u32 flags, mem_lower, mem_upper, boot_device, cmdline, mods_count, mods_addr;
-  u32 syms[4];
-  u32 mmap_length, mmap_addr;
-};
-struct mb_mmap { u32 size; u64 addr, len; u32 type; } __attribute__((packed));
 
 extern u8 end[];
 struct start_info xen_start;
-static struct mb_info mbi;
-static struct mb_mmap mmap;
-static char cmdline[256];
 static u32 boot_pgdir[1024] __attribute__((aligned(4096)));
 static u32 boot_pt[1024] __attribute__((aligned(4096)));
 static u32 boot_kmap_pt[1024] __attribute__((aligned(4096)));
@@ -55,17 +46,7 @@ static void boot_entry(u32 *table, u32 i, u32 val)
 u32 xen_stage1(const struct start_info *si)
 {
   xen_start = *si;
-  u32 n = 0;
-  for (const char *s = si->cmd_line; *s && n + 1 < sizeof cmdline; s++)
-    cmdline[n++] = *s;
-  mmap.size = sizeof mmap - 4;
-  mmap.addr = 0;
-  mmap.len = si->boot_phys;
-  mmap.type = 1;
-  mbi.flags = (1u << 2) | (1u << 6);
-  mbi.cmdline = V2P(cmdline);
-  mbi.mmap_addr = V2P(&mmap);
-  mbi.mmap_length = sizeof mmap;
+  pv_mbinfo_build(si->cmd_line, si->boot_phys);
   switch_ops[0] = MMUEXT_PIN_L2_TABLE;
   switch_ops[1] = V2P(boot_pgdir) >> 12;
   switch_ops[3] = MMUEXT_NEW_BASEPTR;
@@ -92,7 +73,7 @@ void xen_stage2(void)
 {
   VCPU_MASK = 1;
   xen_mmu_boot(boot_pgdir, boot_pt, boot_kmap_pt);
-  main(MB_BOOT_MAGIC, V2P(&mbi));
+  pv_enter_main();
 }
 
 void xen_crash(const char *what, long rc)

@@ -47,7 +47,4 @@ static inline long hypercall(u32 nr, u32 a1, u32 a2, u32 a3, u32 a4)
 
 extern struct start_info xen_start;
 void xen_crash(const char *what, long rc);
-int xen_virtual_port(u16 port);
-u8 xen_virtual_in(u16 port);
-void xen_virtual_out(u16 port, u8 v);
 #endif
