@@ -3,7 +3,7 @@
 // retransmissions from the guest's cycle clock (emulator/net/netperf-run.ts does the measuring).
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { withLock } from '../dirlock.ts';
 import { UsageError, type Command } from './command.ts';
@@ -268,7 +268,9 @@ async function run(args: string[]): Promise<number> {
     }
     const t0 = performance.now();
     const { report, stop } = runNetperf({
-      elf, kernelName: guestPath, direction, bytes, messageBytes, mem, profile,
+      // The kernel's name is the first word of its command line, which the guest prints: the
+      // file name only, so where the file lies cannot change a figure.
+      elf, kernelName: basename(guestPath), direction, bytes, messageBytes, mem, profile,
       append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
       backend: config?.backend ?? backend, wedge, wedgeName: wedgePath,
     });

@@ -80,6 +80,20 @@ test('--config runs the configuration\'s guest on its back-end: the same report 
   assert.is(a.verified, true);
 });
 
+test('where the guest file lies does not change a figure (the kernel sees only its file name)', async () => {
+  const { mkdtempSync, mkdirSync, copyFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const dir = mkdtempSync(`${tmpdir()}/netperf-path-`);
+  const src = new URL('../../.world/out/guest-kernel@native/kernel.elf', import.meta.url).pathname;
+  mkdirSync(`${dir}/a-much-longer-folder-name`);
+  copyFileSync(src, `${dir}/k.elf`);
+  copyFileSync(src, `${dir}/a-much-longer-folder-name/k.elf`);
+  const run = (guest: string) => execa('node', [world, 'netperf', '--direction', 'send', '--bytes', '128KiB', '--json', '--guest', guest]);
+  const [a, b] = await Promise.all([run(`${dir}/k.elf`), run(`${dir}/a-much-longer-folder-name/k.elf`)]);
+  const strip = (t: string) => { const r = JSON.parse(t) as Record<string, unknown>; delete r.host; return r; };
+  assert.equal(strip(a.stdout), strip(b.stdout));
+});
+
 test('sizes are binary units', () => {
   assert.is(parseByteSize('--bytes', '64MiB'), 64 * 2 ** 20);
   assert.is(parseByteSize('--bytes', '32KiB'), 32768);
