@@ -1,13 +1,15 @@
 // Guest memory on L4. Guest physical memory is machine memory [0, l4_guest_end) that σ0 maps
-// to the task twice: once for good in the wedge's window above VIRT_BASE (how the wedge reads
-// the guest's page tables and loads the guest), and on demand where the guest's own page
-// tables put it, when main faults there (monitor.c) or a guest process does (user.c). The
-// guest's page tables stay ordinary guest memory the guest writes with plain stores; the task's
-// mappings play the TLB: a CR3 load of another directory unmaps the user half [0, 3 GiB) of
-// the task, which revokes every mapping derived from it in the guest processes' spaces too (x86:
-// a CR3 load flushes non-global translations); a CR3 reload or a paging switch unmaps
-// everything below the wedge; invlpg unmaps one page. As on Xen, the kernel half survives
-// address-space switches like global pages, which the guest kernel assumes.
+// to the task once, for good, in the wedge's window above VIRT_BASE (how the wedge reads the
+// guest's page tables and loads the guest, and what the guest processes' mappings derive
+// from: user.c); main's own accesses below the wedge are mapped from σ0 on demand where the
+// guest's tables put them (monitor.c). The guest's page tables stay ordinary guest memory the
+// guest writes with plain stores; the task's mappings below the wedge play main's TLB: a CR3
+// load of another directory unmaps the task's user half [0, 3 GiB), a CR3 reload or a paging
+// switch unmaps everything below the wedge, invlpg unmaps one page. The processes' spaces are
+// their own TLBs, kept across switches: every CR3 load bumps l4_tlb_epoch, and a process whose
+// space has not been checked since is re-validated against its directory before it runs again
+// (user.c). As on Xen, the kernel half survives address-space switches like global pages,
+// which the guest kernel assumes.
 #include "l4wedge.h"
 #include "vcpu.h"
 #include "backend.h"
@@ -83,6 +85,16 @@ int l4_walk(u32 va, int write, int user, u32 *pa, u32 *rights)
   return 1;
 }
 
+// What a user access to va may use under the current directory: the frame | L4 rights, or 0
+// if the guest's tables do not give user mode the page (a process's mapping of va must then go).
+u32 l4_user_entry(u32 va)
+{
+  u32 pa, rights;
+  if (va >= USER_END || l4_walk(va, 0, 1, &pa, &rights) != 1)
+    return 0;
+  return pa | rights;
+}
+
 // The guest's entry for va as a frame and rights, or 0 if it is not a present 4 KiB mapping.
 static u32 pte_of(const u32 *pt, u32 va)
 {
@@ -138,8 +150,11 @@ static void unmap_below(u32 end)
 
 void l4_user_flush(void) { unmap_below(USER_END); }
 
+u32 l4_tlb_epoch = 1;
+
 void be_mmu_reload(int flush)
 {
+  l4_tlb_epoch++;                        // every process space is checked before it runs again
   if (flush || !(vcpu.cr0 & CR0_PG)) {
     STAT(FLUSHES);
     unmap_below(l4_wedge_lo);
@@ -153,6 +168,7 @@ void be_invlpg(u32 va)
 {
   if (va >= l4_wedge_lo)
     return;
+  l4_user_invlpg(PGROUNDDOWN(va));
   L4_UTCB->mr[0] = L4_FPAGE(PGROUNDDOWN(va), 12, L4_RWX);
   STAT(HYPERCALLS);
   l4_unmap(1, 1);
