@@ -17,6 +17,7 @@
 
 #define MONITOR_PRIO 200
 #define RECHECK_US 2
+#define USER_END 0xC0000000u
 
 l4_word l4_monitor_tid;
 volatile u32 l4_events, l4_main_waits, l4_armed_us;
@@ -83,10 +84,16 @@ static void main_fault(u32 label)
     wpanic("main: page fault at 0x%08x (eip 0x%08x) in the wedge's area", addr, eip);
   int r = l4_walk(addr, write, 0, &pa, &rights);
   if (r == 1) {
-    u32 s = l4_extent(addr, pa, rights), mask = (1u << s) - 1;
-    l4_sigma0_map(pa - (addr & mask & ~(PGSIZE - 1)), addr & ~mask, 1u << s, rights);
+    u32 s = l4_extent(addr, pa, rights), mask = (1u << s) - 1, t = 0;
+    if (addr < USER_END && pa < l4_guest_end && (vcpu.cr0 & CR0_PG)) {
+      t = l4_main_user_fill(addr, pa, rights, s);   // from the window, with the directory's hint
+    } else {
+      if (addr < USER_END)
+        l4_task_user_mapped = 1;
+      l4_sigma0_map(pa - (addr & mask & ~(PGSIZE - 1)), addr & ~mask, 1u << s, rights);
+    }
     STAT(PF_SHADOW);
-    L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+    L4_UTCB->mr[0] = L4_TAG(0, t, 0);
     reply_to = main_tid;
     return;
   }

@@ -299,6 +299,7 @@ static l4_word page_fault(struct proc *p, u32 label)
       record(p, PGROUNDDOWN(addr), pa | rights);
     } else {                             // device memory: the task's page, which CR3 loads unmap
       l4_sigma0_map(pa, from, PGSIZE, rights);
+      l4_task_user_mapped = 1;
     }
     mr[0] = L4_TAG(0, 2, 0);
     mr[1] = L4_MAP_ITEM0(addr);
