@@ -41,10 +41,11 @@ static void signal_main(void)
   recheck = 0;
   if (!vcpu_irq_pending)
     return;
-  struct l4_regs o;
-  exregs(0, 0, &o);
   if (l4_main_waits) {
-    if ((o.state & L4_XS_RECEIVING) && !reply_to) {
+    // Main is in (or about to enter) a receive the monitor's message ends: send the wake-up
+    // without asking its state first. Not receiving yet, the send fails at once (a reply-and-
+    // wait's send phase never blocks) and the monitor looks again shortly.
+    if (!reply_to) {
       L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
       reply_to = main_tid;               // the wake-up: the send phase of the next Ipc
       STAT(UPCALLS);
@@ -53,6 +54,8 @@ static void signal_main(void)
     }
     return;
   }
+  struct l4_regs o;
+  exregs(0, 0, &o);
   if (o.state & (L4_XS_SENDING | L4_XS_RECEIVING | L4_XS_FAULTING | L4_XS_HALTED)) {
     recheck = 1;                         // its message to us comes first
     return;
@@ -126,18 +129,25 @@ static void main_exception(void)
   reply_to = main_tid;
 }
 
-static void acknowledge(void)
+// Acknowledge the lines main asked for. The last one is returned instead, to be the send
+// phase of the monitor's next wait (one system call less per interrupt), if nothing else is.
+static l4_word acknowledge(void)
 {
   u32 ack;
   asm volatile("xchgl %0, %1" : "=r"(ack), "+m"(l4_irq_ack) : "0"(0u) : "memory");
+  l4_word last = L4_NILTHREAD;
   for (u32 irq = 0; irq < 16; irq++) {
     if (!(ack & (1u << irq)))
       continue;
-    l4_word err;
-    L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
-    STAT(HYPERCALLS);
-    l4_ipc(L4_IRQ_TID(irq), L4_NILTHREAD, L4_ZERO, &err);
+    if (last) {
+      l4_word err;
+      L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+      STAT(HYPERCALLS);
+      l4_ipc(last, L4_NILTHREAD, L4_ZERO, &err);
+    }
+    last = L4_IRQ_TID(irq);
   }
+  return last;
 }
 
 static void timer_check(void)
@@ -152,7 +162,7 @@ static void timer_check(void)
 void l4_monitor(void)
 {
   for (;;) {
-    acknowledge();
+    l4_word ack = acknowledge();
     u32 timeout = l4_timer_us;
     if (recheck) {
       u32 soon = now_us() + RECHECK_US;
@@ -162,6 +172,14 @@ void l4_monitor(void)
     l4_armed_us = timeout;
     l4_word err, to = reply_to;
     reply_to = L4_NILTHREAD;
+    if (ack && to) {                     // the send phase is the reply: acknowledge now, with
+      l4_word e;                         // the reply's MRs (any message acknowledges, ABI.md
+      STAT(HYPERCALLS);                  // section 6, and reads none of them)
+      l4_ipc(ack, L4_NILTHREAD, L4_ZERO, &e);
+    } else if (ack) {
+      L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+      to = ack;
+    }
     STAT(HYPERCALLS);
     l4_word from = l4_ipc(to, L4_ANYTHREAD, timeout ? timeout : L4_NEVER, &err);
     l4_armed_us = 0;
