@@ -54,22 +54,20 @@ static void signal_main(void)
     }
     return;
   }
-  struct l4_regs o;
-  exregs(0, 0, &o);
-  if (o.state & (L4_XS_SENDING | L4_XS_RECEIVING | L4_XS_FAULTING | L4_XS_HALTED)) {
-    recheck = 1;                         // its message to us comes first
-    return;
-  }
-  if (o.eip >= l4_wedge_lo) {
-    if (!vcpu_irq_mask)
-      recheck = 1;
-    return;
-  }
   if (vcpu_irq_mask)
-    return;                              // the guest's sti/popf/iret will see it
+    return;                              // the guest's sti/popf/iret (or a stub's exit) will see it
+  // Redirect first and look at the old state after: main cannot run in between (the monitor's
+  // priority is higher), so where the redirect was wrong it is undone before it takes effect.
+  struct l4_regs o;
+  exregs(L4_XR_SET_EIP, (u32)l4_irq_entry, &o);
+  if ((o.state & (L4_XS_SENDING | L4_XS_RECEIVING | L4_XS_FAULTING | L4_XS_HALTED)) ||
+      o.eip >= l4_wedge_lo) {
+    exregs(L4_XR_SET_EIP, o.eip, NULL);  // in a system call (its message to us comes first) or
+    recheck = 1;                         // in the wedge on its way out: look again shortly
+    return;
+  }
   l4_rd_eip = o.eip;
   l4_rd_eflags = o.eflags;
-  exregs(L4_XR_SET_EIP, (u32)l4_irq_entry, NULL);
   STAT(UPCALLS);
 }
 
@@ -150,10 +148,31 @@ static l4_word acknowledge(void)
   return last;
 }
 
+static u64 rdtsc(void)
+{
+  u32 lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return ((u64)hi << 32) | lo;
+}
+
+// Has the deadline (µs) passed? now_us() >= t exactly when the cycle counter has reached
+// t * MHz; that product is kept per deadline, so the check each time round is one rdtsc
+// rather than two 64-bit divisions.
+static int passed(u32 t)
+{
+  static u32 last_t;
+  static u64 last_cycles;
+  if (t != last_t) {
+    last_t = t;
+    last_cycles = (u64)t * (l4_boot->cpu_khz / 1000);
+  }
+  return rdtsc() >= last_cycles;
+}
+
 static void timer_check(void)
 {
   u32 t = l4_timer_us;
-  if (t && (s32)(now_us() - t) >= 0) {
+  if (t && passed(t)) {
     l4_timer_us = 0;
     raise_events(EV_TIMER);
   }
