@@ -73,7 +73,9 @@ static void signal_main(void)
 
 static void raise_events(u32 ev)
 {
-  asm volatile("lock orl %1, %0" : "+m"(l4_events) : "r"(ev) : "memory");
+  // One instruction, so no thread switch splits it; the model has one processor (ABI.md), so
+  // it needs no lock prefix (a locked cycle costs extra).
+  asm volatile("orl %1, %0" : "+m"(l4_events) : "r"(ev) : "memory");
   vcpu_irq_pending = 1;
 }
 
@@ -131,8 +133,9 @@ static void main_exception(void)
 // phase of the monitor's next wait (one system call less per interrupt), if nothing else is.
 static l4_word acknowledge(void)
 {
-  u32 ack;
-  asm volatile("xchgl %0, %1" : "=r"(ack), "+m"(l4_irq_ack) : "0"(0u) : "memory");
+  u32 ack = 0;
+  if (l4_irq_ack)                        // the xchg is a locked cycle: only when there is something
+    asm volatile("xchgl %0, %1" : "=r"(ack), "+m"(l4_irq_ack) : "0"(0u) : "memory");
   l4_word last = L4_NILTHREAD;
   for (u32 irq = 0; irq < 16; irq++) {
     if (!(ack & (1u << irq)))
