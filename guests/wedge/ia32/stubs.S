@@ -297,6 +297,77 @@ DEFSTUB pop_\s                  // 0 ret, 4 value
   ret $4
 .endm
 
+#ifdef WEDGE_FLAT_SREGS
+// A back-end whose segment registers are only stored (L4: a thread has the flat segments
+// alone, so the guest's selectors live in vcpu_sregs) gets them without a C call: no masking
+// (nothing can become pending), and no flag touched (the counter goes up with lea).
+.set wstat_read_es, wstat_READ_ES
+.set wstat_read_cs, wstat_READ_CS
+.set wstat_read_ss, wstat_READ_SS
+.set wstat_read_ds, wstat_READ_DS
+.set wstat_read_fs, wstat_READ_FS
+.set wstat_read_gs, wstat_READ_GS
+.set wstat_write_es, wstat_WRITE_ES
+.set wstat_write_ss, wstat_WRITE_SS
+.set wstat_write_ds, wstat_WRITE_DS
+.set wstat_write_fs, wstat_WRITE_FS
+.set wstat_write_gs, wstat_WRITE_GS
+
+.macro BUMP name
+  pushl %eax
+  movl wstat_\name, %eax
+  leal 1(%eax), %eax
+  movl %eax, wstat_\name
+  popl %eax
+.endm
+
+.purgem MOV_TO_SREG
+.macro MOV_TO_SREG s, n, r32, r16, off
+DEFSTUB mov_to_\s\()_\r32
+  BUMP write_\s
+  pushl %eax
+  movzwl %\r16, %eax
+  movl %eax, vcpu_sregs + 4 * \n
+  popl %eax
+  ret
+.endm
+
+.purgem MOV_FROM_SREG
+.macro MOV_FROM_SREG s, n, r32, r16, off
+DEFSTUB mov_from_\s\()_\r32
+  BUMP read_\s
+  movl vcpu_sregs + 4 * \n, %\r32
+  ret
+DEFSTUB mov_from_\s\()_\r16
+  BUMP read_\s
+  movw vcpu_sregs + 4 * \n, %\r16
+  ret
+.endm
+
+.purgem PUSH_SREG
+.macro PUSH_SREG s, n
+DEFSTUB push_\s
+  pushl (%esp)                  // 0 ret, 4 slot
+  BUMP read_\s
+  pushl %eax                    // 0 eax, 4 ret, 8 slot
+  movl vcpu_sregs + 4 * \n, %eax
+  movl %eax, 8(%esp)
+  popl %eax
+  ret
+.endm
+
+.purgem POP_SREG
+.macro POP_SREG s, n
+DEFSTUB pop_\s                  // 0 ret, 4 value
+  BUMP write_\s
+  pushl %eax                    // 0 eax, 4 ret, 8 value
+  movzwl 8(%esp), %eax
+  movl %eax, vcpu_sregs + 4 * \n
+  popl %eax
+  ret $4
+.endm
+#endif
+
 ALLREGS MOV_TO_SREG, es, 0
 ALLREGS MOV_TO_SREG, ss, 2
 ALLREGS MOV_TO_SREG, ds, 3

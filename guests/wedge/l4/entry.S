@@ -99,11 +99,15 @@ be_iret:
 kentry:
   TRAP_DISPATCH l4_ktrap
 // EIP, CS, EFLAGS on the stack: restore the flags (IF stays as ring 3 has it) and jump.
+// (Two registers and plain moves: an xchg with memory is a locked cycle.)
 resume3:
-  pushl %eax                      // 0 eax, 4 eip, 8 cs, 12 eflags
-  movl 12(%esp), %eax
-  xchgl %eax, 4(%esp)
-  movl %eax, 12(%esp)             // 0 eax, 4 eflags, 8 cs, 12 eip
+  pushl %eax
+  pushl %ecx                      // 0 ecx, 4 eax, 8 eip, 12 cs, 16 eflags
+  movl 8(%esp), %eax
+  movl 16(%esp), %ecx
+  movl %ecx, 8(%esp)
+  movl %eax, 16(%esp)             // 0 ecx, 4 eax, 8 eflags, 12 cs, 16 eip
+  popl %ecx
   popl %eax
   popfl
   leal 4(%esp), %esp

@@ -34,8 +34,9 @@ void l4_ports_init(void)
 void l4_take_events(void)
 {
   vcpu_irq_pending = 0;
-  u32 ev;
-  asm volatile("xchgl %0, %1" : "=r"(ev), "+m"(l4_events) : "0"(0u) : "memory");
+  u32 ev = 0;
+  if (l4_events)                         // the xchg is a locked cycle: only when there is something
+    asm volatile("xchgl %0, %1" : "=r"(ev), "+m"(l4_events) : "0"(0u) : "memory");
   for (u32 irq = 0; irq < 16; irq++)
     if (ev & (1u << irq)) {
       STAT(PIRQS);
@@ -102,7 +103,7 @@ void be_irq_eoi(u32 irq)
   if (irq >= 16 || !(attached & (1u << irq)))
     return;
   STAT(PIRQ_EOIS);
-  asm volatile("lock orl %1, %0" : "+m"(l4_irq_ack) : "r"(1u << irq) : "memory");
+  asm volatile("orl %1, %0" : "+m"(l4_irq_ack) : "r"(1u << irq) : "memory");   // one CPU: no lock
   l4_poke_monitor();
 }
 

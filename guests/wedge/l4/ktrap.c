@@ -42,9 +42,10 @@ u32 l4_ktrap(struct tframe *f)
 
 // Segment registers are virtual: an L4 thread has only the flat user segments, which serve
 // every guest selector alike.
-static u32 sregs[6] = { GUEST_KDS, GUEST_KCS, GUEST_KDS, GUEST_KDS, GUEST_KDS, GUEST_KDS };
-void be_write_sreg(u32 s, u32 sel) { if (s < 6) sregs[s] = sel; }
-u32 be_read_sreg(u32 s) { return s < 6 ? sregs[s] : 0; }
+// The stubs read and write vcpu_sregs themselves (ia32/stubs.S, WEDGE_FLAT_SREGS).
+u32 vcpu_sregs[6] = { GUEST_KDS, GUEST_KCS, GUEST_KDS, GUEST_KDS, GUEST_KDS, GUEST_KDS };
+void be_write_sreg(u32 s, u32 sel) { if (s < 6) vcpu_sregs[s] = sel; }
+u32 be_read_sreg(u32 s) { return s < 6 ? vcpu_sregs[s] : 0; }
 
 // Nothing to install: the guest's GDT is read where it lies (ltr), its TS bit is virtual (the
 // wedge and the guest use no FPU state an L4 thread would have to switch).

@@ -52,6 +52,10 @@ int l4_walk(u32 va, int write, int user, u32 *pa, u32 *rights);  // 1: the guest
 void l4_sigma0_map(u32 pa, u32 va, u32 len, u32 rights);        // σ0's frames at va, in the task
 u32 l4_extent(u32 va, u32 pa, u32 rights);                      // log2 of a block to map at once
 void l4_user_flush(void);                                        // the task's user half, unmapped
+u32 l4_main_user_fill(u32 va, u32 pa, u32 rights, u32 s);      // main's user-half fault: map items
+extern u32 l4_task_user_mapped;         // the task's user half may hold a mapping (CR3 load unmaps)
+u32 l4_user_entry(u32 va);              // frame | rights a user access to va may map (0: none)
+extern u32 l4_tlb_epoch;                // bumped by every CR3 load (user.c re-validates spaces)
 
 // events.c
 void l4_take_events(void);              // main: feed the monitor's events to the PIC/PIT
@@ -60,6 +64,7 @@ void l4_ports_init(void);
 
 // user.c
 void l4_user_return(struct uframe *f) __attribute__((noreturn));
+void l4_user_invlpg(u32 va);            // the current directory's process drops va
 
 // monitor.c
 void l4_monitor(void) __attribute__((noreturn));

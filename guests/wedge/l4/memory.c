@@ -1,13 +1,15 @@
 // Guest memory on L4. Guest physical memory is machine memory [0, l4_guest_end) that σ0 maps
-// to the task twice: once for good in the wedge's window above VIRT_BASE (how the wedge reads
-// the guest's page tables and loads the guest), and on demand where the guest's own page
-// tables put it, when main faults there (monitor.c) or a guest process does (user.c). The
-// guest's page tables stay ordinary guest memory the guest writes with plain stores; the task's
-// mappings play the TLB: a CR3 load of another directory unmaps the user half [0, 3 GiB) of
-// the task, which revokes every mapping derived from it in the guest processes' spaces too (x86:
-// a CR3 load flushes non-global translations); a CR3 reload or a paging switch unmaps
-// everything below the wedge; invlpg unmaps one page. As on Xen, the kernel half survives
-// address-space switches like global pages, which the guest kernel assumes.
+// to the task once, for good, in the wedge's window above VIRT_BASE (how the wedge reads the
+// guest's page tables and loads the guest, and what the guest processes' mappings derive
+// from: user.c); main's own accesses below the wedge are mapped from σ0 on demand where the
+// guest's tables put them (monitor.c). The guest's page tables stay ordinary guest memory the
+// guest writes with plain stores; the task's mappings below the wedge play main's TLB: a CR3
+// load of another directory unmaps the task's user half [0, 3 GiB), a CR3 reload or a paging
+// switch unmaps everything below the wedge, invlpg unmaps one page. The processes' spaces are
+// their own TLBs, kept across switches: every CR3 load bumps l4_tlb_epoch, and a process whose
+// space has not been checked since is re-validated against its directory before it runs again
+// (user.c). As on Xen, the kernel half survives address-space switches like global pages,
+// which the guest kernel assumes.
 #include "l4wedge.h"
 #include "vcpu.h"
 #include "backend.h"
@@ -83,6 +85,16 @@ int l4_walk(u32 va, int write, int user, u32 *pa, u32 *rights)
   return 1;
 }
 
+// What a user access to va may use under the current directory: the frame | L4 rights, or 0
+// if the guest's tables do not give user mode the page (a process's mapping of va must then go).
+u32 l4_user_entry(u32 va)
+{
+  u32 pa, rights;
+  if (va >= USER_END || l4_walk(va, 0, 1, &pa, &rights) != 1)
+    return 0;
+  return pa | rights;
+}
+
 // The guest's entry for va as a frame and rights, or 0 if it is not a present 4 KiB mapping.
 static u32 pte_of(const u32 *pt, u32 va)
 {
@@ -136,12 +148,102 @@ static void unmap_below(u32 end)
   l4_unmap(n, 1);
 }
 
-void l4_user_flush(void) { unmap_below(USER_END); }
+// Main's user half. What main maps there (the guest kernel touching a process's memory, e.g.
+// copying a send buffer) is gone after every CR3 load of another directory. So the switch back
+// does not cost one fault per page again, the pages main mapped under a directory are kept as
+// that directory's hint; main's first fault in the user half under it maps, besides the page
+// asked for, each hinted page the directory still maps to the same frame (the rights are the
+// current ones), all in one reply. A hint is only a guess to check, never a translation.
+#define NHINT 8                          // directories remembered
+#define HINT_PAGES 16                    // pages per directory (also: map items per reply - 1)
+struct hint {
+  u32 cr3, n;
+  u32 va[HINT_PAGES];
+};
+static struct hint hints[NHINT], mapped; // mapped: main's user half since the last unmap
+static u32 hint_next;
+u32 l4_task_user_mapped;                 // main's user half may hold something
+
+static struct hint *hint_of(u32 cr3)
+{
+  for (u32 i = 0; i < NHINT; i++)
+    if (hints[i].n && hints[i].cr3 == cr3)
+      return &hints[i];
+  return NULL;
+}
+
+// Keep what main mapped under the directory being left as its hint.
+static void hint_save(void)
+{
+  if (!mapped.n)
+    return;
+  struct hint *h = hint_of(mapped.cr3);
+  if (!h) {
+    h = &hints[hint_next];
+    hint_next = (hint_next + 1) % NHINT;
+  }
+  *h = mapped;
+  mapped.n = 0;
+}
+
+static void note_mapped(u32 va)
+{
+  if (!mapped.n)
+    mapped.cr3 = PGROUNDDOWN(vcpu.cr3);
+  if (mapped.n < HINT_PAGES)
+    mapped.va[mapped.n++] = va;
+  l4_task_user_mapped = 1;
+}
+
+// Main faulted at va in the user half, which the guest maps to frame pa (guest memory) with
+// rights, s = log2 of the block to map: the reply's map items, from the window, in mr[1..].
+// Returns the typed words.
+u32 l4_main_user_fill(u32 va, u32 pa, u32 rights, u32 s)
+{
+  volatile l4_word *mr = L4_UTCB->mr;
+  u32 mask = (1u << s) - 1, off = va & mask & ~(PGSIZE - 1);
+  while (s > 12 && ((l4_window + pa - off) & mask)) {   // the window page must be aligned too
+    s--;
+    mask >>= 1;
+    off = va & mask & ~(PGSIZE - 1);
+  }
+  u32 t = 0;
+  mr[++t] = L4_MAP_ITEM0(va & ~mask);
+  mr[++t] = L4_FPAGE(l4_window + pa - off, s, rights);
+  note_mapped(PGROUNDDOWN(va));
+  struct hint *h = hint_of(PGROUNDDOWN(vcpu.cr3));
+  if (!h)
+    return t;
+  for (u32 i = 0; i < h->n; i++) {
+    u32 a = h->va[i], e = l4_user_entry(a);
+    if (!e || (a & ~mask) == (va & ~mask) || PGROUNDDOWN(e) >= l4_guest_end)
+      continue;
+    mr[++t] = L4_MAP_ITEM0(a);
+    mr[++t] = L4_FPAGE(l4_window + PGROUNDDOWN(e), 12, e & L4_RWX);
+    note_mapped(a);
+  }
+  h->n = 0;                              // used up: what main touches now is the next hint
+  return t;
+}
+
+void l4_user_flush(void)
+{
+  hint_save();
+  if (!l4_task_user_mapped)
+    return;                              // nothing to unmap (e.g. leaving the idle directory)
+  l4_task_user_mapped = 0;
+  unmap_below(USER_END);
+}
+
+u32 l4_tlb_epoch = 1;
 
 void be_mmu_reload(int flush)
 {
+  l4_tlb_epoch++;                        // every process space is checked before it runs again
   if (flush || !(vcpu.cr0 & CR0_PG)) {
     STAT(FLUSHES);
+    hint_save();
+    l4_task_user_mapped = 0;
     unmap_below(l4_wedge_lo);
     return;
   }
@@ -153,6 +255,7 @@ void be_invlpg(u32 va)
 {
   if (va >= l4_wedge_lo)
     return;
+  l4_user_invlpg(PGROUNDDOWN(va));
   L4_UTCB->mr[0] = L4_FPAGE(PGROUNDDOWN(va), 12, L4_RWX);
   STAT(HYPERCALLS);
   l4_unmap(1, 1);

@@ -17,6 +17,7 @@
 
 #define MONITOR_PRIO 200
 #define RECHECK_US 2
+#define USER_END 0xC0000000u
 
 l4_word l4_monitor_tid;
 volatile u32 l4_events, l4_main_waits, l4_armed_us;
@@ -40,10 +41,11 @@ static void signal_main(void)
   recheck = 0;
   if (!vcpu_irq_pending)
     return;
-  struct l4_regs o;
-  exregs(0, 0, &o);
   if (l4_main_waits) {
-    if ((o.state & L4_XS_RECEIVING) && !reply_to) {
+    // Main is in (or about to enter) a receive the monitor's message ends: send the wake-up
+    // without asking its state first. Not receiving yet, the send fails at once (a reply-and-
+    // wait's send phase never blocks) and the monitor looks again shortly.
+    if (!reply_to) {
       L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
       reply_to = main_tid;               // the wake-up: the send phase of the next Ipc
       STAT(UPCALLS);
@@ -52,26 +54,28 @@ static void signal_main(void)
     }
     return;
   }
-  if (o.state & (L4_XS_SENDING | L4_XS_RECEIVING | L4_XS_FAULTING | L4_XS_HALTED)) {
-    recheck = 1;                         // its message to us comes first
-    return;
-  }
-  if (o.eip >= l4_wedge_lo) {
-    if (!vcpu_irq_mask)
-      recheck = 1;
-    return;
-  }
   if (vcpu_irq_mask)
-    return;                              // the guest's sti/popf/iret will see it
+    return;                              // the guest's sti/popf/iret (or a stub's exit) will see it
+  // Redirect first and look at the old state after: main cannot run in between (the monitor's
+  // priority is higher), so where the redirect was wrong it is undone before it takes effect.
+  struct l4_regs o;
+  exregs(L4_XR_SET_EIP, (u32)l4_irq_entry, &o);
+  if ((o.state & (L4_XS_SENDING | L4_XS_RECEIVING | L4_XS_FAULTING | L4_XS_HALTED)) ||
+      o.eip >= l4_wedge_lo) {
+    exregs(L4_XR_SET_EIP, o.eip, NULL);  // in a system call (its message to us comes first) or
+    recheck = 1;                         // in the wedge on its way out: look again shortly
+    return;
+  }
   l4_rd_eip = o.eip;
   l4_rd_eflags = o.eflags;
-  exregs(L4_XR_SET_EIP, (u32)l4_irq_entry, NULL);
   STAT(UPCALLS);
 }
 
 static void raise_events(u32 ev)
 {
-  asm volatile("lock orl %1, %0" : "+m"(l4_events) : "r"(ev) : "memory");
+  // One instruction, so no thread switch splits it; the model has one processor (ABI.md), so
+  // it needs no lock prefix (a locked cycle costs extra).
+  asm volatile("orl %1, %0" : "+m"(l4_events) : "r"(ev) : "memory");
   vcpu_irq_pending = 1;
 }
 
@@ -83,10 +87,16 @@ static void main_fault(u32 label)
     wpanic("main: page fault at 0x%08x (eip 0x%08x) in the wedge's area", addr, eip);
   int r = l4_walk(addr, write, 0, &pa, &rights);
   if (r == 1) {
-    u32 s = l4_extent(addr, pa, rights), mask = (1u << s) - 1;
-    l4_sigma0_map(pa - (addr & mask & ~(PGSIZE - 1)), addr & ~mask, 1u << s, rights);
+    u32 s = l4_extent(addr, pa, rights), mask = (1u << s) - 1, t = 0;
+    if (addr < USER_END && pa < l4_guest_end && (vcpu.cr0 & CR0_PG)) {
+      t = l4_main_user_fill(addr, pa, rights, s);   // from the window, with the directory's hint
+    } else {
+      if (addr < USER_END)
+        l4_task_user_mapped = 1;
+      l4_sigma0_map(pa - (addr & mask & ~(PGSIZE - 1)), addr & ~mask, 1u << s, rights);
+    }
     STAT(PF_SHADOW);
-    L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+    L4_UTCB->mr[0] = L4_TAG(0, t, 0);
     reply_to = main_tid;
     return;
   }
@@ -119,24 +129,53 @@ static void main_exception(void)
   reply_to = main_tid;
 }
 
-static void acknowledge(void)
+// Acknowledge the lines main asked for. The last one is returned instead, to be the send
+// phase of the monitor's next wait (one system call less per interrupt), if nothing else is.
+static l4_word acknowledge(void)
 {
-  u32 ack;
-  asm volatile("xchgl %0, %1" : "=r"(ack), "+m"(l4_irq_ack) : "0"(0u) : "memory");
+  u32 ack = 0;
+  if (l4_irq_ack)                        // the xchg is a locked cycle: only when there is something
+    asm volatile("xchgl %0, %1" : "=r"(ack), "+m"(l4_irq_ack) : "0"(0u) : "memory");
+  l4_word last = L4_NILTHREAD;
   for (u32 irq = 0; irq < 16; irq++) {
     if (!(ack & (1u << irq)))
       continue;
-    l4_word err;
-    L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
-    STAT(HYPERCALLS);
-    l4_ipc(L4_IRQ_TID(irq), L4_NILTHREAD, L4_ZERO, &err);
+    if (last) {
+      l4_word err;
+      L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+      STAT(HYPERCALLS);
+      l4_ipc(last, L4_NILTHREAD, L4_ZERO, &err);
+    }
+    last = L4_IRQ_TID(irq);
   }
+  return last;
+}
+
+static u64 rdtsc(void)
+{
+  u32 lo, hi;
+  asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+  return ((u64)hi << 32) | lo;
+}
+
+// Has the deadline (µs) passed? now_us() >= t exactly when the cycle counter has reached
+// t * MHz; that product is kept per deadline, so the check each time round is one rdtsc
+// rather than two 64-bit divisions.
+static int passed(u32 t)
+{
+  static u32 last_t;
+  static u64 last_cycles;
+  if (t != last_t) {
+    last_t = t;
+    last_cycles = (u64)t * (l4_boot->cpu_khz / 1000);
+  }
+  return rdtsc() >= last_cycles;
 }
 
 static void timer_check(void)
 {
   u32 t = l4_timer_us;
-  if (t && (s32)(now_us() - t) >= 0) {
+  if (t && passed(t)) {
     l4_timer_us = 0;
     raise_events(EV_TIMER);
   }
@@ -145,7 +184,7 @@ static void timer_check(void)
 void l4_monitor(void)
 {
   for (;;) {
-    acknowledge();
+    l4_word ack = acknowledge();
     u32 timeout = l4_timer_us;
     if (recheck) {
       u32 soon = now_us() + RECHECK_US;
@@ -155,6 +194,14 @@ void l4_monitor(void)
     l4_armed_us = timeout;
     l4_word err, to = reply_to;
     reply_to = L4_NILTHREAD;
+    if (ack && to) {                     // the send phase is the reply: acknowledge now, with
+      l4_word e;                         // the reply's MRs (any message acknowledges, ABI.md
+      STAT(HYPERCALLS);                  // section 6, and reads none of them)
+      l4_ipc(ack, L4_NILTHREAD, L4_ZERO, &e);
+    } else if (ack) {
+      L4_UTCB->mr[0] = L4_TAG(0, 0, 0);
+      to = ack;
+    }
     STAT(HYPERCALLS);
     l4_word from = l4_ipc(to, L4_ANYTHREAD, timeout ? timeout : L4_NEVER, &err);
     l4_armed_us = 0;

@@ -8,11 +8,16 @@
 //   halted            ExchangeRegisters resume (its registers stayed in the thread)
 // What comes back: an exception IPC (int $0x80 arrives as #GP with error 0x80 << 3 | 2 and EIP
 // at the int: the guest sees vector 0x80 with EIP after it); a page fault the guest's tables
-// allow (map the task's page there: the task maps it from σ0 first, so a CR3 load's unmap of
-// the task's user half revokes it too); a page fault they do not allow (a guest #PF, CR2); a
-// wake-up from the monitor (halt the thread, deliver the interrupt). Each becomes the frame a
-// ring 3 -> ring 0 trap pushes on the guest's TSS.esp0 stack, and main jumps to the guest's
-// handler with the process's registers where it has them.
+// allow (map the frame there from the wedge's window, and record it); a page fault they do not
+// allow (a guest #PF, CR2); a wake-up from the monitor (halt the thread, deliver the
+// interrupt). Each becomes the frame a ring 3 -> ring 0 trap pushes on the guest's TSS.esp0
+// stack, and main jumps to the guest's handler with the process's registers where it has them.
+// A process's space is its TLB and outlives address-space switches: the wedge records what it
+// mapped there (address, frame, rights). A CR3 load bumps l4_tlb_epoch; before a process whose
+// check is older runs again, each recorded page is compared with what its directory says now
+// and those that differ are revoked (Unmap of the window page: that revokes the frame's
+// mappings in every space, which is correct, merely pessimistic for the others). So no stale
+// user translation survives a CR3 load, a reused directory page included; invlpg drops one.
 #include "l4wedge.h"
 #include "vcpu.h"
 #include "backend.h"
@@ -23,6 +28,8 @@
 #define NPROC 64
 #define PROC_PRIO 50
 #define USER_END 0xC0000000u
+#define NREC 128                         // pages recorded per process space
+#define UNMAP_MAX 64                     // flexpages per Unmap
 
 enum { W_NEW, W_RUN, W_EXC, W_PF, W_STALE_EXC };
 
@@ -32,6 +39,9 @@ struct proc {
   u8 wait, halted;
   u32 eip;                               // where it stopped (page fault, halt)
   u32 msg[L4_EXC_WORDS + 1];             // a stale exception message, to replay
+  u32 epoch;                             // l4_tlb_epoch when the space was last checked
+  u32 nrec;
+  struct { u32 va, map; } rec[NREC];     // what the space maps: page, frame | rights
 };
 
 static struct proc procs[NPROC];
@@ -45,6 +55,63 @@ static struct proc *by_tid(l4_word tid)
     if (procs[i].cr3 && procs[i].tid == tid)
       return &procs[i];
   return NULL;
+}
+
+// Revoke window pages (frame | rights words): mappings derived from them, in every space.
+static u32 revoke_n;
+static void revoke_flush(void)
+{
+  if (!revoke_n)
+    return;
+  STAT(HYPERCALLS);
+  l4_unmap(revoke_n, 0);
+  revoke_n = 0;
+}
+
+static void revoke(u32 map)
+{
+  L4_UTCB->mr[revoke_n++] = L4_FPAGE(l4_window + PGROUNDDOWN(map), 12, L4_RWX);
+  if (revoke_n == UNMAP_MAX)
+    revoke_flush();
+}
+
+// Does the guest still give user mode what rec says (the same frame, at least those rights)?
+static int still_valid(u32 va, u32 map)
+{
+  u32 now = l4_user_entry(va);
+  return now && PGROUNDDOWN(now) == PGROUNDDOWN(map) && (map & ~now & L4_RWX) == 0;
+}
+
+// Compare every page p's space holds with its directory now; revoke those that changed.
+static void validate(struct proc *p)
+{
+  u32 n = 0;
+  for (u32 i = 0; i < p->nrec; i++) {
+    if (still_valid(p->rec[i].va, p->rec[i].map))
+      p->rec[n++] = p->rec[i];
+    else
+      revoke(p->rec[i].map);
+  }
+  revoke_flush();
+  p->nrec = n;
+  p->epoch = l4_tlb_epoch;
+}
+
+static void record(struct proc *p, u32 va, u32 map)
+{
+  for (u32 i = 0; i < p->nrec; i++)
+    if (p->rec[i].va == va) {
+      p->rec[i].map = map;
+      return;
+    }
+  if (p->nrec == NREC) {                 // full: start the space over
+    for (u32 i = 0; i < p->nrec; i++)
+      revoke(p->rec[i].map);
+    revoke_flush();
+    p->nrec = 0;
+  }
+  p->rec[p->nrec].va = va;
+  p->rec[p->nrec++].map = map;
 }
 
 static void destroy(struct proc *p)
@@ -62,6 +129,8 @@ static void create(struct proc *p, u32 cr3)
   p->tid = L4_TID(l4_boot->first_free_thread + 1 + (u32)(p - procs));
   p->wait = W_NEW;
   p->halted = 0;
+  p->nrec = 0;                           // a new space maps nothing
+  p->epoch = l4_tlb_epoch;
   STAT(HYPERCALLS);
   if (!l4_thread_control(p->tid, p->tid, main_tid, &err))
     wpanic("ThreadControl(process 0x%x): error %u", p->tid, err);
@@ -224,10 +293,17 @@ static l4_word page_fault(struct proc *p, u32 label)
   if (r == 1 && addr >= USER_END)
     r = -1;                              // the guest's kernel half is never a process's
   if (r == 1) {
-    l4_sigma0_map(pa, PGROUNDDOWN(addr), PGSIZE, rights);
+    u32 from = PGROUNDDOWN(addr);
+    if (pa < l4_guest_end) {             // guest memory: from the window, recorded
+      from = l4_window + pa;
+      record(p, PGROUNDDOWN(addr), pa | rights);
+    } else {                             // device memory: the task's page, which CR3 loads unmap
+      l4_sigma0_map(pa, from, PGSIZE, rights);
+      l4_task_user_mapped = 1;
+    }
     mr[0] = L4_TAG(0, 2, 0);
     mr[1] = L4_MAP_ITEM0(addr);
-    mr[2] = L4_FPAGE(PGROUNDDOWN(addr), 12, rights);
+    mr[2] = L4_FPAGE(from, 12, rights);
     STAT(PF_SHADOW);
     return p->tid;
   }
@@ -285,6 +361,8 @@ void l4_user_return(struct uframe *f)
   uf = *f;
   vcpu_irq_mask = !(uf.eflags & FL_IF);
   struct proc *p = current();
+  if (p->epoch != l4_tlb_epoch)
+    validate(p);
   l4_word to = resume(p);
   for (;;) {
     if (!vcpu_irq_mask && (l4_events || pic_pending())) {
@@ -320,5 +398,26 @@ void l4_user_return(struct uframe *f)
       exception(p);
     else
       wpanic("process 0x%x sent 0x%x", from, L4_UTCB->mr[0]);
+  }
+}
+
+// invlpg: the current directory's space drops va if what it maps there is no longer the guest's.
+void l4_user_invlpg(u32 va)
+{
+  u32 cr3 = PGROUNDDOWN(vcpu.cr3);
+  for (u32 i = 0; i < NPROC; i++) {
+    struct proc *p = &procs[i];
+    if (p->cr3 != cr3)
+      continue;
+    for (u32 j = 0; j < p->nrec; j++)
+      if (p->rec[j].va == va) {
+        if (!still_valid(va, p->rec[j].map)) {
+          revoke(p->rec[j].map);
+          revoke_flush();
+          p->rec[j] = p->rec[--p->nrec];
+        }
+        return;
+      }
+    return;
   }
 }
