@@ -15,17 +15,21 @@ function requireCpl0(cpu: Cpu): void {
 }
 
 // ---- port I/O -----------------------------------------------------------------------------------
+/** The port an in/out names: DX (EC-EF) or its 8-bit immediate (E4-E7). The size is i.os (1 for the byte forms). */
+export function ioPort(cpu: Cpu, i: Insn): number {
+  return i.op & 8 ? cpu.r[EDX]! & 0xffff : i.imm & 0xff;
+}
 /** in AL/eAX, Ib|DX (E4/E5/EC/ED) */
 export function inOp(cpu: Cpu, i: Insn): void {
   cpu.sens('in');
-  const port = i.op & 8 ? cpu.r[EDX]! & 0xffff : i.imm & 0xff;
+  const port = ioPort(cpu, i);
   cpu.ioCheck(port, i.os);
   cpu.setReg(i.os, EAX, cpu.portIn(port, i.os));
 }
 /** out Ib|DX, AL/eAX (E6/E7/EE/EF) */
 export function outOp(cpu: Cpu, i: Insn): void {
   cpu.sens('out');
-  const port = i.op & 8 ? cpu.r[EDX]! & 0xffff : i.imm & 0xff;
+  const port = ioPort(cpu, i);
   cpu.ioCheck(port, i.os);
   cpu.portOut(port, i.os, cpu.getReg(i.os, EAX));
 }

@@ -1,15 +1,17 @@
 // Builds the hypervisor test guests (Xen, L4) and the guest kernel under the ignored .world/ directory; both
-// Makefiles are incremental, so repeated runs only rebuild what changed.
+// Makefiles are incremental, so repeated runs only rebuild what changed. The test files run in
+// parallel and share these output folders, so each make runs under the folder's lock.
 import { execa } from 'execa';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { withLock } from '../../src/dirlock.ts';
 
 const here = new URL('.', import.meta.url).pathname;
 
 export async function buildXenTestGuest(): Promise<string> {
   const out = join(here, '../../.world/test-hypervisors/xentest');
   await mkdir(out, { recursive: true });
-  const r = await execa('make', ['-s', '-C', join(here, 'guests'), `O=${out}`, 'CC=gcc'], { all: true, reject: false });
+  const r = await withLock(`${out}.lock`, () => execa('make', ['-s', '-C', join(here, 'guests'), `O=${out}`, 'CC=gcc'], { all: true, reject: false }));
   if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
   return join(out, 'xentest.elf');
 }
@@ -35,7 +37,7 @@ export async function buildMapHvTouch(): Promise<string> {
  */
 export async function buildKernel(): Promise<string> {
   const out = join(here, '../../.world/test-hypervisors/kernel');
-  const r = await execa('make', ['-C', join(here, '../../guests/kernel'), `O=${out}`, 'CC=gcc', '-j2'], { all: true, reject: false });
+  const r = await withLock(`${out}.lock`, () => execa('make', ['-C', join(here, '../../guests/kernel'), `O=${out}`, 'CC=gcc', '-j2'], { all: true, reject: false }));
   if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
   return join(out, 'kernel.elf');
 }

@@ -15,9 +15,9 @@ import type { InterruptLine } from '../../types.ts';
 import type { BootModule } from '../../boot.ts';
 import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC } from '../../boot.ts';
 import { decode, type Insn } from '../../cpu/decode.ts';
-import { ud } from '../../cpu/execute-system.ts';
+import { ud, ioPort } from '../../cpu/execute-system.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
-import { EAX, ESP, EDX, IF, TF, NT } from '../../cpu/flags.ts';
+import { EAX, ESP, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.ts';
 import { HoleRecorder } from '../holes.ts';
 import { TrapCounters, type TrapEmulateStats } from '../trap-counters.ts';
@@ -230,21 +230,14 @@ export class TrapAndEmulate {
         cpu.eip = next;
         cpu.halt();
         return true;
-      case 0xe4: case 0xe5: case 0xec: case 0xed: {
+      case 0xe4: case 0xe5: case 0xec: case 0xed:
         this.count('in');
-        const size = i.op & 1 ? i.os : 1;
-        const port = i.op & 8 ? cpu.r[EDX]! & 0xffff : i.imm & 0xff;
-        const v = cpu.portIn(port, size);
-        cpu.r[EAX] = size === 4 ? v : (cpu.r[EAX]! & ~(size === 2 ? 0xffff : 0xff)) | v;
+        cpu.setReg(i.os, EAX, cpu.portIn(ioPort(cpu, i), i.os));
         break;
-      }
-      case 0xe6: case 0xe7: case 0xee: case 0xef: {
+      case 0xe6: case 0xe7: case 0xee: case 0xef:
         this.count('out');
-        const size = i.op & 1 ? i.os : 1;
-        const port = i.op & 8 ? cpu.r[EDX]! & 0xffff : i.imm & 0xff;
-        cpu.portOut(port, size, cpu.r[EAX]!);
+        cpu.portOut(ioPort(cpu, i), i.os, cpu.getReg(i.os, EAX));
         break;
-      }
       case 0xcf: this.count('iret'); this.iret(i.os); return true;
       case 0x8e: { // mov Sreg, r/m16 (SS with an RPL-0 selector faults in ring 1)
         const seg = SEG_OF_REG[i.reg]!;
