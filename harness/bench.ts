@@ -44,14 +44,16 @@ export function benchRecord(bench: BenchDecl, runs: PlannedRun[]): Results['benc
 }
 
 /**
- * The installed wedge of a unit `wedge@<backend>` (recipes/wedge.ts installs wedge-<backend>.elf).
- * The unit's folder under .world/out is named as the graph names it: without `@variant` when
- * the recipe has one variant.
+ * The installed images of a configuration: the guest unit's kernel.elf and, with a wedge, the
+ * unit `wedge@<backend>`'s wedge-<backend>.elf (recipes/wedge.ts). A unit's folder under
+ * .world/out is named as the graph names it: without `@variant` when the recipe has one variant.
  */
-export function wedgeElf(world: World, out: string, unit: string): string {
-  const [pkgName, variant] = unit.split('@') as [string, string];
+export function configurationImages(world: World, out: string, c: { guest: string; wedge: string | null }): { guest: string; wedge?: string } {
+  const guest = join(out, c.guest, 'kernel.elf');
+  if (!c.wedge) return { guest };
+  const [pkgName, variant] = c.wedge.split('@') as [string, string];
   const pkg = world.packages.get(pkgName);
-  return join(out, pkg ? unitName(pkg, variant) : unit, `wedge-${variant}.elf`);
+  return { guest, wedge: join(out, pkg ? unitName(pkg, variant) : c.wedge, `wedge-${variant}.elf`) };
 }
 
 function fileSha(path: string): string {
@@ -77,8 +79,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     configuration: r.configuration.name,
     workload: r.workload.name,
     backend: r.configuration.backend,
-    guest: join(out, r.configuration.guest, 'kernel.elf'),
-    ...(r.configuration.wedge ? { wedge: wedgeElf(o.world, out, r.configuration.wedge) } : {}),
+    ...configurationImages(o.world, out, r.configuration),
     direction: r.workload.direction,
     transferBytes: o.bench.transferBytes,
     messageBytes: o.bench.messageBytes,

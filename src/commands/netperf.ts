@@ -115,7 +115,7 @@ async function configurationFiles(name: string, file: string | undefined): Promi
   const { openSession, runBuild, shownPath } = await import('./common.ts');
   const { closest } = await import('../manifest/suggest.ts');
   const { configurationProblem } = await import('../../harness/matrix.ts');
-  const { wedgeElf } = await import('../../harness/bench.ts');
+  const { configurationImages } = await import('../../harness/bench.ts');
   const { layoutOf } = await import('../layout.ts');
   const session = await openSession(file);
   if (!session) return null;
@@ -138,8 +138,7 @@ async function configurationFiles(name: string, file: string | undefined): Promi
   if (status !== 0) throw new InputError(`building ${units.join(', ')} for configuration '${name}' failed`);
   const out = layoutOf(world.root).out;
   return {
-    guest: join(out, c.guest, 'kernel.elf'),
-    ...(c.wedge ? { wedge: wedgeElf(world, out, c.wedge) } : {}),
+    ...configurationImages(world, out, c),
     backend: c.backend as BackendName,
     profile: world.bench.profile,
   };
