@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { tinyKernel } from './support/tiny-kernel.ts';
+import { bootHere } from '../cli/boot-here.ts';
 
 const world = new URL('../../bin/world.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'world-boot-cli-'));
@@ -17,22 +18,6 @@ const file = (name: string, data: string | Uint8Array) => {
 };
 const boot = (...args: string[]) => execa('node', [world, 'boot', ...args], { reject: false, timeout: 60_000 });
 
-/** Runs the command in this process (the CLI's own handling of UsageError included): fast for error cases. */
-async function bootHere(...args: string[]): Promise<{ exitCode: number; stderr: string }> {
-  const { command } = await import('../../src/commands/boot.ts');
-  const { UsageError } = await import('../../src/commands/command.ts');
-  let stderr = '';
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
-  try {
-    return { exitCode: await command.run(args), stderr };
-  } catch (err) {
-    if (err instanceof UsageError) return { exitCode: 2, stderr: stderr + err.message };
-    throw err;
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 // Prints "ok", then the first module's bytes and its string, then exits with the value in
 // the module's first byte (read through the multiboot info in EBX).

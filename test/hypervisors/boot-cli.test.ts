@@ -7,26 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildXenTestGuest, buildL4TestGuest } from './build.ts';
+import { bootHere } from '../cli/boot-here.ts';
 
 const world = new URL('../../bin/world.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'world-backend-cli-'));
 let guest = '';
 
-async function bootHere(...args: string[]): Promise<{ exitCode: number; stderr: string }> {
-  const { command } = await import('../../src/commands/boot.ts');
-  const { UsageError } = await import('../../src/commands/command.ts');
-  let stderr = '';
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string) => { stderr += chunk; return true; }) as typeof process.stderr.write;
-  try {
-    return { exitCode: await command.run(args), stderr };
-  } catch (err) {
-    if (err instanceof UsageError) return { exitCode: 2, stderr: stderr + err.message };
-    throw err;
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 test.before(async () => {
   guest = await buildXenTestGuest();
