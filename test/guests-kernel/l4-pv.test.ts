@@ -14,14 +14,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { runKernel } from '../../emulator/run.ts';
 import { attachNetwork, type AttachedNetwork } from '../../emulator/net/attach.ts';
 import type { Machine } from '../../emulator/machine.ts';
+import { buildArch, imageEnd, sameOutput } from './pv-output.ts';
 
-const kernelDir = new URL('../../guests/kernel', import.meta.url).pathname;
 const MEM = 64 << 20;
 const L4_RESERVED = 8 << 20;
 const BUDGET = 200_000_000;
@@ -37,21 +35,6 @@ interface L4Stats {
   crash: string | null;
 }
 
-async function build(arch: string): Promise<string> {
-  const out = await mkdtemp(join(tmpdir(), `kernel-${arch}-`));
-  const r = await execa('make', ['-s', '-C', kernelDir, `O=${out}`, 'CC=gcc', 'UCC=gcc', `ARCH=${arch}`, '-j2'], { all: true, reject: false });
-  if (r.exitCode !== 0) throw new Error(`make ARCH=${arch} failed:\n${r.all}`);
-  return join(out, 'kernel.elf');
-}
-
-// The kernel image's end (symbol `end`, from nm: the oracle for how many pages it takes).
-async function imageEnd(elf: string): Promise<number> {
-  const r = await execa('nm', [elf]);
-  const m = /^([0-9a-f]{8}) B end$/m.exec(r.stdout);
-  assert.ok(m, `${elf} has an 'end' symbol`);
-  return parseInt(m![1]!, 16);
-}
-
 function boot(elf: Uint8Array, cmdline: string, onL4: boolean) {
   const r = runKernel({
     elf, kernelName: 'kernel', mem: MEM, cmdline, maxInstructions: BUDGET,
@@ -62,29 +45,9 @@ function boot(elf: Uint8Array, cmdline: string, onL4: boolean) {
 
 const l4stats = (r: ReturnType<typeof runKernel>): L4Stats => r.backend.l4 as L4Stats;
 
-const mask = (line: string): string => line
-  .replace(/\b(ticks|switches|preempted)=\d+/g, '$1=#')
-  .replace(/^sys: slept \d+ ms in \d+ ticks/, 'sys: slept # ms in # ticks')
-  .replace(/^\[kernel\] world guest kernel, arch=[a-z0-9-]+/, '[kernel] world guest kernel, arch=#');
-const MEMORY = /^\[kernel\] memory: (\d+) KiB mapped at 0xc0000000, (\d+) pages free$/;
-
-function sameOutput(base: string[], other: string[], what: string): number {
-  const mb = base.map((l) => MEMORY.exec(l)).find(Boolean), mo = other.map((l) => MEMORY.exec(l)).find(Boolean);
-  assert.ok(mb && mo, `${what}: both print the memory line`);
-  const kib = Number(mb![1]) - Number(mo![1]);
-  const extraImagePages = (pvEnd - nativeEnd) / 4096;
-  assert.is(Number(mb![2]) - Number(mo![2]), kib / 4 - kib / 4096 + extraImagePages,
-    `${what}: free pages differ exactly by the missing RAM and the larger image`);
-  const norm = (ls: string[]) => ls.filter((l) => !MEMORY.test(l)).map(mask);
-  const a = norm(base), b = norm(other);
-  assert.is(b[0], a[0], `${what}: first line`);
-  assert.is(b[b.length - 1], a[a.length - 1], `${what}: last line`);
-  assert.equal([...b].sort(), [...a].sort(), `${what}: the same lines`);
-  return Number(mo![1]);
-}
 
 test.before(async () => {
-  const [n, p] = await Promise.all([build('native'), build('l4-pv')]);
+  const [n, p] = await Promise.all([buildArch('native'), buildArch('l4-pv')]);
   native = await readFile(n);
   pv = await readFile(p);
   pvPath = p;
@@ -114,7 +77,7 @@ test('init, cpu and sys on L4 (para-virtual) print what they print on hardware',
   assert.is(l4.r.backend.mode, 'pv');
   assert.ok(base.lines[0]!.endsWith('arch=native HZ=1000'), base.lines[0]);
   assert.ok(l4.lines[0]!.endsWith('arch=l4-pv HZ=1000'), l4.lines[0]);
-  const kib = sameOutput(base.lines, l4.lines, 'l4-pv on L4');
+  const kib = sameOutput(base.lines, l4.lines, 'l4-pv on L4', (pvEnd - nativeEnd) / 4096);
   // The task's memory is RAM less the kernel's 8 MiB; the bootstrap region (4 MiB) sits on top.
   assert.is(kib * 1024, MEM - L4_RESERVED - (4 << 20), 'memory ends at the boot info\'s boot_phys');
   // The kernel runs in ring 3 and keeps segments, descriptor tables and the interrupt flag in
@@ -137,7 +100,7 @@ test('user faults reach the kernel as IPC: page faults and #GP kill the process 
     const l4 = boot(pv, `run=fault arg=${arg}`, true);
     assert.is(base.r.exitCode, status, base.r.reason);
     assert.is(l4.r.exitCode, status, `${l4.r.reason}\n${l4.lines.join('\n')}`);
-    sameOutput(base.lines, l4.lines, `fault ${arg}`);
+    sameOutput(base.lines, l4.lines, `fault ${arg}`, (pvEnd - nativeEnd) / 4096);
   }
 });
 

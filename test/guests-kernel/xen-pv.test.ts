@@ -12,34 +12,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { runKernel } from '../../emulator/run.ts';
 import { attachNetwork, type AttachedNetwork } from '../../emulator/net/attach.ts';
+import { buildArch, imageEnd, sameOutput } from './pv-output.ts';
 
-const kernelDir = new URL('../../guests/kernel', import.meta.url).pathname;
 const MEM = 64 << 20;
 const XEN_RESERVED = 4 << 20;
 const BUDGET = 200_000_000;
 let native: Uint8Array, pv: Uint8Array;
 let nativeEnd = 0, pvEnd = 0;
 let pvPath = '';
-
-async function build(arch: string): Promise<string> {
-  const out = await mkdtemp(join(tmpdir(), `kernel-${arch}-`));
-  const r = await execa('make', ['-s', '-C', kernelDir, `O=${out}`, 'CC=gcc', `ARCH=${arch}`, '-j2'], { all: true, reject: false });
-  if (r.exitCode !== 0) throw new Error(`make ARCH=${arch} failed:\n${r.all}`);
-  return join(out, 'kernel.elf');
-}
-
-// The kernel image's end (symbol `end`, from nm: the oracle for how many pages it takes).
-async function imageEnd(elf: string): Promise<number> {
-  const r = await execa('nm', [elf]);
-  const m = /^([0-9a-f]{8}) B end$/m.exec(r.stdout);
-  assert.ok(m, `${elf} has an 'end' symbol`);
-  return parseInt(m![1]!, 16);
-}
 
 function boot(elf: Uint8Array, cmdline: string, onXen: boolean) {
   const r = runKernel({
@@ -49,29 +32,9 @@ function boot(elf: Uint8Array, cmdline: string, onXen: boolean) {
   return { r, lines: Buffer.from(r.serialOutput).toString().split('\n').filter((l) => l !== '') };
 }
 
-const mask = (line: string): string => line
-  .replace(/\b(ticks|switches|preempted)=\d+/g, '$1=#')
-  .replace(/^sys: slept \d+ ms in \d+ ticks/, 'sys: slept # ms in # ticks')
-  .replace(/^\[kernel\] world guest kernel, arch=[a-z-]+/, '[kernel] world guest kernel, arch=#');
-const MEMORY = /^\[kernel\] memory: (\d+) KiB mapped at 0xc0000000, (\d+) pages free$/;
-
-function sameOutput(base: string[], other: string[], what: string): number {
-  const mb = base.map((l) => MEMORY.exec(l)).find(Boolean), mo = other.map((l) => MEMORY.exec(l)).find(Boolean);
-  assert.ok(mb && mo, `${what}: both print the memory line`);
-  const kib = Number(mb![1]) - Number(mo![1]);
-  const extraImagePages = (pvEnd - nativeEnd) / 4096;
-  assert.is(Number(mb![2]) - Number(mo![2]), kib / 4 - kib / 4096 + extraImagePages,
-    `${what}: free pages differ exactly by the missing RAM and the larger image`);
-  const norm = (ls: string[]) => ls.filter((l) => !MEMORY.test(l)).map(mask);
-  const a = norm(base), b = norm(other);
-  assert.is(b[0], a[0], `${what}: first line`);
-  assert.is(b[b.length - 1], a[a.length - 1], `${what}: last line`);
-  assert.equal([...b].sort(), [...a].sort(), `${what}: the same lines`);
-  return Number(mo![1]);
-}
 
 test.before(async () => {
-  const [n, p] = await Promise.all([build('native'), build('xen-pv')]);
+  const [n, p] = await Promise.all([buildArch('native'), buildArch('xen-pv')]);
   native = await readFile(n);
   pv = await readFile(p);
   pvPath = p;
@@ -92,7 +55,7 @@ test('init, cpu and sys on Xen (para-virtual) print what they print on hardware'
   assert.is(xen.r.backend.mode, 'pv');
   assert.ok(base.lines[0]!.endsWith('arch=native HZ=1000'), base.lines[0]);
   assert.ok(xen.lines[0]!.endsWith('arch=xen-pv HZ=1000'), xen.lines[0]);
-  const kib = sameOutput(base.lines, xen.lines, 'xen-pv on Xen');
+  const kib = sameOutput(base.lines, xen.lines, 'xen-pv on Xen', (pvEnd - nativeEnd) / 4096);
   // The domain is RAM less Xen's 4 MiB; the bootstrap region (one 4 MiB unit here) sits on top.
   assert.is(kib * 1024, MEM - XEN_RESERVED - (4 << 20), 'memory ends at start_info.boot_phys');
   // Reading a segment register (the entry stubs' pushes, savesegment) is harmless in ring 1 and
@@ -113,7 +76,7 @@ test('user faults reach the kernel through the trap table: page fault and #GP ki
     const xen = boot(pv, `run=fault arg=${arg}`, true);
     assert.is(base.r.exitCode, status, base.r.reason);
     assert.is(xen.r.exitCode, status, `${xen.r.reason}\n${xen.lines.join('\n')}`);
-    sameOutput(base.lines, xen.lines, `fault ${arg}`);
+    sameOutput(base.lines, xen.lines, `fault ${arg}`, (pvEnd - nativeEnd) / 4096);
   }
 });
 
