@@ -7,10 +7,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
 import { runKernel } from '../../emulator/run.ts';
 import { runNetperf } from '../../emulator/net/netperf-run.ts';
 import { buildKernel, buildMapHvTouch } from './build.ts';
+import { disassembly, symbolOwner } from './oracle.ts';
 
 const MEM = 32 << 20;
 const PHYS_END = MEM - (8 << 20); // L4 keeps the top 8 MiB (ABI.md §1)
@@ -81,15 +81,8 @@ test('privileged instructions arrive as exception IPC and are emulated; faults a
 });
 
 test('hole report: pushf/popf and segment reads with their symbols (oracle: objdump and nm)', async () => {
-  const dis = (await execa('objdump', ['-d', '--no-show-raw-insn', elfPath])).stdout;
-  const nm = (await execa('nm', ['-n', elfPath])).stdout.split('\n')
-    .map((l) => l.split(' ')).filter((p) => p.length === 3 && /[tT]/.test(p[1]!))
-    .map(([a, , n]) => ({ addr: parseInt(a!, 16), name: n! }));
-  const owner = (addr: number): string => {
-    let best = '?';
-    for (const s of nm) if (s.addr <= addr) best = s.name; else break;
-    return best;
-  };
+  const dis = await disassembly(elfPath);
+  const owner = await symbolOwner(elfPath);
   const sites = new Map<number, string>();
   for (const l of dis.split('\n')) {
     const m = /^\s*([0-9a-f]+):\s+(pushf|popf)l?\b/.exec(l) ?? /^\s*([0-9a-f]+):\s+(push|mov)\s+%(ds)\b/.exec(l);

@@ -6,9 +6,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { execa } from 'execa';
 import { runKernel } from '../../emulator/run.ts';
 import { buildKernel, buildMapHvNative } from './build.ts';
+import { disassembly, symbolOwner } from './oracle.ts';
 
 const MEM = 16 << 20;
 const DOMAIN = MEM - (4 << 20);
@@ -76,15 +76,8 @@ test('privileged instructions were emulated', () => {
 });
 
 test('hole report: pushf/popf sites with their symbols (oracle: objdump and nm)', async () => {
-  const dis = (await execa('objdump', ['-d', '--no-show-raw-insn', elfPath])).stdout;
-  const nm = (await execa('nm', ['-n', elfPath])).stdout.split('\n')
-    .map((l) => l.split(' ')).filter((p) => p.length === 3 && /[tT]/.test(p[1]!))
-    .map(([a, , n]) => ({ addr: parseInt(a!, 16), name: n! }));
-  const owner = (addr: number): string => {
-    let best = '?';
-    for (const s of nm) if (s.addr <= addr) best = s.name; else break;
-    return best;
-  };
+  const dis = await disassembly(elfPath);
+  const owner = await symbolOwner(elfPath);
   const sites = new Map<number, string>();
   for (const l of dis.split('\n')) {
     const m = /^\s*([0-9a-f]+):\s+(pushf|popf)l?\b/.exec(l);
