@@ -37,7 +37,7 @@ export interface NetperfFigures {
     /** Software interrupts by vector (system calls at 0x80 = 128). */
     software_interrupts: Record<string, number>;
     exceptions: Record<string, number>;
-    /** Hypervisor calls by number; empty on the hardware back-end, which has none. */
+    /** Hypervisor calls by name: Xen's hypercalls, or L4's system calls plus `ipc <kind>` message counts; empty on hardware. */
     hypercalls: Record<string, number>;
   };
   /**
