@@ -20,6 +20,8 @@ export interface RunKernelOptions {
   /** Appended to the kernel's command line. */
   cmdline?: string;
   modules?: BootModule[];
+  /** An initramfs, when `elf` is a Linux bzImage. */
+  initrd?: Uint8Array;
   maxInstructions?: number;
   /** Streams serial output as it is produced. */
   serial?: (bytes: Uint8Array) => void;
@@ -57,7 +59,7 @@ export function runKernel(opts: RunKernelOptions): RunKernelResult {
   opts.setup?.(machine);
   const backend = bootOnBackend(machine, {
     backend: opts.backend ?? 'hardware', elf: opts.elf, kernelName: opts.kernelName ?? 'kernel', append: opts.cmdline,
-    modules: opts.modules ?? [], wedge: opts.wedge, wedgeName: opts.wedgeName,
+    modules: opts.modules ?? [], initrd: opts.initrd, wedge: opts.wedge, wedgeName: opts.wedgeName,
   });
   const stop = machine.run({ maxInstructions: opts.maxInstructions, trace: opts.trace, traceLimit: opts.traceLimit });
   return {

@@ -101,6 +101,19 @@ export class Cpu extends CpuSegments {
     this.fetchInvalidate();
   }
 
+  /**
+   * Linux 32-bit boot protocol entry state: as multiboot's, but with the selectors the protocol
+   * names (__BOOT_CS 0x10, __BOOT_DS 0x18), ESI = the zero page and EBP = EDI = EBX = 0.
+   */
+  resetForLinux(entry: number, bootParams: number): void {
+    this.resetForMultiboot(entry, 0, 0);
+    const code = AR_P | AR_S | AR_CODE | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    const data = AR_P | AR_S | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    this.setSegCache(CS, 0x10, 0, 0xffffffff, code, true);
+    for (const s of [SS, DS, ES, FS, GS]) this.setSegCache(s, 0x18, 0, 0xffffffff, data, true);
+    this.r[ESI] = bootParams;
+  }
+
   override setSegCache(seg: number, selector: number, base: number, limit: number, ar: number, valid: boolean): void {
     const was32 = this.code32;
     super.setSegCache(seg, selector, base, limit, ar, valid);

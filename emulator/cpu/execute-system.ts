@@ -384,9 +384,14 @@ export function wrmsr(cpu: Cpu): void {
 export function ud(): void {
   throw new CpuFault(UD, 0, false);
 }
-/** x87 escape (D8-DF): no FPU is present, so these fault as with CR0.EM=1: #NM. */
-export function x87(): void {
-  throw new CpuFault(NM, 0, false);
+/**
+ * x87 escape (D8-DF) on a CPU with no FPU (a 486SX without a 487): #NM when CR0.EM or CR0.TS is
+ * set, so an emulator in the kernel takes over; with both clear no coprocessor answers and the
+ * instruction has no effect (a store such as fnstsw leaves memory as it was). Linux's FPU probe
+ * relies on that: `fninit; fnstsw` leaving its 0xffff in place means "no FPU".
+ */
+export function x87(cpu: Cpu): void {
+  if (cpu.cr0 & (CR0_EM | CR0_TS)) throw new CpuFault(NM, 0, false);
 }
 /** wait/fwait (9B): #NM when CR0.MP and CR0.TS are both set, else a no-op. */
 export function fwait(cpu: Cpu): void {
