@@ -12,6 +12,7 @@ import { wireBytes } from './wire.ts';
 import { sortKeys } from '../json.ts';
 import type { NetperfResult } from './peer/netperf.ts';
 import { bootOnBackend, type BackendName, type BackendStats } from '../hypervisors/hypervisor.ts';
+import { isLinuxBzImage } from '../boot-linux.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -27,6 +28,8 @@ export interface NetperfRunOptions {
   profile?: Profile | string;
   /** More kernel command line, after run= and arg=. */
   append?: string;
+  /** A Linux bzImage's initramfs (its /init is the netperf program). */
+  initrd?: Uint8Array;
   pcapPath?: string;
   /** Frame loss probability on both directions of the wire, drawn from `seed`. */
   loss?: number;
@@ -77,6 +80,14 @@ export interface NetperfReport {
   /** The back-end's statistics for the whole run (hypercalls, wedge counters); absent on hardware. */
   backend?: BackendStats;
 }
+
+/**
+ * What a Linux guest needs on its command line before run= and arg=: the serial console, the
+ * contract's address for eth0 through the kernel's own IP autoconfiguration (static, no DHCP), no
+ * port-0x80 delays (io_delay=none) and no speculation mitigations (a 486 has none to mitigate; the
+ * MDS buffer clearing would otherwise run verw at every return to user).
+ */
+export const LINUX_NETPERF_ARGS = 'console=ttyS0 io_delay=none mitigations=off ip=10.0.0.2::10.0.0.1:255.255.255.0::eth0:off';
 
 /** The port the peer listens on (netserver's). */
 export const NETSERVER_PORT = 12866;
@@ -158,9 +169,10 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       onEnd: edge,
     },
   });
-  const cmdline = `run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
+  const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
+  const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
   const backend = bootOnBackend(machine, {
-    backend: o.backend ?? 'hardware', elf: o.elf, kernelName: o.kernelName ?? 'kernel', append: cmdline,
+    backend: o.backend ?? 'hardware', elf: o.elf, kernelName: o.kernelName ?? 'kernel', append: cmdline, initrd: o.initrd,
     wedge: o.wedge, wedgeName: o.wedgeName,
   });
   const hz = profile.cpuMhz * 1e6;
