@@ -1,7 +1,7 @@
 // Boots a kernel in one call, for tests and scripts: builds a machine from a profile, lets `setup`
 // plug in devices, boots the image (and wedge) on a back-end (hardware, xen or l4), runs to the
 // end and returns the exit value, the reason, the serial bytes and the statistics. `world boot`
-// (src/commands/boot.ts) and the netperf driver (emulator/net/netperf-run.ts) do not call it:
+// (src/commands/boot.ts) and the netperf workload (harness/workloads/netperf.ts) do not call it:
 // they assemble the same steps themselves.
 import { Machine, type MachineStop, type CpuFactory } from './machine.ts';
 import { machineStats, type MachineStats } from './stats.ts';
