@@ -1,7 +1,8 @@
-// The programmatic way to boot a kernel: build a machine, load the multiboot image and modules,
-// run to the end and return the exit value, the reason, the serial bytes and the statistics.
-// `world boot` is a thin command-line shell over this; the network and hypervisor layers build
-// on Machine directly.
+// Boots a kernel in one call, for tests and scripts: builds a machine from a profile, lets `setup`
+// plug in devices, boots the image (and wedge) on a back-end (hardware, xen or l4), runs to the
+// end and returns the exit value, the reason, the serial bytes and the statistics. `world boot`
+// (src/commands/boot.ts) and the netperf workload (harness/workloads/netperf.ts) do not call it:
+// they assemble the same steps themselves.
 import { Machine, type MachineStop, type CpuFactory } from './machine.ts';
 import { machineStats, type MachineStats } from './stats.ts';
 import { loadProfile, DEFAULT_PROFILE, type Profile } from './profiles/load.ts';

@@ -1,6 +1,6 @@
 // `world netperf`: one netperf TCP_STREAM run of the guest kernel over the emulated DP83820, the
 // wire and the peer, reporting throughput, CPU utilization, interrupts, frames and
-// retransmissions from the guest's cycle clock (emulator/net/netperf-run.ts does the measuring).
+// retransmissions from the guest's cycle clock (harness/workloads/netperf.ts does the measuring).
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -150,7 +150,7 @@ async function configurationFiles(name: string, file: string | undefined): Promi
 /** Bad input that is not a usage mistake (a missing file, a failed build): exit 2, no usage text. */
 class InputError extends Error {}
 
-function formatText(r: import('../../emulator/net/netperf-run.ts').NetperfReport, hostSeconds: number): string {
+function formatText(r: import('../../harness/workloads/netperf.ts').NetperfReport, hostSeconds: number): string {
   const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
   const who = r.direction === 'send' ? 'guest -> peer' : 'peer -> guest';
   const lines = [
@@ -244,7 +244,7 @@ async function run(args: string[]): Promise<number> {
   const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
   const { BootError } = await import('../../emulator/boot.ts');
   const { BackendError } = await import('../../emulator/hypervisors/hypervisor.ts');
-  const { runNetperf } = await import('../../emulator/net/netperf-run.ts');
+  const { runNetperf } = await import('../../harness/workloads/netperf.ts');
   const { sortKeys } = await import('../../emulator/json.ts');
   try {
     const config = v.config !== undefined ? await configurationFiles(v.config, v.file) : undefined;

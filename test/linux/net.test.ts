@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { linuxBzImage, linuxInitramfs } from './kernel.ts';
-import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
 import { sortKeys } from '../../emulator/json.ts';
 
 const MiB = 2 ** 20;

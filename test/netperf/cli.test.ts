@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { command, parseByteSize } from '../../src/commands/netperf.ts';
 import { UsageError } from '../../src/commands/command.ts';
-import { parseGuestResult, wireGoodputMiBps } from '../../emulator/net/netperf-run.ts';
+import { parseGuestResult, wireGoodputMiBps } from '../../harness/workloads/netperf.ts';
 import { sortKeys } from '../../emulator/json.ts';
 
 const world = new URL('../../bin/world.js', import.meta.url).pathname;

@@ -5,14 +5,14 @@
 // window in 2^20 bytes per second (netperf's -f M); CPU utilization is the guest's busy cycles
 // over the window's cycles; interrupts, frames and retransmissions are counted in the window.
 // Every figure is a guest quantity, so the same inputs give the same report.
-import { Machine, type MachineStop } from '../machine.ts';
-import { loadProfile, DEFAULT_PROFILE, type Profile } from '../profiles/load.ts';
-import { attachNetwork, type AttachedNetwork } from './attach.ts';
-import { wireBytes } from './wire.ts';
-import { sortKeys } from '../json.ts';
-import type { NetperfResult } from './peer/netperf.ts';
-import { bootOnBackend, type BackendName, type BackendStats } from '../hypervisors/hypervisor.ts';
-import { isLinuxBzImage } from '../boot-linux.ts';
+import { Machine, type MachineStop } from '../../emulator/machine.ts';
+import { loadProfile, DEFAULT_PROFILE, type Profile } from '../../emulator/profiles/load.ts';
+import { attachNetwork, type AttachedNetwork } from '../../emulator/net/attach.ts';
+import { wireBytes } from '../../emulator/net/wire.ts';
+import { sortKeys } from '../../emulator/json.ts';
+import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
+import { bootOnBackend, type BackendName, type BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
+import { isLinuxBzImage } from '../../emulator/boot-linux.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
