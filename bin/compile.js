@@ -138,10 +138,12 @@ export async function compile(root) {
     written.add(rel);
   }
   // Outputs of an earlier compile (chunks are named by content): nothing imports them any more.
+  // Temporary files are another process's compile in progress (two commands started together
+  // both find dist/ stale; they write the same files).
   for (const dir of readdirSync(dist, { withFileTypes: true })) {
     if (!dir.isDirectory()) continue;
     for (const name of readdirSync(join(dist, dir.name))) {
-      if (!written.has(`${dir.name}/${name}`)) rmSync(join(dist, dir.name, name), { recursive: true, force: true });
+      if (!written.has(`${dir.name}/${name}`) && !name.endsWith('.tmp')) rmSync(join(dist, dir.name, name), { recursive: true, force: true });
     }
   }
   writeAtomic(join(dist, 'stamp.json'), JSON.stringify({ inputs }) + '\n');
