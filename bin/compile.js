@@ -1,15 +1,15 @@
 // Compiles the TypeScript the `world` command runs (src/, emulator/, harness/, afterburner/,
-// recipes/) to plain JavaScript under dist/, one .js file per .ts file at the same relative path,
-// so a start does not pay for tsx compiling every module again (tsx stays for tests and
-// development). Plain JavaScript itself: bin/world.js calls it before anything is compiled.
+// recipes/) to plain JavaScript under dist/, so a start does not pay for tsx compiling every
+// module again (tsx stays for tests and development). Plain JavaScript itself: bin/world.js
+// calls it before anything is compiled.
 //
-// Each file goes through esbuild's transform, the same per-file transform tsx applies, so the
-// compiled code behaves as the sources do under tsx. Two rewrites make it run from dist/:
-//  - relative import specifiers ending in .ts end in .js (every one is checked to name a
-//    compiled file, so an import the compiled tree cannot satisfy fails here, not at run time);
-//  - `import.meta.url` becomes the source file's URL, so files found next to a source
-//    (package.json, profiles/*.json, published.json, the afterburner's own sources) are read
-//    from the source tree, and the cache keys that hash them keep their meaning.
+// esbuild (which tsx uses for the same TypeScript) bundles the modules loaded by path at run time
+// (src/cli.ts, harness/worker.ts, recipes/<name>.ts) to dist/<dir>/<name>.js, with code splitting:
+// what they share, and each lazily imported command, lands once in dist/chunks/, so a module has
+// one instance whichever entry loads it, and a command loads a few files instead of a hundred.
+// `import.meta.url` in a source becomes that source file's URL, so files found next to a source
+// (package.json, profiles/*.json, published.json, the afterburner's own sources) are read from
+// the source tree, and the cache keys that hash them keep their meaning.
 // dist/stamp.json records every input's size and mtime; bin/world.js compares it with the tree
 // (stat only, no reading) and compiles again on any difference.
 //   node bin/compile.js [--force]   compile if a source changed (always, with --force); npm
@@ -68,54 +68,82 @@ function writeAtomic(path, text) {
   renameSync(tmp, path);
 }
 
-const SPECIFIER = /(\b(?:from|import)\s*\(?\s*)"(\.\.?\/[^"\n]*)"/g;
+/** Modules loaded by path at run time: the command, the bench worker, and each recipe. */
+function entriesOf(files) {
+  return ['src/cli.ts', 'harness/worker.ts', ...files.filter((f) => /^recipes\/[^/]+\.ts$/.test(f))];
+}
 
-/** Compiles every source into dist/; throws an Error naming the file when one cannot be compiled. */
+/**
+ * Packages left to Node's own loading: those read only by commands that do slow work anyway
+ * (execa, listr2, undici), and those that must stay files of their own (esbuild runs a native
+ * binary, tsx is a loader). The rest (yaml) is bundled: Node loads it as ~70 CommonJS files.
+ */
+const EXTERNAL = ['esbuild', 'tsx', 'tsx/*', 'execa', 'listr2', 'undici'];
+
+/** Compiles the sources into dist/; throws an Error saying what failed. */
 export async function compile(root) {
-  const { transform } = await import('esbuild');
+  const { build } = await import('esbuild');
   const files = sourcesOf(root);
   const inputs = snapshot(root, files); // taken first: a source edited during the compile makes it stale
-  const compiled = new Set(files);
-  const tsconfig = JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8'));
   const dist = distDir(root);
-  const problems = [];
-  // esbuild transforms the files in parallel; results are handled in file order.
-  const results = await Promise.all(files.map(async (file) => {
-    let text = readFileSync(join(root, file), 'utf8');
-    if (/\bimport\.meta\.(?:dirname|filename|resolve)\b/.test(text)) {
-      return { file, error: 'uses import.meta.dirname/filename/resolve, which dist/ cannot map back to the source; use import.meta.url' };
-    }
-    const usesUrl = /\bimport\.meta\.url\b/.test(text);
-    if (usesUrl) text = text.replace(/\bimport\.meta\.url\b/g, '__worldSourceUrl');
-    try {
-      const { code } = await transform(text, { loader: 'ts', format: 'esm', target: 'node20', sourcefile: file, tsconfigRaw: { compilerOptions: tsconfig.compilerOptions } });
-      return { file, code, usesUrl };
-    } catch (err) {
-      return { file, error: err.message.split('\n')[0] };
-    }
-  }));
-  for (const { file, error, usesUrl, code: js } of results) {
-    if (error) { problems.push(`${file}: ${error}`); continue; }
-    let code = js.replace(SPECIFIER, (whole, lead, spec) => {
-      const target = join(dirname(file), spec).split(sep).join('/');
-      if (spec.endsWith('.ts') && compiled.has(target)) return `${lead}"${spec.slice(0, -3)}.js"`;
-      problems.push(`${file}: imports ${spec}, which is not a compiled source (${SOURCE_DIRS.join(', ')})`);
-      return whole;
+  // Every output sits two levels under the root (dist/<dir>/<name>.js, dist/chunks/<name>.js), so
+  // one relative URL leads from any of them back to a source file.
+  const toSource = {
+    name: 'source-url',
+    setup(b) {
+      b.onLoad({ filter: /\.ts$/ }, (args) => {
+        const rel = relative(root, args.path).split(sep).join('/');
+        if (!SOURCE_DIRS.includes(rel.split('/')[0])) return undefined;
+        const text = readFileSync(args.path, 'utf8');
+        if (/\bimport\.meta\.(?:dirname|filename|resolve)\b/.test(text)) {
+          return { errors: [{ text: `${rel} uses import.meta.dirname/filename/resolve, which dist/ cannot map back to the source; use import.meta.url` }] };
+        }
+        const url = `new URL(${JSON.stringify(`../../${rel}`)}, import.meta.url).href`;
+        return { contents: text.replace(/\bimport\.meta\.url\b/g, `(${url})`), loader: 'ts' };
+      });
+    },
+  };
+  let result;
+  try {
+    result = await build({
+      absWorkingDir: root,
+      entryPoints: entriesOf(files),
+      outbase: root,
+      outdir: dist,
+      entryNames: '[dir]/[name]',
+      chunkNames: 'chunks/[name]-[hash]',
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      external: EXTERNAL,
+      // Bundled CommonJS (yaml) calls require(); an ES module has none of its own.
+      banner: { js: "import { createRequire as __worldRequire } from 'node:module'; const require = __worldRequire(import.meta.url);" },
+      tsconfigRaw: { compilerOptions: JSON.parse(readFileSync(join(root, 'tsconfig.json'), 'utf8')).compilerOptions },
+      plugins: [toSource],
+      write: false,
+      legalComments: 'none',
+      logLevel: 'silent',
     });
-    if (usesUrl) {
-      const back = relative(dirname(join(dist, file)), join(root, file)).split(sep).join('/');
-      code = `const __worldSourceUrl = new URL(${JSON.stringify(back)}, import.meta.url).href;\n${code}`;
-    }
-    writeAtomic(join(dist, file.replace(/\.ts$/, '.js')), code);
+  } catch (err) {
+    const lines = (err.errors ?? []).map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ''}${e.text}`);
+    throw new Error(`cannot compile to dist/:\n  ${(lines.length > 0 ? lines : [err.message]).join('\n  ')}`);
   }
-  if (problems.length > 0) throw new Error(`cannot compile to dist/:\n  ${problems.join('\n  ')}`);
-  // Compiled files whose source is gone: nothing imports them, but they would mislead a reader.
-  for (const dir of SOURCE_DIRS) {
-    let names;
-    try { names = readdirSync(join(dist, dir), { recursive: true }); } catch { continue; }
-    for (const name of names) {
-      const rel = join(dir, name).split(sep).join('/');
-      if (rel.endsWith('.js') && !compiled.has(rel.replace(/\.js$/, '.ts'))) rmSync(join(dist, rel), { force: true });
+  const written = new Set();
+  for (const out of result.outputFiles) {
+    const rel = relative(dist, out.path).split(sep).join('/');
+    if (rel.split('/').length !== 2) throw new Error(`cannot compile to dist/: ${rel} is not two levels under the root`);
+    writeAtomic(out.path, out.text);
+    written.add(rel);
+  }
+  // Outputs of an earlier compile (chunks are named by content): nothing imports them any more.
+  // Temporary files are another process's compile in progress (two commands started together
+  // both find dist/ stale; they write the same files).
+  for (const dir of readdirSync(dist, { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    for (const name of readdirSync(join(dist, dir.name))) {
+      if (!written.has(`${dir.name}/${name}`) && !name.endsWith('.tmp')) rmSync(join(dist, dir.name, name), { recursive: true, force: true });
     }
   }
   writeAtomic(join(dist, 'stamp.json'), JSON.stringify({ inputs }) + '\n');

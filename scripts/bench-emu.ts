@@ -4,8 +4,9 @@
 // host seconds), QEMU's host seconds and the ratio. Host seconds are measurements of this machine
 // at this moment, printed only, never stored as results.
 import { parseArgs } from 'node:util';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
+import { writeFileAtomic } from '../src/atomic.ts';
 import { buildGuests, GUEST_MEM_MIB, kernelPath, runEmulator, runQemu } from '../test/emulator-kernels/harness.ts';
 
 const DEFAULT_ITERATIONS = 500;  // about 95 M instructions
@@ -39,8 +40,7 @@ async function patchedKernel(dir: string, n: number): Promise<string> {
   const elf = readFileSync(src);
   elf.writeUInt32LE(n, fileOffsetOf(elf, parseInt(line.split(' ')[0]!, 16)));
   const out = `${dir}/bench-${n}.elf`;
-  writeFileSync(`${out}.tmp`, elf);
-  renameSync(`${out}.tmp`, out);
+  writeFileAtomic(out, elf);
   return out;
 }
 
