@@ -3,7 +3,9 @@
 // client connects to netserver), runs to the guest's exit, and measures the transfer window the
 // peer sees: from the connection's establishment to its close. Throughput is bytes over the
 // window in 2^20 bytes per second (netperf's -f M); CPU utilization is the guest's busy cycles
-// over the window's cycles; interrupts, frames and retransmissions are counted in the window.
+// over the window's cycles; interrupts, frames and retransmissions are counted in the window, and
+// so is every other counter (window.ts: the cycle breakdown by category, exceptions, TLB,
+// sensitive instructions, the back-end's and the wedge's counters) under `window`.
 // Every figure is a guest quantity, so the same inputs give the same report.
 import { Machine, type MachineStop } from '../machine.ts';
 import { loadProfile, DEFAULT_PROFILE, type Profile } from '../profiles/load.ts';
@@ -12,6 +14,7 @@ import { wireBytes } from './wire.ts';
 import { sortKeys } from '../json.ts';
 import type { NetperfResult } from './peer/netperf.ts';
 import { bootOnBackend, type BackendName, type BackendStats } from '../hypervisors/hypervisor.ts';
+import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../window.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -53,6 +56,7 @@ interface Edge {
   framesToGuest: number;
   lostFromGuest: number;
   lostToGuest: number;
+  counters: CounterSnapshot;
 }
 
 export interface NetperfReport {
@@ -76,6 +80,8 @@ export interface NetperfReport {
   nic_errors: string[];
   /** The back-end's statistics for the whole run (hypercalls, wedge counters); absent on hardware. */
   backend?: BackendStats;
+  /** Every counter over the transfer window, with the window's cycles by category (absent if the window never opened). */
+  window?: WindowCounters;
 }
 
 /** The port the peer listens on (netserver's). */
@@ -142,6 +148,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       framesToGuest: n.wire.stats(1).frames,
       lostFromGuest: n.wire.stats(0).lost,
       lostToGuest: n.wire.stats(1).lost,
+      counters: snapshotCounters(machine, (o.backend ?? 'hardware') !== 'hardware' ? backend : null),
     });
     o.onWindow?.(edges.length === 1 ? 'start' : 'end');
   };
@@ -218,6 +225,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     guest,
     nic_errors: [...net.nic.errors],
     ...((o.backend ?? 'hardware') !== 'hardware' ? { backend: backend.stats() } : {}),
+    ...(a && b ? { window: windowCounters(a.counters, b.counters) } : {}),
   };
   return { report: sortKeys(report), serial, peer, net, machine, stop };
 }

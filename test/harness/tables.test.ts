@@ -101,10 +101,10 @@ test('bad input: a missing file or another schema version is named, and nothing 
   const missing = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), join(dir, 'nope.json')], { reject: false });
   assert.is(missing.exitCode, 2);
   assert.match(missing.stderr, 'nope.json: no such results file');
-  const v2 = save(dir, 'v2.json', { ...standard(), version: 2 });
-  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v2], { reject: false });
+  const v3 = save(dir, 'v3.json', { ...standard(), version: 3 });
+  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v3], { reject: false });
   assert.is(wrong.exitCode, 2);
-  assert.match(wrong.stderr, 'v2.json: version: results schema version 2; this world reads version 1');
+  assert.match(wrong.stderr, 'v3.json: version: results schema version 3; this world reads versions 1, 2');
   assert.not.ok(existsSync(join(dir, 'o')));
 });
 
