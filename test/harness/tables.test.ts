@@ -89,7 +89,7 @@ test('world tables writes Markdown, CSV and SVG; the same input gives the same b
   assert.is(one.exitCode, 0, one.stderr);
   assert.is(two.exitCode, 0);
   const names = readdirSync(join(dir, 'one')).sort();
-  assert.equal(names, ['expansion.csv', 'expansion.svg', 'loc.csv', 'loc.svg', 'netperf-cpu.svg', 'netperf-throughput.svg', 'netperf.csv', 'tables.md']);
+  assert.equal(names, ['breakdown.csv', 'expansion.csv', 'expansion.svg', 'loc.csv', 'loc.svg', 'netperf-cpu.svg', 'netperf-throughput.svg', 'netperf.csv', 'tables.md']);
   for (const n of names) assert.is(readFileSync(join(dir, 'one', n), 'utf8'), readFileSync(join(dir, 'two', n), 'utf8'), n);
   const csv = readFileSync(join(dir, 'one', 'netperf.csv'), 'utf8').split('\n');
   assert.is(csv[1]!.split(',').slice(0, 5).join(','), `hardware,hardware,54.150,108.30,${(54.15 / 108.3).toFixed(4)}`);
