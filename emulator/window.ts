@@ -34,7 +34,8 @@ export interface WindowCounters {
   tlb: { hits: number; misses: number; flushes: number; invlpg: number };
   /** Sensitive instructions executed, by name, as [ring0, ring1, ring2, ring3]. */
   sensitive: Record<string, number[]>;
-  devices: { port_accesses: number; mmio_accesses: number };
+  /** Port and MMIO accesses; with a NIC, the times its interrupt line was raised (its interrupt requests). */
+  devices: { port_accesses: number; mmio_accesses: number; nic_interrupt_requests?: number };
   /**
    * The back-end's counters over the window: Xen's hypercalls and its other counts, L4's system
    * calls and messages, the wedge's counters (32-bit, differences taken modulo 2^32).

@@ -56,6 +56,7 @@ interface Edge {
   framesToGuest: number;
   lostFromGuest: number;
   lostToGuest: number;
+  nicRequests: number;
   counters: CounterSnapshot;
 }
 
@@ -132,6 +133,13 @@ export interface NetperfRunResult {
   stop: MachineStop;
 }
 
+/** The window's counters, with the NIC's interrupt requests among the devices' figures. */
+function windowWithNic(a: Edge, b: Edge): WindowCounters {
+  const w = windowCounters(a.counters, b.counters);
+  w.devices.nic_interrupt_requests = b.nicRequests - a.nicRequests;
+  return w;
+}
+
 export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   const profile = typeof o.profile === 'object' ? o.profile : loadProfile(o.profile ?? DEFAULT_PROFILE);
   const machine = new Machine({ memBytes: o.mem ?? 256 << 20, profile, serial: o.serial });
@@ -148,6 +156,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       framesToGuest: n.wire.stats(1).frames,
       lostFromGuest: n.wire.stats(0).lost,
       lostToGuest: n.wire.stats(1).lost,
+      nicRequests: n.nic.stats.interrupts,
       counters: snapshotCounters(machine, (o.backend ?? 'hardware') !== 'hardware' ? backend : null),
     });
     o.onWindow?.(edges.length === 1 ? 'start' : 'end');
@@ -225,7 +234,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     guest,
     nic_errors: [...net.nic.errors],
     ...((o.backend ?? 'hardware') !== 'hardware' ? { backend: backend.stats() } : {}),
-    ...(a && b ? { window: windowCounters(a.counters, b.counters) } : {}),
+    ...(a && b ? { window: windowWithNic(a, b) } : {}),
   };
   return { report: sortKeys(report), serial, peer, net, machine, stop };
 }
