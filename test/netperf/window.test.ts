@@ -14,11 +14,11 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { runNetperf, type NetperfReport } from '../../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfReport } from '../../harness/workloads/netperf.ts';
 import { breakdownSum } from '../../emulator/cpu/cycle-ledger.ts';
 import type { BackendName } from '../../emulator/hypervisors/hypervisor.ts';
 import { afterburnAsDir, buildKernel, buildWedge } from '../wedge/build.ts';
-import { buildArch } from '../guests-kernel/pv-output.ts';
+import { buildArch } from '../kernel/pv-output.ts';
 import { defaultGuest } from './build.ts';
 
 const BYTES = 1 << 20;
