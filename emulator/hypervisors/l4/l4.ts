@@ -325,7 +325,7 @@ export class L4Kernel {
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) { this.cpu.halt(); return true; }
     this.paid = false; this.hint = null; this.donate = null; this.yielded = false;
-    this.cpu.ledger.hypervisorOp = kind === 'external' ? 'l4 interrupt' : kind === 'software' && vector === L.SYSCALL_VECTOR ? 'l4 system call'
+    this.cpu.ledger.hypervisorOp = kind === 'external' ? 'l4 interrupt' : kind === 'software' && vector === L.SYSCALL_VECTOR ? 'l4 system call entry'
       : vector === 14 ? 'l4 page fault' : 'l4 exception';
     try {
       if (kind === 'external') this.external(vector);
