@@ -8,6 +8,7 @@
 // `cpu.eip` with whatever registers, segments (setSegCache/loadSeg), flags (getEflags/writeEflags)
 // and memory (rd*/wr*, sysRd32/sysWr32) the hook changed. Returning false delivers normally.
 import type { Bus, InterruptLine, CostTable, StopReason } from '../types.ts';
+import { hexDigits as hex } from '../hex.ts';
 import { CpuSegments, CS, SS, DS, ES, FS, GS, SEG_NAMES, AR_P, AR_S, AR_WRITABLE, AR_CODE, AR_ACCESSED, AR_DB, AR_G } from './segments.ts';
 import { CpuFault, Unimplemented, Shutdown, GP, DB, DF as DF_VEC } from './fault.ts';
 import { IF, TF, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI } from './flags.ts';
@@ -514,7 +515,4 @@ export class Cpu extends CpuSegments {
   }
 }
 
-function hex(v: number, width: number): string {
-  return (v >>> 0).toString(16).padStart(width, '0');
-}
 export { ECX, EDX, ESI, EDI, EBP };

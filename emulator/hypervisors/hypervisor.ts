@@ -12,7 +12,7 @@ import { TrapAndEmulate } from './xen/trap-emulate.ts';
 import type { TrapEmulateStats } from './trap-counters.ts';
 import { HoleRecorder, type HoleSite } from './holes.ts';
 import { elfSymbols } from './elf.ts';
-import type { GuestMemory } from './xen/guest-memory.ts';
+import type { GuestMemory } from './guest-memory.ts';
 import { L4Kernel, type L4Stats } from './l4/l4.ts';
 import { l4GuestParams } from './l4/builder.ts';
 import { L4TrapAndEmulate } from './l4/trap-emulate.ts';
