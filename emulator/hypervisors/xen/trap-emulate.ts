@@ -12,7 +12,7 @@
 // map of 4 MiB pages.
 import type { Cpu } from '../../cpu/cpu.ts';
 import { hex } from '../../hex.ts';
-import type { InterruptLine } from '../../types.ts';
+import type { InterruptController } from '../../types.ts';
 import type { BootModule } from '../../boot.ts';
 import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC } from '../../boot.ts';
 import { decode, type Insn } from '../../cpu/decode.ts';
@@ -76,7 +76,7 @@ export class TrapAndEmulate {
     this.vif = false;
 
     const pic = m.pic;
-    const line: InterruptLine = {
+    const line: InterruptController = {
       pending: () => pic.pending() && (this.vif || cpu.cpl === 3),
       acknowledge: () => pic.acknowledge(),
     };

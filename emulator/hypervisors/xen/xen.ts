@@ -6,7 +6,7 @@
 import type { Machine } from '../../machine.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { hex } from '../../hex.ts';
-import type { InterruptLine } from '../../types.ts';
+import type { InterruptController } from '../../types.ts';
 import type { XenCostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, ESI, EDI, IF, TF, NT } from '../../cpu/flags.ts';
@@ -129,7 +129,7 @@ export class XenHypervisor {
       bus.ioWrite(cmd, 1, 0x11); bus.ioWrite(data, 1, base); bus.ioWrite(data, 1, cascade); bus.ioWrite(data, 1, 0x01);
     }
     this.writePicMask();
-    const line: InterruptLine = {
+    const line: InterruptController = {
       pending: () => pic.pending() || this.upcallWanted(),
       acknowledge: () => (pic.pending() ? pic.acknowledge() : L.UPCALL_VECTOR),
     };
