@@ -1,6 +1,7 @@
-// The benchmark matrix: world.yaml's configurations x workloads, in declaration order; which of
-// them can run (the caller decides, src/runnable.ts); and the deterministic slices that
-// `world bench --shard I/N` runs.
+// The benchmark matrix: world.yaml's bench configurations x workloads, in declaration order, and
+// their shapes; whether each configuration can run here is the caller's to say (src/runnable.ts,
+// also what `world netperf --config` checks); the deterministic slices that `world bench --shard
+// I/N` runs; and the GitHub Actions matrix of those slices (`world bench --matrix-json`).
 import type { BackendName } from '../emulator/hypervisors/backend-names.ts';
 
 /** A configuration: a row of the tables (a guest unit on a back-end, with a wedge unit or not). */

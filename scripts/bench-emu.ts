@@ -1,4 +1,4 @@
-// `npm run bench:emu [-- --iterations N]`: the CPU benchmark. Runs test/guests/bench.c (CRC32,
+// `npm run bench:emu [-- --iterations N]`: the CPU benchmark. Runs test/emulator-kernels/bench.c (CRC32,
 // Shell sort, division, bit counting) for N iterations on our emulator and on qemu-system-i386,
 // checks both print the same checksums, and prints the emulator's MIPS (instructions retired /
 // host seconds), QEMU's host seconds and the ratio. Host seconds are measurements of this machine
@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { writeFileAtomic } from '../src/atomic.ts';
-import { buildGuests, GUEST_MEM_MIB, kernelPath, runEmulator, runQemu } from '../test/guests/harness.ts';
+import { buildGuests, GUEST_MEM_MIB, kernelPath, runEmulator, runQemu } from '../test/emulator-kernels/harness.ts';
 
 const DEFAULT_ITERATIONS = 500;  // about 95 M instructions
 const SYMBOL = 'bench_iterations';

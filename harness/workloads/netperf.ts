@@ -3,7 +3,9 @@
 // client connects to netserver), runs to the guest's exit, and measures the transfer window the
 // peer sees: from the connection's establishment to its close. Throughput is bytes over the
 // window in 2^20 bytes per second (netperf's -f M); CPU utilization is the guest's busy cycles
-// over the window's cycles; interrupts, frames and retransmissions are counted in the window.
+// over the window's cycles; interrupts, frames and retransmissions are counted in the window, and
+// so is every other counter (window.ts: the cycle breakdown by category, exceptions, TLB,
+// sensitive instructions, the back-end's and the wedge's counters) under `window`.
 // Every figure is a guest quantity, so the same inputs give the same report.
 import type { Machine, MachineStop } from '../../emulator/machine.ts';
 import type { Profile } from '../../emulator/profiles/load.ts';
@@ -13,6 +15,7 @@ import { wireBytes } from '../../emulator/net/wire.ts';
 import { sortKeys } from '../../emulator/json.ts';
 import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
 import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
+import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../../emulator/window.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -54,6 +57,8 @@ interface Edge {
   framesToGuest: number;
   lostFromGuest: number;
   lostToGuest: number;
+  nicRequests: number;
+  counters: CounterSnapshot;
 }
 
 export interface NetperfReport {
@@ -77,6 +82,8 @@ export interface NetperfReport {
   nic_errors: string[];
   /** The back-end's statistics for the whole run (hypercalls, wedge counters); absent on hardware. */
   backend?: BackendStats;
+  /** Every counter over the transfer window, with the window's cycles by category (absent if the window never opened). */
+  window?: WindowCounters;
 }
 
 /** The port the peer listens on (netserver's). */
@@ -127,6 +134,13 @@ export interface NetperfRunResult {
   stop: MachineStop;
 }
 
+/** The window's counters, with the NIC's interrupt requests among the devices' figures. */
+function windowWithNic(a: Edge, b: Edge): WindowCounters {
+  const w = windowCounters(a.counters, b.counters);
+  w.devices.nic_interrupt_requests = b.nicRequests - a.nicRequests;
+  return w;
+}
+
 export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   const edges: Edge[] = [];
   let net: AttachedNetwork | undefined;
@@ -141,6 +155,8 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       framesToGuest: n.wire.stats(1).frames,
       lostFromGuest: n.wire.stats(0).lost,
       lostToGuest: n.wire.stats(1).lost,
+      nicRequests: n.nic.stats.interrupts,
+      counters: snapshotCounters(machine, (o.backend ?? 'hardware') !== 'hardware' ? backend : null),
     });
     o.onWindow?.(edges.length === 1 ? 'start' : 'end');
   };
@@ -221,6 +237,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     guest,
     nic_errors: [...net.nic.errors],
     ...((o.backend ?? 'hardware') !== 'hardware' ? { backend: backend.stats() } : {}),
+    ...(a && b ? { window: windowWithNic(a, b) } : {}),
   };
   return { report: sortKeys(report), serial, peer, net, machine, stop };
 }
