@@ -3,7 +3,7 @@
 // between device events. Guest time is cycles only; `hlt` jumps to the next event and those
 // cycles count as idle. Nothing here reads the host clock, so a run is a pure function of its
 // inputs: the same kernel, modules, options and profile give the same bytes and statistics.
-import type { AccessSize, Bus, CostTable, InterruptLine, StopReason } from './types.ts';
+import type { AccessSize, Bus, CostTable, InterruptController, StopReason } from './types.ts';
 import { Cpu } from './cpu/cpu.ts';
 import type { CpuStats } from './cpu/stats.ts';
 import type { CycleLedger } from './cpu/cycle-ledger.ts';
@@ -35,7 +35,7 @@ export interface MachineCpu {
   dumpState(): string;
 }
 
-export type CpuFactory = (bus: Bus, intr: InterruptLine, costs: CostTable) => MachineCpu;
+export type CpuFactory = (bus: Bus, intr: InterruptController, costs: CostTable) => MachineCpu;
 
 const EFLAGS_IF = 0x200;
 /** Longest stretch the CPU runs without coming back, so serial output streams and traces interleave. */
@@ -82,7 +82,7 @@ export class Machine {
    * What the CPU's INTR line reads: the PIC by default. A hypervisor model replaces it to take
    * the PIC's interrupts itself and to ask for the CPU when it has an event for the guest.
    */
-  interrupts: InterruptLine;
+  interrupts: InterruptController;
   /**
    * Set by a hypervisor back-end: bus masters (the NIC) may reach RAM only below `end`; an access
    * above stops the run with a message starting with `owner`.
@@ -127,7 +127,7 @@ export class Machine {
     // Once the machine has stopped (debug-exit written), INTR reads low so the CPU takes no
     // interrupt at the boundary where it returns.
     this.interrupts = { pending: () => this.pic.pending(), acknowledge: () => this.pic.acknowledge() };
-    const intr: InterruptLine = {
+    const intr: InterruptController = {
       pending: () => this.stop === null && this.interrupts.pending(),
       acknowledge: () => this.interrupts.acknowledge(),
     };

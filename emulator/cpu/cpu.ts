@@ -7,7 +7,8 @@
 // interrupts). If the hook returns true the event is considered handled: execution continues at
 // `cpu.eip` with whatever registers, segments (setSegCache/loadSeg), flags (getEflags/writeEflags)
 // and memory (rd*/wr*, sysRd32/sysWr32) the hook changed. Returning false delivers normally.
-import type { Bus, InterruptLine, CostTable, StopReason } from '../types.ts';
+import type { Bus, InterruptController, CostTable, StopReason } from '../types.ts';
+import { hexDigits as hex } from '../hex.ts';
 import { CpuSegments, CS, SS, DS, ES, FS, GS, SEG_NAMES, AR_P, AR_S, AR_WRITABLE, AR_CODE, AR_ACCESSED, AR_DB, AR_G } from './segments.ts';
 import { CpuFault, Unimplemented, Shutdown, GP, DB, DF as DF_VEC } from './fault.ts';
 import { IF, TF, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI } from './flags.ts';
@@ -30,7 +31,7 @@ export type TrapHook = (vector: number, errorCode: number | undefined, kind: Tra
 interface StackSnapshot { ss: number; base: number; limit: number; ar: number; valid: number; esp: number; cpl: number }
 
 export class Cpu extends CpuSegments {
-  readonly intr: InterruptLine;
+  readonly intr: InterruptController;
   /** Set by hlt; cleared when an interrupt is delivered. */
   halted = false;
   /** Why run() returned 'shutdown' (triple fault or unimplemented feature), with a register dump. */
@@ -64,7 +65,7 @@ export class Cpu extends CpuSegments {
   private readonly reader: CodeReader;
   private readerEip = 0;
 
-  constructor(bus: Bus, intr: InterruptLine, costs: CostTable) {
+  constructor(bus: Bus, intr: InterruptController, costs: CostTable) {
     super(bus, costs, newCpuStats());
     this.intr = intr;
     this.branchExtra = costs.branch_taken - costs.branch_not_taken;
@@ -519,7 +520,4 @@ export class Cpu extends CpuSegments {
   }
 }
 
-function hex(v: number, width: number): string {
-  return (v >>> 0).toString(16).padStart(width, '0');
-}
 export { ECX, EDX, ESI, EDI, EBP };

@@ -12,13 +12,13 @@ import { TrapAndEmulate } from './xen/trap-emulate.ts';
 import type { TrapEmulateStats } from './trap-counters.ts';
 import { HoleRecorder, type HoleSite } from './holes.ts';
 import { elfSymbols, elfSegments } from './elf.ts';
-import type { GuestMemory } from './xen/guest-memory.ts';
+import type { GuestMemory } from './guest-memory.ts';
 import { L4Kernel, type L4Stats } from './l4/l4.ts';
 import { l4GuestParams } from './l4/builder.ts';
 import { L4TrapAndEmulate } from './l4/trap-emulate.ts';
 
-export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName } from './backend-names.ts';
+import type { BackendName } from './backend-names.ts';
 
 /** A back-end that cannot run what it was given; the message says why. */
 export class BackendError extends Error {}

@@ -88,7 +88,7 @@ export async function defaultGuest(): Promise<string> {
 async function configurationFiles(name: string, file: string | undefined): Promise<{ guest: string; wedge?: string; backend: BackendName; profile: string } | null> {
   const { openSession, runBuild, shownPath } = await import('./common.ts');
   const { closest } = await import('../manifest/suggest.ts');
-  const { configurationProblem } = await import('../../harness/matrix.ts');
+  const { configurationProblem } = await import('../runnable.ts');
   const { configurationImages } = await import('../outputs.ts');
   const session = await openSession(file);
   if (!session) return null;

@@ -12,7 +12,7 @@ import type { L4CostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, IF } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP } from '../../cpu/mmu.ts';
-import { GuestMemory } from '../xen/guest-memory.ts';
+import { GuestMemory } from '../guest-memory.ts';
 import { KernelMemory, MappingDb, Space, L4Stop, type KernelPages } from './space.ts';
 import { Thread } from './thread.ts';
 import { Ipc, type MessageKind } from './ipc.ts';
