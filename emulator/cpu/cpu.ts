@@ -20,7 +20,7 @@ import { buildBlock, type Block } from './blocks.ts';
 const HOT_THRESHOLD = 16;
 import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
-import { ud } from './execute-system.ts';
+import { ud, MISC_ENABLE_RESET } from './execute-system.ts';
 
 export type { TrapKind } from './exceptions.ts';
 export type { CpuStats } from './stats.ts';
@@ -53,6 +53,8 @@ export class Cpu extends CpuSegments {
   tscOffset = 0;
   readonly dr = new Int32Array(8);
   readonly msrSysenter = new Int32Array(3);
+  /** IA32_MISC_ENABLE's low half (see execute-system.ts). */
+  msrMiscEnable = MISC_ENABLE_RESET;
 
   private curBlock: Block | null = null;
   private irqCheck = false;
@@ -100,6 +102,19 @@ export class Cpu extends CpuSegments {
     for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = undefined;
     this.codePage.fill(0);
     this.fetchInvalidate();
+  }
+
+  /**
+   * Linux 32-bit boot protocol entry state: as multiboot's, but with the selectors the protocol
+   * names (__BOOT_CS 0x10, __BOOT_DS 0x18), ESI = the zero page and EBP = EDI = EBX = 0.
+   */
+  resetForLinux(entry: number, bootParams: number): void {
+    this.resetForMultiboot(entry, 0, 0);
+    const code = AR_P | AR_S | AR_CODE | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    const data = AR_P | AR_S | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    this.setSegCache(CS, 0x10, 0, 0xffffffff, code, true);
+    for (const s of [SS, DS, ES, FS, GS]) this.setSegCache(s, 0x18, 0, 0xffffffff, data, true);
+    this.r[ESI] = bootParams;
   }
 
   override setSegCache(seg: number, selector: number, base: number, limit: number, ar: number, valid: boolean): void {
