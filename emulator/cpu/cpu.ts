@@ -46,6 +46,9 @@ export class Cpu extends CpuSegments {
   attention = false;
   /** Instructions restarted rather than retired (chunks of a long rep). */
   uncounted = 0;
+  /** A rep string instruction suspended part-way (chunk end, interrupt, fault): its linear EIP, the
+   *  ECX it left and the bytes it moved, so its resumption is charged as the same instruction. */
+  readonly repResume = { lin: -1, ecx: 0, bytes: 0 };
   /** Extra cycles of a taken over a not-taken branch. */
   readonly branchExtra: number;
   /** rdtsc = cycles + tscOffset (wrmsr to the TSC moves the offset). */
