@@ -373,8 +373,9 @@ export class Cpu extends CpuSegments {
     if ((v ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) this.flushTlbAll();
     this.cr0 = v;
   }
-  flushTlbAll(): void {
-    this.flushTlb();
+  /** keepGlobal: a CR3 load, which keeps the entries of global mappings (see mmu.ts). */
+  flushTlbAll(keepGlobal = false): void {
+    this.flushTlb(keepGlobal);
     this.stats.tlbFlushes++;
     this.fetchInvalidate();
   }

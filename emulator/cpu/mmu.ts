@@ -8,6 +8,10 @@
 // slow path. A write entry is made only after the dirty bit is set and only for pages holding
 // no decoded code, so every write to a code page reaches writeSlow, which drops the decoded
 // instructions it overlaps (self-modifying code, the wedge's run-time patches).
+//
+// Global pages: with CR4.PGE set, an entry made from a PTE (or 4 MiB PDE) with the G bit carries
+// TLB_GLOBAL and survives a CR3 load, as on the Pentium 4; only invlpg, a CR4.PGE/PSE or CR0.PG/WP
+// change flushes it. An address-space switch then refills only the non-global entries.
 import type { Bus, AccessSize, CostTable } from '../types.ts';
 import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
@@ -16,6 +20,9 @@ import type { Insn } from './decode.ts';
 
 export const TLB_VALID = 2;
 export const TLB_USER = 1;
+/** Made from a global mapping (G bit with CR4.PGE): kept across CR3 loads. */
+export const TLB_GLOBAL = 4;
+const PTE_G = 0x100;
 
 export const CR0_PE = 0x1, CR0_MP = 0x2, CR0_EM = 0x4, CR0_TS = 0x8, CR0_ET = 0x10, CR0_NE = 0x20;
 export const CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_NW = 0x20000000, CR0_CD = 0x40000000;
@@ -99,20 +106,34 @@ export class CpuMemory extends CpuRegs {
   }
 
   // ---- TLB ---------------------------------------------------------------------------------
-  flushTlb(): void {
-    if (this.tlbOverflow) {
-      this.tlbR.fill(0);
-      this.tlbW.fill(0);
-    } else {
-      for (let i = 0; i < this.tlbCount; i++) {
-        const lpn = this.tlbList[i]!;
-        this.tlbR[lpn] = 0;
-        this.tlbW[lpn] = 0;
-      }
-    }
+  /** Drops every TLB entry, or (keepGlobal: a CR3 load) every entry not made from a global mapping. */
+  flushTlb(keepGlobal = false): void {
+    const overflow = this.tlbOverflow;
+    const n = this.tlbCount;
     this.tlbCount = 0;
     this.tlbOverflow = false;
+    if (overflow) {
+      if (!keepGlobal) {
+        this.tlbR.fill(0);
+        this.tlbW.fill(0);
+      } else {
+        for (let lpn = 0; lpn < this.tlbR.length; lpn++) this.dropUnlessGlobal(lpn);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const lpn = this.tlbList[i]!;
+        if (keepGlobal) this.dropUnlessGlobal(lpn);
+        else { this.tlbR[lpn] = 0; this.tlbW[lpn] = 0; }
+      }
+    }
     this.codeEpoch++;
+  }
+  private dropUnlessGlobal(lpn: number): void {
+    const r = this.tlbR[lpn]!, w = this.tlbW[lpn]!;
+    if (r === 0 && w === 0) return;
+    if ((r | w) & TLB_GLOBAL) { this.noteTlb(lpn); return; }
+    this.tlbR[lpn] = 0;
+    this.tlbW[lpn] = 0;
   }
   invalidatePage(lin: number): void {
     const lpn = lin >>> 12;
@@ -180,6 +201,7 @@ export class CpuMemory extends CpuRegs {
     lin >>>= 0;
     const lpn = lin >>> 12;
     let physPage: number, us: boolean, rw: boolean;
+    let global = 0;
     if (!(this.cr0 & CR0_PG)) {
       physPage = (lin & ~0xfff) >>> 0;
       us = true; rw = true;
@@ -195,6 +217,7 @@ export class CpuMemory extends CpuRegs {
         const want = pde | 0x20 | (write ? 0x40 : 0);
         if (want !== pde) { pde = want; this.physWrite32(pdeAddr, pde); }
         physPage = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
+        if ((pde & PTE_G) && (this.cr4 & CR4_PGE)) global = TLB_GLOBAL;
       } else {
         if (!(pde & 0x20)) { pde |= 0x20; this.physWrite32(pdeAddr, pde); }
         const pteAddr = ((pde & ~0xfff) >>> 0) + ((lpn & 0x3ff) << 2);
@@ -205,13 +228,14 @@ export class CpuMemory extends CpuRegs {
         const want = pte | 0x20 | (write ? 0x40 : 0);
         if (want !== pte) { pte = want; this.physWrite32(pteAddr, pte); }
         physPage = (pte & ~0xfff) >>> 0;
+        if ((pte & PTE_G) && (this.cr4 & CR4_PGE)) global = TLB_GLOBAL;
       }
     }
     if (physPage < this.ramSize) {
-      this.tlbR[lpn] = physPage | TLB_VALID | (us ? TLB_USER : 0);
+      this.tlbR[lpn] = physPage | TLB_VALID | (us ? TLB_USER : 0) | global;
       if (write && !this.codePage[physPage >>> 12]) {
         const supOk = rw || !(this.cr0 & CR0_WP);
-        this.tlbW[lpn] = supOk ? physPage | TLB_VALID | (us && rw ? TLB_USER : 0) : 0;
+        this.tlbW[lpn] = supOk ? physPage | TLB_VALID | (us && rw ? TLB_USER : 0) | global : 0;
       }
       this.noteTlb(lpn);
     }

@@ -27,6 +27,8 @@ export interface NetperfRunOptions {
   profile?: Profile | string;
   /** More kernel command line, after run= and arg=. */
   append?: string;
+  /** The guest's netperf checks every byte it receives too (the peer always does). */
+  check?: boolean;
   pcapPath?: string;
   /** Frame loss probability on both directions of the wire, drawn from `seed`. */
   loss?: number;
@@ -158,7 +160,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       onEnd: edge,
     },
   });
-  const cmdline = `run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
+  const cmdline = `run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
   const backend = bootOnBackend(machine, {
     backend: o.backend ?? 'hardware', elf: o.elf, kernelName: o.kernelName ?? 'kernel', append: cmdline,
     wedge: o.wedge, wedgeName: o.wedgeName,

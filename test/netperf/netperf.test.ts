@@ -1,7 +1,7 @@
 // netperf end to end on the native guest kernel: the guest's netperf (guests/kernel, driver,
 // IPv4, TCP, sockets) against the TypeScript peer over the emulated DP83820 and wire. Oracles:
-// the data pattern (the peer checks every byte it receives; the guest checks every byte it
-// receives and exits non-zero otherwise), tshark reading the capture, and the wire's TCP goodput
+// the data pattern (the peer checks every byte it receives; with check the guest checks every
+// byte it receives and exits non-zero otherwise), tshark reading the capture, and the wire's TCP goodput
 // computed here from its definition. Transfers are small (a few MiB) so each test takes seconds.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { runNetperf, type NetperfDirection } from '../../emulator/net/netperf-run.ts';
 import { defaultGuest } from './build.ts';
+import { loadProfile } from '../../emulator/profiles/load.ts';
 
 const MiB = 2 ** 20;
 const BYTES = 4 * MiB;
@@ -42,7 +43,7 @@ function tshark(pcap: string): Row[] {
 
 function lossless(direction: NetperfDirection) {
   const pcap = join(dir, `${direction}.pcap`);
-  const r = runNetperf({ elf, kernelName: guestPath, direction, bytes: BYTES, messageBytes: 32768, mem: MEM, pcapPath: pcap });
+  const r = runNetperf({ elf, kernelName: guestPath, direction, bytes: BYTES, messageBytes: 32768, mem: MEM, pcapPath: pcap, check: true });
   const rep = r.report;
   assert.is(rep.exit_value, 0, `${rep.stop}\n${r.serial.slice(-2000)}`);
   assert.ok(rep.verified, 'the receiver checked every byte');
@@ -85,7 +86,7 @@ test('guest receives: every byte verified by the guest, tshark-clean, within 5% 
 
 for (const direction of ['send', 'receive'] as const) {
   test(`1% loss, guest ${direction}s: the transfer completes, verified, with retransmissions`, () => {
-    const r = runNetperf({ elf, kernelName: guestPath, direction, bytes: MiB, messageBytes: 32768, mem: MEM, loss: 0.01, seed: 7 });
+    const r = runNetperf({ elf, kernelName: guestPath, direction, bytes: MiB, messageBytes: 32768, mem: MEM, loss: 0.01, seed: 7, check: true });
     const rep = r.report;
     assert.is(rep.exit_value, 0, `${rep.stop}\n${r.serial.slice(-2000)}`);
     assert.ok(rep.verified);
@@ -94,6 +95,19 @@ for (const direction of ['send', 'receive'] as const) {
     assert.ok((rep.retransmissions.guest ?? 0) + rep.retransmissions.peer > 0, 'and retransmitted');
   });
 }
+
+test('without check the guest reads into its buffer without looking at it, as netperf does', () => {
+  // Checking costs at least a load, a compare and a branch per received word (profile figures):
+  // the run without it must be cheaper by at least that much, with the peer still verifying.
+  const run = (check: boolean) => runNetperf({ elf, kernelName: guestPath, direction: 'receive', bytes: MiB, messageBytes: 32768, mem: MEM, check }).report;
+  const plain = run(false), checked = run(true);
+  assert.ok(plain.verified && checked.verified);
+  assert.is(plain.exit_value, 0);
+  const c = loadProfile('p4-2.8ghz').costs;
+  const perWord = c.load + c.alu + c.branch_not_taken;
+  assert.ok(checked.cpu.busy_cycles - plain.cpu.busy_cycles >= (MiB / 4) * perWord,
+    `${checked.cpu.busy_cycles} - ${plain.cpu.busy_cycles} < ${(MiB / 4) * perWord}`);
+});
 
 test('two runs of world netperf --json print the same report (host time kept apart)', async () => {
   const args = [world, 'netperf', '--guest', guestPath, '--direction', 'receive', '--bytes', '512KiB', '--mem', '64M', '--json'];
