@@ -47,6 +47,8 @@ export interface CostTable {
   shift: number;
   /** adc and sbb (the carry is a dependency). */
   adc: number;
+  /** A read that misses both caches: the CPU's first read of a line a device wrote by DMA. */
+  l2_miss_to_memory: number;
   locked_rmw_extra: number;
   pushf: number;
   popf: number;

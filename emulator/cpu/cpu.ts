@@ -240,9 +240,16 @@ export class Cpu extends CpuSegments {
     if (this.running) this.irqStop = true;
   }
 
-  /** Device DMA wrote guest physical memory: drop decoded code there. */
+  /** Something other than the CPU wrote guest physical memory: drop decoded code there. */
   invalidateCode(physAddr: number, length: number): void {
     if (length > 0) this.invalidateRange(physAddr >>> 0, length);
+  }
+
+  /** A device wrote guest physical memory by DMA: drop decoded code there, and its lines are cache-cold. */
+  dmaWritten(physAddr: number, length: number): void {
+    if (length <= 0) return;
+    this.invalidateRange(physAddr >>> 0, length);
+    this.markDmaWritten(physAddr >>> 0, length);
   }
 
   // ---- exceptions and interrupts ---------------------------------------------------------------
