@@ -5,6 +5,7 @@
 // window in 2^20 bytes per second (netperf's -f M); CPU utilization is the guest's busy cycles
 // over the window's cycles; interrupts, frames and retransmissions are counted in the window.
 // Every figure is a guest quantity, so the same inputs give the same report.
+import { loadClientCpu } from './peer/client-cpu.ts';
 import { Machine, type MachineStop } from '../machine.ts';
 import { loadProfile, DEFAULT_PROFILE, type Profile } from '../profiles/load.ts';
 import { attachNetwork, type AttachedNetwork } from './attach.ts';
@@ -149,6 +150,8 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   };
   net = attachNetwork(machine, {
     pcapPath: o.pcapPath,
+    // The slides' client: its own CPU paces what it sends and acknowledges.
+    peerCpu: loadClientCpu(),
     faults: o.loss ? { seed: o.seed ?? 1, loss: o.loss } : undefined,
     netperf: {
       direction: o.direction === 'send' ? 'from-guest' : 'to-guest',

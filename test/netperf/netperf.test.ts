@@ -31,7 +31,8 @@ const WIRE_GOODPUT = (1e9 / 8) * 1460 / (8 + 14 + 20 + 20 + 1460 + 4 + 12) / MiB
 interface Row { protocols: string; ipCk: string; tcpCk: string; len: number; src: string; retrans: boolean; malformed: boolean }
 
 function tshark(pcap: string): Row[] {
-  const out = execFileSync('tshark', ['-r', pcap, '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE',
+  // The payload is netperf's opaque pattern: no heuristic dissector (thrift matches some words) may claim it.
+  const out = execFileSync('tshark', ['-r', pcap, '--disable-protocol', 'thrift', '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE',
     '-T', 'fields', '-e', 'frame.protocols', '-e', 'ip.checksum.status', '-e', 'tcp.checksum.status',
     '-e', 'tcp.len', '-e', 'ip.src', '-e', 'tcp.analysis.retransmission', '-e', 'tcp.analysis.fast_retransmission', '-e', '_ws.malformed'],
   { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
