@@ -18,6 +18,7 @@
 // L2 lines (COSTS.md §1). A page holding such lines keeps its read entry without TLB_VALID but with
 // TLB_COLD, so reads there leave the hot path, pay for the lines they touch first, and the entry
 // becomes valid again once the page has no cold line left (no page walk is charged for it).
+import { CycleLedger } from './cycle-ledger.ts';
 import type { Bus, AccessSize, CostTable } from '../types.ts';
 import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
@@ -50,6 +51,8 @@ export class CpuMemory extends CpuRegs {
   readonly costs: CostTable;
   stats: CpuStats;
   cycles = 0;
+  /** Where the cycles go, by category (cycle-ledger.ts); MMIO accesses charge its device category. */
+  readonly ledger: CycleLedger = new CycleLedger(this);
 
   cr0 = 0;
   cr2 = 0;
@@ -142,7 +145,7 @@ export class CpuMemory extends CpuRegs {
       if ((p & 3) === 0) return this.ram32[p >>> 2]!;
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 4) | 0;
   }
   physWrite32(p: number, v: number): void {
@@ -153,7 +156,7 @@ export class CpuMemory extends CpuRegs {
       else { this.ram[p] = v; this.ram[p + 1] = v >> 8; this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, 4, v >>> 0);
   }
 
@@ -413,7 +416,7 @@ export class CpuMemory extends CpuRegs {
       if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     const v = this.bus.mmioRead(p, size as AccessSize);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
@@ -422,7 +425,7 @@ export class CpuMemory extends CpuRegs {
       if (this.coldInPage[p >>> 12]) this.readCold(p, 1);
       return this.ram[p]!;
     }
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;
   }
   private physWrite8(p: number, v: number): void {
@@ -431,7 +434,7 @@ export class CpuMemory extends CpuRegs {
       this.ram[p] = v;
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, 1, v & 0xff);
   }
   private writeSlow(lin: number, size: number, v: number): void {
@@ -455,7 +458,7 @@ export class CpuMemory extends CpuRegs {
       if (size > 2) { this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, size as AccessSize, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
 

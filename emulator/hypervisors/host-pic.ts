@@ -10,6 +10,8 @@ import type { Bus, CostTable } from '../types.ts';
 export interface ChargedCpu {
   cycles: number;
   readonly costs: CostTable;
+  /** The cycle ledger, when the CPU keeps one: port writes are device cycles. */
+  readonly ledger?: { chargeDevice(n: number): void };
 }
 
 export class HostPic {
@@ -60,6 +62,7 @@ export class HostPic {
 
   private out(port: number, v: number): void {
     this.cpu.cycles += this.cpu.costs.port_io;
+    this.cpu.ledger?.chargeDevice(this.cpu.costs.port_io);
     this.writes++;
     this.bus.ioWrite(port, 1, v);
   }

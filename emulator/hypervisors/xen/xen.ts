@@ -6,18 +6,18 @@
 import type { Machine } from '../../machine.ts';
 import { HostPic } from '../host-pic.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
-import type { InterruptLine } from '../../types.ts';
+import { hex } from '../../hex.ts';
+import type { InterruptController } from '../../types.ts';
 import type { XenCostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, ESI, EDI, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_TS } from '../../cpu/mmu.ts';
-import { GuestMemory, GuestFault } from './guest-memory.ts';
-import { CpuFault } from '../../cpu/fault.ts';
+import { GuestMemory, GuestFault } from '../guest-memory.ts';
+import { CpuFault, hasErrorCode } from '../../cpu/fault.ts';
 import { PageTypes, XenRefusal, T_L1, T_L2, T_NONE } from './paging.ts';
 import { buildDomain, xenGuestParams, type BuiltDomain } from './builder.ts';
 import * as L from './layout.ts';
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 /** EFLAGS bits a ring-1 guest may set through the iret hypercall (not IOPL, VM, IF). */
 const IRET_CHANGEABLE = 0x254dd5;
 const PORTS_ASSIGNED: [number, number][] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4]];
@@ -127,7 +127,7 @@ export class XenHypervisor {
     const pic = this.machine.pic;
     // Initialise the 8259A pair as Xen does: vectors 0x20/0x28, cascade on IRQ 2, all lines masked.
     this.pic.init(0x20);
-    const line: InterruptLine = {
+    const line: InterruptController = {
       pending: () => pic.pending() || this.upcallWanted(),
       acknowledge: () => (pic.pending() ? pic.acknowledge() : L.UPCALL_VECTOR),
     };
@@ -174,9 +174,11 @@ export class XenHypervisor {
     cpu.setSegCache(seg, sel, descBase(cpu.dLo, cpu.dHi), descLimit(cpu.dLo, cpu.dHi), cpu.dHi & 0xf0ff00, true);
   }
 
-  private charge(n: number): void {
+  /** Charges Xen's own work, to the operation under way in the cycle ledger (or `op`). */
+  charge(n: number, op?: string): void {
     this.cpu.cycles += n;
     this.stats.xen_cycles += n;
+    this.cpu.ledger.chargeHypervisor(n, op);
   }
 
   // ---- shared info and event channels -------------------------------------------------------------
@@ -230,6 +232,10 @@ export class XenHypervisor {
 
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) return true;
+    const ledger = this.cpu.ledger;
+    ledger.hypervisorOp = kind === 'external' ? (vector === L.UPCALL_VECTOR ? 'xen event upcall' : 'xen physical interrupt')
+      : kind === 'software' && vector === L.HYPERCALL_VECTOR ? `xen hypercall ${L.HYPERCALLS[this.cpu.r[EAX]! >>> 0] ?? 'unknown'}`
+      : kind === 'software' ? 'xen int bounce' : vector === 14 ? 'xen page fault bounce' : 'xen trap bounce';
     try {
       // An int n reaches Xen through its IDT gate: ring 1 or 3 into ring 0, a cross-ring entry the
       // CPU pays before Xen's own work (the hook replaces the IDT delivery that would charge it).
@@ -256,6 +262,7 @@ export class XenHypervisor {
   private external(vector: number): void {
     if (vector === L.UPCALL_VECTOR) {
       this.cpu.cycles -= this.cpu.costs.hw_interrupt_entry; // no hardware interrupt: only the upcall costs
+      this.cpu.ledger.chargeInterruptEntry(-this.cpu.costs.hw_interrupt_entry);
       if (this.upcallWanted()) this.deliverUpcall();
       return;
     }
@@ -298,7 +305,7 @@ export class XenHypervisor {
     }
     const t = this.traps.get(vector);
     if (!t) throw new DomainCrash(`no handler for trap ${vector}${code !== undefined ? ` (error ${hex(code)})` : ''} at eip ${hex(eip)} (ring ${cpu.cpl}) in the trap table`);
-    this.bounce(vector, L.hasErrorCode(vector) ? code ?? 0 : undefined, eip, t);
+    this.bounce(vector, hasErrorCode(vector) ? code ?? 0 : undefined, eip, t);
   }
 
   /** Builds a ring-1 bounce frame and enters the handler (ABI.md §6). */
@@ -310,7 +317,7 @@ export class XenHypervisor {
 
   private deliverUpcall(): void {
     this.stats.upcalls++;
-    this.charge(this.costs.xen_event_upcall);
+    this.charge(this.costs.xen_event_upcall, 'xen event upcall');
     this.enter(this.eventCs, this.eventEip, undefined, this.cpu.eip, true, 'event upcall');
   }
 
@@ -373,7 +380,7 @@ export class XenHypervisor {
       cpu.r[EAX] = size === 4 ? v : (cpu.r[EAX]! & ~(size === 2 ? 0xffff : 0xff)) | v;
     }
     this.stats.io_emulated++;
-    this.charge(this.costs.xen_io_emulation);
+    this.charge(this.costs.xen_io_emulation, 'xen port I/O emulation');
     cpu.eip = (cpu.eip + len) | 0;
     return true;
   }
@@ -495,13 +502,13 @@ export class XenHypervisor {
         case 5: {
           this.validated(() => this.paging.useAsBase(arg1, cpu.cr3 >>> 12, 'mmuext_op(NEW_BASEPTR)'));
           cpu.cr3 = arg1 * L.PAGE;
-          cpu.cycles += cpu.costs.mov_cr3;
+          this.charge(cpu.costs.mov_cr3);
           this.stats.address_space_switches++;
           this.flushTlb();
           break;
         }
         case 6: case 8: case 10: this.flushTlb(); break;
-        case 7: case 9: case 11: cpu.invalidatePage(arg1); cpu.fetchInvalidate(); cpu.cycles += cpu.costs.invlpg; this.stats.invlpgs++; break;
+        case 7: case 9: case 11: cpu.invalidatePage(arg1); cpu.fetchInvalidate(); this.charge(cpu.costs.invlpg); this.stats.invlpgs++; break;
         default: return L.ENOSYS;
       }
     }
