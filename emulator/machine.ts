@@ -6,6 +6,7 @@
 import type { AccessSize, Bus, CostTable, InterruptLine, StopReason } from './types.ts';
 import { Cpu } from './cpu/cpu.ts';
 import type { CpuStats } from './cpu/stats.ts';
+import type { CycleLedger } from './cpu/cycle-ledger.ts';
 import { Clock, type TimeSource } from './clock.ts';
 import { MachineBus } from './bus.ts';
 import { PicPair } from './devices/pic.ts';
@@ -25,6 +26,8 @@ export interface MachineCpu {
   stats: CpuStats;
   /** Non-lazy EFLAGS bits; IF (bit 9) is never lazy. */
   flags: number;
+  /** Where the cycles go by category (cpu/cycle-ledger.ts); the machine gives it the clock's idle count. */
+  ledger: CycleLedger;
   resetForMultiboot(entry: number, eax: number, ebx: number): void;
   run(cycleLimit: number, instructionLimit?: number): StopReason;
   notifyIrq(): void;
@@ -130,6 +133,7 @@ export class Machine {
     };
     this.cpu = create(this.bus, intr, costs);
     cpuRef = this.cpu;
+    this.cpu.ledger.idle = this.clock;
     this.bus.onRamWritten = (addr, length) => this.cpu.invalidateCode(addr, length);
     this.pic.onChange = () => this.cpu.notifyIrq();
     // A device that schedules an event sooner than the CPU's current run limit makes it come back.

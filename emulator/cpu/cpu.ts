@@ -119,6 +119,7 @@ export class Cpu extends CpuSegments {
     this.attention = true;
     let retired = 0;
     let stepTrap = false;
+    const ledger = this.ledger;
     try {
       for (;;) {
         try {
@@ -137,6 +138,7 @@ export class Cpu extends CpuSegments {
                   let b: Block = first;
                   // Run compiled blocks back to back, following each block's cached successor.
                   for (;;) {
+                    if (b.cat !== ledger.cur) ledger.enter(b.cat);
                     this.curBlock = b;
                     this.smc = false;
                     retired += b.fn(this);
@@ -158,6 +160,8 @@ export class Cpu extends CpuSegments {
               }
             }
             this.nextEip = this.code32 ? (this.eip + insn.len) | 0 : (this.eip + insn.len) & 0xffff;
+            const cat = ledger.categoryAt((this.segBase[CS]! + this.eip) | 0, this.cpl);
+            if (cat !== ledger.cur) ledger.enter(cat);
             this.cycles += insn.cost;
             insn.exec(this, insn);
             this.eip = this.nextEip;
@@ -204,7 +208,7 @@ export class Cpu extends CpuSegments {
         const vector = this.intr.acknowledge() & 0xff;
         this.halted = false;
         countVector(this.stats.interrupts, vector);
-        this.cycles += this.costs.hw_interrupt_entry;
+        this.cycles += this.costs.hw_interrupt_entry; this.ledger.chargeInterruptEntry(this.costs.hw_interrupt_entry);
         try {
           this.raiseEvent(vector, 'external', 0, false, this.eip);
         } catch (e) {
@@ -245,7 +249,7 @@ export class Cpu extends CpuSegments {
   // ---- exceptions and interrupts ---------------------------------------------------------------
   private handleFault(f: CpuFault): void {
     countVector(this.stats.exceptions, f.vector);
-    this.cycles += this.costs.exception_entry;
+    this.cycles += this.costs.exception_entry; this.ledger.chargeExceptionEntry(this.costs.exception_entry);
     this.nextEip = this.eip;
     this.raiseEvent(f.vector, 'exception', f.code, f.hasCode, this.eip);
   }
@@ -346,12 +350,12 @@ export class Cpu extends CpuSegments {
     if (bits & (((1 << size) - 1) << (port & 7))) throw new CpuFault(GP, 0, true);
   }
   portIn(port: number, size: number): number {
-    this.cycles += this.costs.port_io;
+    this.cycles += this.costs.port_io; this.ledger.chargeDevice(this.costs.port_io);
     const v = this.bus.ioRead(port, size as 1 | 2 | 4);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
   portOut(port: number, size: number, v: number): void {
-    this.cycles += this.costs.port_io;
+    this.cycles += this.costs.port_io; this.ledger.chargeDevice(this.costs.port_io);
     this.bus.ioWrite(port, size as 1 | 2 | 4, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
   /** Writes EFLAGS bits selected by `changeable`; notices IF becoming set and TF. */
@@ -450,7 +454,8 @@ export class Cpu extends CpuSegments {
     const startLin = (this.segBase[CS]! + this.eip) | 0;
     const lpn = startLin >>> 12;
     const saved = this.readerEip;
-    first.block = buildBlock(first, this.eip, this.code32, (eip) => {
+    const cat = this.ledger.categoryAt(startLin, this.cpl);
+    first.block = buildBlock(first, this.eip, this.code32, cat, (eip) => {
       const lin = (this.segBase[CS]! + eip) | 0;
       if (lin >>> 12 !== lpn || (eip >>> 0) > this.segLimit[CS]!) return null;
       const off = lin & 0xfff;
@@ -479,7 +484,7 @@ export class Cpu extends CpuSegments {
     if ((e & this.tlbNeed) === this.tlbNeed) return this.ram[(e & ~0xfff) | (lin & 0xfff)]!;
     const p = this.translate(lin, false, this.tlbNeed !== TLB_VALID);
     if (p < this.ramSize) return this.ram[p]!;
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;
   }
 

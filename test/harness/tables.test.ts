@@ -89,7 +89,7 @@ test('world tables writes Markdown, CSV and SVG; the same input gives the same b
   assert.is(one.exitCode, 0, one.stderr);
   assert.is(two.exitCode, 0);
   const names = readdirSync(join(dir, 'one')).sort();
-  assert.equal(names, ['expansion.csv', 'expansion.svg', 'loc.csv', 'loc.svg', 'netperf-cpu.svg', 'netperf-throughput.svg', 'netperf.csv', 'tables.md']);
+  assert.equal(names, ['breakdown.csv', 'expansion.csv', 'expansion.svg', 'loc.csv', 'loc.svg', 'netperf-cpu.svg', 'netperf-throughput.svg', 'netperf.csv', 'tables.md']);
   for (const n of names) assert.is(readFileSync(join(dir, 'one', n), 'utf8'), readFileSync(join(dir, 'two', n), 'utf8'), n);
   const csv = readFileSync(join(dir, 'one', 'netperf.csv'), 'utf8').split('\n');
   assert.is(csv[1]!.split(',').slice(0, 5).join(','), `hardware,hardware,54.150,108.30,${(54.15 / 108.3).toFixed(4)}`);
@@ -101,10 +101,10 @@ test('bad input: a missing file or another schema version is named, and nothing 
   const missing = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), join(dir, 'nope.json')], { reject: false });
   assert.is(missing.exitCode, 2);
   assert.match(missing.stderr, 'nope.json: no such results file');
-  const v2 = save(dir, 'v2.json', { ...standard(), version: 2 });
-  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v2], { reject: false });
+  const v3 = save(dir, 'v3.json', { ...standard(), version: 3 });
+  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v3], { reject: false });
   assert.is(wrong.exitCode, 2);
-  assert.match(wrong.stderr, 'v2.json: version: results schema version 2; this world reads version 1');
+  assert.match(wrong.stderr, 'v3.json: version: results schema version 3; this world reads versions 1, 2');
   assert.not.ok(existsSync(join(dir, 'o')));
 });
 

@@ -148,8 +148,7 @@ export class TrapAndEmulate {
   private reflect(vector: number, code: number | undefined, eip: number): void {
     const cpu = this.cpu, mem = this.xen.mem;
     this.counters.reflect(vector);
-    cpu.cycles += this.xen.costs.xen_trap_bounce;
-    this.xen.stats.xen_cycles += this.xen.costs.xen_trap_bounce;
+    this.xen.charge(this.xen.costs.xen_trap_bounce, 'xen trap-and-emulate reflect');
     const [lo, hi] = this.gate(vector);
     const fromUser = cpu.cpl === 3;
     if (!(hi & 0x8000)) throw new DomainCrash(`vector ${vector} (eip ${hex(eip)}): the guest's IDT gate is not present`);
@@ -193,8 +192,7 @@ export class TrapAndEmulate {
 
   private count(name: string): void {
     this.counters.emulate(name);
-    this.cpu.cycles += this.xen.costs.xen_privop_emulation;
-    this.xen.stats.xen_cycles += this.xen.costs.xen_privop_emulation;
+    this.xen.charge(this.xen.costs.xen_privop_emulation, 'xen trap-and-emulate privileged instruction');
   }
 
   /** Decodes the faulting instruction and emulates it; false if it is not one Xen emulates. */
@@ -349,8 +347,7 @@ export class TrapAndEmulate {
         if ((pte & 1) && pte >= lo && pte < hi) bad(pte & ~0xfff, `page table ${hex(l1)} entry ${j} (virtual ${hex(((i << 22) | (j << 12)) >>> 0)})`);
       }
     }
-    cpu.cycles += n * xen.costs.xen_pt_validate_per_entry;
-    xen.stats.xen_cycles += n * xen.costs.xen_pt_validate_per_entry;
+    xen.charge(n * xen.costs.xen_pt_validate_per_entry, 'xen trap-and-emulate page-table validation');
     xen.stats.pt_entries_validated += n;
   }
 

@@ -176,9 +176,11 @@ export class XenHypervisor {
     cpu.setSegCache(seg, sel, descBase(cpu.dLo, cpu.dHi), descLimit(cpu.dLo, cpu.dHi), cpu.dHi & 0xf0ff00, true);
   }
 
-  private charge(n: number): void {
+  /** Charges Xen's own work, to the operation under way in the cycle ledger (or `op`). */
+  charge(n: number, op?: string): void {
     this.cpu.cycles += n;
     this.stats.xen_cycles += n;
+    this.cpu.ledger.chargeHypervisor(n, op);
   }
 
   // ---- shared info and event channels -------------------------------------------------------------
@@ -237,6 +239,10 @@ export class XenHypervisor {
 
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) return true;
+    const ledger = this.cpu.ledger;
+    ledger.hypervisorOp = kind === 'external' ? (vector === L.UPCALL_VECTOR ? 'xen event upcall' : 'xen physical interrupt')
+      : kind === 'software' && vector === L.HYPERCALL_VECTOR ? `xen hypercall ${L.HYPERCALLS[this.cpu.r[EAX]! >>> 0] ?? 'unknown'}`
+      : kind === 'software' ? 'xen int bounce' : vector === 14 ? 'xen page fault bounce' : 'xen trap bounce';
     try {
       if (kind === 'external') this.external(vector);
       else if (kind === 'software' && vector === L.HYPERCALL_VECTOR && this.cpu.cpl === 1) this.hypercall();
@@ -260,6 +266,7 @@ export class XenHypervisor {
   private external(vector: number): void {
     if (vector === L.UPCALL_VECTOR) {
       this.cpu.cycles -= this.cpu.costs.hw_interrupt_entry; // no hardware interrupt: only the upcall costs
+      this.cpu.ledger.chargeInterruptEntry(-this.cpu.costs.hw_interrupt_entry);
       if (this.upcallWanted()) this.deliverUpcall();
       return;
     }
@@ -316,7 +323,7 @@ export class XenHypervisor {
 
   private deliverUpcall(): void {
     this.stats.upcalls++;
-    this.charge(this.costs.xen_event_upcall);
+    this.charge(this.costs.xen_event_upcall, 'xen event upcall');
     this.enter(this.eventCs, this.eventEip, undefined, this.cpu.eip, true, 'event upcall');
   }
 
@@ -379,7 +386,7 @@ export class XenHypervisor {
       cpu.r[EAX] = size === 4 ? v : (cpu.r[EAX]! & ~(size === 2 ? 0xffff : 0xff)) | v;
     }
     this.stats.io_emulated++;
-    this.charge(this.costs.xen_io_emulation);
+    this.charge(this.costs.xen_io_emulation, 'xen port I/O emulation');
     cpu.eip = (cpu.eip + len) | 0;
     return true;
   }
@@ -501,13 +508,13 @@ export class XenHypervisor {
         case 5: {
           this.validated(() => this.paging.useAsBase(arg1, cpu.cr3 >>> 12, 'mmuext_op(NEW_BASEPTR)'));
           cpu.cr3 = arg1 * L.PAGE;
-          cpu.cycles += cpu.costs.mov_cr3;
+          this.charge(cpu.costs.mov_cr3);
           this.stats.address_space_switches++;
           this.flushTlb();
           break;
         }
         case 6: case 8: case 10: this.flushTlb(); break;
-        case 7: case 9: case 11: cpu.invalidatePage(arg1); cpu.fetchInvalidate(); cpu.cycles += cpu.costs.invlpg; this.stats.invlpgs++; break;
+        case 7: case 9: case 11: cpu.invalidatePage(arg1); cpu.fetchInvalidate(); this.charge(cpu.costs.invlpg); this.stats.invlpgs++; break;
         default: return L.ENOSYS;
       }
     }
@@ -676,7 +683,7 @@ export class XenHypervisor {
         if (!this.pirqPort.has(irq)) return L.EINVAL;
         this.picMask &= ~(1 << irq);
         this.writePicMask();
-        this.cpu.cycles += this.cpu.costs.port_io;
+        this.charge(this.cpu.costs.port_io);
         return 0;
       }
       case 5: { const irq = this.mem.read32(arg); this.mem.write32(arg + 4, IRQS_ASSIGNED.has(irq) ? 1 : 0); return 0; }
