@@ -1,5 +1,5 @@
 // linux: Linux 6.1 for i386, from Debian's linux-source-6.1 (a deb source pinned in world.lock) or
-// a kernel.org tarball (a url source; guests/linux/README.md), built through its own unmodified
+// a kernel.org tarball (a url source; recipes/linux.md), built through its own unmodified
 // Kbuild. Stages:
 //   unpack     the kernel tree out of the .deb (its /usr/src tarball) or out of the tarball
 //   configure  tinyconfig + guests/linux/config.fragment + olddefconfig; every fragment symbol
