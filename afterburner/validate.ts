@@ -3,6 +3,7 @@
 // is followed only by NOPs (as many as the padding table says) up to the range's end, and no
 // sensitive instruction in an executable section may lie outside a recorded range.
 import { execa } from 'execa';
+import { hex } from '../emulator/hex.ts';
 import { decodeRecords, type SiteRange } from './records.ts';
 import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
 
@@ -36,7 +37,6 @@ export interface ValidationResult {
   violations: Violation[];
 }
 
-const hex = (n: number): string => '0x' + n.toString(16);
 
 /** Reads the site ranges recorded in `.afterburn` (none when the section is missing), with
  *  objdump -s as the reader of the section's bytes and address. */

@@ -3,7 +3,6 @@
 // comparison reads. Written as JSON with sorted keys and a trailing newline, so the same figures
 // are the same bytes; read back with a check of the schema name and version first.
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../src/atomic.ts';
 import { sortKeys } from '../emulator/json.ts';
 import type { WindowCounters } from '../emulator/window.ts';
 
@@ -102,10 +101,6 @@ export class ResultsError extends Error {}
 
 export function formatResults(r: Results): string {
   return JSON.stringify(sortKeys(r), null, 2) + '\n';
-}
-
-export function writeResults(path: string, r: Results): void {
-  writeFileAtomic(path, formatResults(r));
 }
 
 /** The file without its host section: what must be byte-identical between two runs. */

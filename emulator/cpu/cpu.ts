@@ -7,7 +7,8 @@
 // interrupts). If the hook returns true the event is considered handled: execution continues at
 // `cpu.eip` with whatever registers, segments (setSegCache/loadSeg), flags (getEflags/writeEflags)
 // and memory (rd*/wr*, sysRd32/sysWr32) the hook changed. Returning false delivers normally.
-import type { Bus, InterruptLine, CostTable, StopReason } from '../types.ts';
+import type { Bus, InterruptController, CostTable, StopReason } from '../types.ts';
+import { hexDigits as hex } from '../hex.ts';
 import { CpuSegments, CS, SS, DS, ES, FS, GS, SEG_NAMES, AR_P, AR_S, AR_WRITABLE, AR_CODE, AR_ACCESSED, AR_DB, AR_G } from './segments.ts';
 import { CpuFault, Unimplemented, Shutdown, GP, DB, DF as DF_VEC } from './fault.ts';
 import { IF, TF, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI } from './flags.ts';
@@ -19,7 +20,7 @@ import { buildBlock, type Block } from './blocks.ts';
 const HOT_THRESHOLD = 16;
 import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
-import { ud } from './execute-system.ts';
+import { ud, MISC_ENABLE_RESET } from './execute-system.ts';
 
 export type { TrapKind } from './exceptions.ts';
 export type { CpuStats } from './stats.ts';
@@ -30,7 +31,7 @@ export type TrapHook = (vector: number, errorCode: number | undefined, kind: Tra
 interface StackSnapshot { ss: number; base: number; limit: number; ar: number; valid: number; esp: number; cpl: number }
 
 export class Cpu extends CpuSegments {
-  readonly intr: InterruptLine;
+  readonly intr: InterruptController;
   /** Set by hlt; cleared when an interrupt is delivered. */
   halted = false;
   /** Why run() returned 'shutdown' (triple fault or unimplemented feature), with a register dump. */
@@ -52,6 +53,8 @@ export class Cpu extends CpuSegments {
   tscOffset = 0;
   readonly dr = new Int32Array(8);
   readonly msrSysenter = new Int32Array(3);
+  /** IA32_MISC_ENABLE's low half (see execute-system.ts). */
+  msrMiscEnable = MISC_ENABLE_RESET;
 
   private curBlock: Block | null = null;
   private irqCheck = false;
@@ -64,7 +67,7 @@ export class Cpu extends CpuSegments {
   private readonly reader: CodeReader;
   private readerEip = 0;
 
-  constructor(bus: Bus, intr: InterruptLine, costs: CostTable) {
+  constructor(bus: Bus, intr: InterruptController, costs: CostTable) {
     super(bus, costs, newCpuStats());
     this.intr = intr;
     this.branchExtra = costs.branch_taken - costs.branch_not_taken;
@@ -99,6 +102,19 @@ export class Cpu extends CpuSegments {
     for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = undefined;
     this.codePage.fill(0);
     this.fetchInvalidate();
+  }
+
+  /**
+   * Linux 32-bit boot protocol entry state: as multiboot's, but with the selectors the protocol
+   * names (__BOOT_CS 0x10, __BOOT_DS 0x18), ESI = the zero page and EBP = EDI = EBX = 0.
+   */
+  resetForLinux(entry: number, bootParams: number): void {
+    this.resetForMultiboot(entry, 0, 0);
+    const code = AR_P | AR_S | AR_CODE | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    const data = AR_P | AR_S | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    this.setSegCache(CS, 0x10, 0, 0xffffffff, code, true);
+    for (const s of [SS, DS, ES, FS, GS]) this.setSegCache(s, 0x18, 0, 0xffffffff, data, true);
+    this.r[ESI] = bootParams;
   }
 
   override setSegCache(seg: number, selector: number, base: number, limit: number, ar: number, valid: boolean): void {
@@ -519,7 +535,4 @@ export class Cpu extends CpuSegments {
   }
 }
 
-function hex(v: number, width: number): string {
-  return (v >>> 0).toString(16).padStart(width, '0');
-}
 export { ECX, EDX, ESI, EDI, EBP };

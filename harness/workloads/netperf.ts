@@ -16,6 +16,7 @@ import { sortKeys } from '../../emulator/json.ts';
 import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
 import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
 import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../../emulator/window.ts';
+import { isLinuxBzImage } from '../../emulator/boot-linux.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -31,6 +32,8 @@ export interface NetperfRunOptions {
   profile?: Profile | string;
   /** More kernel command line, after run= and arg=. */
   append?: string;
+  /** A Linux bzImage's initramfs (its /init is the netperf program). */
+  initrd?: Uint8Array;
   pcapPath?: string;
   /** Frame loss probability on both directions of the wire, drawn from `seed`. */
   loss?: number;
@@ -85,6 +88,14 @@ export interface NetperfReport {
   /** Every counter over the transfer window, with the window's cycles by category (absent if the window never opened). */
   window?: WindowCounters;
 }
+
+/**
+ * What a Linux guest needs on its command line before run= and arg=: the serial console, the
+ * contract's address for eth0 through the kernel's own IP autoconfiguration (static, no DHCP), no
+ * port-0x80 delays (io_delay=none) and no speculation mitigations (a 486 has none to mitigate; the
+ * MDS buffer clearing would otherwise run verw at every return to user).
+ */
+export const LINUX_NETPERF_ARGS = 'console=ttyS0 io_delay=none mitigations=off ip=10.0.0.2::10.0.0.1:255.255.255.0::eth0:off';
 
 /** The port the peer listens on (netserver's). */
 export const NETSERVER_PORT = 12866;
@@ -176,9 +187,10 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       },
     });
   };
-  const cmdline = `run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
+  const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
+  const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
   const { machine, profile, backend } = startMachine({
-    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial,
+    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd,
     backend: o.backend, wedge: o.wedge, wedgeName: o.wedgeName, setup: attach,
   });
   const hz = profile.cpuMhz * 1e6;

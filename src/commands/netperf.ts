@@ -40,6 +40,9 @@ options:
                              and drives the NIC through σ0's mappings and interrupt IPC; a plain
                              multiboot kernel runs under L4's trap-and-emulate monitor
   --wedge FILE               the wedge ELF for an afterburnt guest (needs --backend xen or l4)
+  --initrd FILE              the initramfs of a Linux bzImage given as --guest (its /init runs
+                             netperf; guests/linux/init); the kernel's console and eth0 address
+                             are then put on its command line before run= and arg=
   --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)
   --loss P                   drop each frame with probability P (0 <= P < 1), from --seed
   --seed N                   seed of the loss draws (default 1; needs --loss)
@@ -88,7 +91,7 @@ export async function defaultGuest(): Promise<string> {
 async function configurationFiles(name: string, file: string | undefined): Promise<{ guest: string; wedge?: string; backend: BackendName; profile: string } | null> {
   const { openSession, runBuild, shownPath } = await import('./common.ts');
   const { closest } = await import('../manifest/suggest.ts');
-  const { configurationProblem } = await import('../../harness/matrix.ts');
+  const { configurationProblem } = await import('../runnable.ts');
   const { configurationImages } = await import('../outputs.ts');
   const session = await openSession(file);
   if (!session) return null;
@@ -172,6 +175,7 @@ async function run(args: string[]): Promise<number> {
         pcap: { type: 'string' },
         backend: { type: 'string' },
         wedge: { type: 'string' },
+        initrd: { type: 'string' },
         loss: { type: 'string' },
         seed: { type: 'string' },
         mem: { type: 'string' },
@@ -244,13 +248,18 @@ async function run(args: string[]): Promise<number> {
       if (!existsSync(v.wedge) || !statSync(v.wedge).isFile()) throw new InputError(`--wedge ${v.wedge}: no such file`);
       wedge = readFileSync(v.wedge);
     }
+    let initrd: Uint8Array | undefined;
+    if (v.initrd !== undefined) {
+      if (!existsSync(v.initrd) || !statSync(v.initrd).isFile()) throw new InputError(`--initrd ${v.initrd}: no such file`);
+      initrd = readFileSync(v.initrd);
+    }
     const t0 = performance.now();
     const { report, stop } = runNetperf({
       // The kernel's name is the first word of its command line, which the guest prints: the
       // file name only, so where the file lies cannot change a figure.
       elf, kernelName: basename(guestPath), direction, bytes, messageBytes, mem, profile,
       append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
-      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath,
+      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath, initrd,
     });
     const hostSeconds = (performance.now() - t0) / 1000;
     if (v.json) {

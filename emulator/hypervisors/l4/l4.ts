@@ -12,7 +12,7 @@ import type { L4CostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, IF } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP } from '../../cpu/mmu.ts';
-import { GuestMemory } from '../xen/guest-memory.ts';
+import { GuestMemory } from '../guest-memory.ts';
 import { KernelMemory, MappingDb, Space, L4Stop, type KernelPages } from './space.ts';
 import { Thread } from './thread.ts';
 import { Ipc, type MessageKind } from './ipc.ts';
@@ -325,7 +325,7 @@ export class L4Kernel {
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) { this.cpu.halt(); return true; }
     this.paid = false; this.hint = null; this.donate = null; this.yielded = false;
-    this.cpu.ledger.hypervisorOp = kind === 'external' ? 'l4 interrupt' : kind === 'software' && vector === L.SYSCALL_VECTOR ? 'l4 system call'
+    this.cpu.ledger.hypervisorOp = kind === 'external' ? 'l4 interrupt' : kind === 'software' && vector === L.SYSCALL_VECTOR ? 'l4 system call entry'
       : vector === 14 ? 'l4 page fault' : 'l4 exception';
     try {
       if (kind === 'external') this.external(vector);

@@ -5,18 +5,18 @@
 // directly assigned devices. Every operation charges cycles from the profile's `xen` figures.
 import type { Machine } from '../../machine.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
-import type { InterruptLine } from '../../types.ts';
+import { hex } from '../../hex.ts';
+import type { InterruptController } from '../../types.ts';
 import type { XenCostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, ESI, EDI, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_TS } from '../../cpu/mmu.ts';
-import { GuestMemory, GuestFault } from './guest-memory.ts';
-import { CpuFault } from '../../cpu/fault.ts';
+import { GuestMemory, GuestFault } from '../guest-memory.ts';
+import { CpuFault, hasErrorCode } from '../../cpu/fault.ts';
 import { PageTypes, XenRefusal, T_L1, T_L2, T_NONE } from './paging.ts';
 import { buildDomain, xenGuestParams, type BuiltDomain } from './builder.ts';
 import * as L from './layout.ts';
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 /** EFLAGS bits a ring-1 guest may set through the iret hypercall (not IOPL, VM, IF). */
 const IRET_CHANGEABLE = 0x254dd5;
 const PORTS_ASSIGNED: [number, number][] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4]];
@@ -129,7 +129,7 @@ export class XenHypervisor {
       bus.ioWrite(cmd, 1, 0x11); bus.ioWrite(data, 1, base); bus.ioWrite(data, 1, cascade); bus.ioWrite(data, 1, 0x01);
     }
     this.writePicMask();
-    const line: InterruptLine = {
+    const line: InterruptController = {
       pending: () => pic.pending() || this.upcallWanted(),
       acknowledge: () => (pic.pending() ? pic.acknowledge() : L.UPCALL_VECTOR),
     };
@@ -311,7 +311,7 @@ export class XenHypervisor {
     }
     const t = this.traps.get(vector);
     if (!t) throw new DomainCrash(`no handler for trap ${vector}${code !== undefined ? ` (error ${hex(code)})` : ''} at eip ${hex(eip)} (ring ${cpu.cpl}) in the trap table`);
-    this.bounce(vector, L.hasErrorCode(vector) ? code ?? 0 : undefined, eip, t);
+    this.bounce(vector, hasErrorCode(vector) ? code ?? 0 : undefined, eip, t);
   }
 
   /** Builds a ring-1 bounce frame and enters the handler (ABI.md §6). */
