@@ -3,9 +3,10 @@
 // between device events. Guest time is cycles only; `hlt` jumps to the next event and those
 // cycles count as idle. Nothing here reads the host clock, so a run is a pure function of its
 // inputs: the same kernel, modules, options and profile give the same bytes and statistics.
-import type { AccessSize, Bus, CostTable, InterruptLine, StopReason } from './types.ts';
+import type { AccessSize, Bus, CostTable, InterruptController, StopReason } from './types.ts';
 import { Cpu } from './cpu/cpu.ts';
 import type { CpuStats } from './cpu/stats.ts';
+import type { CycleLedger } from './cpu/cycle-ledger.ts';
 import { Clock, type TimeSource } from './clock.ts';
 import { MachineBus } from './bus.ts';
 import { PicPair } from './devices/pic.ts';
@@ -27,16 +28,20 @@ export interface MachineCpu {
   stats: CpuStats;
   /** Non-lazy EFLAGS bits; IF (bit 9) is never lazy. */
   flags: number;
+  /** Where the cycles go by category (cpu/cycle-ledger.ts); the machine gives it the clock's idle count. */
+  ledger: CycleLedger;
   resetForMultiboot(entry: number, eax: number, ebx: number): void;
   /** Linux's 32-bit boot protocol entry (emulator/boot-linux.ts). */
   resetForLinux?(entry: number, bootParams: number): void;
   run(cycleLimit: number, instructionLimit?: number): StopReason;
   notifyIrq(): void;
   invalidateCode(physAddr: number, length: number): void;
+  /** A device's DMA wrote guest memory (decoded code dropped, lines cache-cold); invalidateCode if absent. */
+  dmaWritten?(physAddr: number, length: number): void;
   dumpState(): string;
 }
 
-export type CpuFactory = (bus: Bus, intr: InterruptLine, costs: CostTable) => MachineCpu;
+export type CpuFactory = (bus: Bus, intr: InterruptController, costs: CostTable) => MachineCpu;
 
 const EFLAGS_IF = 0x200;
 /** Longest stretch the CPU runs without coming back, so serial output streams and traces interleave. */
@@ -84,7 +89,7 @@ export class Machine {
    * What the CPU's INTR line reads: the PIC by default. A hypervisor model replaces it to take
    * the PIC's interrupts itself and to ask for the CPU when it has an event for the guest.
    */
-  interrupts: InterruptLine;
+  interrupts: InterruptController;
   /**
    * Set by a hypervisor back-end: bus masters (the NIC) may reach RAM only below `end`; an access
    * above stops the run with a message starting with `owner`.
@@ -131,12 +136,13 @@ export class Machine {
     // Once the machine has stopped (debug-exit written), INTR reads low so the CPU takes no
     // interrupt at the boundary where it returns.
     this.interrupts = { pending: () => this.pic.pending(), acknowledge: () => this.pic.acknowledge() };
-    const intr: InterruptLine = {
+    const intr: InterruptController = {
       pending: () => this.stop === null && this.interrupts.pending(),
       acknowledge: () => this.interrupts.acknowledge(),
     };
     this.cpu = create(this.bus, intr, costs);
     cpuRef = this.cpu;
+    this.cpu.ledger.idle = this.clock;
     this.bus.onRamWritten = (addr, length) => this.cpu.invalidateCode(addr, length);
     this.pic.onChange = () => this.cpu.notifyIrq();
     // A device that schedules an event sooner than the CPU's current run limit makes it come back.
