@@ -1,4 +1,4 @@
-// `world boot ELF`: boots a multiboot kernel on the bundled emulator, prints its serial output
+// `world boot KERNEL`: boots a multiboot kernel or a Linux bzImage on the bundled emulator, prints its serial output
 // and exits with the value the guest wrote to the debug-exit port (0 = success).
 import { parseArgs } from 'node:util';
 import { readFileSync, writeSync, existsSync, statSync } from 'node:fs';
@@ -84,7 +84,7 @@ async function run(args: string[]): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the kernel ELF' : `expected one kernel, got ${positionals.length}: ${positionals.join(' ')}`);
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the kernel (a multiboot ELF or a Linux bzImage)' : `expected one kernel, got ${positionals.length}: ${positionals.join(' ')}`);
   const kernelPath = positionals[0]!;
   const mem = parseSizeOption('--mem', values.mem ?? '256M', MEM_BARE_UNIT);
   const maxInstructions = parseCount('--max-instructions', values['max-instructions']);
@@ -151,7 +151,7 @@ async function run(args: string[]): Promise<number> {
 
 export const command: Command = {
   name: 'boot',
-  summary: 'boot a multiboot kernel on the emulator and print its serial output',
+  summary: 'boot a multiboot kernel or a Linux bzImage on the emulator and print its serial output',
   usage,
   run,
 };

@@ -16,7 +16,7 @@ export const commands: CommandEntry[] = [
   { name: 'lock', summary: 'write world.lock: the resolved source URLs and sha256 of every package', load: () => import('./lock.ts').then((m) => m.command) },
   { name: 'clean', summary: 'remove installed outputs, logs and leftovers; --cache also empties the cache', load: () => import('./clean.ts').then((m) => m.command) },
   { name: 'schema', summary: 'list every world.yaml key, what it expects and its default', load: () => import('./schema.ts').then((m) => m.command) },
-  { name: 'boot', summary: 'boot a multiboot kernel on the emulator and print its serial output', load: () => import('./boot.ts').then((m) => m.command) },
+  { name: 'boot', summary: 'boot a multiboot kernel or a Linux bzImage on the emulator and print its serial output', load: () => import('./boot.ts').then((m) => m.command) },
   { name: 'bench', summary: 'run the benchmark matrix of world.yaml and write results/<name>.json', load: () => import('./bench.ts').then((m) => m.command) },
   { name: 'tables', summary: "regenerate the slides' three tables from results JSON (Markdown, CSV, SVG)", load: () => import('./tables.ts').then((m) => m.command) },
   { name: 'compare', summary: 'list every figure that changed between two results files; fail past a threshold', load: () => import('./compare.ts').then((m) => m.command) },

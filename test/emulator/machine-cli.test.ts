@@ -88,7 +88,7 @@ test('bad arguments exit 2 with a clear message', async () => {
     [[kernel, '--mem', 'lots'], /--mem 'lots': expected a size/],
     [[kernel, '--mem', '1M'], /RAM must be between/],
     [[kernel, '--max-instructions', '-5'], /--max-instructions/],
-    [[], /missing the kernel ELF/],
+    [[], /missing the kernel \(a multiboot ELF or a Linux bzImage\)/],
     [[kernel, '--module', join(dir, 'nope.bin')], /module .*nope\.bin: no such file/],
   ];
   for (const [args, message] of cases) {
