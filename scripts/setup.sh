@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the README's two commands need, or says exactly how to.
 #   setup.sh build  - the host toolchain that builds the guests (gcc -m32, GNU binutils)
-#   setup.sh test   - that, plus the oracles the tests compare against (QEMU, tshark)
+#   setup.sh test   - that, plus the oracles the tests compare against (QEMU, tshark) and the
+#                     SeaBIOS image v86 boots in `npm run bench:emu`
 # npm packages are installed from the committed lockfile when node_modules is missing or stale.
 set -e
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-build}
 debs="gcc gcc-multilib binutils make"
 if [ "$mode" = test ]; then
-  debs="$debs qemu-system-x86 tshark"
+  debs="$debs qemu-system-x86 tshark seabios"
 fi
 
 missing=""
