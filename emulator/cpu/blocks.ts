@@ -15,6 +15,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
+import { eaExpr, linExpr, inlineForm } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -48,19 +49,6 @@ const MAX_BLOCK = 64;
 function continues(i: Insn): boolean {
   if (!CONTINUES.has(i.exec)) return (i.exec === stringOp && i.rep === 0) || i.exec === C.jccRel;
   return true;
-}
-
-/** JS expression for the offset of a 32-bit-address ModRM memory operand. */
-function eaExpr(i: Insn): string {
-  let e = `${i.disp | 0}`;
-  if (i.base >= 0) e = `(${e} + r[${i.base}])`;
-  if (i.index >= 0) e = `(${e} + (r[${i.index}] << ${i.scale}))`;
-  return `(${e} | 0)`;
-}
-/** JS expression for the linear address of the memory operand, with the flat-segment fast path. */
-function linExpr(i: Insn, size: number, write: boolean): string {
-  const fast = write ? 'segFastW' : 'segFastR';
-  return `(cpu.${fast}[${i.seg}] ? ${eaExpr(i)} : cpu.segCheck(${i.seg}, ${eaExpr(i)}, ${size}, ${write}))`;
 }
 
 function knowledge(op: number): FlagKnowledge {
@@ -165,11 +153,10 @@ function emitInsnInner(i: Insn, k: number): { code: string; mayFault: boolean } 
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
   if (h === A.movLoad32) return { code: `r[${i.reg}] = cpu.rd32(${linExpr(i, 4, false)});`, mayFault: true };
   if (h === A.movStore32) return { code: `cpu.wr32(${linExpr(i, 4, true)}, r[${i.reg}]);`, mayFault: true };
-  if (h === A.aluGE && i.os === 4 && aluInline((i.op >> 3) & 7)) {
-    const op = (i.op >> 3) & 7;
-    const src = i.mod === 3 ? `r[${i.rm}]` : `cpu.rd32(${linExpr(i, 4, false)})`;
-    lastFlags = knowledge(op);
-    return { code: `{ const b = ${src}, a = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.reg}] = s;` : ''} ${track(op)} }`, mayFault: true };
+  const form = inlineForm(i);
+  if (form !== null) {
+    lastFlags = form.flags;
+    return { code: form.code, mayFault: form.mayFault };
   }
   if (h === C.pushReg32) return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true };
   if (h === C.popReg32) return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true };
@@ -192,7 +179,6 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, next: (eip
     addrs.push(at);
     cur = n;
   }
-  if (insns.length < 2) return null;
   const costBefore: number[] = [0];
   for (const i of insns) costBefore.push(costBefore[costBefore.length - 1]! + i.cost);
   const total = costBefore[insns.length]!;
