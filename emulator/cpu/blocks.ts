@@ -15,7 +15,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
-import { eaExpr, linExpr, inlineForm } from './block-inline.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -80,9 +80,11 @@ function aluInline(op: number): string | null {
  */
 /** How the last emitted instruction left its flags in the block's locals fa/fb/fr, for a following jcc. */
 type FlagKnowledge = 'sub' | 'logic' | 'incdec' | null;
+/** One instruction's code; mayFault: store its EIP first and check cpu.smc after it. */
+interface Emitted { code: string; mayFault: boolean }
 let lastFlags: FlagKnowledge = null;
 
-function emitInsn(i: Insn, k: number): { code: string; mayFault: boolean } {
+function emitInsn(i: Insn, k: number): Emitted {
   lastFlags = null;
   const r = emitInsnInner(i, k);
   return r;
@@ -129,9 +131,9 @@ function inlineCond(cc: number, known: FlagKnowledge): string | null {
   return null;
 }
 
-function emitInsnInner(i: Insn, k: number): { code: string; mayFault: boolean } {
+function emitInsnInner(i: Insn, k: number): Emitted {
   const h = i.exec;
-  const pure = (code: string) => ({ code, mayFault: false });
+  const pure = (code: string): Emitted => ({ code, mayFault: false });
   if (h === A.movRR32) return pure(`r[${i.rm}] = r[${i.reg}];`);
   if (h === A.movRI32) return pure(`r[${i.op & 7}] = ${i.imm | 0};`);
   if (h === A.addRR32 || h === A.subRR32 || h === A.cmpRR32 || h === A.xorRR32) {
@@ -151,8 +153,8 @@ function emitInsnInner(i: Insn, k: number): { code: string; mayFault: boolean } 
   }
   if (h === A.lea && i.os === 4 && i.as32) return pure(`r[${i.reg}] = ${eaExpr(i)};`);
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
-  if (h === A.movLoad32) return { code: `r[${i.reg}] = cpu.rd32(${linExpr(i, 4, false)});`, mayFault: true };
-  if (h === A.movStore32) return { code: `cpu.wr32(${linExpr(i, 4, true)}, r[${i.reg}]);`, mayFault: true };
+  if (h === A.movLoad32) return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true };
+  if (h === A.movStore32) return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true };
   const form = inlineForm(i);
   if (form !== null) {
     lastFlags = form.flags;
@@ -204,7 +206,8 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, next: (eip
     else if (mayFault) lines.push(`cpu.eip = ${addrs[k]};`);
     lines.push(code);
     if (k < last && mayFault) {
-      // Stop after a write to decoded code; the rest of the block may be stale.
+      // Stop after a write to decoded code; the rest of the block may be stale. A read can write
+      // too: a TLB miss sets the accessed bit of a page-table entry, which may share decoded code's page.
       lines.push(`if (cpu.smc) { cpu.smc = false; cpu.eip = ${nextEip}; cpu.cycles -= ${total - costBefore[k + 1]!}; return ${k + 1}; }`);
     }
     if (k === last) lines.push('cpu.eip = cpu.nextEip;');
