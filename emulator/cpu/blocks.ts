@@ -27,8 +27,10 @@ export interface Block {
   addrs: number[];
   /** costBefore[k]: static cycles of instructions 0..k-1; costBefore[n] is the block's total. */
   costBefore: number[];
-  /** The block that ran after this one last time, valid while cpu.codeEpoch equals succEpoch. */
+  /** The blocks that ran after this one last time and the time before (a block ending in a
+   * conditional branch has two), valid while cpu.codeEpoch equals succEpoch. */
   succ: Block | null;
+  succ2: Block | null;
   succEpoch: number;
 }
 
@@ -217,5 +219,5 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, next: (eip
   const args: unknown[] = [];
   insns.forEach((i, k) => { params.push(`h${k}`, `i${k}`); args.push(i.exec, i); });
   const factory = new Function(...params, `return function block(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
-  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore, succ: null, succEpoch: -1 };
+  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1 };
 }
