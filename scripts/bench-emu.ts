@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { buildGuests, GUEST_MEM_MIB, kernelPath } from '../test/guests/harness.ts';
+import { emulatorEnv } from '../harness/host-env.ts';
 
 const DEFAULT_ITERATIONS = 8000;  // about 1.5e9 instructions
 const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';  // Debian package seabios
@@ -53,9 +54,9 @@ async function patchedKernel(dir: string, n: number): Promise<string> {
 interface Timed { wall: number; cpu: number; stdout: string; exitCode: number | undefined; stderr: string }
 
 /** Runs a command under bash's `time`: whole-process wall and CPU (user + system, all threads) seconds. */
-async function timed(cmd: string, args: string[]): Promise<Timed> {
+async function timed(cmd: string, args: string[], env = process.env): Promise<Timed> {
   const r = await execa('bash', ['-c', `TIMEFORMAT='@time %R %U %S'; time "$@"`, 'bash', cmd, ...args],
-    { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', encoding: 'latin1', stripFinalNewline: false });
+    { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', encoding: 'latin1', stripFinalNewline: false, env, extendEnv: false });
   const m = /@time ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
   if (!m) throw new Error(`could not time ${cmd}: ${r.stderr}`);
   return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), stdout: r.stdout, exitCode: r.exitCode, stderr: r.stderr.slice(0, m.index) };
@@ -65,7 +66,8 @@ interface EngineRun { name: string; wall: number; cpu: number; exitValue: number
 
 /** Our emulator and v86 print a JSON line { exitValue, instructions, serial }. */
 async function runNode(name: string, script: string, args: string[]): Promise<EngineRun> {
-  const t = await timed(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args]);
+  // Both Node processes get the environment of our bench workers (harness/host-env.ts: huge pages for RAM).
+  const t = await timed(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], emulatorEnv());
   const line = t.stdout.split('\n').find((l) => l.startsWith('{'));
   if (line === undefined) return { name, wall: t.wall, cpu: t.cpu, exitValue: null, serial: '', instructions: null, note: t.stderr.trim() };
   const j = JSON.parse(line) as { exitValue: number | null; instructions: number; serial: string };
