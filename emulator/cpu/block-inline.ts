@@ -53,20 +53,20 @@ const WR = ['', 'wr8', 'wr16', '', 'wr32'];
  */
 export function loadStmt(size: number, lin: string, v: string): string {
   if (size === 4) {
-    return `{ const l = ${lin}, e = cpu.tlbR[l >>> 12]; if ((e & cpu.tlbNeed) === cpu.tlbNeed && (l & 3) === 0) { cpu.stats.tlbHits++; ${v} = cpu.ram32[((e & ~0xfff) | (l & 0xfff)) >>> 2]; } else ${v} = cpu.rd32(l); }`;
+    return `{ const $l = ${lin}, $e = cpu.tlbR[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed && ($l & 3) === 0) { cpu.stats.tlbHits++; ${v} = cpu.ram32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2]; } else ${v} = cpu.rd32($l); }`;
   }
   if (size === 1) {
-    return `{ const l = ${lin}, e = cpu.tlbR[l >>> 12]; if ((e & cpu.tlbNeed) === cpu.tlbNeed) { cpu.stats.tlbHits++; ${v} = cpu.ram[(e & ~0xfff) | (l & 0xfff)]; } else ${v} = cpu.rd8(l); }`;
+    return `{ const $l = ${lin}, $e = cpu.tlbR[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed) { cpu.stats.tlbHits++; ${v} = cpu.ram[($e & ~0xfff) | ($l & 0xfff)]; } else ${v} = cpu.rd8($l); }`;
   }
   return `${v} = cpu.${RD[size]}(${lin});`;
 }
 /** Statement storing JS expression `val` (evaluated once, after the address) at `lin` (cpu.wrN). */
 export function storeStmt(size: number, lin: string, val: string): string {
   if (size === 4) {
-    return `{ const l = ${lin}, v = ${val}, e = cpu.tlbW[l >>> 12]; if ((e & cpu.tlbNeed) === cpu.tlbNeed && (l & 3) === 0) { cpu.stats.tlbHits++; cpu.ram32[((e & ~0xfff) | (l & 0xfff)) >>> 2] = v; } else cpu.wr32(l, v); }`;
+    return `{ const $l = ${lin}, $v = ${val}, $e = cpu.tlbW[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed && ($l & 3) === 0) { cpu.stats.tlbHits++; cpu.ram32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2] = $v; } else cpu.wr32($l, $v); }`;
   }
   if (size === 1) {
-    return `{ const l = ${lin}, v = ${val}, e = cpu.tlbW[l >>> 12]; if ((e & cpu.tlbNeed) === cpu.tlbNeed) { cpu.stats.tlbHits++; cpu.ram[(e & ~0xfff) | (l & 0xfff)] = v; } else cpu.wr8(l, v); }`;
+    return `{ const $l = ${lin}, $v = ${val}, $e = cpu.tlbW[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed) { cpu.stats.tlbHits++; cpu.ram[($e & ~0xfff) | ($l & 0xfff)] = $v; } else cpu.wr8($l, $v); }`;
   }
   return `cpu.${WR[size]}(${lin}, ${val});`;
 }
