@@ -3,6 +3,7 @@
 // is followed only by NOPs (as many as the padding table says) up to the range's end, and no
 // sensitive instruction in an executable section may lie outside a recorded range.
 import { execa } from 'execa';
+import { hex } from '../emulator/hex.ts';
 import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
 
 export type ViolationKind =
@@ -35,7 +36,6 @@ export interface ValidationResult {
   violations: Violation[];
 }
 
-const hex = (n: number): string => '0x' + n.toString(16);
 
 /** Reads the begin/end pairs of `.afterburn` (none when the section is missing). */
 export async function readAfterburnRanges(elf: string): Promise<{ begin: number; end: number }[]> {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BackendName } from '../emulator/hypervisors/hypervisor.ts';
-import { runNetperf, type NetperfReport } from '../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfReport } from './workloads/netperf.ts';
 import { machineStats, type MachineStats } from '../emulator/stats.ts';
 import type { NetperfFigures } from './results.ts';
 
@@ -104,6 +104,7 @@ export function measure(spec: MeasureSpec): Measurement {
     retransmissions: report.retransmissions,
     frames: { from_guest: report.frames.from_guest, to_guest: report.frames.to_guest },
     interrupts: report.interrupts,
+    ...(report.window ? { window: report.window } : {}),
     run: {
       instructions: stats.instructions,
       cycles: stats.cycles,

@@ -1,16 +1,17 @@
 // `npm run bench:emu [-- --iterations N] [--bios FILE]`: the CPU benchmark, side by side. Runs
-// test/guests/bench.c (CRC32, Shell sort, division, bit counting) for N iterations on our
+// test/emulator-kernels/bench.c (CRC32, Shell sort, division, bit counting) for N iterations on our
 // emulator, on v86 (npm `v86`, booting SeaBIOS from Debian's `seabios` package) and on
 // qemu-system-i386 (TCG), each as its own process timed whole (start-up included), checks all
 // three print the same checksums, and prints each one's wall and CPU seconds, guest MIPS and the
 // ratios. Host seconds are measurements of this machine at this moment, printed only, never
 // stored as results; on a shared machine CPU seconds are the steadier of the two.
 import { parseArgs } from 'node:util';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { buildGuests, GUEST_MEM_MIB, kernelPath } from '../test/guests/harness.ts';
+import { writeFileAtomic } from '../src/atomic.ts';
+import { buildGuests, GUEST_MEM_MIB, kernelPath } from '../test/emulator-kernels/harness.ts';
 import { emulatorEnv } from '../harness/host-env.ts';
 
 const DEFAULT_ITERATIONS = 8000;  // about 1.5e9 instructions
@@ -46,8 +47,7 @@ async function patchedKernel(dir: string, n: number): Promise<string> {
   const elf = readFileSync(src);
   elf.writeUInt32LE(n, fileOffsetOf(elf, parseInt(line.split(' ')[0]!, 16)));
   const out = `${dir}/bench-${n}.elf`;
-  writeFileSync(`${out}.tmp`, elf);
-  renameSync(`${out}.tmp`, out);
+  writeFileAtomic(out, elf);
   return out;
 }
 

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { parseSize } from '../src/manifest/bench.ts';
+import { parseSize } from '../src/size.ts';
 
 const GIB = 2 ** 30;
 const GOAL_SECONDS = 600;

@@ -7,7 +7,8 @@
 // interrupts). If the hook returns true the event is considered handled: execution continues at
 // `cpu.eip` with whatever registers, segments (setSegCache/loadSeg), flags (getEflags/writeEflags)
 // and memory (rd*/wr*, sysRd32/sysWr32) the hook changed. Returning false delivers normally.
-import type { Bus, InterruptLine, CostTable, StopReason } from '../types.ts';
+import type { Bus, InterruptController, CostTable, StopReason } from '../types.ts';
+import { hexDigits as hex } from '../hex.ts';
 import { CpuSegments, CS, SS, DS, ES, FS, GS, SEG_NAMES, AR_P, AR_S, AR_WRITABLE, AR_CODE, AR_ACCESSED, AR_DB, AR_G } from './segments.ts';
 import { CpuFault, Unimplemented, Shutdown, GP, DB, DF as DF_VEC } from './fault.ts';
 import { IF, TF, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI } from './flags.ts';
@@ -19,7 +20,7 @@ import { buildBlock, type Block } from './blocks.ts';
 const HOT_THRESHOLD = 16;
 import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
-import { ud } from './execute-system.ts';
+import { ud, MISC_ENABLE_RESET } from './execute-system.ts';
 
 export type { TrapKind } from './exceptions.ts';
 export type { CpuStats } from './stats.ts';
@@ -30,7 +31,7 @@ export type TrapHook = (vector: number, errorCode: number | undefined, kind: Tra
 interface StackSnapshot { ss: number; base: number; limit: number; ar: number; valid: number; esp: number; cpl: number }
 
 export class Cpu extends CpuSegments {
-  readonly intr: InterruptLine;
+  readonly intr: InterruptController;
   /** Set by hlt; cleared when an interrupt is delivered. */
   halted = false;
   /** Why run() returned 'shutdown' (triple fault or unimplemented feature), with a register dump. */
@@ -52,6 +53,8 @@ export class Cpu extends CpuSegments {
   tscOffset = 0;
   readonly dr = new Int32Array(8);
   readonly msrSysenter = new Int32Array(3);
+  /** IA32_MISC_ENABLE's low half (see execute-system.ts). */
+  msrMiscEnable = MISC_ENABLE_RESET;
 
   private curBlock: Block | null = null;
   private irqCheck = false;
@@ -64,7 +67,7 @@ export class Cpu extends CpuSegments {
   private readonly reader: CodeReader;
   private readerEip = 0;
 
-  constructor(bus: Bus, intr: InterruptLine, costs: CostTable) {
+  constructor(bus: Bus, intr: InterruptController, costs: CostTable) {
     super(bus, costs, newCpuStats());
     this.intr = intr;
     this.branchExtra = costs.branch_taken - costs.branch_not_taken;
@@ -101,6 +104,19 @@ export class Cpu extends CpuSegments {
     this.fetchInvalidate();
   }
 
+  /**
+   * Linux 32-bit boot protocol entry state: as multiboot's, but with the selectors the protocol
+   * names (__BOOT_CS 0x10, __BOOT_DS 0x18), ESI = the zero page and EBP = EDI = EBX = 0.
+   */
+  resetForLinux(entry: number, bootParams: number): void {
+    this.resetForMultiboot(entry, 0, 0);
+    const code = AR_P | AR_S | AR_CODE | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    const data = AR_P | AR_S | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    this.setSegCache(CS, 0x10, 0, 0xffffffff, code, true);
+    for (const s of [SS, DS, ES, FS, GS]) this.setSegCache(s, 0x18, 0, 0xffffffff, data, true);
+    this.r[ESI] = bootParams;
+  }
+
   override setSegCache(seg: number, selector: number, base: number, limit: number, ar: number, valid: boolean): void {
     const was32 = this.code32;
     super.setSegCache(seg, selector, base, limit, ar, valid);
@@ -119,6 +135,7 @@ export class Cpu extends CpuSegments {
     this.attention = true;
     let retired = 0;
     let stepTrap = false;
+    const ledger = this.ledger;
     try {
       for (;;) {
         try {
@@ -137,6 +154,7 @@ export class Cpu extends CpuSegments {
                   let b: Block = first;
                   // Run compiled blocks back to back, following each block's two cached successors.
                   for (;;) {
+                    if (b.cat !== ledger.cur) ledger.enter(b.cat);
                     this.curBlock = b;
                     this.smc = false;
                     retired += b.fn(this);
@@ -163,6 +181,8 @@ export class Cpu extends CpuSegments {
               }
             }
             this.nextEip = this.code32 ? (this.eip + insn.len) | 0 : (this.eip + insn.len) & 0xffff;
+            const cat = ledger.categoryAt((this.segBase[CS]! + this.eip) | 0, this.cpl);
+            if (cat !== ledger.cur) ledger.enter(cat);
             this.cycles += insn.cost;
             insn.exec(this, insn);
             this.eip = this.nextEip;
@@ -209,7 +229,7 @@ export class Cpu extends CpuSegments {
         const vector = this.intr.acknowledge() & 0xff;
         this.halted = false;
         countVector(this.stats.interrupts, vector);
-        this.cycles += this.costs.hw_interrupt_entry;
+        this.cycles += this.costs.hw_interrupt_entry; this.ledger.chargeInterruptEntry(this.costs.hw_interrupt_entry);
         try {
           this.raiseEvent(vector, 'external', 0, false, this.eip);
         } catch (e) {
@@ -250,7 +270,7 @@ export class Cpu extends CpuSegments {
   // ---- exceptions and interrupts ---------------------------------------------------------------
   private handleFault(f: CpuFault): void {
     countVector(this.stats.exceptions, f.vector);
-    this.cycles += this.costs.exception_entry;
+    this.cycles += this.costs.exception_entry; this.ledger.chargeExceptionEntry(this.costs.exception_entry);
     this.nextEip = this.eip;
     this.raiseEvent(f.vector, 'exception', f.code, f.hasCode, this.eip);
   }
@@ -351,12 +371,12 @@ export class Cpu extends CpuSegments {
     if (bits & (((1 << size) - 1) << (port & 7))) throw new CpuFault(GP, 0, true);
   }
   portIn(port: number, size: number): number {
-    this.cycles += this.costs.port_io;
+    this.cycles += this.costs.port_io; this.ledger.chargeDevice(this.costs.port_io);
     const v = this.bus.ioRead(port, size as 1 | 2 | 4);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
   portOut(port: number, size: number, v: number): void {
-    this.cycles += this.costs.port_io;
+    this.cycles += this.costs.port_io; this.ledger.chargeDevice(this.costs.port_io);
     this.bus.ioWrite(port, size as 1 | 2 | 4, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
   /** Writes EFLAGS bits selected by `changeable`; notices IF becoming set and TF. */
@@ -455,7 +475,8 @@ export class Cpu extends CpuSegments {
     const startLin = (this.segBase[CS]! + this.eip) | 0;
     const lpn = startLin >>> 12;
     const saved = this.readerEip;
-    first.block = buildBlock(first, this.eip, this.code32, (eip) => {
+    const cat = this.ledger.categoryAt(startLin, this.cpl);
+    first.block = buildBlock(first, this.eip, this.code32, cat, (eip) => {
       const lin = (this.segBase[CS]! + eip) | 0;
       if (lin >>> 12 !== lpn || (eip >>> 0) > this.segLimit[CS]!) return null;
       const off = lin & 0xfff;
@@ -484,7 +505,7 @@ export class Cpu extends CpuSegments {
     if ((e & this.tlbNeed) === this.tlbNeed) return this.ram[(e & ~0xfff) | (lin & 0xfff)]!;
     const p = this.translate(lin, false, this.tlbNeed !== TLB_VALID);
     if (p < this.ramSize) return this.ram[p]!;
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;
   }
 
@@ -519,7 +540,4 @@ export class Cpu extends CpuSegments {
   }
 }
 
-function hex(v: number, width: number): string {
-  return (v >>> 0).toString(16).padStart(width, '0');
-}
 export { ECX, EDX, ESI, EDI, EBP };

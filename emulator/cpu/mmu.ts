@@ -8,6 +8,7 @@
 // slow path. A write entry is made only after the dirty bit is set and only for pages holding
 // no decoded code, so every write to a code page reaches writeSlow, which drops the decoded
 // instructions it overlaps (self-modifying code, the wedge's run-time patches).
+import { CycleLedger } from './cycle-ledger.ts';
 import type { Bus, AccessSize, CostTable } from '../types.ts';
 import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
@@ -33,6 +34,8 @@ export class CpuMemory extends CpuRegs {
   readonly costs: CostTable;
   stats: CpuStats;
   cycles = 0;
+  /** Where the cycles go, by category (cycle-ledger.ts); MMIO accesses charge its device category. */
+  readonly ledger: CycleLedger = new CycleLedger(this);
 
   cr0 = 0;
   cr2 = 0;
@@ -83,7 +86,7 @@ export class CpuMemory extends CpuRegs {
       if ((p & 3) === 0) return this.ram32[p >>> 2]!;
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 4) | 0;
   }
   physWrite32(p: number, v: number): void {
@@ -94,7 +97,7 @@ export class CpuMemory extends CpuRegs {
       else { this.ram[p] = v; this.ram[p + 1] = v >> 8; this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, 4, v >>> 0);
   }
 
@@ -325,13 +328,13 @@ export class CpuMemory extends CpuRegs {
       if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     const v = this.bus.mmioRead(p, size as AccessSize);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
   private physRead8(p: number): number {
     if (p < this.ramSize) return this.ram[p]!;
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;
   }
   private physWrite8(p: number, v: number): void {
@@ -340,7 +343,7 @@ export class CpuMemory extends CpuRegs {
       this.ram[p] = v;
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, 1, v & 0xff);
   }
   private writeSlow(lin: number, size: number, v: number): void {
@@ -364,7 +367,7 @@ export class CpuMemory extends CpuRegs {
       if (size > 2) { this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, size as AccessSize, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
 

@@ -1,34 +1,34 @@
 // The `bench:` section of world.yaml: the benchmark matrix (configurations x workloads) that
 // `world bench` runs, and the transfer it uses. A configuration is a row of the slides' tables:
 // a guest (package@variant), the back-end it runs on, and the wedge (package@variant) when the
-// guest is afterburnt for a hypervisor. Names are checked here; whether a configuration can run
-// in this tree (back-end present, packages declared) is decided by the harness at run time, so
+// guest is afterburnt for a hypervisor (the shapes are harness/matrix.ts's). Names are checked here;
+// whether a configuration can run in this tree (back-end present, packages declared) is decided
+// at run time (src/runnable.ts), so
 // the matrix can list the slides' six rows before all of them exist.
 import type { Node } from 'yaml';
+import { parseSize, SIZE_UNITS } from '../size.ts';
+import { BACKENDS } from '../../emulator/hypervisors/backend-names.ts';
+import type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
 import { Checker, keyNodeOf, object, oneOf, record, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
 
-export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName } from '../../emulator/hypervisors/backend-names.ts';
+export type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
 
 export const BENCH_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const benchName = string({ pattern: BENCH_NAME, patternText: 'a name (lower-case letters, digits, -)' });
 const unitRef = string({ pattern: /^[a-z0-9][a-z0-9-]*@[A-Za-z0-9][A-Za-z0-9._-]*$/, patternText: 'a package@variant, e.g. guest-kernel@native' });
 
-/** A byte count written as 4MiB, 32KiB, 1GiB or a bare number of bytes (binary units). */
-export function parseSize(text: string): number | undefined {
-  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[(m[2] ?? 'B') as 'B' | 'KiB' | 'MiB' | 'GiB'];
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+function positive(n: number | undefined): number | undefined {
+  return n !== undefined && n > 0 ? n : undefined;
 }
 
 function size(): Schema<number> {
-  const expected = 'a size such as 4MiB, 32KiB or 1048576 (bytes)';
+  const expected = `a size such as 4MiB, 32KiB or 1048576 (bytes), a whole number with an optional unit ${SIZE_UNITS}`;
   return {
     expected,
     read(node, path, c) {
       const v = node && 'value' in node ? (node as { value: unknown }).value : undefined;
-      const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v > 0 ? v : undefined) : typeof v === 'string' ? parseSize(v) : undefined;
+      const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v > 0 ? v : undefined) : typeof v === 'string' ? positive(parseSize(v)) : undefined;
       if (n === undefined) c.report(node, path, `expected ${expected}, got ${JSON.stringify(v ?? null)}`);
       return n;
     },
@@ -60,18 +60,6 @@ export const benchSchema = object({
   workloads: { schema: record(workloadSchema, benchName), doc: 'the columns: workloads by name, in table order', required: true },
   expansion: { schema: expansionSchema, doc: 'which run the instruction-expansion table reads', defaultText: 'the first configuration and workload' },
 }, 'a benchmark matrix');
-
-export interface ConfigurationDecl { name: string; title: string; guest: string; backend: BackendName; wedge: string | null }
-export interface WorkloadDecl { name: string; kind: 'netperf'; direction: 'send' | 'receive' }
-
-export interface BenchDecl {
-  transferBytes: number;
-  messageBytes: number;
-  profile: string;
-  configurations: ConfigurationDecl[];
-  workloads: WorkloadDecl[];
-  expansion: { configuration: string; workload: string };
-}
 
 export const DEFAULT_TRANSFER = 4 << 20;
 export const DEFAULT_MESSAGE = 32 << 10;

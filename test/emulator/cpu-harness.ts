@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Bus, CostTable, InterruptLine, AccessSize } from '../../emulator/types.ts';
+import type { Bus, CostTable, InterruptController, AccessSize } from '../../emulator/types.ts';
 import { Cpu } from '../../emulator/cpu/cpu.ts';
 
 export class TestBus implements Bus {
@@ -26,7 +26,7 @@ export class TestBus implements Bus {
   }
 }
 
-export const noInterrupts: InterruptLine = { pending: () => false, acknowledge: () => 0 };
+export const noInterrupts: InterruptController = { pending: () => false, acknowledge: () => 0 };
 
 export function unitCosts(): CostTable {
   const keys = ['alu', 'load', 'store', 'branch_taken', 'branch_not_taken', 'imul', 'div', 'rep_movs_setup',

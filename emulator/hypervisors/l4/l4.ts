@@ -12,7 +12,7 @@ import type { L4CostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, IF } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP } from '../../cpu/mmu.ts';
-import { GuestMemory } from '../xen/guest-memory.ts';
+import { GuestMemory } from '../guest-memory.ts';
 import { KernelMemory, MappingDb, Space, L4Stop, type KernelPages } from './space.ts';
 import { Thread } from './thread.ts';
 import { Ipc, type MessageKind } from './ipc.ts';
@@ -294,9 +294,11 @@ export class L4Kernel {
     t.readySeq = ++this.readyCounter;
   }
 
-  charge(n: number): void {
+  /** Charges the kernel's own work, to the operation under way in the cycle ledger (or `op`). */
+  charge(n: number, op?: string): void {
     this.cpu.cycles += n;
     this.stats.l4_cycles += n;
+    this.cpu.ledger.chargeHypervisor(n, op);
   }
 
   /** One message between user threads: within a space or across. */
@@ -323,6 +325,8 @@ export class L4Kernel {
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) { this.cpu.halt(); return true; }
     this.paid = false; this.hint = null; this.donate = null; this.yielded = false;
+    this.cpu.ledger.hypervisorOp = kind === 'external' ? 'l4 interrupt' : kind === 'software' && vector === L.SYSCALL_VECTOR ? 'l4 system call entry'
+      : vector === 14 ? 'l4 page fault' : 'l4 exception';
     try {
       if (kind === 'external') this.external(vector);
       else {
@@ -343,6 +347,7 @@ export class L4Kernel {
   afterEvent(paid = false): void {
     if (this.stats.crash !== null) return;
     this.paid = paid; this.hint = null; this.donate = null; this.yielded = false;
+    this.cpu.ledger.hypervisorOp = 'l4 timeout';
     try { this.reschedule(); } catch (e) { if (e instanceof L4Stop) this.crash(e.message); else throw e; }
   }
 
@@ -359,18 +364,24 @@ export class L4Kernel {
     const byteBefore = (): number => {
       try { return new GuestMemory(cpu).read8((cpu.segBase[CS]! + eip - 1) | 0); } catch { return -1; }
     };
-    if (vector === 3 && byteBefore() === 0xcc) { cpu.cycles += cpu.costs.exception_entry; this.exception(t, 3, undefined, eip); return; }
-    if (vector === 4 && byteBefore() === 0xce) { cpu.cycles += cpu.costs.exception_entry; this.exception(t, 4, undefined, eip); return; }
+    if (vector === 3 && byteBefore() === 0xcc) { this.exceptionEntry(); this.exception(t, 3, undefined, eip); return; }
+    if (vector === 4 && byteBefore() === 0xce) { this.exceptionEntry(); this.exception(t, 4, undefined, eip); return; }
     if (vector === L.SYSCALL_VECTOR && t.space.privileged) {
-      cpu.cycles += cpu.costs.int_n_cross_ring;
+      this.charge(cpu.costs.int_n_cross_ring);
       this.syscall(t);
       return;
     }
     // No user gate for this vector (or a system call from an unprivileged space): #GP at the int.
-    cpu.cycles += cpu.costs.exception_entry;
+    this.exceptionEntry();
     const at = (eip - 2) >>> 0;
     this.setEip(t, at);
     this.exception(t, 13, (vector << 3) | 2, at);
+  }
+
+  /** The hardware's exception entry, for an int that the CPU turned into an exception. */
+  private exceptionEntry(): void {
+    this.cpu.cycles += this.cpu.costs.exception_entry;
+    this.cpu.ledger.chargeExceptionEntry(this.cpu.costs.exception_entry);
   }
 
   private exception(t: Thread, vector: number, code: number | undefined, eip: number): void {
@@ -477,6 +488,7 @@ export class L4Kernel {
     const name = L.SYSCALL_NAMES[nr - 1];
     if (!name) throw new L4Stop(`unknown system call ${nr} from thread ${hex(t.tid)} at EIP ${hex((cpu.eip - 2) >>> 0)}`);
     this.stats.system_calls[name]++;
+    this.cpu.ledger.hypervisorOp = `l4 ${name}`;
     if (nr === L.SC_IPC) { this.ipc.syscall(t); return; }
     this.charge(this.costs.l4_syscall);
     const r = cpu.r;
@@ -682,7 +694,7 @@ export class L4Kernel {
       cpu.flushTlbAll();
       this.loaded = next.space;
       this.stats.address_space_switches++;
-      if (!this.paid && cur) cpu.cycles += cpu.costs.mov_cr3;
+      if (!this.paid && cur) this.charge(cpu.costs.mov_cr3);
     } else {
       next.space.setUtcb(next.utcb);
       cpu.invalidatePage(L.UTCB_VA);

@@ -5,18 +5,18 @@
 // directly assigned devices. Every operation charges cycles from the profile's `xen` figures.
 import type { Machine } from '../../machine.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
-import type { InterruptLine } from '../../types.ts';
+import { hex } from '../../hex.ts';
+import type { InterruptController } from '../../types.ts';
 import type { XenCostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, ESI, EDI, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_TS } from '../../cpu/mmu.ts';
-import { GuestMemory, GuestFault } from './guest-memory.ts';
-import { CpuFault } from '../../cpu/fault.ts';
+import { GuestMemory, GuestFault } from '../guest-memory.ts';
+import { CpuFault, hasErrorCode } from '../../cpu/fault.ts';
 import { PageTypes, XenRefusal, T_L1, T_L2, T_NONE } from './paging.ts';
 import { buildDomain, xenGuestParams, type BuiltDomain } from './builder.ts';
 import * as L from './layout.ts';
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 /** EFLAGS bits a ring-1 guest may set through the iret hypercall (not IOPL, VM, IF). */
 const IRET_CHANGEABLE = 0x254dd5;
 const PORTS_ASSIGNED: [number, number][] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4]];
@@ -129,7 +129,7 @@ export class XenHypervisor {
       bus.ioWrite(cmd, 1, 0x11); bus.ioWrite(data, 1, base); bus.ioWrite(data, 1, cascade); bus.ioWrite(data, 1, 0x01);
     }
     this.writePicMask();
-    const line: InterruptLine = {
+    const line: InterruptController = {
       pending: () => pic.pending() || this.upcallWanted(),
       acknowledge: () => (pic.pending() ? pic.acknowledge() : L.UPCALL_VECTOR),
     };
@@ -176,9 +176,11 @@ export class XenHypervisor {
     cpu.setSegCache(seg, sel, descBase(cpu.dLo, cpu.dHi), descLimit(cpu.dLo, cpu.dHi), cpu.dHi & 0xf0ff00, true);
   }
 
-  private charge(n: number): void {
+  /** Charges Xen's own work, to the operation under way in the cycle ledger (or `op`). */
+  charge(n: number, op?: string): void {
     this.cpu.cycles += n;
     this.stats.xen_cycles += n;
+    this.cpu.ledger.chargeHypervisor(n, op);
   }
 
   // ---- shared info and event channels -------------------------------------------------------------
@@ -237,6 +239,10 @@ export class XenHypervisor {
 
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) return true;
+    const ledger = this.cpu.ledger;
+    ledger.hypervisorOp = kind === 'external' ? (vector === L.UPCALL_VECTOR ? 'xen event upcall' : 'xen physical interrupt')
+      : kind === 'software' && vector === L.HYPERCALL_VECTOR ? `xen hypercall ${L.HYPERCALLS[this.cpu.r[EAX]! >>> 0] ?? 'unknown'}`
+      : kind === 'software' ? 'xen int bounce' : vector === 14 ? 'xen page fault bounce' : 'xen trap bounce';
     try {
       if (kind === 'external') this.external(vector);
       else if (kind === 'software' && vector === L.HYPERCALL_VECTOR && this.cpu.cpl === 1) this.hypercall();
@@ -260,6 +266,7 @@ export class XenHypervisor {
   private external(vector: number): void {
     if (vector === L.UPCALL_VECTOR) {
       this.cpu.cycles -= this.cpu.costs.hw_interrupt_entry; // no hardware interrupt: only the upcall costs
+      this.cpu.ledger.chargeInterruptEntry(-this.cpu.costs.hw_interrupt_entry);
       if (this.upcallWanted()) this.deliverUpcall();
       return;
     }
@@ -304,7 +311,7 @@ export class XenHypervisor {
     }
     const t = this.traps.get(vector);
     if (!t) throw new DomainCrash(`no handler for trap ${vector}${code !== undefined ? ` (error ${hex(code)})` : ''} at eip ${hex(eip)} (ring ${cpu.cpl}) in the trap table`);
-    this.bounce(vector, L.hasErrorCode(vector) ? code ?? 0 : undefined, eip, t);
+    this.bounce(vector, hasErrorCode(vector) ? code ?? 0 : undefined, eip, t);
   }
 
   /** Builds a ring-1 bounce frame and enters the handler (ABI.md §6). */
@@ -316,7 +323,7 @@ export class XenHypervisor {
 
   private deliverUpcall(): void {
     this.stats.upcalls++;
-    this.charge(this.costs.xen_event_upcall);
+    this.charge(this.costs.xen_event_upcall, 'xen event upcall');
     this.enter(this.eventCs, this.eventEip, undefined, this.cpu.eip, true, 'event upcall');
   }
 
@@ -379,7 +386,7 @@ export class XenHypervisor {
       cpu.r[EAX] = size === 4 ? v : (cpu.r[EAX]! & ~(size === 2 ? 0xffff : 0xff)) | v;
     }
     this.stats.io_emulated++;
-    this.charge(this.costs.xen_io_emulation);
+    this.charge(this.costs.xen_io_emulation, 'xen port I/O emulation');
     cpu.eip = (cpu.eip + len) | 0;
     return true;
   }
@@ -501,13 +508,13 @@ export class XenHypervisor {
         case 5: {
           this.validated(() => this.paging.useAsBase(arg1, cpu.cr3 >>> 12, 'mmuext_op(NEW_BASEPTR)'));
           cpu.cr3 = arg1 * L.PAGE;
-          cpu.cycles += cpu.costs.mov_cr3;
+          this.charge(cpu.costs.mov_cr3);
           this.stats.address_space_switches++;
           this.flushTlb();
           break;
         }
         case 6: case 8: case 10: this.flushTlb(); break;
-        case 7: case 9: case 11: cpu.invalidatePage(arg1); cpu.fetchInvalidate(); cpu.cycles += cpu.costs.invlpg; this.stats.invlpgs++; break;
+        case 7: case 9: case 11: cpu.invalidatePage(arg1); cpu.fetchInvalidate(); this.charge(cpu.costs.invlpg); this.stats.invlpgs++; break;
         default: return L.ENOSYS;
       }
     }
@@ -676,7 +683,7 @@ export class XenHypervisor {
         if (!this.pirqPort.has(irq)) return L.EINVAL;
         this.picMask &= ~(1 << irq);
         this.writePicMask();
-        this.cpu.cycles += this.cpu.costs.port_io;
+        this.charge(this.cpu.costs.port_io);
         return 0;
       }
       case 5: { const irq = this.mem.read32(arg); this.mem.write32(arg + 4, IRQS_ASSIGNED.has(irq) ? 1 : 0); return 0; }

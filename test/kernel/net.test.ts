@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
 import { loadProfile, DEFAULT_PROFILE } from '../../emulator/profiles/load.ts';
 import { Machine } from '../../emulator/machine.ts';
 import { attachNetwork } from '../../emulator/net/attach.ts';
@@ -80,8 +80,8 @@ test('the driver reads ISR exactly once per interrupt', () => {
     netperf: { direction: 'to-guest', transferBytes: MiB, messageBytes: 32768, open: 'passive', peerPort: 12866 },
   });
   let isrReads = 0;
-  const read = net.nic.read.bind(net.nic);
-  net.nic.read = (offset, size) => {
+  const read = net.nic.mmioRead.bind(net.nic);
+  net.nic.mmioRead = (offset, size) => {
     if ((offset & ~3) === ISR) isrReads++;
     return read(offset, size);
   };
