@@ -36,6 +36,8 @@ export interface MachineCpu {
   run(cycleLimit: number, instructionLimit?: number): StopReason;
   notifyIrq(): void;
   invalidateCode(physAddr: number, length: number): void;
+  /** A device's DMA wrote guest memory (decoded code dropped, lines cache-cold); invalidateCode if absent. */
+  dmaWritten?(physAddr: number, length: number): void;
   dumpState(): string;
 }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { countWedge, LOC_RULE } from './loc.ts';
 import { runKey, shardRuns, type BenchDecl, type ConfigurationDecl, type PlannedRun, type Shard } from './matrix.ts';
 import type { MeasureSpec } from './measure.ts';
-import { runPool } from './pool.ts';
+import { runPool, type WorkerEntry } from './pool.ts';
 import { published } from './published.ts';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type RunResult } from './results.ts';
 
@@ -27,6 +27,8 @@ export interface BenchOptions {
   /** Builds package@variant units through the cache; returns false when a build failed. */
   build(units: string[]): Promise<boolean>;
   say(line: string): void;
+  /** The worker module the runs use (default: the source under tsx). */
+  worker?: WorkerEntry;
   signal: AbortSignal;
 }
 
@@ -86,7 +88,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       seconds[id] = Math.round(s * 10) / 10;
       o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${s.toFixed(1)} s)`);
     },
-  }, o.signal).catch((err: Error) => err);
+  }, o.signal, o.worker).catch((err: Error) => err);
   if (measurements instanceof Error) return { ok: false, message: measurements.message };
   const failures = measurements.map((m, i) => m.failure ? `${specs[i]!.configuration}/${specs[i]!.workload}: ${m.failure}` : null).filter((x) => x !== null);
   if (failures.length > 0) return { ok: false, message: `${failures.length} run(s) failed; no results written:\n  ${failures.join('\n  ')}` };

@@ -47,6 +47,9 @@ export class Cpu extends CpuSegments {
   attention = false;
   /** Instructions restarted rather than retired (chunks of a long rep). */
   uncounted = 0;
+  /** A rep string instruction suspended part-way (chunk end, interrupt, fault): its linear EIP, the
+   *  ECX it left and the bytes it moved, so its resumption is charged as the same instruction. */
+  readonly repResume = { lin: -1, ecx: 0, bytes: 0 };
   /** Extra cycles of a taken over a not-taken branch. */
   readonly branchExtra: number;
   /** rdtsc = cycles + tscOffset (wrmsr to the TSC moves the offset). */
@@ -262,9 +265,16 @@ export class Cpu extends CpuSegments {
     if (this.running) this.irqStop = true;
   }
 
-  /** Device DMA wrote guest physical memory: drop decoded code there. */
+  /** Something other than the CPU wrote guest physical memory: drop decoded code there. */
   invalidateCode(physAddr: number, length: number): void {
     if (length > 0) this.invalidateRange(physAddr >>> 0, length);
+  }
+
+  /** A device wrote guest physical memory by DMA: drop decoded code there, and its lines are cache-cold. */
+  dmaWritten(physAddr: number, length: number): void {
+    if (length <= 0) return;
+    this.invalidateRange(physAddr >>> 0, length);
+    this.markDmaWritten(physAddr >>> 0, length);
   }
 
   // ---- exceptions and interrupts ---------------------------------------------------------------
@@ -395,8 +405,9 @@ export class Cpu extends CpuSegments {
     if ((v ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) this.flushTlbAll();
     this.cr0 = v;
   }
-  flushTlbAll(): void {
-    this.flushTlb();
+  /** keepGlobal: a CR3 load, which keeps the entries of global mappings (see mmu.ts). */
+  flushTlbAll(keepGlobal = false): void {
+    this.flushTlb(keepGlobal);
     this.stats.tlbFlushes++;
     this.fetchInvalidate();
   }

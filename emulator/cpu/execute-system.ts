@@ -296,7 +296,7 @@ export function movCr(cpu: Cpu, i: Insn): void {
     case 3:
       cpu.cycles += cpu.costs.mov_cr3;
       cpu.cr3 = v & ~0xfe7;
-      cpu.flushTlbAll();
+      cpu.flushTlbAll(true);
       break;
     default: {
       cpu.cycles += cpu.costs.mov_cr_other;

@@ -17,6 +17,7 @@ import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
 import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
 import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../../emulator/window.ts';
 import { isLinuxBzImage } from '../../emulator/boot-linux.ts';
+import { loadClientCpu } from '../../emulator/net/peer/client-cpu.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -34,6 +35,8 @@ export interface NetperfRunOptions {
   append?: string;
   /** A Linux bzImage's initramfs (its /init is the netperf program). */
   initrd?: Uint8Array;
+  /** The guest's netperf checks every byte it receives too (the peer always does). */
+  check?: boolean;
   pcapPath?: string;
   /** Frame loss probability on both directions of the wire, drawn from `seed`. */
   loss?: number;
@@ -175,6 +178,8 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   const attach = (m: Machine): void => {
     net = attachNetwork(m, {
       pcapPath: o.pcapPath,
+      // The slides' client: its own CPU paces what it sends and acknowledges.
+      peerCpu: loadClientCpu(),
       faults: o.loss ? { seed: o.seed ?? 1, loss: o.loss } : undefined,
       netperf: {
         direction: o.direction === 'send' ? 'from-guest' : 'to-guest',
@@ -188,7 +193,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     });
   };
   const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
-  const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
+  const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
   const { machine, profile, backend } = startMachine({
     elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd,
     backend: o.backend, wedge: o.wedge, wedgeName: o.wedgeName, setup: attach,

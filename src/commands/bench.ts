@@ -94,6 +94,10 @@ async function run(args: string[]): Promise<number> {
   const { formatResults } = await import('../../harness/results.ts');
   const { provenance } = await import('../provenance.ts');
   const { writeFileAtomic } = await import('../atomic.ts');
+  const { compiledFile } = await import('../compiled.ts');
+  const { WORKER_SOURCE } = await import('../../harness/pool.ts');
+  // Running compiled code, the workers run the compiled worker too (no tsx start per run).
+  const compiledWorker = compiledFile(WORKER_SOURCE);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -102,6 +106,7 @@ async function run(args: string[]): Promise<number> {
     const outcome = await runBench({
       root: world.root, bench: selected, runs, shard, jobs, signal: controller.signal,
       provenance: () => provenance(world.root, world.file, selected.profile),
+      ...(compiledWorker ? { worker: { file: compiledWorker, execArgv: [] } } : {}),
       say: (line) => process.stderr.write(line + '\n'),
       images: (c) => configurationImages(world, c),
       build: async (units) => (await runBuild({

@@ -49,6 +49,9 @@ options:
   --mem SIZE                 guest RAM: 256M (default), 1G; a bare number means MiB
   --profile NAME             cost profile (default p4-2.8ghz) or a profile .json file
   --append CMDLINE           more kernel command line after run= and arg=
+  --check                    the guest's netperf also checks every byte it receives (the peer
+                             always checks what it receives; by default the guest, like
+                             netperf, reads into its buffer without looking at the data)
   --time-limit SECONDS       stop a guest still running after this many guest seconds
                              (default 10 + 1 s per 4 MiB)
   --json                     print the report as JSON (keys sorted); its "host" field holds host
@@ -183,6 +186,7 @@ async function run(args: string[]): Promise<number> {
         append: { type: 'string' },
         'time-limit': { type: 'string' },
         json: { type: 'boolean' },
+        check: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -258,7 +262,7 @@ async function run(args: string[]): Promise<number> {
       // The kernel's name is the first word of its command line, which the guest prints: the
       // file name only, so where the file lies cannot change a figure.
       elf, kernelName: basename(guestPath), direction, bytes, messageBytes, mem, profile,
-      append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
+      append: v.append, check: v.check === true, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
       backend: config?.backend ?? backend, wedge, wedgeName: wedgePath, initrd,
     });
     const hostSeconds = (performance.now() - t0) / 1000;

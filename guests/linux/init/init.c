@@ -18,6 +18,10 @@ int main(int argc, char **argv, char **envp)
 {
   (void)argc;
   (void)argv;
+  // When process 1 started, on the kernel's monotonic clock: boot-to-/init time on any machine.
+  put("init: started at ");
+  putu(now_ns() / 1000000);
+  put(" ms\n");
   const char *run = env(envp, "run");
   if (!run) {
     put("init: no run= on the kernel command line (run=netperf arg=... or run=selftest)\n");

@@ -100,15 +100,15 @@ s64 parse_u(const char *s, const char **end)
 
 u64 now_ns(void)
 {
-  struct timespec32 ts;
-  sys2(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+  struct timespec64 ts = { 0, 0, 0 };
+  sys2(SYS_clock_gettime64, CLOCK_MONOTONIC, &ts);
   return (u64)ts.tv_sec * 1000000000u + (u32)ts.tv_nsec;
 }
 
 void sleep_ms(u32 ms)
 {
-  struct timespec32 ts = { (s32)(ms / 1000), (s32)((ms % 1000) * 1000000) };
-  sys2(SYS_nanosleep, &ts, 0);
+  struct timespec64 ts = { ms / 1000, (s32)((ms % 1000) * 1000000), 0 };
+  sys4(SYS_clock_nanosleep_time64, CLOCK_MONOTONIC, 0, &ts, 0);
 }
 
 #define DEBUG_EXIT_PORT 0xf4

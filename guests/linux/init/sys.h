@@ -28,10 +28,10 @@ typedef unsigned int size_t;
 #define SYS_munmap 91
 #define SYS_ioperm 101
 #define SYS_uname 122
-#define SYS_nanosleep 162
 #define SYS_mmap2 192
 #define SYS_exit_group 252
-#define SYS_clock_gettime 265
+#define SYS_clock_gettime64 403
+#define SYS_clock_nanosleep_time64 407
 #define SYS_socket 359
 #define SYS_bind 361
 #define SYS_connect 362
@@ -47,7 +47,8 @@ long sys6(long n, long a, long b, long c, long d, long e, long f);
 #define sys4(n, a, b, c, d) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 #define sys5(n, a, b, c, d, e) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
 
-struct timespec32 { s32 tv_sec; s32 tv_nsec; };
+// The 64-bit time calls: a kernel without COMPAT_32BIT_TIME (tinyconfig) has no 32-bit ones.
+struct timespec64 { s64 tv_sec; s32 tv_nsec; s32 pad; };
 #define CLOCK_MONOTONIC 1
 
 #define PROT_READ 1
