@@ -1,9 +1,8 @@
 // `world boot ELF`: boots a multiboot kernel on the bundled emulator, prints its serial output
 // and exits with the value the guest wrote to the debug-exit port (0 = success).
-import { parseArgs } from 'node:util';
 import { readFileSync, writeSync, existsSync, statSync } from 'node:fs';
 import { AtomicFile, writeFileAtomic } from '../atomic.ts';
-import { InputError, UsageError, parseSizeOption, type Command } from './command.ts';
+import { parseCommandArgs, InputError, UsageError, parseSizeOption, type Command } from './command.ts';
 
 const usage = `usage: world boot ELF [options]
 
@@ -57,28 +56,23 @@ function readInput(what: string, file: string): Uint8Array {
 }
 
 async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        mem: { type: 'string' },
-        profile: { type: 'string' },
-        append: { type: 'string' },
-        module: { type: 'string', multiple: true },
-        'max-instructions': { type: 'string' },
-        stats: { type: 'string' },
-        trace: { type: 'string' },
-        'trace-limit': { type: 'string' },
-        serial: { type: 'string' },
-        backend: { type: 'string' },
-        wedge: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      mem: { type: 'string' },
+      profile: { type: 'string' },
+      append: { type: 'string' },
+      module: { type: 'string', multiple: true },
+      'max-instructions': { type: 'string' },
+      stats: { type: 'string' },
+      trace: { type: 'string' },
+      'trace-limit': { type: 'string' },
+      serial: { type: 'string' },
+      backend: { type: 'string' },
+      wedge: { type: 'string' },
+    },
+  });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the kernel ELF' : `expected one kernel, got ${positionals.length}: ${positionals.join(' ')}`);
   const kernelPath = positionals[0]!;

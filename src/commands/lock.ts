@@ -1,7 +1,6 @@
 // world lock: writes world.lock, the resolved source URLs and hashes of every package.
-import { parseArgs } from 'node:util';
 import { openSession, shownPath, WORLD_OPTION_HELP } from './common.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, type Command } from './command.ts';
 import { staleLockReasons, writeLock } from '../lockfile.ts';
 
 export const command: Command = {
@@ -18,12 +17,7 @@ ${WORLD_OPTION_HELP}
       --check         do not write; exit 1 if world.lock is stale
 `,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { file: { type: 'string', short: 'f' }, check: { type: 'boolean' } } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({ args, options: { file: { type: 'string', short: 'f' }, check: { type: 'boolean' } } });
     const session = await openSession(parsed.values.file);
     if (!session) return 1;
     if (parsed.values.check) {
