@@ -1,9 +1,10 @@
 // The afterburner proper: rewrites GNU as source so that every sensitive instruction is followed
-// by the NOP padding of the published table and its location is recorded as a begin/end pair of
-// `.long` in section `.afterburn`. All other text is left byte for byte as it was, and every
+// by the NOP padding of the published table and its location is recorded in section `.afterburn`
+// (a position-independent record, see records.ts). All other text is left byte for byte as it was, and every
 // insertion stays on the line of the instruction it belongs to, so the assembler's line numbers
 // (and its error messages) still point into the original source.
 import { forEachStatement, type Statement } from './scan.ts';
+import { recordWords } from './records.ts';
 import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
 
 export interface AfterburnResult {
@@ -143,8 +144,8 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
     // Inside bodies the assembler may expand more than once, a generated label would be defined
     // twice, so sites there use numeric local labels (like the original's 9998/9999).
     const [open, close, refs] = bodyDepth > 0
-      ? ['9998', '9999', '9998b, 9999b']
-      : [`${prefix}${counter}`, `${prefix}${counter}_end`, `${prefix}${counter}, ${prefix}${counter}_end`];
+      ? ['9998', '9999', recordWords('9998b', '9999b')]
+      : [`${prefix}${counter}`, `${prefix}${counter}_end`, recordWords(`${prefix}${counter}`, `${prefix}${counter}_end`)];
     counter++;
     edits.push({ at: begin, to: begin, text: `${open}: ` });
     edits.push({

@@ -65,6 +65,14 @@ export interface CostTable {
   div: number;
   rep_movs_setup: number;
   rep_per_element: number;
+  /** Memory bus time per KiB crossing it: what rep movs/stos pay per byte (see profiles/string-costs.ts). */
+  bus_cycles_per_kib: number;
+  lea: number;
+  shift: number;
+  /** adc and sbb (the carry is a dependency). */
+  adc: number;
+  /** A read that misses both caches: the CPU's first read of a line a device wrote by DMA. */
+  l2_miss_to_memory: number;
   locked_rmw_extra: number;
   pushf: number;
   popf: number;

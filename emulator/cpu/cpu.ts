@@ -20,7 +20,7 @@ import { buildBlock, type Block } from './blocks.ts';
 const HOT_THRESHOLD = 16;
 import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
-import { ud } from './execute-system.ts';
+import { ud, MISC_ENABLE_RESET } from './execute-system.ts';
 
 export type { TrapKind } from './exceptions.ts';
 export type { CpuStats } from './stats.ts';
@@ -47,12 +47,17 @@ export class Cpu extends CpuSegments {
   attention = false;
   /** Instructions restarted rather than retired (chunks of a long rep). */
   uncounted = 0;
+  /** A rep string instruction suspended part-way (chunk end, interrupt, fault): its linear EIP, the
+   *  ECX it left and the bytes it moved, so its resumption is charged as the same instruction. */
+  readonly repResume = { lin: -1, ecx: 0, bytes: 0 };
   /** Extra cycles of a taken over a not-taken branch. */
   readonly branchExtra: number;
   /** rdtsc = cycles + tscOffset (wrmsr to the TSC moves the offset). */
   tscOffset = 0;
   readonly dr = new Int32Array(8);
   readonly msrSysenter = new Int32Array(3);
+  /** IA32_MISC_ENABLE's low half (see execute-system.ts). */
+  msrMiscEnable = MISC_ENABLE_RESET;
 
   private curBlock: Block | null = null;
   private irqCheck = false;
@@ -100,6 +105,19 @@ export class Cpu extends CpuSegments {
     for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = undefined;
     this.codePage.fill(0);
     this.fetchInvalidate();
+  }
+
+  /**
+   * Linux 32-bit boot protocol entry state: as multiboot's, but with the selectors the protocol
+   * names (__BOOT_CS 0x10, __BOOT_DS 0x18), ESI = the zero page and EBP = EDI = EBX = 0.
+   */
+  resetForLinux(entry: number, bootParams: number): void {
+    this.resetForMultiboot(entry, 0, 0);
+    const code = AR_P | AR_S | AR_CODE | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    const data = AR_P | AR_S | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    this.setSegCache(CS, 0x10, 0, 0xffffffff, code, true);
+    for (const s of [SS, DS, ES, FS, GS]) this.setSegCache(s, 0x18, 0, 0xffffffff, data, true);
+    this.r[ESI] = bootParams;
   }
 
   override setSegCache(seg: number, selector: number, base: number, limit: number, ar: number, valid: boolean): void {
@@ -242,9 +260,16 @@ export class Cpu extends CpuSegments {
     if (this.running) this.irqStop = true;
   }
 
-  /** Device DMA wrote guest physical memory: drop decoded code there. */
+  /** Something other than the CPU wrote guest physical memory: drop decoded code there. */
   invalidateCode(physAddr: number, length: number): void {
     if (length > 0) this.invalidateRange(physAddr >>> 0, length);
+  }
+
+  /** A device wrote guest physical memory by DMA: drop decoded code there, and its lines are cache-cold. */
+  dmaWritten(physAddr: number, length: number): void {
+    if (length <= 0) return;
+    this.invalidateRange(physAddr >>> 0, length);
+    this.markDmaWritten(physAddr >>> 0, length);
   }
 
   // ---- exceptions and interrupts ---------------------------------------------------------------
@@ -375,8 +400,9 @@ export class Cpu extends CpuSegments {
     if ((v ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) this.flushTlbAll();
     this.cr0 = v;
   }
-  flushTlbAll(): void {
-    this.flushTlb();
+  /** keepGlobal: a CR3 load, which keeps the entries of global mappings (see mmu.ts). */
+  flushTlbAll(keepGlobal = false): void {
+    this.flushTlb(keepGlobal);
     this.stats.tlbFlushes++;
     this.fetchInvalidate();
   }

@@ -29,6 +29,8 @@ export interface BackendBoot {
   kernelName: string;
   append?: string;
   modules?: BootModule[];
+  /** An initramfs for a Linux bzImage (hardware back-end only). */
+  initrd?: Uint8Array;
   /** The in-place VMM (wedge) ELF: the domain's kernel, with the guest as its module. */
   wedge?: Uint8Array;
   wedgeName?: string;
@@ -85,9 +87,10 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
   machine.cpu.ledger.setRegions({ kernel: imageRange(b.elf), wedge: b.wedge ? imageRange(b.wedge) : null });
   if (b.backend === 'hardware') {
     if (b.wedge) throw new BackendError('--wedge needs a hypervisor back-end (--backend xen)');
-    const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
+    const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? [], b.initrd);
     return { boot, stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
   }
+  if (b.initrd) throw new BackendError('an initrd (a Linux bzImage) boots on the hardware back-end only');
   if (b.backend === 'l4') return bootOnL4(machine, b);
   const costs = machine.profile.xen;
   if (!costs) throw new BackendError(`profile ${machine.profile.name} has no "xen" figures, which --backend xen needs`);

@@ -31,7 +31,7 @@ export function attachNetwork(machine: Machine, o: AttachOptions): AttachedNetwo
     mhz: machine.profile.cpuMhz,
     ram: machine.bus.ram,
     irq,
-    onDmaWrite: (addr, len) => machine.cpu.invalidateCode(addr, len),
+    onDmaWrite: (addr, len) => (machine.cpu.dmaWritten ? machine.cpu.dmaWritten(addr, len) : machine.cpu.invalidateCode(addr, len)),
     // A hypervisor back-end sets machine.dmaLimit: the NIC may not reach the hypervisor's memory.
     dmaGuard: {
       limit: () => machine.dmaLimit?.end ?? machine.bus.ram.length,

@@ -5,6 +5,7 @@ import { Dp83820 } from '../devices/dp83820.ts';
 import { RamDma, type DmaGuard } from '../dma.ts';
 import { PcapWriter } from './pcap.ts';
 import { Host } from './peer/host.ts';
+import type { ClientCpu } from './peer/client-cpu.ts';
 import { parseMac } from './peer/ethernet.ts';
 import { parseIp } from './peer/ipv4.ts';
 import { NetperfPeer } from './peer/netperf.ts';
@@ -48,6 +49,8 @@ export interface NetworkOptions {
   latencyNs?: number;
   faults?: WireFaults;
   peerProcessingNs?: number;
+  /** The peer's CPU (the slides' client): paces what it sends and acknowledges; replaces peerProcessingNs. */
+  peerCpu?: ClientCpu;
   pcapPath?: string;
 }
 
@@ -94,6 +97,7 @@ export function buildNetwork(o: NetworkOptions): Network {
     mac: peerMac,
     ip: peerIp,
     processingNs: o.peerProcessingNs,
+    cpu: o.peerCpu,
   });
   const n = o.netperf;
   const open = n.open ?? 'active';

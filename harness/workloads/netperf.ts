@@ -16,6 +16,8 @@ import { sortKeys } from '../../emulator/json.ts';
 import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
 import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
 import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../../emulator/window.ts';
+import { isLinuxBzImage } from '../../emulator/boot-linux.ts';
+import { loadClientCpu } from '../../emulator/net/peer/client-cpu.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -31,6 +33,10 @@ export interface NetperfRunOptions {
   profile?: Profile | string;
   /** More kernel command line, after run= and arg=. */
   append?: string;
+  /** A Linux bzImage's initramfs (its /init is the netperf program). */
+  initrd?: Uint8Array;
+  /** The guest's netperf checks every byte it receives too (the peer always does). */
+  check?: boolean;
   pcapPath?: string;
   /** Frame loss probability on both directions of the wire, drawn from `seed`. */
   loss?: number;
@@ -85,6 +91,14 @@ export interface NetperfReport {
   /** Every counter over the transfer window, with the window's cycles by category (absent if the window never opened). */
   window?: WindowCounters;
 }
+
+/**
+ * What a Linux guest needs on its command line before run= and arg=: the serial console, the
+ * contract's address for eth0 through the kernel's own IP autoconfiguration (static, no DHCP), no
+ * port-0x80 delays (io_delay=none) and no speculation mitigations (a 486 has none to mitigate; the
+ * MDS buffer clearing would otherwise run verw at every return to user).
+ */
+export const LINUX_NETPERF_ARGS = 'console=ttyS0 io_delay=none mitigations=off ip=10.0.0.2::10.0.0.1:255.255.255.0::eth0:off';
 
 /** The port the peer listens on (netserver's). */
 export const NETSERVER_PORT = 12866;
@@ -164,6 +178,8 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   const attach = (m: Machine): void => {
     net = attachNetwork(m, {
       pcapPath: o.pcapPath,
+      // The slides' client: its own CPU paces what it sends and acknowledges.
+      peerCpu: loadClientCpu(),
       faults: o.loss ? { seed: o.seed ?? 1, loss: o.loss } : undefined,
       netperf: {
         direction: o.direction === 'send' ? 'from-guest' : 'to-guest',
@@ -176,9 +192,10 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       },
     });
   };
-  const cmdline = `run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
+  const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
+  const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
   const { machine, profile, backend } = startMachine({
-    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial,
+    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd,
     backend: o.backend, wedge: o.wedge, wedgeName: o.wedgeName, setup: attach,
   });
   const hz = profile.cpuMhz * 1e6;

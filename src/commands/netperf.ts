@@ -5,7 +5,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandArgs, InputError, UsageError, parseSizeOption, type Command } from './command.ts';
-import { MEM_BARE_UNIT, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
+import { MACHINE_OPTIONS, MEM_BARE_UNIT, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
 import type { BackendName } from '../../emulator/hypervisors/hypervisor.ts';
 
 const usage = `usage: world netperf --direction send|receive [options]
@@ -39,12 +39,18 @@ options:
                              and drives the NIC through σ0's mappings and interrupt IPC; a plain
                              multiboot kernel runs under L4's trap-and-emulate monitor
   --wedge FILE               the wedge ELF for an afterburnt guest (needs --backend xen or l4)
+  --initrd FILE              the initramfs of a Linux bzImage given as --guest (its /init runs
+                             netperf; guests/linux/init); the kernel's console and eth0 address
+                             are then put on its command line before run= and arg=
   --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)
   --loss P                   drop each frame with probability P (0 <= P < 1), from --seed
   --seed N                   seed of the loss draws (default 1; needs --loss)
   --mem SIZE                 guest RAM: 256M (default), 1G; a bare number means MiB
   --profile NAME             cost profile (default p4-2.8ghz) or a profile .json file
   --append CMDLINE           more kernel command line after run= and arg=
+  --check                    the guest's netperf also checks every byte it receives (the peer
+                             always checks what it receives; by default the guest, like
+                             netperf, reads into its buffer without looking at the data)
   --time-limit SECONDS       stop a guest still running after this many guest seconds
                              (default 10 + 1 s per 4 MiB)
   --json                     print the report as JSON (keys sorted); its "host" field holds host
@@ -160,6 +166,7 @@ async function run(args: string[]): Promise<number> {
     args,
     allowPositionals: false,
     options: {
+      ...MACHINE_OPTIONS,
       direction: { type: 'string' },
       config: { type: 'string' },
       file: { type: 'string', short: 'f' },
@@ -167,15 +174,11 @@ async function run(args: string[]): Promise<number> {
       message: { type: 'string' },
       guest: { type: 'string' },
       pcap: { type: 'string' },
-      backend: { type: 'string' },
-      wedge: { type: 'string' },
       loss: { type: 'string' },
       seed: { type: 'string' },
-      mem: { type: 'string' },
-      profile: { type: 'string' },
-      append: { type: 'string' },
       'time-limit': { type: 'string' },
       json: { type: 'boolean' },
+      check: { type: 'boolean' },
     },
   });
   const v = parsed.values;
@@ -238,13 +241,18 @@ async function run(args: string[]): Promise<number> {
       if (!existsSync(v.wedge) || !statSync(v.wedge).isFile()) throw new InputError(`--wedge ${v.wedge}: no such file`);
       wedge = readFileSync(v.wedge);
     }
+    let initrd: Uint8Array | undefined;
+    if (v.initrd !== undefined) {
+      if (!existsSync(v.initrd) || !statSync(v.initrd).isFile()) throw new InputError(`--initrd ${v.initrd}: no such file`);
+      initrd = readFileSync(v.initrd);
+    }
     const t0 = performance.now();
     const { report, stop } = runNetperf({
       // The kernel's name is the first word of its command line, which the guest prints: the
       // file name only, so where the file lies cannot change a figure.
       elf, kernelName: basename(guestPath), direction, bytes, messageBytes, mem, profile,
-      append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
-      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath,
+      append: v.append, check: v.check === true, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
+      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath, initrd,
     });
     const hostSeconds = (performance.now() - t0) / 1000;
     if (v.json) {

@@ -41,6 +41,29 @@ test('netperf table: measured, slides and ratio; not-run rows are dashes', () =>
   assert.match(md, '- XenoLinux: not run: no xen');
 });
 
+test('cycle breakdown: each category per MiB moved, busy = all but idle, hypervisor by operation; a run without one is dashes', () => {
+  const f = figures({ mbs: 100, cpu: 30 });
+  f.bytes = 2 << 20;
+  f.window = {
+    cycles: { guest_kernel: 3000, guest_user: 2000, wedge: 1000, hypervisor: { 'xen hypercall iret': 600, 'xen event upcall': 400 }, device: 500, interrupt_entry: 300, exception_entry: 100, idle: 12000, total: 19900 },
+    exceptions: {}, page_faults: 0, interrupt_vectors: {}, software_interrupts: {}, tlb: { hits: 0, misses: 0, flushes: 0, invlpg: 0 }, sensitive: {},
+    devices: { port_accesses: 0, mmio_accesses: 0 },
+  };
+  const r = results([ok('hardware', 'netperf-send', f), ok('hardware', 'netperf-receive', figures({ mbs: 97.6, cpu: 70.8 }))]);
+  const t = buildTables([{ path: 'a.json', results: r }]);
+  const send = t.breakdown.find((x) => x.configuration === 'hardware' && x.direction === 'send')!;
+  // 2 MiB moved: every figure halves; busy is everything but idle (3000+2000+1000+1000+500+300+100).
+  assert.equal(send.perMiB, { guest_kernel: 1500, guest_user: 1000, wedge: 500, hypervisor: 500, device: 250, interrupt_entry: 150, exception_entry: 50, busy: 3950, idle: 6000 });
+  assert.equal(send.hypervisor, [['xen hypercall iret', 300], ['xen event upcall', 200]]);
+  const receive = t.breakdown.find((x) => x.configuration === 'hardware' && x.direction === 'receive')!;
+  assert.is(receive.perMiB, null);
+  const out = renderTables(t);
+  assert.match(out['tables.md']!, '| hardware | send | 1500 | 1000 | 500 | 500 | 250 | 150 | 50 | 3950 | 6000 |');
+  assert.match(out['tables.md']!, '| hardware | receive | — | — |');
+  assert.match(out['tables.md']!, '| hardware | send | xen hypercall iret 300; xen event upcall 200 |');
+  assert.match(out['breakdown.csv']!, 'hardware,send,1500,1000,500,500,250,150,50,3950,6000,xen hypercall iret=300;xen event upcall=200\n');
+});
+
 test('expansion table: counts summed over rings and ports, per interrupt from the difference run', () => {
   const expansion = { reference_bytes: 32768, instructions: 1, sensitive: { cli: [700, 0, 0, 50], pushf: [300, 0, 0, 0], out: [20, 0, 0, 0], outs: [5, 0, 0, 0] }, interrupts: { 0: 2, 10: 48 } };
   const t = buildTables([{ path: 'a.json', results: standard(54.15, expansion) }]);

@@ -7,6 +7,7 @@
 // task is a monitor modelled in TypeScript: its guest threads' faults and its interrupt lines are
 // handed to it as counted, charged messages (the Monitor interface).
 import type { Machine } from '../../machine.ts';
+import { HostPic } from '../host-pic.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { L4CostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS } from '../../cpu/segments.ts';
@@ -88,10 +89,11 @@ export class L4Kernel {
   private yielded = false;
   private readonly irqHandler = new Array<number>(16).fill(0);
   private readonly irqPending = new Uint8Array(16);
-  private picMask = 0xfffb;
+  private readonly pic: HostPic;
 
   constructor(readonly machine: Machine, readonly costs: L4CostTable) {
     this.cpu = machine.cpu as unknown as Cpu;
+    this.pic = new HostPic(machine.bus, this.cpu);
     this.ramEnd = machine.bus.ram.length;
     if (this.ramEnd < 2 * L.L4_RESERVED) throw new RangeError(`l4 needs at least ${2 * L.L4_RESERVED >> 20} MiB of RAM (it keeps ${L.L4_RESERVED >> 20} MiB)`);
     this.physEnd = this.ramEnd - L.L4_RESERVED;
@@ -128,11 +130,7 @@ export class L4Kernel {
 
   /** Takes the PIC and the CPU's trap hook; call before the task runs. */
   attach(): void {
-    const bus = this.machine.bus;
-    for (const [cmd, data, base, cascade] of [[0x20, 0x21, 0x20, 0x04], [0xa0, 0xa1, 0x28, 0x02]] as const) {
-      bus.ioWrite(cmd, 1, 0x11); bus.ioWrite(data, 1, base); bus.ioWrite(data, 1, cascade); bus.ioWrite(data, 1, 0x01);
-    }
-    this.writePicMask();
+    this.pic.init(0x20);
     this.cpu.onTrap = (vector, code, kind) => this.trap(vector, code, kind);
   }
 
@@ -207,15 +205,14 @@ export class L4Kernel {
   attachToMonitor(line: number): boolean {
     if (!this.monitor || !L.IRQS_ATTACHABLE.has(line)) return false;
     this.irqHandler[line] = this.monitor.tid; this.irqPending[line] = 0;
-    this.picMask &= ~(1 << line); this.writePicMask();
+    this.pic.unmaskLine(line);
     return true;
   }
 
   /** The monitor's acknowledgement of an interrupt IPC on `line`: the line is unmasked. */
   monitorAck(line: number): void {
     if (!this.monitor || this.irqHandler[line] !== this.monitor.tid) return;
-    this.picMask &= ~(1 << line);
-    this.writePicMask();
+    this.pic.unmaskLine(line);
   }
 
   private newSpace(privileged: boolean, kpages = this.kpages): Space {
@@ -325,7 +322,7 @@ export class L4Kernel {
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) { this.cpu.halt(); return true; }
     this.paid = false; this.hint = null; this.donate = null; this.yielded = false;
-    this.cpu.ledger.hypervisorOp = kind === 'external' ? 'l4 interrupt' : kind === 'software' && vector === L.SYSCALL_VECTOR ? 'l4 system call'
+    this.cpu.ledger.hypervisorOp = kind === 'external' ? 'l4 interrupt' : kind === 'software' && vector === L.SYSCALL_VECTOR ? 'l4 system call entry'
       : vector === 14 ? 'l4 page fault' : 'l4 exception';
     try {
       if (kind === 'external') this.external(vector);
@@ -434,10 +431,9 @@ export class L4Kernel {
     const line = vector - L.PIC_VECTOR_BASE;
     if (line < 0 || line > 15) return;
     this.stats.interrupts[line] = (this.stats.interrupts[line] ?? 0) + 1;
-    this.picMask |= 1 << line;
-    this.writePicMask();
-    if (line >= 8) this.machine.bus.ioWrite(0xa0, 1, 0x20);
-    this.machine.bus.ioWrite(0x20, 1, 0x20);
+    // Mask the line until the handler's acknowledgement, then EOI: each an `out` charged port_io.
+    this.pic.maskLine(line);
+    this.pic.eoi(line);
     if (this.monitor && this.irqHandler[line] === this.monitor.tid) {
       this.charge(this.costs.l4_irq_ipc);
       this.count('interrupt');
@@ -471,13 +467,7 @@ export class L4Kernel {
   /** A message to interrupt thread `line`: the handler's acknowledgement unmasks the line. */
   ackIrq(line: number, t: Thread): void {
     if (this.irqHandler[line] !== t.tid) return;
-    this.picMask &= ~(1 << line);
-    this.writePicMask();
-  }
-
-  private writePicMask(): void {
-    this.machine.bus.ioWrite(0x21, 1, this.picMask & 0xff);
-    this.machine.bus.ioWrite(0xa1, 1, this.picMask >> 8);
+    this.pic.unmaskLine(line);
   }
 
   // ---- system calls ----------------------------------------------------------------------------
@@ -535,13 +525,13 @@ export class L4Kernel {
       if (spaceSpec !== dest) return this.tcResult(t, L.TC_INVALID_SPACE);
       if (pager === dest) {
         this.irqHandler[n] = 0; this.irqPending[n] = 0;
-        this.picMask |= 1 << n; this.writePicMask();
+        this.pic.maskLine(n);
         return this.tcResult(t, 0);
       }
       if (!L.IRQS_ATTACHABLE.has(n)) return this.tcResult(t, L.TC_UNAVAILABLE);
       if (!this.thread(pager)) return this.tcResult(t, L.TC_INVALID_PAGER);
       this.irqHandler[n] = pager; this.irqPending[n] = 0;
-      this.picMask &= ~(1 << n); this.writePicMask();
+      this.pic.unmaskLine(n);
       return this.tcResult(t, 0);
     }
     const existing = this.thread(dest);
@@ -581,9 +571,8 @@ export class L4Kernel {
     this.ipc.partnerGone(d, this.threads.values());
     d.state = 'dead';
     for (let line = 0; line < 16; line++) {
-      if (this.irqHandler[line] === d.tid) { this.irqHandler[line] = 0; this.irqPending[line] = 0; this.picMask |= 1 << line; }
+      if (this.irqHandler[line] === d.tid) { this.irqHandler[line] = 0; this.irqPending[line] = 0; this.pic.maskLine(line); }
     }
-    this.writePicMask();
     if (this.onCpu === d) this.onCpu = null;
     this.kmem.release(d.utcb);
     const s = d.space;

@@ -120,6 +120,9 @@ export class TrapAndEmulate {
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.xen.stats.crash !== null) return true;
     try {
+      // An int n enters Xen (ring 0) through its IDT gate: the CPU's cross-ring entry, which the
+      // hook's replacement of the IDT delivery would otherwise leave uncharged.
+      if (kind === 'software') this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
       if (kind === 'exception' && vector === 13 && this.cpu.cpl === 1 && this.emulate()) return true;
       if (kind === 'software' && this.cpu.cpl === 3) {
         const hi = this.gate(vector)[1];

@@ -4,6 +4,7 @@
 // into event-channel notifications, and port I/O from ring 1 is emulated on #GP for the domain's
 // directly assigned devices. Every operation charges cycles from the profile's `xen` figures.
 import type { Machine } from '../../machine.ts';
+import { HostPic } from '../host-pic.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import { hex } from '../../hex.ts';
 import type { InterruptController } from '../../types.ts';
@@ -75,11 +76,12 @@ export class XenHypervisor {
   private pirqPort = new Map<number, number>();
   private timer: ReturnType<Machine['clock']['schedule']> | null = null;
   private iopl = 1;
-  private picMask = 0xfffb;
+  private readonly pic: HostPic;
   private gdtFrames: number[] = [];
 
   constructor(readonly machine: Machine, readonly costs: XenCostTable) {
     this.cpu = machine.cpu as unknown as Cpu;
+    this.pic = new HostPic(machine.bus, this.cpu);
     const ramBytes = machine.bus.ram.length;
     if (ramBytes < 3 * L.XEN_RESERVED) throw new RangeError(`xen needs at least ${3 * L.XEN_RESERVED >> 20} MiB of RAM (it keeps ${L.XEN_RESERVED >> 20} MiB)`);
     this.domainEnd = ramBytes - L.XEN_RESERVED;
@@ -123,12 +125,8 @@ export class XenHypervisor {
   /** Takes the PIC and the CPU's trap hook; call before the guest runs. */
   attach(): void {
     const pic = this.machine.pic;
-    const bus = this.machine.bus;
     // Initialise the 8259A pair as Xen does: vectors 0x20/0x28, cascade on IRQ 2, all lines masked.
-    for (const [cmd, data, base, cascade] of [[0x20, 0x21, 0x20, 0x04], [0xa0, 0xa1, 0x28, 0x02]] as const) {
-      bus.ioWrite(cmd, 1, 0x11); bus.ioWrite(data, 1, base); bus.ioWrite(data, 1, cascade); bus.ioWrite(data, 1, 0x01);
-    }
-    this.writePicMask();
+    this.pic.init(0x20);
     const line: InterruptController = {
       pending: () => pic.pending() || this.upcallWanted(),
       acknowledge: () => (pic.pending() ? pic.acknowledge() : L.UPCALL_VECTOR),
@@ -230,11 +228,6 @@ export class XenHypervisor {
     if (port !== undefined) this.setPending(port);
   }
 
-  private writePicMask(): void {
-    this.machine.bus.ioWrite(0x21, 1, this.picMask & 0xff);
-    this.machine.bus.ioWrite(0xa1, 1, this.picMask >> 8);
-  }
-
   // ---- the trap hook --------------------------------------------------------------------------
 
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
@@ -244,6 +237,9 @@ export class XenHypervisor {
       : kind === 'software' && vector === L.HYPERCALL_VECTOR ? `xen hypercall ${L.HYPERCALLS[this.cpu.r[EAX]! >>> 0] ?? 'unknown'}`
       : kind === 'software' ? 'xen int bounce' : vector === 14 ? 'xen page fault bounce' : 'xen trap bounce';
     try {
+      // An int n reaches Xen through its IDT gate: ring 1 or 3 into ring 0, a cross-ring entry the
+      // CPU pays before Xen's own work (the hook replaces the IDT delivery that would charge it).
+      if (kind === 'software') this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
       if (kind === 'external') this.external(vector);
       else if (kind === 'software' && vector === L.HYPERCALL_VECTOR && this.cpu.cpl === 1) this.hypercall();
       else if (kind === 'software') this.softwareInt(vector);
@@ -273,12 +269,10 @@ export class XenHypervisor {
     const irq = vector - L.PIC_VECTOR_BASE;
     if (irq < 0 || irq > 15) return;
     this.stats.physical_irqs[irq] = (this.stats.physical_irqs[irq] ?? 0) + 1;
-    // Mask the line until the guest's PHYSDEVOP_eoi, then EOI the PIC(s).
-    this.picMask |= 1 << irq;
-    this.writePicMask();
-    if (irq >= 8) this.machine.bus.ioWrite(0xa0, 1, 0x20);
-    this.machine.bus.ioWrite(0x20, 1, 0x20);
-    this.charge(this.costs.xen_irq_ack);
+    // Mask the line until the guest's PHYSDEVOP_eoi, then EOI the PIC(s): each write is an `out`
+    // charged port_io by the PIC driver.
+    this.pic.maskLine(irq);
+    this.pic.eoi(irq);
     const port = this.pirqPort.get(irq);
     if (port !== undefined) this.setPending(port);
     if (this.upcallWanted()) this.deliverUpcall();
@@ -643,8 +637,7 @@ export class XenHypervisor {
         if (port < 0) return port;
         this.pirqPort.set(irq, port);
         this.mem.write32(arg + 8, port);
-        this.picMask &= ~(1 << irq);
-        this.writePicMask();
+        this.pic.unmaskLine(irq);
         return 0;
       }
       case 3: { // close
@@ -653,7 +646,7 @@ export class XenHypervisor {
         if (!p) return L.EINVAL;
         this.ports[port] = null;
         if (p.kind === 'virq') this.virqPort.delete(p.n);
-        if (p.kind === 'pirq') { this.pirqPort.delete(p.n); this.picMask |= 1 << p.n; this.writePicMask(); }
+        if (p.kind === 'pirq') { this.pirqPort.delete(p.n); this.pic.maskLine(p.n); }
         return 0;
       }
       case 4: { // send
@@ -681,9 +674,7 @@ export class XenHypervisor {
       case 12: {
         const irq = this.mem.read32(arg);
         if (!this.pirqPort.has(irq)) return L.EINVAL;
-        this.picMask &= ~(1 << irq);
-        this.writePicMask();
-        this.charge(this.cpu.costs.port_io);
+        this.pic.unmaskLine(irq);
         return 0;
       }
       case 5: { const irq = this.mem.read32(arg); this.mem.write32(arg + 4, IRQS_ASSIGNED.has(irq) ? 1 : 0); return 0; }
