@@ -1,8 +1,7 @@
 // `world afterburn`: rewrites one assembly file (pads and records every sensitive instruction),
 // or prints the directory of the `as` drop-in that afterburns a whole gcc build.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `usage: world afterburn IN.s -o OUT.s [--report FILE.json]
        world afterburn --print-as-dir
@@ -26,20 +25,15 @@ export const command: Command = {
   summary: 'rewrite assembly for pre-virtualization, or print the gcc -B drop-in directory',
   usage,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          output: { type: 'string', short: 'o' },
-          report: { type: 'string' },
-          'print-as-dir': { type: 'boolean' },
-        },
-      });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        output: { type: 'string', short: 'o' },
+        report: { type: 'string' },
+        'print-as-dir': { type: 'boolean' },
+      },
+    });
     const { values, positionals } = parsed;
     if (values['print-as-dir']) {
       if (positionals.length > 0 || values.output || values.report) {

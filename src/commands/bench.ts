@@ -1,10 +1,9 @@
 // `world bench`: runs world.yaml's benchmark matrix (configurations x workloads) and writes
 // results/<name>.json. The work is in harness/; this module reads the command line.
-import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { existsSync, statSync } from 'node:fs';
-import { UsageError, parseSizeOption, type Command } from './command.ts';
+import { parseCommandArgs, UsageError, parseSizeOption, type Command } from './command.ts';
 import { openSession, parseJobs, runBuild, shownPath, WORLD_OPTION_HELP } from './common.ts';
 import { closest } from '../manifest/suggest.ts';
 
@@ -34,16 +33,11 @@ Exit status: 0 results written, 1 a build or run failed (nothing written), 2 bad
 `;
 
 async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: {
-      file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' }, name: { type: 'string' },
-      out: { type: 'string' }, transfer: { type: 'string' }, shard: { type: 'string' },
-      'matrix-json': { type: 'boolean' }, shards: { type: 'string' }, list: { type: 'boolean' }, plain: { type: 'boolean' },
-    } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs({ args, allowPositionals: true, options: {
+    file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' }, name: { type: 'string' },
+    out: { type: 'string' }, transfer: { type: 'string' }, shard: { type: 'string' },
+    'matrix-json': { type: 'boolean' }, shards: { type: 'string' }, list: { type: 'boolean' }, plain: { type: 'boolean' },
+  } });
   const v = parsed.values;
   const jobs = v.jobs === undefined ? availableParallelism() : parseJobs(v.jobs);
   const { parseShard, planMatrix, actionsMatrix, runKey } = await import('../../harness/matrix.ts');

@@ -1,9 +1,8 @@
 // `world boot KERNEL`: boots a multiboot kernel or a Linux bzImage on the bundled emulator, prints its serial output
 // and exits with the value the guest wrote to the debug-exit port (0 = success).
-import { parseArgs } from 'node:util';
 import { readFileSync, writeSync, existsSync, statSync } from 'node:fs';
 import { AtomicFile, writeFileAtomic } from '../atomic.ts';
-import { InputError, UsageError, parseSizeOption, type Command } from './command.ts';
+import { parseCommandArgs, InputError, UsageError, parseSizeOption, type Command } from './command.ts';
 
 const usage = `usage: world boot KERNEL [options]
 
@@ -42,6 +41,16 @@ options:
 export const EXIT_BUDGET = 124;
 export const EXIT_STOPPED = 125;
 
+/** The options every command that starts a machine takes (world boot, world netperf): RAM, cost profile, command line, initrd, back-end, wedge. */
+export const MACHINE_OPTIONS = {
+  mem: { type: 'string' },
+  profile: { type: 'string' },
+  append: { type: 'string' },
+  initrd: { type: 'string' },
+  backend: { type: 'string' },
+  wedge: { type: 'string' },
+} as const;
+
 /** A bare --mem number counts MiB, as QEMU's -m does; every other size flag counts bytes. */
 export const MEM_BARE_UNIT = 1 << 20;
 
@@ -60,29 +69,19 @@ function readInput(what: string, file: string): Uint8Array {
 }
 
 async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        mem: { type: 'string' },
-        profile: { type: 'string' },
-        append: { type: 'string' },
-        module: { type: 'string', multiple: true },
-        initrd: { type: 'string' },
-        'max-instructions': { type: 'string' },
-        stats: { type: 'string' },
-        trace: { type: 'string' },
-        'trace-limit': { type: 'string' },
-        serial: { type: 'string' },
-        backend: { type: 'string' },
-        wedge: { type: 'string' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...MACHINE_OPTIONS,
+      module: { type: 'string', multiple: true },
+      'max-instructions': { type: 'string' },
+      stats: { type: 'string' },
+      trace: { type: 'string' },
+      'trace-limit': { type: 'string' },
+      serial: { type: 'string' },
+    },
+  });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the kernel (a multiboot ELF or a Linux bzImage)' : `expected one kernel, got ${positionals.length}: ${positionals.join(' ')}`);
   const kernelPath = positionals[0]!;

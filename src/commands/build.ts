@@ -1,8 +1,7 @@
 // world build [targets...]: builds the world (or the targets and what they need), reusing every
 // step whose key is unchanged.
-import { parseArgs } from 'node:util';
 import { parseJobs, runBuild, WORLD_OPTION_HELP } from './common.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, type Command } from './command.ts';
 
 export const command: Command = {
   name: 'build',
@@ -26,16 +25,11 @@ Steps log to .world/logs/<unit>/<stage>.log; installed artifacts appear as .worl
 Exit status: 0 built, 1 a step failed (or the manifest is invalid), 2 bad usage, 130 interrupted.
 `,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: {
-        file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' },
-        'keep-going': { type: 'boolean', short: 'k' }, offline: { type: 'boolean' },
-        'no-wait': { type: 'boolean' }, json: { type: 'boolean' }, plain: { type: 'boolean' },
-      } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({ args, allowPositionals: true, options: {
+      file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' },
+      'keep-going': { type: 'boolean', short: 'k' }, offline: { type: 'boolean' },
+      'no-wait': { type: 'boolean' }, json: { type: 'boolean' }, plain: { type: 'boolean' },
+    } });
     const v = parsed.values;
     return runBuild({
       file: v.file, targets: parsed.positionals, jobs: parseJobs(v.jobs), keepGoing: v['keep-going'] ?? false,

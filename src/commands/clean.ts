@@ -1,8 +1,7 @@
 // world clean [--cache]: removes build products; with --cache also the artifact store.
 import { rmSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { openSession, WORLD_OPTION_HELP } from './common.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, type Command } from './command.ts';
 import { acquireBuildLock, LockBusy } from '../run/lock.ts';
 
 export const command: Command = {
@@ -20,12 +19,7 @@ ${WORLD_OPTION_HELP}
       --no-wait       fail instead of waiting for a build in this tree
 `,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { file: { type: 'string', short: 'f' }, cache: { type: 'boolean' }, 'no-wait': { type: 'boolean' } } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({ args, options: { file: { type: 'string', short: 'f' }, cache: { type: 'boolean' }, 'no-wait': { type: 'boolean' } } });
     const session = await openSession(parsed.values.file);
     if (!session) return 1;
     const l = session.layout;

@@ -1,6 +1,7 @@
 // The shape every `world` subcommand has: a name, a one-line summary for `world --help`,
 // a usage text for `world <cmd> --help`, and a run function returning the exit status; the two
 // kinds of bad input a command reports; and the reading of a size flag (src/size.ts's grammar).
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseSize, SIZE_UNITS } from '../size.ts';
 
 export interface Command {
@@ -12,6 +13,15 @@ export interface Command {
 
 /** Thrown for bad command-line input; the CLI prints the message and the usage, and exits 2. */
 export class UsageError extends Error {}
+
+/** node's parseArgs, with what it refuses (an unknown option, a missing value) thrown as a UsageError. */
+export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 /** Bad input that is not a usage mistake (a missing file, a failed build): the command prints it and exits 2, no usage text. */
 export class InputError extends Error {}

@@ -1,6 +1,5 @@
 // `world compare BASE.json NEW.json [--threshold PCT]`: the regression gate (harness/compare.ts).
-import { parseArgs } from 'node:util';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `usage: world compare [--threshold PCT] BASE.json NEW.json
 
@@ -20,12 +19,7 @@ Exit status: 0 nothing past the threshold, 1 a figure past it, 2 bad input.
 `;
 
 async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { threshold: { type: 'string' }, quiet: { type: 'boolean' } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs({ args, allowPositionals: true, options: { threshold: { type: 'string' }, quiet: { type: 'boolean' } } });
   if (parsed.positionals.length !== 2) throw new UsageError(`expected two results files, BASE and NEW; got ${parsed.positionals.length}`);
   const t = parsed.values.threshold;
   const threshold = t === undefined ? 0 : Number(t);

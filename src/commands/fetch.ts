@@ -1,7 +1,6 @@
 // world fetch [targets...]: downloads and verifies sources without building anything.
-import { parseArgs } from 'node:util';
 import { parseJobs, runBuild, WORLD_OPTION_HELP } from './common.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, type Command } from './command.ts';
 
 export const command: Command = {
   name: 'fetch',
@@ -20,16 +19,11 @@ ${WORLD_OPTION_HELP}
       --json          one JSON object per event
 `,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: {
-        file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' },
-        'keep-going': { type: 'boolean', short: 'k' }, offline: { type: 'boolean' },
-        'no-wait': { type: 'boolean' }, json: { type: 'boolean' },
-      } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({ args, allowPositionals: true, options: {
+      file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' },
+      'keep-going': { type: 'boolean', short: 'k' }, offline: { type: 'boolean' },
+      'no-wait': { type: 'boolean' }, json: { type: 'boolean' },
+    } });
     const v = parsed.values;
     return runBuild({
       file: v.file, targets: parsed.positionals, stages: ['fetch'], jobs: parseJobs(v.jobs),

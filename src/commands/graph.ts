@@ -1,7 +1,6 @@
 // world graph: prints the step graph as Graphviz dot or a Mermaid flowchart.
-import { parseArgs } from 'node:util';
 import { openSession, selectOrReport, WORLD_OPTION_HELP } from './common.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, UsageError, type Command } from './command.ts';
 import type { Session } from '../session.ts';
 
 export function renderGraph(session: Session, ids: string[], format: 'dot' | 'mermaid'): string {
@@ -32,12 +31,7 @@ ${WORLD_OPTION_HELP}
       --format <f>    dot (default) or mermaid
 `,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { file: { type: 'string', short: 'f' }, format: { type: 'string' } } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({ args, allowPositionals: true, options: { file: { type: 'string', short: 'f' }, format: { type: 'string' } } });
     const format = parsed.values.format ?? 'dot';
     if (format !== 'dot' && format !== 'mermaid') throw new UsageError(`--format expects dot or mermaid, got '${format}'`);
     const session = await openSession(parsed.values.file);

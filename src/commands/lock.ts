@@ -1,8 +1,7 @@
 // world lock: writes world.lock, the resolved source URLs and hashes of every package, and the
 // pinned version of every deb source.
-import { parseArgs } from 'node:util';
 import { openSession, shownPath, WORLD_OPTION_HELP } from './common.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, UsageError, type Command } from './command.ts';
 import { staleLockReasons, writeLock } from '../lockfile.ts';
 
 export const command: Command = {
@@ -24,12 +23,7 @@ ${WORLD_OPTION_HELP}
       --update <pkg>  re-resolve this package's deb source to what apt serves now (repeatable)
 `,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, options: { file: { type: 'string', short: 'f' }, check: { type: 'boolean' }, update: { type: 'string', multiple: true } } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({ args, options: { file: { type: 'string', short: 'f' }, check: { type: 'boolean' }, update: { type: 'string', multiple: true } } });
     const session = await openSession(parsed.values.file);
     if (!session) return 1;
     if (parsed.values.check) {

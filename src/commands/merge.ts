@@ -1,8 +1,7 @@
 // `world merge SHARD.json... -o OUT.json`: combines the results of `world bench --shard I/N`
 // into one file identical to an unsharded run's (harness/merge.ts), apart from its host section.
-import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, UsageError, type Command } from './command.ts';
 
 const usage = `usage: world merge [-o OUT.json] SHARD.json...
 
@@ -18,12 +17,7 @@ Exit status: 0 written, 2 bad input.
 `;
 
 async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string', short: 'o' } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs({ args, allowPositionals: true, options: { out: { type: 'string', short: 'o' } } });
   if (parsed.positionals.length === 0) throw new UsageError('expected the shard results files');
   const out = parsed.values.out ?? join('results', 'latest.json');
   const { readResults, formatResults, ResultsError } = await import('../../harness/results.ts');

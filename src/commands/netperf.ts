@@ -1,12 +1,11 @@
 // `world netperf`: one netperf TCP_STREAM run of the guest kernel over the emulated DP83820, the
 // wire and the peer, reporting throughput, CPU utilization, interrupts, frames and
 // retransmissions from the guest's cycle clock (harness/workloads/netperf.ts does the measuring).
-import { parseArgs } from 'node:util';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InputError, UsageError, parseSizeOption, type Command } from './command.ts';
-import { MEM_BARE_UNIT, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
+import { parseCommandArgs, InputError, UsageError, parseSizeOption, type Command } from './command.ts';
+import { MACHINE_OPTIONS, MEM_BARE_UNIT, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
 import type { BackendName } from '../../emulator/hypervisors/hypervisor.ts';
 
 const usage = `usage: world netperf --direction send|receive [options]
@@ -163,35 +162,25 @@ function formatText(r: import('../../harness/workloads/netperf.ts').NetperfRepor
 }
 
 async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: false,
-      options: {
-        direction: { type: 'string' },
-        config: { type: 'string' },
-        file: { type: 'string', short: 'f' },
-        bytes: { type: 'string' },
-        message: { type: 'string' },
-        guest: { type: 'string' },
-        pcap: { type: 'string' },
-        backend: { type: 'string' },
-        wedge: { type: 'string' },
-        initrd: { type: 'string' },
-        loss: { type: 'string' },
-        seed: { type: 'string' },
-        mem: { type: 'string' },
-        profile: { type: 'string' },
-        append: { type: 'string' },
-        'time-limit': { type: 'string' },
-        json: { type: 'boolean' },
-        check: { type: 'boolean' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs({
+    args,
+    allowPositionals: false,
+    options: {
+      ...MACHINE_OPTIONS,
+      direction: { type: 'string' },
+      config: { type: 'string' },
+      file: { type: 'string', short: 'f' },
+      bytes: { type: 'string' },
+      message: { type: 'string' },
+      guest: { type: 'string' },
+      pcap: { type: 'string' },
+      loss: { type: 'string' },
+      seed: { type: 'string' },
+      'time-limit': { type: 'string' },
+      json: { type: 'boolean' },
+      check: { type: 'boolean' },
+    },
+  });
   const v = parsed.values;
   if (v.direction === undefined) throw new UsageError('--direction is required: send or receive');
   if (v.direction !== 'send' && v.direction !== 'receive') throw new UsageError(`--direction '${v.direction}': expected send or receive`);

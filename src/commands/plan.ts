@@ -1,7 +1,6 @@
 // world plan [targets...]: says what a build would run and why, without running anything.
-import { parseArgs } from 'node:util';
 import { openSession, selectOrReport, WORLD_OPTION_HELP } from './common.ts';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, type Command } from './command.ts';
 
 export const command: Command = {
   name: 'plan',
@@ -17,12 +16,7 @@ ${WORLD_OPTION_HELP}
       --json          print the plan as one JSON array
 `,
   async run(args) {
-    let parsed;
-    try {
-      parsed = parseArgs({ args, allowPositionals: true, options: { file: { type: 'string', short: 'f' }, json: { type: 'boolean' } } });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const parsed = parseCommandArgs({ args, allowPositionals: true, options: { file: { type: 'string', short: 'f' }, json: { type: 'boolean' } } });
     const session = await openSession(parsed.values.file);
     if (!session) return 1;
     const ids = selectOrReport(session, parsed.positionals);

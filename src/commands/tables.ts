@@ -1,9 +1,8 @@
 // `world tables [RESULTS...]`: regenerates the slides' three tables from results files only
 // (harness/tables.ts), beside the published figures, as Markdown, CSV and SVG.
-import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError, type Command } from './command.ts';
+import { parseCommandArgs, type Command } from './command.ts';
 
 const usage = `usage: world tables [options] [RESULTS.json...]
 
@@ -27,12 +26,7 @@ Default input: results/latest.json (what 'world bench' writes). Exit 0, or 2 for
 `;
 
 async function run(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean' } } });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const parsed = parseCommandArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean' } } });
   const inputs = parsed.positionals.length > 0 ? parsed.positionals : [join('results', 'latest.json')];
   const outDir = parsed.values.out ?? 'results';
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
