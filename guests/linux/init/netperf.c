@@ -47,16 +47,17 @@ static char text[8192];
 
 static u16 be16(u16 v) { return (u16)((v << 8) | (v >> 8)); }
 
-static u8 pattern_byte(u32 i) { return (u8)(((i >> 2) * PATTERN_K) >> (8 * (i & 3))); }
+// The stream repeats every 256 KiB (word index k taken mod 2^16), as NETPERF.md and the peer say.
+static u32 pattern_word(u32 k) { return (k & 0xffff) * PATTERN_K; }
+static u8 pattern_byte(u32 i) { return (u8)(pattern_word(i >> 2) >> (8 * (i & 3))); }
 
 static void fill(u8 *p, u32 off, u32 n)
 {
   u32 j = 0;
   for (; j < n && ((off + j) & 3); j++)
     p[j] = pattern_byte(off + j);
-  u32 w = ((off + j) >> 2) * PATTERN_K;
-  for (; j + 4 <= n; j += 4, w += PATTERN_K)
-    *(u32 *)(p + j) = w;
+  for (u32 k = (off + j) >> 2; j + 4 <= n; j += 4, k++)
+    *(u32 *)(p + j) = pattern_word(k);
   for (; j < n; j++)
     p[j] = pattern_byte(off + j);
 }
@@ -67,9 +68,8 @@ static int check(const u8 *p, u32 off, u32 n)
   for (; j < n && ((off + j) & 3); j++)
     if (p[j] != pattern_byte(off + j))
       return (int)j;
-  u32 w = ((off + j) >> 2) * PATTERN_K;
-  for (; j + 4 <= n; j += 4, w += PATTERN_K)
-    if (*(const u32 *)(p + j) != w)
+  for (u32 k = (off + j) >> 2; j + 4 <= n; j += 4, k++)
+    if (*(const u32 *)(p + j) != pattern_word(k))
       break;
   for (; j < n; j++)
     if (p[j] != pattern_byte(off + j))
