@@ -3,7 +3,8 @@
 // machine), and how long it took. Results go to .world/bench-full/full.json, apart from the
 // committed results/, since a run at another transfer is another experiment. With a smaller
 // --transfer it prints a linear extrapolation to 1 GiB from the measured time, which overstates
-// (boot and compile costs do not grow with the transfer). Host seconds are printed only.
+// (boot and compile costs do not grow with the transfer). world bench builds the guests the
+// matrix needs first, through the cache: run it once before timing. Host seconds are printed only.
 import { parseArgs } from 'node:util';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +28,6 @@ if (transfer === undefined || transfer <= 0 || !Number.isSafeInteger(jobs) || jo
 
 const world = fileURLToPath(new URL('../bin/world.js', import.meta.url));
 const out = fileURLToPath(new URL('../.world/bench-full', import.meta.url));
-// Build first, untimed: the figure is the matrix's run time, not the guests' compile time.
-await execa(process.execPath, [world, 'build', '--plain'], { stdio: 'inherit' });
 const load0 = loadavg()[0]!;
 const t0 = performance.now();
 const r = await execa(process.execPath, [world, 'bench', '-j', String(jobs), '--transfer', values.transfer, '--out', out, '--name', 'full', '--plain'],
