@@ -3,6 +3,9 @@
 // `.long` in section `.afterburn`. All other text is left byte for byte as it was, and every
 // insertion stays on the line of the instruction it belongs to, so the assembler's line numbers
 // (and its error messages) still point into the original source.
+// Page-table writes are the other kind of site (the slides' "sensitive memory"): a store the
+// guest's source marks with the directive `.afterburn_pte` gets PT_PADDING NOPs and a begin/end
+// record in section `.afterburn_pt`, so the wedge can turn it into its page-table path.
 import { forEachStatement, type Statement } from './scan.ts';
 import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
 
@@ -12,6 +15,8 @@ export interface AfterburnResult {
   /** Sites recorded, per sensitive mnemonic (keys sorted). A site inside a `.macro` or `.rept`
    *  body is counted once, however often the assembler expands it. */
   sites: Record<string, number>;
+  /** Page-table write sites recorded in `.afterburn_pt` (stores marked with `.afterburn_pte`). */
+  pageTableSites: number;
 }
 
 /** What a statement is, as far as the rewriter cares. */
@@ -37,7 +42,7 @@ const EMPTY: Parsed = { type: 'empty' };
 const OTHER: Parsed = { type: 'other' };
 const PREFIXES_ONLY: Parsed = { type: 'prefixes' };
 /** Directives the rewriter acts on; every other one is passed over without a closer look. */
-const WATCHED = /^\.(?:macro|rept|irpc?|endm|endr|intel_syntax|att_syntax|afterburn_noannotate|afterburn_annotate)\b/i;
+const WATCHED = /^\.(?:macro|rept|irpc?|endm|endr|intel_syntax|att_syntax|afterburn_noannotate|afterburn_annotate|afterburn_pte)\b/i;
 
 function parse(s: Statement): Line {
   let code = s.code;
@@ -106,6 +111,9 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
   let noPrefix = false;
   let bodyDepth = 0;
   let counter = 0;
+  // A `.afterburn_pte` was seen: the next instruction is a page-table store.
+  let pteMark = false;
+  let pageTableSites = 0;
 
   // Prefix-only statements seen since the last other statement (`rep` on the line above).
   let pendingPrefixes: Line[] = [];
@@ -123,12 +131,22 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
       if (name === '.afterburn_noannotate' || name === '.afterburn_annotate') {
         annotate = name === '.afterburn_annotate';
         edits.push({ at: body, to: statement.end, text: '' }); // not a GNU as directive
+      } else if (name === '.afterburn_pte') {
+        pteMark = true;
+        edits.push({ at: body, to: statement.end, text: '' });
       } else if (BODY_OPEN.has(name)) bodyDepth++;
       else if (BODY_CLOSE.has(name)) bodyDepth = Math.max(0, bodyDepth - 1);
       else if (name === '.intel_syntax' || name === '.att_syntax') noPrefix = /\bnoprefix\b/i.test(args);
       return;
     }
     if (parsed.type !== 'instruction' || !annotate) return;
+    if (pteMark) {
+      pteMark = false;
+      const labels = bodyDepth > 0 ? null : `${prefix}pt${pageTableSites}`;
+      edits.push(...pageTableSite(line, prefixes, labels));
+      pageTableSites++;
+      return;
+    }
     const kind = classify(parsed.mnemonic, parsed.operands, noPrefix);
     if (!kind) return;
 
@@ -163,7 +181,30 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
     from = e.to;
   }
   parts.push(source.slice(from));
-  return { output: parts.join(''), sites: sortedCounts(sites) };
+  return { output: parts.join(''), sites: sortedCounts(sites), pageTableSites };
+}
+
+/** NOPs after a page-table store: the wedge's replacement (push the value, save EAX, `lea` the
+ *  entry's address into EAX, call the page-table stub) is 8 bytes longer than the store itself,
+ *  with a register or an immediate source alike (guests/wedge/ia32/ptsites.c). */
+export const PT_PADDING = 8;
+
+/** The edits that make one page-table site: a label before the store (and its prefixes), the
+ *  padding and an end label after it, and the begin/end record in `.afterburn_pt`. Inside a
+ *  macro or repeat body (labels null) the numeric labels 9996/9997 are used, as for other sites. */
+function pageTableSite(line: Line, prefixes: Line[], labels: string | null): { at: number; to: number; text: string }[] {
+  const begin = prefixes.length > 0 ? prefixes[0]!.body : line.body;
+  const [open, close, refs] = labels === null
+    ? ['9996', '9997', '9996b, 9997b']
+    : [labels, `${labels}_end`, `${labels}, ${labels}_end`];
+  return [
+    { at: begin, to: begin, text: `${open}: ` },
+    {
+      at: line.statement.end,
+      to: line.statement.end,
+      text: `; .fill ${PT_PADDING},1,0x90; ${close}: .pushsection .afterburn_pt,"a"; .balign 4; .long ${refs}; .popsection`,
+    },
+  ];
 }
 
 function sortedCounts(counts: Map<string, number>): Record<string, number> {

@@ -12,6 +12,7 @@
 #include "lib.h"
 #include "sites.h"
 #include "stats.h"
+#include "ptsites.h"
 
 struct stub_name { u32 slot, entry; char name[]; };
 extern const u8 ws_names_start[], ws_names_end[];
@@ -79,6 +80,19 @@ static void parse_options(const char *cmdline, s32 *skip, int *count_all)
   guest_cmdline[n] = 0;
 }
 
+// Where the guest maps its physical memory: virtual minus physical address of its first
+// loaded segment (Multiboot kernels linked high and loaded low, as Linux's PAGE_OFFSET).
+static u32 guest_virt_offset(const u8 *img)
+{
+  const struct elf32_ehdr *h = (const void *)img;
+  for (u32 i = 0; i < h->phnum; i++) {
+    const struct elf32_phdr *p = elf_phdr(img, i);
+    if (p->type == PT_LOAD && p->memsz)
+      return p->vaddr - p->paddr;
+  }
+  return 0;
+}
+
 static int load(const u8 *img)
 {
   const struct elf32_ehdr *h = (const void *)img;
@@ -115,6 +129,12 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
   wedge_stats.v[ST_SITES] = rep.rewritten;
   wedge_stats.v[ST_SITES_INLINE] = rep.inlined;
   wedge_stats.v[ST_SITES_SKIPPED] = rep.skipped;
+  int npt = pt_sites_count(img, len);
+  if (npt > 0 && be_pt_sites((u32)npt, guest_virt_offset(img))) {
+    if (rewrite_pt_sites(img, len, stub_slot("pt_store")) < 0)
+      return -1;
+    wedge_stats.v[ST_PT_SITES] = (u32)npt;
+  }
   if (load(img) < 0)
     return -1;
   *entry = ((const struct elf32_ehdr *)img)->entry;
