@@ -4,6 +4,8 @@
 // enter the guest (enter.S) with virtual interrupts off, as a Multiboot loader leaves them.
 //   skip-site=N   leave site N (0-based, .afterburn order) as the afterburner padded it, so
 //                 the hypervisor sees the raw instruction (a test of hole detection)
+//   skip-pt-site=N|all  leave page-table site N (.afterburn_pt order), or all of them, plain
+//                 stores, so the writes reach the page tables unannounced (the page-fault fallback)
 //   count=all     rewrite cli/sti/popf into counting calls instead of inline sequences, so
 //                 every sensitive operation is counted (slower; STATS.md)
 #include "wedge.h"
@@ -51,7 +53,7 @@ static u8 guest_boot_stack[16384] __attribute__((aligned(16)));
 void wedge_enter_guest(u32 entry, u32 eax, u32 ebx, u32 esp) __attribute__((noreturn));
 
 // Copy cmdline without the wedge's own options, reading them on the way.
-static void parse_options(const char *cmdline, s32 *skip, int *count_all)
+static void parse_options(const char *cmdline, s32 *skip, s32 *skip_pt, int *count_all)
 {
   u32 n = 0;
   const char *s = cmdline;
@@ -62,6 +64,10 @@ static void parse_options(const char *cmdline, s32 *skip, int *count_all)
     while (*s && *s != ' ')
       s++;
     u32 len = (u32)(s - w);
+    if (len > 13 && strncmp(w, "skip-pt-site=", 13) == 0) {
+      *skip_pt = len == 16 && strncmp(w + 13, "all", 3) == 0 ? PT_SKIP_ALL : (s32)parse_uint(w + 13, NULL);
+      continue;
+    }
     if (len > 10 && strncmp(w, "skip-site=", 10) == 0) {
       *skip = (s32)parse_uint(w + 10, NULL);
       continue;
@@ -114,9 +120,9 @@ static int load(const u8 *img)
 
 static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_pa)
 {
-  s32 skip = -1;
+  s32 skip = -1, skip_pt = -1;
   int count_all = 0;
-  parse_options(cmdline, &skip, &count_all);
+  parse_options(cmdline, &skip, &skip_pt, &count_all);
   const char *bad = img && len ? elf_check(img, len) : "no guest image";
   if (bad) {
     wprintf("[wedge] guest kernel: %s\n", bad);
@@ -131,9 +137,10 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
   wedge_stats.v[ST_SITES_SKIPPED] = rep.skipped;
   int npt = pt_sites_count(img, len);
   if (npt > 0 && be_pt_sites((u32)npt, guest_virt_offset(img))) {
-    if (rewrite_pt_sites(img, len, stub_slot("pt_store")) < 0)
+    int done = rewrite_pt_sites(img, len, stub_slot("pt_store"), skip_pt);
+    if (done < 0)
       return -1;
-    wedge_stats.v[ST_PT_SITES] = (u32)npt;
+    wedge_stats.v[ST_PT_SITES] = (u32)done;
   }
   if (load(img) < 0)
     return -1;

@@ -67,7 +67,7 @@ int pt_sites_count(const u8 *img, u32 len)
   return sec ? (int)(sec->size / 8) : 0;
 }
 
-int rewrite_pt_sites(u8 *img, u32 len, u32 slot)
+int rewrite_pt_sites(u8 *img, u32 len, u32 slot, s32 skip)
 {
   const struct elf32_shdr *sec = elf_section(img, len, ".afterburn_pt");
   if (!sec)
@@ -81,15 +81,18 @@ int rewrite_pt_sites(u8 *img, u32 len, u32 slot)
     return -1;
   }
   const u32 *pairs = (const u32 *)(img + sec->offset);
-  u32 nsites = sec->size / 8;
+  u32 nsites = sec->size / 8, done = 0;
   for (u32 i = 0; i < nsites; i++) {
     u32 begin = pairs[2 * i], end = pairs[2 * i + 1];
     s32 off = end > begin && end - begin <= 64 ? elf_va_offset(img, begin, end - begin) : -1;
     const char *why = "not inside the loaded image";
+    if ((s32)i == skip || skip == PT_SKIP_ALL)
+      continue;
     if (off < 0 || rewrite_one(img + off, end - begin, slot, &why) < 0) {
       wprintf("[wedge] page-table site %u at 0x%08x (%u bytes): %s\n", i, begin, end - begin, why);
       return -1;
     }
+    done++;
   }
-  return (int)nsites;
+  return (int)done;
 }

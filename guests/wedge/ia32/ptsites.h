@@ -7,8 +7,10 @@
 // Number of page-table sites the image records (0 without the section).
 int pt_sites_count(const u8 *img, u32 len);
 
-// Rewrites every page-table site into a call through slot (ws_ptr_pt_store). Returns the number
-// of sites, or -1 after printing which site failed and why.
-int rewrite_pt_sites(u8 *img, u32 len, u32 slot);
+#define PT_SKIP_ALL (-2)
+
+// Rewrites every page-table site but number skip (-1: none; PT_SKIP_ALL: rewrites none) into a call through slot
+// (ws_ptr_pt_store). Returns the number rewritten, or -1 after printing which failed and why.
+int rewrite_pt_sites(u8 *img, u32 len, u32 slot, s32 skip);
 
 #endif
