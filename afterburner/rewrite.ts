@@ -7,7 +7,8 @@
 // guest's source marks with the directive `.afterburn_pte` gets PT_PADDING NOPs and a begin/end
 // record in section `.afterburn_pt`, so the wedge can turn it into its page-table path.
 import { forEachStatement, type Statement } from './scan.ts';
-import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
+import { classify, paddingFor, PREFIXES, splitOperands, type SiteKind } from './sensitive.ts';
+import { normalizeSourcePath } from './feedback.ts';
 
 export interface AfterburnResult {
   /** The rewritten assembly. */
@@ -101,6 +102,25 @@ const BODY_CLOSE = new Set(['.endm', '.endr']);
 export interface AfterburnOptions {
   /** Prefix of the generated site labels; inputs assembled together need different ones. */
   labelPrefix?: string;
+  /** Profile feedback (feedback.ts): source locations `file:line` whose 32-bit `mov` stores are
+   *  page-table writes. Read from the assembly's `.file`/`.loc` (a build with -g). */
+  pageTableLines?: ReadonlySet<string>;
+}
+
+/** `.file N "name"` or `.file N "dir" "name"` (DWARF 5), and `.loc N LINE`. */
+const FILE_DIRECTIVE = /^\.file\s+(\d+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"((?:[^"\\]|\\.)*)")?/;
+const LOC_DIRECTIVE = /^\.loc\s+(\d+)\s+(\d+)/;
+
+/** A 32-bit store the wedge's page-table path takes (`movl %reg|$imm, mem`): what profile
+ *  feedback may turn into a page-table site. */
+function isWordStore(mnemonic: string, operands: string): boolean {
+  const m = mnemonic.toLowerCase();
+  if (m !== 'mov' && m !== 'movl') return false;
+  const ops = splitOperands(operands);
+  if (ops.length !== 2) return false;
+  const [src, dst] = ops as [string, string];
+  if (dst.startsWith('%') || dst.startsWith('$') || /%[cdefgs]s:/.test(dst)) return false;
+  return /^%e(?:ax|bx|cx|dx|si|di|bp)$/.test(src) || (m === 'movl' && src.startsWith('$'));
 }
 
 export function afterburnAssembly(source: string, options: AfterburnOptions = {}): AfterburnResult {
@@ -114,10 +134,25 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
   // A `.afterburn_pte` was seen: the next instruction is a page-table store.
   let pteMark = false;
   let pageTableSites = 0;
+  const feedback = options.pageTableLines && options.pageTableLines.size > 0 ? options.pageTableLines : null;
+  const files = new Map<string, string>();
+  let loc = '';                          // the source location of the statements that follow
 
   // Prefix-only statements seen since the last other statement (`rep` on the line above).
   let pendingPrefixes: Line[] = [];
   forEachStatement(source, (s) => {
+    if (feedback && s.code.charCodeAt(0) === 46 /* . */) {
+      const l = LOC_DIRECTIVE.exec(s.code);
+      if (l) {
+        loc = `${files.get(l[1]!) ?? '?'}:${l[2]}`;
+        return;
+      }
+      const f = FILE_DIRECTIVE.exec(s.code);
+      if (f) {
+        files.set(f[1]!, normalizeSourcePath(f[3] ?? f[2]!));
+        return;
+      }
+    }
     const line = parse(s);
     const { statement, body, parsed } = line;
     if (parsed.type === 'prefixes') {
@@ -140,7 +175,7 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
       return;
     }
     if (parsed.type !== 'instruction' || !annotate) return;
-    if (pteMark) {
+    if (pteMark || (feedback && feedback.has(loc) && prefixes.length === 0 && isWordStore(parsed.mnemonic, parsed.operands))) {
       pteMark = false;
       const labels = bodyDepth > 0 ? null : `${prefix}pt${pageTableSites}`;
       edits.push(...pageTableSite(line, prefixes, labels));

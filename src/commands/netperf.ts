@@ -49,6 +49,10 @@ options:
   --append CMDLINE           more kernel command line after run= and arg=
   --time-limit SECONDS       stop a guest still running after this many guest seconds
                              (default 10 + 1 s per 4 MiB)
+  --feedback-out FILE        profile feedback: write FILE with the source lines of the page-table
+                             writes the wedge caught (run an afterburnt guest built with -g, such
+                             as --config afterburnt-xen-feedback, with --append pt=direct); the
+                             afterburner annotates those lines on the next build
   --json                     print the report as JSON (keys sorted); its "host" field holds host
                              seconds and is the one field that differs between runs: ignore it
 `;
@@ -201,6 +205,7 @@ async function run(args: string[]): Promise<number> {
         append: { type: 'string' },
         'time-limit': { type: 'string' },
         json: { type: 'boolean' },
+        'feedback-out': { type: 'string' },
       },
     });
   } catch (err) {
@@ -228,6 +233,11 @@ async function run(args: string[]): Promise<number> {
   const backend = v.backend ?? 'hardware';
   if (backend !== 'hardware' && backend !== 'xen' && backend !== 'l4') throw new UsageError(`--backend '${backend}': expected hardware, xen or l4`);
   if (v.wedge !== undefined && backend === 'hardware') throw new UsageError('--wedge needs --backend xen or l4');
+  if (v['feedback-out'] !== undefined) {
+    const dir = dirname(resolve(v['feedback-out']));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--feedback-out ${v['feedback-out']}: folder ${dir} does not exist`);
+    if (v.config === undefined && v.wedge === undefined) throw new UsageError('--feedback-out needs a wedge (--config of an afterburnt configuration, or --wedge)');
+  }
   if (v.pcap !== undefined) {
     const dir = dirname(resolve(v.pcap));
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--pcap ${v.pcap}: folder ${dir} does not exist`);
@@ -274,6 +284,12 @@ async function run(args: string[]): Promise<number> {
       backend: config?.backend ?? backend, wedge, wedgeName: wedgePath,
     });
     const hostSeconds = (performance.now() - t0) / 1000;
+    if (v['feedback-out'] !== undefined && stop.kind === 'exit') {
+      const { writeFeedback } = await import('./feedback-out.ts');
+      const eips = report.backend?.pt_write_eips ?? [];
+      const where = writeFeedback(v['feedback-out'], guestPath, eips, `netperf ${direction} ${bytes} bytes, ${basename(guestPath)}${v.append ? `, ${v.append}` : ''}`);
+      process.stderr.write(`world netperf: ${v['feedback-out']}: ${where.length} page-table write location(s) from ${eips.length} instruction(s)\n`);
+    }
     if (v.json) {
       // Host time is kept apart in "host" so consumers can drop it and compare the rest byte for byte.
       process.stdout.write(JSON.stringify(sortKeys({ ...report, host: { seconds: Math.round(hostSeconds * 10) / 10 } }), null, 2) + '\n');
@@ -286,7 +302,8 @@ async function run(args: string[]): Promise<number> {
     }
     return report.verified ? 0 : 1;
   } catch (err) {
-    if (err instanceof InputError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError) {
+    const { FeedbackOutError } = await import('./feedback-out.ts');
+    if (err instanceof InputError || err instanceof FeedbackOutError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError) {
       process.stderr.write(`world netperf: ${err.message}\n`);
       return 2;
     }

@@ -50,6 +50,7 @@ struct store {
   u8 imm_src;      // 1: the value is imm, 0: it is register reg
   u8 reg;
   u8 mem_off, mem_len, mem_esp;   // the destination's ModRM operand, as in struct insn
+  u8 moffs;        // 1: A3, the destination is the absolute address in imm (source EAX)
   u32 imm;
 };
 int decode_store(const u8 *p, u32 avail, struct store *st);

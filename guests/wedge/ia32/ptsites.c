@@ -5,7 +5,8 @@
 // path (be_pt_store):
 //   pushl src            the value: the store's register, or its immediate
 //   pushl %eax           saved; the stub restores it
-//   leal m, %eax         the entry's address: the store's own memory operand
+//   leal m, %eax         the entry's address: the store's own memory operand (movl $addr, %eax
+//                        for the 5-byte `mov %eax, addr`)
 //   call *ws_ptr_pt_store
 // 8 bytes more than the store with either source (the afterburner's PT_PADDING).
 #include "ptsites.h"
@@ -31,7 +32,9 @@ static int rewrite_one(u8 *code, u32 len, u32 slot, const char **why)
     *why = "ESP-relative destination";       // the pushes would move it
     return -1;
   }
-  if (st.imm_src && (s32)st.imm >= -128 && (s32)st.imm <= 127) {
+  if (st.moffs) {
+    out[n++] = 0x50;                          // pushl %eax (the value)
+  } else if (st.imm_src && (s32)st.imm >= -128 && (s32)st.imm <= 127) {
     out[n++] = 0x6A;                          // pushl $imm8
     out[n++] = (u8)st.imm;
   } else if (st.imm_src) {
@@ -42,10 +45,16 @@ static int rewrite_one(u8 *code, u32 len, u32 slot, const char **why)
     out[n++] = (u8)(0x50 + st.reg);           // pushl %reg
   }
   out[n++] = 0x50;                            // pushl %eax
-  out[n++] = 0x8D;                            // leal m, %eax
-  out[n++] = code[st.mem_off] & 0xC7;
-  for (u32 i = 1; i < st.mem_len; i++)
-    out[n++] = code[st.mem_off + i];
+  if (st.moffs) {
+    out[n++] = 0xB8;                          // movl $addr, %eax (A3 is 5 bytes: lea would not fit)
+    for (int i = 0; i < 4; i++)
+      out[n++] = (u8)(st.imm >> (8 * i));
+  } else {
+    out[n++] = 0x8D;                          // leal m, %eax
+    out[n++] = code[st.mem_off] & 0xC7;
+    for (u32 i = 1; i < st.mem_len; i++)
+      out[n++] = code[st.mem_off + i];
+  }
   out[n++] = 0xFF;                            // call *slot
   out[n++] = 0x15;
   for (int i = 0; i < 4; i++)

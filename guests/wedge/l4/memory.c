@@ -268,14 +268,16 @@ void be_invlpg(u32 va)
 // Built with PT=shadow (WEDGE_PT_SHADOW) the wedge ignores the sites and re-validates as before.
 int l4_pt_announced;
 
-int be_pt_sites(u32 nsites, u32 virt_offset)
+int be_pt_sites(u32 nsites, u32 virt_offset, int complete)
 {
   (void)virt_offset;
 #ifdef WEDGE_PT_SHADOW
-  (void)nsites;
+  (void)nsites, (void)complete;
   return 0;
 #else
-  l4_pt_announced = nsites > 0;
+  // A write no site announces would go unseen here (no page-table frame is write-protected on
+  // L4), so the sites are taken only when every one of them is rewritten.
+  l4_pt_announced = nsites > 0 && complete;
   return l4_pt_announced;
 #endif
 }

@@ -34,6 +34,21 @@ static u32 rd_dir_pa = ~0u, rd_pt_pa = ~0u;
 static int wanted;
 int xen_ptd_on;
 
+// The profile: every guest instruction whose write to a page table in use no site announced
+// (so the wedge took a fault and did the write), once each. The emulator reads it at the symbol
+// wedge_pt_profile: magic, count, capacity, then count EIPs (guests/wedge/STATS.md).
+#define PROFILE_MAX 256
+struct { u32 magic, n, cap, eip[PROFILE_MAX]; } wedge_pt_profile = { 0x50505457, 0, PROFILE_MAX, { 0 } };
+
+static void profile(u32 eip)
+{
+  for (u32 i = 0; i < wedge_pt_profile.n; i++)
+    if (wedge_pt_profile.eip[i] == eip)
+      return;
+  if (wedge_pt_profile.n < PROFILE_MAX)
+    wedge_pt_profile.eip[wedge_pt_profile.n++] = eip;
+}
+
 static struct mmu_update ub[NUB];
 static u32 nub;
 
@@ -280,7 +295,8 @@ int xen_ptd_fault(struct tframe *tf, u32 cr2)
     wpanic("write to a page table at 0x%08x by eip 0x%08x that is not an annotated or plain 32-bit store", cr2, tf->eip);
   const u32 regs[8] = { tf->eax, tf->ecx, tf->edx, tf->ebx, 0, tf->ebp, tf->esi, tf->edi };
   STAT(PT_EMULATED);
-  typed_store(cr2, (f << 12) | (cr2 & 0xFFF), st.imm_src ? st.imm : regs[st.reg]);
+  profile(tf->eip);
+  typed_store(cr2, (f << 12) | (cr2 & 0xFFF), st.imm_src && !st.moffs ? st.imm : regs[st.reg]);
   tf->eip += st.len;
   return 1;
 }
@@ -323,14 +339,15 @@ int xen_ptd_reload(int flush)
 
 void xen_ptd_invlpg(u32 va) { ext(MMUEXT_INVLPG_LOCAL, va, "mmuext_op (invlpg)"); }
 
-int be_pt_sites(u32 nsites, u32 voff)
+int be_pt_sites(u32 nsites, u32 voff, int complete)
 {
+  (void)complete;                       // a write no site announces faults and is done here
 #ifdef WEDGE_PT_SHADOW
   (void)nsites, (void)voff;
   return 0;                             // this wedge keeps shadow tables whatever the guest marks
 #else
   const struct start_info *si = xen_start_info;
-  if (!nsites || si->boot_phys / PGSIZE > MAXF)
+  if (si->boot_phys / PGSIZE > MAXF)
     return 0;
   nframes = si->boot_phys / PGSIZE;
   virt_off = voff;
