@@ -3,7 +3,8 @@
 // object file into $WORLD_AFTERBURN_REPORT_DIR, named by the hash of the object's path, so
 // parallel assembler runs never write the same file and a rebuilt object replaces its report.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../src/atomic.ts';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 
 export interface AfterburnReport {
@@ -32,13 +33,6 @@ export function sortKeys(counts: Record<string, number>): Record<string, number>
 
 export function addCounts(into: Record<string, number>, more: Record<string, number>): void {
   for (const [k, v] of Object.entries(more)) into[k] = (into[k] ?? 0) + v;
-}
-
-/** Writes a file atomically: a temp file beside it, then a rename over it. */
-export function writeFileAtomic(path: string, content: string): void {
-  const tmp = `${path}.tmp-${process.pid}-${Math.floor(Math.random() * 1e9)}`;
-  writeFileSync(tmp, content);
-  renameSync(tmp, path);
 }
 
 export function reportFileFor(dir: string, outputPath: string): string {

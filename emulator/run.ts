@@ -1,14 +1,15 @@
-// The programmatic way to boot a kernel: build a machine, load the multiboot image and modules,
-// run to the end and return the exit value, the reason, the serial bytes and the statistics.
-// `world boot` is a thin command-line shell over this; the network and hypervisor layers build
-// on Machine directly.
+// The one way to start a machine: a profile, a Machine, a setup hook that plugs in devices (the
+// network attaches here), and the back-end that loads the guest (hardware, xen or l4). startMachine
+// stops there, so a workload can schedule its own events and drive the run (harness/workloads/);
+// runKernel goes on to run to the end and returns the exit value, the reason, the serial bytes and
+// the statistics. `world boot` is a thin command-line shell over runKernel.
 import { Machine, type MachineStop, type CpuFactory } from './machine.ts';
 import { machineStats, type MachineStats } from './stats.ts';
 import { loadProfile, DEFAULT_PROFILE, type Profile } from './profiles/load.ts';
 import type { BootModule, BootResult } from './boot.ts';
-import { bootOnBackend, type BackendName, type BackendStats } from './hypervisors/hypervisor.ts';
+import { bootOnBackend, type Backend, type BackendName, type BackendStats } from './hypervisors/hypervisor.ts';
 
-export interface RunKernelOptions {
+export interface StartOptions {
   /** The multiboot kernel image (ELF). */
   elf: Uint8Array;
   /** First word of the kernel's command line, as QEMU passes the kernel path (default "kernel"). */
@@ -20,11 +21,8 @@ export interface RunKernelOptions {
   /** Appended to the kernel's command line. */
   cmdline?: string;
   modules?: BootModule[];
-  maxInstructions?: number;
   /** Streams serial output as it is produced. */
   serial?: (bytes: Uint8Array) => void;
-  trace?: (line: string) => void;
-  traceLimit?: number;
   createCpu?: CpuFactory;
   /** What runs under the guest (default hardware); see emulator/hypervisors/hypervisor.ts. */
   backend?: BackendName;
@@ -33,6 +31,18 @@ export interface RunKernelOptions {
   wedgeName?: string;
   /** Called with the machine before the kernel is loaded: plug in devices (machine.pci.register). */
   setup?: (machine: Machine) => void;
+}
+
+export interface StartedMachine {
+  machine: Machine;
+  profile: Profile;
+  backend: Backend;
+}
+
+export interface RunKernelOptions extends StartOptions {
+  maxInstructions?: number;
+  trace?: (line: string) => void;
+  traceLimit?: number;
 }
 
 export interface RunKernelResult {
@@ -51,7 +61,8 @@ export interface RunKernelResult {
 
 export const DEFAULT_MEM = 256 << 20;
 
-export function runKernel(opts: RunKernelOptions): RunKernelResult {
+/** Builds the machine, runs the setup hook, and boots the guest on its back-end; nothing has run yet. */
+export function startMachine(opts: StartOptions): StartedMachine {
   const profile = typeof opts.profile === 'object' ? opts.profile : loadProfile(opts.profile ?? DEFAULT_PROFILE);
   const machine = new Machine({ memBytes: opts.mem ?? DEFAULT_MEM, profile, serial: opts.serial, createCpu: opts.createCpu });
   opts.setup?.(machine);
@@ -59,6 +70,11 @@ export function runKernel(opts: RunKernelOptions): RunKernelResult {
     backend: opts.backend ?? 'hardware', elf: opts.elf, kernelName: opts.kernelName ?? 'kernel', append: opts.cmdline,
     modules: opts.modules ?? [], wedge: opts.wedge, wedgeName: opts.wedgeName,
   });
+  return { machine, profile, backend };
+}
+
+export function runKernel(opts: RunKernelOptions): RunKernelResult {
+  const { machine, backend } = startMachine(opts);
   const stop = machine.run({ maxInstructions: opts.maxInstructions, trace: opts.trace, traceLimit: opts.traceLimit });
   return {
     exitCode: stop.kind === 'exit' ? stop.value : null,

@@ -7,9 +7,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { World } from '../src/manifest/load.ts';
-import type { BenchDecl } from '../src/manifest/bench.ts';
-import { layoutOf } from '../src/layout.ts';
-import { unitName } from '../src/graph.ts';
+import type { BenchDecl, ConfigurationDecl } from '../src/manifest/bench.ts';
 import { countWedge, LOC_RULE } from './loc.ts';
 import { runKey, shardRuns, type PlannedRun, type Shard } from './matrix.ts';
 import type { MeasureSpec } from './measure.ts';
@@ -24,6 +22,8 @@ export interface BenchOptions {
   runs: PlannedRun[];
   shard: Shard | null;
   jobs: number;
+  /** The installed images a configuration boots (its guest's kernel, its wedge), once built. */
+  images(c: ConfigurationDecl): { guest: string; wedge?: string };
   /** Builds package@variant units through the cache; returns false when a build failed. */
   build(units: string[]): Promise<boolean>;
   say(line: string): void;
@@ -41,19 +41,6 @@ export function benchRecord(bench: BenchDecl, runs: PlannedRun[]): Results['benc
     workloads: bench.workloads.map((w) => ({ ...w })),
     expansion: { ...bench.expansion },
   };
-}
-
-/**
- * The installed images of a configuration: the guest unit's kernel.elf and, with a wedge, the
- * unit `wedge@<backend>`'s wedge-<backend>.elf (recipes/wedge.ts). A unit's folder under
- * .world/out is named as the graph names it: without `@variant` when the recipe has one variant.
- */
-export function configurationImages(world: World, out: string, c: { guest: string; wedge: string | null }): { guest: string; wedge?: string } {
-  const guest = join(out, c.guest, 'kernel.elf');
-  if (!c.wedge) return { guest };
-  const [pkgName, variant] = c.wedge.split('@') as [string, string];
-  const pkg = world.packages.get(pkgName);
-  return { guest, wedge: join(out, pkg ? unitName(pkg, variant) : c.wedge, `wedge-${variant}.elf`) };
 }
 
 function fileSha(path: string): string {
@@ -74,12 +61,11 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     o.say(`bench: building ${units.join(', ')}`);
     if (!(await o.build(units))) return { ok: false, message: `building ${units.join(', ')} failed; nothing was run` };
   }
-  const out = layoutOf(o.world.root).out;
   const specs: MeasureSpec[] = runnable.map((r) => ({
     configuration: r.configuration.name,
     workload: r.workload.name,
     backend: r.configuration.backend,
-    ...configurationImages(o.world, out, r.configuration),
+    ...o.images(r.configuration),
     direction: r.workload.direction,
     transferBytes: o.bench.transferBytes,
     messageBytes: o.bench.messageBytes,

@@ -1,6 +1,7 @@
-// The benchmark matrix: world.yaml's configurations x workloads, in declaration order; which of
-// them can run in this tree (and why not, for the others); and the deterministic slices that
-// `world bench --shard I/N` runs.
+// The benchmark matrix: world.yaml's bench configurations x workloads, in declaration order;
+// whether each configuration can run in this tree, and the fixed-text reason when not (also what
+// `world netperf --config` checks); the deterministic slices that `world bench --shard I/N` runs;
+// and the GitHub Actions matrix of those slices (`world bench --matrix-json`).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../src/manifest/bench.ts';

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { BackendName } from '../emulator/hypervisors/hypervisor.ts';
-import { runNetperf, type NetperfReport } from '../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfReport } from './workloads/netperf.ts';
 import { machineStats, type MachineStats } from '../emulator/stats.ts';
 import type { NetperfFigures } from './results.ts';
 

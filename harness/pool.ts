@@ -4,8 +4,11 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Measurement, MeasureSpec } from './measure.ts';
+import { compiledFile } from '../src/compiled.ts';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
+const WORKER_TS = fileURLToPath(new URL('./worker.ts', import.meta.url));
+/** The compiled worker when this process runs compiled code (no tsx start per run), else the source under tsx. */
+const WORKER_JS = compiledFile(WORKER_TS);
 
 export interface PoolEvents {
   started(i: number): void;
@@ -16,7 +19,7 @@ interface Reply { ok: boolean; measurement?: Measurement; seconds?: number; erro
 
 function runInWorker(spec: MeasureSpec, signal: AbortSignal): Promise<{ measurement: Measurement; seconds: number }> {
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], signal });
+    const child = fork(WORKER_JS ?? WORKER_TS, [], { execArgv: WORKER_JS ? [] : ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], signal });
     let stderr = '';
     let reply: Reply | undefined;
     child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });

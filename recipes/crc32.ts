@@ -1,7 +1,8 @@
-// crc32: a small C checksum tool under packages/crc32, built with the host gcc. It is the default
-// world's real C package until the guest packages exist. Variant `native` is checked against gzip's
-// CRC-32 (make check); variant `m32` is built with gcc -m32, the toolchain the guests use, and its
-// ELF header is checked with readelf (this host may not run 32-bit programs).
+// crc32: a small C checksum tool under packages/crc32, built with the host gcc: the default
+// world's one host-side C package, beside the guest kernel and the wedge, and the smallest example
+// of a recipe. Variant `native` is checked by make check against the published CRC-32 check value
+// and the CRC-32 gzip writes; variant `m32` is built with gcc -m32, the toolchain the guests use,
+// and its ELF header is checked with readelf (the host may not run 32-bit programs).
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Recipe } from '../src/recipe.ts';

@@ -29,6 +29,7 @@ export const recipe: Recipe = {
   summary: 'the guest kernel, native, afterburnt or para-virtual for Xen or L4',
   source: { path: 'guests/kernel' },
   variants: ['native', 'afterburnt', 'xen-pv', 'l4-pv', 'afterburnt-feedback'],
+  outputs: { kernel: 'kernel.elf' },
   options: {
     hz: { type: 'integer', default: 1000, doc: 'timer interrupts per second (make HZ=); the kernel\'s own default' },
   },

@@ -14,6 +14,7 @@ export const recipe: Recipe = {
   summary: 'the wedge (in-place VMM) for a hypervisor back-end',
   source: { path: 'guests/wedge' },
   variants: ['xen', 'l4', 'xen-shadow'],
+  outputs: (variant) => ({ wedge: `wedge-${variant}.elf` }),
   stages: {
     build: {
       inputs: (variant) => ({ tools: ['gcc', 'make', 'as', 'ld'], ...(variant === 'l4' ? { paths: ['guests/l4'] } : {}) }),

@@ -1,12 +1,13 @@
-// `npm run bench:emu [-- --iterations N]`: the CPU benchmark. Runs test/guests/bench.c (CRC32,
+// `npm run bench:emu [-- --iterations N]`: the CPU benchmark. Runs test/emulator-kernels/bench.c (CRC32,
 // Shell sort, division, bit counting) for N iterations on our emulator and on qemu-system-i386,
 // checks both print the same checksums, and prints the emulator's MIPS (instructions retired /
 // host seconds), QEMU's host seconds and the ratio. Host seconds are measurements of this machine
 // at this moment, printed only, never stored as results.
 import { parseArgs } from 'node:util';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import { buildGuests, GUEST_MEM_MIB, kernelPath, runEmulator, runQemu } from '../test/guests/harness.ts';
+import { writeFileAtomic } from '../src/atomic.ts';
+import { buildGuests, GUEST_MEM_MIB, kernelPath, runEmulator, runQemu } from '../test/emulator-kernels/harness.ts';
 
 const DEFAULT_ITERATIONS = 500;  // about 95 M instructions
 const SYMBOL = 'bench_iterations';
@@ -39,8 +40,7 @@ async function patchedKernel(dir: string, n: number): Promise<string> {
   const elf = readFileSync(src);
   elf.writeUInt32LE(n, fileOffsetOf(elf, parseInt(line.split(' ')[0]!, 16)));
   const out = `${dir}/bench-${n}.elf`;
-  writeFileSync(`${out}.tmp`, elf);
-  renameSync(`${out}.tmp`, out);
+  writeFileAtomic(out, elf);
   return out;
 }
 

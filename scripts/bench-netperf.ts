@@ -7,7 +7,7 @@
 // usage: npm run bench:netperf -- [--mib N (default 256)] [--direction send|receive|both] [--guest ELF]
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
-import { runNetperf, type NetperfDirection } from '../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfDirection } from '../harness/workloads/netperf.ts';
 import { defaultGuest } from '../src/commands/netperf.ts';
 
 const { values } = parseArgs({

@@ -2,7 +2,8 @@
 # Installs what the README's two commands need, or says exactly how to.
 #   setup.sh build  - the host toolchain that builds the guests (gcc -m32, GNU binutils)
 #   setup.sh test   - that, plus the oracles the tests compare against (QEMU, tshark)
-# npm packages are installed from the committed lockfile when node_modules is missing or stale.
+# npm packages are installed from the committed lockfile when node_modules is missing or stale, and
+# the TypeScript the `world` command runs is compiled to dist/ (bin/compile.js) when a source changed.
 set -e
 cd "$(dirname "$0")/.."
 
@@ -38,3 +39,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   echo "world: installing npm packages (npm ci)"
   npm ci --no-audit --no-fund
 fi
+
+node bin/compile.js

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashJson, sha256, type Json } from './hash.ts';
-import { hashTree, type TreeHash } from './tree.ts';
+import { gitFiles, hashTree, listingFilter, type TreeHash } from './tree.ts';
 import { stageInputs } from './recipe.ts';
 import { ORCHESTRATOR_VERSION } from './version.ts';
 import { sourceFileName } from './unpack.ts';
@@ -25,11 +25,17 @@ export interface KeyInputs {
 export class KeyHasher {
   private trees = new Map<string, TreeHash>();
   private recipes = new Map<string, Record<string, string>>();
+  /** The files under the world's root, from one git process, read when the first tree is hashed. */
+  private listed?: (rel: string) => string[] | undefined;
   constructor(readonly world: World, readonly toolchain: Toolchain) {}
 
   tree(rel: string): TreeHash {
     let t = this.trees.get(rel);
-    if (!t) { t = hashTree(this.world.root, rel); this.trees.set(rel, t); }
+    if (!t) {
+      this.listed ??= listingFilter(gitFiles(this.world.root, ''));
+      t = hashTree(this.world.root, rel, this.listed);
+      this.trees.set(rel, t);
+    }
     return t;
   }
 

@@ -1,9 +1,10 @@
-// Finds and imports recipe modules: recipes/<name>.ts under the world's root.
+// Finds and imports recipe modules: recipes/<name>.ts under the world's root (from dist/ when the
+// command runs compiled and the world is this tree; see src/compiled.ts).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { STAGES, type Recipe } from './recipe.ts';
 import { closest } from './manifest/suggest.ts';
+import { importTs } from './compiled.ts';
 
 export function recipeFile(root: string, name: string): string {
   return join(root, 'recipes', `${name}.ts`);
@@ -21,7 +22,7 @@ export function listRecipes(root: string): string[] {
 export async function loadRecipe(root: string, name: string): Promise<Recipe> {
   let mod: { recipe?: Recipe };
   try {
-    mod = (await import(pathToFileURL(recipeFile(root, name)).href)) as { recipe?: Recipe };
+    mod = (await importTs(recipeFile(root, name))) as { recipe?: Recipe };
   } catch (err) {
     throw new Error(`recipes/${name}.ts failed to load: ${(err as Error).message.split('\n')[0]}`);
   }

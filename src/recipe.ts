@@ -85,9 +85,21 @@ export interface Recipe {
   variants?: string[];
   options?: Record<string, OptionDecl>;
   stages: Partial<Record<StageName, Stage>>;
+  /**
+   * What the install stage leaves for a machine to boot, by name (`kernel`, `initrd`, `wedge`):
+   * file names inside the installed folder. The harness finds a configuration's images here
+   * (src/outputs.ts) instead of guessing file names.
+   */
+  outputs?: Record<string, string> | ((variant: string) => Record<string, string>);
 }
 
 export function stageInputs(stage: Stage, variant: string, options: Record<string, OptionValue>): StageInputs {
   const i = stage.inputs;
   return typeof i === 'function' ? i(variant, options) : i ?? {};
+}
+
+/** The outputs a recipe declares for one variant ({} when it declares none). */
+export function recipeOutputs(recipe: Recipe, variant: string): Record<string, string> {
+  const o = recipe.outputs;
+  return typeof o === 'function' ? o(variant) : o ?? {};
 }

@@ -13,7 +13,8 @@ export interface TreeHash {
   files: Record<string, string>;
 }
 
-function gitFiles(root: string, rel: string): string[] | undefined {
+/** The files git sees under `rel` (tracked, or untracked and not ignored), relative to `root`; undefined outside a git work tree. */
+export function gitFiles(root: string, rel: string): string[] | undefined {
   try {
     const out = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard', '--', rel || '.'],
       { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
@@ -33,20 +34,36 @@ function walk(root: string, dir: string, out: string[]): void {
   }
 }
 
-/** Hashes `rel` (a file or directory relative to `root`). */
-export function hashTree(root: string, rel: string): TreeHash {
+/**
+ * Lists the files under a directory `rel` from one listing of the whole root: the same files
+ * `gitFiles(root, rel)` lists, for one git process instead of one per tree. Paths that leave the
+ * root, or a root outside git, get undefined (the caller then asks git for `rel` or walks it).
+ */
+export function listingFilter(listing: string[] | undefined): (rel: string) => string[] | undefined {
+  return (rel) => {
+    const dir = rel.replace(/^\.\//, '').replace(/\/+$/, '');
+    if (!listing || dir === '' || dir === '.' || dir.startsWith('/') || dir.split('/').includes('..')) return undefined;
+    return listing.filter((f) => f.startsWith(dir + '/'));
+  };
+}
+
+/**
+ * Hashes `rel` (a file or directory relative to `root`). `list` gives a directory's files when
+ * the caller already knows them (see listingFilter); by default git is asked for that directory.
+ */
+export function hashTree(root: string, rel: string, list: (rel: string) => string[] | undefined = (r) => gitFiles(root, r)): TreeHash {
   const abs = join(root, rel);
   let st;
   try { st = statSync(abs); } catch { return { hash: 'missing', files: {} }; }
-  let list: string[];
+  let names: string[];
   if (st.isDirectory()) {
-    list = gitFiles(root, rel) ?? (() => { const o: string[] = []; walk(root, abs, o); return o; })();
+    names = list(rel) ?? gitFiles(root, rel) ?? (() => { const o: string[] = []; walk(root, abs, o); return o; })();
   } else {
-    list = [rel];
+    names = [rel];
   }
   const files: Record<string, string> = {};
   const prefix = st.isDirectory() && rel ? rel.replace(/\/$/, '') + '/' : '';
-  for (const f of list.sort()) {
+  for (const f of [...names].sort()) {
     const path = join(root, f);
     let lst;
     try { lst = lstatSync(path); } catch { continue; } // listed by git but deleted in the work tree

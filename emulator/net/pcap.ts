@@ -1,9 +1,10 @@
 // Writes every frame seen on the wire to a pcap file (LINKTYPE_ETHERNET, nanosecond timestamps
 // from the cycle clock). Frames are tapped as they start onto the wire, which is in time order
 // per direction but not across the two; the writer holds frames back until the clock has passed
-// their timestamp and writes them sorted, so the file is in time order. The file is written to
-// a temporary name and renamed on close: a run that dies leaves no half file under FILE.
-import { closeSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+// their timestamp and writes them sorted, so the file is in time order. The file is written
+// atomically (src/atomic.ts): a run that dies leaves no half file under FILE.
+import { writeSync } from 'node:fs';
+import { AtomicFile } from '../../src/atomic.ts';
 
 const MAGIC_NS = 0xa1b23c4d;
 const LINKTYPE_ETHERNET = 1;
@@ -12,8 +13,8 @@ const SNAPLEN = 65535;
 interface Held { ts: number; seq: number; frame: Uint8Array }
 
 export class PcapWriter {
-  private fd: number;
-  private readonly tmp: string;
+  private readonly file: AtomicFile;
+  private readonly fd: number;
   private buf = Buffer.alloc(1 << 20);
   private used = 0;
   private held: Held[] = [];
@@ -21,9 +22,9 @@ export class PcapWriter {
   private lastTs = 0;
   frames = 0;
 
-  constructor(private readonly path: string) {
-    this.tmp = `${path}.tmp-${process.pid}`;
-    this.fd = openSync(this.tmp, 'w');
+  constructor(path: string) {
+    this.file = new AtomicFile(path);
+    this.fd = this.file.fd;
     const h = Buffer.alloc(24);
     h.writeUInt32LE(MAGIC_NS, 0);
     h.writeUInt16LE(2, 4);
@@ -82,13 +83,11 @@ export class PcapWriter {
   close(): void {
     this.flushBefore(Infinity);
     this.drain();
-    closeSync(this.fd);
-    renameSync(this.tmp, this.path);
+    this.file.commit();
   }
 
   /** Closes and removes the temporary file without touching FILE. */
   abort(): void {
-    closeSync(this.fd);
-    unlinkSync(this.tmp);
+    this.file.discard();
   }
 }

@@ -60,7 +60,8 @@ export const command: Command = {
       return 1;
     }
     const { afterburnAssembly } = await import('../../afterburner/rewrite.ts');
-    const { formatReport, sourceNameOf, writeFileAtomic } = await import('../../afterburner/report.ts');
+    const { formatReport, sourceNameOf } = await import('../../afterburner/report.ts');
+    const { writeFileAtomic } = await import('../atomic.ts');
     const result = afterburnAssembly(text);
     if (values.output === '-') process.stdout.write(result.output);
     else writeFileAtomic(values.output, result.output);

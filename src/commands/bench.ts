@@ -4,10 +4,9 @@ import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { existsSync, statSync } from 'node:fs';
-import { UsageError, type Command } from './command.ts';
+import { UsageError, parseSizeOption, type Command } from './command.ts';
 import { openSession, parseJobs, runBuild, shownPath, WORLD_OPTION_HELP } from './common.ts';
 import { closest } from '../manifest/suggest.ts';
-import { parseSize } from '../manifest/bench.ts';
 
 const usage = `usage: world bench [options] [configuration...]
 
@@ -23,7 +22,8 @@ ${WORLD_OPTION_HELP}
   -j, --jobs <n>      runs at once, each in its own process (default: number of cores)
       --name <name>   results file name (default: latest; with --shard: shard-I-of-N)
       --out <dir>     where results go (default: results/ next to world.yaml)
-      --transfer SIZE bytes per netperf run, overriding bench.transfer (e.g. 256KiB, 64MiB)
+      --transfer SIZE bytes per netperf run, overriding bench.transfer (e.g. 256KiB, 4M; a
+                      whole number with an optional unit B, K/KiB, M/MiB, G/GiB; bare = bytes)
       --shard I/N     run only slice I of N of the matrix (merge the slices with world merge)
       --matrix-json   print a GitHub Actions matrix of the shards (with --shards N) and exit
       --shards <n>    number of shards for --matrix-json (default: one per runnable run)
@@ -49,8 +49,7 @@ async function run(args: string[]): Promise<number> {
   const { parseShard, planMatrix, actionsMatrix, runKey } = await import('../../harness/matrix.ts');
   const shard = v.shard === undefined ? null : parseShard(v.shard);
   if (shard === undefined) throw new UsageError(`--shard '${v.shard}': expected I/N with 1 <= I <= N, e.g. 1/2`);
-  const transfer = v.transfer === undefined ? undefined : parseSize(v.transfer);
-  if (transfer === undefined && v.transfer !== undefined) throw new UsageError(`--transfer '${v.transfer}': expected a size such as 256KiB, 4MiB or 1048576`);
+  const transfer = v.transfer === undefined ? undefined : parseSizeOption('--transfer', v.transfer);
   const shards = v.shards === undefined ? undefined : Number(v.shards);
   if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new UsageError(`--shards '${v.shards}': expected a positive integer`);
   if (v.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v.name)) throw new UsageError(`--name '${v.name}': expected a file name (letters, digits, . _ -)`);
@@ -90,6 +89,7 @@ async function run(args: string[]): Promise<number> {
   const name = v.name ?? (shard ? `shard-${shard.index}-of-${shard.count}` : 'latest');
 
   const { runBench } = await import('../../harness/bench.ts');
+  const { configurationImages, OutputError } = await import('../outputs.ts');
   const { writeResults } = await import('../../harness/results.ts');
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
@@ -99,6 +99,7 @@ async function run(args: string[]): Promise<number> {
     const outcome = await runBench({
       world, bench: selected, runs, shard, jobs, signal: controller.signal,
       say: (line) => process.stderr.write(line + '\n'),
+      images: (c) => configurationImages(world, c),
       build: async (units) => (await runBuild({
         file: v.file, targets: units, jobs, keepGoing: false, offline: false, wait: true, progress: v.plain ? 'plain' : 'auto',
       })) === 0,
@@ -113,6 +114,9 @@ async function run(args: string[]): Promise<number> {
     const ran = outcome.results.runs.filter((r) => r.status === 'ok').length;
     process.stdout.write(`wrote ${shownPath(path)}: ${ran} run(s), ${outcome.results.runs.length - ran} not run\n`);
     return 0;
+  } catch (err) {
+    if (err instanceof OutputError) { process.stderr.write(`world bench: ${err.message}\n`); return 2; }
+    throw err;
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -1,9 +1,9 @@
 // `world boot ELF`: boots a multiboot kernel on the bundled emulator, prints its serial output
 // and exits with the value the guest wrote to the debug-exit port (0 = success).
 import { parseArgs } from 'node:util';
-import { readFileSync, writeFileSync, renameSync, openSync, writeSync, closeSync, existsSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
-import { UsageError, type Command } from './command.ts';
+import { readFileSync, writeSync, existsSync, statSync } from 'node:fs';
+import { AtomicFile, writeFileAtomic } from '../atomic.ts';
+import { InputError, UsageError, parseSizeOption, type Command } from './command.ts';
 
 const usage = `usage: world boot ELF [options]
 
@@ -15,6 +15,7 @@ it) with the reason on stderr. Bad arguments exit 2.
 
 options:
   --mem SIZE              RAM size: 256M (default), 1G, 65536K; a bare number means MiB
+                          (sizes: a whole number with an optional unit B, K/KiB, M/MiB, G/GiB)
   --profile NAME          cost profile (default p4-2.8ghz) or a profile .json file
   --append CMDLINE        kernel command line (after the kernel path, as QEMU passes it)
   --module FILE[,ARGS]    load FILE as a multiboot module with string "FILE ARGS" (repeatable)
@@ -38,13 +39,8 @@ options:
 export const EXIT_BUDGET = 124;
 export const EXIT_STOPPED = 125;
 
-/** Parses a RAM size: a number with an optional K, M or G suffix (binary units; bare = MiB). */
-export function parseMemSize(text: string): number {
-  const m = /^(\d+)([KMG]?)i?B?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`--mem '${text}': expected a size such as 256M, 1G or 65536K`);
-  const unit = { '': 1 << 20, K: 1 << 10, M: 1 << 20, G: 1 << 30 }[m[2]!.toUpperCase() as '' | 'K' | 'M' | 'G'];
-  return Number(m[1]) * unit;
-}
+/** A bare --mem number counts MiB, as QEMU's -m does; every other size flag counts bytes. */
+export const MEM_BARE_UNIT = 1 << 20;
 
 function parseCount(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -54,21 +50,11 @@ function parseCount(flag: string, text: string | undefined): number | undefined 
   return Number(text);
 }
 
-/** Writes `data` to `file` atomically: a temporary file beside it, then a rename. */
-function writeAtomic(file: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
-
 function readInput(what: string, file: string): Uint8Array {
   if (!existsSync(file)) throw new InputError(`${what} ${file}: no such file`);
   if (!statSync(file).isFile()) throw new InputError(`${what} ${file}: not a regular file`);
   return readFileSync(file);
 }
-
-/** Bad input that is not a usage mistake (a file that is missing or not a kernel): exit 2, no usage text. */
-class InputError extends Error {}
 
 async function run(args: string[]): Promise<number> {
   let parsed;
@@ -96,7 +82,7 @@ async function run(args: string[]): Promise<number> {
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? 'missing the kernel ELF' : `expected one kernel, got ${positionals.length}: ${positionals.join(' ')}`);
   const kernelPath = positionals[0]!;
-  const mem = parseMemSize(values.mem ?? '256M');
+  const mem = parseSizeOption('--mem', values.mem ?? '256M', MEM_BARE_UNIT);
   const maxInstructions = parseCount('--max-instructions', values['max-instructions']);
   const traceLimit = parseCount('--trace-limit', values['trace-limit']);
   const backendName = values.backend ?? 'hardware';
@@ -104,18 +90,18 @@ async function run(args: string[]): Promise<number> {
   if (values.wedge !== undefined && backendName === 'hardware') throw new UsageError('--wedge needs --backend xen or l4');
 
   // Load the emulator only once the arguments are known to be sane, so usage errors stay fast.
-  const { Machine, MIN_MEM, MAX_MEM } = await import('../../emulator/machine.ts');
-  const { machineStats, formatStats } = await import('../../emulator/stats.ts');
+  const { MIN_MEM, MAX_MEM } = await import('../../emulator/machine.ts');
+  const { formatStats } = await import('../../emulator/stats.ts');
   const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
   const { BootError } = await import('../../emulator/boot.ts');
-  const { bootOnBackend, BackendError } = await import('../../emulator/hypervisors/hypervisor.ts');
+  const { BackendError } = await import('../../emulator/hypervisors/hypervisor.ts');
   const { ElfError } = await import('../../emulator/hypervisors/elf.ts');
+  const { runKernel } = await import('../../emulator/run.ts');
   if (mem < MIN_MEM || mem > MAX_MEM || mem % 4096 !== 0) {
     throw new UsageError(`--mem ${values.mem}: RAM must be between ${MIN_MEM >> 20}M and ${MAX_MEM >> 20}M, in whole 4 KiB pages`);
   }
 
-  let traceFd: number | null = null;
-  let traceTmp = '';
+  let traceFile: AtomicFile | null = null;
   try {
     const profile = loadProfile(values.profile ?? DEFAULT_PROFILE);
     const elf = readInput('kernel', kernelPath);
@@ -125,38 +111,27 @@ async function run(args: string[]): Promise<number> {
       const argsText = comma < 0 ? '' : spec.slice(comma + 1);
       return { data: readInput('module', file), cmdline: argsText ? `${file} ${argsText}` : file };
     });
+    const wedge = values.wedge !== undefined ? readInput('wedge', values.wedge) : undefined;
 
     const serialChunks: Uint8Array[] = [];
     const toStdout = values.serial === undefined;
-    const machine = new Machine({
-      memBytes: mem,
-      profile,
-      serial: (bytes) => (toStdout ? process.stdout.write(bytes) : serialChunks.push(bytes)),
-    });
-    const wedge = values.wedge !== undefined ? readInput('wedge', values.wedge) : undefined;
-    const backend = bootOnBackend(machine, {
-      backend: backendName as 'hardware' | 'xen' | 'l4', elf, kernelName: kernelPath, append: values.append, modules,
-      wedge, wedgeName: values.wedge,
-    });
-
     let trace: ((line: string) => void) | undefined;
     if (values.trace !== undefined) {
-      traceTmp = join(dirname(values.trace), `.${basename(values.trace)}.${process.pid}.tmp`);
-      traceFd = openSync(traceTmp, 'w');
-      const fd = traceFd;
-      trace = (line) => writeSync(fd, line + '\n');
+      const file = (traceFile = new AtomicFile(values.trace));
+      trace = (line) => writeSync(file.fd, line + '\n');
     }
-    const stop = machine.run({ maxInstructions, trace, traceLimit });
-    if (traceFd !== null) {
-      closeSync(traceFd);
-      traceFd = null;
-      renameSync(traceTmp, values.trace!);
-    }
-    if (values.serial !== undefined) writeAtomic(values.serial, Buffer.concat(serialChunks));
-    if (values.stats !== undefined) writeAtomic(values.stats, formatStats({ ...machineStats(machine, stop), backend: backend.stats() }));
-    if (stop.kind === 'exit') return Math.min(stop.value, 255);
-    process.stderr.write(`world boot: ${stop.detail}\n`);
-    return stop.kind === 'budget' ? EXIT_BUDGET : EXIT_STOPPED;
+    const r = runKernel({
+      elf, kernelName: kernelPath, mem, profile, cmdline: values.append, modules,
+      backend: backendName as 'hardware' | 'xen' | 'l4', wedge, wedgeName: values.wedge,
+      serial: (bytes) => (toStdout ? process.stdout.write(bytes) : serialChunks.push(bytes)),
+      maxInstructions, trace, traceLimit,
+    });
+    traceFile?.commit();
+    if (values.serial !== undefined) writeFileAtomic(values.serial, Buffer.concat(serialChunks));
+    if (values.stats !== undefined) writeFileAtomic(values.stats, formatStats({ ...r.stats, backend: r.backend }));
+    if (r.stop.kind === 'exit') return Math.min(r.stop.value, 255);
+    process.stderr.write(`world boot: ${r.stop.detail}\n`);
+    return r.stop.kind === 'budget' ? EXIT_BUDGET : EXIT_STOPPED;
   } catch (err) {
     if (err instanceof InputError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError || err instanceof ElfError) {
       process.stderr.write(`world boot: ${err.message}\n`);
@@ -164,7 +139,7 @@ async function run(args: string[]): Promise<number> {
     }
     throw err;
   } finally {
-    if (traceFd !== null) closeSync(traceFd);
+    traceFile?.discard();
   }
 }
 

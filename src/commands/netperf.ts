@@ -1,13 +1,12 @@
 // `world netperf`: one netperf TCP_STREAM run of the guest kernel over the emulated DP83820, the
 // wire and the peer, reporting throughput, CPU utilization, interrupts, frames and
-// retransmissions from the guest's cycle clock (emulator/net/netperf-run.ts does the measuring).
+// retransmissions from the guest's cycle clock (harness/workloads/netperf.ts does the measuring).
 import { parseArgs } from 'node:util';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withLock } from '../dirlock.ts';
-import { UsageError, type Command } from './command.ts';
-import { parseMemSize, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
+import { InputError, UsageError, parseSizeOption, type Command } from './command.ts';
+import { MEM_BARE_UNIT, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
 import type { BackendName } from '../../emulator/hypervisors/hypervisor.ts';
 
 const usage = `usage: world netperf --direction send|receive [options]
@@ -28,12 +27,11 @@ options:
                              wedge, built through the cache first; replaces --guest, --backend
                              and --wedge, and its profile is the default for --profile
   -f, --file PATH            the world manifest --config reads (default: ./world.yaml)
-  --bytes SIZE               bytes to transfer (default 64MiB); SIZE is a number with an optional
-                             B, KiB, MiB or GiB suffix (K, M, G accepted)
+  --bytes SIZE               bytes to transfer (default 64MiB); SIZE is a whole number with an
+                             optional unit B, K/KiB, M/MiB or G/GiB (binary), bare = bytes
   --message SIZE             bytes per send call (default 32KiB), as netperf -m
   --guest ELF                the guest kernel (default: the default world's native guest kernel,
-                             built through the cache by world build when world.yaml lists
-                             guest-kernel, else by make under .world/netperf)
+                             guest-kernel@native, built through the cache first)
   --backend hardware|xen|l4  what runs under the guest (default hardware). On xen the NIC is
                              assigned to the domain directly (its MMIO, DMA and pirq); a
                              multiboot guest without --wedge runs under trap-and-emulate. On
@@ -59,16 +57,6 @@ options:
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Parses a byte count: 64MiB, 32KiB, 1GiB, 65536, 64M, 1G (binary units). */
-export function parseByteSize(flag: string, text: string): number {
-  const m = /^(\d+)\s*(B|K|KiB|M|MiB|G|GiB)?$/i.exec(text.trim());
-  if (!m) throw new UsageError(`${flag} '${text}': expected a size such as 64MiB, 32KiB or 1048576`);
-  const unit = (m[2] ?? 'B').toUpperCase()[0] as 'B' | 'K' | 'M' | 'G';
-  const n = Number(m[1]) * { B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[unit];
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} '${text}': must be at least one byte`);
-  return n;
-}
-
 function parseNumber(flag: string, text: string, ok: (n: number) => boolean, expected: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || !ok(n)) throw new UsageError(`${flag} '${text}': expected ${expected}`);
@@ -76,38 +64,23 @@ function parseNumber(flag: string, text: string, ok: (n: number) => boolean, exp
 }
 
 /**
- * The default guest: the default world's native guest kernel. When world.yaml declares the
- * guest-kernel package, `world build guest-kernel@native` builds it through the cache (a no-op
- * when nothing changed) and installs it as .world/out/guest-kernel@native/kernel.elf. A
- * world.yaml without guest-kernel (a trimmed world) falls back to building guests/kernel here
- * with make.
+ * The default guest: the default world's native guest kernel, `guest-kernel@native` built through
+ * the cache in this process (a no-op when nothing changed) and read from its installed `kernel`
+ * output. A world.yaml without the guest-kernel package has no default: name one with --guest.
  */
 export async function defaultGuest(): Promise<string> {
-  const { execa } = await import('execa');
-  const manifest = join(REPO_ROOT, 'world.yaml');
-  if (existsSync(manifest)) {
-    const { parse } = await import('yaml');
-    const world = parse(readFileSync(manifest, 'utf8')) as { packages?: Record<string, unknown> } | null;
-    if (world?.packages && 'guest-kernel' in world.packages) {
-      const r = await execa('node', [join(REPO_ROOT, 'bin', 'world.js'), 'build', '--plain', 'guest-kernel@native'], { cwd: REPO_ROOT, all: true, reject: false });
-      if (r.exitCode !== 0) {
-        throw new InputError(`world build guest-kernel@native failed:\n${(r.all ?? '').split('\n').slice(-20).join('\n')}`);
-      }
-      for (const unit of ['guest-kernel@native', 'guest-kernel']) {
-        const elf = join(REPO_ROOT, '.world', 'out', unit, 'kernel.elf');
-        if (existsSync(elf)) return elf;
-      }
-      throw new InputError('world build guest-kernel@native installed no .world/out/guest-kernel@native/kernel.elf');
-    }
+  const { openSession, runBuild } = await import('./common.ts');
+  const { installedOutput } = await import('../outputs.ts');
+  const file = join(REPO_ROOT, 'world.yaml');
+  const unit = 'guest-kernel@native';
+  const session = await openSession(file);
+  if (!session) throw new InputError(`${file} cannot be read, so there is no default guest: name one with --guest`);
+  if (!session.world.packages.has('guest-kernel')) {
+    throw new InputError(`${file} declares no guest-kernel package, so there is no default guest: name one with --guest`);
   }
-  const out = join(REPO_ROOT, '.world', 'netperf', 'guest-native');
-  mkdirSync(out, { recursive: true });
-  const r = await withLock(`${out}.lock`, () => execa('make', ['-s', '-C', join(REPO_ROOT, 'guests', 'kernel'), `O=${out}`, 'CC=gcc', 'HZ=100'], { all: true, reject: false }));
-  if (r.exitCode !== 0) {
-    const tail = (r.all ?? '').split('\n').slice(-20).join('\n');
-    throw new InputError(`building the guest kernel failed (make -C guests/kernel O=${out}):\n${tail}`);
-  }
-  return join(out, 'kernel.elf');
+  const status = await runBuild({ file, targets: [unit], jobs: 1, keepGoing: false, offline: false, wait: true, progress: 'stderr' });
+  if (status !== 0) throw new InputError(`building ${unit} failed`);
+  return installedOutput(session.world, unit, 'kernel');
 }
 
 /**
@@ -119,8 +92,7 @@ async function configurationFiles(name: string, file: string | undefined): Promi
   const { openSession, runBuild, shownPath } = await import('./common.ts');
   const { closest } = await import('../manifest/suggest.ts');
   const { configurationProblem } = await import('../../harness/matrix.ts');
-  const { configurationImages } = await import('../../harness/bench.ts');
-  const { layoutOf } = await import('../layout.ts');
+  const { configurationImages } = await import('../outputs.ts');
   const session = await openSession(file);
   if (!session) return null;
   const world = session.world;
@@ -140,18 +112,14 @@ async function configurationFiles(name: string, file: string | undefined): Promi
   const units = [c.guest, ...(c.wedge ? [c.wedge] : [])];
   const status = await runBuild({ file, targets: units, jobs: 1, keepGoing: false, offline: false, wait: true, progress: 'stderr' });
   if (status !== 0) throw new InputError(`building ${units.join(', ')} for configuration '${name}' failed`);
-  const out = layoutOf(world.root).out;
   return {
-    ...configurationImages(world, out, c),
+    ...configurationImages(world, c),
     backend: c.backend as BackendName,
     profile: world.bench.profile,
   };
 }
 
-/** Bad input that is not a usage mistake (a missing file, a failed build): exit 2, no usage text. */
-class InputError extends Error {}
-
-function formatText(r: import('../../emulator/net/netperf-run.ts').NetperfReport, hostSeconds: number): string {
+function formatText(r: import('../../harness/workloads/netperf.ts').NetperfReport, hostSeconds: number): string {
   const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
   const who = r.direction === 'send' ? 'guest -> peer' : 'peer -> guest';
   const lines = [
@@ -215,14 +183,14 @@ async function run(args: string[]): Promise<number> {
   if (v.direction === undefined) throw new UsageError('--direction is required: send or receive');
   if (v.direction !== 'send' && v.direction !== 'receive') throw new UsageError(`--direction '${v.direction}': expected send or receive`);
   const direction = v.direction;
-  const bytes = parseByteSize('--bytes', v.bytes ?? '64MiB');
-  const messageBytes = parseByteSize('--message', v.message ?? '32KiB');
+  const bytes = parseSizeOption('--bytes', v.bytes ?? '64MiB');
+  const messageBytes = parseSizeOption('--message', v.message ?? '32KiB');
   if (messageBytes > 1 << 20) throw new UsageError(`--message '${v.message}': at most 1MiB per send`);
   const loss = v.loss === undefined ? undefined : parseNumber('--loss', v.loss, (n) => n >= 0 && n < 1, 'a probability from 0 up to (not including) 1, such as 0.01');
   if (v.seed !== undefined && loss === undefined) throw new UsageError('--seed only applies with --loss');
   const seed = v.seed === undefined ? undefined : parseNumber('--seed', v.seed, (n) => Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32, 'a whole number from 0 to 4294967295');
   const timeLimit = v['time-limit'] === undefined ? undefined : parseNumber('--time-limit', v['time-limit'], (n) => n > 0, 'a positive number of guest seconds');
-  const mem = parseMemSize(v.mem ?? '256M');
+  const mem = parseSizeOption('--mem', v.mem ?? '256M', MEM_BARE_UNIT);
   if (v.append !== undefined && /(^|\s)(run|arg)=/.test(v.append)) throw new UsageError(`--append '${v.append}': run= and arg= are set by world netperf`);
   if (v.config !== undefined) {
     const given = (['guest', 'backend', 'wedge'] as const).filter((k) => v[k] !== undefined);
@@ -250,8 +218,9 @@ async function run(args: string[]): Promise<number> {
   const { loadProfile, ProfileError, DEFAULT_PROFILE } = await import('../../emulator/profiles/load.ts');
   const { BootError } = await import('../../emulator/boot.ts');
   const { BackendError } = await import('../../emulator/hypervisors/hypervisor.ts');
-  const { runNetperf } = await import('../../emulator/net/netperf-run.ts');
+  const { runNetperf } = await import('../../harness/workloads/netperf.ts');
   const { sortKeys } = await import('../../emulator/json.ts');
+  const { OutputError } = await import('../outputs.ts');
   try {
     const config = v.config !== undefined ? await configurationFiles(v.config, v.file) : undefined;
     if (config === null) return 2;
@@ -303,7 +272,7 @@ async function run(args: string[]): Promise<number> {
     return report.verified ? 0 : 1;
   } catch (err) {
     const { FeedbackOutError } = await import('./feedback-out.ts');
-    if (err instanceof InputError || err instanceof FeedbackOutError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError) {
+    if (err instanceof InputError || err instanceof OutputError || err instanceof FeedbackOutError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError) {
       process.stderr.write(`world netperf: ${err.message}\n`);
       return 2;
     }

@@ -5,6 +5,7 @@
 // in this tree (back-end present, packages declared) is decided by the harness at run time, so
 // the matrix can list the slides' six rows before all of them exist.
 import type { Node } from 'yaml';
+import { parseSize, SIZE_UNITS } from '../size.ts';
 import { Checker, keyNodeOf, object, oneOf, record, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
 
 export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
@@ -14,21 +15,17 @@ export const BENCH_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const benchName = string({ pattern: BENCH_NAME, patternText: 'a name (lower-case letters, digits, -)' });
 const unitRef = string({ pattern: /^[a-z0-9][a-z0-9-]*@[A-Za-z0-9][A-Za-z0-9._-]*$/, patternText: 'a package@variant, e.g. guest-kernel@native' });
 
-/** A byte count written as 4MiB, 32KiB, 1GiB or a bare number of bytes (binary units). */
-export function parseSize(text: string): number | undefined {
-  const m = /^(\d+)\s*(B|KiB|MiB|GiB)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[(m[2] ?? 'B') as 'B' | 'KiB' | 'MiB' | 'GiB'];
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined;
+function positive(n: number | undefined): number | undefined {
+  return n !== undefined && n > 0 ? n : undefined;
 }
 
 function size(): Schema<number> {
-  const expected = 'a size such as 4MiB, 32KiB or 1048576 (bytes)';
+  const expected = `a size such as 4MiB, 32KiB or 1048576 (bytes), a whole number with an optional unit ${SIZE_UNITS}`;
   return {
     expected,
     read(node, path, c) {
       const v = node && 'value' in node ? (node as { value: unknown }).value : undefined;
-      const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v > 0 ? v : undefined) : typeof v === 'string' ? parseSize(v) : undefined;
+      const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v > 0 ? v : undefined) : typeof v === 'string' ? positive(parseSize(v)) : undefined;
       if (n === undefined) c.report(node, path, `expected ${expected}, got ${JSON.stringify(v ?? null)}`);
       return n;
     },

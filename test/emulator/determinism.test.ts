@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { runKernel } from '../../emulator/run.ts';
 
-const guests = new URL('../guests/', import.meta.url).pathname;
+const guests = new URL('../emulator-kernels/', import.meta.url).pathname;
 const out = mkdtempSync(join(tmpdir(), 'world-determinism-'));
 
 function guest(name: string): Uint8Array {

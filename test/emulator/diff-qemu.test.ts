@@ -4,8 +4,8 @@
 // timing).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { buildGuests, kernelNames, kernelPath, runQemuMany, type GuestRun } from '../guests/harness.ts';
-import { expectedExit, familyOf } from '../guests/families.ts';
+import { buildGuests, kernelNames, kernelPath, runQemuMany, type GuestRun } from '../emulator-kernels/harness.ts';
+import { expectedExit, familyOf } from '../emulator-kernels/families.ts';
 
 let dir = '';
 let first = new Map<string, Promise<GuestRun>>();

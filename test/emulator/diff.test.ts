@@ -1,11 +1,11 @@
-// Differential tests of the emulator against QEMU: each test kernel (test/guests/) runs on
+// Differential tests of the emulator against QEMU: each test kernel (test/emulator-kernels/) runs on
 // qemu-system-i386 and on our emulator; the serial output and the debug-exit value must be
 // identical. The expected output is whatever QEMU prints on this run, never a stored file.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { buildGuests, kernelNames, kernelPath, runEmulator, runQemuMany, REPO_ROOT, type GuestRun } from '../guests/harness.ts';
-import { expectedExit, familyOf } from '../guests/families.ts';
+import { buildGuests, kernelNames, kernelPath, runEmulator, runQemuMany, REPO_ROOT, type GuestRun } from '../emulator-kernels/harness.ts';
+import { expectedExit, familyOf } from '../emulator-kernels/families.ts';
 
 let dir = '';
 let qemuRuns = new Map<string, Promise<GuestRun>>();

@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import { fileURLToPath } from 'node:url';
 import { loadWorld } from '../../src/manifest/load.ts';
 import { runBuild } from '../../src/commands/common.ts';
+import { configurationImages } from '../../src/outputs.ts';
 import { runBench } from '../../harness/bench.ts';
 import { planMatrix } from '../../harness/matrix.ts';
 import { mergeShards } from '../../harness/merge.ts';
@@ -27,7 +28,7 @@ test('two runs give the same bytes, and merged shards equal the unsharded run', 
     (await runBuild({ file: worldFile, targets: units, jobs: 2, keepGoing: false, offline: false, wait: true, progress: 'plain' })) === 0;
   assert.ok(await build(['guest-kernel@native', 'guest-kernel@l4-pv']));
   const signal = new AbortController().signal;
-  const go = (shard: { index: number; count: number } | null) => runBench({ world, bench, runs, shard, jobs: 1, build, say: () => {}, signal });
+  const go = (shard: { index: number; count: number } | null) => runBench({ world, bench, runs, shard, jobs: 1, build, images: (c) => configurationImages(world, c), say: () => {}, signal });
   const [full, s1, s2] = await Promise.all([go(null), go({ index: 1, count: 2 }), go({ index: 2, count: 2 })]);
   if (!full.ok || !s1.ok || !s2.ok) throw new Error([full, s1, s2].map((o) => (o.ok ? 'ok' : o.message)).join(' | '));
   const f = full.results;

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
-import { runNetperf } from '../../emulator/net/netperf-run.ts';
+import { runNetperf } from '../../harness/workloads/netperf.ts';
 import { buildKernel, buildMapHvTouch } from './build.ts';
 import { disassembly, symbolOwner } from './oracle.ts';
 

@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { command, parseByteSize } from '../../src/commands/netperf.ts';
-import { UsageError } from '../../src/commands/command.ts';
-import { parseGuestResult, wireGoodputMiBps } from '../../emulator/net/netperf-run.ts';
+import { command } from '../../src/commands/netperf.ts';
+import { UsageError, parseSizeOption } from '../../src/commands/command.ts';
+import { parseGuestResult, wireGoodputMiBps } from '../../harness/workloads/netperf.ts';
 import { sortKeys } from '../../emulator/json.ts';
 
 const world = new URL('../../bin/world.js', import.meta.url).pathname;
@@ -95,10 +95,28 @@ test('where the guest file lies does not change a figure (the kernel sees only i
 });
 
 test('sizes are binary units', () => {
-  assert.is(parseByteSize('--bytes', '64MiB'), 64 * 2 ** 20);
-  assert.is(parseByteSize('--bytes', '32KiB'), 32768);
-  assert.is(parseByteSize('--bytes', '1G'), 2 ** 30);
-  assert.is(parseByteSize('--bytes', '1000'), 1000);
+  assert.is(parseSizeOption('--bytes', '64MiB'), 64 * 2 ** 20);
+  assert.is(parseSizeOption('--bytes', '32KiB'), 32768);
+  assert.is(parseSizeOption('--bytes', '1G'), 2 ** 30);
+  assert.is(parseSizeOption('--bytes', '1000'), 1000);
+});
+
+test('one size grammar: every unit spelling means the same binary size, --mem alone reads a bare number as MiB', () => {
+  for (const [text, bytes] of [['4M', 4 * 2 ** 20], ['4MiB', 4 * 2 ** 20], ['4m', 4 * 2 ** 20], ['4 mib', 4 * 2 ** 20], ['64K', 65536], ['1GiB', 2 ** 30], ['7B', 7]] as const) {
+    assert.is(parseSizeOption('--transfer', text), bytes, text);
+  }
+  assert.is(parseSizeOption('--mem', '64', 2 ** 20), 64 * 2 ** 20);
+  assert.is(parseSizeOption('--mem', '64M', 2 ** 20), 64 * 2 ** 20);
+  assert.throws(() => parseSizeOption('--transfer', '4MB'), /--transfer '4MB': expected a size/);
+  assert.throws(() => parseSizeOption('--transfer', '1.5M'), /expected a size/);
+});
+
+test('world bench --transfer takes the same sizes as world netperf --bytes', async () => {
+  const r = await execa('node', [world, 'bench', '--transfer', '4M', '--list'], { reject: false });
+  assert.is(r.exitCode, 0, r.stderr);
+  const bad = await execa('node', [world, 'bench', '--transfer', '4MB', '--list'], { reject: false });
+  assert.is(bad.exitCode, 2);
+  assert.match(bad.stderr, /--transfer '4MB': expected a size/);
 });
 
 test('the wire goodput bound: 1460-byte payloads in 1538 bytes of wire time at 1 Gb/s', () => {

@@ -7,7 +7,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { runNetperf, type NetperfRunOptions } from '../../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfRunOptions } from '../../harness/workloads/netperf.ts';
 import { afterburnAsDir, buildKernel, buildWedge } from '../wedge/build.ts';
 
 const BYTES = 128 << 10;

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { runNetperf, type NetperfDirection } from '../../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfDirection } from '../../harness/workloads/netperf.ts';
 import { defaultGuest } from './build.ts';
 
 const MiB = 2 ** 20;

@@ -5,13 +5,14 @@
 // window in 2^20 bytes per second (netperf's -f M); CPU utilization is the guest's busy cycles
 // over the window's cycles; interrupts, frames and retransmissions are counted in the window.
 // Every figure is a guest quantity, so the same inputs give the same report.
-import { Machine, type MachineStop } from '../machine.ts';
-import { loadProfile, DEFAULT_PROFILE, type Profile } from '../profiles/load.ts';
-import { attachNetwork, type AttachedNetwork } from './attach.ts';
-import { wireBytes } from './wire.ts';
-import { sortKeys } from '../json.ts';
-import type { NetperfResult } from './peer/netperf.ts';
-import { bootOnBackend, type BackendName, type BackendStats } from '../hypervisors/hypervisor.ts';
+import type { Machine, MachineStop } from '../../emulator/machine.ts';
+import type { Profile } from '../../emulator/profiles/load.ts';
+import { startMachine } from '../../emulator/run.ts';
+import { attachNetwork, type AttachedNetwork } from '../../emulator/net/attach.ts';
+import { wireBytes } from '../../emulator/net/wire.ts';
+import { sortKeys } from '../../emulator/json.ts';
+import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
+import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -127,8 +128,6 @@ export interface NetperfRunResult {
 }
 
 export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
-  const profile = typeof o.profile === 'object' ? o.profile : loadProfile(o.profile ?? DEFAULT_PROFILE);
-  const machine = new Machine({ memBytes: o.mem ?? 256 << 20, profile, serial: o.serial });
   const edges: Edge[] = [];
   let net: AttachedNetwork | undefined;
   const edge = (): void => {
@@ -145,23 +144,26 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     });
     o.onWindow?.(edges.length === 1 ? 'start' : 'end');
   };
-  net = attachNetwork(machine, {
-    pcapPath: o.pcapPath,
-    faults: o.loss ? { seed: o.seed ?? 1, loss: o.loss } : undefined,
-    netperf: {
-      direction: o.direction === 'send' ? 'from-guest' : 'to-guest',
-      transferBytes: o.bytes,
-      messageBytes: o.messageBytes,
-      open: 'passive',
-      peerPort: NETSERVER_PORT,
-      onStart: edge,
-      onEnd: edge,
-    },
-  });
+  // The network attaches before the guest boots, so the NIC is on the bus when the back-end loads it.
+  const attach = (m: Machine): void => {
+    net = attachNetwork(m, {
+      pcapPath: o.pcapPath,
+      faults: o.loss ? { seed: o.seed ?? 1, loss: o.loss } : undefined,
+      netperf: {
+        direction: o.direction === 'send' ? 'from-guest' : 'to-guest',
+        transferBytes: o.bytes,
+        messageBytes: o.messageBytes,
+        open: 'passive',
+        peerPort: NETSERVER_PORT,
+        onStart: edge,
+        onEnd: edge,
+      },
+    });
+  };
   const cmdline = `run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
-  const backend = bootOnBackend(machine, {
-    backend: o.backend ?? 'hardware', elf: o.elf, kernelName: o.kernelName ?? 'kernel', append: cmdline,
-    wedge: o.wedge, wedgeName: o.wedgeName,
+  const { machine, profile, backend } = startMachine({
+    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial,
+    backend: o.backend, wedge: o.wedge, wedgeName: o.wedgeName, setup: attach,
   });
   const hz = profile.cpuMhz * 1e6;
   const limit = o.timeLimitSeconds ?? 10 + o.bytes / (4 << 20);
@@ -170,6 +172,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   // The guest may exit while its last segment is still on the wire: let the network finish
   // (the CPU no longer runs; the cycles pass as idle) for at most 100 ms of guest time.
   const drainEnd = machine.clock.now() + Math.round(0.1 * hz);
+  if (!net) throw new Error('runNetperf: the setup hook did not attach the network');
   while (!net.netperf.done) {
     const next = machine.clock.nextEventAt();
     if (next > drainEnd) break;

@@ -1,8 +1,8 @@
-// Builds the test kernels: every NAME.c / NAME.S in test/guests compiled with the freestanding
+// Builds the test kernels: every NAME.c / NAME.S in test/emulator-kernels compiled with the freestanding
 // flags below, linked with the runtime in lib/ at 1 MiB. A step runs again only when a hash of
 // everything it reads (flags, sources, headers, linker script, compiler identity) changed; the
 // hash is stored beside its output, and outputs are written to a temporary name and renamed.
-//   node --import tsx test/guests/build.ts [OUTDIR [NAME...]]
+//   node --import tsx test/emulator-kernels/build.ts [OUTDIR [NAME...]]
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +20,7 @@ export const CFLAGS = [
 export const ASFLAGS = ['-m32', `-I${LIB_DIR}`];
 export const LDFLAGS = ['-m', 'elf_i386', '-T', join(LIB_DIR, 'kernel.ld'), '-z', 'noexecstack', '--no-warn-rwx-segments'];
 
-/** Kernel names: one per NAME.c or NAME.S in test/guests (not lib/). */
+/** Kernel names: one per NAME.c or NAME.S in test/emulator-kernels (not lib/). */
 export function kernelNames(): string[] {
   const names = new Set<string>();
   for (const f of readdirSync(GUESTS_DIR)) {

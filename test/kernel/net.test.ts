@@ -10,7 +10,7 @@ import { execa } from 'execa';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../emulator/net/netperf-run.ts';
+import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
 import { loadProfile, DEFAULT_PROFILE } from '../../emulator/profiles/load.ts';
 import { Machine } from '../../emulator/machine.ts';
 import { attachNetwork } from '../../emulator/net/attach.ts';

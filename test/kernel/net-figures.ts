@@ -3,7 +3,7 @@
 // established to closed): throughput, busy share of the window, NIC interrupts per MiB, and the
 // sensitive instructions executed in the window per NIC interrupt (the operations of the
 // paper's instruction-expansion table). Boot is outside the window, so it does not count.
-// usage: node --import tsx test/guests-kernel/net-figures.ts [MiB] [send|receive|both]
+// usage: node --import tsx test/kernel/net-figures.ts [MiB] [send|receive|both]
 import { readFileSync } from 'node:fs';
 import { Machine } from '../../emulator/machine.ts';
 import { attachNetwork } from '../../emulator/net/attach.ts';
