@@ -1,9 +1,13 @@
 // Profile feedback (the slides' phase 2): which statements of the guest's source the afterburner
-// annotates as page-table writes without a manual `.afterburn_pte`. The file is written by
+// annotates as page-table writes without a manual `.afterburn_pte`, and which access device
+// memory. The file is written by
 // `world netperf --feedback-out` from a profiling run (src/commands/feedback.ts) and read by the
 // `as` drop-in when WORLD_AFTERBURN_FEEDBACK names it. Format, one entry a line:
 //   pte <file>:<line>      a page-table write: every 32-bit `mov` store the compiler placed on
 //                          that source line (from the assembly's .loc) becomes a page-table site
+//   mmio <file>:<line>     an access to device memory: every instruction with a memory operand
+//                          on that line is recorded in `.afterburn_mmio` (a record, no padding:
+//                          the NIC is assigned to the guest directly, so no wedge rewrites them)
 // `#` starts a comment; <file> is relative to the directory the compiler ran in.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -12,15 +16,21 @@ export const FEEDBACK_ENV = 'WORLD_AFTERBURN_FEEDBACK';
 
 export class FeedbackError extends Error {}
 
-/** The source locations (`file:line`, file normalized) the feedback marks as page-table writes. */
-export function parseFeedback(text: string, where = 'feedback'): Set<string> {
-  const out = new Set<string>();
+export interface Feedback {
+  /** Source locations (`file:line`, file normalized) of page-table writes. */
+  pte: Set<string>;
+  /** ... of accesses to device memory. */
+  mmio: Set<string>;
+}
+
+export function parseFeedback(text: string, where = 'feedback'): Feedback {
+  const out: Feedback = { pte: new Set(), mmio: new Set() };
   text.split('\n').forEach((raw, i) => {
     const line = raw.replace(/#.*/, '').trim();
     if (line === '') return;
-    const m = /^pte\s+(\S+):(\d+)$/.exec(line);
-    if (!m) throw new FeedbackError(`${where}:${i + 1}: expected 'pte <file>:<line>', got '${line}'`);
-    out.add(`${normalizeSourcePath(m[1]!)}:${Number(m[2])}`);
+    const m = /^(pte|mmio)\s+(\S+):(\d+)$/.exec(line);
+    if (!m) throw new FeedbackError(`${where}:${i + 1}: expected 'pte <file>:<line>' or 'mmio <file>:<line>', got '${line}'`);
+    out[m[1] as 'pte' | 'mmio'].add(`${normalizeSourcePath(m[2]!)}:${Number(m[3])}`);
   });
   return out;
 }
@@ -38,7 +48,7 @@ export function normalizeSourcePath(p: string): string {
 }
 
 /** Reads the feedback file an `as` call's environment names, or null when it names none. */
-export function loadFeedback(env: Record<string, string | undefined>, cwd: string): Set<string> | null {
+export function loadFeedback(env: Record<string, string | undefined>, cwd: string): Feedback | null {
   const file = env[FEEDBACK_ENV];
   if (!file) return null;
   const path = resolve(cwd, file);
@@ -52,7 +62,8 @@ export function loadFeedback(env: Record<string, string | undefined>, cwd: strin
 }
 
 /** Formats feedback entries (sorted, one a line) under a header comment. */
-export function formatFeedback(locations: Iterable<string>, header: string[]): string {
-  const lines = [...new Set(locations)].sort();
-  return [...header.map((h) => `# ${h}`), ...lines.map((l) => `pte ${l}`)].join('\n') + '\n';
+export function formatFeedback(fb: { pte: Iterable<string>; mmio: Iterable<string> }, header: string[]): string {
+  const pte = [...new Set(fb.pte)].sort().map((l) => `pte ${l}`);
+  const mmio = [...new Set(fb.mmio)].sort().map((l) => `mmio ${l}`);
+  return [...header.map((h) => `# ${h}`), ...pte, ...mmio].join('\n') + '\n';
 }

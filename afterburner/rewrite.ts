@@ -18,6 +18,8 @@ export interface AfterburnResult {
   sites: Record<string, number>;
   /** Page-table write sites recorded in `.afterburn_pt` (stores marked with `.afterburn_pte`). */
   pageTableSites: number;
+  /** Device-memory accesses recorded in `.afterburn_mmio` (from profile feedback). */
+  deviceSites: number;
 }
 
 /** What a statement is, as far as the rewriter cares. */
@@ -105,11 +107,19 @@ export interface AfterburnOptions {
   /** Profile feedback (feedback.ts): source locations `file:line` whose 32-bit `mov` stores are
    *  page-table writes. Read from the assembly's `.file`/`.loc` (a build with -g). */
   pageTableLines?: ReadonlySet<string>;
+  /** Profile feedback: source locations whose memory accesses reach device memory; each such
+   *  instruction gets a [begin, end) record in `.afterburn_mmio` and no padding. */
+  deviceLines?: ReadonlySet<string>;
 }
 
 /** `.file N "name"` or `.file N "dir" "name"` (DWARF 5), and `.loc N LINE`. */
 const FILE_DIRECTIVE = /^\.file\s+(\d+)\s+"((?:[^"\\]|\\.)*)"(?:\s+"((?:[^"\\]|\\.)*)")?/;
 const LOC_DIRECTIVE = /^\.loc\s+(\d+)\s+(\d+)/;
+
+/** An instruction with a memory operand (not `lea`, which only computes an address). */
+function isMemoryAccess(mnemonic: string, operands: string): boolean {
+  return !/^lea/i.test(mnemonic) && splitOperands(operands).some((o) => o.includes('(') || /^-?(?:0x)?[0-9a-f]+$/i.test(o));
+}
 
 /** A 32-bit store the wedge's page-table path takes (`movl %reg|$imm, mem`): what profile
  *  feedback may turn into a page-table site. */
@@ -135,13 +145,15 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
   let pteMark = false;
   let pageTableSites = 0;
   const feedback = options.pageTableLines && options.pageTableLines.size > 0 ? options.pageTableLines : null;
+  const devices = options.deviceLines && options.deviceLines.size > 0 ? options.deviceLines : null;
+  let deviceSites = 0;
   const files = new Map<string, string>();
   let loc = '';                          // the source location of the statements that follow
 
   // Prefix-only statements seen since the last other statement (`rep` on the line above).
   let pendingPrefixes: Line[] = [];
   forEachStatement(source, (s) => {
-    if (feedback && s.code.charCodeAt(0) === 46 /* . */) {
+    if ((feedback || devices) && s.code.charCodeAt(0) === 46 /* . */) {
       const l = LOC_DIRECTIVE.exec(s.code);
       if (l) {
         loc = `${files.get(l[1]!) ?? '?'}:${l[2]}`;
@@ -175,6 +187,11 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
       return;
     }
     if (parsed.type !== 'instruction' || !annotate) return;
+    if (devices && devices.has(loc) && prefixes.length === 0 && bodyDepth === 0 && isMemoryAccess(parsed.mnemonic, parsed.operands)) {
+      const l = `${prefix}io${deviceSites++}`;
+      edits.push({ at: line.body, to: line.body, text: `${l}: ` });
+      edits.push({ at: line.statement.end, to: line.statement.end, text: `; ${l}_end: .pushsection .afterburn_mmio,"a"; .balign 4; .long ${l}, ${l}_end; .popsection` });
+    }
     if (pteMark || (feedback && feedback.has(loc) && prefixes.length === 0 && isWordStore(parsed.mnemonic, parsed.operands))) {
       pteMark = false;
       const labels = bodyDepth > 0 ? null : `${prefix}pt${pageTableSites}`;
@@ -216,7 +233,7 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
     from = e.to;
   }
   parts.push(source.slice(from));
-  return { output: parts.join(''), sites: sortedCounts(sites), pageTableSites };
+  return { output: parts.join(''), sites: sortedCounts(sites), pageTableSites, deviceSites };
 }
 
 /** NOPs after a page-table store: the wedge's replacement (push the value, save EAX, `lea` the

@@ -25,6 +25,9 @@ export interface MachineCpu {
   stats: CpuStats;
   /** Non-lazy EFLAGS bits; IF (bit 9) is never lazy. */
   flags: number;
+  /** The current instruction's EIP (set before any access that may fault, so during a device
+   *  access it names the accessing instruction). */
+  readonly eip: number;
   resetForMultiboot(entry: number, eax: number, ebx: number): void;
   run(cycleLimit: number, instructionLimit?: number): StopReason;
   notifyIrq(): void;

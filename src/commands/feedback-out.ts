@@ -1,7 +1,7 @@
 // Profile feedback, the writing half (the slides' phase 2): the guest instructions a profiling
 // run found writing page tables in use (the wedge's wedge_pt_profile, run with pt=direct so that
-// every such write faults) become the source locations the afterburner annotates on the next
-// build (afterburner/feedback.ts reads them). Each EIP maps to its statement through the guest's
+// every such write faults) and accessing device memory (the machine bus's watch) become the
+// source locations the afterburner annotates on the next build (afterburner/feedback.ts). Each EIP maps to its statement through the guest's
 // debug information with GNU addr2line (the innermost inlined location: for a store inlined from
 // a header, the header's line, so every inlined copy of it is annotated).
 import { spawnSync } from 'node:child_process';
@@ -25,13 +25,16 @@ export function sourceLocations(elfPath: string, eips: readonly number[]): strin
   });
 }
 
-/** Writes the feedback file for a profiling run's page-table writers; returns the locations. */
-export function writeFeedback(out: string, elfPath: string, eips: readonly number[], what: string): string[] {
-  const locations = [...new Set(sourceLocations(elfPath, eips))].sort();
-  writeFileAtomic(out, formatFeedback(locations, [
-    'Page-table writes found by profiling (world netperf --feedback-out): the afterburner annotates',
-    'every 32-bit store on these source lines (afterburner/feedback.ts).',
+/** Writes the feedback file for a profiling run: the page-table writers and the instructions
+ *  that accessed device memory. Returns the source locations of each. */
+export function writeFeedback(out: string, elfPath: string, eips: { pte: readonly number[]; mmio: readonly number[] }, what: string): { pte: string[]; mmio: string[] } {
+  const pte = [...new Set(sourceLocations(elfPath, eips.pte))].sort();
+  const mmio = [...new Set(sourceLocations(elfPath, eips.mmio))].sort();
+  writeFileAtomic(out, formatFeedback({ pte, mmio }, [
+    'Found by profiling (world netperf --feedback-out): page-table writes (pte), whose 32-bit',
+    'stores the afterburner annotates, and device-memory accesses (mmio), which it records',
+    '(afterburner/feedback.ts).',
     `Profile: ${what}`,
   ]));
-  return locations;
+  return { pte, mmio };
 }

@@ -245,19 +245,22 @@ async function run(args: string[]): Promise<number> {
       wedge = readFileSync(v.wedge);
     }
     const t0 = performance.now();
+    const mmioEips = new Set<number>();
     const { report, stop } = runNetperf({
       // The kernel's name is the first word of its command line, which the guest prints: the
       // file name only, so where the file lies cannot change a figure.
       elf, kernelName: basename(guestPath), direction, bytes, messageBytes, mem, profile,
       append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
       backend: config?.backend ?? backend, wedge, wedgeName: wedgePath,
+      ...(v['feedback-out'] !== undefined ? { onMmio: (eip: number) => mmioEips.add(eip) } : {}),
     });
     const hostSeconds = (performance.now() - t0) / 1000;
     if (v['feedback-out'] !== undefined && stop.kind === 'exit') {
       const { writeFeedback } = await import('./feedback-out.ts');
-      const eips = report.backend?.pt_write_eips ?? [];
-      const where = writeFeedback(v['feedback-out'], guestPath, eips, `netperf ${direction} ${bytes} bytes, ${basename(guestPath)}${v.append ? `, ${v.append}` : ''}`);
-      process.stderr.write(`world netperf: ${v['feedback-out']}: ${where.length} page-table write location(s) from ${eips.length} instruction(s)\n`);
+      const pte = report.backend?.pt_write_eips ?? [];
+      const mmio = [...mmioEips].sort((a, b) => a - b);
+      const where = writeFeedback(v['feedback-out'], guestPath, { pte, mmio }, `netperf ${direction} ${bytes} bytes, ${basename(guestPath)}${v.append ? `, ${v.append}` : ''}`);
+      process.stderr.write(`world netperf: ${v['feedback-out']}: ${where.pte.length} page-table write location(s) from ${pte.length} instruction(s), ${where.mmio.length} device-memory location(s) from ${mmio.length}\n`);
     }
     if (v.json) {
       // Host time is kept apart in "host" so consumers can drop it and compare the rest byte for byte.

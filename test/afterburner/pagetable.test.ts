@@ -84,7 +84,7 @@ test('profile feedback: the 32-bit stores on a named source line become sites, o
   ].join('\n');
   const { dir, cleanup } = scratchDir();
   try {
-    const r = afterburnAssembly(src, { pageTableLines: parseFeedback('# profile\npte ./arch/native/../native/archdefs.h:29\n') });
+    const r = afterburnAssembly(src, { pageTableLines: parseFeedback('# profile\npte ./arch/native/../native/archdefs.h:29\n').pte });
     assert.is(r.pageTableSites, 2);
     const elf = await link(await assemble(dir, 'fb', r.output));
     checkSites(await disassemble(elf), await ptRanges(elf), [/^mov\s+%edx,0x4\(%eax\)$/, /^movl\s+\$0x7,\(%ecx\)$/]);
@@ -94,10 +94,49 @@ test('profile feedback: the 32-bit stores on a named source line become sites, o
   }
 });
 
+test('profile feedback: device-memory accesses on a named line are recorded in .afterburn_mmio, unpadded', async () => {
+  const src = [
+    '\t.text',
+    '\t.file 1 "dp83820.c"',
+    'h:',
+    '\t.loc 1 40 3',
+    '\tmovl 0x14(%eax), %edx',
+    '\tleal 4(%eax), %ecx',
+    '\tmovl %edx, 0x10(%eax)',
+    '\t.loc 1 41 3',
+    '\tmovl 0x18(%eax), %edx',
+    '\tret',
+    '',
+  ].join('\n');
+  const { dir, cleanup } = scratchDir();
+  try {
+    const r = afterburnAssembly(src, { deviceLines: parseFeedback('mmio dp83820.c:40\n').mmio });
+    assert.is(r.deviceSites, 2);
+    const elf = await link(await assemble(dir, 'io', r.output));
+    const hex = await sectionBytes(elf, '.afterburn_mmio');
+    const insns = await disassemble(elf);
+    const texts: string[] = [];
+    for (let i = 0; i < hex.length; i += 16) {
+      const b = Buffer.from(hex.slice(i, i + 8), 'hex').readUInt32LE(0), e = Buffer.from(hex.slice(i + 8, i + 16), 'hex').readUInt32LE(0);
+      const inside = insns.filter((x) => x.address >= b && x.address < e);
+      assert.is(inside.length, 1);
+      assert.is(e - b, inside[0]!.length, 'no padding');
+      texts.push(inside[0]!.text.replace(/\s+/g, ' '));
+    }
+    assert.equal(texts, ['mov 0x14(%eax),%edx', 'mov %edx,0x10(%eax)']);
+    const plain = await link(await assemble(dir, 'plain', src));
+    assert.equal((await disassemble(plain)).map((i) => i.text), insns.map((i) => i.text), 'code unchanged');
+  } finally {
+    cleanup();
+  }
+});
+
 test('feedback file: one `pte file:line` a line, comments allowed, anything else named', () => {
-  assert.equal([...parseFeedback('# x\n\npte a/b.c:3  # why\n')], ['a/b.c:3']);
+  const fb = parseFeedback('# x\n\npte a/b.c:3  # why\nmmio ./d.c:7\n');
+  assert.equal([...fb.pte], ['a/b.c:3']);
+  assert.equal([...fb.mmio], ['d.c:7']);
   assert.throws(() => parseFeedback('pte a.c\n', 'f'), (e: unknown) => e instanceof FeedbackError && /f:1: expected/.test((e as Error).message));
-  assert.throws(() => parseFeedback('mmio a.c:3\n'), (e: unknown) => e instanceof FeedbackError);
+  assert.throws(() => parseFeedback('io a.c:3\n'), (e: unknown) => e instanceof FeedbackError);
 });
 
 test.run();

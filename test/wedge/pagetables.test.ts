@@ -114,7 +114,7 @@ test('profile feedback: build, profile, rebuild; the feedback kernel needs no ma
   sameOutput(base, prof.lines, 'the profiling run');
   const eips = prof.r.backend.pt_write_eips ?? [];
   assert.ok(eips.length > 0, 'the profile found page-table writers');
-  const where = writeFeedback(fb, plainPath, eips, 'test');
+  const where = writeFeedback(fb, plainPath, { pte: eips, mmio: [] }, 'test').pte;
   assert.ok(where.every((l) => /^[\w./-]+\.[ch]:\d+$/.test(l)), where.join(' '));
   // Rebuild with the feedback: exactly the profiled statements become sites.
   const fedPath = await buildFeedbackKernel(fb);

@@ -6,9 +6,10 @@
 //                 the hypervisor sees the raw instruction (a test of hole detection)
 //   skip-pt-site=N|all  leave page-table site N (.afterburn_pt order), or all of them, plain
 //                 stores, so the writes reach the page tables unannounced (the page-fault fallback)
-//   pt=direct     run the guest on its own page tables even if it marks no page-table write:
-//                 every write to a table in use faults and is done by the wedge, which records
-//                 the writing instruction (wedge_pt_profile: the profile for the afterburner)
+//   pt=direct     profiling: run the guest on its own page tables with no page-table site
+//                 rewritten (as if it marked none): every write to a table in use faults and is
+//                 done by the wedge, which records the writing instruction (wedge_pt_profile:
+//                 the profile for the afterburner), whatever an earlier profile annotated
 //   count=all     rewrite cli/sti/popf into counting calls instead of inline sequences, so
 //                 every sensitive operation is counted (slower; STATS.md)
 #include "wedge.h"
@@ -130,6 +131,8 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
   s32 skip = -1, skip_pt = -1;
   int count_all = 0, pt_direct = 0;
   parse_options(cmdline, &skip, &skip_pt, &pt_direct, &count_all);
+  if (pt_direct)
+    skip_pt = PT_SKIP_ALL;
   const char *bad = img && len ? elf_check(img, len) : "no guest image";
   if (bad) {
     wprintf("[wedge] guest kernel: %s\n", bad);
