@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** Everything that goes into the drop-in. */
-const SOURCES = ['as-main.ts', 'as-daemon.ts', 'as-args.ts', 'rewrite.ts', 'scan.ts', 'sensitive.ts', 'report.ts', 'as-client.c'];
+const SOURCES = ['as-main.ts', 'as-daemon.ts', 'as-args.ts', 'rewrite.ts', 'records.ts', 'scan.ts', 'sensitive.ts', 'report.ts', 'as-client.c'];
 
 /** Where generated drop-ins live by default: the repository's `.world/` state directory. */
 export function defaultStateDir(): string {

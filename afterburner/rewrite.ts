@@ -1,12 +1,13 @@
 // The afterburner proper: rewrites GNU as source so that every sensitive instruction is followed
-// by the NOP padding of the published table and its location is recorded as a begin/end pair of
-// `.long` in section `.afterburn`. All other text is left byte for byte as it was, and every
+// by the NOP padding of the published table and its location is recorded in section `.afterburn`
+// (a position-independent record, see records.ts). All other text is left byte for byte as it was, and every
 // insertion stays on the line of the instruction it belongs to, so the assembler's line numbers
 // (and its error messages) still point into the original source.
 // Page-table writes are the other kind of site (the slides' "sensitive memory"): a store the
 // guest's source marks with the directive `.afterburn_pte` gets PT_PADDING NOPs and a begin/end
 // record in section `.afterburn_pt`, so the wedge can turn it into its page-table path.
 import { forEachStatement, type Statement } from './scan.ts';
+import { recordWords } from './records.ts';
 import { classify, paddingFor, PREFIXES, splitOperands, type SiteKind } from './sensitive.ts';
 import { normalizeSourcePath } from './feedback.ts';
 
@@ -190,7 +191,7 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
     if (devices && devices.has(loc) && prefixes.length === 0 && bodyDepth === 0 && isMemoryAccess(parsed.mnemonic, parsed.operands)) {
       const l = `${prefix}io${deviceSites++}`;
       edits.push({ at: line.body, to: line.body, text: `${l}: ` });
-      edits.push({ at: line.statement.end, to: line.statement.end, text: `; ${l}_end: .pushsection .afterburn_mmio,"a"; .balign 4; .long ${l}, ${l}_end; .popsection` });
+      edits.push({ at: line.statement.end, to: line.statement.end, text: `; ${l}_end: .pushsection .afterburn_mmio,"a"; .balign 4; .long ${recordWords(l, `${l}_end`)}; .popsection` });
     }
     if (pteMark || (feedback && feedback.has(loc) && prefixes.length === 0 && isWordStore(parsed.mnemonic, parsed.operands))) {
       pteMark = false;
@@ -213,8 +214,8 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
     // Inside bodies the assembler may expand more than once, a generated label would be defined
     // twice, so sites there use numeric local labels (like the original's 9998/9999).
     const [open, close, refs] = bodyDepth > 0
-      ? ['9998', '9999', '9998b, 9999b']
-      : [`${prefix}${counter}`, `${prefix}${counter}_end`, `${prefix}${counter}, ${prefix}${counter}_end`];
+      ? ['9998', '9999', recordWords('9998b', '9999b')]
+      : [`${prefix}${counter}`, `${prefix}${counter}_end`, recordWords(`${prefix}${counter}`, `${prefix}${counter}_end`)];
     counter++;
     edits.push({ at: begin, to: begin, text: `${open}: ` });
     edits.push({
@@ -247,8 +248,8 @@ export const PT_PADDING = 8;
 function pageTableSite(line: Line, prefixes: Line[], labels: string | null): { at: number; to: number; text: string }[] {
   const begin = prefixes.length > 0 ? prefixes[0]!.body : line.body;
   const [open, close, refs] = labels === null
-    ? ['9996', '9997', '9996b, 9997b']
-    : [labels, `${labels}_end`, `${labels}, ${labels}_end`];
+    ? ['9996', '9997', recordWords('9996b', '9997b')]
+    : [labels, `${labels}_end`, recordWords(labels, `${labels}_end`)];
   return [
     { at: begin, to: begin, text: `${open}: ` },
     {

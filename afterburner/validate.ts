@@ -3,6 +3,8 @@
 // is followed only by NOPs (as many as the padding table says) up to the range's end, and no
 // sensitive instruction in an executable section may lie outside a recorded range.
 import { execa } from 'execa';
+import { hex } from '../emulator/hex.ts';
+import { decodeRecords, type SiteRange } from './records.ts';
 import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
 
 export type ViolationKind =
@@ -29,34 +31,33 @@ export interface Instruction {
 }
 
 export interface ValidationResult {
-  ranges: { begin: number; end: number }[];
+  ranges: SiteRange[];
   /** Sensitive instructions found by disassembly, per kind. */
   sensitive: Record<string, number>;
   violations: Violation[];
 }
 
-const hex = (n: number): string => '0x' + n.toString(16);
 
-/** Reads the begin/end pairs of `.afterburn` (none when the section is missing). */
-export async function readAfterburnRanges(elf: string): Promise<{ begin: number; end: number }[]> {
-  const r = await execa('objdump', ['-s', '-j', '.afterburn', elf], { reject: false });
+/** Reads the site ranges recorded in `.afterburn` (none when the section is missing), with
+ *  objdump -s as the reader of the section's bytes and address. */
+export async function readAfterburnRanges(elf: string): Promise<SiteRange[]> {
+  const r = await execa('objdump', ['-s', '-j', '.afterburn', elf], { reject: false, maxBuffer: 1 << 30 });
   if (r.exitCode !== 0 || !/Contents of section \.afterburn:/.test(r.stdout)) {
     if (/not found in any input file|mentioned in a -j option/.test(r.stderr) || r.exitCode === 0) return [];
     throw new Error(`objdump -s -j .afterburn ${elf}: ${r.stderr.trim()}`);
   }
   const bytes: number[] = [];
+  let address = -1;
   const body = r.stdout.slice(r.stdout.indexOf('Contents of section .afterburn:'));
   for (const line of body.split('\n').slice(1)) {
     const m = /^ ([0-9a-f]+) ((?:[0-9a-f]{2,8} ?){1,4})/.exec(line);
     if (!m) continue;
+    if (address < 0) address = parseInt(m[1]!, 16);
     for (const group of m[2]!.trim().split(' ')) {
       for (let i = 0; i < group.length; i += 2) bytes.push(parseInt(group.slice(i, i + 2), 16));
     }
   }
-  const ranges: { begin: number; end: number }[] = [];
-  const word = (i: number): number => (bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24)) >>> 0;
-  for (let i = 0; i + 8 <= bytes.length; i += 8) ranges.push({ begin: word(i), end: word(i + 4) });
-  return ranges;
+  return decodeRecords(Math.max(address, 0), Uint8Array.from(bytes));
 }
 
 /** Disassembles every executable section with objdump. */

@@ -2,7 +2,8 @@
 // is charged to the cycle clock from the cost profile (port_io, mmio_read, mmio_write), whether
 // or not a device answers; unclaimed ports and addresses read all-ones and ignore writes, as an
 // ISA/PCI bus with nothing driving the data lines does.
-import type { AccessSize, Bus } from './types.ts';
+import type { AccessSize, Bus, DmaMemory } from './types.ts';
+import { RamDma } from './dma.ts';
 import type { Clock } from './clock.ts';
 
 /** A device on the I/O port space. `port` is absolute; the device is registered over a range. */
@@ -17,12 +18,6 @@ export interface MmioDevice {
   mmioWrite(offset: number, size: AccessSize, value: number): void;
 }
 
-/** What a DMA-capable device may do to RAM. Writes invalidate decoded code on the touched bytes. */
-export interface Dma {
-  read(addr: number, length: number): Uint8Array;
-  write(addr: number, data: Uint8Array): void;
-}
-
 interface PortRange {
   base: number;
   count: number;
@@ -31,7 +26,8 @@ interface PortRange {
   sizes: number;
 }
 
-interface MmioRegion {
+/** Where an MmioDevice is mapped. */
+interface MmioMapping {
   base: number;
   size: number;
   device: MmioDevice;
@@ -60,10 +56,11 @@ export class MachineBus implements Bus {
   // per-access lookup to one array read on the `in`/`out` path.
   private portSlot = new Uint16Array(0x10000);
   private ranges: PortRange[] = [];
-  private regions: MmioRegion[] = [];
+  private regions: MmioMapping[] = [];
 
   constructor(ramBytes: number, private clock: Clock, private costs: Costs) {
     this.ram = new Uint8Array(ramBytes);
+    this.dma = new RamDma(this.ram, (addr, length) => this.onRamWritten(addr, length));
   }
 
   /**
@@ -153,25 +150,9 @@ export class MachineBus implements Bus {
   }
 
   /** DMA for bus-master devices: bounds-checked RAM access that keeps the CPU's decoded code honest. */
-  readonly dma: Dma = {
-    read: (addr, length) => {
-      this.checkRam(addr, length);
-      return this.ram.slice(addr, addr + length);
-    },
-    write: (addr, data) => {
-      this.checkRam(addr, data.length);
-      this.ram.set(data, addr);
-      this.onRamWritten(addr, data.length);
-    },
-  };
+  readonly dma: DmaMemory;
 
-  private checkRam(addr: number, length: number): void {
-    if (addr < 0 || length < 0 || addr + length > this.ram.length) {
-      throw new Error(`bus: DMA of ${length} bytes at 0x${addr.toString(16)} is outside RAM (${this.ram.length} bytes)`);
-    }
-  }
-
-  private findRegion(addr: number): MmioRegion | undefined {
+  private findRegion(addr: number): MmioMapping | undefined {
     for (const r of this.regions) if (addr >= r.base && addr < r.base + r.size) return r;
     return undefined;
   }

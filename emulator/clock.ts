@@ -8,6 +8,16 @@ export interface TimeSource {
   cycles: number;
 }
 
+/**
+ * What a device needs of the clock: the current cycle, and a callback at a later one (events at
+ * the same cycle run in the order scheduled; the name is for reading the queue). The machine's
+ * Clock provides it; the network's tests run on net/sim-clock.ts.
+ */
+export interface Scheduler {
+  now(): number;
+  schedule(at: number, name: string, fire: () => void): unknown;
+}
+
 /** A scheduled callback; keep it to cancel. */
 export interface ClockEvent {
   readonly at: number;
@@ -20,7 +30,7 @@ export interface ClockEvent {
 /** Frequency of the 8254's input clock in Hz (the PC's 14.31818 MHz crystal divided by 12). */
 export const PIT_HZ = 1193182;
 
-export class Clock {
+export class Clock implements Scheduler {
   /** Cycles skipped while the CPU was halted. */
   idleCycles = 0;
   /** Called when an event is scheduled earlier than any other: a running CPU must stop sooner. */

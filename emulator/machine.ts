@@ -1,11 +1,12 @@
-// The PC around the CPU: RAM, the 8259A pair, the 8254, COM1, PCI configuration space and the
-// debug-exit port on one bus, a cycle clock with an event queue, and the loop that runs the CPU
+// The PC around the CPU: RAM, the 8259A pair, the 8254, the CMOS RTC, COM1, PCI configuration space
+// and the debug-exit port on one bus, a cycle clock with an event queue, and the loop that runs the CPU
 // between device events. Guest time is cycles only; `hlt` jumps to the next event and those
 // cycles count as idle. Nothing here reads the host clock, so a run is a pure function of its
 // inputs: the same kernel, modules, options and profile give the same bytes and statistics.
-import type { AccessSize, Bus, CostTable, InterruptLine, StopReason } from './types.ts';
+import type { AccessSize, Bus, CostTable, InterruptController, StopReason } from './types.ts';
 import { Cpu } from './cpu/cpu.ts';
 import type { CpuStats } from './cpu/stats.ts';
+import type { CycleLedger } from './cpu/cycle-ledger.ts';
 import { Clock, type TimeSource } from './clock.ts';
 import { MachineBus } from './bus.ts';
 import { PicPair } from './devices/pic.ts';
@@ -13,7 +14,9 @@ import { Pit8254, PIT_CHANNEL0, SYSTEM_CONTROL_B } from './devices/pit.ts';
 import { Uart16550, COM1_BASE, COM1_IRQ } from './devices/uart.ts';
 import { PciBus, PCI_CONFIG_ADDRESS } from './devices/pci.ts';
 import { DebugExit, DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS } from './devices/debug-exit.ts';
-import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC, type BootModule, type BootResult } from './boot.ts';
+import { CmosRtc, RTC_INDEX_PORT, RTC_PORTS } from './devices/rtc.ts';
+import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC, BootError, type BootModule, type BootResult } from './boot.ts';
+import { isLinuxBzImage, loadLinux } from './boot-linux.ts';
 import type { Profile } from './profiles/load.ts';
 import { traceLine } from './trace.ts';
 
@@ -28,14 +31,20 @@ export interface MachineCpu {
   /** The current instruction's EIP (set before any access that may fault, so during a device
    *  access it names the accessing instruction). */
   readonly eip: number;
+  /** Where the cycles go by category (cpu/cycle-ledger.ts); the machine gives it the clock's idle count. */
+  ledger: CycleLedger;
   resetForMultiboot(entry: number, eax: number, ebx: number): void;
+  /** Linux's 32-bit boot protocol entry (emulator/boot-linux.ts). */
+  resetForLinux?(entry: number, bootParams: number): void;
   run(cycleLimit: number, instructionLimit?: number): StopReason;
   notifyIrq(): void;
   invalidateCode(physAddr: number, length: number): void;
+  /** A device's DMA wrote guest memory (decoded code dropped, lines cache-cold); invalidateCode if absent. */
+  dmaWritten?(physAddr: number, length: number): void;
   dumpState(): string;
 }
 
-export type CpuFactory = (bus: Bus, intr: InterruptLine, costs: CostTable) => MachineCpu;
+export type CpuFactory = (bus: Bus, intr: InterruptController, costs: CostTable) => MachineCpu;
 
 const EFLAGS_IF = 0x200;
 /** Longest stretch the CPU runs without coming back, so serial output streams and traces interleave. */
@@ -76,13 +85,14 @@ export class Machine {
   readonly uart: Uart16550;
   readonly pci: PciBus;
   readonly debugExit: DebugExit;
+  readonly rtc: CmosRtc;
   readonly cpu: MachineCpu;
   readonly profile: Profile;
   /**
    * What the CPU's INTR line reads: the PIC by default. A hypervisor model replaces it to take
    * the PIC's interrupts itself and to ask for the CPU when it has an event for the guest.
    */
-  interrupts: InterruptLine;
+  interrupts: InterruptController;
   /**
    * Set by a hypervisor back-end: bus masters (the NIC) may reach RAM only below `end`; an access
    * above stops the run with a message starting with `owner`.
@@ -123,16 +133,19 @@ export class Machine {
     this.bus.registerPorts(COM1_BASE, 8, this.uart);
     this.bus.registerPorts(PCI_CONFIG_ADDRESS, 8, this.pci, [1, 2, 4]);
     this.bus.registerPorts(DEBUG_EXIT_PORT, DEBUG_EXIT_PORTS, this.debugExit, [1, 2, 4]);
+    this.rtc = new CmosRtc(this.clock);
+    this.bus.registerPorts(RTC_INDEX_PORT, RTC_PORTS, this.rtc);
     const create = opts.createCpu ?? ((bus, intr, c) => new Cpu(bus, intr, c) as unknown as MachineCpu);
     // Once the machine has stopped (debug-exit written), INTR reads low so the CPU takes no
     // interrupt at the boundary where it returns.
     this.interrupts = { pending: () => this.pic.pending(), acknowledge: () => this.pic.acknowledge() };
-    const intr: InterruptLine = {
+    const intr: InterruptController = {
       pending: () => this.stop === null && this.interrupts.pending(),
       acknowledge: () => this.interrupts.acknowledge(),
     };
     this.cpu = create(this.bus, intr, costs);
     cpuRef = this.cpu;
+    this.cpu.ledger.idle = this.clock;
     this.bus.onRamWritten = (addr, length) => this.cpu.invalidateCode(addr, length);
     this.pic.onChange = () => this.cpu.notifyIrq();
     // A device that schedules an event sooner than the CPU's current run limit makes it come back.
@@ -141,8 +154,20 @@ export class Machine {
     };
   }
 
-  /** Loads a multiboot kernel (and modules) and sets the CPU up as a multiboot loader leaves it. */
-  boot(image: Uint8Array, kernelName: string, append?: string, modules: BootModule[] = []): BootResult {
+  /**
+   * Loads a multiboot kernel (and modules) and sets the CPU up as a multiboot loader leaves it;
+   * a Linux bzImage (told by its setup header) is loaded by the Linux boot protocol instead, with
+   * `append` as its whole command line and `initrd` as its initramfs.
+   */
+  boot(image: Uint8Array, kernelName: string, append?: string, modules: BootModule[] = [], initrd?: Uint8Array): BootResult {
+    if (isLinuxBzImage(image)) {
+      if (modules.length > 0) throw new BootError(`${kernelName}: a Linux bzImage takes an initrd, not multiboot modules`);
+      if (!this.cpu.resetForLinux) throw new BootError(`${kernelName}: this CPU model cannot enter a Linux kernel`);
+      const linux = loadLinux(this.bus.ram, image, { kernelName, cmdline: append, initrd });
+      this.cpu.resetForLinux(linux.entry, linux.bootParams);
+      return linux;
+    }
+    if (initrd) throw new BootError(`${kernelName}: an initrd needs a Linux bzImage; a multiboot kernel takes modules`);
     const result = loadMultiboot(this.bus.ram, image, { kernelName, append, modules });
     this.cpu.resetForMultiboot(result.entry, MULTIBOOT_BOOTLOADER_MAGIC, result.infoAddr);
     return result;

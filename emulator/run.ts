@@ -21,6 +21,8 @@ export interface StartOptions {
   /** Appended to the kernel's command line. */
   cmdline?: string;
   modules?: BootModule[];
+  /** An initramfs, when `elf` is a Linux bzImage. */
+  initrd?: Uint8Array;
   /** Streams serial output as it is produced. */
   serial?: (bytes: Uint8Array) => void;
   createCpu?: CpuFactory;
@@ -68,7 +70,7 @@ export function startMachine(opts: StartOptions): StartedMachine {
   opts.setup?.(machine);
   const backend = bootOnBackend(machine, {
     backend: opts.backend ?? 'hardware', elf: opts.elf, kernelName: opts.kernelName ?? 'kernel', append: opts.cmdline,
-    modules: opts.modules ?? [], wedge: opts.wedge, wedgeName: opts.wedgeName,
+    modules: opts.modules ?? [], initrd: opts.initrd, wedge: opts.wedge, wedgeName: opts.wedgeName,
   });
   return { machine, profile, backend };
 }

@@ -4,6 +4,7 @@
 import type { MachineCpu } from './machine.ts';
 import type { CostTable } from './types.ts';
 import { decode } from './cpu/decode.ts';
+import { hexDigits } from './hex.ts';
 
 /** CPU state the trace reads beyond the machine's contract (present on emulator/cpu's Cpu). */
 interface TraceView {
@@ -39,9 +40,9 @@ export function traceLine(cpu: MachineCpu, ram: Uint8Array): string {
   }
   const raw = bytes.map((b) => parseInt(b, 16));
   bytes.length = insnLength(v as TraceView, raw);
-  const regs = NAMES.map((n, i) => `${n}=${hex(v.r![i]!)}`).join(' ');
+  const regs = NAMES.map((n, i) => `${n}=${hexDigits(v.r![i]!, 8)}`).join(' ');
   const cs = (v.sel[CS]! & 0xffff).toString(16).padStart(4, '0');
-  return `${cpu.cycles} ${cs}:${hex(eip)} ${bytes.join(' ').padEnd(23)} ${regs} eflags=${hex(v.getEflags())} cpl=${v.cpl}`;
+  return `${cpu.cycles} ${cs}:${hexDigits(eip, 8)} ${bytes.join(' ').padEnd(23)} ${regs} eflags=${hexDigits(v.getEflags(), 8)} cpl=${v.cpl}`;
 }
 
 /** The instruction's length by the CPU's own decoder, or every byte read when it cannot decode. */
@@ -70,6 +71,3 @@ function physical(v: TraceView, ram: Uint8Array, lin: number): number | null {
   return ((pte & ~0xfff) >>> 0) + (lin & 0xfff);
 }
 
-function hex(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
-}

@@ -1,6 +1,8 @@
-// The seams of the emulator: what the CPU needs from the rest of the machine, and what the
-// machine needs from the CPU. The CPU (emulator/cpu/) knows nothing of devices; devices
-// (emulator/devices/) know nothing of the CPU; emulator/machine.ts wires them together.
+// The seams of the emulator: what the CPU needs from the rest of the machine, what the machine
+// needs from the CPU, and what a device is given (its interrupt line, its DMA). The CPU
+// (emulator/cpu/) knows nothing of devices; devices (emulator/devices/) know nothing of the CPU;
+// emulator/machine.ts wires them together. The device's registers are bus.ts's MmioDevice and
+// PortDevice, its clock clock.ts's Scheduler.
 
 /** Sizes of a memory or port access in bytes. */
 export type AccessSize = 1 | 2 | 4;
@@ -19,12 +21,34 @@ export interface Bus {
   ioWrite(port: number, size: AccessSize, value: number): void;
 }
 
-/** The interrupt controller as the CPU sees it (the 8259A pair's INTR line and INTA cycle). */
-export interface InterruptLine {
+/** The interrupt controller as the CPU sees it (the 8259A pair's INTR output and INTA cycle). */
+export interface InterruptController {
   /** True while the controller asserts INTR. */
   pending(): boolean;
   /** The INTA cycle: returns the vector to deliver and updates the controller's state. */
   acknowledge(): number;
+}
+
+/** One input of the interrupt controller (a PIC line) as a device drives it; level-triggered. */
+export interface IrqLine {
+  raise(): void;
+  lower(): void;
+}
+
+/**
+ * Bus-master access to guest physical memory. Every call is bounds-checked: an address that
+ * does not name guest RAM returns false (reads) and changes nothing; the device turns that
+ * into a device error (a PCI master abort), never a host exception.
+ */
+export interface DmaMemory {
+  /** Copies len bytes at guest address addr into dst[dstOff..]; false if out of RAM. */
+  read(addr: number, dst: Uint8Array, dstOff: number, len: number): boolean;
+  /** Copies src[srcOff..srcOff+len) to guest address addr; false if out of RAM. */
+  write(addr: number, src: Uint8Array, srcOff: number, len: number): boolean;
+  /** A little-endian 32-bit word at addr, or undefined if out of RAM. */
+  read32(addr: number): number | undefined;
+  /** Writes a little-endian 32-bit word; false if out of RAM. */
+  write32(addr: number, value: number): boolean;
 }
 
 /**
@@ -41,6 +65,14 @@ export interface CostTable {
   div: number;
   rep_movs_setup: number;
   rep_per_element: number;
+  /** Memory bus time per KiB crossing it: what rep movs/stos pay per byte (see profiles/string-costs.ts). */
+  bus_cycles_per_kib: number;
+  lea: number;
+  shift: number;
+  /** adc and sbb (the carry is a dependency). */
+  adc: number;
+  /** A read that misses both caches: the CPU's first read of a line a device wrote by DMA. */
+  l2_miss_to_memory: number;
   locked_rmw_extra: number;
   pushf: number;
   popf: number;

@@ -3,7 +3,7 @@
 // model, the NIC's registers mapped by σ0 and its line delivered as interrupt IPC). A back-end
 // listed here as unavailable has its configurations reported as not run, with the reason,
 // rather than measured on something else.
-import type { BackendName } from '../src/manifest/bench.ts';
+import type { BackendName } from '../emulator/hypervisors/backend-names.ts';
 
 const UNAVAILABLE: Partial<Record<BackendName, string>> = {};
 

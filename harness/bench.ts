@@ -6,18 +6,18 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import type { World } from '../src/manifest/load.ts';
-import type { BenchDecl, ConfigurationDecl } from '../src/manifest/bench.ts';
 import { countWedge, LOC_RULE } from './loc.ts';
-import { runKey, shardRuns, type PlannedRun, type Shard } from './matrix.ts';
+import { runKey, shardRuns, type BenchDecl, type ConfigurationDecl, type PlannedRun, type Shard } from './matrix.ts';
 import type { MeasureSpec } from './measure.ts';
-import { runPool } from './pool.ts';
-import { provenance } from './provenance.ts';
+import { runPool, type WorkerEntry } from './pool.ts';
 import { published } from './published.ts';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type RunResult } from './results.ts';
 
 export interface BenchOptions {
-  world: World;
+  /** The tree the bench measures (the folder holding world.yaml): the wedge's lines are counted there. */
+  root: string;
+  /** Where the results came from (src/provenance.ts), read once the runs are done. */
+  provenance(): Record<string, unknown>;
   bench: BenchDecl;
   runs: PlannedRun[];
   shard: Shard | null;
@@ -27,6 +27,8 @@ export interface BenchOptions {
   /** Builds package@variant units through the cache; returns false when a build failed. */
   build(units: string[]): Promise<boolean>;
   say(line: string): void;
+  /** The worker module the runs use (default: the source under tsx). */
+  worker?: WorkerEntry;
   signal: AbortSignal;
 }
 
@@ -86,7 +88,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       seconds[id] = Math.round(s * 10) / 10;
       o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${s.toFixed(1)} s)`);
     },
-  }, o.signal).catch((err: Error) => err);
+  }, o.signal, o.worker).catch((err: Error) => err);
   if (measurements instanceof Error) return { ok: false, message: measurements.message };
   const failures = measurements.map((m, i) => m.failure ? `${specs[i]!.configuration}/${specs[i]!.workload}: ${m.failure}` : null).filter((x) => x !== null);
   if (failures.length > 0) return { ok: false, message: `${failures.length} run(s) failed; no results written:\n  ${failures.join('\n  ')}` };
@@ -101,12 +103,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       figures: measurements[byKey.get(runKey(r))!]!.figures,
     };
   });
-  const loc = countWedge(join(o.world.root, 'guests', 'wedge'), published().loc.map((l) => l.component));
+  const loc = countWedge(join(o.root, 'guests', 'wedge'), published().loc.map((l) => l.component));
   const results: Results = {
     schema: RESULTS_SCHEMA,
     version: RESULTS_VERSION,
     bench: benchRecord(o.bench, o.runs),
-    provenance: provenance(o.world.root, o.world.file, o.bench.profile),
+    provenance: o.provenance(),
     loc: loc ? { rule: LOC_RULE, components: loc } : null,
     runs,
     ...(o.shard ? { shard: { ...o.shard } } : {}),

@@ -1,13 +1,23 @@
-// The benchmark matrix: world.yaml's bench configurations x workloads, in declaration order;
-// whether each configuration can run in this tree, and the fixed-text reason when not (also what
-// `world netperf --config` checks); the deterministic slices that `world bench --shard I/N` runs;
-// and the GitHub Actions matrix of those slices (`world bench --matrix-json`).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../src/manifest/bench.ts';
-import type { World } from '../src/manifest/load.ts';
-import { stageInputs, STAGES } from '../src/recipe.ts';
-import { backendAvailability } from './backends.ts';
+// The benchmark matrix: world.yaml's bench configurations x workloads, in declaration order, and
+// their shapes; whether each configuration can run here is the caller's to say (src/runnable.ts,
+// also what `world netperf --config` checks); the deterministic slices that `world bench --shard
+// I/N` runs; and the GitHub Actions matrix of those slices (`world bench --matrix-json`).
+import type { BackendName } from '../emulator/hypervisors/backend-names.ts';
+
+/** A configuration: a row of the tables (a guest unit on a back-end, with a wedge unit or not). */
+export interface ConfigurationDecl { name: string; title: string; guest: string; backend: BackendName; wedge: string | null }
+/** A workload: a column of the tables. */
+export interface WorkloadDecl { name: string; kind: 'netperf'; direction: 'send' | 'receive' }
+
+/** The matrix world.yaml's bench: section declares (src/manifest/bench.ts reads it). */
+export interface BenchDecl {
+  transferBytes: number;
+  messageBytes: number;
+  profile: string;
+  configurations: ConfigurationDecl[];
+  workloads: WorkloadDecl[];
+  expansion: { configuration: string; workload: string };
+}
 
 export interface PlannedRun {
   configuration: ConfigurationDecl;
@@ -20,44 +30,11 @@ export function runKey(r: PlannedRun): string {
   return `${r.configuration.name}/${r.workload.name}`;
 }
 
-/** Why a package@variant cannot be built in this world, or null when it can. */
-export function unitProblem(world: World, ref: string): string | null {
-  const [pkgName, variant] = ref.split('@') as [string, string];
-  const pkg = world.packages.get(pkgName);
-  if (!pkg) return `world.yaml declares no package '${pkgName}'`;
-  const variants = pkg.recipe.variants ?? ['default'];
-  if (!variants.includes(variant)) return `recipe '${pkg.recipeName}' has no variant '${variant}' (it has ${variants.join(', ')})`;
-  if (!pkg.variants.includes(variant)) return `packages.${pkgName}.variants does not list '${variant}'`;
-  // A declared input tree that is not in the checkout (e.g. afterburner/ before it lands).
-  for (const stage of STAGES) {
-    const s = pkg.recipe.stages[stage];
-    if (!s || (s.variants && !s.variants.includes(variant))) continue;
-    for (const p of stageInputs(s, variant, pkg.options).paths ?? []) {
-      if (!existsSync(join(world.root, p))) return `${ref} needs ${p}/, which is not in this tree`;
-    }
-  }
-  return null;
-}
-
-/** Why a configuration cannot run here, or null. Reasons are fixed text, so results stay byte-identical. */
-export function configurationProblem(world: World, c: ConfigurationDecl): string | null {
-  const reasons: string[] = [];
-  const backend = backendAvailability(c.backend);
-  if (backend) reasons.push(backend);
-  const guest = unitProblem(world, c.guest);
-  if (guest) reasons.push(`guest ${c.guest}: ${guest}`);
-  if (c.backend !== 'hardware' && c.wedge === null && c.guest.endsWith('@afterburnt')) reasons.push('an afterburnt guest on a hypervisor needs a wedge');
-  if (c.wedge) {
-    const wedge = unitProblem(world, c.wedge);
-    if (wedge) reasons.push(`wedge ${c.wedge}: ${wedge}`);
-  }
-  return reasons.length > 0 ? reasons.join('; ') : null;
-}
-
-export function planMatrix(world: World, bench: BenchDecl): PlannedRun[] {
+/** Every configuration x workload, in declaration order; `problemOf` says why a configuration cannot run here (null: it can). */
+export function planMatrix(bench: BenchDecl, problemOf: (c: ConfigurationDecl) => string | null): PlannedRun[] {
   const out: PlannedRun[] = [];
   for (const configuration of bench.configurations) {
-    const notRun = configurationProblem(world, configuration);
+    const notRun = problemOf(configuration);
     for (const workload of bench.workloads) out.push({ configuration, workload, notRun });
   }
   return out;

@@ -104,6 +104,7 @@ export function measure(spec: MeasureSpec): Measurement {
     retransmissions: report.retransmissions,
     frames: { from_guest: report.frames.from_guest, to_guest: report.frames.to_guest },
     interrupts: report.interrupts,
+    ...(report.window ? { window: report.window } : {}),
     run: {
       instructions: stats.instructions,
       cycles: stats.cycles,

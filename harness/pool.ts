@@ -4,11 +4,15 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Measurement, MeasureSpec } from './measure.ts';
-import { compiledFile } from '../src/compiled.ts';
 
-const WORKER_TS = fileURLToPath(new URL('./worker.ts', import.meta.url));
-/** The compiled worker when this process runs compiled code (no tsx start per run), else the source under tsx. */
-const WORKER_JS = compiledFile(WORKER_TS);
+/** The worker's source; under tsx a worker runs it with `--import tsx`. */
+export const WORKER_SOURCE = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+/** The module a worker process runs and the node options it needs. */
+export interface WorkerEntry { file: string; execArgv: string[] }
+
+/** The source under tsx: what tests and scripts run. The CLI passes the compiled worker when it runs compiled code (no tsx start per run). */
+export const SOURCE_WORKER: WorkerEntry = { file: WORKER_SOURCE, execArgv: ['--import', 'tsx'] };
 
 export interface PoolEvents {
   started(i: number): void;
@@ -17,9 +21,9 @@ export interface PoolEvents {
 
 interface Reply { ok: boolean; measurement?: Measurement; seconds?: number; error?: string }
 
-function runInWorker(spec: MeasureSpec, signal: AbortSignal): Promise<{ measurement: Measurement; seconds: number }> {
+function runInWorker(spec: MeasureSpec, worker: WorkerEntry, signal: AbortSignal): Promise<{ measurement: Measurement; seconds: number }> {
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER_JS ?? WORKER_TS, [], { execArgv: WORKER_JS ? [] : ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], signal });
+    const child = fork(worker.file, [], { execArgv: worker.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], signal });
     let stderr = '';
     let reply: Reply | undefined;
     child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });
@@ -34,7 +38,7 @@ function runInWorker(spec: MeasureSpec, signal: AbortSignal): Promise<{ measurem
   });
 }
 
-export async function runPool(specs: MeasureSpec[], jobs: number, events: PoolEvents, signal: AbortSignal): Promise<Measurement[]> {
+export async function runPool(specs: MeasureSpec[], jobs: number, events: PoolEvents, signal: AbortSignal, worker: WorkerEntry = SOURCE_WORKER): Promise<Measurement[]> {
   const out: Measurement[] = new Array(specs.length);
   let next = 0;
   let failed: Error | undefined;
@@ -43,7 +47,7 @@ export async function runPool(specs: MeasureSpec[], jobs: number, events: PoolEv
       const i = next++;
       events.started(i);
       try {
-        const { measurement, seconds } = await runInWorker(specs[i]!, signal);
+        const { measurement, seconds } = await runInWorker(specs[i]!, worker, signal);
         out[i] = measurement;
         events.finished(i, seconds, measurement);
       } catch (err) {

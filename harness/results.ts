@@ -3,11 +3,14 @@
 // comparison reads. Written as JSON with sorted keys and a trailing newline, so the same figures
 // are the same bytes; read back with a check of the schema name and version first.
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../src/atomic.ts';
 import { sortKeys } from '../emulator/json.ts';
+import type { WindowCounters } from '../emulator/window.ts';
 
 export const RESULTS_SCHEMA = 'world-bench-results';
-export const RESULTS_VERSION = 1;
+/** 2 added figures.window (every counter over the transfer window, with the cycle breakdown). */
+export const RESULTS_VERSION = 2;
+/** Versions this world reads: each added fields only, so an older file reads as one without them. */
+export const RESULTS_VERSIONS_READ: readonly number[] = [1, 2];
 
 /** One run's figures. Every value is a guest quantity (cycles, counts, bytes), never host time. */
 export interface NetperfFigures {
@@ -26,6 +29,13 @@ export interface NetperfFigures {
   frames: { from_guest: number; to_guest: number };
   /** Hardware interrupts in the window, by IRQ line. */
   interrupts: Record<string, number>;
+  /**
+   * Version 2: every counter over the window (exceptions, page faults, TLB, sensitive
+   * instructions, hypercalls and L4 messages, the wedge's counters) and the window's cycles by
+   * category (guest kernel, guest user, wedge, hypervisor by operation, device, interrupt and
+   * exception entry, idle), which sum exactly to window_cycles.
+   */
+  window?: WindowCounters;
   /** The whole run, boot to exit: what the CPU's counters hold. */
   run: {
     instructions: number;
@@ -93,10 +103,6 @@ export function formatResults(r: Results): string {
   return JSON.stringify(sortKeys(r), null, 2) + '\n';
 }
 
-export function writeResults(path: string, r: Results): void {
-  writeFileAtomic(path, formatResults(r));
-}
-
 /** The file without its host section: what must be byte-identical between two runs. */
 export function withoutHost(r: Results): Omit<Results, 'host'> {
   const { host: _host, ...rest } = r;
@@ -129,8 +135,8 @@ export function checkResults(data: unknown, path: string): Results {
   const fail = (key: string, msg: string): never => { throw new ResultsError(`${path}: ${key}: ${msg}`); };
   if (!isObject(data)) return fail('(top level)', 'expected an object (a world bench results file)');
   if (data.schema !== RESULTS_SCHEMA) fail('schema', `expected "${RESULTS_SCHEMA}", got ${JSON.stringify(data.schema)}: not a world bench results file`);
-  if (data.version !== RESULTS_VERSION) {
-    fail('version', `results schema version ${JSON.stringify(data.version)}; this world reads version ${RESULTS_VERSION} (re-run 'world bench' to write it)`);
+  if (typeof data.version !== 'number' || !RESULTS_VERSIONS_READ.includes(data.version)) {
+    fail('version', `results schema version ${JSON.stringify(data.version)}; this world reads versions ${RESULTS_VERSIONS_READ.join(', ')} (re-run 'world bench' to write version ${RESULTS_VERSION})`);
   }
   for (const key of ['bench', 'provenance', 'host']) if (!isObject(data[key])) fail(key, 'expected an object');
   if (!Array.isArray(data.runs)) fail('runs', 'expected a list of runs');

@@ -1,10 +1,12 @@
 // The slides' three tables regenerated from results files alone: netperf results, netperf
 // instruction expansion and the wedge's lines of code, each figure beside the slides' published
 // one (harness/published.json) with the ratio measured / published. A figure that was not
-// measured is "—", and so is its ratio; nothing is filled in from elsewhere.
+// measured is "—", and so is its ratio; nothing is filled in from elsewhere. Beside them, the
+// cycle breakdown of each run's window per MiB (breakdown.ts), which explains the CPU column.
 import { barChartSvg } from './svg.ts';
 import { published, type PublishedExpansionRow } from './published.ts';
 import { ResultsError, runId, type NetperfFigures, type Results, type RunResult } from './results.ts';
+import { breakdownRows, breakdownMarkdown, hypervisorMarkdown, breakdownCsv, type BreakdownRow } from './breakdown.ts';
 
 export const DASH = '—';
 
@@ -27,6 +29,8 @@ export interface Tables {
   transferBytes: number;
   profile: string;
   netperf: NetperfRow[];
+  /** Each run's window cycles per MiB by category, rows in the netperf table's order, send then receive. */
+  breakdown: BreakdownRow[];
   expansion: { run: string; bytes: number | null; interrupts: number | null; notRun: string | null; rows: ExpansionRow[] };
   loc: { rule: string | null; rows: LocRow[] };
 }
@@ -86,6 +90,11 @@ export function buildTables(files: { path: string; results: Results }[]): Tables
     };
   });
 
+  const breakdown = breakdownRows(netperf.map((row) => ({
+    configuration: row.configuration, title: row.title,
+    runs: [{ direction: 'send', run: sendW ? runs.get(`${row.configuration}/${sendW}`) : undefined }, { direction: 'receive', run: recvW ? runs.get(`${row.configuration}/${recvW}`) : undefined }],
+  })));
+
   const exp = first.bench.expansion;
   const expId = `${exp.configuration}/${exp.workload}`;
   const expRun = runs.get(expId);
@@ -107,6 +116,7 @@ export function buildTables(files: { path: string; results: Results }[]): Tables
     transferBytes: first.bench.transfer_bytes,
     profile: first.bench.profile,
     netperf,
+    breakdown,
     expansion: {
       run: expId, interrupts, rows: expansionRows,
       bytes: ef ? first.bench.transfer_bytes - ef.reference_bytes : null,
@@ -182,6 +192,15 @@ export function tablesMarkdown(t: Tables): string {
     '',
     netperfMarkdown(t),
     ...(notRun.length > 0 ? [...notRun, ''] : []),
+    '## Where the cycles go',
+    '',
+    'Each run\'s transfer window, in cycles per MiB moved (2^20 bytes): guest kernel, guest user and wedge code as it executed '
+      + '(the wedge: its own image, not the inline sequences the afterburner left in the guest), the hypervisor model\'s own work, '
+      + 'port and MMIO accesses, the hardware\'s interrupt and exception entry, and idle (halted). Busy is the sum of all but idle; '
+      + 'busy over busy plus idle is the CPU column above. Each category is rounded on its own. "—" = no breakdown in the results (schema version 1).',
+    '',
+    breakdownMarkdown(t.breakdown),
+    ...(hypervisorMarkdown(t.breakdown) ? ['The hypervisor column by operation (cycles per MiB, largest first; a hypercall\'s entry includes the page-table work it does):', '', hypervisorMarkdown(t.breakdown)] : []),
     '## Netperf instruction expansion',
     '',
     `Sensitive instructions executed (all rings) in run \`${t.expansion.run}\`, minus those of the same guest transferring one message: `
@@ -240,6 +259,7 @@ export function renderTables(t: Tables): Record<string, string> {
     'netperf.csv': netperfCsv(t),
     'expansion.csv': expansionCsv(t),
     'loc.csv': locCsv(t),
+    'breakdown.csv': breakdownCsv(t.breakdown),
     'netperf-throughput.svg': barChartSvg({
       title: 'Netperf throughput (MB/s = 2^20 B/s)', unit: 'MB/s', series,
       groups: t.netperf.flatMap((r) => [

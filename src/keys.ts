@@ -10,7 +10,7 @@ import { hashJson, sha256, type Json } from './hash.ts';
 import { gitFiles, hashTree, listingFilter, type TreeHash } from './tree.ts';
 import { stageInputs } from './recipe.ts';
 import { ORCHESTRATOR_VERSION } from './version.ts';
-import { sourceFileName } from './unpack.ts';
+import { sourceFileName, sourceSha256 } from './unpack.ts';
 import type { Step } from './graph.ts';
 import type { Toolchain } from './toolchain.ts';
 import type { World } from './manifest/load.ts';
@@ -75,7 +75,7 @@ export class KeyHasher {
       const src = pkg.source!;
       if (src.kind === 'path') throw new Error('unreachable: fetch of a path source');
       inputs.file = sourceFileName(src);
-      inputs.sha256 = src.sha256;
+      inputs.sha256 = sourceSha256(src);
       return { inputs, trees };
     }
     if (step.prev) inputs.prev = artifactOf(step.prev);
@@ -94,7 +94,7 @@ export class KeyHasher {
       inputs.source = { path: pkg.source.path, tree: t.hash };
       trees[`source ${pkg.source.path}`] = t.files;
     } else if (pkg.source) {
-      inputs.source = { sha256: pkg.source.sha256 };
+      inputs.source = { sha256: sourceSha256(pkg.source) };
     }
     const deps: { [key: string]: Json } = {};
     for (const [name, id] of Object.entries(step.depSteps)) deps[name] = artifactOf(id);

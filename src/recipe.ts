@@ -23,11 +23,13 @@ export interface OptionDecl {
   doc: string;
 }
 
-/** Where a package's source comes from. `url` and `file` are checked against sha256; `path` is a tree in the repository. */
+/** Where a package's source comes from. `url` and `file` are checked against sha256; `path` is a tree in the repository;
+ *  `deb` is a Debian package whose version and sha256 `world lock` pins in world.lock. */
 export type SourceDecl =
   | { url: string; sha256: string; mirrors?: string[] }
   | { file: string; sha256: string }
-  | { path: string };
+  | { path: string }
+  | { deb: string };
 
 /** What a stage's result depends on beyond the recipe source, options, source and earlier stages. */
 export interface StageInputs {
@@ -43,7 +45,7 @@ export interface StageDirs {
   /** The package's source tree: the in-repo directory of a `path` source, else the unpack stage's artifact.
    *  Read it, never write it: a build writes to out or work (make O=...), or the source hash changes. */
   src: string;
-  /** Downloaded files (artifact of the fetch stage), for url/file sources. */
+  /** Downloaded files (artifact of the fetch stage), for url, file and deb sources. */
   downloads?: string;
   /** The previous stage's artifact of the same package and variant, read-only. */
   prev?: string;

@@ -1,7 +1,7 @@
 // A session over one world: its step graph, cache and key hashing, and the two things done with
 // them — predicting what a build would do (`plan`) and doing it (`build`, `fetch`).
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cache } from './cache.ts';
 import { explainChange } from './explain.ts';
@@ -15,7 +15,9 @@ import { makeRunner } from './run/runner.ts';
 import { schedule } from './run/scheduler.ts';
 import { readRecord, writeRecord } from './state.ts';
 import { Toolchain } from './toolchain.ts';
-import { sourceFileName, unpackArchive } from './unpack.ts';
+import { sourceFileName, sourceSha256, unpackArchive } from './unpack.ts';
+import { fetchDeb } from './deb.ts';
+import { applyLockPins, lockPath } from './lockfile.ts';
 import type { Reporter, Summary } from './run/progress.ts';
 import type { StageContext } from './recipe.ts';
 
@@ -58,7 +60,9 @@ export class Session {
   }
 
   static async open(file: string): Promise<Session> {
-    return new Session(await loadWorld(file));
+    const world = await loadWorld(file);
+    applyLockPins(world);
+    return new Session(world);
   }
 
   select(targets: readonly string[], stages?: readonly string[]): string[] {
@@ -184,11 +188,17 @@ export class Session {
     if (step.builtin === 'fetch') {
       const src = pkg.source!;
       const name = sourceFileName(src);
-      const urls = src.kind === 'url'
-        ? candidateUrls(src.url, [...src.mirrors, ...this.world.mirrors], opts.offline)
-        : [pathToFileURL(join(this.world.root, src.kind === 'file' ? src.file : '')).href];
-      await fetchFile({ urls, sha256: src.kind === 'path' ? '' : src.sha256, destDir: out, fileName: name,
-        signal: opts.signal, log: (l) => log.info(l), backoffMs: opts.fetchBackoffMs });
+      if (src.kind === 'deb') {
+        if (!src.pin) throw new Error(`${pkg.name}: deb source ${src.deb} is not pinned in ${basename(lockPath(this.world))}; run 'world lock'`);
+        await fetchDeb({ pkg: pkg.name, name: src.deb, pin: src.pin, destDir: out, mirrors: this.world.mirrors, offline: opts.offline,
+          work, signal: opts.signal, log: (l) => log.info(l), backoffMs: opts.fetchBackoffMs });
+      } else {
+        const urls = src.kind === 'url'
+          ? candidateUrls(src.url, [...src.mirrors, ...this.world.mirrors], opts.offline)
+          : [pathToFileURL(join(this.world.root, src.kind === 'file' ? src.file : '')).href];
+        await fetchFile({ urls, sha256: sourceSha256(src) ?? '', destDir: out, fileName: name,
+          signal: opts.signal, log: (l) => log.info(l), backoffMs: opts.fetchBackoffMs });
+      }
     } else if (step.builtin === 'unpack') {
       await unpackArchive(join(dir(step.prev)!, sourceFileName(pkg.source!)), out, run);
     } else {

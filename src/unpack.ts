@@ -10,7 +10,16 @@ const ARCHIVE = /\.(tar|tar\.gz|tgz|tar\.bz2|tbz2|tar\.xz|txz)$/;
 export function sourceFileName(source: Source): string {
   if (source.kind === 'url') return new URL(source.url).pathname.split('/').pop() || 'download';
   if (source.kind === 'file') return source.file.split('/').pop()!;
+  if (source.kind === 'deb') return source.pin?.file ?? `${source.deb}.deb`;
   return '';
+}
+
+/** The sha256 a fetched source must have: given for url and file, pinned in world.lock for deb
+ *  (null while unpinned), none for a path. */
+export function sourceSha256(source: Source): string | null {
+  if (source.kind === 'url' || source.kind === 'file') return source.sha256;
+  if (source.kind === 'deb') return source.pin?.sha256 ?? null;
+  return null;
 }
 
 export function isArchive(source: Source): boolean {

@@ -29,6 +29,8 @@ export interface Block {
   /** The block that ran after this one last time, valid while cpu.codeEpoch equals succEpoch. */
   succ: Block | null;
   succEpoch: number;
+  /** Its execution category for the cycle ledger (cycle-ledger.ts), fixed when it was compiled. */
+  cat: number;
 }
 
 /** Handlers after which the next instruction is simply the following one, with no mode change. */
@@ -180,7 +182,7 @@ function emitInsnInner(i: Insn, k: number): { code: string; mayFault: boolean } 
  * Builds a block from `first` onwards. `next(eip)` returns the decoded instruction at an EIP in the
  * same page, or null where the block must stop (page end, decode fault, uncacheable).
  */
-export function buildBlock(first: Insn, eip: number, code32: boolean, next: (eip: number) => Insn | null): Block | null {
+export function buildBlock(first: Insn, eip: number, code32: boolean, cat: number, next: (eip: number) => Insn | null): Block | null {
   const insns: Insn[] = [first];
   const addrs: number[] = [eip];
   let cur = first, at = eip;
@@ -228,5 +230,5 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, next: (eip
   const args: unknown[] = [];
   insns.forEach((i, k) => { params.push(`h${k}`, `i${k}`); args.push(i.exec, i); });
   const factory = new Function(...params, `return function block(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
-  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore, succ: null, succEpoch: -1 };
+  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore, succ: null, succEpoch: -1, cat };
 }

@@ -7,7 +7,8 @@
 // interrupts). If the hook returns true the event is considered handled: execution continues at
 // `cpu.eip` with whatever registers, segments (setSegCache/loadSeg), flags (getEflags/writeEflags)
 // and memory (rd*/wr*, sysRd32/sysWr32) the hook changed. Returning false delivers normally.
-import type { Bus, InterruptLine, CostTable, StopReason } from '../types.ts';
+import type { Bus, InterruptController, CostTable, StopReason } from '../types.ts';
+import { hexDigits as hex } from '../hex.ts';
 import { CpuSegments, CS, SS, DS, ES, FS, GS, SEG_NAMES, AR_P, AR_S, AR_WRITABLE, AR_CODE, AR_ACCESSED, AR_DB, AR_G } from './segments.ts';
 import { CpuFault, Unimplemented, Shutdown, GP, DB, DF as DF_VEC } from './fault.ts';
 import { IF, TF, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI } from './flags.ts';
@@ -19,7 +20,7 @@ import { buildBlock, type Block } from './blocks.ts';
 const HOT_THRESHOLD = 16;
 import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
-import { ud } from './execute-system.ts';
+import { ud, MISC_ENABLE_RESET } from './execute-system.ts';
 
 export type { TrapKind } from './exceptions.ts';
 export type { CpuStats } from './stats.ts';
@@ -30,7 +31,7 @@ export type TrapHook = (vector: number, errorCode: number | undefined, kind: Tra
 interface StackSnapshot { ss: number; base: number; limit: number; ar: number; valid: number; esp: number; cpl: number }
 
 export class Cpu extends CpuSegments {
-  readonly intr: InterruptLine;
+  readonly intr: InterruptController;
   /** Set by hlt; cleared when an interrupt is delivered. */
   halted = false;
   /** Why run() returned 'shutdown' (triple fault or unimplemented feature), with a register dump. */
@@ -46,12 +47,17 @@ export class Cpu extends CpuSegments {
   attention = false;
   /** Instructions restarted rather than retired (chunks of a long rep). */
   uncounted = 0;
+  /** A rep string instruction suspended part-way (chunk end, interrupt, fault): its linear EIP, the
+   *  ECX it left and the bytes it moved, so its resumption is charged as the same instruction. */
+  readonly repResume = { lin: -1, ecx: 0, bytes: 0 };
   /** Extra cycles of a taken over a not-taken branch. */
   readonly branchExtra: number;
   /** rdtsc = cycles + tscOffset (wrmsr to the TSC moves the offset). */
   tscOffset = 0;
   readonly dr = new Int32Array(8);
   readonly msrSysenter = new Int32Array(3);
+  /** IA32_MISC_ENABLE's low half (see execute-system.ts). */
+  msrMiscEnable = MISC_ENABLE_RESET;
 
   private curBlock: Block | null = null;
   private irqCheck = false;
@@ -64,7 +70,7 @@ export class Cpu extends CpuSegments {
   private readonly reader: CodeReader;
   private readerEip = 0;
 
-  constructor(bus: Bus, intr: InterruptLine, costs: CostTable) {
+  constructor(bus: Bus, intr: InterruptController, costs: CostTable) {
     super(bus, costs, newCpuStats());
     this.intr = intr;
     this.branchExtra = costs.branch_taken - costs.branch_not_taken;
@@ -101,6 +107,19 @@ export class Cpu extends CpuSegments {
     this.fetchInvalidate();
   }
 
+  /**
+   * Linux 32-bit boot protocol entry state: as multiboot's, but with the selectors the protocol
+   * names (__BOOT_CS 0x10, __BOOT_DS 0x18), ESI = the zero page and EBP = EDI = EBX = 0.
+   */
+  resetForLinux(entry: number, bootParams: number): void {
+    this.resetForMultiboot(entry, 0, 0);
+    const code = AR_P | AR_S | AR_CODE | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    const data = AR_P | AR_S | AR_WRITABLE | AR_ACCESSED | AR_DB | AR_G;
+    this.setSegCache(CS, 0x10, 0, 0xffffffff, code, true);
+    for (const s of [SS, DS, ES, FS, GS]) this.setSegCache(s, 0x18, 0, 0xffffffff, data, true);
+    this.r[ESI] = bootParams;
+  }
+
   override setSegCache(seg: number, selector: number, base: number, limit: number, ar: number, valid: boolean): void {
     const was32 = this.code32;
     super.setSegCache(seg, selector, base, limit, ar, valid);
@@ -119,6 +138,7 @@ export class Cpu extends CpuSegments {
     this.attention = true;
     let retired = 0;
     let stepTrap = false;
+    const ledger = this.ledger;
     try {
       for (;;) {
         try {
@@ -137,6 +157,7 @@ export class Cpu extends CpuSegments {
                   let b: Block = first;
                   // Run compiled blocks back to back, following each block's cached successor.
                   for (;;) {
+                    if (b.cat !== ledger.cur) ledger.enter(b.cat);
                     this.curBlock = b;
                     this.smc = false;
                     retired += b.fn(this);
@@ -158,6 +179,8 @@ export class Cpu extends CpuSegments {
               }
             }
             this.nextEip = this.code32 ? (this.eip + insn.len) | 0 : (this.eip + insn.len) & 0xffff;
+            const cat = ledger.categoryAt((this.segBase[CS]! + this.eip) | 0, this.cpl);
+            if (cat !== ledger.cur) ledger.enter(cat);
             this.cycles += insn.cost;
             insn.exec(this, insn);
             this.eip = this.nextEip;
@@ -204,7 +227,7 @@ export class Cpu extends CpuSegments {
         const vector = this.intr.acknowledge() & 0xff;
         this.halted = false;
         countVector(this.stats.interrupts, vector);
-        this.cycles += this.costs.hw_interrupt_entry;
+        this.cycles += this.costs.hw_interrupt_entry; this.ledger.chargeInterruptEntry(this.costs.hw_interrupt_entry);
         try {
           this.raiseEvent(vector, 'external', 0, false, this.eip);
         } catch (e) {
@@ -237,15 +260,22 @@ export class Cpu extends CpuSegments {
     if (this.running) this.irqStop = true;
   }
 
-  /** Device DMA wrote guest physical memory: drop decoded code there. */
+  /** Something other than the CPU wrote guest physical memory: drop decoded code there. */
   invalidateCode(physAddr: number, length: number): void {
     if (length > 0) this.invalidateRange(physAddr >>> 0, length);
+  }
+
+  /** A device wrote guest physical memory by DMA: drop decoded code there, and its lines are cache-cold. */
+  dmaWritten(physAddr: number, length: number): void {
+    if (length <= 0) return;
+    this.invalidateRange(physAddr >>> 0, length);
+    this.markDmaWritten(physAddr >>> 0, length);
   }
 
   // ---- exceptions and interrupts ---------------------------------------------------------------
   private handleFault(f: CpuFault): void {
     countVector(this.stats.exceptions, f.vector);
-    this.cycles += this.costs.exception_entry;
+    this.cycles += this.costs.exception_entry; this.ledger.chargeExceptionEntry(this.costs.exception_entry);
     this.nextEip = this.eip;
     this.raiseEvent(f.vector, 'exception', f.code, f.hasCode, this.eip);
   }
@@ -346,12 +376,12 @@ export class Cpu extends CpuSegments {
     if (bits & (((1 << size) - 1) << (port & 7))) throw new CpuFault(GP, 0, true);
   }
   portIn(port: number, size: number): number {
-    this.cycles += this.costs.port_io;
+    this.cycles += this.costs.port_io; this.ledger.chargeDevice(this.costs.port_io);
     const v = this.bus.ioRead(port, size as 1 | 2 | 4);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
   portOut(port: number, size: number, v: number): void {
-    this.cycles += this.costs.port_io;
+    this.cycles += this.costs.port_io; this.ledger.chargeDevice(this.costs.port_io);
     this.bus.ioWrite(port, size as 1 | 2 | 4, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
   /** Writes EFLAGS bits selected by `changeable`; notices IF becoming set and TF. */
@@ -370,8 +400,9 @@ export class Cpu extends CpuSegments {
     if ((v ^ this.cr0) & (CR0_PG | CR0_WP | CR0_PE)) this.flushTlbAll();
     this.cr0 = v;
   }
-  flushTlbAll(): void {
-    this.flushTlb();
+  /** keepGlobal: a CR3 load, which keeps the entries of global mappings (see mmu.ts). */
+  flushTlbAll(keepGlobal = false): void {
+    this.flushTlb(keepGlobal);
     this.stats.tlbFlushes++;
     this.fetchInvalidate();
   }
@@ -450,7 +481,8 @@ export class Cpu extends CpuSegments {
     const startLin = (this.segBase[CS]! + this.eip) | 0;
     const lpn = startLin >>> 12;
     const saved = this.readerEip;
-    first.block = buildBlock(first, this.eip, this.code32, (eip) => {
+    const cat = this.ledger.categoryAt(startLin, this.cpl);
+    first.block = buildBlock(first, this.eip, this.code32, cat, (eip) => {
       const lin = (this.segBase[CS]! + eip) | 0;
       if (lin >>> 12 !== lpn || (eip >>> 0) > this.segLimit[CS]!) return null;
       const off = lin & 0xfff;
@@ -479,7 +511,7 @@ export class Cpu extends CpuSegments {
     if ((e & this.tlbNeed) === this.tlbNeed) return this.ram[(e & ~0xfff) | (lin & 0xfff)]!;
     const p = this.translate(lin, false, this.tlbNeed !== TLB_VALID);
     if (p < this.ramSize) return this.ram[p]!;
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;
   }
 
@@ -514,7 +546,4 @@ export class Cpu extends CpuSegments {
   }
 }
 
-function hex(v: number, width: number): string {
-  return (v >>> 0).toString(16).padStart(width, '0');
-}
 export { ECX, EDX, ESI, EDI, EBP };

@@ -1,12 +1,15 @@
 // String instructions (movs, cmps, stos, lods, scas, ins, outs) with rep/repe/repne. Each element
 // updates ESI/EDI/ECX before the next, so a fault part-way leaves a resumable state as on hardware.
 // A long rep runs at most REP_BUDGET elements per dispatch and then restarts itself, so interrupts
-// and the run loop's cycle limit are honoured between chunks.
+// and the run loop's cycle limit are honoured between chunks. What it costs is decided in
+// profiles/string-costs.ts: a resumed instruction (same address, the ECX it was left with) does
+// not pay its set-up again, and a bulk move is charged for the bytes moved since it started.
 import type { Cpu } from './cpu.ts';
 import type { Insn } from './decode.ts';
 import { DF, ECX, ESI, EDI, EAX, EDX } from './flags.ts';
-import { ES } from './segments.ts';
+import { ES, CS } from './segments.ts';
 import { alu } from './execute-alu.ts';
+import { repSetupCycles, bulkCycles, repElementCycles } from '../profiles/string-costs.ts';
 
 const REP_BUDGET = 4096;
 
@@ -19,13 +22,23 @@ export function stringOp(cpu: Cpu, i: Insn): void {
   if (kind === 0x6c) cpu.sens('ins');
   else if (kind === 0x6e) cpu.sens('outs');
   let count = 1;
+  const bulk = kind === 0xa4 ? 'movs' : kind === 0xaa ? 'stos' : null;
+  const lin = (cpu.segBase[CS]! + cpu.eip) | 0;
+  let before = 0; // bytes this instruction moved in earlier pieces
   if (rep) {
     count = as32 ? cpu.r[ECX]! >>> 0 : cpu.r[ECX]! & 0xffff;
     if (count === 0) return;
-    cpu.cycles += cpu.costs.rep_movs_setup;
+    const r = cpu.repResume;
+    // A resumption is the same instruction: no set-up, and its dispatch cost was paid at the start.
+    if (r.lin === lin && r.ecx === count) { before = r.bytes; r.lin = -1; cpu.cycles -= i.cost; }
+    else cpu.cycles += repSetupCycles(cpu.costs);
   }
   const srcSeg = i.seg;
   let n = 0;
+  let finished = false;
+  // Charges the bulk bytes of this piece, and remembers where a suspended instruction stands, on
+  // every way out: done, chunk boundary, or a fault on an element.
+  try {
   for (;;) {
     const si = as32 ? cpu.r[ESI]! : cpu.r[ESI]! & 0xffff;
     const di = as32 ? cpu.r[EDI]! : cpu.r[EDI]! & 0xffff;
@@ -77,16 +90,26 @@ export function stringOp(cpu: Cpu, i: Insn): void {
         break;
       }
     }
-    if (!rep) return;
+    if (!rep) { finished = true; return; }
     count--;
+    n++;
     if (as32) cpu.r[ECX] = count; else cpu.setReg(2, ECX, count);
-    cpu.cycles += cpu.costs.rep_per_element;
-    if (count === 0 || stop) return;
-    if (++n >= REP_BUDGET || cpu.attention) {
+    if (bulk === null) cpu.cycles += repElementCycles(cpu.costs);
+    if (count === 0 || stop) { finished = true; return; }
+    if (n >= REP_BUDGET || cpu.attention) {
       // Not finished: run this instruction again (its retirement is counted once, at the end).
       cpu.nextEip = cpu.eip;
       cpu.uncounted++;
       return;
+    }
+  }
+  } finally {
+    if (rep) {
+      const after = before + n * size;
+      if (bulk !== null) cpu.cycles += bulkCycles(cpu.costs, bulk, after) - bulkCycles(cpu.costs, bulk, before);
+      if (!finished) { const r = cpu.repResume; r.lin = lin; r.ecx = count; r.bytes = after; }
+    } else if (bulk !== null) {
+      cpu.cycles += bulkCycles(cpu.costs, bulk, size);
     }
   }
 }

@@ -296,7 +296,7 @@ export function movCr(cpu: Cpu, i: Insn): void {
     case 3:
       cpu.cycles += cpu.costs.mov_cr3;
       cpu.cr3 = v & ~0xfe7;
-      cpu.flushTlbAll();
+      cpu.flushTlbAll(true);
       break;
     default: {
       cpu.cycles += cpu.costs.mov_cr_other;
@@ -359,6 +359,19 @@ export function rdtsc(cpu: Cpu): void {
   cpu.r[EDX] = Math.floor(t / 4294967296);
 }
 const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
+/**
+ * IA32_BIOS_SIGN_ID (0x8B): the microcode update revision, in EDX after a write of 0 and a cpuid
+ * (Intel SDM vol. 3, 9.11.7). No update is loaded on this CPU model, so it reads 0. Linux reads it
+ * on every Intel CPU of family 6 and up without an exception fixup.
+ */
+const MSR_BIOS_SIGN_ID = 0x8b;
+/**
+ * IA32_MISC_ENABLE (0x1A0), which Linux reads unguarded on family 15: fast strings enabled (bit 0),
+ * as firmware leaves it, and the branch-trace and PEBS stores marked unavailable (bits 11, 12)
+ * since the CPU has no debug store. Writes keep the value (Linux clears the limit-CPUID bit).
+ */
+const MSR_MISC_ENABLE = 0x1a0;
+export const MISC_ENABLE_RESET = 0x1 | 0x800 | 0x1000;
 export function rdmsr(cpu: Cpu): void {
   cpu.sens('rdmsr');
   requireCpl0(cpu);
@@ -367,6 +380,8 @@ export function rdmsr(cpu: Cpu): void {
   if (n === MSR_TSC) { const t = cpu.cycles + cpu.tscOffset; lo = t % 4294967296; hi = Math.floor(t / 4294967296); }
   else if (n === MSR_APIC_BASE) lo = 0xfee00000 | 0;
   else if (n >= MSR_SYSENTER_CS && n <= MSR_SYSENTER_EIP) lo = cpu.msrSysenter[n - MSR_SYSENTER_CS]!;
+  else if (n === MSR_BIOS_SIGN_ID) hi = 0;
+  else if (n === MSR_MISC_ENABLE) lo = cpu.msrMiscEnable;
   else throw new CpuFault(GP, 0, true);
   cpu.r[EAX] = lo; cpu.r[EDX] = hi;
 }
@@ -377,6 +392,8 @@ export function wrmsr(cpu: Cpu): void {
   if (n === MSR_TSC) cpu.tscOffset = (cpu.r[EDX]! >>> 0) * 4294967296 + (cpu.r[EAX]! >>> 0) - cpu.cycles;
   else if (n >= MSR_SYSENTER_CS && n <= MSR_SYSENTER_EIP) cpu.msrSysenter[n - MSR_SYSENTER_CS] = cpu.r[EAX]!;
   else if (n === MSR_APIC_BASE) { /* accepted and ignored: no local APIC is modelled */ }
+  else if (n === MSR_BIOS_SIGN_ID) { /* the write that asks for the revision; nothing to load */ }
+  else if (n === MSR_MISC_ENABLE) cpu.msrMiscEnable = cpu.r[EAX]!;
   else throw new CpuFault(GP, 0, true);
 }
 
@@ -384,9 +401,14 @@ export function wrmsr(cpu: Cpu): void {
 export function ud(): void {
   throw new CpuFault(UD, 0, false);
 }
-/** x87 escape (D8-DF): no FPU is present, so these fault as with CR0.EM=1: #NM. */
-export function x87(): void {
-  throw new CpuFault(NM, 0, false);
+/**
+ * x87 escape (D8-DF) on a CPU with no FPU (a 486SX without a 487): #NM when CR0.EM or CR0.TS is
+ * set, so an emulator in the kernel takes over; with both clear no coprocessor answers and the
+ * instruction has no effect (a store such as fnstsw leaves memory as it was). Linux's FPU probe
+ * relies on that: `fninit; fnstsw` leaving its 0xffff in place means "no FPU".
+ */
+export function x87(cpu: Cpu): void {
+  if (cpu.cr0 & (CR0_EM | CR0_TS)) throw new CpuFault(NM, 0, false);
 }
 /** wait/fwait (9B): #NM when CR0.MP and CR0.TS are both set, else a no-op. */
 export function fwait(cpu: Cpu): void {

@@ -5,6 +5,11 @@
 export const DE = 0, DB = 1, NMI = 2, BP = 3, OFV = 4, BR = 5, UD = 6, NM = 7, DF = 8;
 export const TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, AC = 17;
 
+/** Vectors whose hardware frame carries an error code (#DF, #TS, #NP, #SS, #GP, #PF, #AC). */
+export function hasErrorCode(vector: number): boolean {
+  return vector === DF || (vector >= TS && vector <= PF) || vector === AC;
+}
+
 /** A guest-visible exception raised while executing an instruction. */
 export class CpuFault {
   constructor(readonly vector: number, readonly code: number, readonly hasCode: boolean) {}

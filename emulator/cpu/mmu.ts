@@ -8,6 +8,17 @@
 // slow path. A write entry is made only after the dirty bit is set and only for pages holding
 // no decoded code, so every write to a code page reaches writeSlow, which drops the decoded
 // instructions it overlaps (self-modifying code, the wedge's run-time patches).
+//
+// Global pages: with CR4.PGE set, an entry made from a PTE (or 4 MiB PDE) with the G bit carries
+// TLB_GLOBAL and survives a CR3 load, as on the Pentium 4; only invlpg, a CR4.PGE/PSE or CR0.PG/WP
+// change flushes it. An address-space switch then refills only the non-global entries.
+//
+// Cache-cold DMA: a line a device wrote by DMA is not in the CPU's caches, so the CPU's first read
+// of it is a memory access (l2_miss_to_memory); later reads hit. Lines are the Pentium 4's 128-byte
+// L2 lines (COSTS.md §1). A page holding such lines keeps its read entry without TLB_VALID but with
+// TLB_COLD, so reads there leave the hot path, pay for the lines they touch first, and the entry
+// becomes valid again once the page has no cold line left (no page walk is charged for it).
+import { CycleLedger } from './cycle-ledger.ts';
 import type { Bus, AccessSize, CostTable } from '../types.ts';
 import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
@@ -16,6 +27,13 @@ import type { Insn } from './decode.ts';
 
 export const TLB_VALID = 2;
 export const TLB_USER = 1;
+/** Made from a global mapping (G bit with CR4.PGE): kept across CR3 loads. */
+export const TLB_GLOBAL = 4;
+/** A read entry of a page with DMA-written lines not yet read: translated, but not on the hot path. */
+export const TLB_COLD = 8;
+/** log2 of the cache line a DMA write leaves cold: 128 bytes, the Pentium 4's L2 line (COSTS.md §1). */
+export const COLD_LINE_SHIFT = 7;
+const PTE_G = 0x100;
 
 export const CR0_PE = 0x1, CR0_MP = 0x2, CR0_EM = 0x4, CR0_TS = 0x8, CR0_ET = 0x10, CR0_NE = 0x20;
 export const CR0_WP = 0x10000, CR0_AM = 0x40000, CR0_NW = 0x20000000, CR0_CD = 0x40000000;
@@ -33,6 +51,8 @@ export class CpuMemory extends CpuRegs {
   readonly costs: CostTable;
   stats: CpuStats;
   cycles = 0;
+  /** Where the cycles go, by category (cycle-ledger.ts); MMIO accesses charge its device category. */
+  readonly ledger: CycleLedger = new CycleLedger(this);
 
   cr0 = 0;
   cr2 = 0;
@@ -50,6 +70,12 @@ export class CpuMemory extends CpuRegs {
   private tlbCount = 0;
   private tlbOverflow = false;
 
+  /** Reads that found a DMA-written line cold and paid a memory access. */
+  coldLineReads = 0;
+  /** 1 where a RAM line was written by DMA and not read by the CPU since. */
+  private readonly coldLine: Uint8Array;
+  /** Cold lines per RAM page. */
+  private readonly coldInPage: Uint16Array;
   /** Decoded instructions by physical page, indexed by offset within the page. */
   readonly codeCache: (Array<Insn | undefined> | undefined)[];
   /** 1 where a physical RAM page holds decoded instructions. */
@@ -74,6 +100,42 @@ export class CpuMemory extends CpuRegs {
     const pages = this.ramSize >>> 12;
     this.codeCache = new Array(pages).fill(undefined);
     this.codePage = new Uint8Array(pages);
+    this.coldLine = new Uint8Array(this.ramSize >>> COLD_LINE_SHIFT);
+    this.coldInPage = new Uint16Array(pages);
+  }
+
+  // ---- cache-cold DMA ----------------------------------------------------------------------
+  /** A device wrote physical bytes [p, p+len) by DMA: their lines are no longer in the CPU's caches. */
+  markDmaWritten(p: number, len: number): void {
+    if (len <= 0) return;
+    const end = Math.min(p + len, this.ramSize);
+    for (let line = p >>> COLD_LINE_SHIFT; line << COLD_LINE_SHIFT < end; line++) {
+      if (this.coldLine[line]) continue;
+      this.coldLine[line] = 1;
+      const ppn = line >>> (12 - COLD_LINE_SHIFT);
+      if (this.coldInPage[ppn]++ === 0) this.coolReadEntries(ppn);
+    }
+  }
+  /** Takes the read entries mapping physical page ppn off the hot path (VALID becomes COLD). */
+  private coolReadEntries(ppn: number): void {
+    const base = ppn << 12;
+    const cool = (lpn: number): void => {
+      const e = this.tlbR[lpn]!;
+      if ((e & TLB_VALID) && (e & ~0xfff) === base) this.tlbR[lpn] = (e & ~TLB_VALID) | TLB_COLD;
+    };
+    if (this.tlbOverflow) { for (let lpn = 0; lpn < this.tlbR.length; lpn++) cool(lpn); return; }
+    for (let i = 0; i < this.tlbCount; i++) cool(this.tlbList[i]!);
+  }
+  /** Charges a memory access for each cold line in physical [p, p+size) and warms them. */
+  private readCold(p: number, size: number): void {
+    const last = (p + size - 1) >>> COLD_LINE_SHIFT;
+    for (let line = p >>> COLD_LINE_SHIFT; line <= last; line++) {
+      if (!this.coldLine[line]) continue;
+      this.coldLine[line] = 0;
+      this.coldInPage[line >>> (12 - COLD_LINE_SHIFT)]--;
+      this.cycles += this.costs.l2_miss_to_memory;
+      this.coldLineReads++;
+    }
   }
 
   // ---- physical access (page walks, descriptor tables go through linear access) ------------
@@ -83,7 +145,7 @@ export class CpuMemory extends CpuRegs {
       if ((p & 3) === 0) return this.ram32[p >>> 2]!;
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 4) | 0;
   }
   physWrite32(p: number, v: number): void {
@@ -94,25 +156,39 @@ export class CpuMemory extends CpuRegs {
       else { this.ram[p] = v; this.ram[p + 1] = v >> 8; this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, 4, v >>> 0);
   }
 
   // ---- TLB ---------------------------------------------------------------------------------
-  flushTlb(): void {
-    if (this.tlbOverflow) {
-      this.tlbR.fill(0);
-      this.tlbW.fill(0);
-    } else {
-      for (let i = 0; i < this.tlbCount; i++) {
-        const lpn = this.tlbList[i]!;
-        this.tlbR[lpn] = 0;
-        this.tlbW[lpn] = 0;
-      }
-    }
+  /** Drops every TLB entry, or (keepGlobal: a CR3 load) every entry not made from a global mapping. */
+  flushTlb(keepGlobal = false): void {
+    const overflow = this.tlbOverflow;
+    const n = this.tlbCount;
     this.tlbCount = 0;
     this.tlbOverflow = false;
+    if (overflow) {
+      if (!keepGlobal) {
+        this.tlbR.fill(0);
+        this.tlbW.fill(0);
+      } else {
+        for (let lpn = 0; lpn < this.tlbR.length; lpn++) this.dropUnlessGlobal(lpn);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const lpn = this.tlbList[i]!;
+        if (keepGlobal) this.dropUnlessGlobal(lpn);
+        else { this.tlbR[lpn] = 0; this.tlbW[lpn] = 0; }
+      }
+    }
     this.codeEpoch++;
+  }
+  private dropUnlessGlobal(lpn: number): void {
+    const r = this.tlbR[lpn]!, w = this.tlbW[lpn]!;
+    if (r === 0 && w === 0) return;
+    if ((r | w) & TLB_GLOBAL) { this.noteTlb(lpn); return; }
+    this.tlbR[lpn] = 0;
+    this.tlbW[lpn] = 0;
   }
   invalidatePage(lin: number): void {
     const lpn = lin >>> 12;
@@ -180,6 +256,7 @@ export class CpuMemory extends CpuRegs {
     lin >>>= 0;
     const lpn = lin >>> 12;
     let physPage: number, us: boolean, rw: boolean;
+    let global = 0;
     if (!(this.cr0 & CR0_PG)) {
       physPage = (lin & ~0xfff) >>> 0;
       us = true; rw = true;
@@ -195,6 +272,7 @@ export class CpuMemory extends CpuRegs {
         const want = pde | 0x20 | (write ? 0x40 : 0);
         if (want !== pde) { pde = want; this.physWrite32(pdeAddr, pde); }
         physPage = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
+        if ((pde & PTE_G) && (this.cr4 & CR4_PGE)) global = TLB_GLOBAL;
       } else {
         if (!(pde & 0x20)) { pde |= 0x20; this.physWrite32(pdeAddr, pde); }
         const pteAddr = ((pde & ~0xfff) >>> 0) + ((lpn & 0x3ff) << 2);
@@ -205,13 +283,14 @@ export class CpuMemory extends CpuRegs {
         const want = pte | 0x20 | (write ? 0x40 : 0);
         if (want !== pte) { pte = want; this.physWrite32(pteAddr, pte); }
         physPage = (pte & ~0xfff) >>> 0;
+        if ((pte & PTE_G) && (this.cr4 & CR4_PGE)) global = TLB_GLOBAL;
       }
     }
     if (physPage < this.ramSize) {
-      this.tlbR[lpn] = physPage | TLB_VALID | (us ? TLB_USER : 0);
+      this.tlbR[lpn] = physPage | (this.coldInPage[physPage >>> 12] ? TLB_COLD : TLB_VALID) | (us ? TLB_USER : 0) | global;
       if (write && !this.codePage[physPage >>> 12]) {
         const supOk = rw || !(this.cr0 & CR0_WP);
-        this.tlbW[lpn] = supOk ? physPage | TLB_VALID | (us && rw ? TLB_USER : 0) : 0;
+        this.tlbW[lpn] = supOk ? physPage | TLB_VALID | (us && rw ? TLB_USER : 0) | global : 0;
       }
       this.noteTlb(lpn);
     }
@@ -308,6 +387,17 @@ export class CpuMemory extends CpuRegs {
     lin >>>= 0;
     const user = this.tlbNeed !== TLB_VALID;
     const off = lin & 0xfff;
+    const e = this.tlbR[lin >>> 12]!;
+    if (!writeIntent && (e & TLB_COLD) && (!user || (e & TLB_USER)) && off + size <= 0x1000) {
+      // Translated already; only the cache is cold.
+      const page = (e & ~0xfff) >>> 0, p = page | off;
+      this.readCold(p, size);
+      if (this.coldInPage[page >>> 12] === 0) this.tlbR[lin >>> 12] = (e & ~TLB_COLD) | TLB_VALID;
+      this.stats.tlbHits++;
+      if (size === 1) return this.ram[p]!;
+      if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
+      return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
+    }
     if (off + size > 0x1000) {
       // Page-crossing: translate both pages first so a fault leaves nothing half done.
       const p1 = this.translate(lin, writeIntent, user);
@@ -321,17 +411,21 @@ export class CpuMemory extends CpuRegs {
     }
     const p = this.translate(lin, writeIntent, user);
     if (p + size <= this.ramSize) {
+      if (this.coldInPage[p >>> 12]) this.readCold(p, size);
       if (size === 1) return this.ram[p]!;
       if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    this.cycles += this.costs.mmio_read;
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     const v = this.bus.mmioRead(p, size as AccessSize);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
   private physRead8(p: number): number {
-    if (p < this.ramSize) return this.ram[p]!;
-    this.cycles += this.costs.mmio_read;
+    if (p < this.ramSize) {
+      if (this.coldInPage[p >>> 12]) this.readCold(p, 1);
+      return this.ram[p]!;
+    }
+    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;
   }
   private physWrite8(p: number, v: number): void {
@@ -340,7 +434,7 @@ export class CpuMemory extends CpuRegs {
       this.ram[p] = v;
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, 1, v & 0xff);
   }
   private writeSlow(lin: number, size: number, v: number): void {
@@ -364,7 +458,7 @@ export class CpuMemory extends CpuRegs {
       if (size > 2) { this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
       return;
     }
-    this.cycles += this.costs.mmio_write;
+    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
     this.bus.mmioWrite(p, size as AccessSize, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
 

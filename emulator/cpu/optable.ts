@@ -39,6 +39,8 @@ export interface OpDef {
   /** Picks a faster specialised handler for a decoded instruction, or returns undefined. */
   pick?: (i: Insn) => Handler | undefined;
   cost: keyof CostTable;
+  /** Groups: the cost class by ModRM reg field where it differs from `cost` (adc/sbb in 80-83). */
+  costByReg?: (keyof CostTable | undefined)[];
 }
 
 const UD_DEF: OpDef = { flags: 0, h: S.ud, cost: 'alu' };
@@ -64,15 +66,19 @@ const aluPickEG = (i: Insn): Handler | undefined => {
     default: return undefined;
   }
 };
+// adc (op 2) and sbb (op 3) chain through the carry flag: their own cost class.
+const ALU_COST = (op: number): keyof CostTable => (op === 2 || op === 3 ? 'adc' : 'alu');
+const ADC_BY_REG: (keyof CostTable | undefined)[] = [undefined, undefined, 'adc', 'adc'];
 for (let op = 0; op < 8; op++) {
   const base = op << 3;
   const lock = op === 7 ? 0 : F_LOCK;
-  def(OPS1, base + 0, M | B | lock, A.aluEG);
-  def(OPS1, base + 1, M | lock, A.aluEG, 'alu', { pick: aluPickEG });
-  def(OPS1, base + 2, M | B, A.aluGE);
-  def(OPS1, base + 3, M, A.aluGE);
-  def(OPS1, base + 4, B | F_I8, A.aluAI);
-  def(OPS1, base + 5, F_IV, A.aluAI);
+  const cost = ALU_COST(op);
+  def(OPS1, base + 0, M | B | lock, A.aluEG, cost);
+  def(OPS1, base + 1, M | lock, A.aluEG, cost, { pick: aluPickEG });
+  def(OPS1, base + 2, M | B, A.aluGE, cost);
+  def(OPS1, base + 3, M, A.aluGE, cost);
+  def(OPS1, base + 4, B | F_I8, A.aluAI, cost);
+  def(OPS1, base + 5, F_IV, A.aluAI, cost);
 }
 def(OPS1, [0x06, 0x0e, 0x16, 0x1e], 0, S.pushSreg);
 def(OPS1, [0x07, 0x17, 0x1f], 0, S.popSreg);
@@ -94,9 +100,9 @@ def(OPS1, 0x6b, M | F_I8S, A.imulGEI, 'imul');
 def(OPS1, [0x6c, 0x6e], B, stringOp);
 def(OPS1, [0x6d, 0x6f], 0, stringOp);
 def(OPS1, range(0x70, 0x7f), F_I8S, C.jccRel, 'branch_not_taken');
-def(OPS1, [0x80, 0x82], M | B | F_I8 | F_LOCK, A.aluEI, 'alu', { lockRegs: 0x7f });
-def(OPS1, 0x81, M | F_IV | F_LOCK, A.aluEI, 'alu', { lockRegs: 0x7f, pick: (i) => (i.os === 4 && i.mod === 3 ? A.aluRI32 : undefined) });
-def(OPS1, 0x83, M | F_I8S | F_LOCK, A.aluEI, 'alu', { lockRegs: 0x7f, pick: (i) => (i.os === 4 && i.mod === 3 ? A.aluRI32 : undefined) });
+def(OPS1, [0x80, 0x82], M | B | F_I8 | F_LOCK, A.aluEI, 'alu', { lockRegs: 0x7f, costByReg: ADC_BY_REG });
+def(OPS1, 0x81, M | F_IV | F_LOCK, A.aluEI, 'alu', { lockRegs: 0x7f, costByReg: ADC_BY_REG, pick: (i) => (i.os === 4 && i.mod === 3 ? A.aluRI32 : undefined) });
+def(OPS1, 0x83, M | F_I8S | F_LOCK, A.aluEI, 'alu', { lockRegs: 0x7f, costByReg: ADC_BY_REG, pick: (i) => (i.os === 4 && i.mod === 3 ? A.aluRI32 : undefined) });
 def(OPS1, 0x84, M | B, A.testEG);
 def(OPS1, 0x85, M, A.testEG, 'alu', { pick: (i) => (i.os === 4 && i.mod === 3 ? A.testRR32 : undefined) });
 def(OPS1, 0x86, M | B | F_LOCK, A.xchgEG);
@@ -106,7 +112,7 @@ def(OPS1, 0x89, M | F_STORE, A.movEG, 'alu', { pick: (i) => (i.os !== 4 ? undefi
 def(OPS1, 0x8a, M | B, A.movGE);
 def(OPS1, 0x8b, M, A.movGE, 'alu', { pick: (i) => (i.os !== 4 ? undefined : i.mod === 3 ? undefined : A.movLoad32) });
 def(OPS1, 0x8c, M | F_STORE, S.movFromSreg);
-def(OPS1, 0x8d, M | F_NOMEM | F_MEMONLY, A.lea);
+def(OPS1, 0x8d, M | F_NOMEM | F_MEMONLY, A.lea, 'lea');
 def(OPS1, 0x8e, M, S.movToSreg);
 def(OPS1, 0x8f, M | F_STORE, [C.popE]);
 def(OPS1, 0x90, 0, S.nop);
@@ -128,8 +134,8 @@ def(OPS1, 0xa9, F_IV, A.testAI);
 def(OPS1, range(0xb0, 0xb7), B | F_I8, A.movRI);
 def(OPS1, range(0xb8, 0xbf), F_IV, A.movRI, 'alu', { pick: (i) => (i.os === 4 ? A.movRI32 : undefined) });
 const SHIFTS = [A.shiftEI, A.shiftEI, A.shiftEI, A.shiftEI, A.shiftEI, A.shiftEI, A.shiftEI, A.shiftEI];
-def(OPS1, 0xc0, M | B | F_I8, SHIFTS);
-def(OPS1, 0xc1, M | F_I8, SHIFTS);
+def(OPS1, 0xc0, M | B | F_I8, SHIFTS, 'shift');
+def(OPS1, 0xc1, M | F_I8, SHIFTS, 'shift');
 def(OPS1, [0xc2], F_I16, C.retNear, 'branch_taken');
 def(OPS1, [0xc3], 0, C.retNear, 'branch_taken', { pick: (i) => (i.os === 4 ? C.ret32 : undefined) });
 def(OPS1, [0xc4, 0xc5], M | F_MEMONLY, S.loadFarPointer);
@@ -143,10 +149,10 @@ def(OPS1, 0xcc, 0, S.int3);
 def(OPS1, 0xcd, F_I8, S.intN);
 def(OPS1, 0xce, 0, S.into);
 def(OPS1, 0xcf, 0, C.iret);
-def(OPS1, 0xd0, M | B, Array(8).fill(A.shiftE1));
-def(OPS1, 0xd1, M, Array(8).fill(A.shiftE1));
-def(OPS1, 0xd2, M | B, Array(8).fill(A.shiftECL));
-def(OPS1, 0xd3, M, Array(8).fill(A.shiftECL));
+def(OPS1, 0xd0, M | B, Array(8).fill(A.shiftE1), 'shift');
+def(OPS1, 0xd1, M, Array(8).fill(A.shiftE1), 'shift');
+def(OPS1, 0xd2, M | B, Array(8).fill(A.shiftECL), 'shift');
+def(OPS1, 0xd3, M, Array(8).fill(A.shiftECL), 'shift');
 def(OPS1, 0xd4, F_I8, A.aam, 'div');
 def(OPS1, 0xd5, F_I8, A.aad);
 def(OPS1, 0xd6, 0, A.salc);
@@ -201,8 +207,8 @@ def(OPS2, [0xa1, 0xa9], 0, S.popSreg);
 def(OPS2, 0xa2, 0, S.cpuid);
 def(OPS2, 0xa3, M, A.btEG);
 def(OPS2, [0xab, 0xb3, 0xbb], M | F_LOCK, A.btEG);
-def(OPS2, [0xa4, 0xac], M | F_I8, A.shld);
-def(OPS2, [0xa5, 0xad], M, A.shld);
+def(OPS2, [0xa4, 0xac], M | F_I8, A.shld, 'shift');
+def(OPS2, [0xa5, 0xad], M, A.shld, 'shift');
 def(OPS2, 0xaf, M, A.imulGE, 'imul');
 def(OPS2, 0xb0, M | B | F_LOCK, A.cmpxchg);
 def(OPS2, 0xb1, M | F_LOCK, A.cmpxchg);
@@ -219,7 +225,7 @@ def(OPS2, 0xff, 0, S.ud); // ud0
 
 /** Static cycle cost of a decoded instruction: its class plus a load or store for a memory operand. */
 export function staticCost(costs: CostTable, d: OpDef, i: Insn): number {
-  let c = costs[d.cost];
+  let c = costs[d.costByReg?.[i.reg] ?? d.cost];
   if ((d.flags & F_MODRM) && i.mod !== 3 && !(d.flags & F_NOMEM)) c += d.flags & F_STORE ? costs.store : costs.load;
   if (i.lock) c += costs.locked_rmw_extra;
   return c;

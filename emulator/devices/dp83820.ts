@@ -18,7 +18,10 @@
 // frames wait in the RX FIFO while there is no descriptor for them and are dropped (RXORN, MIB
 // missed-packets counter) when it is full.
 import { ethernetFcs, ipHeaderChecksum, ipHeaderValid, transportChecksum, transportValid } from '../net/checksum.ts';
-import type { DmaMemory, IrqLine, LinkPort, MmioRegion, PciIdentity } from '../net/seams.ts';
+import type { DmaMemory, IrqLine } from '../types.ts';
+import type { MmioDevice } from '../bus.ts';
+import type { PciIdentity } from './pci.ts';
+import type { LinkPort } from '../net/seams.ts';
 import { TimeBase } from '../net/seams.ts';
 
 // Register offsets in BAR1.
@@ -106,7 +109,7 @@ export interface Dp83820Stats {
   interrupts: number;
 }
 
-export class Dp83820 implements MmioRegion {
+export class Dp83820 implements MmioDevice {
   readonly size = 4096;
   readonly pci = DP83820_PCI;
   readonly errors: string[] = [];
@@ -255,14 +258,14 @@ export class Dp83820 implements MmioRegion {
   }
 
   /** Byte and word accesses for buses that make them: whole-register reads, read-modify-write. */
-  read(offset: number, size: 1 | 2 | 4): number {
+  mmioRead(offset: number, size: 1 | 2 | 4): number {
     const v = this.read32(offset & ~3);
     if (size === 4) return v;
     const shift = (offset & 3) * 8;
     return (v >>> shift) & (size === 1 ? 0xff : 0xffff);
   }
 
-  write(offset: number, size: 1 | 2 | 4, value: number): void {
+  mmioWrite(offset: number, size: 1 | 2 | 4, value: number): void {
     if (size === 4) return this.write32(offset, value);
     const shift = (offset & 3) * 8;
     const mask = (size === 1 ? 0xff : 0xffff) << shift;
@@ -364,7 +367,7 @@ export class Dp83820 implements MmioRegion {
     const until = this.time.clock.now() + Math.round(units * 100 * this.time.mhz);
     this.holdoffUntil = until;
     const epoch = this.epoch;
-    this.time.clock.schedule(until, () => {
+    this.time.clock.schedule(until, 'net', () => {
       if (epoch !== this.epoch || this.holdoffUntil !== until) return;
       this.holdoffUntil = -1;
       this.updateIrq();
@@ -414,7 +417,7 @@ export class Dp83820 implements MmioRegion {
     if (this.txScheduled) return;
     this.txScheduled = true;
     const epoch = this.epoch;
-    this.time.clock.schedule(atCycle, () => {
+    this.time.clock.schedule(atCycle, 'net', () => {
       if (epoch !== this.epoch) return;
       this.txScheduled = false;
       this.txStep();

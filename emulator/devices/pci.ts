@@ -59,6 +59,8 @@ export interface PciIdentity {
   subsystemId?: number;
   /** INTx pin: 1 = INTA# ... 4 = INTD#, 0 = none. */
   interruptPin?: number;
+  /** The memory BARs the function asks for, by index: size in bytes (a power of two). */
+  memoryBars?: { index: number; size: number }[];
 }
 
 /**

@@ -5,7 +5,7 @@
 // mode and rotating priorities, following the 8259A datasheet. Where the datasheet leaves room,
 // it behaves as QEMU's i8259 does, since QEMU is the reference the emulator is tested against.
 import type { AccessSize } from '../types.ts';
-import type { InterruptLine } from '../types.ts';
+import type { InterruptController } from '../types.ts';
 import type { PortDevice } from '../bus.ts';
 
 export const PIC_MASTER_CMD = 0x20;
@@ -222,7 +222,7 @@ export class Pic8259 {
  * The cascaded pair as the machine sees it: IRQ inputs 0-15, the INTR line and INTA cycle for
  * the CPU, and the four ports. `onChange` runs whenever INTR may have changed level.
  */
-export class PicPair implements InterruptLine, PortDevice {
+export class PicPair implements InterruptController, PortDevice {
   readonly master = new Pic8259(true);
   readonly slave = new Pic8259(false);
   /** Interrupts delivered per IRQ line (0-15), counted at the INTA cycle. */

@@ -9,7 +9,7 @@ import type { SensitiveName } from '../cpu/stats.ts';
 import { IF } from '../cpu/flags.ts';
 import { CS, SS } from '../cpu/segments.ts';
 import { elfSymbols, symbolize, type ElfSymbol } from './elf.ts';
-import type { GuestMemory } from './xen/guest-memory.ts';
+import type { GuestMemory } from './guest-memory.ts';
 
 /** Sensitive instructions that execute in ring 1 without faulting (IOPL 0). */
 export const HOLE_NAMES: ReadonlySet<SensitiveName> = new Set<SensitiveName>([

@@ -11,14 +11,14 @@ import { xenGuestParams } from './xen/builder.ts';
 import { TrapAndEmulate } from './xen/trap-emulate.ts';
 import type { TrapEmulateStats } from './trap-counters.ts';
 import { HoleRecorder, type HoleSite } from './holes.ts';
-import { elfSymbols } from './elf.ts';
-import type { GuestMemory } from './xen/guest-memory.ts';
+import { elfSymbols, elfSegments } from './elf.ts';
+import type { GuestMemory } from './guest-memory.ts';
 import { L4Kernel, type L4Stats } from './l4/l4.ts';
 import { l4GuestParams } from './l4/builder.ts';
 import { L4TrapAndEmulate } from './l4/trap-emulate.ts';
 
-export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName } from './backend-names.ts';
+import type { BackendName } from './backend-names.ts';
 
 /** A back-end that cannot run what it was given; the message says why. */
 export class BackendError extends Error {}
@@ -29,6 +29,8 @@ export interface BackendBoot {
   kernelName: string;
   append?: string;
   modules?: BootModule[];
+  /** An initramfs for a Linux bzImage (hardware back-end only). */
+  initrd?: Uint8Array;
   /** The in-place VMM (wedge) ELF: the domain's kernel, with the guest as its module. */
   wedge?: Uint8Array;
   wedgeName?: string;
@@ -72,13 +74,26 @@ function common(machine: Machine, virtualTicks = 0, interrupts?: number): Pick<B
   return { device_interrupts: irqs, sensitive_per_interrupt: per };
 }
 
+/** The linear range [lo, hi) an ELF's loadable segments occupy, or null for an image that is not one. */
+function imageRange(image: Uint8Array): [number, number] | null {
+  try {
+    const segs = elfSegments(image, 'image');
+    return [Math.min(...segs.map((s) => s.vaddr)), Math.max(...segs.map((s) => s.vaddr + s.memsz))];
+  } catch {
+    return null;
+  }
+}
+
 /** Loads the guest onto `machine` for the chosen back-end. */
 export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
+  // The cycle ledger tells guest kernel and wedge code apart by the images they run from.
+  machine.cpu.ledger.setRegions({ kernel: imageRange(b.elf), wedge: b.wedge ? imageRange(b.wedge) : null });
   if (b.backend === 'hardware') {
     if (b.wedge) throw new BackendError('--wedge needs a hypervisor back-end (--backend xen)');
-    const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
+    const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? [], b.initrd);
     return { boot, stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
   }
+  if (b.initrd) throw new BackendError('an initrd (a Linux bzImage) boots on the hardware back-end only');
   if (b.backend === 'l4') return bootOnL4(machine, b);
   const costs = machine.profile.xen;
   if (!costs) throw new BackendError(`profile ${machine.profile.name} has no "xen" figures, which --backend xen needs`);

@@ -5,7 +5,7 @@
 import type { Machine } from '../machine.ts';
 import { PciDevice, type PciBar, type PciSlot } from '../devices/pci.ts';
 import { buildNetwork, type Network, type NetworkOptions } from './network.ts';
-import type { Clock, IrqLine } from './seams.ts';
+import type { IrqLine } from '../types.ts';
 
 /** Everything buildNetwork takes except what the machine supplies. */
 export type AttachOptions = Omit<NetworkOptions, 'clock' | 'mhz' | 'ram' | 'irq' | 'onDmaWrite' | 'dmaGuard'>;
@@ -14,17 +14,6 @@ export interface AttachedNetwork extends Network {
   /** The NIC's PCI function and where the bus put it (slot, BAR addresses, IRQ line). */
   pci: PciDevice;
   slot: PciSlot;
-}
-
-/** The machine's clock as the network's Clock seam (the machine's events carry a name). */
-export function machineClock(machine: Machine): Clock {
-  const clock = machine.clock;
-  return {
-    now: () => clock.now(),
-    schedule: (at, fn) => {
-      clock.schedule(at, 'net', fn);
-    },
-  };
 }
 
 /** Builds the network on `machine` and registers the NIC on its PCI bus; call before boot. */
@@ -38,11 +27,11 @@ export function attachNetwork(machine: Machine, o: AttachOptions): AttachedNetwo
   };
   const net = buildNetwork({
     ...o,
-    clock: machineClock(machine),
+    clock: machine.clock,
     mhz: machine.profile.cpuMhz,
     ram: machine.bus.ram,
     irq,
-    onDmaWrite: (addr, len) => machine.cpu.invalidateCode(addr, len),
+    onDmaWrite: (addr, len) => (machine.cpu.dmaWritten ? machine.cpu.dmaWritten(addr, len) : machine.cpu.invalidateCode(addr, len)),
     // A hypervisor back-end sets machine.dmaLimit: the NIC may not reach the hypervisor's memory.
     dmaGuard: {
       limit: () => machine.dmaLimit?.end ?? machine.bus.ram.length,
@@ -59,14 +48,11 @@ export function attachNetwork(machine: Machine, o: AttachOptions): AttachedNetwo
   const nic = net.nic;
   const id = nic.pci;
   const bars: (PciBar | null)[] = [];
-  for (const b of id.memoryBars) {
+  for (const b of id.memoryBars ?? []) {
     bars[b.index] = {
       kind: 'mem',
       size: b.size,
-      registers: {
-        mmioRead: (offset, size) => nic.read(offset, size),
-        mmioWrite: (offset, size, value) => nic.write(offset, size, value),
-      },
+      registers: nic,
     };
   }
   dev = new PciDevice('dp83820', {

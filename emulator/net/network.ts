@@ -2,21 +2,23 @@
 // host with its netperf, and the pcap writer. The machine supplies its clock, RAM, interrupt line
 // and code-cache hook; it then maps nic.read32/write32 at BAR1 and presents nic.pci in config space.
 import { Dp83820 } from '../devices/dp83820.ts';
-import { RamDma, type DmaGuard } from './dma.ts';
+import { RamDma, type DmaGuard } from '../dma.ts';
 import { PcapWriter } from './pcap.ts';
 import { Host } from './peer/host.ts';
+import type { ClientCpu } from './peer/client-cpu.ts';
 import { parseMac } from './peer/ethernet.ts';
 import { parseIp } from './peer/ipv4.ts';
 import { NetperfPeer } from './peer/netperf.ts';
 import type { NetperfResult } from './peer/netperf.ts';
 import type { TcpConfig } from './peer/tcp.ts';
-import type { Clock, IrqLine } from './seams.ts';
+import type { Scheduler } from '../clock.ts';
+import type { IrqLine } from '../types.ts';
 import { TimeBase } from './seams.ts';
 import { Wire } from './wire.ts';
 import type { WireFaults } from './wire.ts';
 
 export interface NetworkOptions {
-  clock: Clock;
+  clock: Scheduler;
   /** CPU clock rate of the profile: cycles <-> ns. */
   mhz: number;
   ram: Uint8Array;
@@ -47,6 +49,8 @@ export interface NetworkOptions {
   latencyNs?: number;
   faults?: WireFaults;
   peerProcessingNs?: number;
+  /** The peer's CPU (the slides' client): paces what it sends and acknowledges; replaces peerProcessingNs. */
+  peerCpu?: ClientCpu;
   pcapPath?: string;
 }
 
@@ -93,6 +97,7 @@ export function buildNetwork(o: NetworkOptions): Network {
     mac: peerMac,
     ip: peerIp,
     processingNs: o.peerProcessingNs,
+    cpu: o.peerCpu,
   });
   const n = o.netperf;
   const open = n.open ?? 'active';

@@ -1,11 +1,11 @@
 // A minimal cycle clock with an event queue, for tests and the peer-to-peer bench. The machine
 // has its own; this one exists so the network can run without a CPU. Events are ordered by
 // (cycle, order scheduled): a binary heap keyed on both keeps runs deterministic.
-import type { Clock } from './seams.ts';
+import type { Scheduler } from '../clock.ts';
 
 interface Ev { at: number; seq: number; fn: () => void }
 
-export class SimClock implements Clock {
+export class SimClock implements Scheduler {
   private cycle = 0;
   private seq = 0;
   private heap: Ev[] = [];
@@ -14,7 +14,7 @@ export class SimClock implements Clock {
     return this.cycle;
   }
 
-  schedule(atCycle: number, fn: () => void): void {
+  schedule(atCycle: number, _name: string, fn: () => void): void {
     const ev = { at: Math.max(atCycle, this.cycle), seq: this.seq++, fn };
     const h = this.heap;
     h.push(ev);

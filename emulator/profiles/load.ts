@@ -16,13 +16,13 @@ export const COST_FIELDS: readonly (keyof CostTable)[] = [
   'mov_from_sreg', 'rdtsc', 'cpuid', 'int_n_cross_ring', 'int_n_same_ring', 'iret_cross_ring',
   'iret_same_ring', 'hw_interrupt_entry', 'exception_entry', 'mov_cr3', 'mov_cr_other',
   'tlb_miss_refill', 'invlpg', 'descriptor_table_load', 'wbinvd', 'port_io', 'mmio_read',
-  'mmio_write', 'far_transfer',
+  'mmio_write', 'far_transfer', 'bus_cycles_per_kib', 'lea', 'shift', 'adc', 'l2_miss_to_memory',
 ];
 
 /** Xen hypervisor operation costs (optional profile key `xen`; see emulator/hypervisors/xen/ABI.md §9). */
 export const XEN_COST_FIELDS = [
   'xen_hypercall', 'xen_iret_hypercall', 'xen_event_upcall', 'xen_trap_bounce', 'xen_mmu_update_per_pte',
-  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation', 'xen_irq_ack',
+  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation',
 ] as const;
 export type XenCostTable = Record<(typeof XEN_COST_FIELDS)[number], number>;
 

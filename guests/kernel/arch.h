@@ -56,6 +56,7 @@ void arch_load_pgdir(u32 pa);      // load the page directory at physical addres
 u32  arch_read_pgdir(void);        // physical address of the current page directory
 void arch_invlpg(u32 va);          // drop one TLB entry
 void arch_flush_tlb(void);         // drop all non-global TLB entries
+u32  arch_global_pages(void);      // turn on global pages if the CPU has them; the PTE bit for kernel mappings (or 0)
 u32  arch_read_fault_addr(void);   // CR2: the address of the last page fault
 
 // --- descriptor tables and privilege transitions ---

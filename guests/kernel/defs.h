@@ -58,6 +58,7 @@ int uvm_copyin_str(u32 *pgdir, u32 va, char *dst, u32 max);
 void uvm_unmap_user(u32 *pgdir, int live);
 void uvm_free(u32 *pgdir);
 void vm_switch(u32 *pgdir);
+u32 *vm_loaded(void);
 void *kvm_map_mmio(u32 pa, u32 size);
 void *kvm_alloc(u32 size);
 

@@ -28,6 +28,7 @@
 #define PTE_U  0x004
 #define PTE_PWT 0x008                  // write-through
 #define PTE_PCD 0x010                  // cache disabled (device registers)
+#define PTE_G  0x100                   // global: survives CR3 loads while CR4.PGE is set
 #define PTE_ADDR(e) ((u32)(e) & ~0xFFFu)
 #define PDX(va) (((u32)(va) >> 22) & 0x3FF)
 #define PTX(va) (((u32)(va) >> 12) & 0x3FF)

@@ -68,8 +68,11 @@ static void switch_to(struct proc *prev, struct proc *next)
   prev->fs = arch_read_fs();
   prev->gs = arch_read_gs();
   arch_set_kernel_stack((u32)next->kstack + KSTACKSIZE);
-  if (next->pgdir != prev->pgdir)
-    vm_switch(next->pgdir);
+  // Lazy TLB, as Linux: the idle loop runs on whatever page directory is loaded (every one maps
+  // the kernel), so going idle and back to the same process loads no CR3 at all.
+  u32 *want = next == idle ? vm_loaded() : next->pgdir;
+  if (want != vm_loaded())
+    vm_switch(want);
   if (prev->fs | next->fs)
     arch_write_fs(next->fs);
   if (prev->gs | next->gs)

@@ -32,11 +32,13 @@ void kvm_init(u32 memtop)
   if (!kpgdir)
     panic("kvm_init: no memory");
   memset(kpgdir, 0, PGSIZE);
+  // The direct map is the same in every address space: global where the CPU allows (Linux 2.6).
+  u32 global = arch_global_pages();
   for (u32 pa = 0; pa < memtop; pa += PGSIZE) {
     u32 *pte = walk(kpgdir, KERNBASE + pa, 1);
     if (!pte)
       panic("kvm_init: no memory for page tables");
-    arch_set_pte(pte, pa | PTE_P | PTE_W);
+    arch_set_pte(pte, pa | PTE_P | PTE_W | global);
   }
   // The page tables of the mapping window exist from the start (empty), so every user page
   // directory, which copies the kernel's PDEs once at creation, sees later mappings there.
@@ -91,9 +93,18 @@ void *kvm_alloc(u32 size)
   return (void *)va;
 }
 
+// The page directory loaded now: the idle loop borrows it (see switch_to in sched.c).
+static u32 *loaded_pgdir;
+
 void vm_switch(u32 *pgdir)
 {
+  loaded_pgdir = pgdir;
   arch_load_pgdir(V2P(pgdir));
+}
+
+u32 *vm_loaded(void)
+{
+  return loaded_pgdir;
 }
 
 u32 *uvm_create(void)
@@ -189,6 +200,9 @@ void uvm_unmap_user(u32 *pgdir, int live)
 // Free a user address space that is not loaded: its pages, page tables and directory.
 void uvm_free(u32 *pgdir)
 {
+  // Still loaded because the idle loop borrowed it: move to the kernel's before it goes.
+  if (pgdir == loaded_pgdir)
+    vm_switch(kpgdir);
   arch_pgdir_free(pgdir);
   uvm_unmap_user(pgdir, 0);
   for (u32 d = 0; d < KERN_PDX; d++)

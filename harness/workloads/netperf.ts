@@ -3,7 +3,9 @@
 // client connects to netserver), runs to the guest's exit, and measures the transfer window the
 // peer sees: from the connection's establishment to its close. Throughput is bytes over the
 // window in 2^20 bytes per second (netperf's -f M); CPU utilization is the guest's busy cycles
-// over the window's cycles; interrupts, frames and retransmissions are counted in the window.
+// over the window's cycles; interrupts, frames and retransmissions are counted in the window, and
+// so is every other counter (window.ts: the cycle breakdown by category, exceptions, TLB,
+// sensitive instructions, the back-end's and the wedge's counters) under `window`.
 // Every figure is a guest quantity, so the same inputs give the same report.
 import type { Machine, MachineStop } from '../../emulator/machine.ts';
 import type { Profile } from '../../emulator/profiles/load.ts';
@@ -13,6 +15,9 @@ import { wireBytes } from '../../emulator/net/wire.ts';
 import { sortKeys } from '../../emulator/json.ts';
 import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
 import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
+import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../../emulator/window.ts';
+import { isLinuxBzImage } from '../../emulator/boot-linux.ts';
+import { loadClientCpu } from '../../emulator/net/peer/client-cpu.ts';
 
 export type NetperfDirection = 'send' | 'receive';
 
@@ -28,6 +33,10 @@ export interface NetperfRunOptions {
   profile?: Profile | string;
   /** More kernel command line, after run= and arg=. */
   append?: string;
+  /** A Linux bzImage's initramfs (its /init is the netperf program). */
+  initrd?: Uint8Array;
+  /** The guest's netperf checks every byte it receives too (the peer always does). */
+  check?: boolean;
   pcapPath?: string;
   /** Frame loss probability on both directions of the wire, drawn from `seed`. */
   loss?: number;
@@ -56,6 +65,8 @@ interface Edge {
   framesToGuest: number;
   lostFromGuest: number;
   lostToGuest: number;
+  nicRequests: number;
+  counters: CounterSnapshot;
 }
 
 export interface NetperfReport {
@@ -79,7 +90,17 @@ export interface NetperfReport {
   nic_errors: string[];
   /** The back-end's statistics for the whole run (hypercalls, wedge counters); absent on hardware. */
   backend?: BackendStats;
+  /** Every counter over the transfer window, with the window's cycles by category (absent if the window never opened). */
+  window?: WindowCounters;
 }
+
+/**
+ * What a Linux guest needs on its command line before run= and arg=: the serial console, the
+ * contract's address for eth0 through the kernel's own IP autoconfiguration (static, no DHCP), no
+ * port-0x80 delays (io_delay=none) and no speculation mitigations (a 486 has none to mitigate; the
+ * MDS buffer clearing would otherwise run verw at every return to user).
+ */
+export const LINUX_NETPERF_ARGS = 'console=ttyS0 io_delay=none mitigations=off ip=10.0.0.2::10.0.0.1:255.255.255.0::eth0:off';
 
 /** The port the peer listens on (netserver's). */
 export const NETSERVER_PORT = 12866;
@@ -129,6 +150,13 @@ export interface NetperfRunResult {
   stop: MachineStop;
 }
 
+/** The window's counters, with the NIC's interrupt requests among the devices' figures. */
+function windowWithNic(a: Edge, b: Edge): WindowCounters {
+  const w = windowCounters(a.counters, b.counters);
+  w.devices.nic_interrupt_requests = b.nicRequests - a.nicRequests;
+  return w;
+}
+
 export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   const edges: Edge[] = [];
   let net: AttachedNetwork | undefined;
@@ -143,6 +171,8 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       framesToGuest: n.wire.stats(1).frames,
       lostFromGuest: n.wire.stats(0).lost,
       lostToGuest: n.wire.stats(1).lost,
+      nicRequests: n.nic.stats.interrupts,
+      counters: snapshotCounters(machine, (o.backend ?? 'hardware') !== 'hardware' ? backend : null),
     });
     o.onWindow?.(edges.length === 1 ? 'start' : 'end');
   };
@@ -153,6 +183,8 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     if (onMmio) m.bus.mmioWatch = () => onMmio(m.cpu.eip >>> 0);
     net = attachNetwork(m, {
       pcapPath: o.pcapPath,
+      // The slides' client: its own CPU paces what it sends and acknowledges.
+      peerCpu: loadClientCpu(),
       faults: o.loss ? { seed: o.seed ?? 1, loss: o.loss } : undefined,
       netperf: {
         direction: o.direction === 'send' ? 'from-guest' : 'to-guest',
@@ -165,9 +197,10 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       },
     });
   };
-  const cmdline = `run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.append ? ' ' + o.append : ''}`;
+  const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
+  const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
   const { machine, profile, backend } = startMachine({
-    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial,
+    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd,
     backend: o.backend, wedge: o.wedge, wedgeName: o.wedgeName, setup: attach,
   });
   const hz = profile.cpuMhz * 1e6;
@@ -226,6 +259,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     guest,
     nic_errors: [...net.nic.errors],
     ...((o.backend ?? 'hardware') !== 'hardware' ? { backend: backend.stats() } : {}),
+    ...(a && b ? { window: windowWithNic(a, b) } : {}),
   };
   return { report: sortKeys(report), serial, peer, net, machine, stop };
 }

@@ -8,7 +8,7 @@ const usage = `usage: world afterburn IN.s -o OUT.s [--report FILE.json]
        world afterburn --print-as-dir
 
 Rewrites GNU as (AT&T syntax) assembly for pre-virtualization: every sensitive instruction is
-followed by NOP padding and recorded as a begin/end pair in section .afterburn.
+followed by NOP padding and recorded in section .afterburn (begin relative to the record, length).
 
   -o, --output FILE    where to write the rewritten assembly (required; '-' for stdout)
   --report FILE.json   also write the number of sites per mnemonic

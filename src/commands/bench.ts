@@ -71,7 +71,8 @@ async function run(args: string[]): Promise<number> {
     }
   }
   const selected = parsed.positionals.length > 0 ? { ...bench, configurations: bench.configurations.filter((c) => parsed.positionals.includes(c.name)) } : bench;
-  const runs = planMatrix(world, selected);
+  const { configurationProblem } = await import('../runnable.ts');
+  const runs = planMatrix(selected, (c) => configurationProblem(world, c));
 
   if (v['matrix-json']) {
     process.stdout.write(JSON.stringify(actionsMatrix(runs, shards)) + '\n');
@@ -90,14 +91,22 @@ async function run(args: string[]): Promise<number> {
 
   const { runBench } = await import('../../harness/bench.ts');
   const { configurationImages, OutputError } = await import('../outputs.ts');
-  const { writeResults } = await import('../../harness/results.ts');
+  const { formatResults } = await import('../../harness/results.ts');
+  const { provenance } = await import('../provenance.ts');
+  const { writeFileAtomic } = await import('../atomic.ts');
+  const { compiledFile } = await import('../compiled.ts');
+  const { WORKER_SOURCE } = await import('../../harness/pool.ts');
+  // Running compiled code, the workers run the compiled worker too (no tsx start per run).
+  const compiledWorker = compiledFile(WORKER_SOURCE);
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   try {
     const outcome = await runBench({
-      world, bench: selected, runs, shard, jobs, signal: controller.signal,
+      root: world.root, bench: selected, runs, shard, jobs, signal: controller.signal,
+      provenance: () => provenance(world.root, world.file, selected.profile),
+      ...(compiledWorker ? { worker: { file: compiledWorker, execArgv: [] } } : {}),
       say: (line) => process.stderr.write(line + '\n'),
       images: (c) => configurationImages(world, c),
       build: async (units) => (await runBuild({
@@ -110,7 +119,7 @@ async function run(args: string[]): Promise<number> {
       return 1;
     }
     const path = join(outDir, `${name}.json`);
-    writeResults(path, outcome.results);
+    writeFileAtomic(path, formatResults(outcome.results));
     const ran = outcome.results.runs.filter((r) => r.status === 'ok').length;
     process.stdout.write(`wrote ${shownPath(path)}: ${ran} run(s), ${outcome.results.runs.length - ran} not run\n`);
     return 0;

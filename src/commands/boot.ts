@@ -5,9 +5,9 @@ import { readFileSync, writeSync, existsSync, statSync } from 'node:fs';
 import { AtomicFile, writeFileAtomic } from '../atomic.ts';
 import { InputError, UsageError, parseSizeOption, type Command } from './command.ts';
 
-const usage = `usage: world boot ELF [options]
+const usage = `usage: world boot KERNEL [options]
 
-Boots a multiboot kernel on the emulated PC (IA-32 CPU, 8259A PICs, 8254 PIT, 16550 UART at
+Boots a multiboot kernel (ELF) or a Linux bzImage on the emulated PC (IA-32 CPU, 8259A PICs, 8254 PIT, 16550 UART at
 0x3f8, PCI, debug-exit at 0xf4), prints its serial output and exits with the value the guest
 wrote to port 0xf4 (write 0 for success; values above 255 exit 255). A guest that stops
 otherwise exits 124 (instruction budget spent) or 125 (triple fault, hlt with nothing to wake
@@ -19,6 +19,9 @@ options:
   --profile NAME          cost profile (default p4-2.8ghz) or a profile .json file
   --append CMDLINE        kernel command line (after the kernel path, as QEMU passes it)
   --module FILE[,ARGS]    load FILE as a multiboot module with string "FILE ARGS" (repeatable)
+  --initrd FILE           a Linux bzImage's initramfs (cpio); a bzImage (told by its "HdrS"
+                          setup header) boots by the Linux 32-bit boot protocol, and --append
+                          is then its whole command line (as QEMU's -kernel/-append/-initrd)
   --backend NAME          what runs under the guest: hardware (default, guest in ring 0), xen
                           (the Xen 3 model: a kernel with a __xen_guest section boots as a
                           para-virtual domain, a plain multiboot kernel runs in ring 1 under
@@ -67,6 +70,7 @@ async function run(args: string[]): Promise<number> {
         profile: { type: 'string' },
         append: { type: 'string' },
         module: { type: 'string', multiple: true },
+        initrd: { type: 'string' },
         'max-instructions': { type: 'string' },
         stats: { type: 'string' },
         trace: { type: 'string' },
@@ -113,6 +117,8 @@ async function run(args: string[]): Promise<number> {
     });
     const wedge = values.wedge !== undefined ? readInput('wedge', values.wedge) : undefined;
 
+    const initrd = values.initrd !== undefined ? readInput('initrd', values.initrd) : undefined;
+
     const serialChunks: Uint8Array[] = [];
     const toStdout = values.serial === undefined;
     let trace: ((line: string) => void) | undefined;
@@ -121,7 +127,7 @@ async function run(args: string[]): Promise<number> {
       trace = (line) => writeSync(file.fd, line + '\n');
     }
     const r = runKernel({
-      elf, kernelName: kernelPath, mem, profile, cmdline: values.append, modules,
+      elf, kernelName: kernelPath, mem, profile, cmdline: values.append, modules, initrd,
       backend: backendName as 'hardware' | 'xen' | 'l4', wedge, wedgeName: values.wedge,
       serial: (bytes) => (toStdout ? process.stdout.write(bytes) : serialChunks.push(bytes)),
       maxInstructions, trace, traceLimit,

@@ -26,11 +26,12 @@ async function run(args: string[]): Promise<number> {
   }
   if (parsed.positionals.length === 0) throw new UsageError('expected the shard results files');
   const out = parsed.values.out ?? join('results', 'latest.json');
-  const { readResults, writeResults, ResultsError } = await import('../../harness/results.ts');
+  const { readResults, formatResults, ResultsError } = await import('../../harness/results.ts');
+  const { writeFileAtomic } = await import('../atomic.ts');
   const { mergeShards } = await import('../../harness/merge.ts');
   try {
     const merged = mergeShards(parsed.positionals.map((path) => ({ path, results: readResults(path) })));
-    writeResults(out, merged);
+    writeFileAtomic(out, formatResults(merged));
     process.stdout.write(`wrote ${out}: ${merged.runs.length} runs from ${parsed.positionals.length} shard(s)\n`);
     return 0;
   } catch (err) {

@@ -15,8 +15,9 @@ Boots the guest kernel with a DP83820 NIC on a 1 Gb/s full-duplex wire to a peer
 netperf TCP_STREAM transfer (the guest's netperf connects to the peer, which listens as
 netserver does) and reports, for the window from connection establishment to close:
 throughput in netperf's -f M unit (2^20 bytes per second of guest time), CPU utilization (guest
-busy cycles over the window's cycles), interrupts by IRQ line, frames each way and
-retransmissions on each side. Every figure comes from the guest's cycle clock, so two runs
+busy cycles over the window's cycles, and where the window's cycles went by category),
+interrupts by IRQ line, frames each way, retransmissions on each side, and (--json, key
+window) every other counter over the window. Every figure comes from the guest's cycle clock, so two runs
 print the same report. Exits 0 when every byte arrived and matched the data pattern, 1 when
 the transfer failed, 124/125 when the guest did not exit, 2 for bad arguments.
 
@@ -39,12 +40,18 @@ options:
                              and drives the NIC through σ0's mappings and interrupt IPC; a plain
                              multiboot kernel runs under L4's trap-and-emulate monitor
   --wedge FILE               the wedge ELF for an afterburnt guest (needs --backend xen or l4)
+  --initrd FILE              the initramfs of a Linux bzImage given as --guest (its /init runs
+                             netperf; guests/linux/init); the kernel's console and eth0 address
+                             are then put on its command line before run= and arg=
   --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)
   --loss P                   drop each frame with probability P (0 <= P < 1), from --seed
   --seed N                   seed of the loss draws (default 1; needs --loss)
   --mem SIZE                 guest RAM: 256M (default), 1G; a bare number means MiB
   --profile NAME             cost profile (default p4-2.8ghz) or a profile .json file
   --append CMDLINE           more kernel command line after run= and arg=
+  --check                    the guest's netperf also checks every byte it receives (the peer
+                             always checks what it receives; by default the guest, like
+                             netperf, reads into its buffer without looking at the data)
   --time-limit SECONDS       stop a guest still running after this many guest seconds
                              (default 10 + 1 s per 4 MiB)
   --feedback-out FILE        profile feedback: write FILE with the source lines of the page-table
@@ -91,7 +98,7 @@ export async function defaultGuest(): Promise<string> {
 async function configurationFiles(name: string, file: string | undefined): Promise<{ guest: string; wedge?: string; backend: BackendName; profile: string } | null> {
   const { openSession, runBuild, shownPath } = await import('./common.ts');
   const { closest } = await import('../manifest/suggest.ts');
-  const { configurationProblem } = await import('../../harness/matrix.ts');
+  const { configurationProblem } = await import('../runnable.ts');
   const { configurationImages } = await import('../outputs.ts');
   const session = await openSession(file);
   if (!session) return null;
@@ -119,6 +126,14 @@ async function configurationFiles(name: string, file: string | undefined): Promi
   };
 }
 
+/** The window's cycle breakdown in one line: each non-zero category, the hypervisor's summed. */
+function cycleLine(c: import('../../emulator/cpu/cycle-ledger.ts').CycleBreakdown): string {
+  const hyper = Object.values(c.hypervisor).reduce((a, b) => a + b, 0);
+  const parts: [string, number][] = [['guest kernel', c.guest_kernel], ['guest user', c.guest_user], ['wedge', c.wedge], ['hypervisor', hyper],
+    ['device', c.device], ['interrupt entry', c.interrupt_entry], ['exception entry', c.exception_entry], ['idle', c.idle]];
+  return parts.filter(([, n]) => n !== 0).map(([k, n]) => `${k} ${n}`).join(', ') + ` (of ${c.total}; --json: window.cycles)`;
+}
+
 function formatText(r: import('../../harness/workloads/netperf.ts').NetperfReport, hostSeconds: number): string {
   const pct = (v: number): string => `${(v * 100).toFixed(2)}%`;
   const who = r.direction === 'send' ? 'guest -> peer' : 'peer -> guest';
@@ -127,6 +142,7 @@ function formatText(r: import('../../harness/workloads/netperf.ts').NetperfRepor
     `throughput     ${r.throughput.value.toFixed(2)} MiB/s (${r.throughput.unit}), ${pct(r.throughput.of_wire_goodput)} of the ${r.throughput.wire_goodput.toFixed(2)} the wire allows`,
     `cpu            ${pct(r.cpu.utilization)} (${r.cpu.busy_cycles} busy of ${r.cpu.window_cycles} cycles in the window)`,
     `window         ${(r.window_ns / 1e6).toFixed(3)} ms of guest time`,
+    ...(r.window ? [`cycles         ${cycleLine(r.window.cycles)}`] : []),
     `interrupts     ${Object.entries(r.interrupts).map(([irq, n]) => `irq${irq}=${n}`).join(' ') || 'none'}`,
     `frames         from guest ${r.frames.from_guest}, to guest ${r.frames.to_guest}, lost ${r.frames.lost_from_guest} / ${r.frames.lost_to_guest}`,
     `retransmits    guest ${r.retransmissions.guest ?? 'unknown'}, peer ${r.retransmissions.peer}`,
@@ -166,6 +182,7 @@ async function run(args: string[]): Promise<number> {
         pcap: { type: 'string' },
         backend: { type: 'string' },
         wedge: { type: 'string' },
+        initrd: { type: 'string' },
         loss: { type: 'string' },
         seed: { type: 'string' },
         mem: { type: 'string' },
@@ -174,6 +191,7 @@ async function run(args: string[]): Promise<number> {
         'time-limit': { type: 'string' },
         json: { type: 'boolean' },
         'feedback-out': { type: 'string' },
+        check: { type: 'boolean' },
       },
     });
   } catch (err) {
@@ -244,14 +262,19 @@ async function run(args: string[]): Promise<number> {
       if (!existsSync(v.wedge) || !statSync(v.wedge).isFile()) throw new InputError(`--wedge ${v.wedge}: no such file`);
       wedge = readFileSync(v.wedge);
     }
+    let initrd: Uint8Array | undefined;
+    if (v.initrd !== undefined) {
+      if (!existsSync(v.initrd) || !statSync(v.initrd).isFile()) throw new InputError(`--initrd ${v.initrd}: no such file`);
+      initrd = readFileSync(v.initrd);
+    }
     const t0 = performance.now();
     const mmioEips = new Set<number>();
     const { report, stop } = runNetperf({
       // The kernel's name is the first word of its command line, which the guest prints: the
       // file name only, so where the file lies cannot change a figure.
       elf, kernelName: basename(guestPath), direction, bytes, messageBytes, mem, profile,
-      append: v.append, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
-      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath,
+      append: v.append, check: v.check === true, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
+      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath, initrd,
       ...(v['feedback-out'] !== undefined ? { onMmio: (eip: number) => mmioEips.add(eip) } : {}),
     });
     const hostSeconds = (performance.now() - t0) / 1000;

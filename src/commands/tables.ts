@@ -10,10 +10,12 @@ const usage = `usage: world tables [options] [RESULTS.json...]
 Regenerates the slides' three tables — netperf results (MB/s and CPU% per configuration, send
 and receive), netperf instruction expansion (count and per interrupt of each sensitive
 operation) and the wedge's lines of code — from results files alone, each figure beside the
-slides' published one with the ratio measured/slides; "—" where nothing was measured. Several
-files may be given (e.g. the results of separate benches); a run may appear in only one.
+slides' published one with the ratio measured/slides; "—" where nothing was measured. Also
+each run's window cycles per MiB by category (guest kernel, user, wedge, hypervisor, device,
+interrupt and exception entry, idle). Several files may be given (e.g. the results of separate
+benches); a run may appear in only one.
 
-Writes into the output folder: tables.md, netperf.csv, expansion.csv, loc.csv,
+Writes into the output folder: tables.md, netperf.csv, breakdown.csv, expansion.csv, loc.csv,
 netperf-throughput.svg, netperf-cpu.svg, expansion.svg, loc.svg. Prints tables.md.
 
 options:

@@ -1,15 +1,18 @@
 // The `bench:` section of world.yaml: the benchmark matrix (configurations x workloads) that
 // `world bench` runs, and the transfer it uses. A configuration is a row of the slides' tables:
 // a guest (package@variant), the back-end it runs on, and the wedge (package@variant) when the
-// guest is afterburnt for a hypervisor. Names are checked here; whether a configuration can run
-// in this tree (back-end present, packages declared) is decided by the harness at run time, so
+// guest is afterburnt for a hypervisor (the shapes are harness/matrix.ts's). Names are checked here;
+// whether a configuration can run in this tree (back-end present, packages declared) is decided
+// at run time (src/runnable.ts), so
 // the matrix can list the slides' six rows before all of them exist.
 import type { Node } from 'yaml';
 import { parseSize, SIZE_UNITS } from '../size.ts';
+import { BACKENDS } from '../../emulator/hypervisors/backend-names.ts';
+import type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
 import { Checker, keyNodeOf, object, oneOf, record, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
 
-export const BACKENDS = ['hardware', 'xen', 'l4'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName } from '../../emulator/hypervisors/backend-names.ts';
+export type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
 
 export const BENCH_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const benchName = string({ pattern: BENCH_NAME, patternText: 'a name (lower-case letters, digits, -)' });
@@ -57,18 +60,6 @@ export const benchSchema = object({
   workloads: { schema: record(workloadSchema, benchName), doc: 'the columns: workloads by name, in table order', required: true },
   expansion: { schema: expansionSchema, doc: 'which run the instruction-expansion table reads', defaultText: 'the first configuration and workload' },
 }, 'a benchmark matrix');
-
-export interface ConfigurationDecl { name: string; title: string; guest: string; backend: BackendName; wedge: string | null }
-export interface WorkloadDecl { name: string; kind: 'netperf'; direction: 'send' | 'receive' }
-
-export interface BenchDecl {
-  transferBytes: number;
-  messageBytes: number;
-  profile: string;
-  configurations: ConfigurationDecl[];
-  workloads: WorkloadDecl[];
-  expansion: { configuration: string; workload: string };
-}
 
 export const DEFAULT_TRANSFER = 4 << 20;
 export const DEFAULT_MESSAGE = 32 << 10;

@@ -10,12 +10,15 @@ import { worldSchema } from './schema.ts';
 import { readBench, type BenchDecl } from './bench.ts';
 import { closest } from './suggest.ts';
 import { listRecipes, loadRecipe, recipeFile } from '../recipe-loader.ts';
+import type { DebPin } from '../deb.ts';
 import type { OptionDecl, OptionValue, Recipe, SourceDecl } from '../recipe.ts';
 
 export type Source =
   | { kind: 'url'; url: string; sha256: string; mirrors: string[] }
   | { kind: 'file'; file: string; sha256: string }
-  | { kind: 'path'; path: string };
+  | { kind: 'path'; path: string }
+  /** A Debian package; `pin` is what world.lock pins it to (null until `world lock` ran). */
+  | { kind: 'deb'; deb: string; pin: DebPin | null };
 
 export interface PackageDecl {
   name: string;
@@ -127,20 +130,32 @@ export async function loadWorld(file: string): Promise<World> {
   return { file: abs, root, mirrors: top.mirrors ?? [], targets: top.targets ?? [...packages.keys()], packages, ...(bench ? { bench } : {}) };
 }
 
-function readSource(decl: { node: Node; url?: string; file?: string; path?: string; sha256?: string; mirrors?: string[] } | null,
+function readSource(decl: { node: Node; url?: string; file?: string; path?: string; deb?: string; sha256?: string; mirrors?: string[] } | null,
   fallback: SourceDecl | undefined, path: KeyPath, root: string, c: Checker, pkgNode: Node): Source | null {
   if (decl === null) {
     if (!fallback) return null;
     if ('url' in fallback) return { kind: 'url', url: fallback.url, sha256: fallback.sha256, mirrors: fallback.mirrors ?? [] };
     if ('file' in fallback) return { kind: 'file', file: fallback.file, sha256: fallback.sha256 };
+    if ('deb' in fallback) return { kind: 'deb', deb: fallback.deb, pin: null };
     return { kind: 'path', path: fallback.path };
   }
-  const kinds = (['url', 'file', 'path'] as const).filter((k) => decl[k] !== undefined);
+  const kinds = (['url', 'file', 'path', 'deb'] as const).filter((k) => decl[k] !== undefined);
   if (kinds.length !== 1) {
-    c.report(decl.node ?? pkgNode, path, `expected exactly one of url, file or path; got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
+    c.report(decl.node ?? pkgNode, path, `expected exactly one of url, file, path or deb; got ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
     return null;
   }
   const kind = kinds[0]!;
+  if (kind === 'deb') {
+    // The version and sha256 come from world.lock (`world lock`), not from world.yaml.
+    for (const k of ['sha256', 'mirrors'] as const) {
+      if (decl[k] !== undefined) {
+        c.report(keyNodeOf(decl.node, k) ?? decl.node, [...path, k], k === 'sha256'
+          ? 'a deb source is pinned by `world lock` (world.lock holds its version and sha256); remove sha256'
+          : 'mirrors apply only to url sources (a deb source uses the world\'s mirrors, then apt)');
+      }
+    }
+    return { kind, deb: decl.deb!, pin: null };
+  }
   if (kind !== 'path' && decl.sha256 === undefined) {
     c.report(decl.node, path, `a ${kind} source needs sha256 (64 hex digits of the expected file)`);
     return null;

@@ -6,15 +6,17 @@ import { benchSchema, configurationSchema, expansionSchema, workloadSchema } fro
 export const PACKAGE_NAME = /^[a-z0-9][a-z0-9-]*$/;
 const packageName = string({ pattern: PACKAGE_NAME, patternText: 'a package name (lower-case letters, digits, -)' });
 const sha256 = string({ pattern: /^[0-9a-f]{64}$/, patternText: 'a sha256 (64 lower-case hex digits)' });
+const debName = string({ pattern: /^[a-z0-9][a-z0-9+.-]+$/, patternText: 'a Debian package name (lower-case letters, digits, + - .)' });
 const url = string({ pattern: /^(https?|file):\/\/\S+$/, patternText: 'an http://, https:// or file:// URL' });
 
 export const sourceSchema = object({
   url: { schema: url, doc: 'download from this URL (http, https or file), then try the mirrors in order' },
   file: { schema: string(), doc: 'a file relative to world.yaml' },
   path: { schema: string(), doc: 'an in-repo tree relative to world.yaml, hashed without git-ignored files' },
+  deb: { schema: debName, doc: 'a Debian package apt serves; `world lock` pins its version and sha256 in world.lock' },
   sha256: { schema: sha256, doc: 'required for url and file: the expected sha256 of the file' },
   mirrors: { schema: list(url), doc: 'more base URLs for this source, tried before the global mirrors', defaultText: '[]' },
-}, 'a source (one of url, file or path)');
+}, 'a source (one of url, file, path or deb)');
 
 export const packageSchema = object({
   recipe: { schema: string(), doc: 'the recipe module recipes/<recipe>.ts', defaultText: 'the package name' },

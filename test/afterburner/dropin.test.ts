@@ -52,6 +52,43 @@ test('the same build without the drop-in fails validation on every sensitive ins
   assert.is(r.violations.filter((v) => v.kind === 'unlisted').length, found);
 });
 
+// Position-independent code, as in Linux's vDSO (a shared object that must have no dynamic
+// relocation) and its compressed boot wrapper (linked -pie, with no run-time relocation allowed).
+const PIC_SOURCE = `
+static inline int sys(int nr, int a) { int r; __asm__ volatile("int $0x80" : "=a"(r) : "0"(nr), "b"(a) : "memory"); return r; }
+static inline unsigned flags(void) { unsigned f; __asm__ volatile("pushfl; popl %0; cli" : "=r"(f) :: "memory"); return f; }
+static inline void restore(unsigned f) { __asm__ volatile("pushl %0; popfl" :: "r"(f) : "memory", "cc"); }
+static inline unsigned char port(unsigned short p) { unsigned char v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(p)); return v; }
+void _start(void) { restore(flags()); sys(1, port(0x64)); }
+`;
+
+/** objdump -R's dynamic relocation lines (empty when there are none). */
+async function dynamicRelocations(elf: string): Promise<string[]> {
+  const r = await execa('objdump', ['-R', elf], { reject: false });
+  return r.stdout.split('\n').filter((l) => /^[0-9a-f]{8} +R_386_/.test(l));
+}
+
+test('a shared object and a PIE link with no dynamic relocation, and their sites validate', async () => {
+  const src = join(dir, 'pic.c');
+  writeFileSync(src, PIC_SOURCE);
+  const o = join(dir, 'pic.o');
+  await execa('gcc', ['-m32', '-ffreestanding', '-fPIC', '-fvisibility=hidden', '-O2', '-B', asDir, '-c', src, '-o', o]);
+  for (const [name, flags] of [['pic.so', ['-shared']], ['pic.pie', ['-pie', '-e', '_start']]] as const) {
+    const elf = join(dir, name);
+    await execa('ld', ['-m', 'elf_i386', ...flags, '-o', elf, o]);
+    assert.equal(await dynamicRelocations(elf), [], `${name}: no dynamic relocation`);
+    const r = await validateAfterburnt(elf);
+    assert.equal(r.violations, [], `${name}: sites agree with objdump`);
+    assert.equal(r.sensitive, { cli: 1, in: 1, int: 1, popf: 1, pushf: 1 }, `${name}: what objdump finds`);
+  }
+  // Control: absolute addresses (the records' former format) do need dynamic relocations there.
+  const abs = join(dir, 'abs.s');
+  writeFileSync(abs, '\t.text\na: cli\nb:\n\t.pushsection .afterburn,"a"; .long a, b; .popsection\n');
+  await execa('as', ['--32', '-o', join(dir, 'abs.o'), abs]);
+  await execa('ld', ['-m', 'elf_i386', '-shared', '-o', join(dir, 'abs.so'), join(dir, 'abs.o')]);
+  assert.ok((await dynamicRelocations(join(dir, 'abs.so'))).length > 0, 'absolute records need dynamic relocations');
+});
+
 test('gcc -pipe (assembly on standard input) is afterburnt too', async () => {
   const o = join(dir, 'pipe.o');
   await execa('gcc', [...CFLAGS, '-pipe', '-B', asDir, '-c', join(fixtures, 'sensitive.c'), '-o', o]);

@@ -7,17 +7,20 @@ import * as assert from 'uvu/assert';
 import { afterburnAssembly, PT_PADDING } from '../../afterburner/rewrite.ts';
 import { parseFeedback, FeedbackError } from '../../afterburner/feedback.ts';
 import { disassemble, type Instruction } from '../../afterburner/validate.ts';
+import { decodeRecords } from '../../afterburner/records.ts';
+import { execa } from 'execa';
 import { assemble, link, scratchDir, sectionBytes } from './tools.ts';
 
-/** The [begin, end) pairs of `.afterburn_pt` in a linked image. */
-async function ptRanges(elf: string): Promise<[number, number][]> {
-  const hex = await sectionBytes(elf, '.afterburn_pt');
-  const out: [number, number][] = [];
-  for (let i = 0; i + 16 <= hex.length; i += 16) {
-    out.push([Buffer.from(hex.slice(i, i + 8), 'hex').readUInt32LE(0), Buffer.from(hex.slice(i + 8, i + 16), 'hex').readUInt32LE(0)]);
-  }
-  return out;
+/** The [begin, end) ranges a section of records (afterburner/records.ts) names in a linked image,
+ *  read with objdump. */
+export async function recordRanges(elf: string, section: string): Promise<[number, number][]> {
+  const r = await execa('objdump', ['-h', '-j', section, elf], { reject: false });
+  const m = new RegExp(`\\s${section.replace('.', '\\.')}\\s+[0-9a-f]+\\s+([0-9a-f]+)`).exec(r.stdout);
+  if (!m) return [];
+  const hex = await sectionBytes(elf, section);
+  return decodeRecords(parseInt(m[1]!, 16), Buffer.from(hex, 'hex')).map((s) => [s.begin, s.end]);
 }
+const ptRanges = (elf: string): Promise<[number, number][]> => recordRanges(elf, '.afterburn_pt');
 
 /** Checks each range holds one store (objdump's text matching `store`) and PT_PADDING NOPs. */
 function checkSites(insns: Instruction[], ranges: [number, number][], stores: RegExp[]): void {
@@ -113,11 +116,9 @@ test('profile feedback: device-memory accesses on a named line are recorded in .
     const r = afterburnAssembly(src, { deviceLines: parseFeedback('mmio dp83820.c:40\n').mmio });
     assert.is(r.deviceSites, 2);
     const elf = await link(await assemble(dir, 'io', r.output));
-    const hex = await sectionBytes(elf, '.afterburn_mmio');
     const insns = await disassemble(elf);
     const texts: string[] = [];
-    for (let i = 0; i < hex.length; i += 16) {
-      const b = Buffer.from(hex.slice(i, i + 8), 'hex').readUInt32LE(0), e = Buffer.from(hex.slice(i + 8, i + 16), 'hex').readUInt32LE(0);
+    for (const [b, e] of await recordRanges(elf, '.afterburn_mmio')) {
       const inside = insns.filter((x) => x.address >= b && x.address < e);
       assert.is(inside.length, 1);
       assert.is(e - b, inside[0]!.length, 'no padding');

@@ -6,7 +6,8 @@ import { validateAfterburnt, type ViolationKind } from '../../afterburner/valida
 import { assemble, link, scratchDir } from './tools.ts';
 
 const { dir, cleanup } = scratchDir();
-const site = (b: string, e: string): string => `\t.pushsection .afterburn,"a"; .long ${b}, ${e}; .popsection\n`;
+// A record in the afterburner's format (afterburner/records.ts): begin relative to the record, length.
+const site = (b: string, e: string): string => `\t.pushsection .afterburn,"a"; .long ${b} - ., ${e} - ${b}; .popsection\n`;
 
 async function kinds(name: string, source: string): Promise<ViolationKind[]> {
   const elf = await link(await assemble(dir, name, source));

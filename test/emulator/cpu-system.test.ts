@@ -168,6 +168,26 @@ test('self-modifying code is seen at once, in interpreted and in compiled (hot) 
   assert.ok(cpu.stats.codeInvalidations >= 99, `invalidations ${cpu.stats.codeInvalidations}`);
 });
 
+test('no FPU: with CR0.EM and TS clear an x87 store leaves memory as it was (the 486SX probe); with EM set it faults #NM', () => {
+  // Linux's FPU probe: fninit; fnstsw; fnstcw into words holding 0xffff. Nothing answers, so both stay.
+  const probe = 'movl $0xffffffff, 0x20000\nfninit\nfnstsw 0x20000\nfnstcw 0x20002\nmovl 0x20000, %ebx\nud2';
+  const a = setup(probe, 0);
+  a.cpu.cr0 &= ~(0x4 | 0x8);
+  assert.is(runToEnd(a.cpu), 'ud2');
+  assert.is(a.cpu.r[EBX]! >>> 0, 0xffffffff);
+  assert.is(a.cpu.stats.exceptions[7], undefined, 'no #NM');
+  const b = setup(probe, 0);
+  b.cpu.cr0 |= 0x4; // EM: the kernel's math emulator takes every escape
+  let nm = 0;
+  b.cpu.onTrap = (v) => {
+    if (v === 6) { b.cpu.halted = true; return true; }
+    if (v === 7) { nm++; b.cpu.halted = true; return true; }
+    return false;
+  };
+  b.cpu.run(Infinity, 100);
+  assert.is(nm, 1, '#NM at the first escape');
+});
+
 test('a fault with no usable IDT ends the run with a triple fault message and a register dump', () => {
   const { cpu } = setup('mov $0x1234, %esi\nud2', 0);
   cpu.idtLimit = 0;

@@ -169,7 +169,7 @@ patchme:
   const regs = {
     mmioRead: (offset: number, _size: AccessSize) => (offset === 0 ? 0x600dcafe : 0),
     mmioWrite: (offset: number, _size: AccessSize, value: number) => {
-      if (offset === 4) m.bus.dma.write(value, code);
+      if (offset === 4) m.bus.dma.write(value, code, 0, code.length);
     },
   };
   const dev = new PciDevice('test-dev', { vendorId: 0x1234, deviceId: 0x5678, classCode: 0xff0000 }, [null, { kind: 'mem', size: 4096, registers: regs }]);

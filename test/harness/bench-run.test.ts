@@ -11,6 +11,8 @@ import { runBuild } from '../../src/commands/common.ts';
 import { configurationImages } from '../../src/outputs.ts';
 import { runBench } from '../../harness/bench.ts';
 import { planMatrix } from '../../harness/matrix.ts';
+import { configurationProblem } from '../../src/runnable.ts';
+import { provenance } from '../../src/provenance.ts';
 import { mergeShards } from '../../harness/merge.ts';
 import { formatResults, withoutHost, type Results } from '../../harness/results.ts';
 
@@ -23,12 +25,12 @@ test('two runs give the same bytes, and merged shards equal the unsharded run', 
     configurations: world.bench!.configurations.filter((c) => c.name === 'hardware' || c.name === 'l4ka-linux'),
     workloads: world.bench!.workloads.filter((w) => w.direction === 'send'),
   };
-  const runs = planMatrix(world, bench);
+  const runs = planMatrix(bench, (c) => configurationProblem(world, c));
   const build = async (units: string[]): Promise<boolean> =>
     (await runBuild({ file: worldFile, targets: units, jobs: 2, keepGoing: false, offline: false, wait: true, progress: 'plain' })) === 0;
   assert.ok(await build(['guest-kernel@native', 'guest-kernel@l4-pv']));
   const signal = new AbortController().signal;
-  const go = (shard: { index: number; count: number } | null) => runBench({ world, bench, runs, shard, jobs: 1, build, images: (c) => configurationImages(world, c), say: () => {}, signal });
+  const go = (shard: { index: number; count: number } | null) => runBench({ root: world.root, provenance: () => provenance(world.root, world.file, bench.profile), bench, runs, shard, jobs: 1, build, images: (c) => configurationImages(world, c), say: () => {}, signal });
   const [full, s1, s2] = await Promise.all([go(null), go({ index: 1, count: 2 }), go({ index: 2, count: 2 })]);
   if (!full.ok || !s1.ok || !s2.ok) throw new Error([full, s1, s2].map((o) => (o.ok ? 'ok' : o.message)).join(' | '));
   const f = full.results;

@@ -9,6 +9,7 @@ import { execa } from 'execa';
 import { loadWorld } from '../../src/manifest/load.ts';
 import { ManifestError } from '../../src/manifest/errors.ts';
 import { planMatrix } from '../../harness/matrix.ts';
+import { configurationProblem } from '../../src/runnable.ts';
 import { tempDir, worldBin } from './synthetic.ts';
 
 const fixture = new URL('../orchestrator/fixtures/basic/', import.meta.url).pathname;
@@ -42,7 +43,7 @@ test('a bench section loads with defaults; the matrix says why each run cannot r
   assert.is(b.profile, 'p4-2.8ghz');
   assert.equal(b.expansion, { configuration: 'hw', workload: 'send' });
   assert.equal(b.configurations.map((c) => c.title), ['hw', 'On Xen', 'ab', 'l4']);
-  const runs = planMatrix(w, b);
+  const runs = planMatrix(b, (c) => configurationProblem(w, c));
   assert.equal(runs.map((r) => `${r.configuration.name}/${r.workload.name}`), ['hw/send', 'hw/recv', 'xen/send', 'xen/recv', 'ab/send', 'ab/recv', 'l4/send', 'l4/recv']);
   assert.is(runs[0]!.notRun, null);
   assert.is(runs[2]!.notRun, null, 'xen runs netperf (the NIC assigned to the domain)');

@@ -64,7 +64,7 @@ test('bad input: missing file, wrong schema version, bad threshold', async () =>
   assert.match(missing.stderr, 'missing.json: no such results file');
   const version = await world([a, v9]);
   assert.is(version.exitCode, 2);
-  assert.match(version.stderr, 'v9.json: version: results schema version 9; this world reads version 1');
+  assert.match(version.stderr, 'v9.json: version: results schema version 9; this world reads versions 1, 2');
   const thr = await world(['--threshold', 'lots', a, a]);
   assert.is(thr.exitCode, 2);
   assert.match(thr.stderr, "--threshold 'lots'");

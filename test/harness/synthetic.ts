@@ -4,7 +4,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RESULTS_SCHEMA, RESULTS_VERSION, writeResults, type NetperfFigures, type Results, type RunResult } from '../../harness/results.ts';
+import { RESULTS_SCHEMA, RESULTS_VERSION, formatResults, type NetperfFigures, type Results, type RunResult } from '../../harness/results.ts';
+import { writeFileAtomic } from '../../src/atomic.ts';
 
 export const worldBin = new URL('../../bin/world.js', import.meta.url).pathname;
 
@@ -86,6 +87,6 @@ export function standard(mbsSend = 54.15, expansion?: NetperfFigures['expansion'
 
 export function save(dir: string, name: string, r: Results): string {
   const p = join(dir, name);
-  writeResults(p, r);
+  writeFileAtomic(p, formatResults(r));
   return p;
 }

@@ -41,6 +41,29 @@ test('netperf table: measured, slides and ratio; not-run rows are dashes', () =>
   assert.match(md, '- XenoLinux: not run: no xen');
 });
 
+test('cycle breakdown: each category per MiB moved, busy = all but idle, hypervisor by operation; a run without one is dashes', () => {
+  const f = figures({ mbs: 100, cpu: 30 });
+  f.bytes = 2 << 20;
+  f.window = {
+    cycles: { guest_kernel: 3000, guest_user: 2000, wedge: 1000, hypervisor: { 'xen hypercall iret': 600, 'xen event upcall': 400 }, device: 500, interrupt_entry: 300, exception_entry: 100, idle: 12000, total: 19900 },
+    exceptions: {}, page_faults: 0, interrupt_vectors: {}, software_interrupts: {}, tlb: { hits: 0, misses: 0, flushes: 0, invlpg: 0 }, sensitive: {},
+    devices: { port_accesses: 0, mmio_accesses: 0 },
+  };
+  const r = results([ok('hardware', 'netperf-send', f), ok('hardware', 'netperf-receive', figures({ mbs: 97.6, cpu: 70.8 }))]);
+  const t = buildTables([{ path: 'a.json', results: r }]);
+  const send = t.breakdown.find((x) => x.configuration === 'hardware' && x.direction === 'send')!;
+  // 2 MiB moved: every figure halves; busy is everything but idle (3000+2000+1000+1000+500+300+100).
+  assert.equal(send.perMiB, { guest_kernel: 1500, guest_user: 1000, wedge: 500, hypervisor: 500, device: 250, interrupt_entry: 150, exception_entry: 50, busy: 3950, idle: 6000 });
+  assert.equal(send.hypervisor, [['xen hypercall iret', 300], ['xen event upcall', 200]]);
+  const receive = t.breakdown.find((x) => x.configuration === 'hardware' && x.direction === 'receive')!;
+  assert.is(receive.perMiB, null);
+  const out = renderTables(t);
+  assert.match(out['tables.md']!, '| hardware | send | 1500 | 1000 | 500 | 500 | 250 | 150 | 50 | 3950 | 6000 |');
+  assert.match(out['tables.md']!, '| hardware | receive | — | — |');
+  assert.match(out['tables.md']!, '| hardware | send | xen hypercall iret 300; xen event upcall 200 |');
+  assert.match(out['breakdown.csv']!, 'hardware,send,1500,1000,500,500,250,150,50,3950,6000,xen hypercall iret=300;xen event upcall=200\n');
+});
+
 test('expansion table: counts summed over rings and ports, per interrupt from the difference run', () => {
   const expansion = { reference_bytes: 32768, instructions: 1, sensitive: { cli: [700, 0, 0, 50], pushf: [300, 0, 0, 0], out: [20, 0, 0, 0], outs: [5, 0, 0, 0] }, interrupts: { 0: 2, 10: 48 } };
   const t = buildTables([{ path: 'a.json', results: standard(54.15, expansion) }]);
@@ -89,7 +112,7 @@ test('world tables writes Markdown, CSV and SVG; the same input gives the same b
   assert.is(one.exitCode, 0, one.stderr);
   assert.is(two.exitCode, 0);
   const names = readdirSync(join(dir, 'one')).sort();
-  assert.equal(names, ['expansion.csv', 'expansion.svg', 'loc.csv', 'loc.svg', 'netperf-cpu.svg', 'netperf-throughput.svg', 'netperf.csv', 'tables.md']);
+  assert.equal(names, ['breakdown.csv', 'expansion.csv', 'expansion.svg', 'loc.csv', 'loc.svg', 'netperf-cpu.svg', 'netperf-throughput.svg', 'netperf.csv', 'tables.md']);
   for (const n of names) assert.is(readFileSync(join(dir, 'one', n), 'utf8'), readFileSync(join(dir, 'two', n), 'utf8'), n);
   const csv = readFileSync(join(dir, 'one', 'netperf.csv'), 'utf8').split('\n');
   assert.is(csv[1]!.split(',').slice(0, 5).join(','), `hardware,hardware,54.150,108.30,${(54.15 / 108.3).toFixed(4)}`);
@@ -101,10 +124,10 @@ test('bad input: a missing file or another schema version is named, and nothing 
   const missing = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), join(dir, 'nope.json')], { reject: false });
   assert.is(missing.exitCode, 2);
   assert.match(missing.stderr, 'nope.json: no such results file');
-  const v2 = save(dir, 'v2.json', { ...standard(), version: 2 });
-  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v2], { reject: false });
+  const v3 = save(dir, 'v3.json', { ...standard(), version: 3 });
+  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v3], { reject: false });
   assert.is(wrong.exitCode, 2);
-  assert.match(wrong.stderr, 'v2.json: version: results schema version 2; this world reads version 1');
+  assert.match(wrong.stderr, 'v3.json: version: results schema version 3; this world reads versions 1, 2');
   assert.not.ok(existsSync(join(dir, 'o')));
 });
 

@@ -30,8 +30,8 @@ function txAt(backend: BackendName, elf: Uint8Array, addr: number) {
   const machine = new Machine({ memBytes: MEM, profile: loadProfile('p4-2.8ghz') });
   const net = attachNetwork(machine, { netperf: { direction: 'to-guest', transferBytes: 1024, open: 'passive' } });
   bootOnBackend(machine, { backend, elf, kernelName: 'guest' });
-  net.nic.write(TXDP, 4, addr);
-  net.nic.write(CR, 4, CR_TXE);
+  net.nic.mmioWrite(TXDP, 4, addr);
+  net.nic.mmioWrite(CR, 4, CR_TXE);
   const stop = machine.run({ maxInstructions: 1000 });
   return { stop, errors: net.nic.errors };
 }

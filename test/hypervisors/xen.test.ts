@@ -9,6 +9,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { runKernel } from '../../emulator/run.ts';
+import { parseProfile } from '../../emulator/profiles/load.ts';
 import { buildXenTestGuest } from './build.ts';
 
 const MEM = 32 << 20;
@@ -186,6 +187,18 @@ test('costs: Xen work is charged from the profile', () => {
   const atLeast = hc * prof.xen.xen_hypercall.value + x.hypercalls.iret! * prof.xen.xen_iret_hypercall.value + x.upcalls * prof.xen.xen_event_upcall.value;
   assert.ok(x.xen_cycles >= atLeast, `${x.xen_cycles} >= ${atLeast}`);
   assert.ok(r.stats.cycles.total > x.xen_cycles);
+});
+
+test('costs: the int $0x82 entry of a hypercall is charged as the CPU cross-ring int n entry', () => {
+  // The same boot under a profile whose int_n_cross_ring is 1,000 cycles dearer: the guest's own
+  // rdtsc around one hypercall must see exactly those 1,000 cycles more.
+  const raw = JSON.parse(readFileSync(new URL('../../emulator/profiles/p4-2.8ghz.json', import.meta.url), 'utf8'));
+  raw.costs.int_n_cross_ring.value += 1000;
+  const dearer = parseProfile(raw, 'dearer.json');
+  const r = runKernel({ elf, kernelName: 'xentest', mem: MEM, backend: 'xen', cmdline: '', maxInstructions: 5_000_000, profile: dearer });
+  const m = /hypercall_cycles=0x([0-9a-f]{8})/.exec(Buffer.from(r.serialOutput).toString());
+  assert.ok(m, 'hypercall_cycles line');
+  assert.is(parseInt(m![1]!, 16) - run().get('hypercall_cycles'), 1000);
 });
 
 test('determinism: the same boot twice gives the same bytes, cycles and statistics', () => {

@@ -80,8 +80,8 @@ test('the driver reads ISR exactly once per interrupt', () => {
     netperf: { direction: 'to-guest', transferBytes: MiB, messageBytes: 32768, open: 'passive', peerPort: 12866 },
   });
   let isrReads = 0;
-  const read = net.nic.read.bind(net.nic);
-  net.nic.read = (offset, size) => {
+  const read = net.nic.mmioRead.bind(net.nic);
+  net.nic.mmioRead = (offset, size) => {
     if ((offset & ~3) === ISR) isrReads++;
     return read(offset, size);
   };

@@ -10,7 +10,7 @@ import {
   RFCR, RFCR_AAB, RFCR_APM, RFCR_RFEN, RFDR, RXCFG, RXCFG_STRIPCRC, RXDP, TXCFG, TXCFG_ATP, TXDP,
   VTCR, VTCR_PPCHK, VRCR, VRCR_IPEN, EXTSTS_TCPERR, CFG, SRR, PTSCR, PTSCR_RBIST_EN, PTSCR_RBIST_DONE, RX_FIFO_BYTES,
 } from '../../emulator/devices/dp83820.ts';
-import { RamDma } from '../../emulator/net/dma.ts';
+import { RamDma } from '../../emulator/dma.ts';
 import { TimeBase } from '../../emulator/net/seams.ts';
 import { SimClock } from '../../emulator/net/sim-clock.ts';
 import { Wire } from '../../emulator/net/wire.ts';

@@ -3,16 +3,16 @@
 // the Internet checksum against RFC 1071's example.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkPattern, fillPattern, patternByte } from '../../emulator/net/peer/pattern.ts';
+import { checkPattern, fillPattern, patternByte, PATTERN_PERIOD } from '../../emulator/net/peer/pattern.ts';
 import { sum16 } from '../../emulator/net/checksum.ts';
 
-test('fill matches the definition (byte i%4 of the LE word (i/4) * 0x9E3779B1) at any alignment', () => {
-  for (const start of [0, 1, 2, 3, 4097, 2 ** 32 + 5]) {
+test('fill matches the definition (byte i%4 of the LE word ((i/4) mod 2^16) * 0x9E3779B1) at any alignment', () => {
+  for (const start of [0, 1, 2, 3, 4097, (1 << 18) - 21, 2 ** 32 + 5]) {
     for (const dstOff of [0, 1, 3]) {
       const buf = new Uint8Array(64);
       fillPattern(buf, dstOff, start, 50);
       for (let i = 0; i < 50; i++) {
-        const k = Math.floor((start + i) / 4) % 2 ** 32;
+        const k = Math.floor((start + i) / 4) % 2 ** 16;
         const word = Number((BigInt(k) * 0x9e3779b1n) % 2n ** 32n);
         assert.is(buf[dstOff + i], (word >>> (((start + i) % 4) * 8)) & 0xff, `start ${start} off ${dstOff} i ${i}`);
         assert.is(patternByte(start + i), buf[dstOff + i]);
@@ -33,6 +33,15 @@ test('check finds a changed byte, swapped segments and a shifted stream', () => 
   swapped.set(a.subarray(0, 1460), 1460);
   assert.is(checkPattern(swapped, 0, 1000, 2920), 0);
   assert.ok(checkPattern(a, 4, 1000, 100) >= 0, 'a stream shifted by a word does not match');
+});
+
+test('the stream repeats every PATTERN_PERIOD (256 KiB) bytes and nowhere sooner at a word step', () => {
+  assert.is(PATTERN_PERIOD, 256 * 1024);
+  const a = new Uint8Array(4096), b = new Uint8Array(4096);
+  fillPattern(a, 0, 12345, 4096);
+  fillPattern(b, 0, 12345 + PATTERN_PERIOD, 4096);
+  assert.equal(a, b);
+  assert.ok(checkPattern(a, 0, 12345 + PATTERN_PERIOD / 2, 4096) >= 0);
 });
 
 test('the Internet checksum matches RFC 1071\'s worked example and handles odd lengths', () => {

@@ -113,7 +113,7 @@ test('a url source is fetched, unpacked and built; the lock notices a changed so
     const yaml = (url: string, hash: string): string => `version: 1\nmirrors: ["${base}/mirror"]\npackages:\n  gen:\n    source: { url: "${url}", sha256: ${hash} }\n`;
     writeFileSync(join(fx.dir, 'world.yaml'), yaml(`${base}/gone/pkg.tar`, sha(tarball)));
     let s = await Session.open(join(fx.dir, 'world.yaml'));
-    writeLock(s.world);
+    await writeLock(s.world);
     assert.equal(staleLockReasons(s.world), []);
     // `world fetch` is a build of the fetch steps alone.
     const f = new RecordingReporter();

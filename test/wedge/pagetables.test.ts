@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runKernel } from '../../emulator/run.ts';
+import { decodeRecords } from '../../afterburner/records.ts';
 import { writeFeedback } from '../../src/commands/feedback-out.ts';
 import { afterburnAsDir, buildKernel, buildWedge, repo } from './build.ts';
 import { sameOutput } from './output.ts';
@@ -51,20 +52,24 @@ function boot(elf: Uint8Array, cmdline: string, backend?: 'xen' | 'l4') {
  *  followed by NOPs only. */
 async function checkedPtSites(elf: string): Promise<number> {
   const dump = await execa('objdump', ['-s', '-j', '.afterburn_pt', elf], { reject: false });
-  if (dump.exitCode !== 0) return 0;
-  const words: number[] = [];
+  if (dump.exitCode !== 0 || !dump.stdout.includes('Contents of section .afterburn_pt:')) return 0;
+  let address = -1;
+  const bytes: number[] = [];
   for (const l of dump.stdout.split('\n')) {
-    const m = /^ [0-9a-f]{8} ((?:[0-9a-f]{8} ?){1,4})/.exec(l);
-    if (m) for (const w of m[1]!.trim().split(/\s+/)) words.push(Buffer.from(w, 'hex').readUInt32LE(0));
+    const m = /^ ([0-9a-f]{8}) ((?:[0-9a-f]{2,8} ?){1,4})/.exec(l);
+    if (!m) continue;
+    if (address < 0) address = parseInt(m[1]!, 16);
+    for (const g of m[2]!.trim().split(/\s+/)) for (let k = 0; k < g.length; k += 2) bytes.push(parseInt(g.slice(k, k + 2), 16));
   }
-  for (let i = 0; i < words.length; i += 2) {
-    const [b, e] = [words[i]!, words[i + 1]!];
+  const ranges = decodeRecords(address, Uint8Array.from(bytes));
+  for (let i = 0; i < ranges.length * 2; i += 2) {
+    const [b, e] = [ranges[i / 2]!.begin, ranges[i / 2]!.end];
     const d = await execa('objdump', ['-d', `--start-address=0x${b.toString(16)}`, `--stop-address=0x${e.toString(16)}`, elf]);
     const insns = d.stdout.split('\n').filter((l) => /^\s*[0-9a-f]+:\t/.test(l)).map((l) => l.split('\t')[2] ?? '');
     assert.match(insns[0]!.trim(), /^movl?\s+(\$0x[0-9a-f]+|%e[a-z]{2}),(.*\(.*\)|0x[0-9a-f]+)$/, `site ${i / 2} at 0x${b.toString(16)}: ${insns[0]}`);
     assert.ok(insns.slice(1).every((s) => s.startsWith('nop')), `site ${i / 2}: only NOPs after the store`);
   }
-  return words.length / 2;
+  return ranges.length;
 }
 
 test.before(async () => {

@@ -38,16 +38,21 @@ async function listing(elf: string): Promise<Insn[]> {
   return out;
 }
 
-/** The .afterburn pairs, read with objdump -s (not with our own ELF code). */
+/** The .afterburn sites as [begin, end), read with objdump -s (not with our own ELF code). Each
+ *  record is the begin relative to the record's address, then the length. */
 async function sites(elf: string): Promise<[number, number][]> {
   const r = await execa('objdump', ['-s', '-j', '.afterburn', elf]);
-  const words: number[] = [];
+  const words: { at: number; value: number }[] = [];
   for (const l of r.stdout.split('\n')) {
-    const m = /^ [0-9a-f]{8} ((?:[0-9a-f]{8} ?){1,4})/.exec(l);
-    if (m) for (const w of m[1]!.trim().split(' ')) words.push(Buffer.from(w, 'hex').readUInt32LE(0));
+    const m = /^ ([0-9a-f]{8}) ((?:[0-9a-f]{8} ?){1,4})/.exec(l);
+    if (!m) continue;
+    m[2]!.trim().split(' ').forEach((w, k) => words.push({ at: parseInt(m[1]!, 16) + 4 * k, value: Buffer.from(w, 'hex').readInt32LE(0) }));
   }
   const pairs: [number, number][] = [];
-  for (let i = 0; i < words.length; i += 2) pairs.push([words[i]!, words[i + 1]!]);
+  for (let i = 0; i < words.length; i += 2) {
+    const begin = (words[i]!.at + words[i]!.value) >>> 0;
+    pairs.push([begin, begin + words[i + 1]!.value]);
+  }
   return pairs;
 }
 

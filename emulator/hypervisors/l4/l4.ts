@@ -7,12 +7,13 @@
 // task is a monitor modelled in TypeScript: its guest threads' faults and its interrupt lines are
 // handed to it as counted, charged messages (the Monitor interface).
 import type { Machine } from '../../machine.ts';
+import { HostPic } from '../host-pic.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { L4CostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, EBP, ESI, EDI, IF } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP } from '../../cpu/mmu.ts';
-import { GuestMemory } from '../xen/guest-memory.ts';
+import { GuestMemory } from '../guest-memory.ts';
 import { KernelMemory, MappingDb, Space, L4Stop, type KernelPages } from './space.ts';
 import { Thread } from './thread.ts';
 import { Ipc, type MessageKind } from './ipc.ts';
@@ -88,10 +89,11 @@ export class L4Kernel {
   private yielded = false;
   private readonly irqHandler = new Array<number>(16).fill(0);
   private readonly irqPending = new Uint8Array(16);
-  private picMask = 0xfffb;
+  private readonly pic: HostPic;
 
   constructor(readonly machine: Machine, readonly costs: L4CostTable) {
     this.cpu = machine.cpu as unknown as Cpu;
+    this.pic = new HostPic(machine.bus, this.cpu);
     this.ramEnd = machine.bus.ram.length;
     if (this.ramEnd < 2 * L.L4_RESERVED) throw new RangeError(`l4 needs at least ${2 * L.L4_RESERVED >> 20} MiB of RAM (it keeps ${L.L4_RESERVED >> 20} MiB)`);
     this.physEnd = this.ramEnd - L.L4_RESERVED;
@@ -128,11 +130,7 @@ export class L4Kernel {
 
   /** Takes the PIC and the CPU's trap hook; call before the task runs. */
   attach(): void {
-    const bus = this.machine.bus;
-    for (const [cmd, data, base, cascade] of [[0x20, 0x21, 0x20, 0x04], [0xa0, 0xa1, 0x28, 0x02]] as const) {
-      bus.ioWrite(cmd, 1, 0x11); bus.ioWrite(data, 1, base); bus.ioWrite(data, 1, cascade); bus.ioWrite(data, 1, 0x01);
-    }
-    this.writePicMask();
+    this.pic.init(0x20);
     this.cpu.onTrap = (vector, code, kind) => this.trap(vector, code, kind);
   }
 
@@ -207,15 +205,14 @@ export class L4Kernel {
   attachToMonitor(line: number): boolean {
     if (!this.monitor || !L.IRQS_ATTACHABLE.has(line)) return false;
     this.irqHandler[line] = this.monitor.tid; this.irqPending[line] = 0;
-    this.picMask &= ~(1 << line); this.writePicMask();
+    this.pic.unmaskLine(line);
     return true;
   }
 
   /** The monitor's acknowledgement of an interrupt IPC on `line`: the line is unmasked. */
   monitorAck(line: number): void {
     if (!this.monitor || this.irqHandler[line] !== this.monitor.tid) return;
-    this.picMask &= ~(1 << line);
-    this.writePicMask();
+    this.pic.unmaskLine(line);
   }
 
   private newSpace(privileged: boolean, kpages = this.kpages): Space {
@@ -294,9 +291,11 @@ export class L4Kernel {
     t.readySeq = ++this.readyCounter;
   }
 
-  charge(n: number): void {
+  /** Charges the kernel's own work, to the operation under way in the cycle ledger (or `op`). */
+  charge(n: number, op?: string): void {
     this.cpu.cycles += n;
     this.stats.l4_cycles += n;
+    this.cpu.ledger.chargeHypervisor(n, op);
   }
 
   /** One message between user threads: within a space or across. */
@@ -323,6 +322,8 @@ export class L4Kernel {
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) { this.cpu.halt(); return true; }
     this.paid = false; this.hint = null; this.donate = null; this.yielded = false;
+    this.cpu.ledger.hypervisorOp = kind === 'external' ? 'l4 interrupt' : kind === 'software' && vector === L.SYSCALL_VECTOR ? 'l4 system call entry'
+      : vector === 14 ? 'l4 page fault' : 'l4 exception';
     try {
       if (kind === 'external') this.external(vector);
       else {
@@ -343,6 +344,7 @@ export class L4Kernel {
   afterEvent(paid = false): void {
     if (this.stats.crash !== null) return;
     this.paid = paid; this.hint = null; this.donate = null; this.yielded = false;
+    this.cpu.ledger.hypervisorOp = 'l4 timeout';
     try { this.reschedule(); } catch (e) { if (e instanceof L4Stop) this.crash(e.message); else throw e; }
   }
 
@@ -359,18 +361,24 @@ export class L4Kernel {
     const byteBefore = (): number => {
       try { return new GuestMemory(cpu).read8((cpu.segBase[CS]! + eip - 1) | 0); } catch { return -1; }
     };
-    if (vector === 3 && byteBefore() === 0xcc) { cpu.cycles += cpu.costs.exception_entry; this.exception(t, 3, undefined, eip); return; }
-    if (vector === 4 && byteBefore() === 0xce) { cpu.cycles += cpu.costs.exception_entry; this.exception(t, 4, undefined, eip); return; }
+    if (vector === 3 && byteBefore() === 0xcc) { this.exceptionEntry(); this.exception(t, 3, undefined, eip); return; }
+    if (vector === 4 && byteBefore() === 0xce) { this.exceptionEntry(); this.exception(t, 4, undefined, eip); return; }
     if (vector === L.SYSCALL_VECTOR && t.space.privileged) {
-      cpu.cycles += cpu.costs.int_n_cross_ring;
+      this.charge(cpu.costs.int_n_cross_ring);
       this.syscall(t);
       return;
     }
     // No user gate for this vector (or a system call from an unprivileged space): #GP at the int.
-    cpu.cycles += cpu.costs.exception_entry;
+    this.exceptionEntry();
     const at = (eip - 2) >>> 0;
     this.setEip(t, at);
     this.exception(t, 13, (vector << 3) | 2, at);
+  }
+
+  /** The hardware's exception entry, for an int that the CPU turned into an exception. */
+  private exceptionEntry(): void {
+    this.cpu.cycles += this.cpu.costs.exception_entry;
+    this.cpu.ledger.chargeExceptionEntry(this.cpu.costs.exception_entry);
   }
 
   private exception(t: Thread, vector: number, code: number | undefined, eip: number): void {
@@ -423,10 +431,9 @@ export class L4Kernel {
     const line = vector - L.PIC_VECTOR_BASE;
     if (line < 0 || line > 15) return;
     this.stats.interrupts[line] = (this.stats.interrupts[line] ?? 0) + 1;
-    this.picMask |= 1 << line;
-    this.writePicMask();
-    if (line >= 8) this.machine.bus.ioWrite(0xa0, 1, 0x20);
-    this.machine.bus.ioWrite(0x20, 1, 0x20);
+    // Mask the line until the handler's acknowledgement, then EOI: each an `out` charged port_io.
+    this.pic.maskLine(line);
+    this.pic.eoi(line);
     if (this.monitor && this.irqHandler[line] === this.monitor.tid) {
       this.charge(this.costs.l4_irq_ipc);
       this.count('interrupt');
@@ -460,13 +467,7 @@ export class L4Kernel {
   /** A message to interrupt thread `line`: the handler's acknowledgement unmasks the line. */
   ackIrq(line: number, t: Thread): void {
     if (this.irqHandler[line] !== t.tid) return;
-    this.picMask &= ~(1 << line);
-    this.writePicMask();
-  }
-
-  private writePicMask(): void {
-    this.machine.bus.ioWrite(0x21, 1, this.picMask & 0xff);
-    this.machine.bus.ioWrite(0xa1, 1, this.picMask >> 8);
+    this.pic.unmaskLine(line);
   }
 
   // ---- system calls ----------------------------------------------------------------------------
@@ -477,6 +478,7 @@ export class L4Kernel {
     const name = L.SYSCALL_NAMES[nr - 1];
     if (!name) throw new L4Stop(`unknown system call ${nr} from thread ${hex(t.tid)} at EIP ${hex((cpu.eip - 2) >>> 0)}`);
     this.stats.system_calls[name]++;
+    this.cpu.ledger.hypervisorOp = `l4 ${name}`;
     if (nr === L.SC_IPC) { this.ipc.syscall(t); return; }
     this.charge(this.costs.l4_syscall);
     const r = cpu.r;
@@ -523,13 +525,13 @@ export class L4Kernel {
       if (spaceSpec !== dest) return this.tcResult(t, L.TC_INVALID_SPACE);
       if (pager === dest) {
         this.irqHandler[n] = 0; this.irqPending[n] = 0;
-        this.picMask |= 1 << n; this.writePicMask();
+        this.pic.maskLine(n);
         return this.tcResult(t, 0);
       }
       if (!L.IRQS_ATTACHABLE.has(n)) return this.tcResult(t, L.TC_UNAVAILABLE);
       if (!this.thread(pager)) return this.tcResult(t, L.TC_INVALID_PAGER);
       this.irqHandler[n] = pager; this.irqPending[n] = 0;
-      this.picMask &= ~(1 << n); this.writePicMask();
+      this.pic.unmaskLine(n);
       return this.tcResult(t, 0);
     }
     const existing = this.thread(dest);
@@ -569,9 +571,8 @@ export class L4Kernel {
     this.ipc.partnerGone(d, this.threads.values());
     d.state = 'dead';
     for (let line = 0; line < 16; line++) {
-      if (this.irqHandler[line] === d.tid) { this.irqHandler[line] = 0; this.irqPending[line] = 0; this.picMask |= 1 << line; }
+      if (this.irqHandler[line] === d.tid) { this.irqHandler[line] = 0; this.irqPending[line] = 0; this.pic.maskLine(line); }
     }
-    this.writePicMask();
     if (this.onCpu === d) this.onCpu = null;
     this.kmem.release(d.utcb);
     const s = d.space;
@@ -682,7 +683,7 @@ export class L4Kernel {
       cpu.flushTlbAll();
       this.loaded = next.space;
       this.stats.address_space_switches++;
-      if (!this.paid && cur) cpu.cycles += cpu.costs.mov_cr3;
+      if (!this.paid && cur) this.charge(cpu.costs.mov_cr3);
     } else {
       next.space.setUtcb(next.utcb);
       cpu.invalidatePage(L.UTCB_VA);

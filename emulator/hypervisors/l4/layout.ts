@@ -104,4 +104,4 @@ export const EXCEPTION_NAMES: Record<number, string> = {
   12: '#SS', 13: '#GP', 14: '#PF', 16: '#MF', 17: '#AC', 18: '#MC', 19: '#XM',
 };
 
-export const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
+export { hex } from '../../hex.ts';

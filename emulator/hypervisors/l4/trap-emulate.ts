@@ -26,9 +26,9 @@ import { CS, SS, DS, ES, FS, GS } from '../../cpu/segments.ts';
 import { EAX, ESP, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.ts';
 import { HoleRecorder } from '../holes.ts';
-import { GuestMemory } from '../xen/guest-memory.ts';
+import { GuestMemory } from '../guest-memory.ts';
 import { TrapCounters, type TrapEmulateStats } from '../trap-counters.ts';
-import { hasErrorCode } from '../xen/layout.ts';
+import { hasErrorCode } from '../../cpu/fault.ts';
 import type { L4Kernel, Monitor } from './l4.ts';
 import type { Thread } from './thread.ts';
 import type { Space, MapNode } from './space.ts';
@@ -544,7 +544,7 @@ export class L4TrapAndEmulate implements Monitor {
 
   private portIn(port: number, size: number): number {
     const cpu = this.cpu;
-    cpu.cycles += cpu.costs.port_io;
+    cpu.cycles += cpu.costs.port_io; cpu.ledger.chargeDevice(cpu.costs.port_io);
     if (port === 0x20 || port === 0x21 || port === 0xa0 || port === 0xa1) return this.pic.read(port);
     if (port >= 0x40 && port <= 0x43) return 0;
     this.checkPort(port, size);
@@ -554,7 +554,7 @@ export class L4TrapAndEmulate implements Monitor {
 
   private portOut(port: number, size: number, v: number): void {
     const cpu = this.cpu;
-    cpu.cycles += cpu.costs.port_io;
+    cpu.cycles += cpu.costs.port_io; cpu.ledger.chargeDevice(cpu.costs.port_io);
     if (port === 0x20 || port === 0x21 || port === 0xa0 || port === 0xa1) {
       this.pic.write(port, v & 0xff);
       if (port & 1) this.attachUnmasked();

@@ -51,8 +51,3 @@ export const SH_EVTCHN_PENDING = 2048, SH_EVTCHN_MASK = 2176;
 export const NR_EVENT_CHANNELS = 1024;
 
 export const VIRQ_TIMER = 0;
-
-/** Vectors whose hardware frame carries an error code. */
-export function hasErrorCode(vector: number): boolean {
-  return vector === 8 || (vector >= 10 && vector <= 14) || vector === 17;
-}

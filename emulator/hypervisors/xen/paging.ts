@@ -3,6 +3,7 @@
 // uses as a page table or descriptor table. Every change to a typed frame goes through here;
 // a refused change throws XenRefusal, which Xen turns into "domain crashed: <message>".
 import type { Cpu } from '../../cpu/cpu.ts';
+import { hex } from '../../hex.ts';
 import { HOLE_FIRST_SLOT, PAGE } from './layout.ts';
 
 export const T_NONE = 0, T_L1 = 1, T_L2 = 2, T_GDT = 3;
@@ -10,7 +11,6 @@ const TYPE_NAMES = ['ordinary', 'L1 page table', 'L2 page directory', 'GDT'];
 
 export class XenRefusal extends Error {}
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 
 export interface PagingCosts { perEntry: number; perValidatedEntry: number }
 

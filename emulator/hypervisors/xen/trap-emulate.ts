@@ -11,7 +11,8 @@
 // directory the guest loads; while the guest runs with paging off, Xen runs it on an identity
 // map of 4 MiB pages.
 import type { Cpu } from '../../cpu/cpu.ts';
-import type { InterruptLine } from '../../types.ts';
+import { hex } from '../../hex.ts';
+import type { InterruptController } from '../../types.ts';
 import type { BootModule } from '../../boot.ts';
 import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC } from '../../boot.ts';
 import { decode, type Insn } from '../../cpu/decode.ts';
@@ -22,11 +23,10 @@ import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.t
 import { HoleRecorder } from '../holes.ts';
 import { TrapCounters, type TrapEmulateStats } from '../trap-counters.ts';
 import { DomainCrash, type XenHypervisor } from './xen.ts';
-import { GuestFault } from './guest-memory.ts';
-import { CpuFault } from '../../cpu/fault.ts';
+import { GuestFault } from '../guest-memory.ts';
+import { CpuFault, hasErrorCode } from '../../cpu/fault.ts';
 import * as L from './layout.ts';
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 const IRET_CHANGEABLE = 0x254dd5;
 const SEG_OF_REG = [ES, CS, SS, DS, FS, GS];
 
@@ -76,7 +76,7 @@ export class TrapAndEmulate {
     this.vif = false;
 
     const pic = m.pic;
-    const line: InterruptLine = {
+    const line: InterruptController = {
       pending: () => pic.pending() && (this.vif || cpu.cpl === 3),
       acknowledge: () => pic.acknowledge(),
     };
@@ -120,6 +120,9 @@ export class TrapAndEmulate {
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.xen.stats.crash !== null) return true;
     try {
+      // An int n enters Xen (ring 0) through its IDT gate: the CPU's cross-ring entry, which the
+      // hook's replacement of the IDT delivery would otherwise leave uncharged.
+      if (kind === 'software') this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
       if (kind === 'exception' && vector === 13 && this.cpu.cpl === 1 && this.emulate()) return true;
       if (kind === 'software' && this.cpu.cpl === 3) {
         const hi = this.gate(vector)[1];
@@ -129,7 +132,7 @@ export class TrapAndEmulate {
           return true;
         }
       }
-      this.reflect(vector, kind === 'exception' && L.hasErrorCode(vector) ? code ?? 0 : undefined, this.cpu.eip);
+      this.reflect(vector, kind === 'exception' && hasErrorCode(vector) ? code ?? 0 : undefined, this.cpu.eip);
     } catch (e) {
       if (e instanceof DomainCrash) this.xen.crash(e.message);
       else if (e instanceof GuestFault) this.xen.crash(`${e.message} while handling vector ${vector} at eip ${hex(this.cpu.eip)}`);
@@ -148,8 +151,7 @@ export class TrapAndEmulate {
   private reflect(vector: number, code: number | undefined, eip: number): void {
     const cpu = this.cpu, mem = this.xen.mem;
     this.counters.reflect(vector);
-    cpu.cycles += this.xen.costs.xen_trap_bounce;
-    this.xen.stats.xen_cycles += this.xen.costs.xen_trap_bounce;
+    this.xen.charge(this.xen.costs.xen_trap_bounce, 'xen trap-and-emulate reflect');
     const [lo, hi] = this.gate(vector);
     const fromUser = cpu.cpl === 3;
     if (!(hi & 0x8000)) throw new DomainCrash(`vector ${vector} (eip ${hex(eip)}): the guest's IDT gate is not present`);
@@ -193,8 +195,7 @@ export class TrapAndEmulate {
 
   private count(name: string): void {
     this.counters.emulate(name);
-    this.cpu.cycles += this.xen.costs.xen_privop_emulation;
-    this.xen.stats.xen_cycles += this.xen.costs.xen_privop_emulation;
+    this.xen.charge(this.xen.costs.xen_privop_emulation, 'xen trap-and-emulate privileged instruction');
   }
 
   /** Decodes the faulting instruction and emulates it; false if it is not one Xen emulates. */
@@ -349,8 +350,7 @@ export class TrapAndEmulate {
         if ((pte & 1) && pte >= lo && pte < hi) bad(pte & ~0xfff, `page table ${hex(l1)} entry ${j} (virtual ${hex(((i << 22) | (j << 12)) >>> 0)})`);
       }
     }
-    cpu.cycles += n * xen.costs.xen_pt_validate_per_entry;
-    xen.stats.xen_cycles += n * xen.costs.xen_pt_validate_per_entry;
+    xen.charge(n * xen.costs.xen_pt_validate_per_entry, 'xen trap-and-emulate page-table validation');
     xen.stats.pt_entries_validated += n;
   }
 

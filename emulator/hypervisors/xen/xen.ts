@@ -4,19 +4,20 @@
 // into event-channel notifications, and port I/O from ring 1 is emulated on #GP for the domain's
 // directly assigned devices. Every operation charges cycles from the profile's `xen` figures.
 import type { Machine } from '../../machine.ts';
+import { HostPic } from '../host-pic.ts';
 import type { Cpu } from '../../cpu/cpu.ts';
-import type { InterruptLine } from '../../types.ts';
+import { hex } from '../../hex.ts';
+import type { InterruptController } from '../../types.ts';
 import type { XenCostTable } from '../../profiles/load.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
 import { EAX, ECX, EDX, EBX, ESP, ESI, EDI, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_TS } from '../../cpu/mmu.ts';
-import { GuestMemory, GuestFault } from './guest-memory.ts';
-import { CpuFault } from '../../cpu/fault.ts';
+import { GuestMemory, GuestFault } from '../guest-memory.ts';
+import { CpuFault, hasErrorCode } from '../../cpu/fault.ts';
 import { PageTypes, XenRefusal, T_L1, T_L2, T_NONE } from './paging.ts';
 import { buildDomain, xenGuestParams, type BuiltDomain } from './builder.ts';
 import * as L from './layout.ts';
 
-const hex = (v: number): string => `0x${(v >>> 0).toString(16)}`;
 /** EFLAGS bits a ring-1 guest may set through the iret hypercall (not IOPL, VM, IF). */
 const IRET_CHANGEABLE = 0x254dd5;
 const PORTS_ASSIGNED: [number, number][] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4]];
@@ -75,11 +76,12 @@ export class XenHypervisor {
   private pirqPort = new Map<number, number>();
   private timer: ReturnType<Machine['clock']['schedule']> | null = null;
   private iopl = 1;
-  private picMask = 0xfffb;
+  private readonly pic: HostPic;
   private gdtFrames: number[] = [];
 
   constructor(readonly machine: Machine, readonly costs: XenCostTable) {
     this.cpu = machine.cpu as unknown as Cpu;
+    this.pic = new HostPic(machine.bus, this.cpu);
     const ramBytes = machine.bus.ram.length;
     if (ramBytes < 3 * L.XEN_RESERVED) throw new RangeError(`xen needs at least ${3 * L.XEN_RESERVED >> 20} MiB of RAM (it keeps ${L.XEN_RESERVED >> 20} MiB)`);
     this.domainEnd = ramBytes - L.XEN_RESERVED;
@@ -123,13 +125,9 @@ export class XenHypervisor {
   /** Takes the PIC and the CPU's trap hook; call before the guest runs. */
   attach(): void {
     const pic = this.machine.pic;
-    const bus = this.machine.bus;
     // Initialise the 8259A pair as Xen does: vectors 0x20/0x28, cascade on IRQ 2, all lines masked.
-    for (const [cmd, data, base, cascade] of [[0x20, 0x21, 0x20, 0x04], [0xa0, 0xa1, 0x28, 0x02]] as const) {
-      bus.ioWrite(cmd, 1, 0x11); bus.ioWrite(data, 1, base); bus.ioWrite(data, 1, cascade); bus.ioWrite(data, 1, 0x01);
-    }
-    this.writePicMask();
-    const line: InterruptLine = {
+    this.pic.init(0x20);
+    const line: InterruptController = {
       pending: () => pic.pending() || this.upcallWanted(),
       acknowledge: () => (pic.pending() ? pic.acknowledge() : L.UPCALL_VECTOR),
     };
@@ -176,9 +174,11 @@ export class XenHypervisor {
     cpu.setSegCache(seg, sel, descBase(cpu.dLo, cpu.dHi), descLimit(cpu.dLo, cpu.dHi), cpu.dHi & 0xf0ff00, true);
   }
 
-  private charge(n: number): void {
+  /** Charges Xen's own work, to the operation under way in the cycle ledger (or `op`). */
+  charge(n: number, op?: string): void {
     this.cpu.cycles += n;
     this.stats.xen_cycles += n;
+    this.cpu.ledger.chargeHypervisor(n, op);
   }
 
   // ---- shared info and event channels -------------------------------------------------------------
@@ -228,16 +228,18 @@ export class XenHypervisor {
     if (port !== undefined) this.setPending(port);
   }
 
-  private writePicMask(): void {
-    this.machine.bus.ioWrite(0x21, 1, this.picMask & 0xff);
-    this.machine.bus.ioWrite(0xa1, 1, this.picMask >> 8);
-  }
-
   // ---- the trap hook --------------------------------------------------------------------------
 
   private trap(vector: number, code: number | undefined, kind: 'exception' | 'software' | 'external'): boolean {
     if (this.stats.crash !== null) return true;
+    const ledger = this.cpu.ledger;
+    ledger.hypervisorOp = kind === 'external' ? (vector === L.UPCALL_VECTOR ? 'xen event upcall' : 'xen physical interrupt')
+      : kind === 'software' && vector === L.HYPERCALL_VECTOR ? `xen hypercall ${L.HYPERCALLS[this.cpu.r[EAX]! >>> 0] ?? 'unknown'}`
+      : kind === 'software' ? 'xen int bounce' : vector === 14 ? 'xen page fault bounce' : 'xen trap bounce';
     try {
+      // An int n reaches Xen through its IDT gate: ring 1 or 3 into ring 0, a cross-ring entry the
+      // CPU pays before Xen's own work (the hook replaces the IDT delivery that would charge it).
+      if (kind === 'software') this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
       if (kind === 'external') this.external(vector);
       else if (kind === 'software' && vector === L.HYPERCALL_VECTOR && this.cpu.cpl === 1) this.hypercall();
       else if (kind === 'software') this.softwareInt(vector);
@@ -260,18 +262,17 @@ export class XenHypervisor {
   private external(vector: number): void {
     if (vector === L.UPCALL_VECTOR) {
       this.cpu.cycles -= this.cpu.costs.hw_interrupt_entry; // no hardware interrupt: only the upcall costs
+      this.cpu.ledger.chargeInterruptEntry(-this.cpu.costs.hw_interrupt_entry);
       if (this.upcallWanted()) this.deliverUpcall();
       return;
     }
     const irq = vector - L.PIC_VECTOR_BASE;
     if (irq < 0 || irq > 15) return;
     this.stats.physical_irqs[irq] = (this.stats.physical_irqs[irq] ?? 0) + 1;
-    // Mask the line until the guest's PHYSDEVOP_eoi, then EOI the PIC(s).
-    this.picMask |= 1 << irq;
-    this.writePicMask();
-    if (irq >= 8) this.machine.bus.ioWrite(0xa0, 1, 0x20);
-    this.machine.bus.ioWrite(0x20, 1, 0x20);
-    this.charge(this.costs.xen_irq_ack);
+    // Mask the line until the guest's PHYSDEVOP_eoi, then EOI the PIC(s): each write is an `out`
+    // charged port_io by the PIC driver.
+    this.pic.maskLine(irq);
+    this.pic.eoi(irq);
     const port = this.pirqPort.get(irq);
     if (port !== undefined) this.setPending(port);
     if (this.upcallWanted()) this.deliverUpcall();
@@ -307,7 +308,7 @@ export class XenHypervisor {
     }
     const t = this.traps.get(vector);
     if (!t) throw new DomainCrash(`no handler for trap ${vector}${code !== undefined ? ` (error ${hex(code)})` : ''} at eip ${hex(eip)} (ring ${cpu.cpl}) in the trap table`);
-    this.bounce(vector, L.hasErrorCode(vector) ? code ?? 0 : undefined, eip, t);
+    this.bounce(vector, hasErrorCode(vector) ? code ?? 0 : undefined, eip, t);
   }
 
   /** Builds a ring-1 bounce frame and enters the handler (ABI.md §6). */
@@ -319,7 +320,7 @@ export class XenHypervisor {
 
   private deliverUpcall(): void {
     this.stats.upcalls++;
-    this.charge(this.costs.xen_event_upcall);
+    this.charge(this.costs.xen_event_upcall, 'xen event upcall');
     this.enter(this.eventCs, this.eventEip, undefined, this.cpu.eip, true, 'event upcall');
   }
 
@@ -382,7 +383,7 @@ export class XenHypervisor {
       cpu.r[EAX] = size === 4 ? v : (cpu.r[EAX]! & ~(size === 2 ? 0xffff : 0xff)) | v;
     }
     this.stats.io_emulated++;
-    this.charge(this.costs.xen_io_emulation);
+    this.charge(this.costs.xen_io_emulation, 'xen port I/O emulation');
     cpu.eip = (cpu.eip + len) | 0;
     return true;
   }
@@ -504,13 +505,13 @@ export class XenHypervisor {
         case 5: {
           this.validated(() => this.paging.useAsBase(arg1, cpu.cr3 >>> 12, 'mmuext_op(NEW_BASEPTR)'));
           cpu.cr3 = arg1 * L.PAGE;
-          cpu.cycles += cpu.costs.mov_cr3;
+          this.charge(cpu.costs.mov_cr3);
           this.stats.address_space_switches++;
           this.flushTlb();
           break;
         }
         case 6: case 8: case 10: this.flushTlb(); break;
-        case 7: case 9: case 11: cpu.invalidatePage(arg1); cpu.fetchInvalidate(); cpu.cycles += cpu.costs.invlpg; this.stats.invlpgs++; break;
+        case 7: case 9: case 11: cpu.invalidatePage(arg1); cpu.fetchInvalidate(); this.charge(cpu.costs.invlpg); this.stats.invlpgs++; break;
         default: return L.ENOSYS;
       }
     }
@@ -639,8 +640,7 @@ export class XenHypervisor {
         if (port < 0) return port;
         this.pirqPort.set(irq, port);
         this.mem.write32(arg + 8, port);
-        this.picMask &= ~(1 << irq);
-        this.writePicMask();
+        this.pic.unmaskLine(irq);
         return 0;
       }
       case 3: { // close
@@ -649,7 +649,7 @@ export class XenHypervisor {
         if (!p) return L.EINVAL;
         this.ports[port] = null;
         if (p.kind === 'virq') this.virqPort.delete(p.n);
-        if (p.kind === 'pirq') { this.pirqPort.delete(p.n); this.picMask |= 1 << p.n; this.writePicMask(); }
+        if (p.kind === 'pirq') { this.pirqPort.delete(p.n); this.pic.maskLine(p.n); }
         return 0;
       }
       case 4: { // send
@@ -677,9 +677,7 @@ export class XenHypervisor {
       case 12: {
         const irq = this.mem.read32(arg);
         if (!this.pirqPort.has(irq)) return L.EINVAL;
-        this.picMask &= ~(1 << irq);
-        this.writePicMask();
-        this.cpu.cycles += this.cpu.costs.port_io;
+        this.pic.unmaskLine(irq);
         return 0;
       }
       case 5: { const irq = this.mem.read32(arg); this.mem.write32(arg + 4, IRQS_ASSIGNED.has(irq) ? 1 : 0); return 0; }

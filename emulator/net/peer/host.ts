@@ -1,8 +1,10 @@
 // A host on the wire for the peer side: one Ethernet interface with one IPv4 address, ARP
 // (answering for itself, resolving others, learning from requests aimed at it), and TCP
-// connections demultiplexed by address and ports. Its CPU is not modelled: each received frame
-// costs a fixed processing time, frames are handled one after another, and sending is instant
-// (the wire's transmitter queues). Frames with a bad IP or TCP checksum are dropped and counted.
+// connections demultiplexed by address and ports. Without a `cpu`, each received frame costs a
+// fixed processing time, frames are handled one after another, and sending is instant (the wire's
+// transmitter queues). With a `cpu` (client-cpu.ts), every frame received or sent takes its time
+// on one CPU timeline, so the host's own processing paces what it sends and acknowledges.
+// Frames with a bad IP or TCP checksum are dropped and counted.
 import { transportChecksum, transportValid } from '../checksum.ts';
 import type { LinkPort, TimeBase } from '../seams.ts';
 import { ARP_REPLY, ARP_REQUEST, buildArp, parseArp } from './arp.ts';
@@ -10,14 +12,17 @@ import { ETHERTYPE_ARP, ETHERTYPE_IPV4, ETH_HEADER, etherType, macEquals, newFra
 import { IP_HEADER, PROTO_TCP, parseIp4, readU32, writeIpHeader, writeU32 } from './ipv4.ts';
 import { ACK, RST, SYN, TcpConnection, defaultTcpConfig } from './tcp.ts';
 import type { TcpConfig, TcpIn, TcpOut } from './tcp.ts';
+import { clientFrameNs, type ClientCpu } from './client-cpu.ts';
 
 export interface HostOptions {
   time: TimeBase;
   port: LinkPort;
   mac: Uint8Array;
   ip: number;
-  /** Time to handle one received frame, in ns of wire time (the peer CPU is not modelled). */
+  /** Time to handle one received frame, in ns of wire time, when no `cpu` is given. */
   processingNs?: number;
+  /** The host's CPU: each frame in and out costs its time on one timeline. */
+  cpu?: ClientCpu;
   /** Interval between ARP requests while resolving, in ns. */
   arpRetryNs?: number;
 }
@@ -110,7 +115,7 @@ export class Host {
   // ---- frames in ----------------------------------------------------------------------------
 
   private arrive(f: Uint8Array): void {
-    const proc = this.opts.processingNs ?? 1000;
+    const proc = this.opts.cpu ? clientFrameNs(this.opts.cpu, 'rx', tcpPayload(f)) : this.opts.processingNs ?? 1000;
     if (proc <= 0) return this.handle(f);
     const at = Math.max(this.time.nowNs(), this.busyUntilNs) + proc;
     this.busyUntilNs = at;
@@ -181,7 +186,12 @@ export class Host {
 
   private transmit(f: Uint8Array): void {
     this.stats.framesOut++;
-    this.port.send(f);
+    const cpu = this.opts.cpu;
+    if (!cpu) return this.port.send(f);
+    // The frame leaves once the CPU has built it, after whatever it is busy with.
+    const at = Math.max(this.time.nowNs(), this.busyUntilNs) + clientFrameNs(cpu, 'tx', tcpPayload(f));
+    this.busyUntilNs = at;
+    this.time.atNs(at, () => this.port.send(f));
   }
 
   private sendTcp(b: Binding, seg: TcpOut): void {
@@ -220,6 +230,16 @@ export class Host {
     f[t + 17] = c & 0xff;
     this.transmit(f);
   }
+}
+
+/** TCP payload bytes of an Ethernet/IPv4/TCP frame (0 for anything else). */
+function tcpPayload(f: Uint8Array): number {
+  if (f.length < ETH_HEADER + IP_HEADER + 20 || etherType(f) !== ETHERTYPE_IPV4) return 0;
+  const ihl = (f[ETH_HEADER]! & 0x0f) * 4;
+  if (f[ETH_HEADER + 9] !== PROTO_TCP) return 0;
+  const total = (f[ETH_HEADER + 2]! << 8) | f[ETH_HEADER + 3]!;
+  const thl = (f[ETH_HEADER + ihl + 12]! >> 4) * 4;
+  return Math.max(0, total - ihl - thl);
 }
 
 function key(ip: number, remotePort: number, localPort: number): string {

@@ -1,10 +1,15 @@
 // The data pattern carried by netperf transfers, checked end to end. Byte i of a stream is byte
-// (i mod 4) of the little-endian 32-bit word  k * 0x9E3779B1  with k = floor(i / 4) mod 2^32:
+// (i mod 4) of the little-endian 32-bit word  k * 0x9E3779B1  with k = floor(i / 4) mod 2^16:
 // cheap to compute in TypeScript and in guest C, and a lost, duplicated or reordered segment
-// changes the bytes found at an offset.
+// changes the bytes found at an offset. The stream repeats every PATTERN_PERIOD (256 KiB, about
+// netperf's ring of send buffers for a 256 KiB socket buffer), so the guest's netperf can fill
+// its buffer once and send slices of it, as netperf does, without writing every word per send.
+
+/** Bytes after which the pattern repeats. */
+export const PATTERN_PERIOD = 1 << 18;
 
 export function patternWord(k: number): number {
-  return Math.imul(k >>> 0, 0x9e3779b1) >>> 0;
+  return Math.imul(k & 0xffff, 0x9e3779b1) >>> 0;
 }
 
 export function patternByte(i: number): number {

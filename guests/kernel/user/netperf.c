@@ -1,25 +1,30 @@
 // netperf TCP_STREAM, the guest's side: connect to the peer (10.0.0.1, port 12866) and either
-// send BYTES of the data pattern in MESSAGE-sized writes or read and check every byte of
-// it, then close and print one result line. Argument: "send|receive,BYTES,MESSAGE".
+// send BYTES of the data pattern in MESSAGE-sized writes or read it, then close and print one
+// result line. Argument: "send|receive,BYTES,MESSAGE[,check]". As netperf, the data buffer is
+// filled once before the connection and sends take slices of it, and receives land in it
+// unread; with "check" every received byte is checked against the pattern as well.
 //
 // The pattern: byte i of the stream is byte i % 4 of the little-endian 32-bit word
-// (i / 4) * 0x9E3779B1 mod 2^32. Exit status: 0 ok, 1 pattern or length error, 2 bad
-// argument, 3 no connection, 4 a failed write, read or close.
+// ((i / 4) mod 65536) * 0x9E3779B1 mod 2^32, so it repeats every PERIOD bytes. Exit status:
+// 0 ok, 1 pattern or length error, 2 bad argument, 3 no connection, 4 a failed write, read or close.
 #include "ulib.h"
 
 #define PEER_IP   0x0A000001u    // 10.0.0.1
 #define PEER_PORT 12866        // netserver's port: the peer listens there
 #define PATTERN_K 0x9E3779B1u
 #define MAX_MESSAGE (256 * 1024)   // netperf -m up to the socket buffer size
+#define PERIOD (256 * 1024)        // the pattern repeats every PERIOD bytes
 
-static u8 buf[MAX_MESSAGE] __attribute__((aligned(4)));
+// The pattern for stream bytes [0, PERIOD + MAX_MESSAGE): a message at any stream offset is the
+// slice starting at that offset modulo PERIOD.
+static u8 buf[PERIOD + MAX_MESSAGE] __attribute__((aligned(4)));
 
 static u32 bswap32(u32 v) { return __builtin_bswap32(v); }
 static u16 bswap16(u16 v) { return (u16)((v << 8) | (v >> 8)); }
 
 static u8 pattern_byte(u32 i)
 {
-  return (u8)(((i >> 2) * PATTERN_K) >> (8 * (i & 3)));
+  return (u8)((((i >> 2) & 0xffff) * PATTERN_K) >> (8 * (i & 3)));
 }
 
 // The pattern for stream bytes [off, off + n) into p.
@@ -28,9 +33,13 @@ static void fill(u8 *p, u32 off, u32 n)
   u32 j = 0;
   for (; j < n && ((off + j) & 3); j++)
     p[j] = pattern_byte(off + j);
-  u32 w = ((off + j) >> 2) * PATTERN_K;
-  for (; j + 4 <= n; j += 4, w += PATTERN_K)
+  u32 k = ((off + j) >> 2) & 0xffff, w = k * PATTERN_K;
+  for (; j + 4 <= n; j += 4) {
     *(u32 *)(p + j) = w;
+    w += PATTERN_K;
+    if (++k == 0x10000)
+      k = w = 0;
+  }
   for (; j < n; j++)
     p[j] = pattern_byte(off + j);
 }
@@ -42,10 +51,14 @@ static int check(const u8 *p, u32 off, u32 n)
   for (; j < n && ((off + j) & 3); j++)
     if (p[j] != pattern_byte(off + j))
       return (int)j;
-  u32 w = ((off + j) >> 2) * PATTERN_K;
-  for (; j + 4 <= n; j += 4, w += PATTERN_K)
+  u32 k = ((off + j) >> 2) & 0xffff, w = k * PATTERN_K;
+  for (; j + 4 <= n; j += 4) {
     if (*(const u32 *)(p + j) != w)
       break;
+    w += PATTERN_K;
+    if (++k == 0x10000)
+      k = w = 0;
+  }
   for (; j < n; j++)
     if (p[j] != pattern_byte(off + j))
       return (int)j;
@@ -98,6 +111,12 @@ int main(const char *arg)
   }
   u32 total = v[0], message = v[1];
   const char *dir = sending ? "send" : "receive";
+  int checking = 0;
+  for (const char *s = arg; *s; s++)
+    if (s[0] == ',' && s[1] == 'c' && s[2] == 'h' && s[3] == 'e' && s[4] == 'c' && s[5] == 'k' && !s[6])
+      checking = 1;
+  if (sending)
+    fill(buf, 0, sizeof buf);
 
   int fd = socket(2, 1, 0);
   struct sockaddr_in peer = { 2, bswap16(PEER_PORT), bswap32(PEER_IP), { 0 } };
@@ -113,8 +132,7 @@ int main(const char *arg)
   if (sending) {
     while (done < total) {
       u32 m = total - done < message ? total - done : message;
-      fill(buf, done, m);
-      if (write(fd, buf, m) != (int)m) {
+      if (write(fd, buf + done % PERIOD, m) != (int)m) {
         status = 4;
         break;
       }
@@ -127,7 +145,7 @@ int main(const char *arg)
         status = 4;
       if (r <= 0)
         break;
-      int at = bad < 0 ? check(buf, done, (u32)r) : -1;
+      int at = checking && bad < 0 ? check(buf, done, (u32)r) : -1;
       if (at >= 0)
         bad = (int)(done + (u32)at);
       done += (u32)r;

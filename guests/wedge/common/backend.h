@@ -56,7 +56,9 @@ void be_set_timer(u64 deadline_ns);   // 0 cancels
 
 // Directly assigned devices' interrupt lines: the guest unmasked `irq` at the virtual PIC (the
 // back-end connects the physical line, once), and the guest ended the handling of `irq` there
-// (the back-end acknowledges the physical line). The back-end raises them with pic_raise.
+// (the back-end acknowledges the physical line: at the guest's EOI, or at its unmask when it
+// EOIed the line masked, so the device has been served first). The back-end raises them with
+// pic_raise.
 void be_irq_unmasked(u32 irq);
 void be_irq_eoi(u32 irq);
 

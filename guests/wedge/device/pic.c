@@ -3,6 +3,12 @@
 // IMR reads and writes (OCW1), non-specific and specific EOI (OCW2), IRR/ISR reads (OCW3), fully
 // nested priority with IRQ 0 highest. Not modelled: level triggering, auto-EOI, special mask
 // and rotation modes, polling; the guest kernels here use none of them.
+//
+// One interrupt per device event: a guest that masks a line, EOIs it and only then runs the
+// driver (Linux's i8259 order) would, if its EOI reached the hypervisor at once, reopen the
+// physical level-triggered line while the device still asserts it and take the same event a
+// second time. So an EOI of a line the guest holds masked is kept, and given to the back-end
+// when the guest unmasks the line, after its driver has quietened the device.
 #include "devices.h"
 #include "backend.h"
 
@@ -10,6 +16,7 @@ struct i8259 {
   u8 irr, isr, imr, base;
   u8 init_step;       // 0: operational; 2..4: expecting ICW2..ICW4
   u8 icw4, read_isr;
+  u8 eoi_held;        // lines EOIed while masked: the back-end's EOI waits for the unmask
 };
 
 static struct i8259 pics[2] = { { .imr = 0xFF }, { .imr = 0xFF } };
@@ -78,8 +85,22 @@ static void eoi(struct i8259 *p, u8 v)
     return;
   p->isr &= (u8)~(1u << line);
   u32 irq = (p == &pics[1] ? 8 : 0) + line;
-  if (irq != 2)
+  if (irq == 2)
+    return;
+  if (p->imr & (1u << line))
+    p->eoi_held |= (u8)(1u << line);
+  else
     be_irq_eoi(irq);
+}
+
+// Gives the back-end the EOIs held for `lines` of p.
+static void release_eois(struct i8259 *p, u8 lines)
+{
+  u8 due = p->eoi_held & lines;
+  p->eoi_held &= (u8)~due;
+  for (u32 i = 0; i < 8; i++)
+    if (due & (1u << i))
+      be_irq_eoi((p == &pics[1] ? 8 : 0) + i);
 }
 
 // OCW1: lines the guest unmasks may belong to assigned devices; the back-end connects them.
@@ -93,6 +114,7 @@ static void set_imr(struct i8259 *p, u8 v)
       if (irq != 0 && irq != 2)
         be_irq_unmasked(irq);
     }
+  release_eois(p, opened);
 }
 
 void pic_write(u32 port, u8 v)
@@ -102,6 +124,7 @@ void pic_write(u32 port, u8 v)
     if (v & 0x10) {                       // ICW1
       p->init_step = 2;
       p->icw4 = v & 1;
+      release_eois(p, 0xFF);             // ICW1 clears the mask: no line stays held
       p->imr = 0;
       p->isr = p->irr = 0;
       p->read_isr = 0;

@@ -1,5 +1,5 @@
-// Page-table write sites: the afterburner's `.afterburn_pt` section, {begin, end} pairs of guest
-// virtual addresses like `.afterburn`, each a 32-bit store the guest's source marked as a
+// Page-table write sites: the afterburner's `.afterburn_pt` section, records in the format of
+// `.afterburn` (begin relative to the record, then length: afterburner/records.ts), each a 32-bit store the guest's source marked as a
 // page-table write, padded with NOPs. The rewriter turns each into a call of the pt_store stub
 // (ia32/stubs.S), which hands the entry's address and the value to the back-end's page-table
 // path (be_pt_store):
@@ -89,10 +89,10 @@ int rewrite_pt_sites(u8 *img, u32 len, u32 slot, s32 skip)
     wprintf("[wedge] no pt_store stub\n");
     return -1;
   }
-  const u32 *pairs = (const u32 *)(img + sec->offset);
+  const u32 *rec = (const u32 *)(img + sec->offset);
   u32 nsites = sec->size / 8, done = 0;
   for (u32 i = 0; i < nsites; i++) {
-    u32 begin = pairs[2 * i], end = pairs[2 * i + 1];
+    u32 begin = sec->addr + 8 * i + rec[2 * i], end = begin + rec[2 * i + 1];
     s32 off = end > begin && end - begin <= 64 ? elf_va_offset(img, begin, end - begin) : -1;
     const char *why = "not inside the loaded image";
     if ((s32)i == skip || skip == PT_SKIP_ALL)

@@ -1,6 +1,8 @@
-// The .afterburn section is an array of {begin, end} pairs of guest virtual addresses (the
-// afterburner's format). Each site is found in the image through the program headers and
-// rewritten there, so the loader copies already-rewritten code into guest memory.
+// The .afterburn section is an array of 8-byte records (the afterburner's format,
+// afterburner/records.ts): the site's begin relative to the record's own address, then the
+// site's length. Position-independent, so the records link into any object without a dynamic
+// relocation. Each site is found in the image through the program headers and rewritten there,
+// so the loader copies already-rewritten code into guest memory.
 #include "sites.h"
 #include "elf.h"
 #include "lib.h"
@@ -13,10 +15,21 @@ static void print_site_error(u32 n, u32 begin, u32 end, const u8 *code, const ch
   wprintf("%s): %s\n", end - begin > 8 ? " ..." : "", why);
 }
 
-// Does a hlt site start exactly at va?
-static int hlt_site_at(const u8 *img, const u32 *pairs, u32 nsites, u32 n, u32 va)
+// The guest virtual address range of record n of a section loaded at sec_va.
+static void site_range(const u32 *rec, u32 sec_va, u32 n, u32 *begin, u32 *end)
 {
-  if (n + 1 >= nsites || pairs[2 * (n + 1)] != va)
+  *begin = sec_va + 8 * n + rec[2 * n];
+  *end = *begin + rec[2 * n + 1];
+}
+
+// Does a hlt site start exactly at va?
+static int hlt_site_at(const u8 *img, const u32 *rec, u32 sec_va, u32 nsites, u32 n, u32 va)
+{
+  u32 begin, end;
+  if (n + 1 >= nsites)
+    return 0;
+  site_range(rec, sec_va, n + 1, &begin, &end);
+  if (begin != va)
     return 0;
   s32 off = elf_va_offset(img, va, 1);
   return off >= 0 && img[off] == 0xF4;
@@ -35,11 +48,12 @@ int rewrite_guest(u8 *img, u32 len, const struct rw_env *env0, s32 skip, struct 
     wprintf("[wedge] .afterburn section is malformed (size %u)\n", sec->size);
     return -1;
   }
-  const u32 *pairs = (const u32 *)(img + sec->offset);
+  const u32 *rec = (const u32 *)(img + sec->offset);
   struct rw_env env = *env0;
   u32 nsites = sec->size / 8;
   for (u32 n = 0; n < nsites; n++) {
-    u32 begin = pairs[2 * n], end = pairs[2 * n + 1];
+    u32 begin, end;
+    site_range(rec, sec->addr, n, &begin, &end);
     s32 off = end > begin ? elf_va_offset(img, begin, end - begin) : -1;
     if (off < 0 || end - begin > 64) {
       wprintf("[wedge] site %u [0x%08x, 0x%08x) is not inside the loaded image\n", n, begin, end);
@@ -51,7 +65,7 @@ int rewrite_guest(u8 *img, u32 len, const struct rw_env *env0, s32 skip, struct 
     }
     struct rw_result r;
     char err[96];
-    env.before_hlt = hlt_site_at(img, pairs, nsites, n, end) && (s32)n + 1 != skip;
+    env.before_hlt = hlt_site_at(img, rec, sec->addr, nsites, n, end) && (s32)n + 1 != skip;
     if (rewrite_site(img + off, begin, end - begin, &env, &r, err, sizeof err) < 0) {
       print_site_error(n, begin, end, img + off, err);
       return -1;

@@ -3,7 +3,7 @@
 // PIT here, so the devices are only ever touched by one thread. Also: system time (rdtsc, the
 // same cycle counter SystemClock divides), the virtual timer (a receive timeout of the
 // monitor), the assigned devices' lines (attached to the monitor when the guest unmasks them,
-// acknowledged when it EOIs them), blocking for hlt, and the ports σ0 gives the task (the
+// acknowledged when the virtual PIC ends their service: device/pic.c), blocking for hlt, and the ports σ0 gives the task (the
 // UART, PCI configuration and the debug exit: plain in/out, ABI.md section 7).
 #include "l4wedge.h"
 #include "backend.h"

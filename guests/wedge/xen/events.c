@@ -4,7 +4,8 @@
 // devices: the UART, PCI configuration and the debug-exit port, ABI.md section 7), and the
 // physical interrupt lines of assigned devices (the NIC): bound as pirq event channels when the
 // guest unmasks the line at the virtual PIC, raised there on each event, and acknowledged at Xen
-// with PHYSDEVOP_eoi when the guest EOIs the line.
+// with PHYSDEVOP_eoi when the virtual PIC ends the line's service (the guest's EOI, or the
+// unmask that follows an EOI given while the line was masked: device/pic.c).
 #include "xen.h"
 #include "backend.h"
 #include "pio.h"

@@ -14,14 +14,14 @@ export function qemuAvailable(): boolean {
   }
 }
 
-export function runOnQemu(elf: Uint8Array, mem = '64'): { serial: string; exitValue: number | null } {
+export function runOnQemu(elf: Uint8Array, mem = '64', extraArgs: string[] = []): { serial: string; exitValue: number | null } {
   const dir = mkdtempSync(join(tmpdir(), 'world-qemu-'));
   try {
     const k = join(dir, 'k.elf');
     writeFileSync(k, elf);
     const r = spawnSync('qemu-system-i386', [
       '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-m', mem,
-      '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', k,
+      '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', k, ...extraArgs,
     ], { timeout: 20_000, encoding: 'latin1' });
     // QEMU exits with (v << 1) | 1 for a debug-exit write of v.
     const status = r.status;

@@ -160,6 +160,9 @@ void arch_invlpg(u32 va)
 
 void arch_flush_tlb(void) { flush_alias(); }
 
+// The L4 task's mappings are L4's to make: the guest kernel has no global pages of its own.
+u32 arch_global_pages(void) { return 0; }
+
 // The space of a page directory, created (one thread, main as its pager) on first use.
 struct l4pv_space *l4pv_space_of(u32 *pgdir)
 {

@@ -4,6 +4,7 @@
 // all and a para-virtual arch can replace each one.
 #include "../../arch.h"
 #include "../../desc.h"
+#include "../../memlayout.h"
 
 u32 arch_irq_save(void)
 {
@@ -69,6 +70,20 @@ u32 arch_read_pgdir(void)
 void arch_invlpg(u32 va) { asm volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 
 void arch_flush_tlb(void) { arch_load_pgdir(arch_read_pgdir()); }
+
+// Linux 2.6 maps the kernel with global pages when CPUID says the CPU has them (leaf 1, EDX bit
+// 13, PGE) and sets CR4.PGE: the kernel's TLB entries then survive every address-space switch.
+u32 arch_global_pages(void)
+{
+  u32 a = 1, b, c, d;
+  asm volatile("cpuid" : "+a"(a), "=b"(b), "=c"(c), "=d"(d));
+  if (!(d & (1u << 13)))
+    return 0;
+  u32 cr4;
+  asm volatile("movl %%cr4, %0" : "=r"(cr4));
+  asm volatile("movl %0, %%cr4" : : "r"(cr4 | 0x80u) : "memory");
+  return PTE_G;
+}
 
 u32 arch_read_fault_addr(void)
 {

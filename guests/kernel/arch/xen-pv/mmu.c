@@ -140,6 +140,10 @@ void arch_pgdir_free(u32 *pgdir)
 u32 arch_read_pgdir(void) { return V2P(cur_pgdir); }
 void arch_invlpg(u32 va) { mmuext(MMUEXT_INVLPG_LOCAL, va); }
 void arch_flush_tlb(void) { mmuext(MMUEXT_TLB_FLUSH_LOCAL, 0); }
+
+// A Xen domain's CPU has no PGE (Xen keeps global pages for itself), so XenoLinux maps its
+// kernel without the G bit.
+u32 arch_global_pages(void) { return 0; }
 u32 arch_read_fault_addr(void) { return *(volatile u32 *)(SHARED_VA + 8); }
 
 // Called by start.c once its directory is loaded: record what Xen typed.

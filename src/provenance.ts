@@ -5,9 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sha256 } from '../src/hash.ts';
-import { hashTree } from '../src/tree.ts';
-import { ORCHESTRATOR_VERSION } from '../src/version.ts';
+import { sha256 } from './hash.ts';
+import { hashTree } from './tree.ts';
+import { ORCHESTRATOR_VERSION } from './version.ts';
 import { loadProfile } from '../emulator/profiles/load.ts';
 
 function git(root: string, args: string[]): string | null {

@@ -1,6 +1,6 @@
 // Bus-master access to a RAM array: the DmaMemory the machine gives its PCI devices.
 // Bounds are checked on every access; writes tell the CPU's code cache which bytes changed.
-import type { DmaMemory } from './seams.ts';
+import type { DmaMemory } from './types.ts';
 
 /**
  * A hypervisor's limit on bus-master access: RAM at or above `limit()` is not the guest's (the

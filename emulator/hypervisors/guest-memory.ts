@@ -1,9 +1,9 @@
-// Xen's access to the domain's memory: virtual addresses are translated by walking the current
-// page tables in software (no TLB fill, no accessed/dirty bits, no #PF: a hypercall with a bad
-// pointer gets -EFAULT, not a fault), and writes go through the CPU's physical path so decoded
-// code in the written page is dropped.
-import type { Cpu } from '../../cpu/cpu.ts';
-import { CR0_PG, CR4_PSE } from '../../cpu/mmu.ts';
+// A hypervisor's access to its guest's memory (the Xen and L4 models both use it): virtual
+// addresses are translated by walking the current page tables in software (no TLB fill, no
+// accessed/dirty bits, no #PF: a hypercall with a bad pointer gets -EFAULT, not a fault), and
+// writes go through the CPU's physical path so decoded code in the written page is dropped.
+import type { Cpu } from '../cpu/cpu.ts';
+import { CR0_PG, CR4_PSE } from '../cpu/mmu.ts';
 
 /** A guest pointer Xen could not follow; hypercalls turn it into -EFAULT. */
 export class GuestFault extends Error {
