@@ -17,7 +17,7 @@ import { runKernel } from '../../emulator/run.ts';
 import { decodeRecords } from '../../afterburner/records.ts';
 import { writeFeedback } from '../../src/commands/feedback-out.ts';
 import { afterburnAsDir, buildKernel, buildWedge, repo } from './build.ts';
-import { sameOutput } from './output.ts';
+import { extraImagePages, sameOutput } from './output.ts';
 
 const MEM = 64 << 20;
 const ARGS = 'run=init arg=3,20,2';
@@ -25,6 +25,9 @@ const BUDGET = 100_000_000;
 let asDir: string;
 let native: Uint8Array, manual: Uint8Array, manualPath: string, xenWedge: Uint8Array, l4Wedge: Uint8Array;
 let base: string[];
+let nativePath: string;
+/** The kernel image's extra pages over the native one (output.ts). */
+const extraOf = (elf: string): Promise<number> => extraImagePages(nativePath, elf);
 
 /** The afterburnt kernel without the manual annotation, with debug information, annotated from
  *  the feedback file (as recipes/guest-kernel.ts builds guest-kernel@afterburnt-feedback). */
@@ -76,6 +79,7 @@ test.before(async () => {
   asDir = await afterburnAsDir();
   const [n, m, xw, lw] = await Promise.all([buildKernel('gcc'), buildKernel(`gcc -B ${asDir}`), buildWedge('xen'), buildWedge('l4')]);
   native = readFileSync(n);
+  nativePath = n;
   manualPath = m;
   manual = readFileSync(m);
   xenWedge = readFileSync(xw.elf);
@@ -85,26 +89,28 @@ test.before(async () => {
 
 test('manual annotation: every page-table write goes through the wedge; Xen runs the guest on its own pinned tables', async () => {
   const sites = await checkedPtSites(manualPath);
+  const extra = await extraOf(manualPath);
   assert.ok(sites > 0, 'the afterburnt kernel records page-table sites');
   const xen = boot(manual, ARGS, 'xen');
-  sameOutput(base, xen.lines, 'afterburnt + wedge on Xen, direct page tables');
+  sameOutput(base, xen.lines, 'afterburnt + wedge on Xen, direct page tables', extra);
   assert.is(xen.wedge['page-table sites rewritten'], sites);
   assert.ok(xen.wedge['page directories pinned']! > 0, 'directories pinned');
   assert.is(xen.wedge['shadow fills'], 1, 'shadows only while paging was off');
   assert.is(xen.wedge['page-table writes emulated'], 0, 'no write went unannounced');
   const l4 = boot(manual, ARGS, 'l4');
-  sameOutput(base, l4.lines, 'afterburnt + wedge on L4, announced writes');
+  sameOutput(base, l4.lines, 'afterburnt + wedge on L4, announced writes', extra);
   assert.is(l4.wedge['page-table sites rewritten'], sites);
 });
 
-test('a write no site announces faults and is done correctly (skip-pt-site=all)', () => {
+test('a write no site announces faults and is done correctly (skip-pt-site=all)', async () => {
+  const extra = await extraOf(manualPath);
   const xen = boot(manual, `${ARGS} skip-pt-site=all`, 'xen');
-  sameOutput(base, xen.lines, 'every page-table write caught by a fault');
+  sameOutput(base, xen.lines, 'every page-table write caught by a fault', extra);
   assert.is(xen.wedge['page-table writes'], 0);
   assert.ok(xen.wedge['page-table writes emulated']! > 0, 'writes to tables in use were caught and emulated');
   // On L4 no table is write-protected, so a kernel with sites left out keeps the re-validation.
   const l4 = boot(manual, `${ARGS} skip-pt-site=all`, 'l4');
-  sameOutput(base, l4.lines, 'L4, sites left out');
+  sameOutput(base, l4.lines, 'L4, sites left out', extra);
   assert.is(l4.wedge['page-table sites rewritten'], 0);
 });
 
@@ -116,7 +122,7 @@ test('profile feedback: build, profile, rebuild; the feedback kernel needs no ma
   assert.is(await checkedPtSites(plainPath), 0, 'no feedback, no manual annotation: no page-table site');
   // Profile: the unannotated kernel on its own tables; every write to a table in use faults.
   const prof = boot(readFileSync(plainPath), `${ARGS} pt=direct`, 'xen');
-  sameOutput(base, prof.lines, 'the profiling run');
+  sameOutput(base, prof.lines, 'the profiling run', await extraOf(plainPath));
   const eips = prof.r.backend.pt_write_eips ?? [];
   assert.ok(eips.length > 0, 'the profile found page-table writers');
   const where = writeFeedback(fb, plainPath, { pte: eips, mmio: [] }, 'test').pte;
@@ -126,17 +132,18 @@ test('profile feedback: build, profile, rebuild; the feedback kernel needs no ma
   const sites = await checkedPtSites(fedPath);
   assert.ok(sites > 0, 'the feedback kernel records page-table sites');
   const fed = readFileSync(fedPath);
+  const fedExtra = await extraOf(fedPath);
   const xen = boot(fed, ARGS, 'xen');
-  sameOutput(base, xen.lines, 'feedback kernel on Xen');
+  sameOutput(base, xen.lines, 'feedback kernel on Xen', fedExtra);
   assert.is(xen.wedge['page-table writes emulated'], 0, 'the profile covered every write of the self-test');
   assert.ok(xen.wedge['page-table writes']! > 0);
   const l4 = boot(fed, ARGS, 'l4');
-  sameOutput(base, l4.lines, 'feedback kernel on L4');
+  sameOutput(base, l4.lines, 'feedback kernel on L4', fedExtra);
   assert.is(l4.wedge['page-table sites rewritten'], sites);
   // A path left out of the profile: an empty profile leaves every write unannounced; the
   // feedback kernel's sites skipped one by one would do the same for each.
   const left = boot(fed, `${ARGS} skip-pt-site=0`, 'xen');
-  sameOutput(base, left.lines, 'feedback kernel, site 0 left out');
+  sameOutput(base, left.lines, 'feedback kernel, site 0 left out', fedExtra);
 });
 
 test.run();
