@@ -4,6 +4,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Measurement, MeasureSpec } from './measure.ts';
+import { emulatorEnv } from './host-env.ts';
 
 /** The worker's source; under tsx a worker runs it with `--import tsx`. */
 export const WORKER_SOURCE = fileURLToPath(new URL('./worker.ts', import.meta.url));
@@ -23,7 +24,7 @@ interface Reply { ok: boolean; measurement?: Measurement; seconds?: number; erro
 
 function runInWorker(spec: MeasureSpec, worker: WorkerEntry, signal: AbortSignal): Promise<{ measurement: Measurement; seconds: number }> {
   return new Promise((resolve, reject) => {
-    const child = fork(worker.file, [], { execArgv: worker.execArgv, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], signal });
+    const child = fork(worker.file, [], { execArgv: worker.execArgv, env: emulatorEnv(), stdio: ['ignore', 'ignore', 'pipe', 'ipc'], signal });
     let stderr = '';
     let reply: Reply | undefined;
     child.stderr!.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-4000); });

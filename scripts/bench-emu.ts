@@ -1,19 +1,26 @@
-// `npm run bench:emu [-- --iterations N]`: the CPU benchmark. Runs test/emulator-kernels/bench.c (CRC32,
-// Shell sort, division, bit counting) for N iterations on our emulator and on qemu-system-i386,
-// checks both print the same checksums, and prints the emulator's MIPS (instructions retired /
-// host seconds), QEMU's host seconds and the ratio. Host seconds are measurements of this machine
-// at this moment, printed only, never stored as results.
+// `npm run bench:emu [-- --iterations N] [--bios FILE]`: the CPU benchmark, side by side. Runs
+// test/emulator-kernels/bench.c (CRC32, Shell sort, division, bit counting) for N iterations on our
+// emulator, on v86 (npm `v86`, booting SeaBIOS from Debian's `seabios` package) and on
+// qemu-system-i386 (TCG), each as its own process timed whole (start-up included), checks all
+// three print the same checksums, and prints each one's wall and CPU seconds, guest MIPS and the
+// ratios. Host seconds are measurements of this machine at this moment, printed only, never
+// stored as results; on a shared machine CPU seconds are the steadier of the two.
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { writeFileAtomic } from '../src/atomic.ts';
-import { buildGuests, GUEST_MEM_MIB, kernelPath, runEmulator, runQemu } from '../test/emulator-kernels/harness.ts';
+import { buildGuests, GUEST_MEM_MIB, kernelPath } from '../test/emulator-kernels/harness.ts';
+import { emulatorEnv } from '../harness/host-env.ts';
 
-const DEFAULT_ITERATIONS = 500;  // about 95 M instructions
+const DEFAULT_ITERATIONS = 8000;  // about 1.5e9 instructions
+const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';  // Debian package seabios
 const SYMBOL = 'bench_iterations';
+const TIMEOUT_MS = 1_800_000;
 
 function usage(message: string): never {
-  process.stderr.write(`bench-emu: ${message}\nusage: npm run bench:emu -- [--iterations N]\n`);
+  process.stderr.write(`bench-emu: ${message}\nusage: npm run bench:emu -- [--iterations N (default ${DEFAULT_ITERATIONS})] [--bios SEABIOS.bin]\n`);
   process.exit(2);
 }
 
@@ -44,63 +51,70 @@ async function patchedKernel(dir: string, n: number): Promise<string> {
   return out;
 }
 
-/**
- * QEMU's CPU seconds (user + system, all its threads) for one run, through bash's `time`: on a
- * shared machine CPU time says more than wall time about the emulator itself.
- */
-async function qemuCpuSeconds(elf: string): Promise<number> {
-  const cmd = `TIMEFORMAT='%U %S'; time qemu-system-i386 -kernel '${elf}' -serial null -display none -monitor none ` +
-    `-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -m ${GUEST_MEM_MIB} >/dev/null`;
-  const r = await execa('bash', ['-c', cmd], { reject: false, timeout: 600_000 });
-  const m = /([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
-  if (!m) throw new Error(`could not time QEMU: ${r.stderr}`);
-  return Number(m[1]) + Number(m[2]);
+interface Timed { wall: number; cpu: number; stdout: string; exitCode: number | undefined; stderr: string }
+
+/** Runs a command under bash's `time`: whole-process wall and CPU (user + system, all threads) seconds. */
+async function timed(cmd: string, args: string[], env = process.env): Promise<Timed> {
+  const r = await execa('bash', ['-c', `TIMEFORMAT='@time %R %U %S'; time "$@"`, 'bash', cmd, ...args],
+    { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', encoding: 'latin1', stripFinalNewline: false, env, extendEnv: false });
+  const m = /@time ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (!m) throw new Error(`could not time ${cmd}: ${r.stderr}`);
+  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), stdout: r.stdout, exitCode: r.exitCode, stderr: r.stderr.slice(0, m.index) };
 }
 
-const { values } = parseArgs({ options: { iterations: { type: 'string', short: 'n' } }, allowPositionals: false });
+interface EngineRun { name: string; wall: number; cpu: number; exitValue: number | null; serial: string; instructions: number | null; note: string }
+
+/** Our emulator and v86 print a JSON line { exitValue, instructions, serial }. */
+async function runNode(name: string, script: string, args: string[]): Promise<EngineRun> {
+  // Both Node processes get the environment of our bench workers (harness/host-env.ts: huge pages for RAM).
+  const t = await timed(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], emulatorEnv());
+  const line = t.stdout.split('\n').find((l) => l.startsWith('{'));
+  if (line === undefined) return { name, wall: t.wall, cpu: t.cpu, exitValue: null, serial: '', instructions: null, note: t.stderr.trim() };
+  const j = JSON.parse(line) as { exitValue: number | null; instructions: number; serial: string };
+  return { name, wall: t.wall, cpu: t.cpu, exitValue: j.exitValue, serial: j.serial, instructions: j.instructions, note: '' };
+}
+
+async function runQemu(elf: string): Promise<EngineRun> {
+  const t = await timed('qemu-system-i386', ['-kernel', elf, '-serial', 'stdio', '-display', 'none', '-monitor', 'none',
+    '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-m', String(GUEST_MEM_MIB)]);
+  // isa-debug-exit makes QEMU exit with (v << 1) | 1.
+  const ok = t.exitCode !== undefined && t.exitCode % 2 === 1;
+  return { name: 'qemu', wall: t.wall, cpu: t.cpu, exitValue: ok ? t.exitCode! >> 1 : null, serial: t.stdout, instructions: null, note: ok ? '' : t.stderr.trim() };
+}
+
+const { values } = parseArgs({ options: { iterations: { type: 'string', short: 'n' }, bios: { type: 'string' } }, allowPositionals: false });
 const iterations = values.iterations === undefined ? DEFAULT_ITERATIONS : Number(values.iterations);
 if (!Number.isSafeInteger(iterations) || iterations <= 0 || iterations > 0xffffffff) {
   usage(`--iterations '${values.iterations}': expected a positive whole number`);
 }
+const bios = values.bios ?? DEFAULT_BIOS;
+if (!existsSync(bios)) usage(`no SeaBIOS image at ${bios} (install Debian's seabios package: sh scripts/setup.sh test)`);
 
 const dir = await buildGuests();
 const elf = await patchedKernel(dir, iterations);
-const cpu0 = process.cpuUsage();
-const emu = await runEmulator(elf, Number.MAX_SAFE_INTEGER);
-const cpu1 = process.cpuUsage(cpu0);
-const emuCpu = (cpu1.user + cpu1.system) / 1e6;
-const instructions = emu.instructions ?? 0;
-// Same binary, same deterministic instruction stream: QEMU retires the same count per iteration.
-const perIteration = instructions / iterations;
-const qemu = await runQemu(elf, 600_000);
-// QEMU runs a short kernel mostly in start-up, so its guest speed is measured apart: one
-// iteration (start-up and shutdown) against QEMU_SCALE times more iterations, same kernel.
-const QEMU_SCALE = Math.max(1, Math.ceil(10_000 / iterations));
-const baseElf = await patchedKernel(dir, 1);
-const bigElf = await patchedKernel(dir, iterations * QEMU_SCALE);
-const bigInstructions = perIteration * iterations * QEMU_SCALE;
-const qemuBase = await runQemu(baseElf);
-const qemuBig = await runQemu(bigElf, 600_000);
-const qemuMips = bigInstructions / Math.max(qemuBig.seconds - qemuBase.seconds, 1e-3) / 1e6;
-const qemuNet = instructions / 1e6 / qemuMips;
-const qemuBaseCpu = await qemuCpuSeconds(baseElf);
-const qemuBigCpu = await qemuCpuSeconds(bigElf);
-const qemuMipsCpu = bigInstructions / Math.max(qemuBigCpu - qemuBaseCpu, 1e-3) / 1e6;
-const emuMipsCpu = instructions / emuCpu / 1e6;
+const load0 = loadavg()[0]!;
+// One after the other, so the three do not compete for the CPU with each other.
+const ours = await runNode('ours', './bench-emu-ours.ts', [elf, String(GUEST_MEM_MIB)]);
+const v86 = await runNode('v86', './bench-emu-v86.ts', [elf, bios, String(GUEST_MEM_MIB)]);
+const qemu = await runQemu(elf);
+const load1 = loadavg()[0]!;
 
-const fmt = (x: number, d = 2) => x.toFixed(d);
-const ok = emu.exitValue === 0 && qemu.exitValue === 0 && emu.serial === qemu.serial && qemuBig.exitValue === 0;
-process.stdout.write(
-  [
-    `bench kernel: ${iterations} iterations (CRC32 over 2 KiB, Shell sort of 512, 1024 divisions, bit counting per iteration)`,
-    `checksums: emulator and QEMU ${ok ? 'agree' : 'DIFFER'}`,
-    ...(ok ? [] : [`  emulator (${emu.reason}):\n${emu.serial}`, `  qemu (${qemu.reason}):\n${qemu.serial}`]),
-    `emulator: ${instructions} instructions retired in ${fmt(emu.seconds)} s = ${fmt(instructions / emu.seconds / 1e6, 1)} MIPS`,
-    `qemu:     ${fmt(qemu.seconds)} s wall for the same kernel (start-up ${fmt(qemuBase.seconds)} s); ` +
-      `guest speed ${fmt(qemuMips, 0)} MIPS over ${iterations * QEMU_SCALE} iterations, so ${fmt(qemuNet, 3)} s net`,
-    `ratio:    emulator / qemu = ${fmt(emu.seconds / qemu.seconds, 1)}x wall, ${fmt(emu.seconds / qemuNet, 0)}x net of start-up`,
-    `cpu time: emulator ${fmt(emuCpu)} s = ${fmt(emuMipsCpu, 1)} MIPS; qemu ${fmt(qemuMipsCpu, 0)} MIPS ` +
-      `(${fmt(qemuBigCpu)} - ${fmt(qemuBaseCpu)} s); ratio ${fmt(qemuMipsCpu / emuMipsCpu, 0)}x`,
-  ].join('\n') + '\n',
-);
+const fmt = (x: number, d = 2): string => x.toFixed(d);
+const runs = [ours, v86, qemu];
+const ok = runs.every((r) => r.exitValue === 0 && r.serial === ours.serial);
+// The same deterministic kernel retires the same instructions everywhere; v86's own count adds SeaBIOS.
+const guestInstructions = ours.instructions ?? 0;
+const lines = [
+  `bench kernel: ${iterations} iterations (CRC32 over 2 KiB, Shell sort of 512, 1024 divisions, bit counting per iteration), ` +
+    `${guestInstructions} instructions on our emulator`,
+  `checksums: ours, v86 and QEMU ${ok ? 'agree' : 'DIFFER'}`,
+  ...(ok ? [] : runs.map((r) => `  ${r.name} (exit ${r.exitValue}${r.note ? `, ${r.note}` : ''}):\n${r.serial}`)),
+  `machine load (1-minute average) ${fmt(load0)} before, ${fmt(load1)} after`,
+  'whole process:   wall s    CPU s   MIPS(wall)  MIPS(CPU)',
+  ...runs.map((r) => `  ${r.name.padEnd(6)} ${fmt(r.wall).padStart(10)} ${fmt(r.cpu).padStart(8)} ${fmt(guestInstructions / r.wall / 1e6, 1).padStart(11)} ${fmt(guestInstructions / r.cpu / 1e6, 1).padStart(10)}` +
+    (r.name === 'v86' && r.instructions !== null ? `   (v86 counts ${r.instructions} with SeaBIOS)` : '')),
+  `speed ratio ours/v86:  ${fmt(v86.wall / ours.wall)}x wall, ${fmt(v86.cpu / ours.cpu)}x CPU (goal 0.6x)`,
+  `speed ratio ours/qemu: ${fmt(qemu.wall / ours.wall)}x wall, ${fmt(qemu.cpu / ours.cpu)}x CPU`,
+];
+process.stdout.write(lines.join('\n') + '\n');
 process.exitCode = ok ? 0 : 1;

@@ -15,6 +15,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -26,8 +27,10 @@ export interface Block {
   addrs: number[];
   /** costBefore[k]: static cycles of instructions 0..k-1; costBefore[n] is the block's total. */
   costBefore: number[];
-  /** The block that ran after this one last time, valid while cpu.codeEpoch equals succEpoch. */
+  /** The blocks that ran after this one last time and the time before (a block ending in a
+   * conditional branch has two), valid while cpu.codeEpoch equals succEpoch. */
   succ: Block | null;
+  succ2: Block | null;
   succEpoch: number;
   /** Its execution category for the cycle ledger (cycle-ledger.ts), fixed when it was compiled. */
   cat: number;
@@ -50,19 +53,6 @@ const MAX_BLOCK = 64;
 function continues(i: Insn): boolean {
   if (!CONTINUES.has(i.exec)) return (i.exec === stringOp && i.rep === 0) || i.exec === C.jccRel;
   return true;
-}
-
-/** JS expression for the offset of a 32-bit-address ModRM memory operand. */
-function eaExpr(i: Insn): string {
-  let e = `${i.disp | 0}`;
-  if (i.base >= 0) e = `(${e} + r[${i.base}])`;
-  if (i.index >= 0) e = `(${e} + (r[${i.index}] << ${i.scale}))`;
-  return `(${e} | 0)`;
-}
-/** JS expression for the linear address of the memory operand, with the flat-segment fast path. */
-function linExpr(i: Insn, size: number, write: boolean): string {
-  const fast = write ? 'segFastW' : 'segFastR';
-  return `(cpu.${fast}[${i.seg}] ? ${eaExpr(i)} : cpu.segCheck(${i.seg}, ${eaExpr(i)}, ${size}, ${write}))`;
 }
 
 function knowledge(op: number): FlagKnowledge {
@@ -94,9 +84,11 @@ function aluInline(op: number): string | null {
  */
 /** How the last emitted instruction left its flags in the block's locals fa/fb/fr, for a following jcc. */
 type FlagKnowledge = 'sub' | 'logic' | 'incdec' | null;
+/** One instruction's code; mayFault: store its EIP first and check cpu.smc after it. */
+interface Emitted { code: string; mayFault: boolean }
 let lastFlags: FlagKnowledge = null;
 
-function emitInsn(i: Insn, k: number): { code: string; mayFault: boolean } {
+function emitInsn(i: Insn, k: number): Emitted {
   lastFlags = null;
   const r = emitInsnInner(i, k);
   return r;
@@ -143,9 +135,9 @@ function inlineCond(cc: number, known: FlagKnowledge): string | null {
   return null;
 }
 
-function emitInsnInner(i: Insn, k: number): { code: string; mayFault: boolean } {
+function emitInsnInner(i: Insn, k: number): Emitted {
   const h = i.exec;
-  const pure = (code: string) => ({ code, mayFault: false });
+  const pure = (code: string): Emitted => ({ code, mayFault: false });
   if (h === A.movRR32) return pure(`r[${i.rm}] = r[${i.reg}];`);
   if (h === A.movRI32) return pure(`r[${i.op & 7}] = ${i.imm | 0};`);
   if (h === A.addRR32 || h === A.subRR32 || h === A.cmpRR32 || h === A.xorRR32) {
@@ -165,13 +157,12 @@ function emitInsnInner(i: Insn, k: number): { code: string; mayFault: boolean } 
   }
   if (h === A.lea && i.os === 4 && i.as32) return pure(`r[${i.reg}] = ${eaExpr(i)};`);
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
-  if (h === A.movLoad32) return { code: `r[${i.reg}] = cpu.rd32(${linExpr(i, 4, false)});`, mayFault: true };
-  if (h === A.movStore32) return { code: `cpu.wr32(${linExpr(i, 4, true)}, r[${i.reg}]);`, mayFault: true };
-  if (h === A.aluGE && i.os === 4 && aluInline((i.op >> 3) & 7)) {
-    const op = (i.op >> 3) & 7;
-    const src = i.mod === 3 ? `r[${i.rm}]` : `cpu.rd32(${linExpr(i, 4, false)})`;
-    lastFlags = knowledge(op);
-    return { code: `{ const b = ${src}, a = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.reg}] = s;` : ''} ${track(op)} }`, mayFault: true };
+  if (h === A.movLoad32) return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true };
+  if (h === A.movStore32) return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true };
+  const form = inlineForm(i);
+  if (form !== null) {
+    lastFlags = form.flags;
+    return { code: form.code, mayFault: form.mayFault };
   }
   if (h === C.pushReg32) return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true };
   if (h === C.popReg32) return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true };
@@ -194,7 +185,6 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
     addrs.push(at);
     cur = n;
   }
-  if (insns.length < 2) return null;
   const costBefore: number[] = [0];
   for (const i of insns) costBefore.push(costBefore[costBefore.length - 1]! + i.cost);
   const total = costBefore[insns.length]!;
@@ -220,7 +210,8 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
     else if (mayFault) lines.push(`cpu.eip = ${addrs[k]};`);
     lines.push(code);
     if (k < last && mayFault) {
-      // Stop after a write to decoded code; the rest of the block may be stale.
+      // Stop after a write to decoded code; the rest of the block may be stale. A read can write
+      // too: a TLB miss sets the accessed bit of a page-table entry, which may share decoded code's page.
       lines.push(`if (cpu.smc) { cpu.smc = false; cpu.eip = ${nextEip}; cpu.cycles -= ${total - costBefore[k + 1]!}; return ${k + 1}; }`);
     }
     if (k === last) lines.push('cpu.eip = cpu.nextEip;');
@@ -230,5 +221,5 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   const args: unknown[] = [];
   insns.forEach((i, k) => { params.push(`h${k}`, `i${k}`); args.push(i.exec, i); });
   const factory = new Function(...params, `return function block(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
-  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore, succ: null, succEpoch: -1, cat };
+  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat };
 }

@@ -155,7 +155,7 @@ export class Cpu extends CpuSegments {
               if (first !== null) {
                 if (first.eip === this.eip && this.segFastR[CS] && retired + first.n <= instructionLimit) {
                   let b: Block = first;
-                  // Run compiled blocks back to back, following each block's cached successor.
+                  // Run compiled blocks back to back, following each block's two cached successors.
                   for (;;) {
                     if (b.cat !== ledger.cur) ledger.enter(b.cat);
                     this.curBlock = b;
@@ -163,10 +163,15 @@ export class Cpu extends CpuSegments {
                     retired += b.fn(this);
                     this.curBlock = null;
                     if (this.attention || this.cycles >= cycleLimit) break;
-                    const s: Block | null = b.succ;
-                    if (s !== null && s.eip === this.eip && b.succEpoch === this.codeEpoch && retired + s.n <= instructionLimit) { b = s; continue; }
+                    const linked = b.succEpoch === this.codeEpoch;
+                    if (linked) {
+                      let s: Block | null = b.succ;
+                      if (s !== null && s.eip !== this.eip) s = b.succ2;
+                      if (s !== null && s.eip === this.eip && retired + s.n <= instructionLimit) { b = s; continue; }
+                    }
                     const nb = this.blockAt();
                     if (nb === null) break;
+                    b.succ2 = linked ? b.succ : null;
                     b.succ = nb;
                     b.succEpoch = this.codeEpoch;
                     b = nb;

@@ -63,7 +63,8 @@ test('QEMU runs the same bzImage and initramfs, and the self-test lines are iden
   const want = selftestLines(q.serial);
   assert.ok(want.length >= 10 && want.includes('selftest: done failures=0'), `QEMU's self-test output:\n${q.serial.slice(-3000)}`);
   assert.equal(selftestLines(emuSerial), want);
-  process.stdout.write(`# qemu: run ${q.hostSeconds.toFixed(1)} host s\n`);
+  const started = /init: started at (\d+) ms/.exec(q.serial);
+  process.stdout.write(`# qemu: /init at ${started ? Number(started[1]) / 1000 : '?'} guest s (its monotonic clock); run ${q.hostSeconds.toFixed(1)} host s\n`);
 });
 
 test.run();

@@ -25,7 +25,7 @@ function probe(o: { invalidate?: boolean } = {}) {
     setup: (m) => {
       // The peer listens and sends nothing unasked; it answers the guest's ARP request.
       net = attachNetwork(m, { nicMac: MAC, netperf: { direction: 'from-guest', transferBytes: 1, open: 'passive' } });
-      if (o.invalidate === false) m.cpu.invalidateCode = () => {};
+      if (o.invalidate === false) { m.cpu.invalidateCode = () => {}; m.cpu.dmaWritten = () => {}; }
     },
   });
   const serial = Buffer.from(r.serialOutput).toString('latin1');

@@ -1,0 +1,184 @@
+// JavaScript source for the common ModRM data instructions of any operand size, written into a
+// compiled block (see blocks.ts) instead of a call to the generic handler. Each form performs the
+// same steps in the same order as its handler in execute-alu.ts (register and memory reads
+// through the same CPU methods, flags through the same setAdd/setSub/setLogic/setIncDec calls),
+// specialised on the decoded operands, so V8 sees straight-line code with constant register
+// numbers and sizes instead of the handler's branches on size and mod. Aligned dword and byte
+// loads and stores that hit the TLB are written out too (the same entry test and hit count as
+// mmu.ts's rd32/wr32/rd8/wr8, which every other case still calls), since a long block is past
+// V8's inlining budget and would otherwise make a call per access.
+import type { Insn } from './decode.ts';
+import * as A from './execute-alu.ts';
+
+/** What a form leaves in the block's locals for a following jcc (see blocks.ts). */
+export type InlineFlags = 'sub' | 'logic' | 'incdec' | null;
+
+export interface InlineForm {
+  code: string;
+  mayFault: boolean;
+  flags: InlineFlags;
+}
+
+/** JS expression for the offset of a 32-bit-address ModRM memory operand. */
+export function eaExpr(i: Insn): string {
+  let e = `${i.disp | 0}`;
+  if (i.base >= 0) e = `(${e} + r[${i.base}])`;
+  if (i.index >= 0) e = `(${e} + (r[${i.index}] << ${i.scale}))`;
+  return `(${e} | 0)`;
+}
+/** JS expression for the linear address of the memory operand, with the flat-segment fast path. */
+export function linExpr(i: Insn, size: number, write: boolean): string {
+  const fast = write ? 'segFastW' : 'segFastR';
+  return `(cpu.${fast}[${i.seg}] ? ${eaExpr(i)} : cpu.segCheck(${i.seg}, ${eaExpr(i)}, ${size}, ${write}))`;
+}
+
+/** Register n of `size` bytes, zero-extended (getReg). */
+function regGet(size: number, n: number): string {
+  if (size === 4) return `r[${n}]`;
+  if (size === 2) return `(r[${n}] & 0xffff)`;
+  return n < 4 ? `(r[${n}] & 0xff)` : `((r[${n - 4}] >> 8) & 0xff)`;
+}
+/** Statement storing the value of local `v` in register n of `size` bytes (setReg). */
+function regSet(size: number, n: number, v: string): string {
+  if (size === 4) return `r[${n}] = ${v};`;
+  if (size === 2) return `r[${n}] = (r[${n}] & ~0xffff) | (${v} & 0xffff);`;
+  return n < 4 ? `r[${n}] = (r[${n}] & ~0xff) | (${v} & 0xff);` : `r[${n - 4}] = (r[${n - 4}] & ~0xff00) | ((${v} & 0xff) << 8);`;
+}
+const RD = ['', 'rd8', 'rd16', '', 'rd32'];
+const WR = ['', 'wr8', 'wr16', '', 'wr32'];
+/**
+ * Statement loading `size` bytes at linear address expression `lin` into local `v` (cpu.rdN).
+ * Dwords: an aligned address (its physical address is then aligned too) that hits the TLB is
+ * read from ram32 here; anything else goes to rd32, which counts its own hit or miss.
+ */
+export function loadStmt(size: number, lin: string, v: string): string {
+  if (size === 4) {
+    return `{ const $l = ${lin}, $e = cpu.tlbR[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed && ($l & 3) === 0) { cpu.stats.tlbHits++; ${v} = cpu.ram32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2]; } else ${v} = cpu.rd32($l); }`;
+  }
+  if (size === 1) {
+    return `{ const $l = ${lin}, $e = cpu.tlbR[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed) { cpu.stats.tlbHits++; ${v} = cpu.ram[($e & ~0xfff) | ($l & 0xfff)]; } else ${v} = cpu.rd8($l); }`;
+  }
+  return `${v} = cpu.${RD[size]}(${lin});`;
+}
+/** Statement storing JS expression `val` (evaluated once, after the address) at `lin` (cpu.wrN). */
+export function storeStmt(size: number, lin: string, val: string): string {
+  if (size === 4) {
+    return `{ const $l = ${lin}, $v = ${val}, $e = cpu.tlbW[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed && ($l & 3) === 0) { cpu.stats.tlbHits++; cpu.ram32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2] = $v; } else cpu.wr32($l, $v); }`;
+  }
+  if (size === 1) {
+    return `{ const $l = ${lin}, $v = ${val}, $e = cpu.tlbW[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed) { cpu.stats.tlbHits++; cpu.ram[($e & ~0xfff) | ($l & 0xfff)] = $v; } else cpu.wr8($l, $v); }`;
+  }
+  return `cpu.${WR[size]}(${lin}, ${val});`;
+}
+/** Statement declaring local `v` holding the ModRM operand E of `size` bytes (readE). */
+function readE(i: Insn, size: number, v: string): string {
+  return i.mod === 3 ? `let ${v} = ${regGet(size, i.rm)};` : `let ${v} = 0; ${loadStmt(size, linExpr(i, size, false), v)}`;
+}
+function trunc(size: number, e: string): string {
+  return size === 4 ? `((${e}) | 0)` : `((${e}) & ${size === 2 ? 0xffff : 0xff})`;
+}
+
+/** The ALU operation op on locals a and b into local s with its flags (execute-alu.ts alu()). */
+function aluCode(op: number, size: number): string {
+  switch (op) {
+    case 0: return `s = ${trunc(size, 'a + b')}; cpu.setAdd(a, b, s, ${size}, 0);`;
+    case 1: return `s = ${trunc(size, 'a | b')}; cpu.setLogic(s, ${size});`;
+    case 2: return `{ const c = cpu.getCF() ? 1 : 0; s = ${trunc(size, 'a + b + c')}; cpu.setAdd(a, b, s, ${size}, c); }`;
+    case 3: return `{ const c = cpu.getCF() ? 1 : 0; s = ${trunc(size, 'a - b - c')}; cpu.setSub(a, b, s, ${size}, c); }`;
+    case 4: return `s = ${trunc(size, 'a & b')}; cpu.setLogic(s, ${size});`;
+    case 6: return `s = ${trunc(size, 'a ^ b')}; cpu.setLogic(s, ${size});`;
+    default: return `s = ${trunc(size, 'a - b')}; cpu.setSub(a, b, s, ${size}, 0);`;
+  }
+}
+/** What a following jcc may take from the locals after op (32-bit operations only). */
+function aluFlags(op: number, size: number): InlineFlags {
+  if (size !== 4) return null;
+  return op === 5 || op === 7 ? 'sub' : op === 1 || op === 4 || op === 6 ? 'logic' : null;
+}
+function track(flags: InlineFlags): string {
+  return flags === 'sub' ? ' fa = a; fb = b; fr = s;' : flags === 'logic' ? ' fr = s;' : '';
+}
+
+/** op E,b where b is a JS expression (aluEG, aluEI): register, compare-only or read-modify-write memory. */
+function aluE(i: Insn, op: number, size: number, b: string): InlineForm {
+  const flags = aluFlags(op, size);
+  if (i.mod === 3) {
+    return { code: `{ const b = ${b}, a = ${regGet(size, i.rm)}; let s; ${aluCode(op, size)}${op !== 7 ? ` ${regSet(size, i.rm, 's')}` : ''}${track(flags)} }`, mayFault: false, flags };
+  }
+  if (op === 7) {
+    return { code: `{ const b = ${b}; let a = 0; ${loadStmt(size, linExpr(i, size, false), 'a')} let s; ${aluCode(op, size)}${track(flags)} }`, mayFault: true, flags };
+  }
+  return {
+    code: `{ const b = ${b}, l = ${linExpr(i, size, true)}, a = cpu.rdW(l, ${size}); let s; ${aluCode(op, size)} cpu.${WR[size]}(l, s);${track(flags)} }`,
+    mayFault: true, flags,
+  };
+}
+
+/** shl/shr/sar of a 32-bit register by a constant count (execute-alu.ts shift(), same flags). */
+function shiftReg32(i: Insn, count: number): InlineForm | null {
+  const c = count & 0x1f, n = i.rm;
+  if (c === 0) return { code: '', mayFault: false, flags: null };
+  let body: string;
+  switch (i.reg) {
+    case 4: case 6: body = `const t = a << ${c - 1}, s = t << 1; cpu.setSZP(s, 4, ((t >>> 31) & 1) !== 0, ((t ^ s) & 0x80000000) !== 0);`; break;
+    case 5: body = `const t = a >>> ${c - 1}, s = (t >>> 1) | 0; cpu.setSZP(s, 4, (t & 1) !== 0, ((t ^ s) & 0x80000000) !== 0);`; break;
+    case 7: body = `const t = a >> ${c - 1}, s = t >> 1; cpu.setSZP(s, 4, (t & 1) !== 0, false);`; break;
+    default: return null;
+  }
+  // setSZP leaves SF and ZF to the result, as inc/dec do: a following jcc on them reads fr.
+  return { code: `{ const a = r[${n}]; ${body} r[${n}] = s; fr = s; }`, mayFault: false, flags: 'incdec' };
+}
+
+/**
+ * The inline form of a 32-bit-address instruction, or null when the block should call the
+ * handler. Only forms whose handlers are plain data operations are covered.
+ */
+export function inlineForm(i: Insn): InlineForm | null {
+  const h = i.exec, size = i.os;
+  if (!i.as32 || (size !== 1 && size !== 2 && size !== 4)) return null;
+  const mem = i.mod !== 3;
+  if (h === A.aluEG) return aluE(i, (i.op >> 3) & 7, size, regGet(size, i.reg));
+  if (h === A.aluEI) return aluE(i, i.reg, size, `${size === 4 ? i.imm | 0 : i.imm & (size === 2 ? 0xffff : 0xff)}`);
+  if (h === A.aluGE) {
+    const op = (i.op >> 3) & 7, flags = aluFlags(op, size);
+    return {
+      code: `{ ${readE(i, size, 'b')} const a = ${regGet(size, i.reg)}; let s; ${aluCode(op, size)}${op !== 7 ? ` ${regSet(size, i.reg, 's')}` : ''}${track(flags)} }`,
+      mayFault: mem, flags,
+    };
+  }
+  if (h === A.aluAI) {
+    const op = (i.op >> 3) & 7, flags = aluFlags(op, size);
+    const b = size === 4 ? i.imm | 0 : i.imm & (size === 2 ? 0xffff : 0xff);
+    return { code: `{ const b = ${b}, a = ${regGet(size, 0)}; let s; ${aluCode(op, size)}${op !== 7 ? ` ${regSet(size, 0, 's')}` : ''}${track(flags)} }`, mayFault: false, flags };
+  }
+  if (h === A.testEG) {
+    const flags: InlineFlags = size === 4 ? 'logic' : null;
+    return { code: `{ ${readE(i, size, 'e')} const s = e & ${regGet(size, i.reg)}; cpu.setLogic(s, ${size});${flags ? ' fr = s;' : ''} }`, mayFault: mem, flags };
+  }
+  if (h === A.testAI) {
+    const flags: InlineFlags = size === 4 ? 'logic' : null;
+    return { code: `{ const s = ${trunc(size, `${regGet(size, 0)} & ${i.imm | 0}`)}; cpu.setLogic(s, ${size});${flags ? ' fr = s;' : ''} }`, mayFault: false, flags };
+  }
+  if (h === A.movEG) {
+    if (!mem) return { code: `{ const v = ${regGet(size, i.reg)}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null };
+    return { code: storeStmt(size, linExpr(i, size, true), regGet(size, i.reg)), mayFault: true, flags: null };
+  }
+  if (h === A.movGE) return { code: `{ ${readE(i, size, 'v')} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null };
+  if (h === A.movEI) {
+    if (!mem) return { code: `{ const v = ${i.imm | 0}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null };
+    return { code: storeStmt(size, linExpr(i, size, true), `${i.imm | 0}`), mayFault: true, flags: null };
+  }
+  if (h === A.movzxsx) {
+    const src = i.op & 1 ? 2 : 1;
+    const sx = i.op >= 0x1be ? (src === 1 ? ' v = (v << 24) >> 24;' : ' v = (v << 16) >> 16;') : '';
+    return { code: `{ ${readE(i, src, 'v')}${sx} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null };
+  }
+  if (h === A.incDecE) {
+    const dec = i.reg === 1, flags: InlineFlags = size === 4 ? 'incdec' : null;
+    const body = `let s = ${trunc(size, dec ? 'a - 1' : 'a + 1')}; cpu.setIncDec(a, s, ${size}, ${dec});${flags ? ' fr = s;' : ''}`;
+    if (!mem) return { code: `{ const a = ${regGet(size, i.rm)}; ${body} ${regSet(size, i.rm, 's')} }`, mayFault: false, flags };
+    return { code: `{ const l = ${linExpr(i, size, true)}, a = cpu.rdW(l, ${size}); ${body} cpu.${WR[size]}(l, s); }`, mayFault: true, flags };
+  }
+  if ((h === A.shiftEI || h === A.shiftE1) && !mem && size === 4) return shiftReg32(i, h === A.shiftE1 ? 1 : i.imm);
+  return null;
+}

@@ -1,0 +1,55 @@
+// One run of the CPU benchmark kernel on v86 (npm `v86`: an x86 emulator compiled to WebAssembly
+// with a JIT to WebAssembly), as a child process of scripts/bench-emu.ts so the parent times the
+// whole process. v86 boots SeaBIOS, which starts the multiboot kernel through v86's option ROM.
+// v86 ends a multiboot test kernel's run when the kernel writes the debug-exit port 0xf4: it
+// logs the value and throws, and that uncaught throw ends this process. Prints one JSON line on
+// stdout: { exitValue, instructions, serial }, where instructions is v86's own retired count
+// (SeaBIOS included).
+// usage: node --import tsx scripts/bench-emu-v86.ts KERNEL.elf BIOS.bin MEM_MIB
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { V86 } from 'v86';
+
+const [elfPath, biosPath, memMib] = process.argv.slice(2);
+if (elfPath === undefined || biosPath === undefined || !(Number(memMib) > 0)) {
+  process.stderr.write('usage: bench-emu-v86.ts KERNEL.elf BIOS.bin MEM_MIB\n');
+  process.exit(2);
+}
+
+/** A file's bytes as an ArrayBuffer of exactly its length (what v86's buffer images take). */
+function arrayBufferOf(path: string): ArrayBuffer {
+  const b = readFileSync(path);
+  return b.buffer.slice(b.byteOffset, b.byteOffset + b.length) as ArrayBuffer;
+}
+
+let serial = '';
+let exitValue: number | null = null;
+// v86 reports the debug-exit value only through console.log ("Test exited with code 0x..").
+const log = console.log;
+console.log = (...args: unknown[]): void => {
+  const m = /^Test exited with code 0x([0-9a-f]+)/i.exec(String(args[0]));
+  if (m) exitValue = parseInt(m[1]!, 16);
+  else log(...args);
+};
+
+const emulator = new V86({
+  wasm_path: createRequire(import.meta.url).resolve('v86/build/v86.wasm'),
+  bios: { buffer: arrayBufferOf(biosPath) },
+  multiboot: { buffer: arrayBufferOf(elfPath) },
+  memory_size: Number(memMib) * 2 ** 20,
+  autostart: true,
+  disable_keyboard: true,
+  disable_mouse: true,
+  disable_speaker: true,
+});
+emulator.add_listener('serial0-output-byte', (byte: number) => { serial += String.fromCharCode(byte); });
+
+const finish = (): void => {
+  process.stdout.write(`${JSON.stringify({ exitValue, instructions: emulator.get_instruction_counter(), serial })}\n`);
+  process.exit(exitValue === null ? 1 : 0);
+};
+process.on('uncaughtException', (e) => {
+  if (e === 'HALT' as unknown) finish(); // v86's way of stopping at the debug-exit port
+  process.stderr.write(`bench-emu-v86: ${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});

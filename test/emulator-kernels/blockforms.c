@@ -1,0 +1,135 @@
+// Compiled-block forms: the data instructions the emulator writes inline into its compiled blocks
+// (ALU with memory operands at 8, 16 and 32 bits, test, mov, movzx/movsx, inc/dec on memory,
+// group-1 immediates on memory, shifts of a register by a constant), each run in a loop over
+// every pair of test values so the loop body becomes hot and is compiled. The checksum covers
+// the results and the defined flags; QEMU is the oracle.
+#include "lib.h"
+
+#define FIN0 0x002u
+#define FIN1 (0x002u | FL_ARITH)
+#define LOGIC_MASK (FL_ARITH & ~FL_AF)
+#define SHIFT_MASK (FL_CF | FL_ZF | FL_SF | FL_PF)
+
+// INSN %b, mem (memory destination); MOD/CONS pick the register's size.
+#define DST(NAME, INSN, CONS, MOD, MASK)                                                     \
+  static void t_##NAME(void) {                                                              \
+    for (int i = 0; i < n_test_values32; i++)                                               \
+      for (int j = 0; j < n_test_values32; j++) {                                           \
+        volatile u32 m = test_values32[i];                                                  \
+        u32 b = test_values32[j], f = (i + j) & 1 ? FIN1 : FIN0;                             \
+        asm volatile("push %[f]\n\tpopf\n\t" INSN " %" MOD "[b], %[m]\n\tpushf\n\tpop %[f]" \
+                     : [m] "+m"(m), [f] "+r"(f)                                              \
+                     : [b] CONS(b)                                                          \
+                     : "cc");                                                               \
+        chk_add(m);                                                                         \
+        chk_add(f & (MASK));                                                                \
+      }                                                                                     \
+    chk_line(#NAME);                                                                        \
+  }
+
+// INSN mem, %r (memory source).
+#define SRC(NAME, INSN, CONS, MOD, MASK)                                                     \
+  static void t_##NAME(void) {                                                              \
+    for (int i = 0; i < n_test_values32; i++)                                               \
+      for (int j = 0; j < n_test_values32; j++) {                                           \
+        volatile u32 m = test_values32[j];                                                  \
+        u32 r = test_values32[i], f = (i + j) & 1 ? FIN0 : FIN1;                             \
+        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[m], %" MOD "[r]\n\tpushf\n\tpop %[f]" \
+                     : [r] "+" CONS(r), [f] "+r"(f)                                          \
+                     : [m] "m"(m)                                                           \
+                     : "cc");                                                               \
+        chk_add(r);                                                                         \
+        chk_add(f & (MASK));                                                                \
+      }                                                                                     \
+    chk_line(#NAME);                                                                        \
+  }
+
+// INSN on memory alone (inc/dec, immediates: INSN carries its operands before the memory one).
+#define MEM(NAME, INSN, MASK)                                                                \
+  static void t_##NAME(void) {                                                              \
+    for (int i = 0; i < n_test_values32; i++)                                               \
+      for (int k = 0; k < 4; k++) {                                                         \
+        volatile u32 m = test_values32[i];                                                  \
+        u32 f = k & 1 ? FIN1 : FIN0;                                                        \
+        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[m]\n\tpushf\n\tpop %[f]"               \
+                     : [m] "+m"(m), [f] "+r"(f)                                              \
+                     :                                                                      \
+                     : "cc");                                                               \
+        chk_add(m);                                                                         \
+        chk_add(f & (MASK));                                                                \
+      }                                                                                     \
+    chk_line(#NAME);                                                                        \
+  }
+
+// INSN on a 32-bit register alone (shifts by a constant).
+#define REG(NAME, INSN, MASK)                                                                \
+  static void t_##NAME(void) {                                                              \
+    for (int i = 0; i < n_test_values32; i++)                                               \
+      for (int k = 0; k < 4; k++) {                                                         \
+        u32 r = test_values32[i], f = k & 1 ? FIN1 : FIN0;                                   \
+        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[r]\n\tpushf\n\tpop %[f]"               \
+                     : [r] "+r"(r), [f] "+r"(f)                                              \
+                     :                                                                      \
+                     : "cc");                                                               \
+        chk_add(r);                                                                         \
+        chk_add(f & (MASK));                                                                \
+      }                                                                                     \
+    chk_line(#NAME);                                                                        \
+  }
+
+DST(addb_m, "addb", "q", "b", FL_ARITH)
+DST(adcw_m, "adcw", "r", "w", FL_ARITH)
+DST(subw_m, "subw", "r", "w", FL_ARITH)
+DST(sbbb_m, "sbbb", "q", "b", FL_ARITH)
+DST(orb_m, "orb", "q", "b", LOGIC_MASK)
+DST(andw_m, "andw", "r", "w", LOGIC_MASK)
+DST(xorb_m, "xorb", "q", "b", LOGIC_MASK)
+DST(cmpw_m, "cmpw", "r", "w", FL_ARITH)
+DST(cmpb_m, "cmpb", "q", "b", FL_ARITH)
+DST(testb_m, "testb", "q", "b", LOGIC_MASK)
+DST(testw_m, "testw", "r", "w", LOGIC_MASK)
+DST(testl_m, "testl", "r", "k", LOGIC_MASK)
+DST(movb_m, "movb", "q", "b", 0xffffffffu)
+DST(movw_m, "movw", "r", "w", 0xffffffffu)
+SRC(addw_s, "addw", "r", "w", FL_ARITH)
+SRC(sbbb_s, "sbbb", "q", "b", FL_ARITH)
+SRC(andb_s, "andb", "q", "b", LOGIC_MASK)
+SRC(cmpl_s, "cmpl", "r", "k", FL_ARITH)
+SRC(xorl_s, "xorl", "r", "k", LOGIC_MASK)
+SRC(movb_s, "movb", "q", "b", 0xffffffffu)
+SRC(movw_s, "movw", "r", "w", 0xffffffffu)
+SRC(movzbl_s, "movzbl", "r", "k", 0xffffffffu)
+SRC(movsbl_s, "movsbl", "r", "k", 0xffffffffu)
+SRC(movzwl_s, "movzwl", "r", "k", 0xffffffffu)
+SRC(movswl_s, "movswl", "r", "k", 0xffffffffu)
+SRC(movsbw_s, "movsbw", "r", "w", 0xffffffffu)
+MEM(incb_m, "incb", FL_ARITH)
+MEM(decw_m, "decw", FL_ARITH)
+MEM(incl_m, "incl", FL_ARITH)
+MEM(decl_m, "decl", FL_ARITH)
+MEM(addw_i, "addw $0x1234,", FL_ARITH)
+MEM(cmpb_i, "cmpb $0x7f,", FL_ARITH)
+MEM(orl_i8, "orl $-2,", LOGIC_MASK)
+MEM(sbbb_i, "sbbb $1,", FL_ARITH)
+MEM(subl_i, "subl $0x80000000,", FL_ARITH)
+MEM(movb_i, "movb $0x5a,", 0xffffffffu)
+MEM(movw_i, "movw $0xa55a,", 0xffffffffu)
+MEM(movl_i, "movl $0x12345678,", 0xffffffffu)
+REG(shl1, "shll $1,", SHIFT_MASK | FL_OF)
+REG(shl7, "shll $7,", SHIFT_MASK)
+REG(shr1, "shrl $1,", SHIFT_MASK | FL_OF)
+REG(shr31, "shrl $31,", SHIFT_MASK)
+REG(sar1, "sarl $1,", SHIFT_MASK | FL_OF)
+REG(sar13, "sarl $13,", SHIFT_MASK)
+REG(shl0, "shll $0,", FL_ARITH)
+REG(shl32, "shll $32,", FL_ARITH)
+
+void test_main(void) {
+  t_addb_m(); t_adcw_m(); t_subw_m(); t_sbbb_m(); t_orb_m(); t_andw_m(); t_xorb_m(); t_cmpw_m(); t_cmpb_m();
+  t_testb_m(); t_testw_m(); t_testl_m(); t_movb_m(); t_movw_m();
+  t_addw_s(); t_sbbb_s(); t_andb_s(); t_cmpl_s(); t_xorl_s(); t_movb_s(); t_movw_s();
+  t_movzbl_s(); t_movsbl_s(); t_movzwl_s(); t_movswl_s(); t_movsbw_s();
+  t_incb_m(); t_decw_m(); t_incl_m(); t_decl_m();
+  t_addw_i(); t_cmpb_i(); t_orl_i8(); t_sbbb_i(); t_subl_i(); t_movb_i(); t_movw_i(); t_movl_i();
+  t_shl1(); t_shl7(); t_shr1(); t_shr31(); t_sar1(); t_sar13(); t_shl0(); t_shl32();
+}
