@@ -23,10 +23,16 @@ function rig() {
   return { pic, cpu, writes };
 }
 
+/** A rig with `line` unmasked, the writes and cycles of that unmask forgotten. */
+function rigWithLine(line: number) {
+  const r = rig();
+  r.pic.unmaskLine(line);
+  r.writes.length = 0; r.cpu.cycles = 0;
+  return r;
+}
+
 test('a NIC interrupt on line 10: mask the slave line, EOI slave then master, three outs', () => {
-  const { pic, cpu, writes } = rig();
-  pic.unmaskLine(10);
-  writes.length = 0; cpu.cycles = 0;
+  const { pic, cpu, writes } = rigWithLine(10);
   pic.maskLine(10);
   pic.eoi(10);
   assert.equal(writes, [[0xa1, 0xff], [0xa0, 0x20], [0x20, 0x20]]);
@@ -37,9 +43,7 @@ test('a NIC interrupt on line 10: mask the slave line, EOI slave then master, th
 });
 
 test('a master line touches only the master: mask + EOI is two outs', () => {
-  const { pic, cpu, writes } = rig();
-  pic.unmaskLine(0);
-  writes.length = 0; cpu.cycles = 0;
+  const { pic, cpu, writes } = rigWithLine(0);
   pic.maskLine(0);
   pic.eoi(0);
   assert.equal(writes, [[0x21, 0xfb], [0x20, 0x20]]);
