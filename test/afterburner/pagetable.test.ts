@@ -4,12 +4,12 @@
 // inside `.if 0` is invisible to GNU as alone; nothing else changes.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { afterburnAssembly, PT_PADDING } from '../../afterburner/rewrite.ts';
+import { afterburnAssembly, PT_PADDING, type AfterburnOptions, type AfterburnResult } from '../../afterburner/rewrite.ts';
 import { parseFeedback, FeedbackError } from '../../afterburner/feedback.ts';
 import { disassemble, type Instruction } from '../../afterburner/validate.ts';
 import { decodeRecords } from '../../afterburner/records.ts';
 import { execa } from 'execa';
-import { assemble, link, scratchDir, sectionBytes } from './tools.ts';
+import { assemble, inScratch, link, sectionBytes } from './tools.ts';
 
 /** The [begin, end) ranges a section of records (afterburner/records.ts) names in a linked image,
  *  read with objdump. */
@@ -21,6 +21,16 @@ export async function recordRanges(elf: string, section: string): Promise<[numbe
   return decodeRecords(parseInt(m[1]!, 16), Buffer.from(hex, 'hex')).map((s) => [s.begin, s.end]);
 }
 const ptRanges = (elf: string): Promise<[number, number][]> => recordRanges(elf, '.afterburn_pt');
+
+/** Afterburns `src` with `options`, assembles and links the result in a scratch folder, and hands
+ *  the rewrite's result, the linked image and the folder (for a plain build to compare) to `check`. */
+async function afterburntIn(src: string, options: AfterburnOptions,
+  check: (r: AfterburnResult, elf: string, dir: string) => Promise<void>): Promise<void> {
+  await inScratch(async (dir) => {
+    const r = afterburnAssembly(src, options);
+    await check(r, await link(await assemble(dir, 'ab', r.output)), dir);
+  });
+}
 
 /** Checks each range holds one store (objdump's text matching `store`) and PT_PADDING NOPs. */
 function checkSites(insns: Instruction[], ranges: [number, number][], stores: RegExp[]): void {
@@ -49,21 +59,16 @@ test('.afterburn_pte: the next store becomes a page-table site; GNU as alone ski
     '\tret',
     '',
   ].join('\n');
-  const { dir, cleanup } = scratchDir();
-  try {
-    const r = afterburnAssembly(src);
+  await afterburntIn(src, {}, async (r, elf, dir) => {
     assert.is(r.pageTableSites, 2);
     assert.equal(r.sites, { cli: 1 });
-    const elf = await link(await assemble(dir, 'ab', r.output));
     checkSites(await disassemble(elf), await ptRanges(elf), [/^mov\s+%ecx,\(%eax\)$/, /^movl\s+\$0x0,0x8\(%ebx,%esi,4\)$/]);
     // Unafterburnt: the same instructions, no record, no padding.
     const plain = await link(await assemble(dir, 'plain', src));
     assert.is(await sectionBytes(plain, '.afterburn_pt'), '');
     const texts = (await disassemble(plain)).map((i) => i.text.replace(/\s+/g, ' '));
     assert.equal(texts, ['mov %ecx,0x4(%edx)', 'mov %ecx,(%eax)', 'movl $0x0,0x8(%ebx,%esi,4)', 'cli', 'ret']);
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('profile feedback: the 32-bit stores on a named source line become sites, others stay', async () => {
@@ -85,16 +90,11 @@ test('profile feedback: the 32-bit stores on a named source line become sites, o
     '\tret',
     '',
   ].join('\n');
-  const { dir, cleanup } = scratchDir();
-  try {
-    const r = afterburnAssembly(src, { pageTableLines: parseFeedback('# profile\npte ./arch/native/../native/archdefs.h:29\n').pte });
+  await afterburntIn(src, { pageTableLines: parseFeedback('# profile\npte ./arch/native/../native/archdefs.h:29\n').pte }, async (r, elf) => {
     assert.is(r.pageTableSites, 2);
-    const elf = await link(await assemble(dir, 'fb', r.output));
     checkSites(await disassemble(elf), await ptRanges(elf), [/^mov\s+%edx,0x4\(%eax\)$/, /^movl\s+\$0x7,\(%ecx\)$/]);
     assert.is(afterburnAssembly(src).pageTableSites, 0, 'no feedback, no site');
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('profile feedback: device-memory accesses on a named line are recorded in .afterburn_mmio, unpadded', async () => {
@@ -111,11 +111,8 @@ test('profile feedback: device-memory accesses on a named line are recorded in .
     '\tret',
     '',
   ].join('\n');
-  const { dir, cleanup } = scratchDir();
-  try {
-    const r = afterburnAssembly(src, { deviceLines: parseFeedback('mmio dp83820.c:40\n').mmio });
+  await afterburntIn(src, { deviceLines: parseFeedback('mmio dp83820.c:40\n').mmio }, async (r, elf, dir) => {
     assert.is(r.deviceSites, 2);
-    const elf = await link(await assemble(dir, 'io', r.output));
     const insns = await disassemble(elf);
     const texts: string[] = [];
     for (const [b, e] of await recordRanges(elf, '.afterburn_mmio')) {
@@ -127,9 +124,7 @@ test('profile feedback: device-memory accesses on a named line are recorded in .
     assert.equal(texts, ['mov 0x14(%eax),%edx', 'mov %edx,0x10(%eax)']);
     const plain = await link(await assemble(dir, 'plain', src));
     assert.equal((await disassemble(plain)).map((i) => i.text), insns.map((i) => i.text), 'code unchanged');
-  } finally {
-    cleanup();
-  }
+  });
 });
 
 test('feedback file: one `pte file:line` a line, comments allowed, anything else named', () => {

@@ -9,6 +9,16 @@ export function scratchDir(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `body` with a fresh scratch folder, removed afterwards whether or not the body throws. */
+export async function inScratch<T>(body: (dir: string) => Promise<T>): Promise<T> {
+  const { dir, cleanup } = scratchDir();
+  try {
+    return await body(dir);
+  } finally {
+    cleanup();
+  }
+}
+
 /** Assembles `source` with `as --32`; throws with as's messages when it fails. */
 export async function assemble(dir: string, name: string, source: string): Promise<string> {
   const s = join(dir, `${name}.s`);
