@@ -18,28 +18,29 @@ test.before(async () => {
   guest = await buildXenTestGuest();
 });
 
-test('world boot --backend xen runs a para-virtual guest and writes Xen statistics', async () => {
-  const stats = join(dir, 'stats.json');
-  const r = await execa('node', [world, 'boot', guest, '--backend', 'xen', '--mem', '32M', '--stats', stats], { reject: false, timeout: 60_000 });
+/** Boots `elf` on `backend` through the CLI with a statistics file; checks it exits 0 as a
+ *  para-virtual guest of that back-end and returns its output and the parsed statistics. */
+async function bootWithStats(elf: string, backend: 'xen' | 'l4') {
+  const stats = join(dir, `${backend}-stats.json`);
+  const r = await execa('node', [world, 'boot', elf, '--backend', backend, '--mem', '32M', '--stats', stats], { reject: false, timeout: 60_000 });
   assert.is(r.exitCode, 0, r.stderr);
-  assert.ok(r.stdout.includes('syscall ring=3 eax=42 ebx=7'));
   const s = JSON.parse(readFileSync(stats, 'utf8'));
-  assert.is(s.backend.backend, 'xen');
+  assert.is(s.backend.backend, backend);
   assert.is(s.backend.mode, 'pv');
+  return { stdout: r.stdout, s };
+}
+
+test('world boot --backend xen runs a para-virtual guest and writes Xen statistics', async () => {
+  const { stdout, s } = await bootWithStats(guest, 'xen');
+  assert.ok(stdout.includes('syscall ring=3 eax=42 ebx=7'));
   assert.ok(s.backend.xen.hypercalls.console_io > 0);
   assert.is(s.backend.xen.hypercalls.set_trap_table, 1);
   assert.ok(Array.isArray(s.backend.holes));
 });
 
 test('world boot --backend l4 runs an L4 task and writes L4 statistics', async () => {
-  const stats = join(dir, 'l4-stats.json');
-  const task = await buildL4TestGuest();
-  const r = await execa('node', [world, 'boot', task, '--backend', 'l4', '--mem', '32M', '--stats', stats], { reject: false, timeout: 60_000 });
-  assert.is(r.exitCode, 0, r.stderr);
-  assert.ok(r.stdout.includes('l4test done'));
-  const s = JSON.parse(readFileSync(stats, 'utf8'));
-  assert.is(s.backend.backend, 'l4');
-  assert.is(s.backend.mode, 'pv');
+  const { stdout, s } = await bootWithStats(await buildL4TestGuest(), 'l4');
+  assert.ok(stdout.includes('l4test done'));
   assert.is(s.backend.l4.spaces_created, 2);
   assert.is(s.backend.l4.crash, null);
 });
