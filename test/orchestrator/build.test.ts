@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Session } from '../../src/session.ts';
 import { CycleError } from '../../src/graph.ts';
 import { renderGraph } from '../../src/commands/graph.ts';
-import { copyFixture, RecordingReporter } from './helpers.ts';
+import { copyFixture, inFixture, RecordingReporter } from './helpers.ts';
 
 async function build(dir: string, opts: { file?: string; jobs?: number; keepGoing?: boolean; targets?: string[] } = {}): Promise<{ r: RecordingReporter; ok: boolean; s: Session }> {
   const s = await Session.open(join(dir, opts.file ?? 'world.yaml'));
@@ -28,8 +28,7 @@ async function plan(dir: string): Promise<Map<string, { status: string; reasons:
 const ALL = ['gen:build', 'slow@one:build', 'slow@two:build', 'use:build', 'use:install'];
 
 test('first build runs every step; the second runs none', async () => {
-  const fx = copyFixture('basic');
-  try {
+  await inFixture('basic', async (fx) => {
     const first = await build(fx.dir);
     assert.ok(first.ok);
     assert.equal(first.r.ids('done'), ALL);
@@ -42,14 +41,11 @@ test('first build runs every step; the second runs none', async () => {
     assert.equal(second.r.ids('cached'), ALL);
     assert.equal(second.r.summary, { ...second.r.summary!, run: 0, cached: 5, failed: 0 });
     for (const p of (await plan(fx.dir)).values()) assert.is(p.status, 'cached');
-  } finally {
-    fx.cleanup();
-  }
+  });
 });
 
 test('plan names the changed input; a build then runs exactly the affected steps', async () => {
-  const fx = copyFixture('basic');
-  try {
+  await inFixture('basic', async (fx) => {
     await build(fx.dir);
     appendFileSync(join(fx.dir, 'src/gen/a.txt'), 'more\n');
     let p = await plan(fx.dir);
@@ -85,22 +81,17 @@ test('plan names the changed input; a build then runs exactly the affected steps
     appendFileSync(join(fx.dir, 'recipes/lib/concat.ts'), '// a comment\n');
     p = await plan(fx.dir);
     assert.equal(p.get('gen:build')!.reasons, ['recipe: recipes/lib/concat.ts changed']);
-  } finally {
-    fx.cleanup();
-  }
+  });
 });
 
 test('a step whose output is unchanged does not rebuild its dependents (dependency artifacts, not keys)', async () => {
-  const fx = copyFixture('basic');
-  try {
+  await inFixture('basic', async (fx) => {
     await build(fx.dir);
     appendFileSync(join(fx.dir, 'src/gen/notes.md'), 'edited\n'); // part of the source, not of the output
     const b = await build(fx.dir);
     assert.equal(b.r.ids('start'), ['gen:build']);
     assert.equal(b.r.ids('cached'), ['slow@one:build', 'slow@two:build', 'use:build', 'use:install']);
-  } finally {
-    fx.cleanup();
-  }
+  });
 });
 
 test('a different tool on PATH changes the toolchain fingerprint, and plan says which', async () => {
@@ -124,8 +115,7 @@ test('a different tool on PATH changes the toolchain fingerprint, and plan says 
 });
 
 test('files git ignores are not part of a path source', async () => {
-  const fx = copyFixture('basic');
-  try {
+  await inFixture('basic', async (fx) => {
     execFileSync('git', ['init', '-q'], { cwd: fx.dir });
     writeFileSync(join(fx.dir, '.gitignore'), '*.o\n.world/\n');
     await build(fx.dir);
@@ -133,14 +123,11 @@ test('files git ignores are not part of a path source', async () => {
     assert.is((await plan(fx.dir)).get('gen:build')!.status, 'cached');
     writeFileSync(join(fx.dir, 'src/gen/kept.txt'), 'tracked\n');
     assert.equal((await plan(fx.dir)).get('gen:build')!.reasons, ['source src/gen: kept.txt added']);
-  } finally {
-    fx.cleanup();
-  }
+  });
 });
 
 test('a failure prints the log tail and path, skips its dependents; --keep-going finishes the rest', async () => {
-  const fx = copyFixture('basic');
-  try {
+  await inFixture('basic', async (fx) => {
     const b = await build(fx.dir, { file: 'failing.yaml', jobs: 1, keepGoing: true });
     assert.not.ok(b.ok);
     const failed = b.r.events.find((e) => e.kind === 'failed')!;
@@ -165,9 +152,7 @@ test('a failure prints the log tail and path, skips its dependents; --keep-going
     } finally {
       fx2.cleanup();
     }
-  } finally {
-    fx.cleanup();
-  }
+  });
 });
 
 test('-j 2 runs two steps at once and never starts a step before its dependencies', async () => {
@@ -216,16 +201,13 @@ test('a dependency cycle is reported with its path', async () => {
 });
 
 test('graph prints every edge in dot and mermaid', async () => {
-  const fx = copyFixture('basic');
-  try {
+  await inFixture('basic', async (fx) => {
     const s = await Session.open(join(fx.dir, 'world.yaml'));
     const ids = s.select(['use']);
     assert.equal(ids, ['gen:build', 'use:build', 'use:install']);
     assert.is(renderGraph(s, ids, 'dot'), 'digraph world {\n  rankdir=LR;\n  node [shape=box];\n  s0 [label="gen:build"];\n  s1 [label="use:build"];\n  s2 [label="use:install"];\n  s0 -> s1;\n  s1 -> s2;\n}\n');
     assert.is(renderGraph(s, ids, 'mermaid'), 'flowchart LR\n  s0["gen:build"]\n  s1["use:build"]\n  s2["use:install"]\n  s0 --> s1\n  s1 --> s2\n');
-  } finally {
-    fx.cleanup();
-  }
+  });
 });
 
 test('keys and artifacts do not depend on where the world is checked out', async () => {

@@ -16,6 +16,16 @@ export function copyFixture(name: string): { dir: string; cleanup: () => void } 
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** Runs `body` on a fresh copy of fixture `name`, removed afterwards whether or not the body throws. */
+export async function inFixture<T>(name: string, body: (fx: { dir: string }) => Promise<T>): Promise<T> {
+  const fx = copyFixture(name);
+  try {
+    return await body(fx);
+  } finally {
+    fx.cleanup();
+  }
+}
+
 export type Event = { kind: 'start' | 'cached' | 'done' | 'failed' | 'skipped' | 'note'; id: string; detail?: string; tail?: string[]; log?: string | null };
 
 export class RecordingReporter implements Reporter {
