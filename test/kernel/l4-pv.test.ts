@@ -14,17 +14,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
 import { runKernel } from '../../emulator/run.ts';
 import { attachNetwork, type AttachedNetwork } from '../../emulator/net/attach.ts';
 import type { Machine } from '../../emulator/machine.ts';
-import { buildArch, imageEnd, sameOutput } from './pv-output.ts';
+import { BUDGET, MEM, buildPair, compareWithNative } from './pv-output.ts';
 
-const MEM = 64 << 20;
 const L4_RESERVED = 8 << 20;
-const BUDGET = 200_000_000;
 let native: Uint8Array, pv: Uint8Array;
-let nativeEnd = 0, pvEnd = 0;
+let extraImagePages = 0;
 let pvPath = '';
 let pvSymbols = '';
 
@@ -35,24 +32,11 @@ interface L4Stats {
   crash: string | null;
 }
 
-function boot(elf: Uint8Array, cmdline: string, onL4: boolean) {
-  const r = runKernel({
-    elf, kernelName: 'kernel', mem: MEM, cmdline, maxInstructions: BUDGET,
-    ...(onL4 ? { backend: 'l4' as const } : {}),
-  });
-  return { r, lines: Buffer.from(r.serialOutput).toString().split('\n').filter((l) => l !== '') };
-}
-
 const l4stats = (r: ReturnType<typeof runKernel>): L4Stats => r.backend.l4 as L4Stats;
 
-
 test.before(async () => {
-  const [n, p] = await Promise.all([buildArch('native'), buildArch('l4-pv')]);
-  native = await readFile(n);
-  pv = await readFile(p);
-  pvPath = p;
-  [nativeEnd, pvEnd] = await Promise.all([imageEnd(n), imageEnd(p)]);
-  pvSymbols = (await execa('nm', [p])).stdout;
+  ({ native, pv, pvPath, extraImagePages } = await buildPair('l4-pv'));
+  pvSymbols = (await execa('nm', [pvPath])).stdout;
 });
 
 // A 32-bit kernel variable after a run, found by nm and read through the direct map.
@@ -70,14 +54,7 @@ test('the ELF is the L4 model\'s privileged task: __l4_guest as ABI.md section 8
 
 test('init, cpu and sys on L4 (para-virtual) print what they print on hardware', () => {
   const args = 'run=init arg=3,20,2';
-  const base = boot(native, args, false);
-  assert.is(base.r.exitCode, 0, base.r.reason);
-  const l4 = boot(pv, args, true);
-  assert.is(l4.r.exitCode, 0, `${l4.r.reason}\n${l4.lines.join('\n')}`);
-  assert.is(l4.r.backend.mode, 'pv');
-  assert.ok(base.lines[0]!.endsWith('arch=native HZ=1000'), base.lines[0]);
-  assert.ok(l4.lines[0]!.endsWith('arch=l4-pv HZ=1000'), l4.lines[0]);
-  const kib = sameOutput(base.lines, l4.lines, 'l4-pv on L4', (pvEnd - nativeEnd) / 4096);
+  const { other: l4, kib } = compareWithNative(native, pv, args, 'l4', 0, 'l4-pv on L4', extraImagePages);
   // The task's memory is RAM less the kernel's 8 MiB; the bootstrap region (4 MiB) sits on top.
   assert.is(kib * 1024, MEM - L4_RESERVED - (4 << 20), 'memory ends at the boot info\'s boot_phys');
   // The kernel runs in ring 3 and keeps segments, descriptor tables and the interrupt flag in
@@ -96,11 +73,7 @@ test('init, cpu and sys on L4 (para-virtual) print what they print on hardware',
 
 test('user faults reach the kernel as IPC: page faults and #GP kill the process as on hardware', () => {
   for (const [arg, status] of [[1, 78], [2, 77], [3, 78]] as const) {
-    const base = boot(native, `run=fault arg=${arg}`, false);
-    const l4 = boot(pv, `run=fault arg=${arg}`, true);
-    assert.is(base.r.exitCode, status, base.r.reason);
-    assert.is(l4.r.exitCode, status, `${l4.r.reason}\n${l4.lines.join('\n')}`);
-    sameOutput(base.lines, l4.lines, `fault ${arg}`, (pvEnd - nativeEnd) / 4096);
+    compareWithNative(native, pv, `run=fault arg=${arg}`, 'l4', status, `fault ${arg}`, extraImagePages);
   }
 });
 

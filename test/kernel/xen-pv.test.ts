@@ -12,33 +12,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { readFile } from 'node:fs/promises';
 import { runKernel } from '../../emulator/run.ts';
 import { attachNetwork, type AttachedNetwork } from '../../emulator/net/attach.ts';
-import { buildArch, imageEnd, sameOutput } from './pv-output.ts';
+import { BUDGET, MEM, buildPair, compareWithNative } from './pv-output.ts';
 
-const MEM = 64 << 20;
 const XEN_RESERVED = 4 << 20;
-const BUDGET = 200_000_000;
 let native: Uint8Array, pv: Uint8Array;
-let nativeEnd = 0, pvEnd = 0;
+let extraImagePages = 0;
 let pvPath = '';
 
-function boot(elf: Uint8Array, cmdline: string, onXen: boolean) {
-  const r = runKernel({
-    elf, kernelName: 'kernel', mem: MEM, cmdline, maxInstructions: BUDGET,
-    ...(onXen ? { backend: 'xen' as const } : {}),
-  });
-  return { r, lines: Buffer.from(r.serialOutput).toString().split('\n').filter((l) => l !== '') };
-}
-
-
 test.before(async () => {
-  const [n, p] = await Promise.all([buildArch('native'), buildArch('xen-pv')]);
-  native = await readFile(n);
-  pv = await readFile(p);
-  pvPath = p;
-  [nativeEnd, pvEnd] = await Promise.all([imageEnd(n), imageEnd(p)]);
+  ({ native, pv, pvPath, extraImagePages } = await buildPair('xen-pv'));
 });
 
 test('the ELF is a para-virtual Xen kernel: __xen_guest as ABI.md section 3 says', async () => {
@@ -48,14 +32,7 @@ test('the ELF is a para-virtual Xen kernel: __xen_guest as ABI.md section 3 says
 
 test('init, cpu and sys on Xen (para-virtual) print what they print on hardware', () => {
   const args = 'run=init arg=3,20,2';
-  const base = boot(native, args, false);
-  assert.is(base.r.exitCode, 0, base.r.reason);
-  const xen = boot(pv, args, true);
-  assert.is(xen.r.exitCode, 0, `${xen.r.reason}\n${xen.lines.join('\n')}`);
-  assert.is(xen.r.backend.mode, 'pv');
-  assert.ok(base.lines[0]!.endsWith('arch=native HZ=1000'), base.lines[0]);
-  assert.ok(xen.lines[0]!.endsWith('arch=xen-pv HZ=1000'), xen.lines[0]);
-  const kib = sameOutput(base.lines, xen.lines, 'xen-pv on Xen', (pvEnd - nativeEnd) / 4096);
+  const { other: xen, kib } = compareWithNative(native, pv, args, 'xen', 0, 'xen-pv on Xen', extraImagePages);
   // The domain is RAM less Xen's 4 MiB; the bootstrap region (one 4 MiB unit here) sits on top.
   assert.is(kib * 1024, MEM - XEN_RESERVED - (4 << 20), 'memory ends at start_info.boot_phys');
   // Reading a segment register (the entry stubs' pushes, savesegment) is harmless in ring 1 and
@@ -72,11 +49,7 @@ test('init, cpu and sys on Xen (para-virtual) print what they print on hardware'
 
 test('user faults reach the kernel through the trap table: page fault and #GP kill the process alike', () => {
   for (const [arg, status] of [[1, 78], [2, 77]] as const) {
-    const base = boot(native, `run=fault arg=${arg}`, false);
-    const xen = boot(pv, `run=fault arg=${arg}`, true);
-    assert.is(base.r.exitCode, status, base.r.reason);
-    assert.is(xen.r.exitCode, status, `${xen.r.reason}\n${xen.lines.join('\n')}`);
-    sameOutput(base.lines, xen.lines, `fault ${arg}`, (pvEnd - nativeEnd) / 4096);
+    compareWithNative(native, pv, `run=fault arg=${arg}`, 'xen', status, `fault ${arg}`, extraImagePages);
   }
 });
 
