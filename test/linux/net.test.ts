@@ -8,14 +8,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { linuxBzImage, linuxInitramfs } from './kernel.ts';
+import { linuxGuest } from './world-build.ts';
 import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
 import { sortKeys } from '../../emulator/json.ts';
 
 const MiB = 2 ** 20;
-const bzPath = await linuxBzImage();
+const { bzImage: bzPath, initrd } = await linuxGuest();
 const bz = readFileSync(bzPath);
-const initrd = await linuxInitramfs();
 const dir = mkdtempSync(join(tmpdir(), 'world-linux-net-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
