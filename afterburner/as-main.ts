@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { basename, delimiter, dirname, join, resolve } from 'node:path';
 import { expandArgs, flatten, joinResponseFile, parseAsCommandLine, substituteArgs, type Arg, type AsInvocation } from './as-args.ts';
 import { afterburnAssembly } from './rewrite.ts';
+import { loadFeedback } from './feedback.ts';
 import { addCounts, formatReport, reportFileFor, sourceNameOf } from './report.ts';
 
 /** Environment variables the drop-in reads. */
@@ -118,12 +119,14 @@ export function prepare(req: AsRequest, p: Extract<Plan, { kind: 'afterburn' }>,
   const sites: Record<string, number> = {};
   const sources: string[] = [];
   try {
+    const fb = loadFeedback(req.env, req.cwd);
+    const feedback = fb ? { pageTableLines: fb.pte, deviceLines: fb.mmio } : {};
     const replace = new Map<number, string>();
     p.call.inputs.forEach((index, k) => {
       const input = p.flat[index]!;
       const text = readOrNull(resolve(req.cwd, input));
       if (text === null) return; // leave it to the real as to say what is wrong with it
-      const result = afterburnAssembly(text, { labelPrefix: k === 0 ? '.Lab_site_' : `.Lab_site${k}_` });
+      const result = afterburnAssembly(text, { labelPrefix: k === 0 ? '.Lab_site_' : `.Lab_site${k}_`, ...feedback });
       const copy = tempName(dir, basename(input));
       prepared.temps.push(copy);
       writeFileSync(copy, result.output);
@@ -133,7 +136,7 @@ export function prepare(req: AsRequest, p: Extract<Plan, { kind: 'afterburn' }>,
       sources.push(sourceNameOf(text, input, req.cwd));
     });
     if (p.readsStdin && stdinText !== undefined) {
-      const result = afterburnAssembly(stdinText, { labelPrefix: '.Lab_site_stdin_' });
+      const result = afterburnAssembly(stdinText, { labelPrefix: '.Lab_site_stdin_', ...feedback });
       prepared.stdinFile = tempName(dir, 'stdin.s');
       prepared.temps.push(prepared.stdinFile);
       writeFileSync(prepared.stdinFile, result.output);

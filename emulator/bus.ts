@@ -128,9 +128,14 @@ export class MachineBus implements Bus {
     this.portWrite(port & 0xffff, size, value);
   }
 
+  /** A profiler's hook: called with the address of every device-memory access (world netperf
+   *  --feedback-out records the accessing instruction). Never set in a measured run. */
+  mmioWatch: ((addr: number) => void) | null = null;
+
   mmioRead(addr: number, size: AccessSize): number {
     this.clock.charge(this.costs.mmio_read);
     this.mmioAccesses++;
+    if (this.mmioWatch) this.mmioWatch(addr);
     const r = this.findRegion(addr >>> 0);
     if (!r) return allOnes(size);
     return r.device.mmioRead((addr >>> 0) - r.base, size);
@@ -139,6 +144,7 @@ export class MachineBus implements Bus {
   mmioWrite(addr: number, size: AccessSize, value: number): void {
     this.clock.charge(this.costs.mmio_write);
     this.mmioAccesses++;
+    if (this.mmioWatch) this.mmioWatch(addr);
     const r = this.findRegion(addr >>> 0);
     if (r) r.device.mmioWrite((addr >>> 0) - r.base, size, value);
   }

@@ -28,6 +28,9 @@ export interface MachineCpu {
   stats: CpuStats;
   /** Non-lazy EFLAGS bits; IF (bit 9) is never lazy. */
   flags: number;
+  /** The current instruction's EIP (set before any access that may fault, so during a device
+   *  access it names the accessing instruction). */
+  readonly eip: number;
   /** Where the cycles go by category (cpu/cycle-ledger.ts); the machine gives it the clock's idle count. */
   ledger: CycleLedger;
   resetForMultiboot(entry: number, eax: number, ebx: number): void;

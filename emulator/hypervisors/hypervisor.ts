@@ -53,6 +53,9 @@ export interface BackendStats {
   /** The wedge's own counters, read at its `wedge_stats` symbol (guests/wedge/STATS.md). */
   wedge?: Record<string, number>;
   wedge_error?: string;
+  /** Guest instructions whose page-table writes no annotation announced, which the wedge caught
+   *  by a fault and did itself (its `wedge_pt_profile`); present only when there were any. */
+  pt_write_eips?: number[];
 }
 
 export interface Backend {
@@ -109,6 +112,7 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
     return {
       stats: () => ({
         backend: 'xen', mode: 'pv-wedge', ...common(machine, xen.stats.timer_virqs), xen: xen.stats, holes: holes.report(), ...readWedgeStats(wedge, xen.mem),
+        ...readWedgeProfile(wedge, xen.mem),
       }),
     };
   }
@@ -160,6 +164,17 @@ function bootOnL4(machine: Machine, b: BackendBoot): Backend {
       ...(wedge ? readWedgeStats(wedge, l4.taskMem) : {}),
     }),
   };
+}
+
+/** The wedge's page-table profile: at `wedge_pt_profile` a magic ("WTPP"), N, capacity, N EIPs. */
+function readWedgeProfile(wedge: Uint8Array, mem: GuestMemory): Pick<BackendStats, 'pt_write_eips'> {
+  const sym = elfSymbols(wedge).find((s) => s.name === 'wedge_pt_profile');
+  if (!sym || mem.read32(sym.value) !== 0x50505457) return {};
+  const n = Math.min(mem.read32(sym.value + 4), mem.read32(sym.value + 8));
+  if (n === 0) return {};
+  const eips: number[] = [];
+  for (let i = 0; i < n; i++) eips.push(mem.read32(sym.value + 12 + i * 4));
+  return { pt_write_eips: eips.sort((a, b) => a - b) };
 }
 
 /** The wedge's counters: at `wedge_stats` a magic, a version, N, then N u32; N names at `wedge_stat_names`. */

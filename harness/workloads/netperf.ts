@@ -51,6 +51,8 @@ export interface NetperfRunOptions {
   wedgeName?: string;
   /** Told as the window opens and closes (a bench reads the host clock there; the report never does). */
   onWindow?: (edge: 'start' | 'end') => void;
+  /** Profiling: called with the EIP of every instruction that accesses device memory. */
+  onMmio?: (eip: number) => void;
 }
 
 /** The counters read at each edge of the window. */
@@ -176,6 +178,9 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   };
   // The network attaches before the guest boots, so the NIC is on the bus when the back-end loads it.
   const attach = (m: Machine): void => {
+    const onMmio = o.onMmio;
+    // The guest kernel's segments are flat, so the EIP is the instruction's linear address.
+    if (onMmio) m.bus.mmioWatch = () => onMmio(m.cpu.eip >>> 0);
     net = attachNetwork(m, {
       pcapPath: o.pcapPath,
       // The slides' client: its own CPU paces what it sends and acknowledges.

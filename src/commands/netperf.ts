@@ -54,6 +54,10 @@ options:
                              netperf, reads into its buffer without looking at the data)
   --time-limit SECONDS       stop a guest still running after this many guest seconds
                              (default 10 + 1 s per 4 MiB)
+  --feedback-out FILE        profile feedback: write FILE with the source lines of the page-table
+                             writes the wedge caught (run an afterburnt guest built with -g, such
+                             as --config afterburnt-xen-feedback, with --append pt=direct); the
+                             afterburner annotates those lines on the next build
   --json                     print the report as JSON (keys sorted); its "host" field holds host
                              seconds and is the one field that differs between runs: ignore it
 `;
@@ -179,6 +183,7 @@ async function run(args: string[]): Promise<number> {
       seed: { type: 'string' },
       'time-limit': { type: 'string' },
       json: { type: 'boolean' },
+      'feedback-out': { type: 'string' },
       check: { type: 'boolean' },
     },
   });
@@ -204,6 +209,11 @@ async function run(args: string[]): Promise<number> {
   const backend = v.backend ?? 'hardware';
   if (backend !== 'hardware' && backend !== 'xen' && backend !== 'l4') throw new UsageError(`--backend '${backend}': expected hardware, xen or l4`);
   if (v.wedge !== undefined && backend === 'hardware') throw new UsageError('--wedge needs --backend xen or l4');
+  if (v['feedback-out'] !== undefined) {
+    const dir = dirname(resolve(v['feedback-out']));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--feedback-out ${v['feedback-out']}: folder ${dir} does not exist`);
+    if (v.config === undefined && v.wedge === undefined) throw new UsageError('--feedback-out needs a wedge (--config of an afterburnt configuration, or --wedge)');
+  }
   if (v.pcap !== undefined) {
     const dir = dirname(resolve(v.pcap));
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--pcap ${v.pcap}: folder ${dir} does not exist`);
@@ -250,14 +260,23 @@ async function run(args: string[]): Promise<number> {
       initrd = readFileSync(v.initrd);
     }
     const t0 = performance.now();
+    const mmioEips = new Set<number>();
     const { report, stop } = runNetperf({
       // The kernel's name is the first word of its command line, which the guest prints: the
       // file name only, so where the file lies cannot change a figure.
       elf, kernelName: basename(guestPath), direction, bytes, messageBytes, mem, profile,
       append: v.append, check: v.check === true, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
       backend: config?.backend ?? backend, wedge, wedgeName: wedgePath, initrd,
+      ...(v['feedback-out'] !== undefined ? { onMmio: (eip: number) => mmioEips.add(eip) } : {}),
     });
     const hostSeconds = (performance.now() - t0) / 1000;
+    if (v['feedback-out'] !== undefined && stop.kind === 'exit') {
+      const { writeFeedback } = await import('./feedback-out.ts');
+      const pte = report.backend?.pt_write_eips ?? [];
+      const mmio = [...mmioEips].sort((a, b) => a - b);
+      const where = writeFeedback(v['feedback-out'], guestPath, { pte, mmio }, `netperf ${direction} ${bytes} bytes, ${basename(guestPath)}${v.append ? `, ${v.append}` : ''}`);
+      process.stderr.write(`world netperf: ${v['feedback-out']}: ${where.pte.length} page-table write location(s) from ${pte.length} instruction(s), ${where.mmio.length} device-memory location(s) from ${mmio.length}\n`);
+    }
     if (v.json) {
       // Host time is kept apart in "host" so consumers can drop it and compare the rest byte for byte.
       process.stdout.write(JSON.stringify(sortKeys({ ...report, host: { seconds: Math.round(hostSeconds * 10) / 10 } }), null, 2) + '\n');
@@ -270,7 +289,8 @@ async function run(args: string[]): Promise<number> {
     }
     return report.verified ? 0 : 1;
   } catch (err) {
-    if (err instanceof InputError || err instanceof OutputError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError) {
+    const { FeedbackOutError } = await import('./feedback-out.ts');
+    if (err instanceof InputError || err instanceof OutputError || err instanceof FeedbackOutError || err instanceof ProfileError || err instanceof BootError || err instanceof BackendError) {
       process.stderr.write(`world netperf: ${err.message}\n`);
       return 2;
     }

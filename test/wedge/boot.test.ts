@@ -20,13 +20,14 @@ import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
 import { readAfterburnRanges } from '../../afterburner/validate.ts';
 import { afterburnAsDir, buildKernel, buildWedge } from './build.ts';
-import { MEMORY, sameOutput, siteCount } from './output.ts';
+import { MEMORY, extraImagePages, sameOutput, siteCount } from './output.ts';
 
 const MEM = 64 << 20;
 const ARGS = 'run=init arg=3,20,2';
 const BUDGET = 100_000_000;
 let native: Uint8Array, afterburnt: Uint8Array, wedge: Uint8Array;
 let afterburntPath: string;
+let extra = 0;
 
 function boot(elf: Uint8Array, cmdline: string, onXen: boolean) {
   const r = runKernel({
@@ -42,6 +43,7 @@ test.before(async () => {
   native = readFileSync(n);
   afterburnt = readFileSync(a);
   afterburntPath = a;
+  extra = await extraImagePages(n, a);
   wedge = readFileSync(w.elf);
 });
 
@@ -63,8 +65,8 @@ test('native on hardware, afterburnt on hardware, afterburnt + wedge on Xen: sam
   const mem = xen.lines.map((l) => MEMORY.exec(l)).find(Boolean);
   assert.is(Number(mem![1]), Number(m![3]), 'the guest sees the memory the wedge gave it');
 
-  sameOutput(base.lines, hw.lines, 'afterburnt on hardware');
-  sameOutput(base.lines, xen.lines.filter((l) => !l.startsWith('[wedge]')), 'afterburnt + wedge on Xen');
+  sameOutput(base.lines, hw.lines, 'afterburnt on hardware', extra);
+  sameOutput(base.lines, xen.lines.filter((l) => !l.startsWith('[wedge]')), 'afterburnt + wedge on Xen', extra);
   assert.equal(xen.r.backend.holes, [], 'no sensitive instruction of the guest ran unrewritten');
   const w = xen.r.backend.wedge as Record<string, number>;
   assert.ok(w['iret']! > 0 && w['port out']! > 0 && w['write ds']! > 0, 'the wedge counted what it emulated');
@@ -99,7 +101,7 @@ test('user faults reach the guest through the wedge: page fault and #GP kill the
     const xen = boot(afterburnt, `run=fault arg=${arg}`, true);
     assert.is(base.r.exitCode, status, base.r.reason);
     assert.is(xen.r.exitCode, status, xen.r.reason);
-    sameOutput(base.lines, xen.lines.filter((l) => !l.startsWith('[wedge]')), `fault ${arg}`);
+    sameOutput(base.lines, xen.lines.filter((l) => !l.startsWith('[wedge]')), `fault ${arg}`, extra);
   }
 });
 

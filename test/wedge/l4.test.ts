@@ -13,13 +13,15 @@ import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
 import { readAfterburnRanges } from '../../afterburner/validate.ts';
 import { afterburnAsDir, buildKernel, buildWedge } from './build.ts';
-import { MEMORY, sameOutput, siteCount } from './output.ts';
+import { MEMORY, extraImagePages, sameOutput, siteCount } from './output.ts';
 
 const MEM = 64 << 20;
 const ARGS = 'run=init arg=3,20,2';
 const BUDGET = 150_000_000;
 let wedgePath: string, afterburntPath: string;
 let wedge: Uint8Array, native: Uint8Array, afterburnt: Uint8Array;
+
+let extra = 0;
 
 test.before(async () => {
   const asDir = await afterburnAsDir();
@@ -29,6 +31,7 @@ test.before(async () => {
   wedge = readFileSync(w.elf);
   native = readFileSync(n);
   afterburnt = readFileSync(a);
+  extra = await extraImagePages(n, a);
 });
 
 test('the L4 wedge is a privileged-task image: __l4_guest, linked at VIRT_BASE, counters exported', async () => {
@@ -80,7 +83,7 @@ test('on the L4 model: the afterburnt kernel with the wedge prints what the nati
   assert.is(Number(m![1]), sites, 'every .afterburn site rewritten');
   const mem = l4.lines.map((l) => MEMORY.exec(l)).find(Boolean);
   assert.is(Number(mem![1]), Number(m![3]), 'the guest sees the memory the wedge gave it');
-  sameOutput(base.lines, l4.lines.filter((l) => !l.startsWith('[wedge]')), 'afterburnt + wedge on L4');
+  sameOutput(base.lines, l4.lines.filter((l) => !l.startsWith('[wedge]')), 'afterburnt + wedge on L4', extra);
   assert.equal(l4.r.backend.holes, [], 'no sensitive instruction of the guest ran unrewritten');
   const w = l4.r.backend.wedge as Record<string, number>;
   assert.ok(w['iret']! > 0 && w['port out']! > 0 && w['address-space switches']! > 0, 'the wedge counted what it emulated');
@@ -111,7 +114,7 @@ test('on the L4 model: user faults reach the guest and kill the process as nativ
     const lb = boot(afterburnt, `run=fault arg=${arg}`, wedge);
     assert.is(nb.r.exitCode, status, nb.r.reason);
     assert.is(lb.r.exitCode, status, lb.r.reason);
-    sameOutput(nb.lines, lb.lines.filter((l) => !l.startsWith('[wedge]')), `fault ${arg}`);
+    sameOutput(nb.lines, lb.lines.filter((l) => !l.startsWith('[wedge]')), `fault ${arg}`, extra);
   }
 });
 

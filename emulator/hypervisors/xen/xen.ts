@@ -295,7 +295,10 @@ export class XenHypervisor {
     if (vector === 13 && cpu.cpl === 1 && this.emulateIo()) return;
     if (vector === 14) {
       const lin = cpu.cr2 >>> 0;
-      if (((code ?? 0) & 3) === 3) {
+      // A write fault on a page-table frame is an ordinary #PF for the guest to handle (as on
+      // Xen without the writable-pagetables assist); a guest with no page-fault handler is stopped
+      // with the diagnostic, since it cannot have meant it.
+      if (((code ?? 0) & 3) === 3 && !this.traps.has(14)) {
         const p = this.mem.translate(lin, false);
         if (p >= 0 && p < this.domainEnd && this.paging.type[p >>> 12] !== T_NONE) {
           throw new DomainCrash(`wrote ${this.paging.typeName(p >>> 12)} frame ${hex(p >>> 12)} directly at eip ${hex(eip)} (address ${hex(lin)}); page tables change only through mmu_update`);

@@ -24,6 +24,15 @@ void be_zero_phys(u32 pa, u32 n);
 void be_mmu_reload(int flush);
 void be_invlpg(u32 va);
 
+// Page-table writes the guest's afterburnt image marks (.afterburn_pt, ia32/ptsites.c). At start
+// the front-end offers them: be_pt_sites returns 1 when the back-end takes them (each site then
+// calls be_pt_store with the entry's address and the value), 0 to leave them plain stores.
+// virt_offset is the guest image's virtual minus physical address: where it maps its memory;
+// complete: every site is rewritten, as opposed to some left out or a profiling run (pt=direct,
+// nsites possibly 0), where the back-end must catch page-table writes no site announces.
+int be_pt_sites(u32 nsites, u32 virt_offset, int complete);
+void be_pt_store(u32 va, u32 val);
+
 // Descriptor tables and stacks.
 void be_load_gdt(void);               // after vcpu.gdt_base/limit changed
 void be_fpu_ts(int set);

@@ -23,7 +23,11 @@
   X(FLUSHES, "shadow flushes") X(SWITCHES, "address-space switches") X(BLOCKS, "blocks") \
   X(HYPERCALLS, "hypercalls") X(TRAPPED, "trapped (unrewritten sites)") \
   X(SITES, "sites rewritten") X(SITES_INLINE, "sites inlined") X(SITES_SKIPPED, "sites skipped") \
-  X(PIRQ_BOUND, "physical irqs bound") X(PIRQS, "physical interrupts") X(PIRQ_EOIS, "physical eois")
+  X(PIRQ_BOUND, "physical irqs bound") X(PIRQS, "physical interrupts") X(PIRQ_EOIS, "physical eois") \
+  X(PT_SITES, "page-table sites rewritten") X(PT_WRITES, "page-table writes") \
+  X(PT_UPDATES, "page-table updates") X(PT_PINS, "page directories pinned") \
+  X(PT_UNPINS, "page directories unpinned") X(PT_FAULTS, "page-table write faults") \
+  X(PT_EMULATED, "page-table writes emulated")
 
 #ifndef __ASSEMBLER__
 #define STAT_ENUM(name, str) ST_##name,

@@ -4,6 +4,12 @@
 // enter the guest (enter.S) with virtual interrupts off, as a Multiboot loader leaves them.
 //   skip-site=N   leave site N (0-based, .afterburn order) as the afterburner padded it, so
 //                 the hypervisor sees the raw instruction (a test of hole detection)
+//   skip-pt-site=N|all  leave page-table site N (.afterburn_pt order), or all of them, plain
+//                 stores, so the writes reach the page tables unannounced (the page-fault fallback)
+//   pt=direct     profiling: run the guest on its own page tables with no page-table site
+//                 rewritten (as if it marked none): every write to a table in use faults and is
+//                 done by the wedge, which records the writing instruction (wedge_pt_profile:
+//                 the profile for the afterburner), whatever an earlier profile annotated
 //   count=all     rewrite cli/sti/popf into counting calls instead of inline sequences, so
 //                 every sensitive operation is counted (slower; STATS.md)
 #include "wedge.h"
@@ -12,6 +18,7 @@
 #include "lib.h"
 #include "sites.h"
 #include "stats.h"
+#include "ptsites.h"
 
 struct stub_name { u32 slot, entry; char name[]; };
 extern const u8 ws_names_start[], ws_names_end[];
@@ -50,7 +57,7 @@ static u8 guest_boot_stack[16384] __attribute__((aligned(16)));
 void wedge_enter_guest(u32 entry, u32 eax, u32 ebx, u32 esp) __attribute__((noreturn));
 
 // Copy cmdline without the wedge's own options, reading them on the way.
-static void parse_options(const char *cmdline, s32 *skip, int *count_all)
+static void parse_options(const char *cmdline, s32 *skip, s32 *skip_pt, int *pt_direct, int *count_all)
 {
   u32 n = 0;
   const char *s = cmdline;
@@ -61,6 +68,14 @@ static void parse_options(const char *cmdline, s32 *skip, int *count_all)
     while (*s && *s != ' ')
       s++;
     u32 len = (u32)(s - w);
+    if (len > 13 && strncmp(w, "skip-pt-site=", 13) == 0) {
+      *skip_pt = len == 16 && strncmp(w + 13, "all", 3) == 0 ? PT_SKIP_ALL : (s32)parse_uint(w + 13, NULL);
+      continue;
+    }
+    if (len == 9 && strncmp(w, "pt=direct", 9) == 0) {
+      *pt_direct = 1;
+      continue;
+    }
     if (len > 10 && strncmp(w, "skip-site=", 10) == 0) {
       *skip = (s32)parse_uint(w + 10, NULL);
       continue;
@@ -77,6 +92,19 @@ static void parse_options(const char *cmdline, s32 *skip, int *count_all)
     }
   }
   guest_cmdline[n] = 0;
+}
+
+// Where the guest maps its physical memory: virtual minus physical address of its first
+// loaded segment (Multiboot kernels linked high and loaded low, as Linux's PAGE_OFFSET).
+static u32 guest_virt_offset(const u8 *img)
+{
+  const struct elf32_ehdr *h = (const void *)img;
+  for (u32 i = 0; i < h->phnum; i++) {
+    const struct elf32_phdr *p = elf_phdr(img, i);
+    if (p->type == PT_LOAD && p->memsz)
+      return p->vaddr - p->paddr;
+  }
+  return 0;
 }
 
 static int load(const u8 *img)
@@ -100,9 +128,11 @@ static int load(const u8 *img)
 
 static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_pa)
 {
-  s32 skip = -1;
-  int count_all = 0;
-  parse_options(cmdline, &skip, &count_all);
+  s32 skip = -1, skip_pt = -1;
+  int count_all = 0, pt_direct = 0;
+  parse_options(cmdline, &skip, &skip_pt, &pt_direct, &count_all);
+  if (pt_direct)
+    skip_pt = PT_SKIP_ALL;
   const char *bad = img && len ? elf_check(img, len) : "no guest image";
   if (bad) {
     wprintf("[wedge] guest kernel: %s\n", bad);
@@ -115,6 +145,14 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
   wedge_stats.v[ST_SITES] = rep.rewritten;
   wedge_stats.v[ST_SITES_INLINE] = rep.inlined;
   wedge_stats.v[ST_SITES_SKIPPED] = rep.skipped;
+  int npt = pt_sites_count(img, len);
+  // complete: every page-table write of the guest arrives at a site (none skipped, no profiling)
+  if ((npt > 0 || pt_direct) && be_pt_sites((u32)npt, guest_virt_offset(img), skip_pt == -1 && !pt_direct)) {
+    int done = rewrite_pt_sites(img, len, stub_slot("pt_store"), skip_pt);
+    if (done < 0)
+      return -1;
+    wedge_stats.v[ST_PT_SITES] = (u32)done;
+  }
   if (load(img) < 0)
     return -1;
   *entry = ((const struct elf32_ehdr *)img)->entry;

@@ -215,3 +215,42 @@ int decode(const u8 *p, u32 avail, struct insn *in)
   in->len = (u8)at;
   return 0;
 }
+
+// A 32-bit store to memory, the one form a page-table write takes: `mov %reg, m` (89 /r),
+// `mov $imm32, m` (C7 /0) or `mov %eax, moffs32` (A3, gcc's store to a constant address), no
+// prefixes. Used for the afterburner's page-table sites and for a
+// write to a page table that no site covered (the page fault the wedge takes instead).
+int decode_store(const u8 *p, u32 avail, struct store *st)
+{
+  int esp = 0;
+  st->moffs = 0;
+  if (avail >= 5 && p[0] == 0xA3) {
+    st->len = 5;
+    st->imm_src = 0;
+    st->reg = 0;
+    st->mem_off = st->mem_len = st->mem_esp = 0;
+    st->moffs = 1;
+    st->imm = (u32)p[1] | (u32)p[2] << 8 | (u32)p[3] << 16 | (u32)p[4] << 24;   // the address
+    return 0;
+  }
+  if (avail < 2 || (p[0] != 0x89 && p[0] != 0xC7) || (p[1] >> 6) == 3)
+    return -1;
+  if (p[0] == 0xC7 && ((p[1] >> 3) & 7) != 0)
+    return -1;
+  int n = modrm_len(p + 1, avail - 1, &esp);
+  if (n < 0)
+    return -1;
+  st->mem_off = 1;
+  st->mem_len = (u8)n;
+  st->mem_esp = (u8)esp;
+  st->imm_src = p[0] == 0xC7;
+  st->reg = (p[1] >> 3) & 7;
+  st->len = (u8)(1 + n + (st->imm_src ? 4 : 0));
+  if (st->len > avail)
+    return -1;
+  st->imm = 0;
+  if (st->imm_src)
+    for (int i = 3; i >= 0; i--)
+      st->imm = st->imm << 8 | p[1 + n + i];
+  return 0;
+}

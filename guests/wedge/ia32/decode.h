@@ -43,6 +43,17 @@ struct insn {
 };
 
 int decode(const u8 *p, u32 avail, struct insn *in);
+
+// A 32-bit store to memory (decode_store in decode.c): 0, or -1 for any other instruction.
+struct store {
+  u8 len;          // bytes
+  u8 imm_src;      // 1: the value is imm, 0: it is register reg
+  u8 reg;
+  u8 mem_off, mem_len, mem_esp;   // the destination's ModRM operand, as in struct insn
+  u8 moffs;        // 1: A3, the destination is the absolute address in imm (source EAX)
+  u32 imm;
+};
+int decode_store(const u8 *p, u32 avail, struct store *st);
 const char *op_name(int op);
 extern const char *const reg32_names[8], *const reg16_names[8], *const sreg_names[6];
 

@@ -412,3 +412,15 @@ DEFSTUB invlpg_\r32
   ret
 .endm
 ALLREGS INVLPG_REG, 0
+
+// --- page-table writes (ia32/ptsites.c): 0 ret, 4 the guest's EAX, 8 the value; EAX holds the
+// entry's address. The back-end's page-table path does the write; EAX and the flags come back.
+DEFSTUB pt_store
+  ENTER                         // 32 the address (EAX), 44 the guest's EAX, 48 the value
+  pushl 48(%esp)
+  pushl 36(%esp)
+  call be_pt_store
+  addl $8, %esp
+  LEAVE
+  movl 4(%esp), %eax
+  ret $8

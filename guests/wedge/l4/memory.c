@@ -239,7 +239,8 @@ u32 l4_tlb_epoch = 1;
 
 void be_mmu_reload(int flush)
 {
-  l4_tlb_epoch++;                        // every process space is checked before it runs again
+  if (!l4_pt_announced)
+    l4_tlb_epoch++;                      // every process space is checked before it runs again
   if (flush || !(vcpu.cr0 & CR0_PG)) {
     STAT(FLUSHES);
     hint_save();
@@ -259,6 +260,37 @@ void be_invlpg(u32 va)
   L4_UTCB->mr[0] = L4_FPAGE(PGROUNDDOWN(va), 12, L4_RWX);
   STAT(HYPERCALLS);
   l4_unmap(1, 1);
+}
+
+// The guest's page-table sites (.afterburn_pt): with every page-table write announced, a
+// change is revoked from the process spaces when it is written (user.c), so the spaces need no
+// re-validation after CR3 loads (l4_tlb_epoch stays; a changed directory entry still bumps it).
+// Built with PT=shadow (WEDGE_PT_SHADOW) the wedge ignores the sites and re-validates as before.
+int l4_pt_announced;
+
+int be_pt_sites(u32 nsites, u32 virt_offset, int complete)
+{
+  (void)virt_offset;
+#ifdef WEDGE_PT_SHADOW
+  (void)nsites, (void)complete;
+  return 0;
+#else
+  // A write no site announces would go unseen here (no page-table frame is write-protected on
+  // L4), so the sites are taken only when every one of them is rewritten.
+  l4_pt_announced = nsites > 0 && complete;
+  return l4_pt_announced;
+#endif
+}
+
+void be_pt_store(u32 va, u32 val)
+{
+  STAT(PT_WRITES);
+  u32 pa = 0, rights;
+  volatile u32 *e = (volatile u32 *)va;
+  u32 old = *e;
+  *e = val;
+  if (l4_walk(va, 0, 0, &pa, &rights) == 1 && pa < l4_guest_end)
+    l4_user_pt_changed(pa | (va & 0xFFF), old, val);
 }
 
 u32 be_guest_mem_end(void) { return l4_guest_end; }

@@ -75,6 +75,31 @@ static void revoke(u32 map)
     revoke_flush();
 }
 
+// An announced write changed the page-table entry at guest physical pa from old to val. A
+// table entry that mapped a frame and now maps another, or fewer rights, is revoked from every
+// space at once (what the re-validation would find); a changed entry of a directory some space
+// belongs to affects a whole 4 MiB, so those spaces are re-validated before they run again.
+void l4_user_pt_changed(u32 pa, u32 old, u32 val)
+{
+  if (!(old & 1))
+    return;                              // nothing was mapped: nothing to take back
+  int same = (val & 1) && PGROUNDDOWN(val) == PGROUNDDOWN(old) && !(old & ~val & 6);
+  if (same)
+    return;
+  for (u32 i = 0; i < NPROC; i++)
+    if (procs[i].cr3 && PGROUNDDOWN(procs[i].cr3) == PGROUNDDOWN(pa)) {
+      l4_tlb_epoch++;
+      return;
+    }
+  if (PGROUNDDOWN(pa) == PGROUNDDOWN(vcpu.cr3))
+    return;                              // a slot of main's directory: its own faults re-walk
+  if (PGROUNDDOWN(old) < l4_guest_end) {
+    STAT(PT_UPDATES);
+    revoke(old);
+    revoke_flush();
+  }
+}
+
 // Does the guest still give user mode what rec says (the same frame, at least those rights)?
 static int still_valid(u32 va, u32 map)
 {

@@ -283,6 +283,8 @@ static int fill_slot(u32 slot)
 int xen_mmu_fault(u32 va, u32 err)
 {
   u32 slot = va >> 22;
+  if (xen_ptd_on)
+    return 0;                            // the guest's own tables: its fault
   if (slot >= wedge_slot_lo)
     return 0;
   if (!(vcpu.cr0 & CR0_PG)) {
@@ -316,6 +318,8 @@ int xen_mmu_fault(u32 va, u32 err)
 
 void be_mmu_reload(int flush)
 {
+  if (xen_ptd_reload(flush))
+    return;                              // the guest's tables are direct (ptdirect.c)
   kmap_dir_pa = ~0u;                     // the directory may have changed under the window
   kmap_pt_pa = ~0u;
   if (flush || !(vcpu.cr0 & CR0_PG)) {
@@ -349,19 +353,39 @@ void be_mmu_reload(int flush)
 void xen_mmu_prefault(u32 va)
 {
   u32 slot = va >> 22;
-  if (slot < wedge_slot_lo && slot_l1[slot] < 0 && (vcpu.cr0 & CR0_PG))
+  if (!xen_ptd_on && slot < wedge_slot_lo && slot_l1[slot] < 0 && (vcpu.cr0 & CR0_PG))
     fill_slot(slot);
 }
 
 void be_invlpg(u32 va)
 {
   u32 slot = va >> 22;
+  if (xen_ptd_on) {
+    xen_ptd_invlpg(va);
+    return;
+  }
   kmap_pt_pa = ~0u;                      // the guest may have rewritten any table page
   kmap_dir_pa = ~0u;
   if (slot >= wedge_slot_lo || slot_l1[slot] < 0)
     return;
   xen_check(HC3(update_va_mapping, PGROUNDDOWN(va), 0, UVMF_INVLPG), "update_va_mapping (invlpg)");
   snap[slot_l1[slot]][(va >> 12) & 1023] = 0;
+}
+
+// The guest's own tables take over (ptdirect.c): no shadow table may keep a mapping of guest
+// memory (Xen would refuse to type a frame mapped writable there), nor any of the windows.
+void xen_shadow_retire(void)
+{
+  for (u32 i = 0; i < NPOOL; i++)
+    clean(&pool[i]);
+  for (u32 s = 0; s < wedge_slot_lo; s++)
+    if (slot_l1[s] >= 0)
+      drop_slot(s);
+  flush_batch();
+  xen_check(HC3(update_va_mapping, kmap_dir_va, 0, UVMF_INVLPG), "update_va_mapping (unmap)");
+  xen_check(HC3(update_va_mapping, kmap_pt_va, 0, UVMF_INVLPG), "update_va_mapping (unmap)");
+  xen_check(HC3(update_va_mapping, kmap_copy_va, 0, UVMF_INVLPG), "update_va_mapping (unmap)");
+  kmap_dir_pa = kmap_pt_pa = ~0u;
 }
 
 u32 be_guest_mem_end(void) { return guest_end; }

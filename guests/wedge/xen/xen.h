@@ -21,6 +21,7 @@ enum {
 
 #define MMUEXT_PIN_L1_TABLE 0
 #define MMUEXT_PIN_L2_TABLE 1
+#define MMUEXT_UNPIN_TABLE 4
 #define MMUEXT_NEW_BASEPTR 5
 #define MMUEXT_TLB_FLUSH_LOCAL 6
 #define MMUEXT_INVLPG_LOCAL 7
@@ -97,6 +98,13 @@ u32 xen_va_to_mfn(u32 va);                // machine frame behind a bootstrap-re
 void xen_mmu_init(void);
 int xen_mmu_fault(u32 va, u32 err);       // 1: shadow filled, retry; 0: the guest's fault
 void xen_mmu_prefault(u32 va);            // shadow va's slot now if the guest maps it
+void xen_shadow_retire(void);             // the guest's tables go direct: empty every shadow
+// Direct page tables (ptdirect.c), for a guest whose page-table writes are annotated.
+struct tframe;
+extern int xen_ptd_on;                    // the guest runs on its own (pinned) tables
+int xen_ptd_reload(int flush);            // be_mmu_reload's direct half: 0 if shadows stay
+void xen_ptd_invlpg(u32 va);
+int xen_ptd_fault(struct tframe *f, u32 cr2);   // 1: a write to a page table, handled
 void xen_events_init(void);
 void xen_events_process(void);
 void xen_traps_init(void);
