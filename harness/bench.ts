@@ -22,8 +22,8 @@ export interface BenchOptions {
   runs: PlannedRun[];
   shard: Shard | null;
   jobs: number;
-  /** The installed images a configuration boots (its guest's kernel, its wedge), once built. */
-  images(c: ConfigurationDecl): { guest: string; wedge?: string };
+  /** The installed images a configuration boots (its guest's kernel, its initrd if any, its wedge), once built. */
+  images(c: ConfigurationDecl): { guest: string; initrd?: string; wedge?: string };
   /** Builds package@variant units through the cache; returns false when a build failed. */
   build(units: string[]): Promise<boolean>;
   say(line: string): void;
@@ -99,7 +99,12 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     const spec = specs[byKey.get(runKey(r))!]!;
     return {
       configuration: r.configuration.name, workload: r.workload.name, status: 'ok',
-      images: { [r.configuration.guest]: fileSha(spec.guest), ...(spec.wedge ? { [r.configuration.wedge!]: fileSha(spec.wedge) } : {}) },
+      images: {
+        [r.configuration.guest]: fileSha(spec.guest),
+        // A Linux guest's /init is the netperf program: its initramfs is part of what ran.
+        ...(spec.initrd ? { [`${r.configuration.guest} initrd`]: fileSha(spec.initrd) } : {}),
+        ...(spec.wedge ? { [r.configuration.wedge!]: fileSha(spec.wedge) } : {}),
+      },
       figures: measurements[byKey.get(runKey(r))!]!.figures,
     };
   });

@@ -16,6 +16,8 @@ export interface MeasureSpec {
   guest: string;
   /** The wedge ELF loaded with an afterburnt guest on a hypervisor back-end. */
   wedge?: string;
+  /** The initramfs loaded beside a Linux bzImage guest (an installed artifact of the cache). */
+  initrd?: string;
   direction: 'send' | 'receive';
   transferBytes: number;
   messageBytes: number;
@@ -43,6 +45,7 @@ function run(spec: MeasureSpec, elf: Uint8Array, bytes: number): { report: Netpe
     elf, kernelName: 'kernel.elf', direction: spec.direction, bytes, messageBytes: spec.messageBytes, profile: spec.profile,
     backend: spec.backend as BackendName,
     ...(spec.wedge ? { wedge: readFileSync(spec.wedge), wedgeName: basename(spec.wedge) } : {}),
+    ...(spec.initrd ? { initrd: readFileSync(spec.initrd) } : {}),
   });
   return { report, stats: machineStats(machine, stop) };
 }

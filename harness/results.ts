@@ -69,7 +69,7 @@ export interface RunResult {
   status: 'ok' | 'not run';
   /** Why a run did not run (status 'not run'). */
   reason?: string;
-  /** The guest (and wedge) images that ran: unit and sha256. */
+  /** The guest (its initrd, its wedge) images that ran: unit (`unit initrd`) and sha256. */
   images?: Record<string, string>;
   figures?: NetperfFigures;
 }

@@ -43,6 +43,17 @@ function make(ctx: StageContext, build: string, args: string[], env: Record<stri
   return ctx.run('make', ['-C', ctx.dirs.src, `O=${build}`, 'ARCH=i386', ...args], { env: { ...KBUILD_ENV, ...env } });
 }
 
+/** The guest's initramfs: /init and what the kernel needs before it runs (one layout, one writer). */
+export function linuxInitramfs(init: Uint8Array): Buffer {
+  return newcArchive([
+    { type: 'dir', name: 'dev', mode: 0o755 },
+    // The kernel opens /dev/console for init's standard streams before /init runs.
+    { type: 'char', name: 'dev/console', mode: 0o600, major: 5, minor: 1 },
+    { type: 'dir', name: 'proc', mode: 0o755 },
+    { type: 'file', name: 'init', mode: 0o755, data: init },
+  ]);
+}
+
 export const recipe: Recipe = {
   summary: 'Linux 6.1 for i386 (tinyconfig + guests/linux/config.fragment), native or afterburnt, with an initramfs',
   source: { deb: 'linux-source-6.1' },
@@ -138,14 +149,7 @@ export const recipe: Recipe = {
         }
         const initOut = join(ctx.dirs.work, 'init');
         await ctx.run('make', ['-C', join(ctx.dirs.root, INIT), `O=${initOut}`, 'CC=gcc']);
-        const cpio = newcArchive([
-          { type: 'dir', name: 'dev', mode: 0o755 },
-          // The kernel opens /dev/console for init's standard streams before /init runs.
-          { type: 'char', name: 'dev/console', mode: 0o600, major: 5, minor: 1 },
-          { type: 'dir', name: 'proc', mode: 0o755 },
-          { type: 'file', name: 'init', mode: 0o755, data: readFileSync(join(initOut, 'init')) },
-        ]);
-        writeFileAtomic(join(ctx.dirs.out, 'initrd.cpio'), cpio);
+        writeFileAtomic(join(ctx.dirs.out, 'initrd.cpio'), linuxInitramfs(readFileSync(join(initOut, 'init'))));
       },
     },
   },

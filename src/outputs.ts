@@ -33,8 +33,22 @@ export function installedOutput(world: World, ref: string, name: string): string
   return path;
 }
 
-/** The images a configuration boots: its guest unit's `kernel` and, with a wedge, the wedge unit's `wedge`. */
-export function configurationImages(world: World, c: { guest: string; wedge: string | null }): { guest: string; wedge?: string } {
-  const guest = installedOutput(world, c.guest, 'kernel');
-  return c.wedge ? { guest, wedge: installedOutput(world, c.wedge, 'wedge') } : { guest };
+/** What a configuration boots: installed paths of the files a machine loads. */
+export interface ConfigurationImages {
+  guest: string;
+  /** The guest unit's `initrd`, when its recipe declares one (a Linux bzImage's initramfs). */
+  initrd?: string;
+  wedge?: string;
+}
+
+/**
+ * The images a configuration boots: its guest unit's `kernel`, its `initrd` when the recipe
+ * declares one, and, with a wedge, the wedge unit's `wedge`.
+ */
+export function configurationImages(world: World, c: { guest: string; wedge: string | null }): ConfigurationImages {
+  const outputs = installedOutputs(world, c.guest);
+  const out: ConfigurationImages = { guest: installedOutput(world, c.guest, 'kernel') };
+  if (outputs.initrd !== undefined) out.initrd = outputs.initrd;
+  if (c.wedge) out.wedge = installedOutput(world, c.wedge, 'wedge');
+  return out;
 }

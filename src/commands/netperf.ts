@@ -23,9 +23,10 @@ the transfer failed, 124/125 when the guest did not exit, 2 for bad arguments.
 options:
   --direction send|receive   send: the guest sends to the peer; receive: the peer sends (required)
   --config NAME              run one configuration of world.yaml's bench: section (hardware,
-                             xenolinux, afterburnt-xen, ...): its guest variant, back-end and
-                             wedge, built through the cache first; replaces --guest, --backend
-                             and --wedge, and its profile is the default for --profile
+                             xenolinux, afterburnt-xen, linux-hardware, ...): its guest variant,
+                             back-end and wedge, built through the cache first, and the guest's
+                             initrd when its recipe declares one; replaces --guest, --backend,
+                             --wedge and --initrd, and its profile is the default for --profile
   -f, --file PATH            the world manifest --config reads (default: ./world.yaml)
   --bytes SIZE               bytes to transfer (default 64MiB); SIZE is a whole number with an
                              optional unit B, K/KiB, M/MiB or G/GiB (binary), bare = bytes
@@ -94,7 +95,7 @@ export async function defaultGuest(): Promise<string> {
  * installed under .world/out, its back-end and the bench's profile. Prints why not and returns
  * null when the configuration does not exist or cannot run here.
  */
-async function configurationFiles(name: string, file: string | undefined): Promise<{ guest: string; wedge?: string; backend: BackendName; profile: string } | null> {
+async function configurationFiles(name: string, file: string | undefined): Promise<{ guest: string; initrd?: string; wedge?: string; backend: BackendName; profile: string } | null> {
   const { openSession, runBuild, shownPath } = await import('./common.ts');
   const { closest } = await import('../manifest/suggest.ts');
   const { configurationProblem } = await import('../runnable.ts');
@@ -200,8 +201,8 @@ async function run(args: string[]): Promise<number> {
   const mem = parseSizeOption('--mem', v.mem ?? '256M', MEM_BARE_UNIT);
   if (v.append !== undefined && /(^|\s)(run|arg)=/.test(v.append)) throw new UsageError(`--append '${v.append}': run= and arg= are set by world netperf`);
   if (v.config !== undefined) {
-    const given = (['guest', 'backend', 'wedge'] as const).filter((k) => v[k] !== undefined);
-    if (given.length > 0) throw new UsageError(`--config ${v.config} names the guest, back-end and wedge itself: drop ${given.map((k) => `--${k}`).join(', ')}`);
+    const given = (['guest', 'backend', 'wedge', 'initrd'] as const).filter((k) => v[k] !== undefined);
+    if (given.length > 0) throw new UsageError(`--config ${v.config} names the guest, back-end, wedge and initrd itself: drop ${given.map((k) => `--${k}`).join(', ')}`);
   } else if (v.file !== undefined) {
     throw new UsageError('--file only applies with --config');
   }
@@ -252,7 +253,9 @@ async function run(args: string[]): Promise<number> {
       wedge = readFileSync(v.wedge);
     }
     let initrd: Uint8Array | undefined;
-    if (v.initrd !== undefined) {
+    if (config) {
+      if (config.initrd) initrd = readFileSync(config.initrd);   // the guest recipe's declared initrd output
+    } else if (v.initrd !== undefined) {
       if (!existsSync(v.initrd) || !statSync(v.initrd).isFile()) throw new InputError(`--initrd ${v.initrd}: no such file`);
       initrd = readFileSync(v.initrd);
     }

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { linuxBzImage, linuxInitramfs } from './kernel.ts';
+import { linuxGuest } from './world-build.ts';
 import { runLinuxOnQemu } from './qemu.ts';
 import { runKernel } from '../../emulator/run.ts';
 import { Machine } from '../../emulator/machine.ts';
@@ -15,9 +15,8 @@ const MEM_MIB = 64;
 /** The command line both machines get: the serial console, no port-0x80 delays, the self-test. */
 export const SELFTEST_APPEND = 'console=ttyS0 io_delay=none mitigations=off run=selftest';
 
-const bzPath = await linuxBzImage();
+const { bzImage: bzPath, initrd } = await linuxGuest();
 const bz = readFileSync(bzPath);
-const initrd = await linuxInitramfs();
 
 const selftestLines = (serial: string): string[] => serial.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.startsWith('selftest: '));
 

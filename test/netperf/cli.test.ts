@@ -29,7 +29,7 @@ const bad: [string[], RegExp][] = [
   [['--direction', 'send', 'extra'], /positional/],
   [['--direction', 'send', '--backend', 'kvm'], /--backend 'kvm': expected hardware, xen or l4/],
   [['--direction', 'send', '--wedge', 'w.elf'], /--wedge needs --backend xen or l4/],
-  [['--direction', 'send', '--config', 'hardware', '--guest', 'k.elf'], /--config hardware names the guest, back-end and wedge itself: drop --guest/],
+  [['--direction', 'send', '--config', 'hardware', '--guest', 'k.elf'], /--config hardware names the guest, back-end, wedge and initrd itself: drop --guest/],
   [['--direction', 'send', '--config', 'xenolinux', '--backend', 'xen', '--wedge', 'w.elf'], /drop --backend, --wedge/],
   [['--direction', 'send', '--file', 'w.yaml'], /--file only applies with --config/],
 ];

@@ -1,6 +1,6 @@
 // /init for the Linux guest: process 1 of an initramfs. The kernel passes the command line's
 // unknown `key=value` words as the environment; `run=` picks the mode:
-//   run=netperf arg=<send|receive>,<bytes>,<message bytes>   netperf TCP_STREAM (guests/kernel/NETPERF.md)
+//   run=netperf arg=<send|receive>,<bytes>,<message bytes>[,check]   netperf TCP_STREAM (guests/kernel/NETPERF.md)
 //   run=selftest                                             the integer self-test (selftest.c)
 // Either way the run ends through the debug-exit port with the mode's status.
 #include "sys.h"

@@ -1,7 +1,11 @@
 // netperf TCP_STREAM over Linux's own TCP/IP and the ns83820 driver, under the contract of
 // guests/kernel/NETPERF.md: connect from 10.0.0.2:32768 to the peer at 10.0.0.1:12866, then send
-// BYTES of the data pattern in MESSAGE-sized writes, or read and check every byte of it; close
-// only once both FINs are sent and acknowledged; print the detail lines and the result line.
+// BYTES of the data pattern in MESSAGE-sized writes, or read it; close only once both FINs are sent
+// and acknowledged; print the detail lines and the result line. Argument
+// "send|receive,BYTES,MESSAGE[,check]". As netperf, the buffer is filled with the pattern once,
+// before the connection, and each write takes the slice at the stream offset modulo the pattern's
+// period (no word is written per send); reads land in the buffer unread, unless "check" asks for
+// every received byte to be checked against the pattern at its offset.
 // The address comes from the kernel's own `ip=` configuration on the command line. The guest's
 // own view of time, CPU and interrupts comes from /proc (CLOCK_MONOTONIC, /proc/stat) and its
 // TCP counters from TCP_INFO and /proc/net/netstat; the emulator's cycle counts are the figures
@@ -15,6 +19,7 @@
 #define OUR_PORT 32768         // the first ephemeral port, bound so every run uses the same one
 #define PATTERN_K 0x9E3779B1u
 #define MAX_MESSAGE (256 * 1024)
+#define PERIOD (256 * 1024)   // the pattern repeats every PERIOD bytes
 
 #define AF_INET 2
 #define SOCK_STREAM 1
@@ -42,7 +47,9 @@ struct tcp_info {
   u32 dsack_dups, reord_seen, rcv_ooopack, snd_wnd;
 };
 
-static u8 buf[MAX_MESSAGE] __attribute__((aligned(4)));
+// One period of the pattern and one message more, so any message-sized slice from an offset
+// below PERIOD is the stream at that offset.
+static u8 buf[PERIOD + MAX_MESSAGE] __attribute__((aligned(4)));
 static char text[8192];
 
 static u16 be16(u16 v) { return (u16)((v << 8) | (v >> 8)); }
@@ -223,12 +230,19 @@ int netperf(const char *arg)
   const char *p = arg;
   s64 total = sending < 0 ? -1 : parse_u(p, &p);
   s64 message = total > 0 && *p == ',' ? parse_u(p + 1, &p) : -1;
+  int checking = 0;
+  if (message > 0 && sprefix(p, ",check") && p[6] == 0) {
+    checking = 1;
+    p += 6;
+  }
   if (total <= 0 || total > 0xffffffffLL || message <= 0 || message > MAX_MESSAGE || *p) {
     put("netperf: bad argument '");
     put(arg);
-    put("': send|receive,BYTES,MESSAGE with BYTES > 0, 0 < MESSAGE <= 262144\n");
+    put("': send|receive,BYTES,MESSAGE[,check] with BYTES > 0, 0 < MESSAGE <= 262144\n");
     return 2;
   }
+  if (sending)
+    fill(buf, 0, sizeof buf);
   const char *dir = sending ? "send" : "receive";
   sys2(SYS_mkdir, "/proc", 0555);
   proc_ready = sys5(SYS_mount, "proc", "/proc", "proc", 0, 0) == 0;
@@ -250,10 +264,10 @@ int netperf(const char *arg)
   if (sending) {
     while (done < (u32)total) {
       u32 m = (u32)total - done < (u32)message ? (u32)total - done : (u32)message;
-      fill(buf, done, m);
+      const u8 *slice = buf + done % PERIOD;
       u32 off = 0;
       while (off < m) {
-        long w = sys3(SYS_write, fd, buf + off, m - off);
+        long w = sys3(SYS_write, fd, slice + off, m - off);
         if (w <= 0)
           break;
         off += (u32)w;
@@ -271,7 +285,7 @@ int netperf(const char *arg)
         status = 4;
       if (r <= 0)
         break;
-      int at = bad < 0 ? check(buf, done, (u32)r) : -1;
+      int at = checking && bad < 0 ? check(buf, done, (u32)r) : -1;
       if (at >= 0)
         bad = (int)(done + (u32)at);
       done += (u32)r;
