@@ -17,21 +17,27 @@ export type Result = number[];
 
 const OUT_WORDS = 9;
 
-function driver(snippet: string, inputs: RegSet[], memWords: number): string {
+/** The drivers' data: the input rows (eight registers a row), the count, the index, the saved
+ *  stack pointer (`savedSize` .long or .quad), and room for every row's outputs and memory words. */
+function dataSection(inputs: RegSet[], memWords: number, savedSize: 'long' | 'quad'): string {
   const rows = inputs.map((r) => `  .long ${r.map((v) => `0x${(v >>> 0).toString(16)}`).join(', ')}`).join('\n');
   return `
   .data
   .globl outputs, mem, count
 count: .long ${inputs.length}
 idx: .long 0
-saved: .long 0
+saved: .${savedSize} 0
   .p2align 4
 inputs:
 ${rows}
   .p2align 4
 outputs: .space ${inputs.length * (OUT_WORDS + memWords) * 4}
   .p2align 4
-mem: .space ${Math.max(memWords, 1) * 4 + 64}
+mem: .space ${Math.max(memWords, 1) * 4 + 64}`;
+}
+
+function driver(snippet: string, inputs: RegSet[], memWords: number): string {
+  return `${dataSection(inputs, memWords, 'long')}
   .text
   .globl run_all
 run_all:
@@ -80,20 +86,7 @@ ${Array.from({ length: memWords }, (_, k) => `  mov mem+${k * 4}, %eax\n  mov %e
 }
 
 function nativeDriver(snippet: string, inputs: RegSet[], memWords: number): string {
-  const rows = inputs.map((r) => `  .long ${r.map((v) => `0x${(v >>> 0).toString(16)}`).join(', ')}`).join('\n');
-  return `
-  .data
-  .globl outputs, mem, count
-count: .long ${inputs.length}
-idx: .long 0
-saved: .quad 0
-  .p2align 4
-inputs:
-${rows}
-  .p2align 4
-outputs: .space ${inputs.length * (OUT_WORDS + memWords) * 4}
-  .p2align 4
-mem: .space ${Math.max(memWords, 1) * 4 + 64}
+  return `${dataSection(inputs, memWords, 'quad')}
   .text
   .globl run_all
 run_all:
