@@ -36,6 +36,62 @@ outputs: .space ${inputs.length * (OUT_WORDS + memWords) * 4}
 mem: .space ${Math.max(memWords, 1) * 4 + 64}`;
 }
 
+/** What differs between the 32-bit driver and the native (64-bit) one: the pointer registers
+ *  addressing the rows, and how eflags is loaded from a row and stored with ebp's output. */
+interface Width { bp: string; sp: string; loadFlags: string; storeEbpAndFlags: string }
+
+const WIDTH32: Width = {
+  bp: '%ebp', sp: '%esp',
+  loadFlags: '  pushl 16(%ebp)\n  popf',
+  storeEbpAndFlags: '  popl 20(%ebp)\n  popl 32(%ebp)',
+};
+const WIDTH64: Width = {
+  bp: '%rbp', sp: '%rsp',
+  loadFlags: '  movl 16(%rbp), %r8d\n  push %r8\n  popfq',
+  storeEbpAndFlags: '  pop %r8\n  mov %r8d, 20(%rbp)\n  pop %r8\n  mov %r8d, 32(%rbp)',
+};
+
+/** The loop over the rows: load a row's registers and flags, run `snippet`, store the registers,
+ *  flags and `memWords` words of mem to the row's outputs; label 9 follows it. */
+function rowLoop(snippet: string, memWords: number, w: Width): string {
+  const { bp, sp } = w;
+  return `1:
+  mov idx, %eax
+  cmp count, %eax
+  jae 9f
+  mov %eax, %ebp
+  shl $5, %ebp
+  add $inputs, %ebp
+  mov 0(${bp}), %eax
+  mov 4(${bp}), %ecx
+  mov 8(${bp}), %edx
+  mov 12(${bp}), %ebx
+${w.loadFlags}
+  mov 24(${bp}), %esi
+  mov 28(${bp}), %edi
+  mov 20(${bp}), %ebp
+  ${snippet}
+  ${bp === '%rbp' ? 'pushfq' : 'pushf'}
+  push ${bp}
+  mov idx, %ebp
+  imul $${(OUT_WORDS + memWords) * 4}, %ebp, %ebp
+  add $outputs, %ebp
+  mov %eax, 0(${bp})
+  mov %ecx, 4(${bp})
+  mov %edx, 8(${bp})
+  mov %ebx, 12(${bp})
+  mov %esi, 24(${bp})
+  mov %edi, 28(${bp})
+${w.storeEbpAndFlags}
+  movl $0, 16(${bp})
+  mov saved, ${sp}
+${Array.from({ length: memWords }, (_, k) => `  mov mem+${k * 4}, %eax\n  mov %eax, ${36 + k * 4}(${bp})`).join('\n')}
+  incl idx
+  jmp 1b
+9:
+  mov saved, ${sp}`;
+}
+
 function driver(snippet: string, inputs: RegSet[], memWords: number): string {
   return `${dataSection(inputs, memWords, 'long')}
   .text
@@ -43,43 +99,7 @@ function driver(snippet: string, inputs: RegSet[], memWords: number): string {
 run_all:
   push %ebp; push %ebx; push %esi; push %edi
   mov %esp, saved
-1:
-  mov idx, %eax
-  cmp count, %eax
-  jae 9f
-  mov %eax, %ebp
-  shl $5, %ebp
-  add $inputs, %ebp
-  mov 0(%ebp), %eax
-  mov 4(%ebp), %ecx
-  mov 8(%ebp), %edx
-  mov 12(%ebp), %ebx
-  pushl 16(%ebp)
-  popf
-  mov 24(%ebp), %esi
-  mov 28(%ebp), %edi
-  mov 20(%ebp), %ebp
-  ${snippet}
-  pushf
-  push %ebp
-  mov idx, %ebp
-  imul $${(OUT_WORDS + memWords) * 4}, %ebp, %ebp
-  add $outputs, %ebp
-  mov %eax, 0(%ebp)
-  mov %ecx, 4(%ebp)
-  mov %edx, 8(%ebp)
-  mov %ebx, 12(%ebp)
-  mov %esi, 24(%ebp)
-  mov %edi, 28(%ebp)
-  popl 20(%ebp)
-  popl 32(%ebp)
-  movl $0, 16(%ebp)
-  mov saved, %esp
-${Array.from({ length: memWords }, (_, k) => `  mov mem+${k * 4}, %eax\n  mov %eax, ${36 + k * 4}(%ebp)`).join('\n')}
-  incl idx
-  jmp 1b
-9:
-  mov saved, %esp
+${rowLoop(snippet, memWords, WIDTH32)}
   pop %edi; pop %esi; pop %ebx; pop %ebp
   ret
 `;
@@ -92,46 +112,7 @@ function nativeDriver(snippet: string, inputs: RegSet[], memWords: number): stri
 run_all:
   push %rbp; push %rbx; push %r12; push %r13; push %r14; push %r15
   mov %rsp, saved
-1:
-  mov idx, %eax
-  cmp count, %eax
-  jae 9f
-  mov %eax, %ebp
-  shl $5, %ebp
-  add $inputs, %ebp
-  mov 0(%rbp), %eax
-  mov 4(%rbp), %ecx
-  mov 8(%rbp), %edx
-  mov 12(%rbp), %ebx
-  movl 16(%rbp), %r8d
-  push %r8
-  popfq
-  mov 24(%rbp), %esi
-  mov 28(%rbp), %edi
-  mov 20(%rbp), %ebp
-  ${snippet}
-  pushfq
-  push %rbp
-  mov idx, %ebp
-  imul $${(OUT_WORDS + memWords) * 4}, %ebp, %ebp
-  add $outputs, %ebp
-  mov %eax, 0(%rbp)
-  mov %ecx, 4(%rbp)
-  mov %edx, 8(%rbp)
-  mov %ebx, 12(%rbp)
-  mov %esi, 24(%rbp)
-  mov %edi, 28(%rbp)
-  pop %r8
-  mov %r8d, 20(%rbp)
-  pop %r8
-  mov %r8d, 32(%rbp)
-  movl $0, 16(%rbp)
-  mov saved, %rsp
-${Array.from({ length: memWords }, (_, k) => `  mov mem+${k * 4}, %eax\n  mov %eax, ${36 + k * 4}(%rbp)`).join('\n')}
-  incl idx
-  jmp 1b
-9:
-  mov saved, %rsp
+${rowLoop(snippet, memWords, WIDTH64)}
   pop %r15; pop %r14; pop %r13; pop %r12; pop %rbx; pop %rbp
   ret
   .section .note.GNU-stack,"",@progbits
