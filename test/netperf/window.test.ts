@@ -4,7 +4,7 @@
 // - One interrupt per device event: the NIC model's own count of its interrupt requests (raises
 //   of its line) is the oracle; every row takes exactly one interrupt per request (the wedges
 //   once took each twice, reopening the level-triggered line at the guest's early EOI), and the
-//   requests per MiB agree with the bare machine's within 3%.
+//   requests per MiB agree with the bare machine's within 5%.
 // - The cycle breakdown sums exactly to the window's cycles (the clock's count, read apart from
 //   the ledger), its non-idle part to the busy cycles, and a category is non-zero exactly where
 //   the configuration has that layer (wedge code only under a wedge, hypervisor work only on one).
@@ -78,14 +78,16 @@ for (const direction of ['send', 'receive'] as const) {
 
   // How many requests a MiB takes depends a little on the guest's speed: the NIC's holdoff
   // gathers the events that arrive while the driver is slower to read ISR into one request. So
-  // the rows agree within 3% (afterburn Xen, the slowest, receives with 85 against the bare
-  // machine's 87 here, and 335 against 342 in 4 MiB); taking each event twice was 64% more.
-  test(`one interrupt per device event (${direction}): NIC interrupts per MiB within 3% of the bare machine's on every back-end`, () => {
+  // the rows agree within 5%: a MiB is about 90 requests, so each request the holdoff merges is
+  // 1.1% (afterburn Xen, the slowest row, takes 88 against the bare machine's 91 sending and 95
+  // against 98 receiving since the Pentium 4 cost changes); taking each event twice was 64% more.
+  // The exact check is the one above: every request is taken exactly once.
+  test(`one interrupt per device event (${direction}): NIC interrupts per MiB within 5% of the bare machine's on every back-end`, () => {
     const base = nicInterrupts(report(rows[0]!, direction));
     assert.ok(base > 20, `hardware took ${base} NIC interrupts for a MiB`);
     for (const row of rows.slice(1)) {
       const n = nicInterrupts(report(row, direction));
-      assert.ok(Math.abs(n - base) <= 0.03 * base, `${row.name} ${direction}: ${n} NIC interrupts per MiB, hardware ${base}`);
+      assert.ok(Math.abs(n - base) <= 0.05 * base, `${row.name} ${direction}: ${n} NIC interrupts per MiB, hardware ${base}`);
     }
   });
 
