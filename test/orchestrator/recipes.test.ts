@@ -33,12 +33,12 @@ test('guest-kernel builds native, afterburnt (CC="gcc -B <as dir>", reports merg
   const fx = copyFixture('kernel');
   try {
     // The real recipe and what it imports, so it resolves as it would in the repository.
-    for (const f of ['recipes/guest-kernel.ts', 'recipes/lib/afterburn-report.ts', 'src/atomic.ts']) {
+    for (const f of ['recipes/guest-kernel.ts', 'recipes/lib/afterburn-report.ts', 'src/atomic.ts', 'feedback/guest-kernel.txt']) {
       execFileSync('mkdir', ['-p', join(fx.dir, f, '..')]);
       copyFileSync(join(repo, f), join(fx.dir, f));
     }
     let s = await Session.open(join(fx.dir, 'world.yaml'));
-    assert.equal(s.select([]), ['guest-kernel@native:build', 'guest-kernel@native:install', 'guest-kernel@afterburnt:build', 'guest-kernel@afterburnt:install', 'guest-kernel@xen-pv:build', 'guest-kernel@xen-pv:install', 'guest-kernel@l4-pv:build', 'guest-kernel@l4-pv:install']);
+    assert.equal(s.select([]), ['guest-kernel@native:build', 'guest-kernel@native:install', 'guest-kernel@afterburnt:build', 'guest-kernel@afterburnt:install', 'guest-kernel@xen-pv:build', 'guest-kernel@xen-pv:install', 'guest-kernel@l4-pv:build', 'guest-kernel@l4-pv:install', 'guest-kernel@afterburnt-feedback:build', 'guest-kernel@afterburnt-feedback:install']);
     const r = new RecordingReporter();
     const res = await s.build(s.select([]), { jobs: 2, keepGoing: false, offline: true, signal: new AbortController().signal, reporter: r });
     assert.ok(res.ok, JSON.stringify(r.events));
