@@ -381,12 +381,12 @@ export class Cpu extends CpuSegments {
     if (bits & (((1 << size) - 1) << (port & 7))) throw new CpuFault(GP, 0, true);
   }
   portIn(port: number, size: number): number {
-    this.cycles += this.costs.port_io; this.ledger.chargeDevice(this.costs.port_io);
+    this.chargeDeviceAccess(this.costs.port_io);
     const v = this.bus.ioRead(port, size as 1 | 2 | 4);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
   portOut(port: number, size: number, v: number): void {
-    this.cycles += this.costs.port_io; this.ledger.chargeDevice(this.costs.port_io);
+    this.chargeDeviceAccess(this.costs.port_io);
     this.bus.ioWrite(port, size as 1 | 2 | 4, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
   /** Writes EFLAGS bits selected by `changeable`; notices IF becoming set and TF. */
@@ -516,7 +516,7 @@ export class Cpu extends CpuSegments {
     if ((e & this.tlbNeed) === this.tlbNeed) return this.ram[(e & ~0xfff) | (lin & 0xfff)]!;
     const p = this.translate(lin, false, this.tlbNeed !== TLB_VALID);
     if (p < this.ramSize) return this.ram[p]!;
-    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
+    this.chargeDeviceAccess(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;
   }
 

@@ -54,6 +54,12 @@ export class CpuMemory extends CpuRegs {
   /** Where the cycles go, by category (cycle-ledger.ts); MMIO accesses charge its device category. */
   readonly ledger: CycleLedger = new CycleLedger(this);
 
+  /** A port or MMIO access: its cycles, in the ledger's device category. */
+  chargeDeviceAccess(n: number): void {
+    this.cycles += n;
+    this.ledger.chargeDevice(n);
+  }
+
   cr0 = 0;
   cr2 = 0;
   cr3 = 0;
@@ -145,7 +151,7 @@ export class CpuMemory extends CpuRegs {
       if ((p & 3) === 0) return this.ram32[p >>> 2]!;
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
+    this.chargeDeviceAccess(this.costs.mmio_read);
     return this.bus.mmioRead(p, 4) | 0;
   }
   physWrite32(p: number, v: number): void {
@@ -156,7 +162,7 @@ export class CpuMemory extends CpuRegs {
       else { this.ram[p] = v; this.ram[p + 1] = v >> 8; this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
       return;
     }
-    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
+    this.chargeDeviceAccess(this.costs.mmio_write);
     this.bus.mmioWrite(p, 4, v >>> 0);
   }
 
@@ -416,7 +422,7 @@ export class CpuMemory extends CpuRegs {
       if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
+    this.chargeDeviceAccess(this.costs.mmio_read);
     const v = this.bus.mmioRead(p, size as AccessSize);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
@@ -425,7 +431,7 @@ export class CpuMemory extends CpuRegs {
       if (this.coldInPage[p >>> 12]) this.readCold(p, 1);
       return this.ram[p]!;
     }
-    this.cycles += this.costs.mmio_read; this.ledger.chargeDevice(this.costs.mmio_read);
+    this.chargeDeviceAccess(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;
   }
   private physWrite8(p: number, v: number): void {
@@ -434,7 +440,7 @@ export class CpuMemory extends CpuRegs {
       this.ram[p] = v;
       return;
     }
-    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
+    this.chargeDeviceAccess(this.costs.mmio_write);
     this.bus.mmioWrite(p, 1, v & 0xff);
   }
   private writeSlow(lin: number, size: number, v: number): void {
@@ -458,7 +464,7 @@ export class CpuMemory extends CpuRegs {
       if (size > 2) { this.ram[p + 2] = v >> 16; this.ram[p + 3] = v >> 24; }
       return;
     }
-    this.cycles += this.costs.mmio_write; this.ledger.chargeDevice(this.costs.mmio_write);
+    this.chargeDeviceAccess(this.costs.mmio_write);
     this.bus.mmioWrite(p, size as AccessSize, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
 

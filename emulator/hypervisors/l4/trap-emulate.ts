@@ -544,7 +544,7 @@ export class L4TrapAndEmulate implements Monitor {
 
   private portIn(port: number, size: number): number {
     const cpu = this.cpu;
-    cpu.cycles += cpu.costs.port_io; cpu.ledger.chargeDevice(cpu.costs.port_io);
+    cpu.chargeDeviceAccess(cpu.costs.port_io);
     if (port === 0x20 || port === 0x21 || port === 0xa0 || port === 0xa1) return this.pic.read(port);
     if (port >= 0x40 && port <= 0x43) return 0;
     this.checkPort(port, size);
@@ -554,7 +554,7 @@ export class L4TrapAndEmulate implements Monitor {
 
   private portOut(port: number, size: number, v: number): void {
     const cpu = this.cpu;
-    cpu.cycles += cpu.costs.port_io; cpu.ledger.chargeDevice(cpu.costs.port_io);
+    cpu.chargeDeviceAccess(cpu.costs.port_io);
     if (port === 0x20 || port === 0x21 || port === 0xa0 || port === 0xa1) {
       this.pic.write(port, v & 0xff);
       if (port & 1) this.attachUnmasked();
