@@ -95,7 +95,7 @@ export class TrapAndEmulate {
     cpu.gdtLimit = L.GDT_BYTES - 1;
     this.loadSeg(CS, codeSel | 1);
     for (const s of [SS, DS, ES, FS, GS]) this.loadSeg(s, dataSel);
-    cpu.flags = 0x202; // real IF on; the guest's (virtual) IF starts off, as multiboot leaves it
+    cpu.flags = 0x2; // the guest's (virtual) IF starts off, as multiboot and the Linux boot protocol leave it
     this.vif = false;
 
     const pic = m.pic;
@@ -206,6 +206,7 @@ export class TrapAndEmulate {
     cpu.flags = cpu.getEflags() & ~(TF | NT);
     // Entry from user mode had IF set (user code always runs with it); an interrupt gate clears it.
     this.vif = type === 0x0e ? false : fromUser ? true : this.vif;
+    this.realIf();
   }
 
   private tssBase(): number {
@@ -239,7 +240,7 @@ export class TrapAndEmulate {
     };
     const readRM = (): number => (i.mod === 3 ? cpu.r[i.rm]! : readMem(i.os === 2 ? 2 : 4));
     switch (i.op) {
-      case 0xfa: this.count('cli'); this.vif = false; break;
+      case 0xfa: this.count('cli'); this.vif = false; this.realIf(); break;
       case 0xfb:
         this.count('sti');
         this.setVif(true);
@@ -387,6 +388,20 @@ export class TrapAndEmulate {
   private setVif(on: boolean): void {
     if (on && !this.vif) this.cpu.notifyIrq();
     this.vif = on;
+    this.realIf();
+  }
+
+  /**
+   * The real IF while the guest kernel runs (ring 1) is its virtual IF; in ring 3 it is on. Xen
+   * has no work of its own while this domain runs (every device is the guest's), so holding
+   * interrupts at the PIC while the guest has them virtually off costs nothing they would not
+   * cost anyway, and `pushf` (which does not trap) reads the guest's own IF. `cli` and `sti`
+   * still trap (IOPL 0); `popf` still cannot change IF in ring 1 (the hole that remains).
+   */
+  private realIf(): void {
+    const cpu = this.cpu;
+    if (cpu.cpl === 3 || this.vif) cpu.flags |= IF;
+    else cpu.flags &= ~IF;
   }
 
   private writeCr0(v: number): void {
