@@ -1,10 +1,13 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // world report in a real browser: Debian's chromium, headless, driven by puppeteer-core, loads
 // the report of the committed baseline and history from disk (file://). Every chart must render
 // (an SVG element with a size and content), each history chart must hold one point per commit
 // that measured its figure and one red point per change, counted here from the results files
 // themselves with JSON.parse, and the page must log no error. A screenshot of the page's top is
 // saved to test-artifacts/report.png (git-ignored). Without chromium the test fails and says
-// how to install it (scripts/setup.sh test does).
+// how to install it (scripts/setup.sh test does). The DOM library types above are for the
+// callbacks given to page.evaluate, which run in the page.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -29,7 +32,8 @@ function chromiumPath(): string {
   throw new Error("no chromium on PATH: install Debian's chromium (sh scripts/setup.sh test, as root)");
 }
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- raw results files, read independently of our types
+// any: the raw results files, read with JSON.parse independently of our types (the oracle side).
+type Json = Record<string, any>;
 
 /** The history's points as the oracle sees them: each history file, then the baseline unless its commit is one of them. */
 function points(): Json[] {
