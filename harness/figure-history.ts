@@ -3,6 +3,7 @@
 // numbers, harness/results.ts flattenFigures, named as compare names them) plus the instruction
 // expansion's per-interrupt figures of the slides' table. Only entries measured with the same
 // transfer and cost profile as the newest results share a chart: another setup is another figure.
+import { basename } from 'node:path';
 import { buildTables } from './tables.ts';
 import { flattenFigures, type Results } from './results.ts';
 import type { HistoryEntry } from './history.ts';
@@ -15,7 +16,7 @@ export interface Point {
   subject: string | null;
   /** The tree differed from the commit (the current results only; history entries are clean). */
   dirty: boolean;
-  /** Where the point came from: a history file, or the results given to the report. */
+  /** Where the point came from: a history file's name, or the results given to the report. */
   source: string;
 }
 
@@ -60,8 +61,8 @@ export function figureHistory(history: HistoryEntry[], current: { label: string;
   const leftOut: { file: string; why: string }[] = [];
   const taken: { point: Point; figures: Map<string, number> }[] = [];
   for (const e of history) {
-    if (ref && setup(e.results) !== setup(ref)) { leftOut.push({ file: e.file, why: `${setup(e.results)}, not ${setup(ref)}` }); continue; }
-    taken.push({ point: { commit: e.commit.commit, time: e.commit.time, subject: e.commit.subject, dirty: false, source: e.file }, figures: numericFigures(e.results) });
+    if (ref && setup(e.results) !== setup(ref)) { leftOut.push({ file: basename(e.file), why: `${setup(e.results)}, not ${setup(ref)}` }); continue; }
+    taken.push({ point: { commit: e.commit.commit, time: e.commit.time, subject: e.commit.subject, dirty: false, source: basename(e.file) }, figures: numericFigures(e.results) });
   }
   if (current) {
     const commit = String(current.results.provenance.git_commit ?? 'unknown');

@@ -139,20 +139,25 @@ function groups(list: Series[]): [string, Series[]][] {
 }
 
 function historySection(h: FigureHistory, slideNames: string[]): string {
-  const commits = h.points.map((p, i) => [String(i + 1), `<code>${esc(p.commit.slice(0, 12))}</code>`, esc(p.time ?? DASH), esc(p.subject ?? (p.dirty ? '(tree differed from the commit)' : DASH)), esc(p.source),
+  const when = (t: string | null): string => (t === null ? DASH : t.replace('T', ' ').replace(/:\d\d\.\d{3}Z$/, ''));
+  const commits = h.points.map((p, i) => [String(i + 1), `<code>${esc(p.commit.slice(0, 12))}</code>`, esc(when(p.time)), esc(p.subject ?? (p.dirty ? '(tree differed from the commit)' : DASH)), esc(p.source),
     String([...h.series.values()].filter((s) => s.moves.some((m) => m.index === i)).length)]);
   const slideSet = new Set(slideNames);
   const slides = slideNames.map((n) => h.series.get(n)).filter((s): s is Series => s !== undefined);
   const others = [...h.series.values()].filter((s) => !slideSet.has(s.figure) && s.moves.length > 0);
   const last = h.points.length - 1;
   const newest = [...h.series.values()].filter((s) => s.moves.some((m) => m.index === last));
+  const newestSlides = slides.filter((s) => s.moves.some((m) => m.index === last));
+  const link = (s: Series): string => `<a href="#${esc(figureAnchor(s.figure))}">${esc(s.figure)}</a>`;
   return `<section id="history"><h2>Figures across commits</h2>
-<p>One point per commit of the history folder (oldest first), then the results given when the history does not hold their commit. Figures are deterministic, so every change is a real change: a <span class="moved">red point</span> is a commit that moved the figure. Hover a point for its commit and value.</p>
+<p>One point per commit of the history folder (oldest first), then the results given when the history does not hold their commit. Figures are deterministic, so every change is a real change: a <span class="moved">red point</span> is a commit whose figure differs from the previous point's: the change that moved it is that commit or one between the two points. Hover a point for its commit and value.</p>
 ${table(['#', 'commit', 'time (UTC)', 'subject', 'from', 'figures moved'], commits, 'commits')}
 ${h.leftOut.length > 0 ? `<p class="note">Left out (another setup): ${h.leftOut.map((l) => `${esc(l.file)}: ${esc(l.why)}`).join('; ')}</p>` : ''}
-<h3 id="moved-newest">Moved at the newest point (${newest.length})</h3>
-${newest.length > 0 ? `<ul>${newest.map((s) => `<li><a href="#${esc(figureAnchor(s.figure))}">${esc(s.figure)}</a></li>`).join('')}</ul>` : '<p>Nothing moved.</p>'}
-<h3>The slides' figures</h3>
+<h3 id="moved-newest">Moved at the newest point</h3>
+${newest.length === 0 ? '<p>Nothing moved.</p>' : `<p>${newest.length} figure(s) moved at #${last + 1} <code>${esc(h.points[last]!.commit.slice(0, 12))}</code>; of the slides' figures ${newestSlides.length}${newestSlides.length > 0 ? ':' : '.'}</p>
+${newestSlides.length > 0 ? `<p class="list">${newestSlides.map(link).join(' ')}</p>` : ''}
+<details><summary>all ${newest.length}</summary><p class="list">${newest.map(link).join(' ')}</p></details>`}
+<h3 id="slides-history">The slides' figures</h3>
 <div class="figs">${slides.map((s) => figureBlock(s, h)).join('\n')}</div>
 <h3>Every other figure that moved (${others.length})</h3>
 <p>By run (or expansion, lines of code); open a group to see its charts.</p>
@@ -161,9 +166,9 @@ ${groups(others).map(([name, list]) => `<details id="${esc(figureAnchor(name))}"
 
 const STYLE = `body{font-family:sans-serif;margin:1.5em auto;max-width:1200px;padding:0 1em;color:#222}
 table{border-collapse:collapse;margin:.5em 0;font-size:13px}th,td{border:1px solid #ccc;padding:2px 6px}th{background:#eef}
-td.n{text-align:right;font-variant-numeric:tabular-nums}table.prov td{text-align:left}.slides{color:#666}.off{color:#b03020;font-weight:bold}.note{color:#666;font-size:12px}
+td.n{text-align:right;font-variant-numeric:tabular-nums}table.prov td,table.commits td{text-align:left}.list a{margin-right:.8em;font-family:monospace;font-size:12px;white-space:nowrap}.slides{color:#666}.off{color:#b03020;font-weight:bold}.note{color:#666;font-size:12px}
 .charts svg{margin:.5em 1em .5em 0;border:1px solid #ddd}.figs{display:flex;flex-wrap:wrap}figure{margin:.4em;border:1px solid #ddd;padding:4px}
-figcaption{font-size:12px;font-family:monospace}details{margin:.3em 0}summary{cursor:pointer;font-family:monospace;font-size:13px}figure ul{margin:2px 0;padding-left:1.2em;font-size:12px;max-width:560px}.moved{color:#c0392b;font-weight:bold}
+figcaption{font-size:12px;font-family:monospace}details{margin:.3em 0}summary{cursor:pointer;font-family:monospace;font-size:13px}figure ul{margin:2px 0;padding-left:1.2em;font-size:12px;max-width:520px}.moved{color:#c0392b;font-weight:bold}
 nav a{margin-right:1em}code{font-size:12px}`;
 
 /** The report page for results files (one table from all, as `world tables` makes) and a history. */

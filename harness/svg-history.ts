@@ -7,17 +7,17 @@
 import { esc, r1 } from './svg.ts';
 import type { Point, Series } from './figure-history.ts';
 
-const W = 560;
+const W = 520;
 const H = 150;
 const LEFT = 86;
-const RIGHT = 16;
+const RIGHT = 30;
 const TOP = 12;
 const BOTTOM = 34;
 
-/** A value as the chart prints it: whole numbers as they are, others to 4 significant digits. */
+/** A value as the chart prints it: whole numbers as they are, others to 6 significant digits. */
 export function shortValue(v: number): string {
   if (Number.isInteger(v)) return String(v);
-  return Number(v.toPrecision(4)).toString();
+  return Number(v.toPrecision(6)).toString();
 }
 
 /** A point's tooltip: its number in the report's commit table, the commit and the value (the subject is in the table, once). */

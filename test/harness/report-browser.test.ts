@@ -4,8 +4,8 @@
 // the report of the committed baseline and history from disk (file://). Every chart must render
 // (an SVG element with a size and content), each history chart must hold one point per commit
 // that measured its figure and one red point per change, counted here from the results files
-// themselves with JSON.parse, and the page must log no error. A screenshot of the page's top is
-// saved to test-artifacts/report.png (git-ignored). Without chromium the test fails and says
+// themselves with JSON.parse, and the page must log no error. Screenshots of the page's top and
+// of its first history charts are saved to test-artifacts/report.png and report-history.png (git-ignored). Without chromium the test fails and says
 // how to install it (scripts/setup.sh test does). The DOM library types above are for the
 // callbacks given to page.evaluate, which run in the page.
 import { test } from 'uvu';
@@ -52,7 +52,8 @@ let reportFile = '';
 
 test.before(async () => {
   const out = tempDir();
-  await execa('node', [worldBin, 'report', baseline, '--history', historyDir, '-o', out], { cwd: root });
+  // Paths relative to the checkout, as a reader types them: the page shows them.
+  await execa('node', [worldBin, 'report', 'results/baseline.json', '--history', 'results/history', '-o', out], { cwd: root });
   reportFile = join(out, 'index.html');
   browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-gpu'], timeout: 120_000, protocolTimeout: 180_000 });
 });
@@ -75,6 +76,9 @@ test('the report loads from file:// without an error, every chart rendered, poin
   // The screenshot first, of the page as a reader opens it.
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'report.png') });
+  // And the first history charts, those of the hardware rows.
+  const box = await (await page.$('#slides-history'))!.boundingBox();
+  await page.screenshot({ path: join(ARTIFACTS, 'report-history.png'), clip: { x: 0, y: box!.y, width: 1200, height: 540 } });
 
   // Open every group of further figures so all charts are laid out.
   await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
