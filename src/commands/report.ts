@@ -42,7 +42,11 @@ async function run(args: string[]): Promise<number> {
     const history = parsed.values.history === undefined ? [] : readHistory(parsed.values.history);
     html = renderReport(files, history);
   } catch (err) {
-    if (err instanceof ResultsError) { process.stderr.write(`world report: ${err.message}\n`); return 2; }
+    if (err instanceof ResultsError) {
+      const hint = parsed.positionals.length === 0 && /no such results file/.test(err.message) ? " (run 'world bench' first, or name a results file such as results/baseline.json)" : '';
+      process.stderr.write(`world report: ${err.message}${hint}\n`);
+      return 2;
+    }
     throw err;
   }
   const path = join(outDir, 'index.html');
