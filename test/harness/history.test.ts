@@ -106,4 +106,10 @@ test('the history reads in commit order, whatever the hashes; a file not named a
   assert.throws(() => readHistory(join(g.dir, 'hist')), /not a history file name/);
 });
 
+test('world bench --history with --shard is a usage error (a history entry holds a whole run)', async () => {
+  const r = await execa('node', [worldBin, 'bench', '--shard', '1/2', '--history', 'hist'], { reject: false });
+  assert.is(r.exitCode, 2);
+  assert.match(r.stderr, /--history with --shard/);
+});
+
 test.run();

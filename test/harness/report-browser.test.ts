@@ -1,13 +1,10 @@
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 // world report in a real browser: Debian's chromium, headless, driven by puppeteer-core, loads
 // the report of the committed baseline and history from disk (file://). Every chart must render
 // (an SVG element with a size and content), each history chart must hold one point per commit
 // that measured its figure and one red point per change, counted here from the results files
 // themselves with JSON.parse, and the page must log no error. Screenshots of the page's top and
 // of its first history charts are saved to test-artifacts/report.png and report-history.png (git-ignored). Without chromium the test fails and says
-// how to install it (scripts/setup.sh test does). The DOM library types above are for the
-// callbacks given to page.evaluate, which run in the page.
+// how to install it (scripts/setup.sh test does).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
@@ -47,6 +44,17 @@ function runValue(r: Json, config: string, workload: string, key: string): numbe
   return run?.status === 'ok' && typeof run.figures[key] === 'number' ? run.figures[key] : null;
 }
 
+// The little of the DOM that the callbacks given to page.evaluate use (they run in the page);
+// declared here, in this module only, since the project's TypeScript has no DOM library.
+interface PageElement {
+  getAttribute(name: string): string | null;
+  getBoundingClientRect(): { width: number; height: number };
+  querySelectorAll(selector: string): ArrayLike<PageElement>;
+  closest(selector: string): PageElement | null;
+  open?: boolean;
+}
+declare const document: { querySelectorAll(selector: string): ArrayLike<PageElement>; getElementById(id: string): PageElement | null };
+
 let browser: Browser | undefined;
 let reportFile = '';
 
@@ -81,14 +89,14 @@ test('the report loads from file:// without an error, every chart rendered, poin
   await page.screenshot({ path: join(ARTIFACTS, 'report-history.png'), clip: { x: 0, y: box!.y, width: 1200, height: 540 } });
 
   // Open every group of further figures so all charts are laid out.
-  await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
-  const charts = await page.evaluate(() => [...document.querySelectorAll('svg')].map((s) => {
+  await page.evaluate(() => { for (const d of Array.from(document.querySelectorAll('details'))) d.open = true; });
+  const charts = await page.evaluate(() => Array.from(document.querySelectorAll('svg')).map((s) => {
     const box = s.getBoundingClientRect();
     return {
       figure: s.getAttribute('data-figure'), declared: s.getAttribute('data-points'), width: box.width, height: box.height,
       children: s.querySelectorAll('rect, path, circle, text').length,
       points: s.querySelectorAll('circle.point').length, moved: s.querySelectorAll('circle.moved').length,
-      drawn: [...s.querySelectorAll('circle.point')].filter((c) => c.getBoundingClientRect().width > 0).length,
+      drawn: Array.from(s.querySelectorAll('circle.point')).filter((c) => c.getBoundingClientRect().width > 0).length,
     };
   }));
   assert.equal(problems, [], 'no console error, page error or failed request');
