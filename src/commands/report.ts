@@ -18,19 +18,23 @@ index.html#fig-<figure>, the figure named as 'world compare' names it.
 options:
   -o, --out DIR     output folder (required)
   --history DIR     a history folder ('world history add' writes it; e.g. results/history)
+  --last N          chart only the newest N commits of the history (a page grows with
+                    figures x points: about 80 bytes a point)
 
 Default input: results/latest.json. Several files make one table, as for 'world tables'.
 Exit 0, or 2 for bad input (a missing file, another schema version, a bad history file).
 `;
 
 async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs({ args, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, history: { type: 'string' } } });
+  const parsed = parseCommandArgs({ args, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, history: { type: 'string' }, last: { type: 'string' } } });
   const outDir = parsed.values.out;
   if (outDir === undefined) throw new UsageError('expected -o DIR, the folder the report goes to');
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     process.stderr.write(`world report: -o ${outDir}: not a folder\n`);
     return 2;
   }
+  const last = parsed.values.last === undefined ? undefined : Number(parsed.values.last);
+  if (last !== undefined && !(Number.isInteger(last) && last >= 1)) throw new UsageError(`--last '${parsed.values.last}': expected a whole number of commits, at least 1`);
   const inputs = parsed.positionals.length > 0 ? parsed.positionals : [join('results', 'latest.json')];
   const { readResults, ResultsError } = await import('../../harness/results.ts');
   const { readHistory } = await import('../../harness/history.ts');
@@ -39,7 +43,8 @@ async function run(args: string[]): Promise<number> {
   let html: string;
   try {
     const files = inputs.map((path) => ({ path, results: readResults(path) }));
-    const history = parsed.values.history === undefined ? [] : readHistory(parsed.values.history);
+    const all = parsed.values.history === undefined ? [] : readHistory(parsed.values.history);
+    const history = last === undefined ? all : all.slice(-last);
     html = renderReport(files, history);
   } catch (err) {
     if (err instanceof ResultsError) {

@@ -75,7 +75,7 @@ test('the page: a chart per figure with its points and anchor, the move with its
   assert.not.match(html, `id="${figureAnchor('hardware/netperf-send.busy_cycles')}"`);
 });
 
-test('world report writes DIR/index.html, the same bytes twice; compare --report-url links each moved number to its chart', async () => {
+test('world report writes DIR/index.html, the same bytes twice; --last keeps the newest commits; compare --report-url links each moved number to its chart', async () => {
   const dir = historyDir([at(1, 50), at(2, 60)]);
   const work = tempDir();
   const now = save(work, 'now.json', at(2, 60).results);
@@ -91,6 +91,9 @@ test('world report writes DIR/index.html, the same bytes twice; compare --report
   const anchor = `fig-${SEND}`;
   assert.ok(line.endsWith(` https://example.org/r/#${anchor}`), line);
   assert.match(bytes, `id="${anchor}"`);
+  await execa('node', [worldBin, 'report', now, '--history', dir, '--last', '1', '-o', join(work, 'last')]);
+  const lastOne = readFileSync(join(work, 'last', 'index.html'), 'utf8');
+  assert.match(lastOne, `data-figure="${SEND}" data-points="1"`);
   const missing = await execa('node', [worldBin, 'report', now, '--history', join(work, 'nope'), '-o', join(work, 'c')], { reject: false });
   assert.is(missing.exitCode, 2);
   assert.match(missing.stderr, /no such history folder/);
