@@ -6,6 +6,7 @@
 import { basename } from 'node:path';
 import { buildTables } from './tables.ts';
 import { flattenFigures, type Results } from './results.ts';
+import { contextChanges } from './compare.ts';
 import type { HistoryEntry } from './history.ts';
 
 export interface Point {
@@ -18,6 +19,8 @@ export interface Point {
   dirty: boolean;
   /** Where the point came from: a history file's name, or the results given to the report. */
   source: string;
+  /** What differs from the previous point's toolchain, cost profile or bench settings (world compare's notes), which explains a move. */
+  settings: string[];
 }
 
 export interface Move { index: number; from: number; to: number }
@@ -48,6 +51,9 @@ export function numericFigures(r: Results): Map<string, number> {
   return out;
 }
 
+/** The notes of world compare that can move a figure without a code change: the toolchain, the cost profile, the bench settings. */
+const SETTINGS = /^(provenance\.toolchain|provenance\.cost_profile|bench\.)/;
+
 function setup(r: Results): string {
   return `transfer ${r.bench.transfer_bytes} bytes, profile ${r.bench.profile}`;
 }
@@ -59,17 +65,20 @@ function setup(r: Results): string {
 export function figureHistory(history: HistoryEntry[], current: { label: string; results: Results } | null): FigureHistory {
   const ref = current?.results ?? history[history.length - 1]?.results;
   const leftOut: { file: string; why: string }[] = [];
-  const taken: { point: Point; figures: Map<string, number> }[] = [];
+  const taken: { point: Point; figures: Map<string, number>; results: Results }[] = [];
   for (const e of history) {
     if (ref && setup(e.results) !== setup(ref)) { leftOut.push({ file: basename(e.file), why: `${setup(e.results)}, not ${setup(ref)}` }); continue; }
-    taken.push({ point: { commit: e.commit.commit, time: e.commit.time, subject: e.commit.subject, dirty: false, source: basename(e.file) }, figures: numericFigures(e.results) });
+    taken.push({ point: { commit: e.commit.commit, time: e.commit.time, subject: e.commit.subject, dirty: false, source: basename(e.file), settings: [] }, figures: numericFigures(e.results), results: e.results });
   }
   if (current) {
     const commit = String(current.results.provenance.git_commit ?? 'unknown');
     const dirty = current.results.provenance.git_dirty !== false;
     if (dirty || !taken.some((t) => t.point.commit === commit)) {
-      taken.push({ point: { commit, time: null, subject: null, dirty, source: current.label }, figures: numericFigures(current.results) });
+      taken.push({ point: { commit, time: null, subject: null, dirty, source: current.label, settings: [] }, figures: numericFigures(current.results), results: current.results });
     }
+  }
+  for (let i = 1; i < taken.length; i++) {
+    taken[i]!.point.settings = contextChanges(taken[i - 1]!.results, taken[i]!.results).filter((c) => SETTINGS.test(c));
   }
   const names = [...new Set(taken.flatMap((t) => [...t.figures.keys()]))].sort();
   const series = new Map<string, Series>();

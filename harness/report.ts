@@ -140,7 +140,7 @@ function groups(list: Series[]): [string, Series[]][] {
 
 function historySection(h: FigureHistory, slideNames: string[]): string {
   const when = (t: string | null): string => (t === null ? DASH : t.replace('T', ' ').replace(/:\d\d\.\d{3}Z$/, ''));
-  const commits = h.points.map((p, i) => [String(i + 1), `<code>${esc(p.commit.slice(0, 12))}</code>`, esc(when(p.time)), esc(p.subject ?? (p.dirty ? '(tree differed from the commit)' : DASH)), esc(p.source),
+  const commits = h.points.map((p, i) => [String(i + 1), `<code>${esc(p.commit.slice(0, 12))}</code>`, esc(when(p.time)), esc(p.subject ?? (p.dirty ? '(tree differed from the commit)' : DASH)), esc(p.source), p.settings.map((c) => `<span class="off" title="${esc(c)}">${esc(c.slice(0, c.indexOf(':')).replace(/^provenance\./, ''))}</span>`).join('<br>'),
     String([...h.series.values()].filter((s) => s.moves.some((m) => m.index === i)).length)]);
   const slideSet = new Set(slideNames);
   const slides = slideNames.map((n) => h.series.get(n)).filter((s): s is Series => s !== undefined);
@@ -151,7 +151,7 @@ function historySection(h: FigureHistory, slideNames: string[]): string {
   const link = (s: Series): string => `<a href="#${esc(figureAnchor(s.figure))}">${esc(s.figure)}</a>`;
   return `<section id="history"><h2>Figures across commits</h2>
 <p>One point per commit of the history folder (oldest first), then the results given when the history does not hold their commit. Figures are deterministic, so every change is a real change: a <span class="moved">red point</span> is a commit whose figure differs from the previous point's: the change that moved it is that commit or one between the two points. Hover a point for its commit and value.</p>
-${table(['#', 'commit', 'time (UTC)', 'subject', 'from', 'figures moved'], commits, 'commits')}
+${table(['#', 'commit', 'time (UTC)', 'subject', 'from', 'toolchain, profile or settings changed', 'figures moved'], commits, 'commits')}
 ${h.leftOut.length > 0 ? `<p class="note">Left out (another setup): ${h.leftOut.map((l) => `${esc(l.file)}: ${esc(l.why)}`).join('; ')}</p>` : ''}
 <h3 id="moved-newest">Moved at the newest point</h3>
 ${newest.length === 0 ? '<p>Nothing moved.</p>' : `<p>${newest.length} figure(s) moved at #${last + 1} <code>${esc(h.points[last]!.commit.slice(0, 12))}</code>; of the slides' figures ${newestSlides.length}${newestSlides.length > 0 ? ':' : '.'}</p>

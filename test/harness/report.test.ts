@@ -56,8 +56,10 @@ test('entries measured with another transfer are left out, and say why', () => {
   assert.match(h.leftOut[0]!.why, `transfer ${2 << 20} bytes`);
 });
 
-test('the page: a chart per figure with its points and anchor, the move with its commit and percent, provenance, no script', () => {
-  const history = readHistory(historyDir([at(1, 50), at(2, 50), at(3, 60)]));
+test('the page: a chart per figure with its points and anchor, the move with its commit and percent, a toolchain change, provenance, no script', () => {
+  const points = [at(1, 50), at(2, 50), at(3, 60)];
+  for (const [i, p] of points.entries()) p.results.provenance.toolchain = { gcc: i < 2 ? 'gcc 12' : 'gcc 13' };
+  const history = readHistory(historyDir(points));
   const html = renderReport([{ path: 'now.json', results: at(3, 60).results }], history);
   const chart = html.slice(html.indexOf(`<figure id="${figureAnchor(SEND)}"`));
   assert.ok(chart.length < html.length, 'the figure has a chart with its anchor');
@@ -68,6 +70,9 @@ test('the page: a chart per figure with its points and anchor, the move with its
   const percent = (((60 - 50) / 50) * 100).toFixed(2);
   assert.match(one, `moved at #3 <code>${hex(3).slice(0, 12)}</code> change 3: 50 &rarr; 60 (+${percent}%)`);
   assert.not.match(html, '<script');
+  // The commit table names the toolchain change at the third point only.
+  const rows = html.slice(html.indexOf('<table class="commits">'), html.indexOf('</table>', html.indexOf('<table class="commits">'))).split('<tr>');
+  assert.equal(rows.slice(2).map((r) => r.includes('>toolchain</span>')), [false, false, true]);
   assert.match(html, '<td>now.json</td>');
   // The slides' rows are there with their published figures.
   assert.match(html, '<td>hardware</td><td class="n">60.00</td>');
