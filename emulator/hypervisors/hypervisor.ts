@@ -96,6 +96,7 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
     const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? [], b.initrd);
     return { boot, stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
   }
+  if (b.initrd && !isLinuxBzImage(b.elf)) throw new BackendError(`${b.kernelName}: an initrd needs a Linux bzImage; a multiboot kernel takes modules`);
   if (isLinuxBzImage(b.elf) && b.wedge) throw new BackendError(`${b.kernelName}: a Linux bzImage under --wedge is not supported yet; it runs under trap-and-emulate (no --wedge) or on hardware`);
   if (b.backend === 'l4') return bootOnL4(machine, b);
   const costs = machine.profile.xen;
