@@ -13,6 +13,7 @@ export interface Layout {
   out: string;        // .world/out/<package>[@variant]  installed artifacts (symlinks into cas)
   lock: string;       // .world/build.lock               held by the one build running in this tree
   toolchain: string;  // .world/toolchain.json           tool --version outputs by binary identity
+  fileHashes: string; // .world/file-hashes.json         source files' sha256 by stat (src/file-hashes.ts)
 }
 
 export function layoutOf(root: string): Layout {
@@ -27,5 +28,6 @@ export function layoutOf(root: string): Layout {
     out: join(state, 'out'),
     lock: join(state, 'build.lock'),
     toolchain: join(state, 'toolchain.json'),
+    fileHashes: join(state, 'file-hashes.json'),
   };
 }
