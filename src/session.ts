@@ -1,7 +1,7 @@
 // A session over one world: its step graph, cache and key hashing, and the two things done with
 // them — predicting what a build would do (`plan`) and doing it (`build`, `fetch`).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cache } from './cache.ts';
 import { explainChange } from './explain.ts';
@@ -9,7 +9,8 @@ import { fetchFile, candidateUrls } from './fetch.ts';
 import { buildGraph, selectSteps, type Graph, type Step } from './graph.ts';
 import { KeyHasher, cacheKey } from './keys.ts';
 import { layoutOf, type Layout } from './layout.ts';
-import { loadWorld, type World } from './manifest/load.ts';
+import type { World } from './manifest/load.ts';
+import { WorldMemo } from './manifest/memo.ts';
 import { logTail, StepLog } from './run/logger.ts';
 import { makeRunner } from './run/runner.ts';
 import { schedule } from './run/scheduler.ts';
@@ -57,7 +58,7 @@ export class Session {
   readonly hasher: KeyHasher;
   readonly graph: Graph;
 
-  private constructor(readonly world: World) {
+  private constructor(readonly world: World, private readonly memo: WorldMemo) {
     this.layout = layoutOf(world.root);
     this.cache = new Cache(this.layout);
     this.toolchain = new Toolchain(this.layout.toolchain);
@@ -67,9 +68,20 @@ export class Session {
   }
 
   static async open(file: string): Promise<Session> {
-    const world = await loadWorld(file);
+    // The world as last read, when world.yaml and the recipes' declarations are unchanged
+    // (manifest/memo.ts); otherwise read and checked, with the YAML parser loaded only then.
+    const abs = resolve(file);
+    const memo = new WorldMemo(layoutOf(dirname(abs)).world);
+    let text: string | undefined;
+    try { text = readFileSync(abs, 'utf8'); } catch { /* loadWorld says why */ }
+    let world = text === undefined ? undefined : await memo.recall(abs, text);
+    if (!world) {
+      const { loadWorld } = await import('./manifest/load.ts');
+      world = await loadWorld(file);
+      if (text !== undefined) memo.remember(world, text);
+    }
     applyLockPins(world);
-    return new Session(world);
+    return new Session(world, memo);
   }
 
   select(targets: readonly string[], stages?: readonly string[]): string[] {
@@ -100,10 +112,11 @@ export class Session {
     return out;
   }
 
-  /** Keeps what hashing learnt for the next run: tool versions, file hashes by stat. */
+  /** Keeps what this run learnt for the next: tool versions, file hashes by stat, the checked world. */
   private saveMemos(): void {
     this.toolchain.save();
     this.fileHashes.save();
+    this.memo.save();
   }
 
   /** Removes what killed builds left in tmp/. Only called while holding the build lock. */
