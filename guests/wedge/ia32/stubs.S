@@ -586,7 +586,11 @@ DEFSTUB lss                     // 0 ret, 4 the site's EAX
   call vcpu_lss
   addl $8, %esp
   LEAVE
+#ifdef WEDGE_FLAT_SREGS
+  movl (%esp), %esp             // SS stays the thread's flat one (and lss faults in ring 3 there)
+#else
   lss (%esp), %esp
+#endif
   popl %eax
   ret
 
