@@ -20,7 +20,8 @@ import * as L from './layout.ts';
 
 /** EFLAGS bits a ring-1 guest may set through the iret hypercall (not IOPL, VM, IF). */
 const IRET_CHANGEABLE = 0x254dd5;
-const PORTS_ASSIGNED: [number, number][] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4]];
+/** Directly assigned ports (ABI.md section 7): the UART, PCI configuration, debug-exit, the CMOS RTC. */
+const PORTS_ASSIGNED: [number, number][] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4], [0x70, 2]];
 const MMIO_WINDOW: [number, number] = [0xfeb00000, 0xfec00000];
 /** The UART's line and the PCI lines (PIRQ A-D go to IRQ 10 and 11, emulator/devices/pci.ts). */
 const IRQS_ASSIGNED = new Set([4, 10, 11]);

@@ -17,6 +17,7 @@ struct elf32_phdr { u32 type, offset, vaddr, paddr, filesz, memsz, flags, align;
 struct elf32_shdr { u32 name, type, flags, addr, offset, size, link, info, addralign, entsize; };
 
 #define PT_LOAD 1
+#define PT_NOTE 4
 
 // NULL if the image is a valid 32-bit x86 executable, else what is wrong.
 const char *elf_check(const u8 *img, u32 len);

@@ -1,7 +1,8 @@
 // The wedge's common start: read its own options off the command line (they are removed
 // before the guest sees it), rewrite every afterburner site of the guest image, load the
-// image into guest physical memory, build the Multiboot information the guest expects, and
-// enter the guest (enter.S) with virtual interrupts off, as a Multiboot loader leaves them.
+// image into guest physical memory, build the boot information the guest expects (a Linux
+// vmlinux: the 32-bit boot protocol's zero page, linuxboot.c; any other: Multiboot), and
+// enter the guest (enter.S) with virtual interrupts off, as either loader leaves them.
 //   skip-site=N   leave site N (0-based, .afterburn order) as the afterburner padded it, so
 //                 the hypervisor sees the raw instruction (a test of hole detection)
 //   skip-pt-site=N|all  leave page-table site N (.afterburn_pt order), or all of them, plain
@@ -54,7 +55,7 @@ static char guest_cmdline[1024];
 // must point somewhere mapped in every address space (the wedge's own image is).
 static u8 guest_boot_stack[16384] __attribute__((aligned(16)));
 
-void wedge_enter_guest(u32 entry, u32 eax, u32 ebx, u32 esp) __attribute__((noreturn));
+void wedge_enter_guest(u32 entry, u32 eax, u32 ebx, u32 esi, u32 esp) __attribute__((noreturn));
 
 // Copy cmdline without the wedge's own options, reading them on the way.
 static void parse_options(const char *cmdline, s32 *skip, s32 *skip_pt, int *pt_direct, int *count_all)
@@ -126,7 +127,7 @@ static int load(const u8 *img)
   return 0;
 }
 
-static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_pa)
+static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_pa, int *is_linux)
 {
   s32 skip = -1, skip_pt = -1;
   int count_all = 0, pt_direct = 0;
@@ -156,7 +157,18 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
   if (load(img) < 0)
     return -1;
   *entry = ((const struct elf32_ehdr *)img)->entry;
-  *mbi_pa = multiboot_build(guest_cmdline, be_guest_mem_end());
+  *is_linux = linux_is_vmlinux(img, len);
+  if (*is_linux) {
+    // Linux's command line is what follows the image name (as a boot loader's append line)
+    const char *args = guest_cmdline;
+    while (*args && *args != ' ')
+      args++;
+    while (*args == ' ')
+      args++;
+    *mbi_pa = linux_boot_params(args, be_guest_mem_end(), *entry, 0, 0);
+  } else {
+    *mbi_pa = multiboot_build(guest_cmdline, be_guest_mem_end());
+  }
   wprintf("[wedge] %u sites rewritten (%u inline, %u left as they were), guest memory %u KiB\n",
           rep.rewritten, rep.inlined, rep.skipped, be_guest_mem_end() / 1024);
   return 0;
@@ -164,9 +176,13 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
 
 void wedge_start(u8 *img, u32 len, const char *cmdline)
 {
-  u32 entry, mbi_pa;
-  if (prepare(img, len, cmdline, &entry, &mbi_pa) < 0)
+  u32 entry, info_pa;
+  int is_linux;
+  if (prepare(img, len, cmdline, &entry, &info_pa, &is_linux) < 0)
     be_crash();
   vcpu_irq_mask = 1;
-  wedge_enter_guest(entry, 0x2BADB002, mbi_pa, (u32)guest_boot_stack + sizeof guest_boot_stack);
+  u32 esp = (u32)guest_boot_stack + sizeof guest_boot_stack;
+  if (is_linux)
+    wedge_enter_guest(entry, 0, 0, info_pa, esp);    // ESI: the zero page
+  wedge_enter_guest(entry, 0x2BADB002, info_pa, 0, esp);
 }

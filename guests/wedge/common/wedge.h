@@ -12,4 +12,9 @@ void wedge_start(u8 *img, u32 len, const char *cmdline) __attribute__((noreturn)
 // Multiboot v1 information for the guest (multiboot.c).
 u32 multiboot_build(const char *cmdline, u32 mem_end);
 
+// The Linux 32-bit boot protocol (linuxboot.c): whether the image is a Linux vmlinux, and its
+// zero page (returned: its physical address, ESI at entry) with the command line and initrd.
+int linux_is_vmlinux(const u8 *img, u32 len);
+u32 linux_boot_params(const char *cmdline, u32 mem_end, u32 code32_start, u32 initrd_pa, u32 initrd_len);
+
 #endif

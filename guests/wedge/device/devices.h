@@ -21,6 +21,8 @@ void pic_write(u32 port, u8 v);
 // 8254 channel 0 (IRQ 0); channels 1-2 accept programming and count but raise nothing.
 u8 pit_read(u32 port);
 void pit_write(u32 port, u8 v);
+u8 pit_read_port61(void);          // port 0x61: channel 2's gate and output
+void pit_write_port61(u8 v);
 void pit_timer_event(void);       // the back-end's timer fired: raise the ticks that are due
 
 #endif

@@ -4,6 +4,10 @@
 // guest gets exactly one interrupt per period on average however late the events come; a
 // guest that falls more than a period behind loses the missed ticks, as it would with a real
 // PIC whose IRR bit is already set. Reads of the counters give the count computed from time.
+// Port 0x61 (the PC's system control port B) gates channel 2 (bit 0) and shows its output
+// (bit 5): Linux calibrates the TSC against it. Channel 2's count starts when it is loaded and,
+// as QEMU has it, does not pause while the gate is low; in mode 0 its output rises at terminal
+// count and stays high until the channel is programmed again.
 #include "devices.h"
 #include "backend.h"
 #include "lib.h"
@@ -18,6 +22,7 @@ struct channel {
 };
 
 static struct channel ch[3];
+static u8 port61;                        // bits 0-1 as written (gate 2, speaker data)
 
 static u64 ticks_to_ns(u32 ticks)
 {
@@ -44,6 +49,25 @@ static void start(struct channel *c, int n)
   if (n == 0)
     be_set_timer(c->next_ns);
 }
+
+// Channel 2's output: mode 0 high once the count has run out since loading; the square
+// wave (mode 3) high in the first half of each period; the other modes high but for the tick
+// the count reaches 1 (not modelled: high).
+static int out2(void)
+{
+  const struct channel *c = &ch[2];
+  if (!c->period_ns)
+    return c->mode != 0;
+  u64 elapsed = be_time_ns() - c->start_ns;
+  if (c->mode == 0)
+    return elapsed >= c->period_ns;
+  if (c->mode == 3)
+    return current_count(c) > ((c->reload ? c->reload : 65536u) >> 1);
+  return 1;
+}
+
+void pit_write_port61(u8 v) { port61 = v & 3; }
+u8 pit_read_port61(void) { return (u8)(port61 | (out2() ? 0x20 : 0)); }
 
 void pit_write(u32 port, u8 v)
 {

@@ -4,7 +4,8 @@
 // set the trap-and-emulate monitors give an unmodified guest): the TSC, the APIC base, the
 // SYSENTER trio, the microcode revision and misc-enable. Linux reads the last two on Intel family
 // 6 and later; a kernel configured for a 486SX reaches MSRs only in code guarded by the CPU's
-// features. Any other MSR would raise #GP on the CPU: the wedge stops naming it and the site.
+// features. Any other MSR raises #GP on the CPU, and so in the guest (its exception table
+// catches rdmsr_safe's).
 #include "vcpu.h"
 #include "lib.h"
 
@@ -29,12 +30,21 @@ static u64 rdtsc(void)
   return (u64)hi << 32 | lo;
 }
 
-static void no_msr(const char *what, const struct gregs *r)
+// The guest's #GP gate, for ws_raise_gp (stubs.S).
+u32 vcpu_gp_handler;
+u8 vcpu_gp_intgate;
+
+// Any other MSR raises #GP, as on the CPU: returns 1 with the guest's handler looked up.
+static int no_msr(const char *what, const struct gregs *r)
 {
-  wpanic("%s of MSR 0x%x (the site before 0x%08x): not in the wedge's table", what, r->ecx, r->ret);
+  int intgate;
+  if (vcpu_gate(13, &vcpu_gp_handler, &intgate) < 0)
+    wpanic("%s of MSR 0x%x (the site before 0x%08x) raises #GP: the guest has no gate for it", what, r->ecx, r->ret);
+  vcpu_gp_intgate = (u8)intgate;
+  return 1;
 }
 
-void vcpu_rdmsr(struct gregs *r)
+int vcpu_rdmsr(struct gregs *r)
 {
   u32 n = r->ecx, lo = 0, hi = 0;
   if (n == MSR_TSC) {
@@ -48,13 +58,14 @@ void vcpu_rdmsr(struct gregs *r)
   } else if (n == MSR_MISC_ENABLE) {
     lo = misc_enable;
   } else if (n != MSR_BIOS_SIGN_ID) {   // microcode revision 0: none loaded
-    no_msr("rdmsr", r);
+    return no_msr("rdmsr", r);
   }
   r->eax = lo;
   r->edx = hi;
+  return 0;
 }
 
-void vcpu_wrmsr(struct gregs *r)
+int vcpu_wrmsr(struct gregs *r)
 {
   u32 n = r->ecx;
   if (n == MSR_TSC)
@@ -64,7 +75,8 @@ void vcpu_wrmsr(struct gregs *r)
   else if (n == MSR_MISC_ENABLE)
     misc_enable = r->eax;
   else if (n != MSR_APIC_BASE && n != MSR_BIOS_SIGN_ID)   // no local APIC; nothing to load
-    no_msr("wrmsr", r);
+    return no_msr("wrmsr", r);
+  return 0;
 }
 
 // DR4 and DR5 arrive as DR6 and DR7 (the decoder's aliasing, CR4.DE being clear).

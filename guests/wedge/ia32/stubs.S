@@ -134,11 +134,20 @@ DEFSTUB iret
   COUNT IRET
   jmp be_iret
 
+// cpuid: the CPU's answer, but leaf 1 does not advertise 4 MiB pages (EDX bit 3, PSE): the
+// wedge's page-table paths map 4 KiB pages only, and a guest told there is no PSE (Linux)
+// neither sets CR4.PSE nor builds large pages.
 DEFSTUB cpuid
   pushfl
   COUNT CPUID
-  popfl
+  pushl %eax
   cpuid
+  cmpl $1, (%esp)
+  jne 1f
+  andl $~0x8, %edx
+1:
+  addl $4, %esp
+  popfl
   ret
 
 DEFSTUB clts
@@ -428,6 +437,9 @@ DEFSTUB pt_store
 // --- the forms Linux adds: MSRs, debug registers, string I/O, lss, descriptor-table stores ---
 
 // rdmsr/wrmsr: ECX names the MSR, EDX:EAX the value; the C side works on the saved registers.
+// An MSR the CPU model does not have raises #GP on the CPU: fn returns 1 and the stub enters
+// the guest's #GP handler as the CPU would, with the site's address as the faulting EIP (Linux's
+// rdmsr_safe/wrmsr_safe find their exception-table fixup there).
 .macro GREGS name, fn
 DEFSTUB \name
   ENTER
@@ -435,11 +447,52 @@ DEFSTUB \name
   pushl %eax
   call \fn
   addl $4, %esp
+  movl $ws_plain_ret, ws_msr_next
+  testl %eax, %eax
+  jz 1f
+  movl $ws_raise_gp, ws_msr_next
+1:
   LEAVE
-  ret
+  jmp *ws_msr_next              // no flag changes on the way out
 .endm
 GREGS rdmsr, vcpu_rdmsr
 GREGS wrmsr, vcpu_wrmsr
+
+.data
+ws_msr_next: .long 0
+.text
+ws_plain_ret:
+  ret
+
+// #GP(0) at the site whose call left its return address on top of the stack (a 6-byte
+// `call *ws_ptr_...`): the frame error code, EIP = the site, CS as the guest believes it
+// (RPL 0), EFLAGS with the virtual IF; then the guest's gate 13 (vcpu_gp_handler, read by C).
+ws_raise_gp:
+  subl $12, %esp                // the frame: err, eip, cs, eflags (over the return address)
+  pushl %eax
+  pushfl
+  movl 20(%esp), %eax           // the return address
+  subl $6, %eax
+  movl %eax, 12(%esp)           // eip
+  movl $0, 8(%esp)              // error code
+  xorl %eax, %eax
+  movw %cs, %ax
+  andl $~3, %eax
+  movl %eax, 16(%esp)           // cs
+  movl (%esp), %eax
+  andl $~0x200, %eax
+  cmpb $0, vcpu_irq_mask
+  jne 2f
+  orl $0x200, %eax
+2:
+  movl %eax, 20(%esp)           // eflags
+  cmpb $0, vcpu_gp_intgate
+  je 3f
+  movb $1, vcpu_irq_mask
+3:
+  popfl
+  popl %eax
+  jmp *vcpu_gp_handler
 
 // ins/outs [rep]: port in DX, EDI/ESI/ECX updated as the instruction would.
 .macro STRIO name, sz, out, fn

@@ -58,8 +58,8 @@ u32 vcpu_seg_base(u32 sel);
 void vcpu_string_io(struct gregs *r, u32 size, u32 out);
 void vcpu_rep_string_io(struct gregs *r, u32 size, u32 out);
 // msr.c
-void vcpu_rdmsr(struct gregs *r);
-void vcpu_wrmsr(struct gregs *r);
+int vcpu_rdmsr(struct gregs *r);    // 1: #GP (stubs.S enters the guest's handler)
+int vcpu_wrmsr(struct gregs *r);
 void vcpu_write_dr(u32 n, u32 v);
 u32 vcpu_read_dr(u32 n);
 

@@ -111,6 +111,28 @@ void be_block(void)
   vcpu_irq_mask = 1;                     // block unmasked; the wedge's C code runs masked
 }
 
-// Xen lets ring 1 reach the assigned devices' ports with plain in/out.
-u32 be_port_in(u32 port, u32 size) { return pio_in(port, size); }
-void be_port_out(u32 port, u32 size, u32 v) { pio_out(port, size, v); }
+// Xen lets ring 1 reach the assigned devices' ports with plain in/out (the ports of ABI.md
+// section 7). Any other port has no device behind it for this domain: it reads all ones and
+// ignores writes, as a port no device decodes does on the PC's bus (Linux probes some, e.g.
+// the DMA page registers).
+static int assigned(u32 port, u32 size)
+{
+  static const u16 ranges[][2] = { { 0x3F8, 8 }, { 0xCF8, 8 }, { 0xF4, 4 }, { 0x70, 2 } };
+  for (u32 i = 0; i < sizeof ranges / sizeof ranges[0]; i++)
+    if (port >= ranges[i][0] && port + size <= (u32)ranges[i][0] + ranges[i][1])
+      return 1;
+  return 0;
+}
+
+u32 be_port_in(u32 port, u32 size)
+{
+  if (!assigned(port, size))
+    return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFFu;
+  return pio_in(port, size);
+}
+
+void be_port_out(u32 port, u32 size, u32 v)
+{
+  if (assigned(port, size))
+    pio_out(port, size, v);
+}

@@ -316,6 +316,19 @@ int xen_mmu_fault(u32 va, u32 err)
   return r;
 }
 
+// Paging just turned on: every kernel-half slot the guest's directory maps is shadowed now. A
+// guest may move its stack into the kernel half with a plain instruction right after (Linux's
+// startup_32 adds PAGE_OFFSET to ESP), and Xen pushes an exception frame on that stack before
+// the wedge could fill the slot on demand.
+static int paging_was_on;
+
+static void fill_kernel_half(void)
+{
+  for (u32 s = KERNEL_SPLIT; s < wedge_slot_lo; s++)
+    if (guest_pde(s) & PTE_P)
+      fill_slot(s);
+}
+
 void be_mmu_reload(int flush)
 {
   if (xen_ptd_reload(flush))
@@ -325,6 +338,9 @@ void be_mmu_reload(int flush)
   if (flush || !(vcpu.cr0 & CR0_PG)) {
     STAT(FLUSHES);
     drop_all();
+    if ((vcpu.cr0 & CR0_PG) && !paging_was_on)
+      fill_kernel_half();
+    paging_was_on = (vcpu.cr0 & CR0_PG) != 0;
     return;
   }
   STAT(SWITCHES);

@@ -53,7 +53,7 @@ u32 xen_trap(struct tframe *f)
   if (f->vector == T_GP && (f->cs & 3) == 1 && !from_wedge(f) && trap_emulate(f, 1u << SR_SS))
     return 0;
   if (from_wedge(f))
-    wpanic("trap %u in the wedge at eip 0x%08x, error %x", f->vector, f->eip, f->err);
+    wpanic("trap %u in the wedge at eip 0x%08x, error %x (edx 0x%x)", f->vector, f->eip, f->err, f->edx);
   STAT(TRAPS);
   return trap_reflect(f, f->vector, trap_has_error_code(f->vector));
 }
@@ -96,9 +96,56 @@ static u64 ring1_descriptor(u32 lo, u32 hi)
   return ((u64)hi << 32) | lo;
 }
 
+// A descriptor a loaded segment register uses is not replaced while it is loaded: the CPU
+// keeps its cached copy until the register is reloaded, but under Xen every return from a
+// hypercall or a fault reloads the registers from the GDT (Linux's startup_32 loads a GDT
+// without its boot data segment while SS still holds that selector). Such an entry keeps
+// its old descriptor, marked stale, and is brought up to date once no register holds it.
+static u32 *gdt;                         // the ring-1 copy (one page)
+static u32 gdt_stale[512 / 32];
+static u32 nstale;
+
+static int sel_loaded(u32 i)
+{
+  u16 r[5];
+  asm volatile("movw %%es, %0; movw %%ss, %1; movw %%ds, %2; movw %%fs, %3; movw %%gs, %4"
+               : "=m"(r[0]), "=m"(r[1]), "=m"(r[2]), "=m"(r[3]), "=m"(r[4]));
+  for (u32 k = 0; k < 5; k++)
+    if ((r[k] >> 3) == i && !(r[k] & 4))
+      return 1;
+  return 0;
+}
+
+static void gdt_sync(u32 i, const u32 *src)
+{
+  u64 d = ring1_descriptor(src[2 * i], src[2 * i + 1]);
+  if (gdt[2 * i] == (u32)d && gdt[2 * i + 1] == (u32)(d >> 32))
+    return;
+  u32 bit = 1u << (i & 31);
+  if (sel_loaded(i)) {
+    if (!(gdt_stale[i >> 5] & bit))
+      nstale++;
+    gdt_stale[i >> 5] |= bit;
+    return;
+  }
+  if (gdt_stale[i >> 5] & bit) {
+    gdt_stale[i >> 5] &= ~bit;
+    nstale--;
+  }
+  u32 ma = (xen_va_to_mfn((u32)gdt) << 12) + i * 8;
+  xen_check(HC4(update_descriptor, ma, 0, (u32)d, (u32)(d >> 32)), "update_descriptor");
+}
+
+static void gdt_sync_stale(void)
+{
+  u32 n = (vcpu.gdt_limit + 1) / 8;
+  for (u32 i = 0; i < n && i < 512 && nstale; i++)
+    if (gdt_stale[i >> 5] & (1u << (i & 31)))
+      gdt_sync(i, (const u32 *)vcpu.gdt_base);
+}
+
 void be_load_gdt(void)
 {
-  static u32 *gdt;                       // the ring-1 copy (one page)
   static u32 installed;
   u32 n = (vcpu.gdt_limit + 1) / 8;
   if (n > 512)
@@ -120,12 +167,8 @@ void be_load_gdt(void)
     installed = n;
     return;
   }
-  for (u32 i = 0; i < n; i++) {
-    u64 d = ring1_descriptor(src[2 * i], src[2 * i + 1]);
-    u32 ma = (xen_va_to_mfn((u32)gdt) << 12) + i * 8;
-    if (gdt[2 * i] != (u32)d || gdt[2 * i + 1] != (u32)(d >> 32))
-      xen_check(HC4(update_descriptor, ma, 0, (u32)d, (u32)(d >> 32)), "update_descriptor");
-  }
+  for (u32 i = 0; i < n; i++)
+    gdt_sync(i, src);
   if (n > installed)
     installed = n;
 }
@@ -142,6 +185,8 @@ void be_write_sreg(u32 s, u32 sel)
   case 4: asm volatile("movw %0, %%fs" : : "r"(r)); break;
   case 5: asm volatile("movw %0, %%gs" : : "r"(r)); break;
   }
+  if (nstale)
+    gdt_sync_stale();                    // the register that held a stale entry may have moved
 }
 
 u32 be_read_sreg(u32 s)
@@ -171,8 +216,11 @@ void xen_traps_init(void)
 {
   static struct trap_info table[22];
   u32 n = 0;
+  // int3 and into are software traps every PC kernel lets any ring raise (gates of DPL 3):
+  // with DPL 0 an int3 in the ring-1 guest kernel (Linux's int3 self-test, its text patching)
+  // would be a #GP instead.
   for (u32 v = 0; v < 20; v++)
-    table[n++] = (struct trap_info){ (u8)v, 4, FLAT_RING1_CS, xen_trap_stub[v] };
+    table[n++] = (struct trap_info){ (u8)v, (u8)(v == 3 || v == 4 ? 4 | 3 : 4), FLAT_RING1_CS, xen_trap_stub[v] };
   table[n++] = (struct trap_info){ T_SYSCALL, 4 | 3, FLAT_RING1_CS, xen_syscall_stub };
   table[n] = (struct trap_info){ 0, 0, 0, 0 };
   xen_check(HC1(set_trap_table, table), "set_trap_table");
