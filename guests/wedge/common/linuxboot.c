@@ -38,14 +38,15 @@
 #define BP_CMDLINE_SIZE 0x238
 #define BP_E820_TABLE 0x2d0
 
-static u8 zp[4096];
-static char cmd[CMDLINE_MAX + 1];
+// Built in guest memory directly (no buffer in the wedge's own image, whose layout the
+// Multiboot guests' runs keep).
 extern const u8 wedge_start_va[];
 
 // "reservetop=0x...": hex, as memparse reads it.
-static u32 put_reservetop(char *p)
+static u32 put_reservetop(u32 pa)
 {
   static const char hex[] = "0123456789abcdef";
+  char p[32];
   const char *k = "reservetop=0x";
   u32 n = 0, v = 0u - (u32)wedge_start_va;
   while (k[n])
@@ -53,6 +54,7 @@ static u32 put_reservetop(char *p)
   for (int sh = 28; sh >= 0; sh -= 4)
     p[n++] = hex[(v >> sh) & 15];
   p[n] = 0;
+  be_copy_to_phys(pa, p, n + 1);
   return n;
 }
 
@@ -79,7 +81,8 @@ int linux_is_vmlinux(const u8 *img, u32 len)
   return 0;
 }
 
-static void put16(u32 off, u32 v) { zp[off] = (u8)v; zp[off + 1] = (u8)(v >> 8); }
+static void put8(u32 off, u32 v) { u8 b = (u8)v; be_copy_to_phys(ZERO_PAGE + off, &b, 1); }
+static void put16(u32 off, u32 v) { put8(off, v); put8(off + 1, v >> 8); }
 static void put32(u32 off, u32 v) { put16(off, v & 0xFFFF); put16(off + 2, v >> 16); }
 
 static void e820(u32 i, u32 base, u32 size, u32 type)
@@ -92,18 +95,18 @@ static void e820(u32 i, u32 base, u32 size, u32 type)
 
 u32 linux_boot_params(const char *cmdline, u32 mem_end, u32 code32_start, u32 initrd_pa, u32 initrd_len)
 {
-  memset(zp, 0, sizeof zp);
+  be_zero_phys(ZERO_PAGE, 4096);
   e820(0, 0, LOW_END, 1);
   e820(1, LOW_END, 0xA0000 - LOW_END, 2);
   e820(2, 0xF0000, 0x10000, 2);
   e820(3, 0x100000, mem_end - 0x100000, 1);
-  zp[BP_E820_ENTRIES] = 4;
+  put8(BP_E820_ENTRIES, 4);
   put32(BP_ALT_MEM_K, (mem_end - 0x100000) / 1024);
   put16(BP_BOOT_FLAG, 0xAA55);
   put32(BP_HDR_MAGIC, 0x53726448);       // "HdrS"
   put16(BP_VERSION, 0x020F);
-  zp[BP_TYPE_OF_LOADER] = 0xFF;          // a loader without an assigned ID
-  zp[BP_LOADFLAGS] = 1;                  // LOADED_HIGH
+  put8(BP_TYPE_OF_LOADER, 0xFF);          // a loader without an assigned ID
+  put8(BP_LOADFLAGS, 1);                 // LOADED_HIGH
   put32(BP_CODE32_START, code32_start);
   put32(BP_CMD_LINE_PTR, CMDLINE_PA);
   put32(BP_CMDLINE_SIZE, CMDLINE_MAX);
@@ -114,11 +117,9 @@ u32 linux_boot_params(const char *cmdline, u32 mem_end, u32 code32_start, u32 in
   u32 clen = strlen(cmdline);
   if (clen > CMDLINE_MAX - 32)
     clen = CMDLINE_MAX - 32;
-  memcpy(cmd, cmdline, clen);
+  be_copy_to_phys(CMDLINE_PA, cmdline, clen);
   if (clen)
-    cmd[clen++] = ' ';
-  clen += put_reservetop(cmd + clen);
-  be_copy_to_phys(CMDLINE_PA, cmd, clen + 1);
-  be_copy_to_phys(ZERO_PAGE, zp, sizeof zp);
+    be_copy_to_phys(CMDLINE_PA + clen++, " ", 1);
+  put_reservetop(CMDLINE_PA + clen);
   return ZERO_PAGE;
 }
