@@ -49,6 +49,19 @@ u32 xen_trap(struct tframe *f)
     STAT(PF_GUEST);
     vcpu.cr2 = cr2;
   }
+  // int3 / int $3 / into in the guest kernel: Xen's gates are DPL 0, so from ring 1 they raise
+  // #GP naming IDT entry 3 or 4; in the guest's ring 0 they are the trap itself (Linux's int3
+  // self-test and text patching), reflected with EIP past the instruction. Ring 3 keeps the #GP
+  // or the trap as the guest's own gates would give (the DPL 0 gates of a kernel that has them).
+  if (f->vector == T_GP && (f->cs & 3) == 1 && !from_wedge(f) && (f->err == 0x1A || f->err == 0x22)) {
+    const u8 *ip = (const u8 *)f->eip;
+    u32 len = ip[0] == 0xCC || ip[0] == 0xCE ? 1 : ip[0] == 0xCD && (ip[1] == 3 || ip[1] == 4) ? 2 : 0;
+    if (len) {
+      f->eip += len;
+      STAT(TRAPS);
+      return trap_reflect(f, f->err >> 3, 0);
+    }
+  }
   // In ring 1 only SS refuses the guest's RPL-0 selectors; another load faults on its own.
   if (f->vector == T_GP && (f->cs & 3) == 1 && !from_wedge(f) && trap_emulate(f, 1u << SR_SS))
     return 0;
@@ -216,11 +229,8 @@ void xen_traps_init(void)
 {
   static struct trap_info table[22];
   u32 n = 0;
-  // int3 and into are software traps every PC kernel lets any ring raise (gates of DPL 3):
-  // with DPL 0 an int3 in the ring-1 guest kernel (Linux's int3 self-test, its text patching)
-  // would be a #GP instead.
   for (u32 v = 0; v < 20; v++)
-    table[n++] = (struct trap_info){ (u8)v, (u8)(v == 3 || v == 4 ? 4 | 3 : 4), FLAT_RING1_CS, xen_trap_stub[v] };
+    table[n++] = (struct trap_info){ (u8)v, 4, FLAT_RING1_CS, xen_trap_stub[v] };
   table[n++] = (struct trap_info){ T_SYSCALL, 4 | 3, FLAT_RING1_CS, xen_syscall_stub };
   table[n] = (struct trap_info){ 0, 0, 0, 0 };
   xen_check(HC1(set_trap_table, table), "set_trap_table");
