@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { parseCommandArgs, UsageError, parseSizeOption, type Command } from './command.ts';
 import { openSession, parseJobs, runBuild, shownPath, WORLD_OPTION_HELP } from './common.ts';
 import { closest } from '../manifest/suggest.ts';
+import { MAX_TRANSFER_BYTES } from '../../harness/matrix.ts';
 
 const usage = `usage: world bench [options] [configuration...]
 
@@ -44,6 +45,7 @@ async function run(args: string[]): Promise<number> {
   const shard = v.shard === undefined ? null : parseShard(v.shard);
   if (shard === undefined) throw new UsageError(`--shard '${v.shard}': expected I/N with 1 <= I <= N, e.g. 1/2`);
   const transfer = v.transfer === undefined ? undefined : parseSizeOption('--transfer', v.transfer);
+  if (transfer !== undefined && transfer > MAX_TRANSFER_BYTES) throw new UsageError(`--transfer '${v.transfer}': less than 4GiB (the guests count it in 32 bits)`);
   const shards = v.shards === undefined ? undefined : Number(v.shards);
   if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new UsageError(`--shards '${v.shards}': expected a positive integer`);
   if (v.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v.name)) throw new UsageError(`--name '${v.name}': expected a file name (letters, digits, . _ -)`);

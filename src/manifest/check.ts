@@ -177,9 +177,13 @@ export function object<F extends Fields>(fields: F, expected = 'a mapping'): Obj
       for (const pair of node.items) {
         const keyNode = pair.key as Node;
         const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
-        if (key === undefined || !(key in fields)) {
-          const hint = key === undefined ? undefined : closest(key, names);
-          c.report(keyNode, [...path, key ?? '?'],
+        if (key === undefined) {
+          c.report(keyNode, [...path, '?'], `expected a key name (one of: ${names.join(', ')}); got ${describe(keyNode)} as a key`);
+          continue;
+        }
+        if (!Object.hasOwn(fields, key)) {
+          const hint = closest(key, names);
+          c.report(keyNode, [...path, key],
             `unknown key '${key}'; expected one of: ${names.join(', ')}${hint ? `; did you mean '${hint}'?` : ''}`);
           continue;
         }

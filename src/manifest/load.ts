@@ -3,7 +3,7 @@
 // if there is any, nothing is returned and nothing runs.
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
+import { LineCounter, isAlias, isCollection, isMap, isScalar, parseDocument, visit, type Node } from 'yaml';
 import { Checker, keyNodeOf, valueNodeOf, type KeyPath } from './check.ts';
 import { ManifestError, type Position } from './errors.ts';
 import { worldSchema } from './schema.ts';
@@ -186,10 +186,15 @@ function readOptions(node: Node | null, decls: Record<string, OptionDecl>, recip
   for (const pair of node.items) {
     const keyNode = pair.key as Node;
     const key = isScalar(keyNode) ? String(keyNode.value) : '?';
-    const decl = decls[key];
+    // Own keys only: an option named 'constructor' or '__proto__' is unknown, not Object's.
+    const decl = Object.hasOwn(decls, key) ? decls[key] : undefined;
     if (!decl) {
       const hint = closest(key, names);
       c.report(keyNode, [...path, key], `recipe '${recipeName}' has no option '${key}'; expected one of: ${names.join(', ') || '(none)'}${hint ? `; did you mean '${hint}'?` : ''}`);
+      continue;
+    }
+    if (isAlias(pair.value) || (isCollection(pair.value) && hasAlias(pair.value))) {
+      c.report(pair.value as Node, [...path, key], 'expected a value written out; world.yaml does not expand aliases (*name)');
       continue;
     }
     const v = isScalar(pair.value) ? pair.value.value : (pair.value as { toJSON?: () => unknown } | null)?.toJSON?.();
@@ -203,4 +208,11 @@ function readOptions(node: Node | null, decls: Record<string, OptionDecl>, recip
     out[key] = v as OptionValue;
   }
   return out;
+}
+
+/** Whether an alias appears anywhere inside a collection. */
+function hasAlias(node: Node): boolean {
+  let found = false;
+  visit(node, { Alias() { found = true; return visit.BREAK; } });
+  return found;
 }
