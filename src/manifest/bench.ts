@@ -9,7 +9,7 @@ import type { Node } from 'yaml';
 import { parseSize, SIZE_UNITS } from '../size.ts';
 import { BACKENDS } from '../../emulator/hypervisors/backend-names.ts';
 import { MAX_MESSAGE_BYTES, MAX_TRANSFER_BYTES, type BenchDecl, type ConfigurationDecl, type WorkloadDecl } from '../../harness/matrix.ts';
-import { Checker, keyNodeOf, object, oneOf, record, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
+import { Checker, keyNodeOf, object, oneOf, record, shorten, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
 
 export { BACKENDS, type BackendName } from '../../emulator/hypervisors/backend-names.ts';
 export type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
@@ -29,7 +29,7 @@ function size(max: number, maxText: string): Schema<number> {
     read(node, path, c) {
       const v = node && 'value' in node ? (node as { value: unknown }).value : undefined;
       const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v > 0 ? v : undefined) : typeof v === 'string' ? positive(parseSize(v)) : undefined;
-      if (n === undefined || n > max) c.report(node, path, `expected ${expected}, got ${JSON.stringify(v ?? null)}`);
+      if (n === undefined || n > max) c.report(node, path, `expected ${expected}, got ${shorten(JSON.stringify(v ?? null) ?? String(v))}`);
       return n === undefined || n > max ? undefined : n;
     },
   };

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { LineCounter, isAlias, isCollection, isMap, isScalar, parseDocument, visit, type Node } from 'yaml';
-import { Checker, keyNodeOf, valueNodeOf, type KeyPath } from './check.ts';
+import { Checker, keyNodeOf, shorten, valueNodeOf, type KeyPath } from './check.ts';
 import { ManifestError, type Position } from './errors.ts';
 import { worldSchema } from './schema.ts';
 import { readBench, type BenchDecl } from './bench.ts';
@@ -63,7 +63,9 @@ export async function loadWorld(file: string): Promise<World> {
       file: shown,
       pos: e.linePos?.[0] ?? { line: 1, col: 1 },
       path: '',
-      message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      // The parser recurses per level of nesting; running out of stack means the file nests too deeply.
+      message: `YAML syntax: ${/Maximum call stack/.test(e.message) ? 'nested too deeply to read'
+        : e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
     })));
   }
   const top = worldSchema.read(doc.contents as Node | null, [], c);
@@ -169,7 +171,7 @@ function readSource(decl: { node: Node; url?: string; file?: string; path?: stri
   if (kind === 'url') return { kind, url: decl.url!, sha256: decl.sha256!, mirrors: decl.mirrors ?? [] };
   const rel = (kind === 'file' ? decl.file : decl.path)!;
   if (rel.startsWith('/') || relative(root, resolve(root, rel)).startsWith('..')) {
-    c.report(valueNodeOf(decl.node, kind) ?? decl.node, [...path, kind], `expected a path inside the world's directory, got ${JSON.stringify(rel)}`);
+    c.report(valueNodeOf(decl.node, kind) ?? decl.node, [...path, kind], `expected a path inside the world's directory, got ${shorten(JSON.stringify(rel))}`);
   }
   return kind === 'file' ? { kind, file: rel, sha256: decl.sha256! } : { kind, path: rel };
 }
@@ -202,7 +204,7 @@ function readOptions(node: Node | null, decls: Record<string, OptionDecl>, recip
       : decl.type === 'string[]' ? Array.isArray(v) && v.every((x) => typeof x === 'string')
       : typeof v === decl.type;
     if (!ok) {
-      c.report(pair.value as Node, [...path, key], `expected ${decl.type === 'string[]' ? 'a list of strings' : `a ${decl.type}`} (${decl.doc}), got ${JSON.stringify(v)}`);
+      c.report(pair.value as Node, [...path, key], `expected ${decl.type === 'string[]' ? 'a list of strings' : `a ${decl.type}`} (${decl.doc}), got ${shorten(JSON.stringify(v) ?? 'nothing')}`);
       continue;
     }
     out[key] = v as OptionValue;
