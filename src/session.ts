@@ -40,6 +40,8 @@ export interface BuildOptions {
   reporter: Reporter;
   /** First retry delay for downloads. */
   fetchBackoffMs?: number;
+  /** How long a download may wait for the server (default 30 s). */
+  fetchTimeoutMs?: number;
 }
 
 export interface BuildResult { summary: Summary; interrupted: boolean; ok: boolean }
@@ -197,7 +199,7 @@ export class Session {
           ? candidateUrls(src.url, [...src.mirrors, ...this.world.mirrors], opts.offline)
           : [pathToFileURL(join(this.world.root, src.kind === 'file' ? src.file : '')).href];
         await fetchFile({ urls, sha256: sourceSha256(src) ?? '', destDir: out, fileName: name,
-          signal: opts.signal, log: (l) => log.info(l), backoffMs: opts.fetchBackoffMs });
+          signal: opts.signal, log: (l) => log.info(l), backoffMs: opts.fetchBackoffMs, timeoutMs: opts.fetchTimeoutMs });
       }
     } else if (step.builtin === 'unpack') {
       await unpackArchive(join(dir(step.prev)!, sourceFileName(pkg.source!)), out, run);
