@@ -55,12 +55,12 @@ function fixedMaps(doc: Document): { path: (string | number)[]; fields: string[]
   return out;
 }
 
-// Values no field of that type accepts (1.0, 0x1 and +1 are the integer 1 in YAML: not here).
+// Values no field of that type accepts (1.0, 0x1 and +1 are the integer 1 in YAML, 0x100 is 256: not here).
 const NOT_STRING = ['42', 'true', 'null', '[]', '{}', '[x]', '{ a: 1 }', '3.5', '~'];
 const NOT_LIST = ['x', '42', '{ a: 1 }', 'true', 'null', '[42]', '[[]]', '[{}]', '[Not-A-Name!]'];
 const NOT_MAP = ['42', 'x', '[]', 'true', 'null', '[a]', '"{}"'];
 const NOT_VERSION = ['0', '2', '-1', '1.5', '"1"', 'true', 'null', '[1]', '1e400', '.inf', '-.inf', '.nan', '99999999999999999999', 'one'];
-const NOT_SIZE = ['0', '-1', '"-4MiB"', '1e400', '.inf', '.nan', '99999999999999999999YiB', '4.5MiB', '1TiB', '4294967296', '4GiB', '8GiB', '2.5', 'MiB', '""', 'true', '0x100', '4MB', '[4MiB]', '"4 MiBs"'];
+const NOT_SIZE = ['0', '-1', '"-4MiB"', '1e400', '.inf', '.nan', '99999999999999999999YiB', '4.5MiB', '1TiB', '4294967296', '4GiB', '8GiB', '2.5', 'MiB', '""', 'true', '4MB', '[4MiB]', '"4 MiBs"'];
 const NOT_MESSAGE = [...NOT_SIZE, '512KiB', '1MiB', '262145'];
 const NOT_ENUM = ['Xen', 'hardwar', '42', 'null', '""', 'HARDWARE', 'l5', '[xen]'];
 
