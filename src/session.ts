@@ -1,9 +1,11 @@
 // A session over one world: its step graph, cache and key hashing, and the two things done with
 // them — predicting what a build would do (`plan`) and doing it (`build`, `fetch`).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { sweepDeadTemps } from './atomic.ts';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cache } from './cache.ts';
+import { crashPoint } from './crashpoint.ts';
 import { explainChange } from './explain.ts';
 import { fetchFile, candidateUrls } from './fetch.ts';
 import { buildGraph, selectSteps, type Graph, type Step } from './graph.ts';
@@ -97,7 +99,13 @@ export class Session {
 
   /** Removes what killed builds left in tmp/. Only called while holding the build lock. */
   sweepTemp(): void {
+    crashPoint('sweep:before');
     rmSync(this.layout.tmp, { recursive: true, force: true });
+    // And the temporary files of atomic writes cut short by a kill, beside their targets.
+    const { state, keys, steps, out } = this.layout;
+    let shards: string[] = [];
+    try { shards = readdirSync(keys).map((d) => join(keys, d)); } catch { /* no keys yet */ }
+    for (const dir of [state, keys, ...shards, steps, out]) sweepDeadTemps(dir);
   }
 
   async build(ids: readonly string[], opts: BuildOptions): Promise<BuildResult> {
@@ -152,10 +160,12 @@ export class Session {
     mkdirSync(this.layout.tmp, { recursive: true });
     const tmp = mkdtempSync(join(this.layout.tmp, step.id.replace(/[^A-Za-z0-9@_-]/g, '_') + '-'));
     const log = new StepLog(join(this.layout.logs, step.unit, `${step.stage}.log`));
+    crashPoint(`step:started ${step.id}`);
     try {
       log.info(`step ${step.id}`);
       log.info(`key ${key}`);
       const artifact = await this.runStage(step, artifacts, key, tmp, log, opts);
+      crashPoint(`step:stored ${step.id}`);
       artifacts.set(step.id, artifact);
       writeRecord(this.layout, { step: step.id, key, artifact, ...k });
       if (step.final) this.cache.install(step.unit, artifact);
@@ -217,6 +227,7 @@ export class Session {
       await pkg.recipe.stages[step.stage]!.run(ctx);
     }
     opts.signal.throwIfAborted();
+    crashPoint(`step:ran ${step.id}`);
     if (!existsSync(out)) throw new Error('the stage removed its output directory');
     return this.cache.store(key, step.id, out);
   }

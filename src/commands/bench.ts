@@ -89,7 +89,7 @@ async function run(args: string[]): Promise<number> {
   const { configurationImages, OutputError } = await import('../outputs.ts');
   const { formatResults } = await import('../../harness/results.ts');
   const { provenance } = await import('../provenance.ts');
-  const { writeFileAtomic } = await import('../atomic.ts');
+  const { sweepDeadTemps, writeFileAtomic } = await import('../atomic.ts');
   const { compiledFile } = await import('../compiled.ts');
   const { WORKER_SOURCE } = await import('../../harness/pool.ts');
   // Running compiled code, the workers run the compiled worker too (no tsx start per run).
@@ -115,6 +115,7 @@ async function run(args: string[]): Promise<number> {
       return 1;
     }
     const path = join(outDir, `${name}.json`);
+    sweepDeadTemps(outDir); // what a killed run left half-written
     writeFileAtomic(path, formatResults(outcome.results));
     const ran = outcome.results.runs.filter((r) => r.status === 'ok').length;
     process.stdout.write(`wrote ${shownPath(path)}: ${ran} run(s), ${outcome.results.runs.length - ran} not run\n`);
