@@ -5,7 +5,7 @@
 // complete, install the clean build's bytes for every unit, and leave nothing in .world/ outside
 // tmp/ that audit.ts finds orphaned or partial. Used by killpoints.test.ts (the basic fixture, a
 // short sample) and scripts/reliability-killpoints.ts (the default world, the full figure).
-import { cpSync, existsSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { auditState, installedHashes } from './audit.ts';
@@ -29,6 +29,11 @@ export interface CleanBuild {
 export interface KillResult { point: KillPoint; ok: boolean; problems: string[]; killed: string }
 
 interface RunOutcome { exitCode: number | undefined; signal: string | undefined; output: string; started: Set<string> }
+
+/** Copies a state directory, leaving out sockets (the afterburner daemon's, which cannot be copied and is remade). */
+function copyState(from: string, to: string): void {
+  cpSync(from, to, { recursive: true, verbatimSymlinks: true, filter: (src) => !lstatSync(src).isSocket() });
+}
 
 /** The processes whose working directory is inside `dir`: a killed build's make and compilers. */
 function processesIn(dir: string): number[] {
@@ -109,7 +114,7 @@ export async function cleanBuild(dir: string, args: string[] = []): Promise<Clea
   if (problems.length > 0) throw new Error(`the clean build's .world/ does not pass the audit:\n${problems.join('\n')}`);
   const snapshot = `${dir}-clean-state`; // beside the world, not in it: nothing hashes it
   rmSync(snapshot, { recursive: true, force: true });
-  cpSync(join(dir, '.world'), snapshot, { recursive: true, verbatimSymlinks: true });
+  copyState(join(dir, '.world'), snapshot);
   return { hashes: installedHashes(join(dir, '.world')), steps, points: readFileSync(trace, 'utf8').split('\n').filter(Boolean), snapshot };
 }
 
@@ -117,7 +122,7 @@ export async function cleanBuild(dir: string, args: string[] = []): Promise<Clea
 function restoreWithout(dir: string, clean: CleanBuild, step: string): void {
   const state = join(dir, '.world');
   rmSync(state, { recursive: true, force: true });
-  cpSync(clean.snapshot, state, { recursive: true, verbatimSymlinks: true });
+  copyState(clean.snapshot, state);
   const keys = join(state, 'keys');
   const entries: { file: string; artifact: string; step: string }[] = [];
   for (const shard of readdirSync(keys)) {
