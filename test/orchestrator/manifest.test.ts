@@ -127,6 +127,10 @@ test('closest() suggests only plausible typos', () => {
   assert.is(closest('pakages', ['version', 'packages']), 'packages');
   assert.is(closest('pakcages', ['version', 'packages']), 'packages');
   assert.is(closest('zzz', ['version', 'packages']), undefined);
+  // A value megabytes long gets no suggestion, at once (an edit-distance table would be that long).
+  const began = performance.now();
+  assert.is(closest('h'.repeat(10_000_000), ['hardware', 'xen', 'l4']), undefined);
+  assert.ok(performance.now() - began < 5000, `${performance.now() - began} ms`);
 });
 
 test.after(() => fx.cleanup());
