@@ -135,11 +135,11 @@ function restoreWithout(dir: string, clean: CleanBuild, step: string): void {
   if (mine.length === 0) throw new Error(`no cache entry of step ${step}`);
   for (const e of mine) {
     unlinkSync(e.file);
-    if (!entries.some((o) => o.step !== step && o.artifact === e.artifact)) {
-      rmSync(join(state, 'cas', e.artifact), { recursive: true, force: true });
-      const out = join(state, 'out');
-      for (const unit of readdirSync(out)) if (readlinkSync(join(out, unit)).endsWith(e.artifact)) unlinkSync(join(out, unit));
-    }
+    // Units installed from it are uninstalled (two variants may install the same bytes); the
+    // artifact itself goes unless another step's key still refers to it.
+    const out = join(state, 'out');
+    for (const unit of readdirSync(out)) if (readlinkSync(join(out, unit)).endsWith(e.artifact)) unlinkSync(join(out, unit));
+    if (!entries.some((o) => o.step !== step && o.artifact === e.artifact)) rmSync(join(state, 'cas', e.artifact), { recursive: true, force: true });
   }
   rmSync(join(state, 'steps', `${step.replace(/[/\\]/g, '_')}.json`), { force: true });
 }
