@@ -71,8 +71,8 @@ for (const label of labels) {
 // world bench: one short run, killed at the write of its results and while it runs.
 const benchArgs = ['bench', '--transfer', '64KiB', '--out', 'results-b', '-j', '1', 'hardware'];
 const benchKills: { what: string; env: Record<string, string>; afterMs?: number; signal?: 'SIGKILL' | 'SIGINT' }[] = [
-  { what: 'at atomic:written latest.json', env: { WORLD_CRASH_AT: 'atomic:written results-b/latest.json' } },
-  { what: 'at atomic:renamed latest.json', env: { WORLD_CRASH_AT: 'atomic:renamed results-b/latest.json' } },
+  { what: 'at atomic:written latest.json', env: { WORLD_CRASH_AT: `atomic:written ${join(dir, 'results-b', 'latest.json')}` } },
+  { what: 'at atomic:renamed latest.json', env: { WORLD_CRASH_AT: `atomic:renamed ${join(dir, 'results-b', 'latest.json')}` } },
   { what: 'SIGKILL 3 s in', env: {}, afterMs: 3000, signal: 'SIGKILL' },
   { what: 'SIGINT 3 s in', env: {}, afterMs: 3000, signal: 'SIGINT' },
 ];
@@ -86,6 +86,8 @@ for (const k of benchKills) {
   const f = join(dir, 'results-b', 'latest.json');
   if (existsSync(f)) { try { readResults(f); } catch (err) { bad.push(`latest.json not whole: ${(err as Error).message}`); } }
   if (k.signal === 'SIGINT' && r.exitCode !== 130 && r.exitCode !== 0) bad.push(`SIGINT: exit ${r.exitCode}`);
+  if (k.env.WORLD_CRASH_AT && r.signal !== 'SIGKILL') bad.push(`not killed at ${k.env.WORLD_CRASH_AT} (exit ${r.exitCode})`);
+  if (k.env.WORLD_CRASH_AT?.startsWith('atomic:renamed') && !existsSync(f)) bad.push('killed after the rename, yet no results file');
   if (bad.length === 0) fileOk += 1; else outputs.push(`FAIL world bench killed ${k.what}: ${bad.join('; ')}`);
   process.stdout.write(`${bad.length === 0 ? 'ok  ' : 'FAIL'} world bench killed ${k.what}: ${existsSync(f) ? 'results whole' : 'no results file'} (exit ${r.exitCode ?? r.signal})\n`);
 }
