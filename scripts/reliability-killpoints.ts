@@ -97,8 +97,10 @@ const ok = results.filter((r) => r.ok).length;
 const crash = results.filter((r) => r.point.kind === 'crash').length;
 const sigkill = results.filter((r) => r.point.kind === 'signal' && r.point.signal === 'SIGKILL').length;
 const sigint = results.length - crash - sigkill;
+const early = results.filter((r) => r.killed.endsWith('(finished first)')).length;
 process.stdout.write(`kill points: ${ok} of ${results.length} builds of the default world${linux ? '' : ' (without Linux)'} killed ` +
-  `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over all ${clean.steps.length} steps) ` +
+  `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over all ${clean.steps.length} steps; ` +
+  `${early} of the signals landed after the build had finished) ` +
   `rebuilt to the clean build's bytes with nothing orphaned in .world/; world tables and bench killed ${fileKills} times: ${fileOk} left every file whole or absent ` +
   `(${((performance.now() - started) / 60000).toFixed(1)} min, load ${load} -> ${loadavg()[0]!.toFixed(1)})\n`);
 rmSync(dir, { recursive: true, force: true });
