@@ -5,6 +5,7 @@
 // cycle breakdown of each run's window per MiB (breakdown.ts), which explains the CPU column.
 import { barChartSvg } from './svg.ts';
 import { published, type PublishedExpansionRow } from './published.ts';
+import { linuxCompare, type LinuxCompareRow } from './linux-compare.ts';
 import { ResultsError, runId, type NetperfFigures, type Results, type RunResult } from './results.ts';
 import { breakdownRows, breakdownMarkdown, hypervisorMarkdown, breakdownCsv, type BreakdownRow } from './breakdown.ts';
 
@@ -31,6 +32,8 @@ export interface Tables {
   netperf: NetperfRow[];
   /** Each run's window cycles per MiB by category, rows in the netperf table's order, send then receive. */
   breakdown: BreakdownRow[];
+  /** The Linux 6.1 rows over native Linux 6.1 (no para-virtual Linux 6.1 exists to compare with). */
+  linux: LinuxCompareRow[];
   expansion: { run: string; bytes: number | null; interrupts: number | null; notRun: string | null; rows: ExpansionRow[] };
   loc: { rule: string | null; rows: LocRow[] };
 }
@@ -95,6 +98,9 @@ export function buildTables(files: { path: string; results: Results }[]): Tables
     runs: [{ direction: 'send', run: sendW ? runs.get(`${row.configuration}/${sendW}`) : undefined }, { direction: 'receive', run: recvW ? runs.get(`${row.configuration}/${recvW}`) : undefined }],
   })));
 
+  const allConfigs = files.flatMap((f) => f.results.bench.configurations).filter((c, i, a) => a.findIndex((x) => x.name === c.name) === i);
+  const linux = linuxCompare(netperf, allConfigs, pub.netperf);
+
   const exp = first.bench.expansion;
   const expId = `${exp.configuration}/${exp.workload}`;
   const expRun = runs.get(expId);
@@ -117,6 +123,7 @@ export function buildTables(files: { path: string; results: Results }[]): Tables
     profile: first.bench.profile,
     netperf,
     breakdown,
+    linux,
     expansion: {
       run: expId, interrupts, rows: expansionRows,
       bytes: ef ? first.bench.transfer_bytes - ef.reference_bytes : null,
@@ -162,6 +169,12 @@ export function netperfMarkdown(t: Tables): string {
   return mdTable(head, rows, ['l', ...Array(12).fill('r')]);
 }
 
+export function linuxMarkdown(t: Tables): string {
+  const head = ['configuration', 'send CPU / native Linux', 'receive CPU / native Linux', 'slides\' row', 'slides send / hardware', 'slides receive / hardware'];
+  const rows = t.linux.map((r) => [r.title, rat(r.send), rat(r.receive), r.slidesRow ?? DASH, rat(r.slidesSend), rat(r.slidesReceive)]);
+  return mdTable(head, rows, ['l', 'r', 'r', 'l', 'r', 'r']);
+}
+
 export function expansionMarkdown(t: Tables): string {
   const head = ['operation', 'count', 'per interrupt', 'slides count', 'slides per interrupt', 'ratio (per interrupt)'];
   const rows = t.expansion.rows.map((r) => [r.operation, num(r.count.measured, 0), num(r.perInterrupt.measured, 2), num(r.count.slides, 0), num(r.perInterrupt.slides, 0), rat(r.perInterrupt.ratio)]);
@@ -202,6 +215,17 @@ export function tablesMarkdown(t: Tables): string {
     '',
     breakdownMarkdown(t.breakdown),
     ...(hypervisorMarkdown(t.breakdown) ? ['The hypervisor column by operation (cycles per MiB, largest first; a hypercall\'s entry includes the page-table work it does):', '', hypervisorMarkdown(t.breakdown)] : []),
+    ...(t.linux.length > 0 ? [
+      '## Linux 6.1 against native Linux',
+      '',
+      'Linux 6.1 has no para-virtual counterpart of the XenoLinux and L4Ka::Linux rows: Linux removed its 32-bit Xen para-virtual guest in 5.9, '
+        + 'and L4Ka::Linux, for the L4 X.2 interface the L4 model offers, ended with Linux 2.6 (the L4Linux of L4Re runs on Fiasco.OC\'s different interface). '
+        + 'So each Linux 6.1 row is compared with Linux 6.1 on hardware: its CPU over native Linux\'s in the same direction, '
+        + 'beside the slides\' ratio of the same kind of configuration of their kernel (same variant, back-end and wedge) over their hardware row. '
+        + 'Trap-and-emulate has no row in the slides.',
+      '',
+      linuxMarkdown(t),
+    ] : []),
     '## Netperf instruction expansion',
     '',
     `Sensitive instructions executed (all rings) in run \`${t.expansion.run}\`, minus those of the same guest transferring one message: `

@@ -131,4 +131,40 @@ test('bad input: a missing file or another schema version is named, and nothing 
   assert.not.ok(existsSync(join(dir, 'o')));
 });
 
+test('Linux 6.1 rows: CPU over native Linux\'s, beside the slides\' ratio of the same kind of configuration; no section without native Linux', () => {
+  const configs = [
+    { name: 'hardware', title: 'hardware', guest: 'guest-kernel@native', backend: 'hardware', wedge: null },
+    { name: 'afterburnt-xen', title: 'afterburn Xen', guest: 'guest-kernel@afterburnt', backend: 'xen', wedge: 'wedge@xen' },
+    { name: 'linux-hardware', title: 'Linux 6.1 hardware', guest: 'linux@native', backend: 'hardware', wedge: null },
+    { name: 'linux-afterburnt-xen', title: 'Linux 6.1 afterburn Xen', guest: 'linux@afterburnt', backend: 'xen', wedge: 'wedge@xen' },
+    { name: 'linux-trap-and-emulate-xen', title: 'Linux 6.1 on Xen (trap-and-emulate)', guest: 'linux@native', backend: 'xen', wedge: null },
+  ];
+  const workloads = [{ name: 'netperf-send', kind: 'netperf', direction: 'send' }, { name: 'netperf-receive', kind: 'netperf', direction: 'receive' }];
+  const runs = [
+    ok('linux-hardware', 'netperf-send', figures({ mbs: 100, cpu: 40 })), ok('linux-hardware', 'netperf-receive', figures({ mbs: 100, cpu: 50 })),
+    ok('linux-afterburnt-xen', 'netperf-send', figures({ mbs: 100, cpu: 48 })), ok('linux-afterburnt-xen', 'netperf-receive', figures({ mbs: 100, cpu: 55 })),
+    ok('linux-trap-and-emulate-xen', 'netperf-send', figures({ mbs: 100, cpu: 90 })),
+  ];
+  const r = results(runs);
+  r.bench.configurations = configs;
+  r.bench.workloads = workloads as typeof r.bench.workloads;
+  const t = buildTables([{ path: 'a.json', results: r }]);
+  assert.equal(t.linux.map((x) => x.configuration), ['linux-afterburnt-xen', 'linux-trap-and-emulate-xen']);
+  const ab = t.linux[0]!;
+  assert.ok(Math.abs(ab.send! - 48 / 40) < 1e-12 && Math.abs(ab.receive! - 55 / 50) < 1e-12);
+  assert.is(ab.slidesRow, pub.netperf['afterburnt-xen']!.title);
+  assert.ok(Math.abs(ab.slidesSend! - pub.netperf['afterburnt-xen']!.send_cpu / pub.netperf.hardware!.send_cpu) < 1e-12);
+  const te = t.linux[1]!;
+  assert.ok(Math.abs(te.send! - 90 / 40) < 1e-12);
+  assert.is(te.receive, null);
+  assert.is(te.slidesRow, null);
+  const md = renderTables(t)['tables.md']!;
+  assert.match(md, '## Linux 6.1 against native Linux');
+  assert.match(md, `| Linux 6.1 afterburn Xen | ${(48 / 40).toFixed(3)} | ${(55 / 50).toFixed(3)} | afterburn Xen |`);
+  // Without native Linux measured there is nothing to compare with: no section.
+  const none = buildTables([{ path: 'b.json', results: standard() }]);
+  assert.equal(none.linux, []);
+  assert.not.match(renderTables(none)['tables.md']!, 'Linux 6.1 against native Linux');
+});
+
 test.run();
