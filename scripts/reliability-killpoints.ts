@@ -23,8 +23,11 @@ const started = performance.now();
 const load = loadavg()[0]!.toFixed(1);
 
 const dir = mkdtempSync(join(tmpdir(), 'world-killpoints-'));
-execFileSync('git', ['clone', '--quiet', '--local', repo, dir]);
-execFileSync('git', ['-C', dir, 'checkout', '--quiet', execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim()]);
+const commit = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+execFileSync('git', ['clone', '--quiet', '--local', '--no-checkout', repo, dir]);
+execFileSync('git', ['-C', dir, 'fetch', '--quiet', repo, commit]);
+execFileSync('git', ['-C', dir, 'checkout', '--quiet', commit]);
+process.stdout.write(`world at ${commit.slice(0, 12)}\n`);
 symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
 if (!linux) {
   const yaml = readFileSync(join(dir, 'world.yaml'), 'utf8');
