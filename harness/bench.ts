@@ -16,7 +16,8 @@ import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type RunResult } from '.
 export interface BenchOptions {
   /** The tree the bench measures (the folder holding world.yaml): the wedge's lines are counted there. */
   root: string;
-  /** Where the results came from (src/provenance.ts), read once the runs are done. */
+  /** Where the results came from (src/provenance.ts), read once the guests are built and before
+   *  the runs, so a commit made while the runs go on does not label results it did not produce. */
   provenance(): Record<string, unknown>;
   bench: BenchDecl;
   runs: PlannedRun[];
@@ -63,6 +64,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     o.say(`bench: building ${units.join(', ')}`);
     if (!(await o.build(units))) return { ok: false, message: `building ${units.join(', ')} failed; nothing was run` };
   }
+  const provenance = o.provenance();
   const specs: MeasureSpec[] = runnable.map((r) => ({
     configuration: r.configuration.name,
     workload: r.workload.name,
@@ -113,7 +115,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     schema: RESULTS_SCHEMA,
     version: RESULTS_VERSION,
     bench: benchRecord(o.bench, o.runs),
-    provenance: o.provenance(),
+    provenance,
     loc: loc ? { rule: LOC_RULE, components: loc } : null,
     runs,
     ...(o.shard ? { shard: { ...o.shard } } : {}),

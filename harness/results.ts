@@ -93,6 +93,8 @@ export interface Results {
   runs: RunResult[];
   /** Present only in a shard's file: which slice of the matrix it holds. */
   shard?: { index: number; count: number };
+  /** Present only in a history file (harness/history.ts): the commit measured, its time and subject. */
+  history?: { commit: string; time: string; subject: string };
   /** Host time and host name: never compared, never in a table. */
   host: Record<string, unknown>;
 }

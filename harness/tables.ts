@@ -144,7 +144,8 @@ function mdTable(head: string[], rows: string[][], align: string[]): string {
   ].join('\n') + '\n';
 }
 
-function sizeText(bytes: number): string {
+/** A byte count in the largest binary unit that divides it (4 MiB), else in bytes. */
+export function sizeText(bytes: number): string {
   for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes % n === 0) return `${bytes / n} ${unit}`;
   return `${bytes} bytes`;
 }
