@@ -9,6 +9,7 @@ import type { Insn } from './decode.ts';
 import { DF, ECX, ESI, EDI, EAX, EDX } from './flags.ts';
 import { ES, CS } from './segments.ts';
 import { alu } from './execute-alu.ts';
+import { TLB_COLD, TLB_USER, TLB_VALID } from './mmu.ts';
 import { repSetupCycles, bulkCycles, repElementCycles } from '../profiles/string-costs.ts';
 
 const REP_BUDGET = 4096;
@@ -132,7 +133,7 @@ export function stringOp(cpu: Cpu, i: Insn): void {
  * Moves up to `max` elements of a forward rep movs (kind 0xa4) or rep stos (0xaa) at ESI/EDI in one
  * TypedArray operation, when every one of them would take the TLB-hit path of rd/wr: the source and
  * destination elements lie within one page each whose entries are on the hot path (RAM, translated,
- * not cache-cold, no decoded code), and a copy does not overlap its destination ahead of its
+ * no decoded code; a cache-cold source is warmed as readSlow would), and a copy does not overlap its destination ahead of its
  * source (where element-by-element differs from a block move). Counts the TLB hits and advances
  * ESI/EDI as the element loop would; returns the elements moved (0: take the element loop).
  */
@@ -147,12 +148,16 @@ function bulkRun(cpu: Cpu, kind: number, size: number, max: number): number {
   if (kind === 0xa4) {
     const si = cpu.r[ESI]!;
     const er = cpu.tlbR[si >>> 12]!;
-    if ((er & need) !== need) return 0;
+    // A cache-cold source page (DMA-written lines not yet read) takes readSlow's cold case per element;
+    // its charges and warming over the whole run are those of readColdRun.
+    const cold = (er & need) !== need;
+    if (cold && !((er & TLB_COLD) && (need === TLB_VALID || (er & TLB_USER)))) return 0;
     k = Math.min(k, ((0x1000 - (si & 0xfff)) / size) | 0);
     if (k <= 0) return 0;
     const ps = ((er & ~0xfff) | (si & 0xfff)) >>> 0;
     const bytes = k * size;
     if (pd > ps && pd < ps + bytes) return 0;
+    if (cold) cpu.readColdRun(si >>> 12, ps, bytes);
     ram.copyWithin(pd, ps, ps + bytes);
     cpu.stats.tlbHits += 2 * k;
     cpu.r[ESI] = (si + bytes) | 0;

@@ -170,6 +170,16 @@ export class CpuMemory extends CpuRegs {
     if (more.length < RMAP_ALIASES_MAX) more.push(lpn);
     else { this.rmapScan[ppn] = 1; this.rmapAliases.delete(ppn); }
   }
+  /**
+   * Reads of physical [p, p+len) through the cache-cold read entry of linear page lpn, in one go:
+   * the same charges, warming and return of the entry to the hot path as readSlow's cold case
+   * gives the same bytes read element by element in order (string-copy bulk runs).
+   */
+  readColdRun(lpn: number, p: number, len: number): void {
+    this.readCold(p, len);
+    const e = this.tlbR[lpn]!;
+    if (this.coldInPage[p >>> 12] === 0) this.tlbR[lpn] = (e & ~TLB_COLD) | TLB_VALID;
+  }
   /** Charges a memory access for each cold line in physical [p, p+size) and warms them. */
   private readCold(p: number, size: number): void {
     const last = (p + size - 1) >>> COLD_LINE_SHIFT;
