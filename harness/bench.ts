@@ -42,7 +42,7 @@ export function benchRecord(bench: BenchDecl, runs: PlannedRun[]): Results['benc
     profile: bench.profile,
     configurations: bench.configurations.filter((c) => names.has(c.name)).map((c) => ({ ...c })),
     workloads: bench.workloads.map((w) => ({ ...w })),
-    expansion: { ...bench.expansion },
+    expansion: { configurations: [...bench.expansion.configurations], workload: bench.expansion.workload },
   };
 }
 
@@ -74,8 +74,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     transferBytes: o.bench.transferBytes,
     messageBytes: o.bench.messageBytes,
     profile: o.bench.profile,
-    // The expansion run also runs a one-message reference, so boot and set-up cancel out.
-    ...(r.configuration.name === o.bench.expansion.configuration && r.workload.name === o.bench.expansion.workload
+    // The expansion runs also run a one-message reference, so boot and set-up cancel out.
+    ...(o.bench.expansion.configurations.includes(r.configuration.name) && r.workload.name === o.bench.expansion.workload
       ? { referenceBytes: Math.min(o.bench.messageBytes, o.bench.transferBytes) } : {}),
   }));
   for (const r of mine) if (r.notRun !== null) o.say(`bench: ${runKey(r)}: not run: ${r.notRun}`);

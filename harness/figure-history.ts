@@ -41,14 +41,27 @@ export interface FigureHistory {
   series: Map<string, Series>;
 }
 
-/** Numeric figures of one results file, with the expansion's per-interrupt figures as `expansion.<operation>.per_interrupt`. */
+/**
+ * Numeric figures of one results file, with the expansion's per-interrupt figures as
+ * `expansion.<configuration>.<operation>.per_interrupt` (a results file of schema 1 or 2 names its
+ * one expansion configuration too, so its points join the same series).
+ */
 export function numericFigures(r: Results): Map<string, number> {
   const out = new Map<string, number>();
   for (const [k, v] of flattenFigures(r)) if (typeof v === 'number') out.set(k, v);
-  for (const row of buildTables([{ path: '(history)', results: r }]).expansion.rows) {
-    if (row.perInterrupt.measured !== null) out.set(`expansion.${row.operation}.per_interrupt`, row.perInterrupt.measured);
+  const { columns, rows } = buildTables([{ path: '(history)', results: r }]).expansion;
+  for (const row of rows) {
+    columns.forEach((col, i) => {
+      const v = row.perInterrupt[i]!.measured;
+      if (v !== null) out.set(expansionFigure(col.configuration, row.operation), v);
+    });
   }
   return out;
+}
+
+/** The name of an expansion per-interrupt figure in histories and reports. */
+export function expansionFigure(configuration: string, operation: string): string {
+  return `expansion.${configuration}.${operation}.per_interrupt`;
 }
 
 /** The notes of world compare that can move a figure without a code change: the toolchain, the cost profile, the bench settings. */

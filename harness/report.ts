@@ -5,7 +5,7 @@
 // harness/svg.ts and harness/svg-history.ts; the page has no script. Its bytes depend only on the
 // results files given (their names included), never on the time or the host.
 import { BREAKDOWN_COLUMNS } from './breakdown.ts';
-import { figureAnchor, figureHistory, type FigureHistory, type Series } from './figure-history.ts';
+import { expansionFigure, figureAnchor, figureHistory, type FigureHistory, type Series } from './figure-history.ts';
 import type { HistoryEntry } from './history.ts';
 import { published } from './published.ts';
 import { runId, type Results } from './results.ts';
@@ -26,7 +26,7 @@ export function slideFigures(t: Tables, files: ReportInput[]): string[] {
       if (w) out.push(`${row.configuration}/${w}.throughput_mib_s`, `${row.configuration}/${w}.cpu_percent`);
     }
   }
-  for (const r of t.expansion.rows) out.push(`expansion.${r.operation}.per_interrupt`);
+  for (const c of t.expansion.columns) for (const r of t.expansion.rows) out.push(expansionFigure(c.configuration, r.operation));
   for (const r of t.loc.rows) out.push(`loc.${r.component}.headers`, `loc.${r.component}.sources`);
   return out;
 }
@@ -94,10 +94,21 @@ ${hyper.length > 0 ? `<h3>The hypervisor column by operation (cycles per MiB)</h
 }
 
 function expansionSection(t: Tables, svgs: Record<string, string>): string {
-  const rows = t.expansion.rows.map((r) => [esc(r.operation), num(r.count.measured, 0), num(r.perInterrupt.measured, 2), `<span class="slides">${num(r.count.slides, 0)}</span>`, `<span class="slides">${num(r.perInterrupt.slides, 0)}</span>`, r.perInterrupt.ratio === null ? DASH : r.perInterrupt.ratio.toFixed(3)]);
+  const cols = t.expansion.columns;
+  const one = cols.length === 1;
+  const q = (base: string, c: { title: string }): string => (one ? base : `${base} (${c.title})`);
+  const slides = (v: number | null): string => `<span class="slides">${num(v, 0)}</span>`;
+  const rows = t.expansion.rows.map((r) => [esc(r.operation),
+    ...cols.flatMap((_, i) => [num(r.count[i]!.measured, 0), num(r.perInterrupt[i]!.measured, 2)]),
+    slides(r.count[0]?.slides ?? null), slides(r.perInterrupt[0]?.slides ?? null),
+    ...cols.map((_, i) => (r.perInterrupt[i]!.ratio === null ? DASH : r.perInterrupt[i]!.ratio!.toFixed(3)))]);
+  const head = ['operation', ...cols.flatMap((c) => [q('count', c), q('per interrupt', c)]), 'slides count', 'slides per interrupt', ...cols.map((c) => (one ? 'ratio (per interrupt)' : `ratio (${c.title})`))];
+  const runs = cols.map((c) => `<code>${esc(c.run)}</code>`).join(', ');
+  const interrupts = cols.map((c) => `${one ? '' : `${esc(c.title)} `}${c.interrupts ?? DASH}`).join(', ');
+  const notRun = cols.filter((c) => c.notRun).map((c) => ` Not run: ${one ? '' : `${esc(c.title)}: `}${esc(c.notRun!)}.`).join('');
   return `<section id="expansion"><h2>Netperf instruction expansion</h2>
-<p>Sensitive instructions executed in run <code>${esc(t.expansion.run)}</code> minus those of the same guest moving one message; per interrupt = count / the hardware interrupts of the same difference (${t.expansion.interrupts ?? DASH}). The slides counted 1 GiB: compare per interrupt.${t.expansion.notRun ? ` Not run: ${esc(t.expansion.notRun)}.` : ''}</p>
-${table(['operation', 'count', 'per interrupt', 'slides count', 'slides per interrupt', 'ratio (per interrupt)'], rows)}
+<p>Sensitive instructions executed in ${one ? 'run' : 'runs'} ${runs} minus those of the same guest moving one message; per interrupt = count / the hardware interrupts of the same difference (${interrupts}). The slides counted 1 GiB: compare per interrupt.${notRun}</p>
+${table(head, rows)}
 <div class="charts">${svgs['expansion.svg']}</div></section>`;
 }
 
