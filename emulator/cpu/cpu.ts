@@ -63,6 +63,9 @@ export class Cpu extends CpuSegments {
   private irqCheck = false;
   private irqStop = false;
   private shadow = false;
+  /** Set by int n/int3/into/int1: the interrupt clears TF before the handler, so the instruction
+   *  that raised it takes no single-step trap (Intel SDM vol. 3, 17.3.1.4). */
+  private stepCancelled = false;
   private running = false;
   private stopped = false;
   private fetchLpn = -1;
@@ -147,6 +150,7 @@ export class Cpu extends CpuSegments {
               const r = this.boundary();
               if (r !== undefined) return r;
               stepTrap = (this.flags & TF) !== 0;
+              this.stepCancelled = false;
             }
             if (this.cycles >= cycleLimit || retired >= instructionLimit) return 'limit';
             const insn = this.fetch();
@@ -192,8 +196,12 @@ export class Cpu extends CpuSegments {
             retired++;
             if (stepTrap) {
               stepTrap = false;
-              this.dr[6] = this.dr[6]! | 0x4000;
-              this.raiseEvent(DB, 'exception', 0, false, this.eip);
+              if (this.stepCancelled) {
+                this.stepCancelled = false;
+              } else {
+                this.dr[6] = this.dr[6]! | 0x4000;
+                this.raiseEvent(DB, 'exception', 0, false, this.eip);
+              }
             }
           }
         } catch (e) {
@@ -321,6 +329,7 @@ export class Cpu extends CpuSegments {
   /** int n / int3 / into / int1 from a handler: the pushed EIP is the next instruction. */
   softwareInterrupt(vector: number, checkDpl: boolean): void {
     countVector(this.stats.softwareInterrupts, vector);
+    this.stepCancelled = true;
     this.raiseEvent(vector, checkDpl ? 'software' : 'exception', 0, false, this.nextEip);
   }
 

@@ -22,7 +22,7 @@ import { buildTask, writeKip, l4GuestParams, type BuiltTask } from './builder.ts
 import * as L from './layout.ts';
 
 const hex = L.hex;
-const CODE_AR = 0xc0fb00, DATA_AR = 0xc0f300;
+const { CODE_AR, DATA_AR } = L;
 
 export interface L4Stats {
   /** System calls by name (every name, number order). */

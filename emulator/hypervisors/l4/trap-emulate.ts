@@ -406,6 +406,14 @@ export class L4TrapAndEmulate implements Monitor {
     this.counters.emulate(name);
   }
 
+  /** After an emulated segment load, the real register holds the task's flat data segment: the
+   *  guest may have loaded null or L4's user code selector itself (ring 3 may, without a trap),
+   *  and left there, every later access through it would fault again however often the guest
+   *  reloads its own selector (each reload is emulated, not executed). */
+  private flatSegment(seg: number): void {
+    if (seg !== CS) this.cpu.setSegCache(seg, L.USER_DS, 0, 0xffffffff, L.DATA_AR, true);
+  }
+
   /** Decodes the faulting instruction of the kernel-mode thread (on the CPU) and emulates it; false if it is not one the monitor emulates. */
   private emulate(): boolean {
     const cpu = this.cpu, k = this.k, t = this.kernel;
@@ -451,6 +459,7 @@ export class L4TrapAndEmulate implements Monitor {
         const seg = SEG_OF_REG[i.reg]!;
         this.count(`write_${SEG_NAMES[i.reg]}`);
         this.vsel[seg] = readRM() & 0xffff;
+        this.flatSegment(seg);
         break;
       }
       case 0x07: case 0x17: case 0x1f: case 0x1a1: case 0x1a9: { // pop Sreg
@@ -458,6 +467,7 @@ export class L4TrapAndEmulate implements Monitor {
         this.count(`write_${SEG_NAMES[seg]}`);
         this.vsel[seg] = this.read16(cpu.r[ESP]! >>> 0);
         cpu.r[ESP] = (cpu.r[ESP]! + i.os) | 0;
+        this.flatSegment(seg);
         break;
       }
       case 0xea: // ljmp ptr16:32 (reloading CS)
