@@ -38,6 +38,10 @@ export class Cpu extends CpuSegments {
   shutdownReason = '';
   /** Hook for hypervisor models (see the file comment). */
   onTrap?: TrapHook;
+  /** While the hook runs: where the instruction that raised the event begins, prefixes included
+   *  (for a software interrupt, the #GP a gate's DPL calls for is reported there, and the
+   *  return EIP minus two is wrong when the int has a prefix). */
+  trapInsnEip = 0;
   /** Hook for hypervisor models: each sensitive instruction at CPL > 0, before it executes (cpu.eip is its address). */
   onSensitive?: (name: SensitiveName) => void;
 
@@ -297,6 +301,7 @@ export class Cpu extends CpuSegments {
   raiseEvent(vector: number, kind: TrapKind, code: number, hasCode: boolean, returnEip: number): void {
     if (this.onTrap) {
       const eip = this.eip;
+      this.trapInsnEip = eip;
       this.eip = returnEip; this.nextEip = returnEip;
       if (this.onTrap(vector, hasCode ? code : undefined, kind)) {
         this.nextEip = this.eip;

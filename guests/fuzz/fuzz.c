@@ -7,7 +7,8 @@
 // The host patches `fuzz_params` in the ELF image before boot (guests/fuzz/run.ts).
 // In the deterministic mode (det = 1) only ring-3 paged streams of G_DET instructions run, with
 // the timer off, and every stream prints a digest of its final registers, flags, data pages and
-// faults: the same ELF on QEMU must print the same lines.
+// faults: the same ELF on QEMU must print the same lines (det = 2 also prints each fault and the
+// final registers, to find where two machines part).
 #include "fuzz.h"
 
 struct fuzz_params {
@@ -67,6 +68,11 @@ static void end_stream(struct frame *f) {
     fold(f->eax); fold(f->ecx); fold(f->edx); fold(f->ebx);
     fold(f->esi); fold(f->edi); fold(f->ebp); fold(f->esp);
     fold(f->eflags & 0xcc5);  // CF PF ZF SF DF OF (AF is undefined after the logical ops)
+    if (fuzz_params.det > 1) {
+      puts("r "); puthex(f->eax); putc(' '); puthex(f->ecx); putc(' '); puthex(f->edx); putc(' '); puthex(f->ebx);
+      putc(' '); puthex(f->esi); putc(' '); puthex(f->edi); putc(' '); puthex(f->ebp); putc(' '); puthex(f->esp);
+      putc(' '); puthex(f->eflags & 0xcc5); nl();
+    }
     for (u32 a = USER_DATA; a < USER_DATA + 0x3000; a += 4) fold(*(volatile u32 *)a);
   }
   stream_abort();
@@ -88,8 +94,12 @@ static void on_trap(struct frame *f) {
   if (!in_stream || (cpl == 0 && !in_code)) kernel_fault(f);
   counts[v]++;
   if (fuzz_params.det) {
+    u32 cr2 = v == 14 ? read_cr2() : 0;
     fold(v); fold(f->err); fold(off);
-    if (v == 14) fold(read_cr2());
+    if (v == 14) fold(cr2);
+    if (fuzz_params.det > 1) {  // verbose: each fault, to find where two machines part
+      puts("f "); puthex2(v); putc(' '); puthex(f->err); putc(' '); puthex(off); putc(' '); puthex(cr2); nl();
+    }
   }
   // int3 on the padding after the stream: its end.
   if (v == 3 && off >= stream_len + 1) end_stream(f);

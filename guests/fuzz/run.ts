@@ -13,8 +13,9 @@ export interface FuzzParams {
   insns: number;
   /** Bit mask: 1 ring 0 unpaged, 2 ring 3 unpaged, 4 ring 0 paged, 8 ring 3 paged. */
   modes: number;
-  /** Deterministic streams only (ring 3, paged, no timer), a digest line per stream. */
-  det: boolean;
+  /** Deterministic streams only (ring 3, paged, no timer), a digest line per stream; 'verbose'
+   *  also prints each fault and the final registers. */
+  det: boolean | 'verbose';
   /** PIT periods a stream may run before it is ended (a loop in a ring-3 stream). */
   tickLimit: number;
 }
@@ -35,7 +36,7 @@ export function patchParams(elf: Uint8Array, params: FuzzParams): Uint8Array {
   const out = Buffer.from(elf);
   const at = out.indexOf(MAGIC);
   if (at < 0 || out.indexOf(MAGIC, at + 1) >= 0) throw new Error('fuzz kernel: fuzz_params not found exactly once in the image');
-  const words = [params.seed >>> 0, params.streams, params.insns, params.modes, params.det ? 1 : 0, params.tickLimit];
+  const words = [params.seed >>> 0, params.streams, params.insns, params.modes, params.det === 'verbose' ? 2 : params.det ? 1 : 0, params.tickLimit];
   words.forEach((w, i) => out.writeUInt32LE(w >>> 0, at + 16 + 4 * i));
   return out;
 }

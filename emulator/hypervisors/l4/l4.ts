@@ -370,7 +370,7 @@ export class L4Kernel {
     }
     // No user gate for this vector (or a system call from an unprivileged space): #GP at the int.
     this.exceptionEntry();
-    const at = (eip - 2) >>> 0;
+    const at = cpu.trapInsnEip >>> 0;
     this.setEip(t, at);
     this.exception(t, 13, (vector << 3) | 2, at);
   }

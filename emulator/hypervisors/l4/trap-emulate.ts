@@ -37,6 +37,8 @@ import * as L from './layout.ts';
 
 const hex = L.hex;
 const SEG_OF_REG = [ES, CS, SS, DS, FS, GS];
+/** Legacy instruction prefixes (Intel SDM vol. 2, 2.1.1). */
+const INSN_PREFIXES = new Set([0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x66, 0x67]);
 const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
 /** Where the monitor's own space maps σ0's PCI window (just below the kernel area). */
 const MON_MMIO_VA = 0xfb000000;
@@ -297,12 +299,16 @@ export class L4TrapAndEmulate implements Monitor {
   private softwareInt(eip: number, code: number): boolean {
     if ((code & 7) !== 2) return false;
     const n = code >>> 3;
-    let byte: number, imm: number;
-    try { byte = this.read8(eip); imm = this.read8(eip + 1); } catch { return false; }
+    let byte: number, imm: number, at = eip;
+    try {
+      // Prefixes (operand size, segment, lock, rep) may stand before the int; up to the 15-byte limit.
+      while (INSN_PREFIXES.has(byte = this.read8(at)) && at - eip < 14) at = (at + 1) | 0;
+      imm = this.read8(at + 1);
+    } catch { return false; }
     if (byte !== 0xcd || imm !== n) return false;
     const dpl = (this.gate(n)[1] >> 13) & 3;
     if (this.userMode && dpl < 3) this.reflect(13, code, eip);
-    else this.reflect(n, undefined, (eip + 2) | 0);
+    else this.reflect(n, undefined, (at + 2) | 0);
     return true;
   }
 

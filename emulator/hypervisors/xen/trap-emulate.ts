@@ -127,8 +127,7 @@ export class TrapAndEmulate {
       if (kind === 'software' && this.cpu.cpl === 3) {
         const hi = this.gate(vector)[1];
         if (((hi >> 13) & 3) < 3) {
-          const len = this.xen.mem.read8(this.cpu.segBase[CS]! + this.cpu.eip - 1) === 0xcc && vector === 3 ? 1 : 2;
-          this.reflect(13, (vector << 3) | 2, (this.cpu.eip - len) | 0);
+          this.reflect(13, (vector << 3) | 2, this.cpu.trapInsnEip);
           return true;
         }
       }
