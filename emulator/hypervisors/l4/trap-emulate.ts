@@ -56,11 +56,17 @@ class VirtualPic {
   isr = 0;
   base = [0x08, 0x70];
   private init = [0, 0];
+  /** OCW3's read-register choice per chip: the ISR (true) or the IRR (false, the reset state). */
+  private readIsr = [false, false];
 
   write(port: number, v: number): void {
     const chip = port >= 0xa0 ? 1 : 0, shift = chip * 8;
     if ((port & 1) === 0) {
-      if (v & 0x10) { this.init[chip] = 1; this.imr &= ~(0xff << shift); this.isr &= ~(0xff << shift); return; }
+      if (v & 0x10) { this.init[chip] = 1; this.imr &= ~(0xff << shift); this.isr &= ~(0xff << shift); this.readIsr[chip] = false; return; }
+      if ((v & 0x18) === 0x08) { // OCW3: RR (bit 1) set selects the register RIS (bit 0) names
+        if (v & 2) this.readIsr[chip] = (v & 1) !== 0;
+        return;
+      }
       if ((v & 0x18) === 0) { // OCW2
         if ((v & 0xe0) === 0x60) this.isr &= ~(1 << ((v & 7) + shift));
         else if ((v & 0xe0) === 0x20) { const b = this.highestIsr(chip); if (b >= 0) this.isr &= ~(1 << b); }
@@ -75,8 +81,8 @@ class VirtualPic {
   }
 
   read(port: number): number {
-    const shift = port >= 0xa0 ? 8 : 0;
-    return ((port & 1 ? this.imr : this.irr) >> shift) & 0xff;
+    const chip = port >= 0xa0 ? 1 : 0, shift = chip * 8;
+    return ((port & 1 ? this.imr : this.readIsr[chip] ? this.isr : this.irr) >> shift) & 0xff;
   }
 
   private highestIsr(chip: number): number {
