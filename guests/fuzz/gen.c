@@ -103,7 +103,7 @@ static const struct op ops[] = {
   {0xb3, 0, TWO | M | UND | FAR}, {0xb4, 0, TWO | M | MEM | WILD}, {0xb5, 0, TWO | M | MEM | WILD},
   {0xb6, 0, TWO | M}, {0xb7, 0, TWO | M}, {0xba, 0xf0, TWO | M | IB | UND}, {0xbb, 0, TWO | M | UND | FAR},
   {0xbc, 0, TWO | M | UND}, {0xbd, 0, TWO | M | UND}, {0xbe, 0, TWO | M}, {0xbf, 0, TWO | M},
-  {0xc0, 0, TWO | M}, {0xc1, 0, TWO | M}, {0xc7, 0x02, TWO | M | MEM}, {0xc8, 0, TWO | R},
+  {0xc0, 0, TWO | M}, {0xc1, 0, TWO | M}, {0xc7, 0x02, TWO | M | MEM}, {0xc8, 0, TWO | R | NO66},  // bswap of a 16-bit register is undefined
   {0xff, 0, TWO | NDET},
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
