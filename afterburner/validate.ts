@@ -4,10 +4,16 @@
 // sensitive instruction that is followed only by NOPs (as many as the published table says) up to
 // the range's end, and no sensitive instruction in an executable section may lie outside a
 // recorded range.
-import { execa } from 'execa';
 import { hex } from '../emulator/hex.ts';
 import { decodeRecords, type SiteRange } from './records.ts';
 import { expectedPadding, sensitiveKindOfBytes } from './oracle.ts';
+
+/** Runs objdump. execa is imported on first use: recipes import this module, and a no-op build,
+ *  which loads every recipe, should not pay for execa's hundred-odd modules. */
+async function objdump(args: string[], options: { reject?: boolean } = {}): Promise<{ exitCode?: number; stdout: string; stderr: string }> {
+  const { execa } = await import('execa');
+  return execa('objdump', args, { ...options, maxBuffer: 1 << 30 });
+}
 
 export type ViolationKind =
   | 'bad-range' // end not after begin, or the range overlaps another
@@ -47,7 +53,7 @@ export interface ValidationResult {
 /** Reads the site ranges recorded in `.afterburn` (none when the section is missing), with
  *  objdump -s as the reader of the section's bytes and address. */
 export async function readAfterburnRanges(elf: string): Promise<SiteRange[]> {
-  const r = await execa('objdump', ['-s', '-j', '.afterburn', elf], { reject: false, maxBuffer: 1 << 30 });
+  const r = await objdump(['-s', '-j', '.afterburn', elf], { reject: false });
   if (r.exitCode !== 0 || !/Contents of section \.afterburn:/.test(r.stdout)) {
     if (/not found in any input file|mentioned in a -j option/.test(r.stderr) || r.exitCode === 0) return [];
     throw new Error(`objdump -s -j .afterburn ${elf}: ${r.stderr.trim()}`);
@@ -68,7 +74,7 @@ export async function readAfterburnRanges(elf: string): Promise<SiteRange[]> {
 
 /** Disassembles every executable section with objdump. */
 export async function disassemble(elf: string): Promise<Instruction[]> {
-  const r = await execa('objdump', ['-d', '-w', elf], { maxBuffer: 1 << 30 });
+  const r = await objdump(['-d', '-w', elf]);
   const out: Instruction[] = [];
   let section = '';
   let symbol = '';
@@ -102,7 +108,7 @@ const isNop = (i: Instruction): boolean => i.text === 'nop' && i.length === 1;
 
 /** Validates a linked ELF; returns every violation found (empty when the ELF is consistent). */
 export async function validateAfterburnt(elf: string): Promise<ValidationResult> {
-  const info = await execa('objdump', ['-f', elf]);
+  const info = await objdump(['-f', elf]);
   if (!/file format elf32-i386/.test(info.stdout)) throw new Error(`${elf}: not a 32-bit i386 ELF`);
   if (!/EXEC_P|DYNAMIC/.test(info.stdout)) throw new Error(`${elf}: a relocatable object; link it first (addresses in .afterburn are relocations until then)`);
   const [ranges, code] = await Promise.all([readAfterburnRanges(elf), disassemble(elf)]);

@@ -7,6 +7,7 @@ import { Machine, type MachineStop, type CpuFactory } from './machine.ts';
 import { machineStats, type MachineStats } from './stats.ts';
 import { loadProfile, DEFAULT_PROFILE, type Profile } from './profiles/load.ts';
 import type { BootModule, BootResult } from './boot.ts';
+import type { ElfSymbol } from './hypervisors/elf.ts';
 import { bootOnBackend, type Backend, type BackendName, type BackendStats } from './hypervisors/hypervisor.ts';
 
 export interface StartOptions {
@@ -23,6 +24,8 @@ export interface StartOptions {
   modules?: BootModule[];
   /** An initramfs, when `elf` is a Linux bzImage. */
   initrd?: Uint8Array;
+  /** The guest's symbols when its image has none (a bzImage's System.map), for the hole report. */
+  symbols?: ElfSymbol[];
   /** Streams serial output as it is produced. */
   serial?: (bytes: Uint8Array) => void;
   createCpu?: CpuFactory;
@@ -70,7 +73,7 @@ export function startMachine(opts: StartOptions): StartedMachine {
   opts.setup?.(machine);
   const backend = bootOnBackend(machine, {
     backend: opts.backend ?? 'hardware', elf: opts.elf, kernelName: opts.kernelName ?? 'kernel', append: opts.cmdline,
-    modules: opts.modules ?? [], initrd: opts.initrd, wedge: opts.wedge, wedgeName: opts.wedgeName,
+    modules: opts.modules ?? [], initrd: opts.initrd, symbols: opts.symbols, wedge: opts.wedge, wedgeName: opts.wedgeName,
   });
   return { machine, profile, backend };
 }

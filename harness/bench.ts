@@ -16,7 +16,8 @@ import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type RunResult } from '.
 export interface BenchOptions {
   /** The tree the bench measures (the folder holding world.yaml): the wedge's lines are counted there. */
   root: string;
-  /** Where the results came from (src/provenance.ts), read once the runs are done. */
+  /** Where the results came from (src/provenance.ts), read once the guests are built and before
+   *  the runs, so a commit made while the runs go on does not label results it did not produce. */
   provenance(): Record<string, unknown>;
   bench: BenchDecl;
   runs: PlannedRun[];
@@ -41,7 +42,7 @@ export function benchRecord(bench: BenchDecl, runs: PlannedRun[]): Results['benc
     profile: bench.profile,
     configurations: bench.configurations.filter((c) => names.has(c.name)).map((c) => ({ ...c })),
     workloads: bench.workloads.map((w) => ({ ...w })),
-    expansion: { ...bench.expansion },
+    expansion: { configurations: [...bench.expansion.configurations], workload: bench.expansion.workload },
   };
 }
 
@@ -63,6 +64,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     o.say(`bench: building ${units.join(', ')}`);
     if (!(await o.build(units))) return { ok: false, message: `building ${units.join(', ')} failed; nothing was run` };
   }
+  const provenance = o.provenance();
   const specs: MeasureSpec[] = runnable.map((r) => ({
     configuration: r.configuration.name,
     workload: r.workload.name,
@@ -72,8 +74,8 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     transferBytes: o.bench.transferBytes,
     messageBytes: o.bench.messageBytes,
     profile: o.bench.profile,
-    // The expansion run also runs a one-message reference, so boot and set-up cancel out.
-    ...(r.configuration.name === o.bench.expansion.configuration && r.workload.name === o.bench.expansion.workload
+    // The expansion runs also run a one-message reference, so boot and set-up cancel out.
+    ...(o.bench.expansion.configurations.includes(r.configuration.name) && r.workload.name === o.bench.expansion.workload
       ? { referenceBytes: Math.min(o.bench.messageBytes, o.bench.transferBytes) } : {}),
   }));
   for (const r of mine) if (r.notRun !== null) o.say(`bench: ${runKey(r)}: not run: ${r.notRun}`);
@@ -113,7 +115,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
     schema: RESULTS_SCHEMA,
     version: RESULTS_VERSION,
     bench: benchRecord(o.bench, o.runs),
-    provenance: o.provenance(),
+    provenance,
     loc: loc ? { rule: LOC_RULE, components: loc } : null,
     runs,
     ...(o.shard ? { shard: { ...o.shard } } : {}),

@@ -16,7 +16,11 @@ export interface BenchDecl {
   profile: string;
   configurations: ConfigurationDecl[];
   workloads: WorkloadDecl[];
-  expansion: { configuration: string; workload: string };
+  /**
+   * The runs the instruction-expansion table reads: each configuration's run of one workload (a
+   * column each, beside the slides'), every one also run with a one-message reference.
+   */
+  expansion: { configurations: string[]; workload: string };
 }
 
 export interface PlannedRun {

@@ -7,10 +7,14 @@ import { sortKeys } from '../emulator/json.ts';
 import type { WindowCounters } from '../emulator/window.ts';
 
 export const RESULTS_SCHEMA = 'world-bench-results';
-/** 2 added figures.window (every counter over the transfer window, with the cycle breakdown). */
-export const RESULTS_VERSION = 2;
-/** Versions this world reads: each added fields only, so an older file reads as one without them. */
-export const RESULTS_VERSIONS_READ: readonly number[] = [1, 2];
+/**
+ * 2 added figures.window (every counter over the transfer window, with the cycle breakdown).
+ * 3 made bench.expansion a list of configurations (`configurations`, one column of the
+ * instruction-expansion table each) where 1 and 2 named one (`configuration`).
+ */
+export const RESULTS_VERSION = 3;
+/** Versions this world reads: 2 added fields only; a 1 or 2 file's one expansion configuration reads as a list of one. */
+export const RESULTS_VERSIONS_READ: readonly number[] = [1, 2, 3];
 
 /** One run's figures. Every value is a guest quantity (cycles, counts, bytes), never host time. */
 export interface NetperfFigures {
@@ -85,7 +89,8 @@ export interface Results {
     profile: string;
     configurations: { name: string; title: string; guest: string; backend: string; wedge: string | null }[];
     workloads: { name: string; kind: string; direction: string }[];
-    expansion: { configuration: string; workload: string };
+    /** Versions 1 and 2 wrote { configuration, workload }; readResults gives every version this shape. */
+    expansion: { configurations: string[]; workload: string };
   };
   provenance: Record<string, unknown>;
   /** Lines of code of the wedge by component, or null when guests/wedge/ is not in the tree. */
@@ -93,6 +98,8 @@ export interface Results {
   runs: RunResult[];
   /** Present only in a shard's file: which slice of the matrix it holds. */
   shard?: { index: number; count: number };
+  /** Present only in a history file (harness/history.ts): the commit measured, its time and subject. */
+  history?: { commit: string; time: string; subject: string };
   /** Host time and host name: never compared, never in a table. */
   host: Record<string, unknown>;
 }
@@ -154,6 +161,14 @@ export function checkResults(data: unknown, path: string): Results {
     }
   });
   if (data.loc !== null && !isObject(data.loc)) fail('loc', 'expected an object or null');
+  const exp = bench.expansion;
+  if (!isObject(exp) || typeof exp.workload !== 'string') return fail('bench.expansion', 'expected the expansion runs (configurations and workload)');
+  if ((data.version as number) < 3) {
+    if (typeof exp.configuration !== 'string') fail('bench.expansion.configuration', `expected a configuration name (schema version ${data.version})`);
+    bench.expansion = { configurations: [exp.configuration], workload: exp.workload };
+  } else if (!Array.isArray(exp.configurations) || !exp.configurations.every((x) => typeof x === 'string')) {
+    fail('bench.expansion.configurations', 'expected a list of configuration names');
+  }
   return data as unknown as Results;
 }
 

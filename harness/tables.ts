@@ -5,6 +5,7 @@
 // cycle breakdown of each run's window per MiB (breakdown.ts), which explains the CPU column.
 import { barChartSvg } from './svg.ts';
 import { published, type PublishedExpansionRow } from './published.ts';
+import { linuxCompare, type LinuxCompareRow } from './linux-compare.ts';
 import { ResultsError, runId, type NetperfFigures, type Results, type RunResult } from './results.ts';
 import { breakdownRows, breakdownMarkdown, hypervisorMarkdown, breakdownCsv, type BreakdownRow } from './breakdown.ts';
 
@@ -22,7 +23,19 @@ function cell(measured: number | null, slides: number | null): Cell {
 }
 
 export interface NetperfRow { configuration: string; title: string; notRun: string | null; send: { mbs: Cell; cpu: Cell }; receive: { mbs: Cell; cpu: Cell } }
-export interface ExpansionRow { operation: string; count: Cell; perInterrupt: Cell }
+/** One operation of the expansion table: per column (configuration) its count and per-interrupt cells beside the slides'. */
+export interface ExpansionRow { operation: string; count: Cell[]; perInterrupt: Cell[] }
+/** One measured column of the expansion table: a configuration's run of the expansion workload, less its reference. */
+export interface ExpansionColumn {
+  configuration: string;
+  title: string;
+  run: string;
+  /** Bytes the difference moved (the transfer less the reference), null when not measured. */
+  bytes: number | null;
+  /** Hardware interrupts of the difference, all lines: the per-interrupt denominator. */
+  interrupts: number | null;
+  notRun: string | null;
+}
 export interface LocRow { component: string; title: string; headers: Cell; sources: Cell }
 
 export interface Tables {
@@ -31,7 +44,9 @@ export interface Tables {
   netperf: NetperfRow[];
   /** Each run's window cycles per MiB by category, rows in the netperf table's order, send then receive. */
   breakdown: BreakdownRow[];
-  expansion: { run: string; bytes: number | null; interrupts: number | null; notRun: string | null; rows: ExpansionRow[] };
+  /** The Linux 6.1 rows over native Linux 6.1 (no para-virtual Linux 6.1 exists to compare with). */
+  linux: LinuxCompareRow[];
+  expansion: { workload: string; columns: ExpansionColumn[]; rows: ExpansionRow[] };
   loc: { rule: string | null; rows: LocRow[] };
 }
 
@@ -95,15 +110,29 @@ export function buildTables(files: { path: string; results: Results }[]): Tables
     runs: [{ direction: 'send', run: sendW ? runs.get(`${row.configuration}/${sendW}`) : undefined }, { direction: 'receive', run: recvW ? runs.get(`${row.configuration}/${recvW}`) : undefined }],
   })));
 
+  const allConfigs = files.flatMap((f) => f.results.bench.configurations).filter((c, i, a) => a.findIndex((x) => x.name === c.name) === i);
+  const linux = linuxCompare(netperf, allConfigs, pub.netperf);
+
   const exp = first.bench.expansion;
-  const expId = `${exp.configuration}/${exp.workload}`;
-  const expRun = runs.get(expId);
-  const ef = expRun?.status === 'ok' ? expRun.figures!.expansion ?? null : null;
-  const interrupts = ef ? Object.values(ef.interrupts).reduce((a, b) => a + b, 0) : null;
-  const expansionRows = pub.expansion.map((p: PublishedExpansionRow) => {
-    const count = ef ? sumSensitive(ef.sensitive, p.counters) : null;
-    const per = count !== null && interrupts ? count / interrupts : null; // no interrupts: no ratio
-    return { operation: p.operation, count: cell(count, p.count), perInterrupt: cell(per, p.per_interrupt) };
+  const columns = exp.configurations.map((name): ExpansionColumn & { figures: NonNullable<NetperfFigures['expansion']> | null } => {
+    const id = `${name}/${exp.workload}`;
+    const run = runs.get(id);
+    const ef = run?.status === 'ok' ? run.figures!.expansion ?? null : null;
+    return {
+      configuration: name, title: configs.get(name) ?? pub.netperf[name]?.title ?? name, run: id, figures: ef,
+      bytes: ef ? first.bench.transfer_bytes - ef.reference_bytes : null,
+      interrupts: ef ? Object.values(ef.interrupts).reduce((a, b) => a + b, 0) : null,
+      notRun: !run ? 'not in these results' : run.status !== 'ok' ? run.reason! : ef ? null : 'the run has no reference difference (figures.expansion)',
+    };
+  });
+  const expansionRows = pub.expansion.map((p: PublishedExpansionRow): ExpansionRow => {
+    const counts = columns.map((col) => (col.figures ? sumSensitive(col.figures.sensitive, p.counters) : null));
+    return {
+      operation: p.operation,
+      count: counts.map((n) => cell(n, p.count)),
+      // No interrupts: no per-interrupt figure.
+      perInterrupt: counts.map((n, i) => cell(n !== null && columns[i]!.interrupts ? n / columns[i]!.interrupts! : null, p.per_interrupt)),
+    };
   });
 
   const locFile = files.find((f) => f.results.loc !== null)?.results.loc ?? null;
@@ -117,11 +146,8 @@ export function buildTables(files: { path: string; results: Results }[]): Tables
     profile: first.bench.profile,
     netperf,
     breakdown,
-    expansion: {
-      run: expId, interrupts, rows: expansionRows,
-      bytes: ef ? first.bench.transfer_bytes - ef.reference_bytes : null,
-      notRun: !expRun ? 'not in these results' : expRun.status !== 'ok' ? expRun.reason! : ef ? null : 'the run has no reference difference (figures.expansion)',
-    },
+    linux,
+    expansion: { workload: exp.workload, columns: columns.map(({ figures: _f, ...col }) => col), rows: expansionRows },
     loc: { rule: locFile?.rule ?? null, rows: loc },
   };
 }
@@ -144,7 +170,8 @@ function mdTable(head: string[], rows: string[][], align: string[]): string {
   ].join('\n') + '\n';
 }
 
-function sizeText(bytes: number): string {
+/** A byte count in the largest binary unit that divides it (4 MiB), else in bytes. */
+export function sizeText(bytes: number): string {
   for (const [unit, n] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (bytes % n === 0) return `${bytes / n} ${unit}`;
   return `${bytes} bytes`;
 }
@@ -161,10 +188,41 @@ export function netperfMarkdown(t: Tables): string {
   return mdTable(head, rows, ['l', ...Array(12).fill('r')]);
 }
 
+export function linuxMarkdown(t: Tables): string {
+  const head = ['configuration', 'send CPU / native Linux', 'receive CPU / native Linux', 'slides\' row', 'slides send / hardware', 'slides receive / hardware'];
+  const rows = t.linux.map((r) => [r.title, rat(r.send), rat(r.receive), r.slidesRow ?? DASH, rat(r.slidesSend), rat(r.slidesReceive)]);
+  return mdTable(head, rows, ['l', 'r', 'r', 'l', 'r', 'r']);
+}
+
+/** A column heading of the expansion table: the bare name with one measured column (as the slides' table), else qualified by the configuration. */
+function expansionHead(t: Tables, base: string, col: ExpansionColumn, single = base): string {
+  return t.expansion.columns.length === 1 ? single : `${base} (${col.title})`;
+}
+
 export function expansionMarkdown(t: Tables): string {
-  const head = ['operation', 'count', 'per interrupt', 'slides count', 'slides per interrupt', 'ratio (per interrupt)'];
-  const rows = t.expansion.rows.map((r) => [r.operation, num(r.count.measured, 0), num(r.perInterrupt.measured, 2), num(r.count.slides, 0), num(r.perInterrupt.slides, 0), rat(r.perInterrupt.ratio)]);
-  return mdTable(head, rows, ['l', 'r', 'r', 'r', 'r', 'r']);
+  const cols = t.expansion.columns;
+  const head = ['operation', ...cols.flatMap((c) => [expansionHead(t, 'count', c), expansionHead(t, 'per interrupt', c)]), 'slides count', 'slides per interrupt',
+    ...cols.map((c) => expansionHead(t, 'ratio', c, 'ratio (per interrupt)'))];
+  const rows = t.expansion.rows.map((r) => [r.operation,
+    ...cols.flatMap((_, i) => [num(r.count[i]!.measured, 0), num(r.perInterrupt[i]!.measured, 2)]),
+    num(r.count[0]?.slides ?? null, 0), num(r.perInterrupt[0]?.slides ?? null, 0),
+    ...cols.map((_, i) => rat(r.perInterrupt[i]!.ratio))]);
+  return mdTable(head, rows, ['l', ...Array(head.length - 1).fill('r')]);
+}
+
+/** The paragraph above the expansion table: which runs, what was subtracted, the denominators. */
+function expansionText(t: Tables): string {
+  const cols = t.expansion.columns;
+  const one = cols.length === 1;
+  const list = (xs: string[]): string => (xs.length <= 1 ? xs.join('') : `${xs.slice(0, -1).join(', ')} and ${xs.at(-1)}`);
+  const bytes = [...new Set(cols.map((c) => (c.bytes === null ? DASH : sizeText(c.bytes))))].join(' / ');
+  const interrupts = cols.map((c) => `${one ? '' : `${c.title} `}${c.interrupts === null ? DASH : c.interrupts}`).join(', ');
+  const notRun = cols.filter((c) => c.notRun).map((c) => ` Not run: ${one ? '' : `${c.title}: `}${c.notRun}.`).join('');
+  return `Sensitive instructions executed (all rings) in ${one ? 'run' : 'runs'} ${list(cols.map((c) => `\`${c.run}\``))}, ${one ? '' : 'each '}minus those of the same guest transferring one message: `
+    + `what moving the other ${bytes} cost, with boot, connection set-up and close cancelled out. `
+    + `Per interrupt = count / the hardware interrupts of the same difference (${interrupts}, all IRQ lines). `
+    + `The slides' counts are for 1 GiB, so compare the per-interrupt ${one ? 'column' : 'columns'}.`
+    + notRun;
 }
 
 export function locMarkdown(t: Tables): string {
@@ -201,13 +259,20 @@ export function tablesMarkdown(t: Tables): string {
     '',
     breakdownMarkdown(t.breakdown),
     ...(hypervisorMarkdown(t.breakdown) ? ['The hypervisor column by operation (cycles per MiB, largest first; a hypercall\'s entry includes the page-table work it does):', '', hypervisorMarkdown(t.breakdown)] : []),
+    ...(t.linux.length > 0 ? [
+      '## Linux 6.1 against native Linux',
+      '',
+      'Linux 6.1 has no para-virtual counterpart of the XenoLinux and L4Ka::Linux rows: Linux removed its 32-bit Xen para-virtual guest in 5.9, '
+        + 'and L4Ka::Linux, for the L4 X.2 interface the L4 model offers, ended with Linux 2.6 (the L4Linux of L4Re runs on Fiasco.OC\'s different interface). '
+        + 'So each Linux 6.1 row is compared with Linux 6.1 on hardware: its CPU over native Linux\'s in the same direction, '
+        + 'beside the slides\' ratio of the same kind of configuration of their kernel (same variant, back-end and wedge) over their hardware row. '
+        + 'Trap-and-emulate has no row in the slides.',
+      '',
+      linuxMarkdown(t),
+    ] : []),
     '## Netperf instruction expansion',
     '',
-    `Sensitive instructions executed (all rings) in run \`${t.expansion.run}\`, minus those of the same guest transferring one message: `
-      + `what moving the other ${t.expansion.bytes === null ? DASH : sizeText(t.expansion.bytes)} cost, with boot, connection set-up and close cancelled out. `
-      + `Per interrupt = count / the hardware interrupts of the same difference (${t.expansion.interrupts === null ? DASH : t.expansion.interrupts}, all IRQ lines). `
-      + 'The slides\' counts are for 1 GiB, so compare the per-interrupt column.'
-      + (t.expansion.notRun ? ` Not run: ${t.expansion.notRun}.` : ''),
+    expansionText(t),
     '',
     expansionMarkdown(t),
     '## Lines of code of the wedge',
@@ -242,8 +307,13 @@ export function netperfCsv(t: Tables): string {
 }
 
 export function expansionCsv(t: Tables): string {
-  return csv(['operation', 'count', 'per_interrupt', 'count_slides', 'per_interrupt_slides', 'per_interrupt_ratio'],
-    t.expansion.rows.map((r) => [r.operation, csvNum(r.count.measured, 0), csvNum(r.perInterrupt.measured, 4), csvNum(r.count.slides, 0), csvNum(r.perInterrupt.slides, 0), csvNum(r.perInterrupt.ratio, 4)]));
+  const cols = t.expansion.columns;
+  const suffix = (c: ExpansionColumn): string => (cols.length === 1 ? '' : `_${c.configuration}`);
+  return csv(['operation', ...cols.flatMap((c) => [`count${suffix(c)}`, `per_interrupt${suffix(c)}`]), 'count_slides', 'per_interrupt_slides', ...cols.map((c) => `per_interrupt_ratio${suffix(c)}`)],
+    t.expansion.rows.map((r) => [r.operation,
+      ...cols.flatMap((_, i) => [csvNum(r.count[i]!.measured, 0), csvNum(r.perInterrupt[i]!.measured, 4)]),
+      csvNum(r.count[0]?.slides ?? null, 0), csvNum(r.perInterrupt[0]?.slides ?? null, 0),
+      ...cols.map((_, i) => csvNum(r.perInterrupt[i]!.ratio, 4))]));
 }
 
 export function locCsv(t: Tables): string {
@@ -275,8 +345,9 @@ export function renderTables(t: Tables): Record<string, string> {
       ]),
     }),
     'expansion.svg': barChartSvg({
-      title: 'Sensitive operations per interrupt', unit: '', series,
-      groups: t.expansion.rows.map((r) => ({ label: r.operation, values: [r.perInterrupt.measured, r.perInterrupt.slides] })),
+      title: 'Sensitive operations per interrupt', unit: '',
+      series: t.expansion.columns.length === 1 ? series : [...t.expansion.columns.map((c) => c.title), 'slides'],
+      groups: t.expansion.rows.map((r) => ({ label: r.operation, values: [...r.perInterrupt.map((c) => c.measured), r.perInterrupt[0]?.slides ?? null] })),
     }),
     'loc.svg': barChartSvg({
       title: 'Wedge lines of code (headers + source)', unit: 'lines', series,

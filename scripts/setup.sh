@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs what the README's two commands need, or says exactly how to.
 #   setup.sh build  - the host toolchain that builds the guests (gcc -m32, GNU binutils)
-#   setup.sh test   - that, plus the oracles the tests compare against (QEMU, tshark) and the
-#                     SeaBIOS image v86 boots in `npm run bench:emu`
+#   setup.sh test   - that, plus the oracles the tests compare against (QEMU, tshark), the
+#                     SeaBIOS image v86 boots in `npm run bench:emu`, and chromium, the
+#                     headless browser that loads `world report`'s page in its test
 # npm packages are installed from the committed lockfile when node_modules is missing or stale, and
 # the TypeScript the `world` command runs is compiled to dist/ (bin/compile.js) when a source changed.
 set -e
@@ -14,7 +15,7 @@ mode=${1:-build}
 # it without downloading it again (world.lock pins its version and sha256).
 debs="gcc gcc-multilib binutils make flex bison bc libelf-dev xz-utils linux-source-6.1"
 if [ "$mode" = test ]; then
-  debs="$debs qemu-system-x86 tshark cpio seabios"
+  debs="$debs qemu-system-x86 tshark cpio seabios chromium"
 fi
 
 missing=""

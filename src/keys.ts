@@ -13,6 +13,7 @@ import { ORCHESTRATOR_VERSION } from './version.ts';
 import { sourceFileName, sourceSha256 } from './unpack.ts';
 import type { Step } from './graph.ts';
 import type { Toolchain } from './toolchain.ts';
+import type { FileHashes } from './file-hashes.ts';
 import type { World } from './manifest/load.ts';
 
 export interface KeyInputs {
@@ -27,13 +28,13 @@ export class KeyHasher {
   private recipes = new Map<string, Record<string, string>>();
   /** The files under the world's root, from one git process, read when the first tree is hashed. */
   private listed?: (rel: string) => string[] | undefined;
-  constructor(readonly world: World, readonly toolchain: Toolchain) {}
+  constructor(readonly world: World, readonly toolchain: Toolchain, private readonly hashes?: FileHashes) {}
 
   tree(rel: string): TreeHash {
     let t = this.trees.get(rel);
     if (!t) {
       this.listed ??= listingFilter(gitFiles(this.world.root, ''));
-      t = hashTree(this.world.root, rel, this.listed);
+      t = hashTree(this.world.root, rel, this.listed, this.hashes);
       this.trees.set(rel, t);
     }
     return t;

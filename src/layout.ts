@@ -13,6 +13,8 @@ export interface Layout {
   out: string;        // .world/out/<package>[@variant]  installed artifacts (symlinks into cas)
   lock: string;       // .world/build.lock               held by the one build running in this tree
   toolchain: string;  // .world/toolchain.json           tool --version outputs by binary identity
+  fileHashes: string; // .world/file-hashes.json         source files' sha256 by stat (src/file-hashes.ts)
+  world: string;      // .world/world.json               the checked world.yaml, remembered (src/manifest/memo.ts)
 }
 
 export function layoutOf(root: string): Layout {
@@ -27,5 +29,7 @@ export function layoutOf(root: string): Layout {
     out: join(state, 'out'),
     lock: join(state, 'build.lock'),
     toolchain: join(state, 'toolchain.json'),
+    fileHashes: join(state, 'file-hashes.json'),
+    world: join(state, 'world.json'),
   };
 }

@@ -38,6 +38,8 @@ export interface ConfigurationImages {
   guest: string;
   /** The guest unit's `initrd`, when its recipe declares one (a Linux bzImage's initramfs). */
   initrd?: string;
+  /** The guest unit's `system-map`, when declared (a bzImage's symbols for the hole report). */
+  symbols?: string;
   wedge?: string;
 }
 
@@ -49,6 +51,7 @@ export function configurationImages(world: World, c: { guest: string; wedge: str
   const outputs = installedOutputs(world, c.guest);
   const out: ConfigurationImages = { guest: installedOutput(world, c.guest, 'kernel') };
   if (outputs.initrd !== undefined) out.initrd = outputs.initrd;
+  if (outputs['system-map'] !== undefined) out.symbols = outputs['system-map'];
   if (c.wedge) out.wedge = installedOutput(world, c.wedge, 'wedge');
   return out;
 }

@@ -1,7 +1,7 @@
 // A session over one world: its step graph, cache and key hashing, and the two things done with
 // them — predicting what a build would do (`plan`) and doing it (`build`, `fetch`).
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { basename, join, relative } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cache } from './cache.ts';
 import { explainChange } from './explain.ts';
@@ -9,17 +9,23 @@ import { fetchFile, candidateUrls } from './fetch.ts';
 import { buildGraph, selectSteps, type Graph, type Step } from './graph.ts';
 import { KeyHasher, cacheKey } from './keys.ts';
 import { layoutOf, type Layout } from './layout.ts';
-import { loadWorld, type World } from './manifest/load.ts';
+import type { World } from './manifest/load.ts';
+import { WorldMemo } from './manifest/memo.ts';
 import { logTail, StepLog } from './run/logger.ts';
 import { makeRunner } from './run/runner.ts';
 import { schedule } from './run/scheduler.ts';
 import { readRecord, writeRecord } from './state.ts';
 import { Toolchain } from './toolchain.ts';
+import { FileHashes } from './file-hashes.ts';
 import { sourceFileName, sourceSha256, unpackArchive } from './unpack.ts';
 import { fetchDeb } from './deb.ts';
 import { applyLockPins, lockPath } from './lockfile.ts';
 import type { Reporter, Summary } from './run/progress.ts';
 import type { StageContext } from './recipe.ts';
+
+/** Milliseconds on a monotonic clock, for the durations the reporter prints: process.hrtime, not
+ *  the `performance` global, whose first use loads perf_hooks (a cost every no-op build paid). */
+const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 export interface StepPlan {
   id: string;
@@ -48,21 +54,34 @@ export class Session {
   readonly layout: Layout;
   readonly cache: Cache;
   readonly toolchain: Toolchain;
+  readonly fileHashes: FileHashes;
   readonly hasher: KeyHasher;
   readonly graph: Graph;
 
-  private constructor(readonly world: World) {
+  private constructor(readonly world: World, private readonly memo: WorldMemo) {
     this.layout = layoutOf(world.root);
     this.cache = new Cache(this.layout);
     this.toolchain = new Toolchain(this.layout.toolchain);
-    this.hasher = new KeyHasher(world, this.toolchain);
+    this.fileHashes = new FileHashes(this.layout.fileHashes);
+    this.hasher = new KeyHasher(world, this.toolchain, this.fileHashes);
     this.graph = buildGraph(world);
   }
 
   static async open(file: string): Promise<Session> {
-    const world = await loadWorld(file);
+    // The world as last read, when world.yaml and the recipes' declarations are unchanged
+    // (manifest/memo.ts); otherwise read and checked, with the YAML parser loaded only then.
+    const abs = resolve(file);
+    const memo = new WorldMemo(layoutOf(dirname(abs)).world);
+    let text: string | undefined;
+    try { text = readFileSync(abs, 'utf8'); } catch { /* loadWorld says why */ }
+    let world = text === undefined ? undefined : await memo.recall(abs, text);
+    if (!world) {
+      const { loadWorld } = await import('./manifest/load.ts');
+      world = await loadWorld(file);
+      if (text !== undefined) memo.remember(world, text);
+    }
     applyLockPins(world);
-    return new Session(world);
+    return new Session(world, memo);
   }
 
   select(targets: readonly string[], stages?: readonly string[]): string[] {
@@ -89,17 +108,25 @@ export class Session {
       if (hit) { artifacts.set(id, hit); out.push({ id, status: 'cached', key, reasons: [] }); continue; }
       out.push({ id, status: 'run', key, reasons: explainChange(readRecord(this.layout, id), k) });
     }
-    this.toolchain.save();
+    this.saveMemos();
     return out;
+  }
+
+  /** Keeps what this run learnt for the next: tool versions, file hashes by stat, the checked world. */
+  private saveMemos(): void {
+    this.toolchain.save();
+    this.fileHashes.save();
+    this.memo.save();
   }
 
   /** Removes what killed builds left in tmp/. Only called while holding the build lock. */
   sweepTemp(): void {
-    rmSync(this.layout.tmp, { recursive: true, force: true });
+    // Checked first: rmSync loads Node's recursive remover, which a no-op build need not pay for.
+    if (existsSync(this.layout.tmp)) rmSync(this.layout.tmp, { recursive: true, force: true });
   }
 
   async build(ids: readonly string[], opts: BuildOptions): Promise<BuildResult> {
-    const started = performance.now();
+    const started = nowMs();
     const artifacts = new Map<string, string>();
     let run = 0;
     let cached = 0;
@@ -121,11 +148,11 @@ export class Session {
       jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal,
       onSkip: (id, cause) => opts.reporter.skipped(id, cause),
     });
-    this.toolchain.save();
+    this.saveMemos();
     const summary: Summary = {
       run, cached, failed: opts.signal.aborted ? 0 : result.failed.size,
       skipped: result.skipped.length + result.notStarted.length,
-      seconds: (performance.now() - started) / 1000,
+      seconds: (nowMs() - started) / 1000,
       interrupted: opts.signal.aborted,
     };
     await opts.reporter.end(summary);
@@ -146,7 +173,7 @@ export class Session {
     }
     opts.signal.throwIfAborted();
     opts.reporter.start(step.id);
-    const begun = performance.now();
+    const begun = nowMs();
     mkdirSync(this.layout.tmp, { recursive: true });
     const tmp = mkdtempSync(join(this.layout.tmp, step.id.replace(/[^A-Za-z0-9@_-]/g, '_') + '-'));
     const log = new StepLog(join(this.layout.logs, step.unit, `${step.stage}.log`));
@@ -158,7 +185,7 @@ export class Session {
       writeRecord(this.layout, { step: step.id, key, artifact, ...k });
       if (step.final) this.cache.install(step.unit, artifact);
       log.info(`artifact ${artifact}`);
-      opts.reporter.done(step.id, (performance.now() - begun) / 1000);
+      opts.reporter.done(step.id, (nowMs() - begun) / 1000);
       return true;
     } catch (err) {
       log.info(`failed: ${(err as Error).message}`);

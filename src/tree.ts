@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { hashJson, sha256 } from './hash.ts';
+import type { FileHashes } from './file-hashes.ts';
 
 export interface TreeHash {
   /** sha256 over the sorted file list; 'missing' if the path does not exist. */
@@ -50,8 +51,10 @@ export function listingFilter(listing: string[] | undefined): (rel: string) => s
 /**
  * Hashes `rel` (a file or directory relative to `root`). `list` gives a directory's files when
  * the caller already knows them (see listingFilter); by default git is asked for that directory.
+ * With `hashes`, a file whose stat is unchanged since it was last hashed is not read again.
  */
-export function hashTree(root: string, rel: string, list: (rel: string) => string[] | undefined = (r) => gitFiles(root, r)): TreeHash {
+export function hashTree(root: string, rel: string, list: (rel: string) => string[] | undefined = (r) => gitFiles(root, r),
+  hashes?: FileHashes): TreeHash {
   const abs = join(root, rel);
   let st;
   try { st = statSync(abs); } catch { return { hash: 'missing', files: {} }; }
@@ -66,10 +69,10 @@ export function hashTree(root: string, rel: string, list: (rel: string) => strin
   for (const f of [...names].sort()) {
     const path = join(root, f);
     let lst;
-    try { lst = lstatSync(path); } catch { continue; } // listed by git but deleted in the work tree
+    try { lst = lstatSync(path, { bigint: true }); } catch { continue; } // listed by git but deleted in the work tree
     const name = st.isDirectory() ? f.slice(prefix.length) : f.split('/').pop()!;
     if (lst.isSymbolicLink()) files[name] = 'link:' + readlinkSync(path);
-    else if (lst.isFile()) files[name] = ((lst.mode & 0o111) ? 'x:' : '') + sha256(readFileSync(path));
+    else if (lst.isFile()) files[name] = ((lst.mode & 0o111n) ? 'x:' : '') + (hashes ? hashes.sha256(f, path, lst) : sha256(readFileSync(path)));
   }
   return { hash: hashJson(files), files };
 }

@@ -40,8 +40,10 @@ export class HoleRecorder {
   constructor(private readonly cpu: Cpu, private readonly mem: GuestMemory, images: Uint8Array[], private readonly virtualIf: () => boolean,
     private readonly guestBelow?: number,
     /** The ring the deprivileged guest kernel runs in (1 under Xen, 3 under L4) and which code counts. */
-    private readonly where: { ring: number; counts?: () => boolean } = { ring: 1 }) {
-    this.symbols = images.flatMap((img) => elfSymbols(img)).sort((a, b) => a.value - b.value || b.size - a.size);
+    private readonly where: { ring: number; counts?: () => boolean } = { ring: 1 },
+    /** Symbols from elsewhere (a bzImage's System.map), for images that are not ELF files. */
+    extraSymbols: ElfSymbol[] = []) {
+    this.symbols = [...images.flatMap((img) => elfSymbols(img)), ...extraSymbols].sort((a, b) => a.value - b.value || b.size - a.size);
   }
 
   attach(): void {

@@ -11,7 +11,8 @@ import { xenGuestParams } from './xen/builder.ts';
 import { TrapAndEmulate } from './xen/trap-emulate.ts';
 import type { TrapEmulateStats } from './trap-counters.ts';
 import { HoleRecorder, type HoleSite } from './holes.ts';
-import { elfSymbols, elfSegments } from './elf.ts';
+import { elfSymbols, elfSegments, type ElfSymbol } from './elf.ts';
+import { isLinuxBzImage } from '../boot-linux.ts';
 import type { GuestMemory } from './guest-memory.ts';
 import { L4Kernel, type L4Stats } from './l4/l4.ts';
 import { l4GuestParams } from './l4/builder.ts';
@@ -29,8 +30,10 @@ export interface BackendBoot {
   kernelName: string;
   append?: string;
   modules?: BootModule[];
-  /** An initramfs for a Linux bzImage (hardware back-end only). */
+  /** An initramfs for a Linux bzImage (hardware, or trap-and-emulate on xen and l4). */
   initrd?: Uint8Array;
+  /** The guest's symbols when its image carries none (a bzImage's System.map), for the hole report. */
+  symbols?: ElfSymbol[];
   /** The in-place VMM (wedge) ELF: the domain's kernel, with the guest as its module. */
   wedge?: Uint8Array;
   wedgeName?: string;
@@ -93,7 +96,8 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
     const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? [], b.initrd);
     return { boot, stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
   }
-  if (b.initrd) throw new BackendError('an initrd (a Linux bzImage) boots on the hardware back-end only');
+  if (b.initrd && !isLinuxBzImage(b.elf)) throw new BackendError(`${b.kernelName}: an initrd needs a Linux bzImage; a multiboot kernel takes modules`);
+  if (isLinuxBzImage(b.elf) && b.wedge) throw new BackendError(`${b.kernelName}: a Linux bzImage under --wedge is not supported yet; it runs under trap-and-emulate (no --wedge) or on hardware`);
   if (b.backend === 'l4') return bootOnL4(machine, b);
   const costs = machine.profile.xen;
   if (!costs) throw new BackendError(`profile ${machine.profile.name} has no "xen" figures, which --backend xen needs`);
@@ -116,15 +120,15 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
       }),
     };
   }
-  if (xenGuestParams(b.elf, b.kernelName)) {
+  if (!isLinuxBzImage(b.elf) && xenGuestParams(b.elf, b.kernelName)) {
     xen.attach();
     xen.bootPv(b.elf, b.kernelName, cmdline, b.modules?.[0]?.data);
     const holes = new HoleRecorder(xen.cpu, xen.mem, [b.elf], () => xen.virtualIf());
     holes.attach();
     return { stats: () => ({ backend: 'xen', mode: 'pv', ...common(machine, xen.stats.timer_virqs), xen: xen.stats, holes: holes.report() }) };
   }
-  const te = new TrapAndEmulate(xen, b.elf);
-  te.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
+  const te = new TrapAndEmulate(xen, b.elf, b.symbols);
+  te.boot(b.elf, b.kernelName, b.append, b.modules ?? [], b.initrd);
   return { stats: () => ({ backend: 'xen', mode: 'trap-and-emulate', ...common(machine), xen: xen.stats, trap_and_emulate: te.stats() }) };
 }
 
@@ -137,14 +141,15 @@ function bootOnL4(machine: Machine, b: BackendBoot): Backend {
   if (b.wedge && !l4GuestParams(b.wedge, imageName)) throw new BackendError(`${imageName}: an L4 wedge must be an L4 task image (no __l4_guest section)`);
   const l4 = new L4Kernel(machine, costs);
   machine.dmaLimit = { end: l4.physEnd, owner: 'l4' };
-  if (!b.wedge && !l4GuestParams(b.elf, b.kernelName)) {
-    if (xenGuestParams(b.elf, b.kernelName)) {
+  const bz = isLinuxBzImage(b.elf);
+  if (!b.wedge && (bz || !l4GuestParams(b.elf, b.kernelName))) {
+    if (!bz && xenGuestParams(b.elf, b.kernelName)) {
       throw new BackendError(`${b.kernelName}: a Xen para-virtual kernel (__xen_guest section), neither an L4 task image (no __l4_guest section) nor a plain multiboot kernel for trap-and-emulate`);
     }
     // An unmodified multiboot kernel: a user-level monitor runs it under trap-and-emulate.
     l4.attach();
-    const te = new L4TrapAndEmulate(l4, b.elf);
-    te.boot(b.elf, b.kernelName, b.append, b.modules ?? []);
+    const te = new L4TrapAndEmulate(l4, b.elf, b.symbols);
+    te.boot(b.elf, b.kernelName, b.append, b.modules ?? [], b.initrd);
     return {
       stats: () => ({ backend: 'l4', mode: 'trap-and-emulate', ...common(machine, 0, l4.stats.messages.interrupt), l4: l4.report(), trap_and_emulate: te.stats() }),
     };

@@ -35,6 +35,8 @@ export interface NetperfRunOptions {
   append?: string;
   /** A Linux bzImage's initramfs (its /init is the netperf program). */
   initrd?: Uint8Array;
+  /** The guest's symbols when its image has none (a bzImage's System.map), for the hole report. */
+  symbols?: import('../../emulator/hypervisors/elf.ts').ElfSymbol[];
   /** The guest's netperf checks every byte it receives too (the peer always does). */
   check?: boolean;
   pcapPath?: string;
@@ -200,7 +202,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
   const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
   const { machine, profile, backend } = startMachine({
-    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd,
+    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd, symbols: o.symbols,
     backend: o.backend, wedge: o.wedge, wedgeName: o.wedgeName, setup: attach,
   });
   const hz = profile.cpuMhz * 1e6;

@@ -28,8 +28,12 @@ ${WORLD_OPTION_HELP}
       --shards <n>    number of shards for --matrix-json (default: one per runnable run)
       --list          print the matrix (each run and whether it runs here) and exit
       --plain         plain progress lines for the build
+      --history DIR   also add the results to the history folder DIR as their commit's entry
+                      (world history add; not with --shard: merge the shards, then add)
 
-Exit status: 0 results written, 1 a build or run failed (nothing written), 2 bad input.
+Exit status: 0 results written, 1 a build or run failed (nothing written), 2 bad input, or
+the history refused the results (a tree that differed from its commit; the results file is
+written all the same).
 `;
 
 async function run(args: string[]): Promise<number> {
@@ -37,12 +41,14 @@ async function run(args: string[]): Promise<number> {
     file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' }, name: { type: 'string' },
     out: { type: 'string' }, transfer: { type: 'string' }, shard: { type: 'string' },
     'matrix-json': { type: 'boolean' }, shards: { type: 'string' }, list: { type: 'boolean' }, plain: { type: 'boolean' },
+    history: { type: 'string' },
   } });
   const v = parsed.values;
   const jobs = v.jobs === undefined ? availableParallelism() : parseJobs(v.jobs);
   const { parseShard, planMatrix, actionsMatrix, runKey } = await import('../../harness/matrix.ts');
   const shard = v.shard === undefined ? null : parseShard(v.shard);
   if (shard === undefined) throw new UsageError(`--shard '${v.shard}': expected I/N with 1 <= I <= N, e.g. 1/2`);
+  if (shard && v.history !== undefined) throw new UsageError('--history with --shard: a history entry holds a whole run; merge the shards (world merge), then world history add');
   const transfer = v.transfer === undefined ? undefined : parseSizeOption('--transfer', v.transfer);
   const shards = v.shards === undefined ? undefined : Number(v.shards);
   if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new UsageError(`--shards '${v.shards}': expected a positive integer`);
@@ -116,6 +122,17 @@ async function run(args: string[]): Promise<number> {
     writeFileAtomic(path, formatResults(outcome.results));
     const ran = outcome.results.runs.filter((r) => r.status === 'ok').length;
     process.stdout.write(`wrote ${shownPath(path)}: ${ran} run(s), ${outcome.results.runs.length - ran} not run\n`);
+    if (v.history !== undefined) {
+      const { addToHistory } = await import('../../harness/history.ts');
+      const { ResultsError } = await import('../../harness/results.ts');
+      try {
+        const h = addToHistory(v.history, outcome.results, shownPath(path), { root: world.root });
+        process.stdout.write(`${h.status} ${shownPath(resolve(h.file))}\n`);
+      } catch (err) {
+        if (err instanceof ResultsError) { process.stderr.write(`world bench: --history: ${err.message}\n`); return 2; }
+        throw err;
+      }
+    }
     return 0;
   } catch (err) {
     if (err instanceof OutputError) { process.stderr.write(`world bench: ${err.message}\n`); return 2; }

@@ -21,6 +21,8 @@ options:
   --initrd FILE           a Linux bzImage's initramfs (cpio); a bzImage (told by its "HdrS"
                           setup header) boots by the Linux 32-bit boot protocol, and --append
                           is then its whole command line (as QEMU's -kernel/-append/-initrd)
+  --symbols FILE          the kernel's System.map, naming hole sites by symbol under xen or l4
+                          trap-and-emulate when the kernel is a bzImage (which has no symbols)
   --backend NAME          what runs under the guest: hardware (default, guest in ring 0), xen
                           (the Xen 3 model: a kernel with a __xen_guest section boots as a
                           para-virtual domain, a plain multiboot kernel runs in ring 1 under
@@ -47,6 +49,7 @@ export const MACHINE_OPTIONS = {
   profile: { type: 'string' },
   append: { type: 'string' },
   initrd: { type: 'string' },
+  symbols: { type: 'string' },
   backend: { type: 'string' },
   wedge: { type: 'string' },
 } as const;
@@ -100,6 +103,7 @@ async function run(args: string[]): Promise<number> {
   const { BackendError } = await import('../../emulator/hypervisors/hypervisor.ts');
   const { ElfError } = await import('../../emulator/hypervisors/elf.ts');
   const { runKernel } = await import('../../emulator/run.ts');
+  const { parseSystemMap } = await import('../../emulator/hypervisors/system-map.ts');
   if (mem < MIN_MEM || mem > MAX_MEM || mem % 4096 !== 0) {
     throw new UsageError(`--mem ${values.mem}: RAM must be between ${MIN_MEM >> 20}M and ${MAX_MEM >> 20}M, in whole 4 KiB pages`);
   }
@@ -117,6 +121,7 @@ async function run(args: string[]): Promise<number> {
     const wedge = values.wedge !== undefined ? readInput('wedge', values.wedge) : undefined;
 
     const initrd = values.initrd !== undefined ? readInput('initrd', values.initrd) : undefined;
+    const symbols = values.symbols !== undefined ? parseSystemMap(Buffer.from(readInput('symbols', values.symbols)).toString('latin1'), values.symbols) : undefined;
 
     const serialChunks: Uint8Array[] = [];
     const toStdout = values.serial === undefined;
@@ -126,7 +131,7 @@ async function run(args: string[]): Promise<number> {
       trace = (line) => writeSync(file.fd, line + '\n');
     }
     const r = runKernel({
-      elf, kernelName: kernelPath, mem, profile, cmdline: values.append, modules, initrd,
+      elf, kernelName: kernelPath, mem, profile, cmdline: values.append, modules, initrd, symbols,
       backend: backendName as 'hardware' | 'xen' | 'l4', wedge, wedgeName: values.wedge,
       serial: (bytes) => (toStdout ? process.stdout.write(bytes) : serialChunks.push(bytes)),
       maxInstructions, trace, traceLimit,

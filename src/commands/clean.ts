@@ -31,7 +31,7 @@ ${WORLD_OPTION_HELP}
       throw err;
     }
     try {
-      const paths = parsed.values.cache ? [l.out, l.logs, l.tmp, l.cas, l.keys, l.steps, l.toolchain] : [l.out, l.logs, l.tmp];
+      const paths = parsed.values.cache ? [l.out, l.logs, l.tmp, l.cas, l.keys, l.steps, l.toolchain, l.fileHashes, l.world] : [l.out, l.logs, l.tmp];
       for (const p of paths) rmSync(p, { recursive: true, force: true });
       process.stdout.write(`world: removed ${paths.map((p) => p.slice(l.root.length + 1)).join(', ')}\n`);
     } finally {

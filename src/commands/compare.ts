@@ -14,18 +14,26 @@ without failing. The host sections (time, host name) are never read.
 options:
   --threshold PCT   percent a number may move without failing (default 0: any change fails)
   --quiet           print only the failing figures
+  --report-url URL  after each changed figure, the link to its history chart in the report
+                    published at URL ('world report'): URL#fig-<figure> for a number, URL#history
+                    for a status, a flag or a figure that appeared or went
 
 Exit status: 0 nothing past the threshold, 1 a figure past it, 2 bad input.
 `;
 
 async function run(args: string[]): Promise<number> {
-  const parsed = parseCommandArgs({ args, allowPositionals: true, options: { threshold: { type: 'string' }, quiet: { type: 'boolean' } } });
+  const parsed = parseCommandArgs({ args, allowPositionals: true, options: { threshold: { type: 'string' }, quiet: { type: 'boolean' }, 'report-url': { type: 'string' } } });
   if (parsed.positionals.length !== 2) throw new UsageError(`expected two results files, BASE and NEW; got ${parsed.positionals.length}`);
   const t = parsed.values.threshold;
   const threshold = t === undefined ? 0 : Number(t);
   if (t !== undefined && (t.trim() === '' || !Number.isFinite(threshold) || threshold < 0)) throw new UsageError(`--threshold '${t}': expected a percentage >= 0, such as 1 or 0.5`);
   const { readResults, ResultsError } = await import('../../harness/results.ts');
   const { compareResults, contextChanges, formatChange } = await import('../../harness/compare.ts');
+  const { figureAnchor } = await import('../../harness/figure-history.ts');
+  const url = parsed.values['report-url'];
+  // A number has a chart of its own; a status or flag is in the history's commit table.
+  const link = (c: { figure: string; old: unknown; new: unknown }): string => (url === undefined ? ''
+    : ` ${url}#${typeof c.old === 'number' && typeof c.new === 'number' ? figureAnchor(c.figure) : 'history'}`);
   const [basePath, newPath] = parsed.positionals as [string, string];
   let base, next;
   try {
@@ -38,7 +46,7 @@ async function run(args: string[]): Promise<number> {
   const changes = compareResults(base, next, threshold);
   const past = changes.filter((c) => c.past);
   if (!parsed.values.quiet) for (const line of contextChanges(base, next)) process.stdout.write(`note ${line}\n`);
-  for (const c of changes) if (c.past || !parsed.values.quiet) process.stdout.write(formatChange(c) + '\n');
+  for (const c of changes) if (c.past || !parsed.values.quiet) process.stdout.write(formatChange(c) + link(c) + '\n');
   process.stdout.write(`world compare: ${changes.length} figure(s) changed, ${past.length} past the ${threshold}% threshold\n`);
   return past.length > 0 ? 1 : 0;
 }

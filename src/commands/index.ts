@@ -20,6 +20,8 @@ export const commands: CommandEntry[] = [
   { name: 'bench', summary: 'run the benchmark matrix of world.yaml and write results/<name>.json', load: () => import('./bench.ts').then((m) => m.command) },
   { name: 'tables', summary: "regenerate the slides' three tables from results JSON (Markdown, CSV, SVG)", load: () => import('./tables.ts').then((m) => m.command) },
   { name: 'compare', summary: 'list every figure that changed between two results files; fail past a threshold', load: () => import('./compare.ts').then((m) => m.command) },
+  { name: 'report', summary: "write an HTML report: the tables, charts, cycle breakdown, provenance and each figure's history", load: () => import('./report.ts').then((m) => m.command) },
+  { name: 'history', summary: 'add results to a history folder, one deterministic file per commit', load: () => import('./history.ts').then((m) => m.command) },
   { name: 'merge', summary: 'combine shard results into one file, identical to an unsharded run', load: () => import('./merge.ts').then((m) => m.command) },
   { name: 'netperf', summary: 'run netperf TCP_STREAM between the guest kernel and the emulated peer and report the figures', load: () => import('./netperf.ts').then((m) => m.command) },
   { name: 'afterburn', summary: 'rewrite assembly for pre-virtualization, or print the gcc -B drop-in directory', load: () => import('./afterburn.ts').then((m) => m.command) },

@@ -43,6 +43,8 @@ options:
   --initrd FILE              the initramfs of a Linux bzImage given as --guest (its /init runs
                              netperf; guests/linux/init); the kernel's console and eth0 address
                              are then put on its command line before run= and arg=
+  --symbols FILE             the guest's System.map (a bzImage has no symbols): hole sites under
+                             trap-and-emulate are named by symbol; --config takes its recipe's
   --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)
   --loss P                   drop each frame with probability P (0 <= P < 1), from --seed
   --seed N                   seed of the loss draws (default 1; needs --loss)
@@ -95,7 +97,7 @@ export async function defaultGuest(): Promise<string> {
  * installed under .world/out, its back-end and the bench's profile. Prints why not and returns
  * null when the configuration does not exist or cannot run here.
  */
-async function configurationFiles(name: string, file: string | undefined): Promise<{ guest: string; initrd?: string; wedge?: string; backend: BackendName; profile: string } | null> {
+async function configurationFiles(name: string, file: string | undefined): Promise<{ guest: string; initrd?: string; symbols?: string; wedge?: string; backend: BackendName; profile: string } | null> {
   const { openSession, runBuild, shownPath } = await import('./common.ts');
   const { closest } = await import('../manifest/suggest.ts');
   const { configurationProblem } = await import('../runnable.ts');
@@ -201,7 +203,7 @@ async function run(args: string[]): Promise<number> {
   const mem = parseSizeOption('--mem', v.mem ?? '256M', MEM_BARE_UNIT);
   if (v.append !== undefined && /(^|\s)(run|arg)=/.test(v.append)) throw new UsageError(`--append '${v.append}': run= and arg= are set by world netperf`);
   if (v.config !== undefined) {
-    const given = (['guest', 'backend', 'wedge', 'initrd'] as const).filter((k) => v[k] !== undefined);
+    const given = (['guest', 'backend', 'wedge', 'initrd', 'symbols'] as const).filter((k) => v[k] !== undefined);
     if (given.length > 0) throw new UsageError(`--config ${v.config} names the guest, back-end, wedge and initrd itself: drop ${given.map((k) => `--${k}`).join(', ')}`);
   } else if (v.file !== undefined) {
     throw new UsageError('--file only applies with --config');
@@ -259,6 +261,13 @@ async function run(args: string[]): Promise<number> {
       if (!existsSync(v.initrd) || !statSync(v.initrd).isFile()) throw new InputError(`--initrd ${v.initrd}: no such file`);
       initrd = readFileSync(v.initrd);
     }
+    let symbols: import('../../emulator/hypervisors/elf.ts').ElfSymbol[] | undefined;
+    const symbolsPath = config ? config.symbols : v.symbols;
+    if (symbolsPath !== undefined) {
+      if (!existsSync(symbolsPath) || !statSync(symbolsPath).isFile()) throw new InputError(`--symbols ${symbolsPath}: no such file`);
+      const { parseSystemMap } = await import('../../emulator/hypervisors/system-map.ts');
+      symbols = parseSystemMap(readFileSync(symbolsPath, 'latin1'), symbolsPath);
+    }
     const t0 = performance.now();
     const mmioEips = new Set<number>();
     const { report, stop } = runNetperf({
@@ -266,7 +275,7 @@ async function run(args: string[]): Promise<number> {
       // file name only, so where the file lies cannot change a figure.
       elf, kernelName: basename(guestPath), direction, bytes, messageBytes, mem, profile,
       append: v.append, check: v.check === true, pcapPath: v.pcap, loss, seed, timeLimitSeconds: timeLimit,
-      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath, initrd,
+      backend: config?.backend ?? backend, wedge, wedgeName: wedgePath, initrd, symbols,
       ...(v['feedback-out'] !== undefined ? { onMmio: (eip: number) => mmioEips.add(eip) } : {}),
     });
     const hostSeconds = (performance.now() - t0) / 1000;

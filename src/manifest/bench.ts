@@ -9,7 +9,7 @@ import type { Node } from 'yaml';
 import { parseSize, SIZE_UNITS } from '../size.ts';
 import { BACKENDS } from '../../emulator/hypervisors/backend-names.ts';
 import type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
-import { Checker, keyNodeOf, object, oneOf, record, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
+import { Checker, keyNodeOf, list, object, oneOf, record, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
 
 export { BACKENDS, type BackendName } from '../../emulator/hypervisors/backend-names.ts';
 export type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
@@ -48,9 +48,10 @@ export const workloadSchema = object({
 }, 'a workload');
 
 export const expansionSchema = object({
-  configuration: { schema: benchName, doc: 'the configuration whose run fills the instruction-expansion table', required: true },
-  workload: { schema: benchName, doc: 'the workload of that run', required: true },
-}, 'a run (configuration and workload)');
+  configurations: { schema: list(benchName), doc: 'the configurations whose runs fill the instruction-expansion table, a column each', defaultText: 'the first configuration' },
+  configuration: { schema: benchName, doc: 'one configuration: the same as configurations with one name', defaultText: '(configurations)' },
+  workload: { schema: benchName, doc: 'the workload of those runs', required: true },
+}, 'runs (configurations and a workload)');
 
 export const benchSchema = object({
   transfer: { schema: size(), doc: 'bytes each netperf run transfers (the slides used 1GiB)', defaultText: '4MiB' },
@@ -58,7 +59,7 @@ export const benchSchema = object({
   profile: { schema: string({ pattern: /^[A-Za-z0-9._-]+$/, patternText: 'a cost profile name' }), doc: 'the cost profile (emulator/profiles/<name>.json)', defaultText: 'p4-2.8ghz' },
   configurations: { schema: record(configurationSchema, benchName), doc: 'the rows: configurations by name, in table order', required: true },
   workloads: { schema: record(workloadSchema, benchName), doc: 'the columns: workloads by name, in table order', required: true },
-  expansion: { schema: expansionSchema, doc: 'which run the instruction-expansion table reads', defaultText: 'the first configuration and workload' },
+  expansion: { schema: expansionSchema, doc: 'which runs the instruction-expansion table reads', defaultText: 'the first configuration and workload' },
 }, 'a benchmark matrix');
 
 export const DEFAULT_TRANSFER = 4 << 20;
@@ -81,15 +82,34 @@ export function readBench(b: BenchValue, c: Checker): BenchDecl | undefined {
   }
   if (b.configurations && b.configurations.size === 0) c.report(valueNodeOf(b.node, 'configurations') ?? b.node, [...path, 'configurations'], 'expected at least one configuration');
   if (b.workloads && b.workloads.size === 0) c.report(valueNodeOf(b.node, 'workloads') ?? b.node, [...path, 'workloads'], 'expected at least one workload');
-  const expansion = { configuration: b.expansion?.configuration ?? configurations[0]?.name ?? '', workload: b.expansion?.workload ?? workloads[0]?.name ?? '' };
-  if (b.expansion) {
-    const e = b.expansion;
-    for (const [key, known] of [['configuration', configurations.map((x) => x.name)], ['workload', workloads.map((x) => x.name)]] as const) {
-      const v = e[key];
-      if (v !== undefined && !known.includes(v)) {
-        c.report((valueNodeOf(e.node, key) ?? keyNodeOf(e.node, key) ?? e.node) as Node, [...path, 'expansion', key],
-          `no ${key} '${v}' in bench.${key}s; expected one of: ${known.join(', ')}`);
+  const e = b.expansion;
+  const expansion = {
+    configurations: e?.configurations ?? (e?.configuration !== undefined ? [e.configuration] : configurations.slice(0, 1).map((x) => x.name)),
+    workload: e?.workload ?? workloads[0]?.name ?? '',
+  };
+  if (e) {
+    const known = configurations.map((x) => x.name);
+    const where = (key: string, i?: number): Node => {
+      const v = valueNodeOf(e.node, key) as (Node & { items?: Node[] }) | undefined;
+      return (i !== undefined ? v?.items?.[i] : undefined) ?? v ?? keyNodeOf(e.node, key) ?? e.node;
+    };
+    if (e.configuration !== undefined && e.configurations !== undefined) {
+      c.report(keyNodeOf(e.node, 'configuration') ?? e.node, [...path, 'expansion', 'configuration'], 'give configurations or configuration, not both');
+    }
+    if (e.configurations?.length === 0) c.report(where('configurations'), [...path, 'expansion', 'configurations'], 'expected at least one configuration');
+    const names: [string, number | undefined, string][] = e.configurations !== undefined
+      ? e.configurations.map((v, i) => ['configurations', i, v]) : e.configuration !== undefined ? [['configuration', undefined, e.configuration]] : [];
+    for (const [key, i, v] of names) {
+      if (!known.includes(v)) {
+        c.report(where(key, i), [...path, 'expansion', key, ...(i !== undefined ? [i] : [])], `no configuration '${v}' in bench.configurations; expected one of: ${known.join(', ')}`);
       }
+    }
+    if (e.configurations && new Set(e.configurations).size !== e.configurations.length) {
+      c.report(where('configurations'), [...path, 'expansion', 'configurations'], 'a configuration is named twice');
+    }
+    const wl = workloads.map((x) => x.name);
+    if (e.workload !== undefined && !wl.includes(e.workload)) {
+      c.report(where('workload'), [...path, 'expansion', 'workload'], `no workload '${e.workload}' in bench.workloads; expected one of: ${wl.join(', ')}`);
     }
   }
   if (c.issues.length > 0) return undefined;

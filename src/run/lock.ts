@@ -1,7 +1,7 @@
 // One build at a time per tree. The lock is a file created with O_EXCL holding the owner's pid; a
 // second build waits for it (saying who holds it) or, with --no-wait, refuses. A lock whose owner
 // is no longer alive (killed with SIGKILL) is taken over.
-import { linkSync, readFileSync, rmSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export class LockBusy extends Error {}
@@ -15,6 +15,12 @@ function owner(path: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Removes a file if it is there. unlink, not rmSync: Node's rmSync loads its recursive remover
+ *  (a module of its own) even for one file, a cost every build, no-op included, would pay. */
+function unlinkIfPresent(path: string): void {
+  try { unlinkSync(path); } catch (err) { if ((err as { code?: string }).code !== 'ENOENT') throw err; }
 }
 
 function alive(pid: number): boolean {
@@ -32,7 +38,7 @@ function tryCreate(path: string): boolean {
     if ((err as { code?: string }).code === 'EEXIST') return false;
     throw err;
   } finally {
-    rmSync(tmp, { force: true });
+    unlinkIfPresent(tmp);
   }
 }
 
@@ -42,12 +48,12 @@ export async function acquireBuildLock(path: string, opts: { wait: boolean; say:
   for (;;) {
     if (tryCreate(path)) {
       let held = true;
-      return { release: () => { if (held) { held = false; if (owner(path) === process.pid) rmSync(path, { force: true }); } } };
+      return { release: () => { if (held) { held = false; if (owner(path) === process.pid) unlinkIfPresent(path); } } };
     }
     const pid = owner(path);
     if (pid === undefined || !alive(pid)) {
       // Stale: move it aside (atomic; only one taker succeeds) and try again.
-      try { renameSync(path, `${path}.stale-${process.pid}`); rmSync(`${path}.stale-${process.pid}`, { force: true }); } catch { /* someone else took it */ }
+      try { renameSync(path, `${path}.stale-${process.pid}`); unlinkIfPresent(`${path}.stale-${process.pid}`); } catch { /* someone else took it */ }
       continue;
     }
     if (!opts.wait) throw new LockBusy(`another world build (pid ${pid}) is running in this tree; not starting (lock: ${path})`);

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repo = new URL('../..', import.meta.url).pathname;
 const tree = mkdtempSync(join(tmpdir(), 'world-compiled-'));
@@ -44,6 +45,27 @@ test('recipes of the tree load from dist/ and give the same plan as the sources'
   assert.is(c.exitCode, 0, c.stderr);
   assert.is(c.stdout, s.stdout);
   assert.ok(existsSync(join(tree, 'dist', 'recipes', 'crc32.js')));
+});
+
+test('a no-op build loads none of the packages only running steps or a changed world.yaml need (execa, listr2, undici, yaml)', async () => {
+  // A module loader hook that lists every module the command loads, in a file.
+  const loaded = join(tree, 'loaded.txt');
+  const hook = join(tree, 'hook.mjs');
+  writeFileSync(hook, `import { appendFileSync } from 'node:fs';\nexport async function load(url, context, next) { appendFileSync(${JSON.stringify(loaded)}, url + '\\n'); return next(url, context); }\n`);
+  const register = join(tree, 'register.mjs');
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hook).href)});\n`);
+  const first = await compiled(['build', '--plain', 'crc32@native']);
+  assert.is(first.exitCode, 0, first.stdout + first.stderr);
+  const r = await execa('node', ['--import', register, worldBin, 'build', '--plain', 'crc32@native'], { cwd: tree, reject: false, env: { CI: 'true' } });
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.match(r.stdout, /world: 0 steps run, \d+ cache hits/);
+  const urls = readFileSync(loaded, 'utf8').trim().split('\n');
+  assert.ok(urls.some((u) => u.endsWith('/dist/recipes/linux.js')), 'every recipe of the world is loaded (the hook sees them)');
+  const packages = urls.filter((u) => u.includes('/node_modules/'));
+  assert.equal(packages.filter((u) => /\/node_modules\/(execa|listr2|undici|yaml)\//.test(u)), [], packages.join('\n'));
+  // yaml is bundled into dist/chunks: the world was remembered, so no loaded chunk holds the parser.
+  const bundled = urls.filter((u) => u.startsWith('file:') && u.includes('/dist/'));
+  assert.equal(bundled.filter((u) => readFileSync(fileURLToPath(u), 'utf8').includes('node_modules/yaml/')), []);
 });
 
 test('an edited source is compiled again before the command runs', async () => {

@@ -41,7 +41,7 @@ test('a bench section loads with defaults; the matrix says why each run cannot r
   assert.is(b.transferBytes, 256 * 1024);
   assert.is(b.messageBytes, 32 * 1024);
   assert.is(b.profile, 'p4-2.8ghz');
-  assert.equal(b.expansion, { configuration: 'hw', workload: 'send' });
+  assert.equal(b.expansion, { configurations: ['hw'], workload: 'send' });
   assert.equal(b.configurations.map((c) => c.title), ['hw', 'On Xen', 'ab', 'l4']);
   const runs = planMatrix(b, (c) => configurationProblem(w, c));
   assert.equal(runs.map((r) => `${r.configuration.name}/${r.workload.name}`), ['hw/send', 'hw/recv', 'xen/send', 'xen/recv', 'ab/send', 'ab/recv', 'l4/send', 'l4/recv']);
@@ -50,6 +50,13 @@ test('a bench section loads with defaults; the matrix says why each run cannot r
   assert.match(runs[4]!.notRun!, /guest gen@afterburnt: recipe 'gen' has no variant 'afterburnt'/);
   assert.not.match(runs[6]!.notRun!, /back-end/, 'l4 runs netperf (the NIC through σ0 and interrupt IPC)');
   assert.match(runs[6]!.notRun!, /^wedge wedge@l4: world.yaml declares no package 'wedge'$/);
+});
+
+test('bench.expansion names one configuration or several, each a column of the expansion table', async () => {
+  const one = (await loadWorld(world(GOOD + '  expansion: { configuration: xen, workload: recv }\n').file)).bench!;
+  assert.equal(one.expansion, { configurations: ['xen'], workload: 'recv' });
+  const two = (await loadWorld(world(GOOD + '  expansion: { configurations: [hw, ab], workload: recv }\n').file)).bench!;
+  assert.equal(two.expansion, { configurations: ['hw', 'ab'], workload: 'recv' });
 });
 
 async function issues(bench: string): Promise<string> {
@@ -69,6 +76,12 @@ test('bad bench sections are named by position and key path', async () => {
   assert.match(bad, /bench\.configurations\.hw\.backend: expected one of "hardware", "xen", "l4", got string "hardwar"; did you mean 'hardware'\?/);
   const exp = await issues(GOOD + '  expansion: { configuration: hx, workload: send }\n');
   assert.match(exp, /world.yaml:16:\d+: bench.expansion.configuration: no configuration 'hx' in bench.configurations; expected one of: hw, xen, ab, l4/);
+  const list = await issues(GOOD + '  expansion: { configurations: [hw, lx], workload: recv }\n');
+  assert.match(list, /world.yaml:16:\d+: bench.expansion.configurations\[1\]: no configuration 'lx' in bench.configurations; expected one of: hw, xen, ab, l4/);
+  const both = await issues(GOOD + '  expansion: { configuration: hw, configurations: [xen], workload: recv }\n');
+  assert.match(both, /bench.expansion.configuration: give configurations or configuration, not both/);
+  const twice = await issues(GOOD + '  expansion: { configurations: [hw, hw], workload: recv }\n');
+  assert.match(twice, /bench.expansion.configurations: a configuration is named twice/);
   const key = await issues(GOOD + '  transfers: 1MiB\n');
   assert.match(key, /bench.transfers: unknown key 'transfers'.*did you mean 'transfer'\?/);
 });

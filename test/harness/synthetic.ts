@@ -55,7 +55,7 @@ export function results(runs: RunResult[], extra: Partial<Results> = {}): Result
     version: RESULTS_VERSION,
     bench: {
       transfer_bytes: 1 << 20, message_bytes: 32768, profile: 'p4-2.8ghz',
-      configurations: CONFIGS, workloads: WORKLOADS, expansion: { configuration: 'hardware', workload: 'netperf-receive' },
+      configurations: CONFIGS, workloads: WORKLOADS, expansion: { configurations: ['hardware'], workload: 'netperf-receive' },
     },
     provenance: { git_commit: 'abc', world_yaml_sha256: 'def' },
     loc: null,

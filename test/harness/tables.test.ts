@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { buildTables, renderTables, ratio } from '../../harness/tables.ts';
+import { readResults, type Results } from '../../harness/results.ts';
 import { published } from '../../harness/published.ts';
 import { figures, ok, results, save, standard, tempDir, worldBin } from './synthetic.ts';
 
@@ -67,18 +68,66 @@ test('cycle breakdown: each category per MiB moved, busy = all but idle, hypervi
 test('expansion table: counts summed over rings and ports, per interrupt from the difference run', () => {
   const expansion = { reference_bytes: 32768, instructions: 1, sensitive: { cli: [700, 0, 0, 50], pushf: [300, 0, 0, 0], out: [20, 0, 0, 0], outs: [5, 0, 0, 0] }, interrupts: { 0: 2, 10: 48 } };
   const t = buildTables([{ path: 'a.json', results: standard(54.15, expansion) }]);
-  assert.is(t.expansion.interrupts, 50);
+  const [col] = t.expansion.columns;
+  assert.is(t.expansion.columns.length, 1);
+  assert.is(col!.interrupts, 50);
   const row = (op: string) => t.expansion.rows.find((r) => r.operation === op)!;
-  assert.is(row('cli').count.measured, 750);
-  assert.is(row('cli').perInterrupt.measured, 15);
-  assert.ok(Math.abs(row('cli').perInterrupt.ratio! - 15 / pub.expansion[0]!.per_interrupt) < 1e-12);
-  assert.is(row('port out').count.measured, 25);
-  assert.is(row('sti').count.measured, 0);
-  assert.is(t.expansion.bytes, (1 << 20) - 32768);
+  assert.is(row('cli').count[0]!.measured, 750);
+  assert.is(row('cli').perInterrupt[0]!.measured, 15);
+  assert.ok(Math.abs(row('cli').perInterrupt[0]!.ratio! - 15 / pub.expansion[0]!.per_interrupt) < 1e-12);
+  assert.is(row('port out').count[0]!.measured, 25);
+  assert.is(row('sti').count[0]!.measured, 0);
+  assert.is(col!.bytes, (1 << 20) - 32768);
+  // One measured column: the slides' layout.
+  const md = renderTables(t)['tables.md']!;
+  assert.match(md, '| operation | count | per interrupt | slides count | slides per interrupt | ratio (per interrupt) |');
+  assert.match(md, `| cli | 750 | 15.00 | ${pub.expansion[0]!.count} | ${pub.expansion[0]!.per_interrupt} | ${(15 / pub.expansion[0]!.per_interrupt).toFixed(3)} |`);
+  assert.match(md, 'in run `hardware/netperf-receive`, minus those of the same guest transferring one message: what moving the other 992 KiB cost');
   // A file without the difference gives dashes, not the whole-run counters.
   const bare = buildTables([{ path: 'a.json', results: standard(54.15) }]);
-  assert.is(bare.expansion.rows[0]!.count.measured, null);
-  assert.ok(bare.expansion.notRun);
+  assert.is(bare.expansion.rows[0]!.count[0]!.measured, null);
+  assert.ok(bare.expansion.columns[0]!.notRun);
+});
+
+test('expansion table with two configurations: a column each, its own difference and interrupts, the slides once', () => {
+  const ours = { reference_bytes: 32768, instructions: 1, sensitive: { cli: [700, 0, 0, 50], popf: [90, 0, 0, 0] }, interrupts: { 0: 2, 10: 48 } };
+  const linux = { reference_bytes: 32768, instructions: 1, sensitive: { cli: [2400, 0, 0, 0], popf: [12, 0, 0, 4] }, interrupts: { 0: 1, 10: 19 } };
+  const r = standard(54.15, ours);
+  r.bench.configurations = [...r.bench.configurations, { name: 'linux-hardware', title: 'Linux 6.1 hardware', guest: 'linux@native', backend: 'hardware', wedge: null }];
+  r.bench.expansion = { configurations: ['hardware', 'linux-hardware'], workload: 'netperf-receive' };
+  r.runs.push(ok('linux-hardware', 'netperf-receive', figures({ mbs: 100, cpu: 50, expansion: linux })));
+  const t = buildTables([{ path: 'a.json', results: r }]);
+  assert.equal(t.expansion.columns.map((c) => [c.configuration, c.interrupts, c.notRun]), [['hardware', 50, null], ['linux-hardware', 20, null]]);
+  const cli = t.expansion.rows.find((x) => x.operation === 'cli')!;
+  assert.equal(cli.count.map((c) => c.measured), [750, 2400]);
+  assert.equal(cli.perInterrupt.map((c) => c.measured), [15, 120]);
+  assert.equal(cli.perInterrupt.map((c) => c.slides), [pub.expansion[0]!.per_interrupt, pub.expansion[0]!.per_interrupt]);
+  const popf = t.expansion.rows.find((x) => x.operation === 'popf')!;
+  assert.equal(popf.count.map((c) => c.measured), [90, 16]);
+  const out = renderTables(t);
+  assert.match(out['tables.md']!, '| operation | count (hardware) | per interrupt (hardware) | count (Linux 6.1 hardware) | per interrupt (Linux 6.1 hardware) | slides count | slides per interrupt | ratio (hardware) | ratio (Linux 6.1 hardware) |');
+  assert.match(out['tables.md']!, `| cli | 750 | 15.00 | 2400 | 120.00 | ${pub.expansion[0]!.count} | ${pub.expansion[0]!.per_interrupt} | ${(15 / pub.expansion[0]!.per_interrupt).toFixed(3)} | ${(120 / pub.expansion[0]!.per_interrupt).toFixed(3)} |`);
+  assert.match(out['tables.md']!, '(hardware 50, Linux 6.1 hardware 20, all IRQ lines)');
+  const csvHead = out['expansion.csv']!.split('\n')[0];
+  assert.is(csvHead, 'operation,count_hardware,per_interrupt_hardware,count_linux-hardware,per_interrupt_linux-hardware,count_slides,per_interrupt_slides,per_interrupt_ratio_hardware,per_interrupt_ratio_linux-hardware');
+  // A configuration without its run: its column is dashes and the note says why.
+  r.runs.pop();
+  const missing = buildTables([{ path: 'a.json', results: r }]);
+  assert.is(missing.expansion.columns[1]!.notRun, 'not in these results');
+  assert.match(renderTables(missing)['tables.md']!, 'Not run: Linux 6.1 hardware: not in these results.');
+});
+
+test('results of schema version 2 (one expansion configuration) read as a list of one and give the same tables', () => {
+  const dir = tempDir();
+  const expansion = { reference_bytes: 32768, instructions: 1, sensitive: { cli: [7, 0, 0, 0] }, interrupts: { 10: 7 } };
+  const v3 = standard(54.15, expansion);
+  const v2 = { ...v3, version: 2, bench: { ...v3.bench, expansion: { configuration: 'hardware', workload: 'netperf-receive' } } } as unknown as Results;
+  const readV2 = readResults(save(dir, 'v2.json', v2));
+  assert.equal(readV2.bench.expansion, { configurations: ['hardware'], workload: 'netperf-receive' });
+  const readV3 = readResults(save(dir, 'v3.json', v3));
+  assert.equal(renderTables(buildTables([{ path: 'v2.json', results: readV2 }])), renderTables(buildTables([{ path: 'v3.json', results: readV3 }])));
+  const broken = { ...v3, bench: { ...v3.bench, expansion: { configuration: 'hardware', workload: 'netperf-receive' } } } as unknown as Results;
+  assert.throws(() => readResults(save(dir, 'broken.json', broken)), /broken.json: bench.expansion.configurations: expected a list of configuration names/);
 });
 
 test('lines of code: measured per component beside the slides, dashes without a wedge', () => {
@@ -124,11 +173,47 @@ test('bad input: a missing file or another schema version is named, and nothing 
   const missing = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), join(dir, 'nope.json')], { reject: false });
   assert.is(missing.exitCode, 2);
   assert.match(missing.stderr, 'nope.json: no such results file');
-  const v3 = save(dir, 'v3.json', { ...standard(), version: 3 });
-  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v3], { reject: false });
+  const v4 = save(dir, 'v4.json', { ...standard(), version: 4 });
+  const wrong = await execa('node', [worldBin, 'tables', '--out', join(dir, 'o'), v4], { reject: false });
   assert.is(wrong.exitCode, 2);
-  assert.match(wrong.stderr, 'v3.json: version: results schema version 3; this world reads versions 1, 2');
+  assert.match(wrong.stderr, 'v4.json: version: results schema version 4; this world reads versions 1, 2, 3');
   assert.not.ok(existsSync(join(dir, 'o')));
+});
+
+test('Linux 6.1 rows: CPU over native Linux\'s, beside the slides\' ratio of the same kind of configuration; no section without native Linux', () => {
+  const configs = [
+    { name: 'hardware', title: 'hardware', guest: 'guest-kernel@native', backend: 'hardware', wedge: null },
+    { name: 'afterburnt-xen', title: 'afterburn Xen', guest: 'guest-kernel@afterburnt', backend: 'xen', wedge: 'wedge@xen' },
+    { name: 'linux-hardware', title: 'Linux 6.1 hardware', guest: 'linux@native', backend: 'hardware', wedge: null },
+    { name: 'linux-afterburnt-xen', title: 'Linux 6.1 afterburn Xen', guest: 'linux@afterburnt', backend: 'xen', wedge: 'wedge@xen' },
+    { name: 'linux-trap-and-emulate-xen', title: 'Linux 6.1 on Xen (trap-and-emulate)', guest: 'linux@native', backend: 'xen', wedge: null },
+  ];
+  const workloads = [{ name: 'netperf-send', kind: 'netperf', direction: 'send' }, { name: 'netperf-receive', kind: 'netperf', direction: 'receive' }];
+  const runs = [
+    ok('linux-hardware', 'netperf-send', figures({ mbs: 100, cpu: 40 })), ok('linux-hardware', 'netperf-receive', figures({ mbs: 100, cpu: 50 })),
+    ok('linux-afterburnt-xen', 'netperf-send', figures({ mbs: 100, cpu: 48 })), ok('linux-afterburnt-xen', 'netperf-receive', figures({ mbs: 100, cpu: 55 })),
+    ok('linux-trap-and-emulate-xen', 'netperf-send', figures({ mbs: 100, cpu: 90 })),
+  ];
+  const r = results(runs);
+  r.bench.configurations = configs;
+  r.bench.workloads = workloads as typeof r.bench.workloads;
+  const t = buildTables([{ path: 'a.json', results: r }]);
+  assert.equal(t.linux.map((x) => x.configuration), ['linux-afterburnt-xen', 'linux-trap-and-emulate-xen']);
+  const ab = t.linux[0]!;
+  assert.ok(Math.abs(ab.send! - 48 / 40) < 1e-12 && Math.abs(ab.receive! - 55 / 50) < 1e-12);
+  assert.is(ab.slidesRow, pub.netperf['afterburnt-xen']!.title);
+  assert.ok(Math.abs(ab.slidesSend! - pub.netperf['afterburnt-xen']!.send_cpu / pub.netperf.hardware!.send_cpu) < 1e-12);
+  const te = t.linux[1]!;
+  assert.ok(Math.abs(te.send! - 90 / 40) < 1e-12);
+  assert.is(te.receive, null);
+  assert.is(te.slidesRow, null);
+  const md = renderTables(t)['tables.md']!;
+  assert.match(md, '## Linux 6.1 against native Linux');
+  assert.match(md, `| Linux 6.1 afterburn Xen | ${(48 / 40).toFixed(3)} | ${(55 / 50).toFixed(3)} | afterburn Xen |`);
+  // Without native Linux measured there is nothing to compare with: no section.
+  const none = buildTables([{ path: 'b.json', results: standard() }]);
+  assert.equal(none.linux, []);
+  assert.not.match(renderTables(none)['tables.md']!, 'Linux 6.1 against native Linux');
 });
 
 test.run();

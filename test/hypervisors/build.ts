@@ -3,7 +3,7 @@
 // parallel and share these output folders, so each make runs under the folder's lock.
 import { execa } from 'execa';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { withLock } from '../../src/dirlock.ts';
 
 const here = new URL('.', import.meta.url).pathname;
@@ -37,6 +37,7 @@ export async function buildMapHvTouch(): Promise<string> {
  */
 export async function buildKernel(): Promise<string> {
   const out = join(here, '../../.world/test-hypervisors/kernel');
+  await mkdir(dirname(out), { recursive: true }); // the lock lies beside the output, in a folder a fresh tree lacks
   const r = await withLock(`${out}.lock`, () => execa('make', ['-C', join(here, '../../guests/kernel'), `O=${out}`, 'CC=gcc', '-j2'], { all: true, reject: false }));
   if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
   return join(out, 'kernel.elf');

@@ -1,7 +1,7 @@
 // The unmodified guest kernel (guests/kernel, arch=native) under trap-and-emulate on the Xen
 // model: its self-test programs must print what they print on the bare machine, except for the
 // scheduling counters (documented: emulation costs cycles and the popf hole keeps the virtual IF
-// off after every irq_restore, so preemption points move). The hole report must name the pushf
+// off after an irq_restore that should turn it on, so preemption points move). The hole report must name the pushf
 // and popf sites; the oracle is objdump's disassembly and nm's symbols of the same ELF.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';

@@ -12,8 +12,7 @@ import { Machine } from '../../emulator/machine.ts';
 import { loadProfile, DEFAULT_PROFILE } from '../../emulator/profiles/load.ts';
 
 const MEM_MIB = 64;
-/** The command line both machines get: the serial console, no port-0x80 delays, the self-test. */
-export const SELFTEST_APPEND = 'console=ttyS0 io_delay=none mitigations=off run=selftest';
+import { SELFTEST_APPEND } from './selftest-append.ts';
 
 const { bzImage: bzPath, initrd } = await linuxGuest();
 const bz = readFileSync(bzPath);

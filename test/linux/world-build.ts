@@ -43,3 +43,22 @@ export async function linuxGuest(): Promise<{ bzImage: string; initrd: Uint8Arra
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/**
+ * The native kernel with its symbols: bzImage, initramfs, vmlinux and System.map (the hole reports
+ * name sites from the map; the oracle disassembles vmlinux). From the world build, or with
+ * WORLD_LINUX_BZIMAGE from the vmlinux and System.map given in WORLD_LINUX_VMLINUX and
+ * WORLD_LINUX_SYSTEM_MAP (a kernel under development has no world outputs).
+ */
+export async function linuxGuestWithSymbols(): Promise<{ bzImage: string; initrd: Uint8Array; vmlinux: string; systemMap: string }> {
+  const g = await linuxGuest();
+  if (process.env.WORLD_LINUX_BZIMAGE) {
+    const vmlinux = process.env.WORLD_LINUX_VMLINUX, systemMap = process.env.WORLD_LINUX_SYSTEM_MAP;
+    if (!vmlinux || !systemMap || !existsSync(vmlinux) || !existsSync(systemMap)) {
+      throw new Error('WORLD_LINUX_BZIMAGE is set: give its vmlinux and System.map in WORLD_LINUX_VMLINUX and WORLD_LINUX_SYSTEM_MAP');
+    }
+    return { ...g, vmlinux, systemMap };
+  }
+  const out = await worldLinux('native');
+  return { ...g, vmlinux: out.vmlinux!, systemMap: out['system-map']! };
+}

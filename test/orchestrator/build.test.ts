@@ -4,7 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Session } from '../../src/session.ts';
 import { CycleError } from '../../src/graph.ts';
@@ -91,6 +92,28 @@ test('a step whose output is unchanged does not rebuild its dependents (dependen
     const b = await build(fx.dir);
     assert.equal(b.r.ids('start'), ['gen:build']);
     assert.equal(b.r.ids('cached'), ['slow@one:build', 'slow@two:build', 'use:build', 'use:install']);
+  });
+});
+
+test('an edit that keeps a source file\'s size and mtime still rebuilds (file hashes are reused only on an unchanged stat)', async () => {
+  await inFixture('basic', async (fx) => {
+    const a = join(fx.dir, 'src/gen/a.txt');
+    const mtime = 1_000_000_000; // a whole second, so utimes puts it back exactly
+    utimesSync(a, mtime, mtime);
+    // Let the filesystem clock pass a.txt's last change, so the build remembers its hash by stat.
+    const probe = join(fx.dir, 'clock');
+    do writeFileSync(probe, ''); while (lstatSync(probe, { bigint: true }).ctimeNs <= lstatSync(a, { bigint: true }).ctimeNs);
+    await build(fx.dir, { targets: ['gen'] });
+    const remembered = JSON.parse(readFileSync(join(fx.dir, '.world/file-hashes.json'), 'utf8')) as { files: Record<string, string[]> };
+    assert.is(remembered.files['src/gen/a.txt']?.[6], createHash('sha256').update('alpha\n').digest('hex'));
+    assert.equal((await build(fx.dir, { targets: ['gen'] })).r.ids('start'), []);
+
+    writeFileSync(a, 'omega\n'); // as long as 'alpha\n'
+    utimesSync(a, mtime, mtime);
+    assert.equal((await plan(fx.dir)).get('gen:build')!.reasons, ['source src/gen: a.txt changed']);
+    const b = await build(fx.dir, { targets: ['gen'] });
+    assert.equal(b.r.ids('start'), ['gen:build']);
+    assert.is(readFileSync(join(fx.dir, '.world/out/gen/data.txt'), 'utf8'), 'hello\nomega\nbeta\n');
   });
 });
 

@@ -19,11 +19,15 @@
 // plus the PCI window σ0 grants.
 import type { Cpu } from '../../cpu/cpu.ts';
 import type { BootModule } from '../../boot.ts';
-import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC } from '../../boot.ts';
+import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC, BootError } from '../../boot.ts';
+import { isLinuxBzImage, loadLinux } from '../../boot-linux.ts';
+import type { ElfSymbol } from '../elf.ts';
+import { VirtualMsrs } from '../virtual-msrs.ts';
+import { linuxReserveTop } from '../xen/trap-emulate.ts';
 import { decode, type Insn } from '../../cpu/decode.ts';
 import { ud, ioPort } from '../../cpu/execute-system.ts';
 import { CS, SS, DS, ES, FS, GS } from '../../cpu/segments.ts';
-import { EAX, ESP, IF, TF, NT } from '../../cpu/flags.ts';
+import { EAX, ECX, EDX, ESI, ESP, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.ts';
 import { HoleRecorder } from '../holes.ts';
 import { GuestMemory } from '../guest-memory.ts';
@@ -133,23 +137,43 @@ export class L4TrapAndEmulate implements Monitor {
   private attached = 0;
   private readonly holes: HoleRecorder;
   private readonly counters = new TrapCounters();
+  private readonly msrs: VirtualMsrs;
 
-  constructor(private readonly k: L4Kernel, guestElf: Uint8Array) {
+  /** `symbols`: the guest's symbols when its image has none of its own (a bzImage's System.map). */
+  constructor(private readonly k: L4Kernel, guestElf: Uint8Array, symbols: ElfSymbol[] = []) {
     this.cpu = k.cpu;
+    this.msrs = new VirtualMsrs(this.cpu);
     // Sensitive instructions the kernel-mode thread runs without a fault are the holes; the
     // stack top popf reads is in the loaded space (its push just wrote it there).
-    this.holes = new HoleRecorder(this.cpu, new GuestMemory(this.cpu), [guestElf], () => this.vif,
-      undefined, { ring: 3, counts: () => this.k.onCpu === this.kernel });
+    this.holes = new HoleRecorder(this.cpu, new GuestMemory(this.cpu), isLinuxBzImage(guestElf) ? [] : [guestElf], () => this.vif,
+      undefined, { ring: 3, counts: () => this.k.onCpu === this.kernel }, symbols);
   }
 
-  /** Loads the kernel as a multiboot loader would (memory ending at phys_end) and starts it. */
-  boot(elf: Uint8Array, name: string, append: string | undefined, modules: BootModule[]): void {
+  /**
+   * Loads the kernel as a multiboot loader would (memory ending at phys_end), or a Linux bzImage
+   * by the Linux boot protocol (with its initrd, and `reservetop=` keeping Linux off L4's kernel
+   * area), and starts it.
+   */
+  boot(elf: Uint8Array, name: string, append: string | undefined, modules: BootModule[], initrd?: Uint8Array): void {
     const k = this.k;
     const ram = k.machine.bus.ram;
-    const result = loadMultiboot(ram.subarray(0, k.physEnd), elf, { kernelName: name, append, modules });
+    let entry: number, eax: number, ebx: number, esi = 0;
+    if (isLinuxBzImage(elf)) {
+      if (modules.length > 0) throw new BootError(`${name}: a Linux bzImage takes an initrd, not multiboot modules`);
+      const cmdline = `${linuxReserveTop(L.KERNEL_AREA)}${append ? ' ' + append : ''}`;
+      const r = loadLinux(ram.subarray(0, k.physEnd), elf, { kernelName: name, cmdline, initrd });
+      entry = r.entry; eax = 0; ebx = 0; esi = r.bootParams;
+      // The Linux boot protocol's selectors: __BOOT_CS 0x10, __BOOT_DS 0x18.
+      this.vsel.splice(0, 6, 0x18, 0x10, 0x18, 0x18, 0x18, 0x18);
+    } else {
+      if (initrd) throw new BootError(`${name}: an initrd needs a Linux bzImage; a multiboot kernel takes modules`);
+      const result = loadMultiboot(ram.subarray(0, k.physEnd), elf, { kernelName: name, append, modules });
+      entry = result.entry; eax = MULTIBOOT_BOOTLOADER_MAGIC; ebx = result.infoAddr;
+    }
     if (k.physEnd > MON_MMIO_VA) throw new L4Stop(`trap-and-emulate: physical memory (${hex(k.physEnd)}) overlaps the monitor's device window at ${hex(MON_MMIO_VA)}`);
-    const b = k.bootMonitor(this, result.entry, MULTIBOOT_BOOTLOADER_MAGIC, result.infoAddr);
+    const b = k.bootMonitor(this, entry, eax, ebx);
     this.kernel = b.kernel; this.user = b.user; this.monitorSpace = b.monitorSpace;
+    if (esi) k.gpr(this.kernel)[ESI] = esi;
     this.holes.attach();
   }
 
@@ -165,6 +189,7 @@ export class L4TrapAndEmulate implements Monitor {
       if (t !== this.current()) throw new GuestStop(`a fault from guest thread ${hex(t.tid)}, which is not the one running`);
       if (vector === 14) this.pageFault(addr, code ?? 0, rwx, eip);
       else if (vector === 13 && !this.userMode && this.emulate()) { /* emulated */ }
+      else if (vector === 13 && this.userMode && this.userPortIo(eip)) { /* performed */ }
       else if (vector === 13 && this.softwareInt(eip, code ?? 0)) { /* reflected */ }
       else if ((vector === 3 || vector === 4) && this.userMode && ((this.gate(vector)[1] >> 13) & 3) < 3) {
         // int3 and into arrive after the instruction; as software interrupts they obey the gate's DPL.
@@ -467,6 +492,17 @@ export class L4TrapAndEmulate implements Monitor {
         this.portOut(ioPort(cpu, i), i.os, cpu.getReg(i.os, EAX));
         return true;
       case 0xcf: this.count('iret'); this.iret(i.os); return true;
+      case 0xca: case 0xcb: { // lret to a kernel selector (not in the model's GDT)
+        if (i.os !== 4) return false;
+        const sp = cpu.r[ESP]! >>> 0;
+        const eip = this.read32(sp), cs = this.read32(sp + 4) & 0xffff;
+        if ((cs & 3) === 3) return false;
+        this.count('lret');
+        this.vsel[CS] = cs;
+        cpu.r[ESP] = (sp + 8 + (i.op === 0xca ? i.imm & 0xffff : 0)) | 0;
+        k.setEip(t, eip);
+        return true;
+      }
       case 0x8e: { // mov Sreg, r/m16: a kernel selector is not in the model's GDT
         const seg = SEG_OF_REG[i.reg]!;
         this.count(`write_${SEG_NAMES[i.reg]}`);
@@ -523,10 +559,63 @@ export class L4TrapAndEmulate implements Monitor {
         break;
       }
       case 0x106: this.count('clts'); this.vcr0 &= ~CR0_TS; break;
+      case 0x121: this.count('mov_from_dr'); cpu.r[i.rm] = this.msrs.readDr(i.reg); break;
+      case 0x123: this.count('mov_to_dr'); this.msrs.writeDr(i.reg, cpu.r[i.rm]!); break;
+      case 0x132: { // rdmsr
+        const v = this.msrs.read(cpu.r[ECX]! >>> 0);
+        if (!v) return false;
+        this.count('rdmsr');
+        cpu.r[EAX] = v[0]; cpu.r[EDX] = v[1];
+        break;
+      }
+      case 0x130: // wrmsr
+        if (!this.msrs.write(cpu.r[ECX]! >>> 0, cpu.r[EAX]! >>> 0, cpu.r[EDX]! >>> 0)) return false;
+        this.count('wrmsr');
+        break;
       case 0x108: case 0x109: this.count('wbinvd'); break;
       default: return false;
     }
     k.setEip(t, next);
+    return true;
+  }
+
+  /**
+   * `in`/`out` in the guest's user mode, allowed by the I/O bitmap of the guest's TSS (what
+   * ioperm set up): the user thread runs with the kernel's TSS, whose bitmap denies every port,
+   * so the monitor makes the CPU's permission check (SDM vol. 1, 18.5.2) against the guest's own
+   * and performs the access. False when the bitmap denies it (the #GP goes to the guest).
+   */
+  private userPortIo(eip: number): boolean {
+    const k = this.k, t = this.user, r = k.gpr(t);
+    let i: Insn;
+    try { i = decode({ byte: (n) => this.read8(eip + n) }, true, this.cpu.costs, ud); } catch { return false; }
+    const isIn = i.op === 0xe4 || i.op === 0xe5 || i.op === 0xec || i.op === 0xed;
+    const isOut = i.op === 0xe6 || i.op === 0xe7 || i.op === 0xee || i.op === 0xef;
+    if (!isIn && !isOut) return false;
+    const port = i.op === 0xec || i.op === 0xed || i.op === 0xee || i.op === 0xef ? r[EDX]! & 0xffff : i.imm & 0xff;
+    if (!this.guestBitmapAllows(port, i.os)) return false;
+    this.count(isIn ? 'in_user' : 'out_user');
+    k.setEip(t, (eip + i.len) | 0);
+    if (isIn) {
+      const v = this.portIn(port, i.os);
+      r[EAX] = i.os === 4 ? v : i.os === 2 ? (r[EAX]! & ~0xffff) | (v & 0xffff) : (r[EAX]! & ~0xff) | (v & 0xff);
+    } else {
+      this.portOut(port, i.os, r[EAX]!);
+    }
+    return true;
+  }
+
+  private guestBitmapAllows(port: number, size: number): boolean {
+    if (!(this.vtr & 0xfffc)) return false;
+    const at = this.vgdt.base + (this.vtr & ~7);
+    const lo = this.read32(at), hi = this.read32(at + 4);
+    const base = ((hi & 0xff000000) | ((hi & 0xff) << 16) | (lo >>> 16)) >>> 0;
+    let limit = (hi & 0xf0000) | (lo & 0xffff);
+    if (hi & 0x800000) limit = limit * 4096 + 0xfff;
+    if (limit < 0x67) return false;
+    const iobase = this.read16(base + 0x66);
+    if (iobase + ((port + size - 1) >> 3) > limit) return false;
+    for (let p = port; p < port + size; p++) if ((this.read8(base + iobase + (p >> 3)) >> (p & 7)) & 1) return false;
     return true;
   }
 
@@ -569,7 +658,7 @@ export class L4TrapAndEmulate implements Monitor {
     cpu.chargeDeviceAccess(cpu.costs.port_io);
     if (port === 0x20 || port === 0x21 || port === 0xa0 || port === 0xa1) return this.pic.read(port);
     if (port >= 0x40 && port <= 0x43) return 0;
-    this.checkPort(port, size);
+    if (!this.granted(port, size)) { this.count('port_absent'); return size === 4 ? -1 : size === 2 ? 0xffff : 0xff; }
     const v = this.k.machine.bus.ioRead(port, size as 1 | 2 | 4);
     return size === 4 ? v | 0 : v & (size === 2 ? 0xffff : 0xff);
   }
@@ -590,15 +679,18 @@ export class L4TrapAndEmulate implements Monitor {
       return;
     }
     if (port === 0x41 || port === 0x42) return;
-    this.checkPort(port, size);
+    if (!this.granted(port, size)) { this.count('port_absent'); return; }
     this.k.machine.bus.ioWrite(port, size as 1 | 2 | 4, size === 4 ? v >>> 0 : v & (size === 2 ? 0xffff : 0xff));
   }
 
-  /** The monitor drives only the ports σ0 grants it (ABI.md §7); the PIC and PIT are virtual. */
-  private checkPort(port: number, size: number): void {
-    if (!L.PORTS_GRANTABLE.some(([b, n]) => port >= b && port + size <= b + n)) {
-      throw new GuestStop(`port ${hex(port)} (eip ${hex(this.cpu.eip)}) is not a port of a device the guest may drive under L4`);
-    }
+  /**
+   * The monitor drives only the ports σ0 grants it (ABI.md §7); the PIC and PIT are virtual. Any
+   * other port is a device the guest does not have: reads float high (all ones), writes go
+   * nowhere, as on a PC bus with nothing at that address. Linux probes such ports (the CMOS clock,
+   * further UARTs, port 0x61) and copes with their absence.
+   */
+  private granted(port: number, size: number): boolean {
+    return L.PORTS_GRANTABLE.some(([b, n]) => port >= b && port + size <= b + n);
   }
 
   /** Device lines the guest unmasks in its virtual PIC are attached to the monitor (the UART and PCI lines). */

@@ -14,12 +14,15 @@ import type { Cpu } from '../../cpu/cpu.ts';
 import { hex } from '../../hex.ts';
 import type { InterruptController } from '../../types.ts';
 import type { BootModule } from '../../boot.ts';
-import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC } from '../../boot.ts';
+import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC, BootError } from '../../boot.ts';
+import { isLinuxBzImage, loadLinux } from '../../boot-linux.ts';
+import type { ElfSymbol } from '../elf.ts';
+import { VirtualMsrs } from '../virtual-msrs.ts';
 import { decode, type Insn } from '../../cpu/decode.ts';
 import { ud, ioPort } from '../../cpu/execute-system.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
 import { EAX, ESP, IF, TF, NT } from '../../cpu/flags.ts';
-import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.ts';
+import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR0_EM, CR0_MP, CR4_PSE } from '../../cpu/mmu.ts';
 import { HoleRecorder } from '../holes.ts';
 import { TrapCounters, type TrapEmulateStats } from '../trap-counters.ts';
 import { DomainCrash, type XenHypervisor } from './xen.ts';
@@ -42,37 +45,57 @@ export class TrapAndEmulate {
   private identityL2: number;
   private readonly holes: HoleRecorder;
   private readonly counters = new TrapCounters();
+  private readonly msrs: VirtualMsrs;
 
-  constructor(private readonly xen: XenHypervisor, guestElf: Uint8Array) {
+  /** `symbols`: the guest's symbols when its image has none of its own (a bzImage's System.map). */
+  constructor(private readonly xen: XenHypervisor, guestElf: Uint8Array, symbols: ElfSymbol[] = []) {
     this.cpu = xen.cpu;
+    this.msrs = new VirtualMsrs(this.cpu);
     this.identityL2 = xen.xenBase + 32 * L.PAGE;
-    this.holes = new HoleRecorder(this.cpu, xen.mem, [guestElf], () => this.vif || this.cpu.cpl === 3);
+    this.holes = new HoleRecorder(this.cpu, xen.mem, isLinuxBzImage(guestElf) ? [] : [guestElf], () => this.vif || this.cpu.cpl === 3,
+      undefined, { ring: 1 }, symbols);
   }
 
-  /** Loads the kernel as a multiboot loader would (memory map ending at the domain's end) and starts it in ring 1. */
-  boot(elf: Uint8Array, name: string, append: string | undefined, modules: BootModule[]): void {
+  /**
+   * Loads the kernel as a multiboot loader would (memory map ending at the domain's end), or a
+   * Linux bzImage by the Linux boot protocol (with its initrd), and starts it in ring 1. Linux is
+   * told on its command line to keep off the top 64 MiB of virtual space, where Xen's hole lies
+   * (`reservetop=`, Linux's own parameter for a hypervisor above it; ABI.md §8).
+   */
+  boot(elf: Uint8Array, name: string, append: string | undefined, modules: BootModule[], initrd?: Uint8Array): void {
     const xen = this.xen;
     const m = xen.machine;
     const ram = m.bus.ram;
-    const result = loadMultiboot(ram.subarray(0, xen.domainEnd), elf, { kernelName: name, append, modules });
     const cpu = this.cpu;
-    cpu.resetForMultiboot(result.entry, MULTIBOOT_BOOTLOADER_MAGIC, result.infoAddr);
+    const linux = isLinuxBzImage(elf);
+    if (linux) {
+      if (modules.length > 0) throw new BootError(`${name}: a Linux bzImage takes an initrd, not multiboot modules`);
+      const cmdline = `${linuxReserveTop(L.HYPERVISOR_VIRT_START)}${append ? ' ' + append : ''}`;
+      const r = loadLinux(ram.subarray(0, xen.domainEnd), elf, { kernelName: name, cmdline, initrd });
+      cpu.resetForLinux(r.entry, r.bootParams);
+    } else {
+      if (initrd) throw new BootError(`${name}: an initrd needs a Linux bzImage; a multiboot kernel takes modules`);
+      const result = loadMultiboot(ram.subarray(0, xen.domainEnd), elf, { kernelName: name, append, modules });
+      cpu.resetForMultiboot(result.entry, MULTIBOOT_BOOTLOADER_MAGIC, result.infoAddr);
+    }
     // Xen's identity map for "paging off": 4 MiB pages over the domain, plus the hole.
     const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
     for (let slot = 0; slot * (4 << 20) < xen.domainEnd; slot++) dv.setUint32(this.identityL2 + slot * 4, (slot << 22) | 0xe7, true);
     dv.setUint32(this.identityL2 + L.HOLE_FIRST_SLOT * 4, xen.paging.holeEntry, true);
-    // The multiboot GDT state: flat code 0x08 and data 0x10, shadowed at DPL 1.
-    this.writeShadow(1, 0x0000ffff, 0x00cf9b00);
-    this.writeShadow(2, 0x0000ffff, 0x00cf9300);
+    // The loader's GDT state, shadowed at DPL 1: multiboot's flat code 0x08 and data 0x10, or the
+    // Linux boot protocol's __BOOT_CS 0x10 and __BOOT_DS 0x18.
+    const [codeSel, dataSel] = linux ? [0x10, 0x18] : [0x08, 0x10];
+    this.writeShadow(codeSel >> 3, 0x0000ffff, 0x00cf9b00);
+    this.writeShadow(dataSel >> 3, 0x0000ffff, 0x00cf9300);
     cpu.cr4 = CR4_PSE;
     cpu.cr3 = this.identityL2;
     cpu.cr0 = CR0_PE | CR0_ET | CR0_PG | CR0_WP;
     cpu.flushTlbAll();
     cpu.gdtBase = L.HYPERVISOR_VIRT_START;
     cpu.gdtLimit = L.GDT_BYTES - 1;
-    this.loadSeg(CS, 0x09);
-    for (const s of [SS, DS, ES, FS, GS]) this.loadSeg(s, 0x10);
-    cpu.flags = 0x202; // real IF on; the guest's (virtual) IF starts off, as multiboot leaves it
+    this.loadSeg(CS, codeSel | 1);
+    for (const s of [SS, DS, ES, FS, GS]) this.loadSeg(s, dataSel);
+    cpu.flags = 0x2; // the guest's (virtual) IF starts off, as multiboot and the Linux boot protocol leave it
     this.vif = false;
 
     const pic = m.pic;
@@ -124,6 +147,7 @@ export class TrapAndEmulate {
       // hook's replacement of the IDT delivery would otherwise leave uncharged.
       if (kind === 'software') this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
       if (kind === 'exception' && vector === 13 && this.cpu.cpl === 1 && this.emulate()) return true;
+      if (kind === 'exception' && vector === 13 && this.cpu.cpl === 3 && this.userPortIo()) return true;
       if (kind === 'software' && this.cpu.cpl === 3) {
         const hi = this.gate(vector)[1];
         if (((hi >> 13) & 3) < 3) {
@@ -181,6 +205,7 @@ export class TrapAndEmulate {
     cpu.flags = cpu.getEflags() & ~(TF | NT);
     // Entry from user mode had IF set (user code always runs with it); an interrupt gate clears it.
     this.vif = type === 0x0e ? false : fromUser ? true : this.vif;
+    this.realIf();
   }
 
   private tssBase(): number {
@@ -214,7 +239,7 @@ export class TrapAndEmulate {
     };
     const readRM = (): number => (i.mod === 3 ? cpu.r[i.rm]! : readMem(i.os === 2 ? 2 : 4));
     switch (i.op) {
-      case 0xfa: this.count('cli'); this.vif = false; break;
+      case 0xfa: this.count('cli'); this.vif = false; this.realIf(); break;
       case 0xfb:
         this.count('sti');
         this.setVif(true);
@@ -239,6 +264,17 @@ export class TrapAndEmulate {
         cpu.portOut(ioPort(cpu, i), i.os, cpu.getReg(i.os, EAX));
         break;
       case 0xcf: this.count('iret'); this.iret(i.os); return true;
+      case 0xca: case 0xcb: { // lret to the kernel's own level (an RPL-0 selector faults in ring 1)
+        if (i.os !== 4) return false;
+        const sp = (cpu.segBase[SS]! + cpu.r[ESP]!) | 0;
+        const eip = mem.read32(sp), cs = mem.read32(sp + 4) & 0xffff;
+        if (cs & 3) return false;
+        this.count('lret');
+        this.loadSeg(CS, cs | 1);
+        cpu.r[ESP] = (cpu.r[ESP]! + 8 + (i.op === 0xca ? i.imm & 0xffff : 0)) | 0;
+        cpu.eip = eip;
+        return true;
+      }
       case 0x8e: { // mov Sreg, r/m16 (SS with an RPL-0 selector faults in ring 1)
         const seg = SEG_OF_REG[i.reg]!;
         if (seg !== SS) return false;
@@ -286,6 +322,23 @@ export class TrapAndEmulate {
         break;
       }
       case 0x106: this.count('clts'); this.vcr0 &= ~CR0_TS; cpu.cr0 &= ~CR0_TS; break;
+      case 0x121: { // mov r32, drN: the debug registers are virtual (Xen keeps the real ones)
+        this.count('mov_from_dr');
+        cpu.r[i.rm] = this.msrs.readDr(i.reg);
+        break;
+      }
+      case 0x123: this.count('mov_to_dr'); this.msrs.writeDr(i.reg, cpu.r[i.rm]!); break;
+      case 0x132: { // rdmsr
+        const v = this.msrs.read(cpu.r[1]! >>> 0);
+        if (!v) return false;
+        this.count('rdmsr');
+        cpu.r[EAX] = v[0]; cpu.r[2] = v[1];
+        break;
+      }
+      case 0x130: // wrmsr
+        if (!this.msrs.write(cpu.r[1]! >>> 0, cpu.r[EAX]! >>> 0, cpu.r[2]! >>> 0)) return false;
+        this.count('wrmsr');
+        break;
       case 0x108: case 0x109: this.count('wbinvd'); break;
       default: return false;
     }
@@ -293,15 +346,70 @@ export class TrapAndEmulate {
     return true;
   }
 
+  /**
+   * `in`/`out` in the guest's user mode: the real TSS is Xen's, so the CPU checked the port
+   * against Xen's (empty) I/O bitmap; Xen applies the guest's own TSS bitmap (what ioperm set up)
+   * and performs the access if it allows it. False when it does not (the #GP goes to the guest).
+   */
+  private userPortIo(): boolean {
+    const cpu = this.cpu, mem = this.xen.mem;
+    const start = (cpu.segBase[CS]! + cpu.eip) | 0;
+    let i: Insn;
+    try { i = decode({ byte: (n) => mem.read8(start + n) }, true, cpu.costs, ud); } catch { return false; }
+    const isIn = i.op === 0xe4 || i.op === 0xe5 || i.op === 0xec || i.op === 0xed;
+    const isOut = i.op === 0xe6 || i.op === 0xe7 || i.op === 0xee || i.op === 0xef;
+    if (!isIn && !isOut) return false;
+    const port = ioPort(cpu, i);
+    if (!this.guestBitmapAllows(port, i.os)) return false;
+    this.count(isIn ? 'in_user' : 'out_user');
+    if (isIn) cpu.setReg(i.os, EAX, cpu.portIn(port, i.os));
+    else cpu.portOut(port, i.os, cpu.getReg(i.os, EAX));
+    cpu.eip = (cpu.eip + i.len) | 0;
+    return true;
+  }
+
+  /** The I/O permission check the CPU makes (SDM vol. 1, 18.5.2), against the guest's TSS. */
+  private guestBitmapAllows(port: number, size: number): boolean {
+    if (!(this.vtr & 0xfffc)) return false;
+    const at = this.vgdt.base + (this.vtr & ~7);
+    const lo = this.xen.mem.read32(at), hi = this.xen.mem.read32(at + 4);
+    const base = descBase(lo, hi), limit = descLimit(lo, hi);
+    if (limit < 0x67) return false;
+    const iobase = this.xen.mem.read16(base + 0x66);
+    const first = iobase + (port >> 3), last = iobase + ((port + size - 1) >> 3);
+    if (last > limit) return false;
+    for (let p = port; p < port + size; p++) {
+      if ((this.xen.mem.read8(base + iobase + (p >> 3)) >> (p & 7)) & 1) return false;
+    }
+    return first <= last;
+  }
+
   private setVif(on: boolean): void {
     if (on && !this.vif) this.cpu.notifyIrq();
     this.vif = on;
+    this.realIf();
+  }
+
+  /**
+   * The real IF while the guest kernel runs (ring 1) is its virtual IF; in ring 3 it is on. Xen
+   * has no work of its own while this domain runs (every device is the guest's), so holding
+   * interrupts at the PIC while the guest has them virtually off costs nothing they would not
+   * cost anyway, and `pushf` (which does not trap) reads the guest's own IF. `cli` and `sti`
+   * still trap (IOPL 0); `popf` still cannot change IF in ring 1 (the hole that remains).
+   */
+  private realIf(): void {
+    const cpu = this.cpu;
+    if (cpu.cpl === 3 || this.vif) cpu.flags |= IF;
+    else cpu.flags &= ~IF;
   }
 
   private writeCr0(v: number): void {
     const was = this.vcr0;
     this.vcr0 = v | CR0_ET;
-    this.cpu.cr0 = (this.cpu.cr0 & ~CR0_TS) | (v & CR0_TS);
+    // TS, EM and MP act on the real CPU: an x87 instruction must raise #NM for the guest's lazy
+    // FPU switch and its math emulator, which Xen reflects like any other exception.
+    const fpu = CR0_TS | CR0_EM | CR0_MP;
+    this.cpu.cr0 = (this.cpu.cr0 & ~fpu) | (v & fpu);
     if ((was ^ this.vcr0) & CR0_PG) this.applyPaging(v & CR0_PG ? 'turning paging on' : 'turning paging off');
   }
 
@@ -377,3 +485,8 @@ export class TrapAndEmulate {
   }
 }
 
+
+/** Linux's `reservetop=` for a hypervisor whose area starts at `start`: the size above it, in MiB. */
+export function linuxReserveTop(start: number): string {
+  return `reservetop=${(0x100000000 - start) / (1 << 20)}M`;
+}
