@@ -4,7 +4,8 @@
 // Hypervisor hook: `onTrap`, when set, is consulted before any exception, software interrupt or
 // external interrupt goes through the IDT. At the call, `cpu.eip` is the EIP the IDT frame would
 // hold (the faulting instruction for faults, the next instruction for int n/int3/into and
-// interrupts). If the hook returns true the event is considered handled: execution continues at
+// interrupts; `cpu.trapInsnEip` is where the raising instruction begins, prefixes included). If
+// the hook returns true the event is considered handled: execution continues at
 // `cpu.eip` with whatever registers, segments (setSegCache/loadSeg), flags (getEflags/writeEflags)
 // and memory (rd*/wr*, sysRd32/sysWr32) the hook changed. Returning false delivers normally.
 import type { Bus, InterruptController, CostTable, StopReason } from '../types.ts';
