@@ -45,6 +45,9 @@ export class Cpu extends CpuSegments {
   trapInsnEip = 0;
   /** Hook for hypervisor models: each sensitive instruction at CPL > 0, before it executes (cpu.eip is its address). */
   onSensitive?: (name: SensitiveName) => void;
+  /** Hook for hypervisor models: after an iret or far return to an outer ring, which a
+   *  deprivileged guest kernel executes without a trap (the model may have flags to fix). */
+  onOuterReturn?: () => void;
 
   /** EIP of the instruction after the current one; branches overwrite it. */
   nextEip = 0;

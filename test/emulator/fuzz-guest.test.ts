@@ -34,6 +34,7 @@ for (const backend of BACKENDS) {
 const REGRESSIONS: { what: string; backend: 'hardware' | 'xen' | 'l4'; params: FuzzParams }[] = [
   { what: 'int n with TF set takes no single-step trap at the handler', backend: 'hardware', params: { seed: 1, streams: 64, insns: 48, modes: 15, det: false, tickLimit: 2 } },
   { what: 'an emulated segment load leaves a usable real register (L4)', backend: 'l4', params: { seed: 2, streams: 11, insns: 48, modes: 1, det: false, tickLimit: 2 } },
+  { what: 'a process entered by the kernel\'s native iret from ring 1 runs with IF set (Xen)', backend: 'xen', params: { seed: 1, streams: 33, insns: 48, modes: 2, det: false, tickLimit: 2 } },
   { what: 'the virtual PIC answers OCW3 with the ISR, so the timer handler sends its EOI (L4)', backend: 'l4', params: { seed: 6, streams: 31, insns: 48, modes: 8, det: false, tickLimit: 2 } },
 ];
 for (const { what, backend, params } of REGRESSIONS) {
