@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { buildFuzzKernel } from '../guests/fuzz/build.ts';
-import { runFuzz, modesFor, type FuzzRun } from '../guests/fuzz/run.ts';
+import { runFuzz, modesFor, tickLimitFor, type FuzzRun } from '../guests/fuzz/run.ts';
 import { BACKENDS } from '../emulator/hypervisors/backend-names.ts';
 import type { BackendName } from '../emulator/hypervisors/hypervisor.ts';
 import { writeFileAtomic } from '../src/atomic.ts';
@@ -47,7 +47,7 @@ const cpu0 = process.cpuUsage();
 let total = 0;
 for (let seed = Number(values['first-seed']); total < target; seed++) {
   for (const backend of backends) {
-    const r = runFuzz(elf, backend, { seed, streams, insns, modes: modesFor(backend), det: false, tickLimit: 2 }, budget);
+    const r = runFuzz(elf, backend, { seed, streams, insns, modes: modesFor(backend), det: false, tickLimit: tickLimitFor(backend) }, budget);
     runs.push(r);
     total += r.instructions;
     if (r.outcome !== 'ok') console.log(`  seed ${seed} on ${backend}: ${r.outcome}: ${r.detail.split('\n')[0]}`);

@@ -29,6 +29,13 @@ export function modesFor(backend: BackendName): number {
   return backend === 'l4' ? 1 | 4 | 8 : 1 | 2 | 4 | 8;
 }
 
+/** PIT periods a stream may run. Under the L4 model each fault of a stream is an exception or
+ *  page-fault IPC to the monitor and, first time, a mapping: tens of microseconds of guest time,
+ *  so two periods (84 us) would end most paged streams before their end; 16 lets them finish. */
+export function tickLimitFor(backend: BackendName): number {
+  return backend === 'l4' ? 16 : 2;
+}
+
 const MAGIC = Buffer.from('WORLD-FUZZ-PARM\0', 'latin1');
 
 /** A copy of the kernel image with `params` written over the defaults of `fuzz_params`. */

@@ -9,7 +9,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { buildFuzzKernel } from '../../guests/fuzz/build.ts';
-import { runFuzz, modesFor, patchParams, type FuzzParams } from '../../guests/fuzz/run.ts';
+import { runFuzz, modesFor, patchParams, tickLimitFor, type FuzzParams } from '../../guests/fuzz/run.ts';
 import { BACKENDS } from '../../emulator/hypervisors/backend-names.ts';
 import { qemuAvailable, runOnQemu } from './support/qemu.ts';
 
@@ -20,7 +20,7 @@ test.before(async () => {
 
 for (const backend of BACKENDS) {
   test(`${backend}: 48 streams in every mode finish; exceptions of many vectors were taken and resumed`, () => {
-    const r = runFuzz(elf, backend, { seed: 3, streams: 48, insns: 48, modes: modesFor(backend), det: false, tickLimit: 2 }, 50_000_000);
+    const r = runFuzz(elf, backend, { seed: 3, streams: 48, insns: 48, modes: modesFor(backend), det: false, tickLimit: tickLimitFor(backend) }, 50_000_000);
     assert.is(r.outcome, 'ok', r.detail);
     assert.is(r.streams, 48);
     for (const v of ['06', '0d', '0e']) assert.ok((r.vectors[v] ?? 0) > 0, `vector 0x${v} taken: ${JSON.stringify(r.vectors)}`);
