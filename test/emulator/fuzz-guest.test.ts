@@ -1,4 +1,4 @@
-// A short seeded sample of the deep guest fuzzing (npm run bench:fuzz runs 1e8 instructions):
+// A short seeded sample of the deep guest fuzzing (npm run reliability:fuzz runs 1e8 instructions):
 // the fuzz kernel (guests/fuzz) runs random instruction streams in ring 0 and ring 3, paging off
 // and on, on every back-end, and must finish every stream with no JavaScript error inside the
 // emulator or a model and no hang; its handlers must have resumed through exceptions of many

@@ -2,7 +2,7 @@
 // beyond what the hypervisor model gives it, each run on its back-end and judged by what the
 // model did: stopped (the attack had no effect: the run was stopped, or the access refused) and
 // named (the stop or refusal says what was attempted). isolation.test.ts requires every one to
-// be stopped and named; `npm run isolation` prints the table.
+// be stopped and named; `npm run reliability:isolation` prints the table.
 import { readFileSync } from 'node:fs';
 import { runKernel, startMachine } from '../../emulator/run.ts';
 import { Machine } from '../../emulator/machine.ts';

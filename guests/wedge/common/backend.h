@@ -41,6 +41,9 @@ void be_fpu_ts(int set);
 // one the guest believes is loaded.
 void be_write_sreg(u32 s, u32 sel);
 u32 be_read_sreg(u32 s);
+// lss: the guest loads SS with sel. Returns the selector the wedge's own lss puts in the real SS
+// and sets *base to the linear base of the new stack.
+u32 be_lss(u32 sel, u32 *base);
 
 // Ports the wedge does not emulate: passed to the hypervisor (direct device access).
 u32 be_port_in(u32 port, u32 size);

@@ -10,7 +10,8 @@ const char *const sreg_names[6] = { "es", "cs", "ss", "ds", "fs", "gs" };
 static const char *const names[OP_COUNT] = {
   "bad", "cli", "sti", "pushf", "popf", "hlt", "iret", "in", "out", "mov to cr", "mov from cr",
   "mov to sreg", "mov from sreg", "push sreg", "pop sreg", "invlpg", "lgdt", "lidt", "ltr",
-  "ljmp", "cpuid", "clts", "wbinvd", "ud2", "unsupported",
+  "ljmp", "cpuid", "clts", "wbinvd", "rdmsr", "wrmsr", "mov to dr", "mov from dr", "ins", "outs",
+  "lss", "sgdt", "sidt", "sldt", "str", "lldt", "ud2", "unsupported",
 };
 
 const char *op_name(int op) { return op >= 0 && op < OP_COUNT ? names[op] : "?"; }
@@ -71,8 +72,34 @@ static int decode_0f(const u8 *p, u32 avail, struct insn *in, u32 i, int opsize1
     in->size = 4;
     return 0;
   }
-  case 0x21: case 0x23:
-    return fail(in, OP_UNSUPPORTED, "debug register move");
+  case 0x21: case 0x23:                         // mov dr <-> reg (always a register operand)
+    if (at >= avail)
+      return fail(in, OP_BAD, "truncated");
+    in->cr = (p[at] >> 3) & 7;
+    if (in->cr == 4 || in->cr == 5)             // DR4/DR5 are DR6/DR7 while CR4.DE is clear
+      in->cr += 2;
+    in->reg = p[at] & 7;
+    if (in->reg == 4)
+      return fail(in, OP_UNSUPPORTED, "debug register move with esp");
+    in->op = b == 0x23 ? OP_MOV_TO_DR : OP_MOV_FROM_DR;
+    in->len = (u8)(at + 1);
+    return 0;
+  case 0xB2: {                                  // lss m16:32, r32
+    int n = modrm_len(p + at, avail - at, &esp);
+    if (n < 0)
+      return fail(in, OP_BAD, "truncated ModRM");
+    if ((p[at] >> 6) == 3 || opsize16)
+      return fail(in, OP_BAD, "lss without a 32-bit memory operand");
+    if (((p[at] >> 3) & 7) != 4)
+      return fail(in, OP_UNSUPPORTED, "lss into a register other than esp");
+    in->op = OP_LSS;
+    in->len = (u8)(at + (u32)n);
+    in->mem_off = (u8)at;
+    in->mem_len = (u8)n;
+    in->mem_esp = (u8)esp;
+    in->mem = 1;
+    return 0;
+  }
   case 0xA0: case 0xA1: case 0xA8: case 0xA9:   // push/pop fs/gs
     if (opsize16)
       return fail(in, OP_UNSUPPORTED, "16-bit push/pop of a segment register");
@@ -90,23 +117,35 @@ static int decode_0f(const u8 *p, u32 avail, struct insn *in, u32 i, int opsize1
     in->mem_len = (u8)n;
     in->mem_esp = (u8)esp;
     in->reg = p[at] & 7;
+    in->mem = mod != 3;
     if (b == 0x01) {
       if (mod == 3)
         return fail(in, OP_UNSUPPORTED, "0f 01 register form (smsw/lmsw/monitor...)");
       if (sub == 7) { in->op = OP_INVLPG; return 0; }
       if (sub == 2) { in->op = OP_LGDT; return 0; }
       if (sub == 3) { in->op = OP_LIDT; return 0; }
-      return fail(in, OP_UNSUPPORTED, sub == 0 ? "sgdt" : sub == 1 ? "sidt" : sub == 6 ? "lmsw" : "smsw");
+      if (sub == 0) { in->op = OP_SGDT; return 0; }
+      if (sub == 1) { in->op = OP_SIDT; return 0; }
+      return fail(in, OP_UNSUPPORTED, sub == 6 ? "lmsw" : "smsw");
     }
     if (sub == 3 && mod == 3) { in->op = OP_LTR; return 0; }
-    return fail(in, OP_UNSUPPORTED, sub == 3 ? "ltr from memory" : sub == 2 ? "lldt" : sub == 0 ? "sldt" : "str/verr/verw");
+    if (sub == 2 && mod == 3) { in->op = OP_LLDT; return 0; }
+    if ((sub == 0 || sub == 1) && (mod != 3 || in->reg != 4)) {   // sldt/str to memory or a register
+      if (mod != 3 && opsize16)
+        return fail(in, OP_BAD, "sldt/str to memory with an operand-size prefix");
+      in->op = sub == 0 ? OP_SLDT : OP_STR;
+      if (opsize16)
+        in->size = 2;
+      return 0;
+    }
+    return fail(in, OP_UNSUPPORTED, sub == 3 ? "ltr from memory" : sub == 2 ? "lldt from memory" : sub <= 1 ? "sldt/str to esp" : "verr/verw");
   }
   case 0xA2: in->op = OP_CPUID; in->len = (u8)at; return 0;
   case 0x06: in->op = OP_CLTS; in->len = (u8)at; return 0;
   case 0x09: in->op = OP_WBINVD; in->len = (u8)at; return 0;
   case 0x08: return fail(in, OP_UNSUPPORTED, "invd");
-  case 0x30: return fail(in, OP_UNSUPPORTED, "wrmsr");
-  case 0x32: return fail(in, OP_UNSUPPORTED, "rdmsr");
+  case 0x30: in->op = OP_WRMSR; in->len = (u8)at; return 0;
+  case 0x32: in->op = OP_RDMSR; in->len = (u8)at; return 0;
   case 0x0B: in->op = OP_UD2; in->len = (u8)at; return 0;
   case 0x02: case 0x03: return fail(in, OP_UNSUPPORTED, "lar/lsl");
   case 0xAA: return fail(in, OP_UNSUPPORTED, "rsm");
@@ -117,7 +156,7 @@ static int decode_0f(const u8 *p, u32 avail, struct insn *in, u32 i, int opsize1
 int decode(const u8 *p, u32 avail, struct insn *in)
 {
   u32 i = 0;
-  int opsize16 = 0;
+  int opsize16 = 0, override = 0;
   *in = (struct insn){ 0 };
   in->size = 4;
   // Prefixes: operand size, address size, segment overrides, rep, lock.
@@ -127,8 +166,11 @@ int decode(const u8 *p, u32 avail, struct insn *in)
       opsize16 = 1;
     else if (b == 0x67)
       return fail(in, OP_UNSUPPORTED, "16-bit addressing");
-    else if (!(b == 0x26 || b == 0x2E || b == 0x36 || b == 0x3E || b == 0x64 || b == 0x65 ||
-               b == 0xF0 || b == 0xF2 || b == 0xF3))
+    else if (b == 0xF3)
+      in->rep = 1;
+    else if (b == 0x26 || b == 0x2E || b == 0x36 || b == 0x3E || b == 0x64 || b == 0x65)
+      override = 1;
+    else if (!(b == 0xF0 || b == 0xF2))
       break;
   }
   if (i >= avail)
@@ -163,21 +205,32 @@ int decode(const u8 *p, u32 avail, struct insn *in)
     if (!(b & 1))
       in->size = 1;
     break;
-  case 0x6C: case 0x6D: case 0x6E: case 0x6F:
-    return fail(in, OP_UNSUPPORTED, "ins/outs");
+  case 0x6C: case 0x6D: case 0x6E: case 0x6F:   // ins to ES:EDI, outs from DS:ESI (flat)
+    if (override)
+      return fail(in, OP_UNSUPPORTED, "ins/outs with a segment override");
+    in->op = (b & 2) ? OP_OUTS : OP_INS;
+    if (!(b & 1))
+      in->size = 1;
+    break;
   case 0x8E: case 0x8C: {
-    if (at >= avail)
+    int n = modrm_len(p + at, avail - at, &esp);
+    if (n < 0)
       return fail(in, OP_BAD, "truncated");
-    if ((p[at] >> 6) != 3)
-      return fail(in, OP_UNSUPPORTED, "segment register move with a memory operand");
     in->sreg = (p[at] >> 3) & 7;
     in->reg = p[at] & 7;
+    if ((p[at] >> 6) != 3) {                    // a 16-bit load or store through memory
+      in->mem = 1;
+      in->mem_off = (u8)at;
+      in->mem_len = (u8)n;
+      in->mem_esp = (u8)esp;
+      in->size = 2;
+    }
     if (in->sreg > SR_GS)
       return fail(in, OP_BAD, "no such segment register");
     if (b == 0x8E && in->sreg == SR_CS)
       return fail(in, OP_BAD, "mov to cs");
     in->op = b == 0x8E ? OP_MOV_TO_SREG : OP_MOV_FROM_SREG;
-    at++;
+    at += (u32)n;
     break;
   }
   case 0x06: case 0x0E: case 0x16: case 0x1E:

@@ -18,6 +18,13 @@ enum op {
   OP_LTR,                                  // reg
   OP_LJMP,                                 // sel:target
   OP_CPUID, OP_CLTS, OP_WBINVD,
+  OP_RDMSR, OP_WRMSR,                      // ECX, EDX:EAX
+  OP_MOV_TO_DR, OP_MOV_FROM_DR,            // cr = debug register (4/5 read as 6/7), reg
+  OP_INS, OP_OUTS,                         // size 1/2/4; rep
+  OP_LSS,                                  // memory operand (m16:32)
+  OP_SGDT, OP_SIDT,                        // memory operand
+  OP_SLDT, OP_STR,                         // register (mem 0) or memory operand
+  OP_LLDT,                                 // reg
   OP_UD2,                                  // traps with #UD at any privilege: kept as it is
   OP_UNSUPPORTED,                          // sensitive, but no emulation here (why says what)
   OP_COUNT
@@ -37,6 +44,8 @@ struct insn {
   u8 mem_off;      // memory operand: offset of ModRM in the instruction
   u8 mem_len;      // ... length of ModRM + SIB + displacement
   u8 mem_esp;      // ... 1 if it addresses relative to ESP
+  u8 mem;          // 1: the operand is memory (segment moves, sldt, str), 0: register reg
+  u8 rep;          // ins/outs: rep prefix
   u16 sel;         // ljmp selector
   u32 target;      // ljmp offset
   const char *why; // OP_UNSUPPORTED / OP_BAD: what the decoder saw

@@ -35,7 +35,7 @@ int trap_emulate(struct tframe *f, u32 sregs)
   case OP_MOV_TO_CR: vcpu_write_cr(in.cr, *frame_reg(f, in.reg)); break;
   case OP_MOV_FROM_CR: *frame_reg(f, in.reg) = vcpu_read_cr(in.cr); break;
   case OP_MOV_TO_SREG:
-    if (!(sregs & (1u << in.sreg)))
+    if (in.mem || !(sregs & (1u << in.sreg)))
       return 0;
     vcpu_write_sreg(in.sreg, *frame_reg(f, in.reg));
     break;

@@ -15,7 +15,14 @@
 //   ljmp   jmp target (a far jump to a kernel code selector only reloads CS)
 //   in/out with an immediate port:  pushl %edx; movl $port, %edx; call *ws_ptr_out_b; popl %edx
 //   invlpg (%reg):  call *ws_ptr_invlpg_<reg>
-//   invlpg/lgdt/lidt m:  pushl %eax; leal m, %eax; call *ws_ptr_invlpg; popl %eax
+//   invlpg/lgdt/lidt/sgdt/sidt m, sldt/str m, mov m <-> sreg:
+//          pushl %eax; leal m, %eax; call *ws_ptr_<kind>; popl %eax
+//          (m relative to ESP: its displacement grows by 4, the pushl having moved ESP)
+//   lss m, %esp:  pushl %eax; leal m, %eax; call *ws_ptr_lss (the stub returns on the new
+//          stack with EAX restored: nothing may follow that touches the old one)
+//          too long for the site, with m = disp8(%esp) or (%esp) (no index):
+//          call *ws_ptr_<kind>_esp; .byte disp8   (the stub reads the byte, returns past it)
+//   rdmsr, wrmsr, ins/outs [rep], mov dr <-> reg, lldt/sldt/str reg:  call *ws_ptr_<kind>_<operands>
 //   everything else:  call *ws_ptr_<kind>_<operands>
 // Calls are indirect through an absolute slot (6 bytes) rather than rel32 (5): some sites run
 // before the guest turns paging on, at an address other than the one they were linked for,
@@ -62,13 +69,43 @@ static int register_indirect(const struct insn *in)
   return in->mem_len == 1 && in->reg != 4 && in->reg != 5;
 }
 
+// Sites whose stub takes the address of a memory operand in EAX (computed by the site's lea).
+static int memory_form(const struct insn *in)
+{
+  switch (in->op) {
+  case OP_INVLPG: return !register_indirect(in);
+  case OP_LGDT: case OP_LIDT: case OP_SGDT: case OP_SIDT: case OP_LSS: return 1;
+  case OP_SLDT: case OP_STR: case OP_MOV_TO_SREG: case OP_MOV_FROM_SREG: return in->mem;
+  }
+  return 0;
+}
+
 // The stub name for a site that becomes a plain call, or "" when there is none.
 static void stub_name(const struct insn *in, char *name, u32 cap)
 {
   static const char *const sizes[5] = { "", "b", "w", "", "l" };
   char cr[8] = "cr0_";
+  const char *r = in->size == 2 ? reg16_names[in->reg] : reg32_names[in->reg];
   name[0] = 0;
   switch (in->op) {
+  case OP_RDMSR: copy_str(name, cap, "rdmsr", 0, 0); break;
+  case OP_WRMSR: copy_str(name, cap, "wrmsr", 0, 0); break;
+  case OP_MOV_TO_DR:
+    cr[0] = 'd'; cr[1] = 'r'; cr[2] = (char)('0' + in->cr);
+    copy_str(name, cap, "mov_to_", cr, reg32_names[in->reg]);
+    break;
+  case OP_MOV_FROM_DR:
+    cr[0] = 'd'; cr[1] = 'r'; cr[2] = (char)('0' + in->cr);
+    copy_str(name, cap, "mov_from_", cr, reg32_names[in->reg]);
+    break;
+  case OP_INS: copy_str(name, cap, in->rep ? "rep_" : "", "ins_", sizes[in->size]); break;
+  case OP_OUTS: copy_str(name, cap, in->rep ? "rep_" : "", "outs_", sizes[in->size]); break;
+  case OP_LSS: copy_str(name, cap, "lss", 0, 0); break;
+  case OP_SGDT: copy_str(name, cap, "sgdt", 0, 0); break;
+  case OP_SIDT: copy_str(name, cap, "sidt", 0, 0); break;
+  case OP_SLDT: copy_str(name, cap, "sldt_", in->mem ? "mem" : r, 0); break;
+  case OP_STR: copy_str(name, cap, "str_", in->mem ? "mem" : r, 0); break;
+  case OP_LLDT: copy_str(name, cap, "lldt_", reg32_names[in->reg], 0); break;
   case OP_CLI: copy_str(name, cap, "cli", 0, 0); break;
   case OP_STI: copy_str(name, cap, "sti", 0, 0); break;
   case OP_PUSHF: copy_str(name, cap, "pushf", 0, 0); break;
@@ -98,13 +135,13 @@ static void stub_name(const struct insn *in, char *name, u32 cap)
   case OP_MOV_TO_SREG: {
     char s[8];
     copy_str(s, sizeof s, sreg_names[in->sreg], "_", 0);
-    copy_str(name, cap, "mov_to_", s, reg32_names[in->reg]);
+    copy_str(name, cap, "mov_to_", s, in->mem ? "mem" : reg32_names[in->reg]);
     break;
   }
   case OP_MOV_FROM_SREG: {
     char s[8];
     copy_str(s, sizeof s, sreg_names[in->sreg], "_", 0);
-    copy_str(name, cap, "mov_from_", s, in->size == 2 ? reg16_names[in->reg] : reg32_names[in->reg]);
+    copy_str(name, cap, "mov_from_", s, in->mem ? "mem" : r);
     break;
   }
   case OP_PUSH_SREG: copy_str(name, cap, "push_", sreg_names[in->sreg], 0); break;
@@ -135,6 +172,32 @@ static int inline_form(const struct insn *in, struct emit *e, const struct rw_en
   }
   }
   return 0;
+}
+
+// leal m, %eax after a pushl %eax: the operand's ModRM with reg = 0. An operand based on ESP
+// is 4 bytes further from it now, so its displacement grows by 4 (disp8 when that still fits).
+static void lea_operand(struct emit *e, const u8 *code, const struct insn *in)
+{
+  const u8 *m = code + in->mem_off;
+  byte(e, 0x8D);
+  if (!in->mem_esp) {
+    byte(e, m[0] & 0xC7);
+    for (u32 i = 1; i < in->mem_len; i++)
+      byte(e, m[i]);
+    return;
+  }
+  u32 mod = m[0] >> 6;
+  s32 disp = 0;
+  if (mod == 1)
+    disp = (s8)m[2];
+  else if (mod == 2)
+    disp = (s32)(m[2] | m[3] << 8 | m[4] << 16 | (u32)m[5] << 24);
+  disp += 4;
+  if (disp >= -128 && disp <= 127) {
+    byte(e, 0x44); byte(e, m[1]); byte(e, (u32)disp);
+  } else {
+    byte(e, 0x84); byte(e, m[1]); word(e, (u32)disp);
+  }
 }
 
 static void fmt_err(char *err, u32 cap, const char *what, const char *detail)
@@ -196,15 +259,25 @@ int rewrite_site(u8 *code, u32 va, u32 len, const struct rw_env *env, struct rw_
         byte(&e, 0xBA); word(&e, in->port);      // movl $port, %edx
         call_slot(&e, slot);
         byte(&e, 0x5A);                          // popl %edx
-      } else if ((in->op == OP_INVLPG && !register_indirect(in)) || in->op == OP_LGDT || in->op == OP_LIDT) {
-        if (in->mem_esp) { fmt_err(err, errlen, "ESP-relative memory operand", op_name(in->op)); return -1; }
+      } else if (memory_form(in)) {
         byte(&e, 0x50);                          // pushl %eax
-        byte(&e, 0x8D);                          // leal m, %eax: the operand's ModRM with reg = 0
-        byte(&e, code[in->mem_off] & 0xC7);
-        for (u32 i = 1; i < in->mem_len; i++)
-          byte(&e, code[in->mem_off + i]);
+        lea_operand(&e, code, in);
         call_slot(&e, slot);
-        byte(&e, 0x58);                          // popl %eax
+        if (in->op != OP_LSS)
+          byte(&e, 0x58);                        // popl %eax
+        const u8 *m = code + in->mem_off;
+        if (e.overflow && in->op != OP_LSS && in->mem_esp && (m[0] >> 6) <= 1 && ((m[1] >> 3) & 7) == 4) {
+          char esp_stub[40];
+          copy_str(esp_stub, sizeof esp_stub, res->stub, "_esp", 0);
+          u32 short_slot = env->slot(esp_stub);
+          if (short_slot) {
+            e.n = 0;
+            e.overflow = 0;
+            call_slot(&e, short_slot);
+            byte(&e, (m[0] >> 6) == 1 ? m[2] : 0);
+            copy_str(res->stub, sizeof res->stub, esp_stub, 0, 0);
+          }
+        }
       } else {
         call_slot(&e, slot);
       }

@@ -13,6 +13,7 @@ struct rw_env {
   u32 (*entry)(const char *name);  // address of ws_<name> itself (jump targets), 0 if none
   int count_all;    // use counting stubs even where an inline sequence fits
   int before_hlt;   // set per site by the caller: a hlt site starts where this one ends
+  int keep_going;   // survey (host rewriter only): report a refused site, leave it, go on
 };
 
 // How a site was rewritten (for the caller's report and counters).

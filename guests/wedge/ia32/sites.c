@@ -68,7 +68,10 @@ int rewrite_guest(u8 *img, u32 len, const struct rw_env *env0, s32 skip, struct 
     env.before_hlt = hlt_site_at(img, rec, sec->addr, nsites, n, end) && (s32)n + 1 != skip;
     if (rewrite_site(img + off, begin, end - begin, &env, &r, err, sizeof err) < 0) {
       print_site_error(n, begin, end, img + off, err);
-      return -1;
+      if (!env.keep_going)
+        return -1;
+      rep->refused++;
+      continue;
     }
     rep->rewritten++;
     rep->inlined += (u32)r.inlined;

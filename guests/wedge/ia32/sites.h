@@ -5,7 +5,7 @@
 #include "rewrite.h"
 
 struct site_report {
-  u32 rewritten, inlined, skipped;
+  u32 rewritten, inlined, skipped, refused;   // refused: only with env->keep_going
   u32 per_op[OP_COUNT];
 };
 

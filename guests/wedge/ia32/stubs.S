@@ -215,22 +215,23 @@ MEMOP lidt, vcpu_lidt
   \m \a, \b, edi, di, 4
 .endm
 
-.macro MOV_TO_CR cr, unused, r32, r16, off
-DEFSTUB mov_to_cr\cr\()_\r32
+// Control and debug registers: mov_to_cr3_eax calls vcpu_write_cr(3, value), and so on.
+.macro MOV_TO_XR n, kind, r32, r16, off
+DEFSTUB mov_to_\kind\n\()_\r32
   ENTER
   pushl \off(%esp)
-  pushl $\cr
-  call vcpu_write_cr
+  pushl $\n
+  call vcpu_write_\kind
   addl $8, %esp
   LEAVE
   ret
 .endm
 
-.macro MOV_FROM_CR cr, unused, r32, r16, off
-DEFSTUB mov_from_cr\cr\()_\r32
+.macro MOV_FROM_XR n, kind, r32, r16, off
+DEFSTUB mov_from_\kind\n\()_\r32
   ENTER
-  pushl $\cr
-  call vcpu_read_cr
+  pushl $\n
+  call vcpu_read_\kind
   addl $4, %esp
   movl %eax, \off(%esp)
   LEAVE
@@ -238,8 +239,8 @@ DEFSTUB mov_from_cr\cr\()_\r32
 .endm
 
 .irp cr, 0, 2, 3, 4
-  ALLREGS MOV_TO_CR, \cr
-  ALLREGS MOV_FROM_CR, \cr
+  ALLREGS MOV_TO_XR, \cr, cr
+  ALLREGS MOV_FROM_XR, \cr, cr
 .endr
 
 .macro MOV_TO_SREG s, n, r32, r16, off
@@ -424,3 +425,172 @@ DEFSTUB pt_store
   LEAVE
   movl 4(%esp), %eax
   ret $8
+
+// --- the forms Linux adds: MSRs, debug registers, string I/O, lss, descriptor-table stores ---
+
+// rdmsr/wrmsr: ECX names the MSR, EDX:EAX the value; the C side works on the saved registers.
+.macro GREGS name, fn
+DEFSTUB \name
+  ENTER
+  leal 4(%esp), %eax            // struct gregs: the pushal block, flags, return address
+  pushl %eax
+  call \fn
+  addl $4, %esp
+  LEAVE
+  ret
+.endm
+GREGS rdmsr, vcpu_rdmsr
+GREGS wrmsr, vcpu_wrmsr
+
+// ins/outs [rep]: port in DX, EDI/ESI/ECX updated as the instruction would.
+.macro STRIO name, sz, out, fn
+DEFSTUB \name
+  ENTER
+  leal 4(%esp), %eax
+  pushl $\out
+  pushl $\sz
+  pushl %eax
+  call \fn
+  addl $12, %esp
+  LEAVE
+  ret
+.endm
+STRIO ins_b, 1, 0, vcpu_string_io
+STRIO ins_w, 2, 0, vcpu_string_io
+STRIO ins_l, 4, 0, vcpu_string_io
+STRIO outs_b, 1, 1, vcpu_string_io
+STRIO outs_w, 2, 1, vcpu_string_io
+STRIO outs_l, 4, 1, vcpu_string_io
+STRIO rep_ins_b, 1, 0, vcpu_rep_string_io
+STRIO rep_ins_w, 2, 0, vcpu_rep_string_io
+STRIO rep_ins_l, 4, 0, vcpu_rep_string_io
+STRIO rep_outs_b, 1, 1, vcpu_rep_string_io
+STRIO rep_outs_w, 2, 1, vcpu_rep_string_io
+STRIO rep_outs_l, 4, 1, vcpu_rep_string_io
+
+// Debug registers 0-3, 6, 7 (4 and 5 alias 6 and 7), one stub per register pair.
+.irp dr, 0, 1, 2, 3, 6, 7
+  ALLREGS MOV_TO_XR, \dr, dr
+  ALLREGS MOV_FROM_XR, \dr, dr
+.endr
+
+// sgdt/sidt m: the address in EAX, as for lgdt.
+MEMOP sgdt, vcpu_sgdt
+MEMOP sidt, vcpu_sidt
+
+// sldt/str/mov sreg to memory: a 16-bit store of a value read on the virtual CPU.
+.macro STORE16 name, fn, arg=
+DEFSTUB \name
+  ENTER
+  .ifnb \arg
+  pushl $\arg
+  .endif
+  call \fn
+  .ifnb \arg
+  addl $4, %esp
+  .endif
+  pushl %eax
+  pushl 36(%esp)                // the address (EAX at 32, 4 more for the value pushed)
+  call vcpu_store16
+  addl $8, %esp
+  LEAVE
+  ret
+.endm
+STORE16 sldt_mem, vcpu_sldt
+STORE16 str_mem, vcpu_str
+STORE16 mov_from_es_mem, vcpu_read_sreg, 0
+STORE16 mov_from_cs_mem, vcpu_read_sreg, 1
+STORE16 mov_from_ss_mem, vcpu_read_sreg, 2
+STORE16 mov_from_ds_mem, vcpu_read_sreg, 3
+STORE16 mov_from_fs_mem, vcpu_read_sreg, 4
+STORE16 mov_from_gs_mem, vcpu_read_sreg, 5
+
+// mov m16 to sreg: the word at the address in EAX.
+.macro LOAD_SREG_MEM s, n
+DEFSTUB mov_to_\s\()_mem
+  ENTER
+  movl 32(%esp), %eax
+  movzwl (%eax), %eax
+  pushl %eax
+  pushl $\n
+  call vcpu_write_sreg
+  addl $8, %esp
+  LEAVE
+  ret
+.endm
+LOAD_SREG_MEM es, 0
+LOAD_SREG_MEM ss, 2
+LOAD_SREG_MEM ds, 3
+LOAD_SREG_MEM fs, 4
+LOAD_SREG_MEM gs, 5
+
+// sldt/str to a register (32-bit: zero-extended, as P6 and later do) and lldt from one.
+.macro SREG_READ_REG name, fn, r32, r16, off
+DEFSTUB \name\()_\r32
+  ENTER
+  call \fn
+  movl %eax, \off(%esp)
+  LEAVE
+  ret
+DEFSTUB \name\()_\r16
+  ENTER
+  call \fn
+  movw %ax, \off(%esp)
+  LEAVE
+  ret
+.endm
+ALLREGS SREG_READ_REG, sldt, vcpu_sldt
+ALLREGS SREG_READ_REG, str, vcpu_str
+
+.macro LLDT unused, unused2, r32, r16, off
+DEFSTUB lldt_\r32
+  ENTER
+  pushl \off(%esp)
+  call vcpu_lldt
+  addl $4, %esp
+  LEAVE
+  ret
+.endm
+ALLREGS LLDT, 0
+
+// lss m, %esp: the site pushed EAX and put m's address in it. vcpu_lss writes the site's EAX and
+// return address on top of the new stack and leaves the pair for the real lss below the frame;
+// after LEAVE only lss, popl and ret run, none of which changes a flag.
+DEFSTUB lss                     // 0 ret, 4 the site's EAX
+  leal -8(%esp), %esp           // 0 {ESP, SS} for the lss, 8 ret, 12 the site's EAX
+  ENTER                         // 32 the address, 40 the pair, 48 ret, 52 EAX
+  leal 40(%esp), %eax
+  pushl %eax
+  pushl 36(%esp)
+  call vcpu_lss
+  addl $8, %esp
+  LEAVE
+#ifdef WEDGE_FLAT_SREGS
+  movl (%esp), %esp             // SS stays the thread's flat one (and lss faults in ring 3 there)
+#else
+  lss (%esp), %esp
+#endif
+  popl %eax
+  ret
+
+// The short form of a memory-operand site whose operand is ESP plus an 8-bit displacement, for a
+// site too short for pushl/leal/call/popl (12 bytes): `call *ws_ptr_<stub>_esp` followed by the
+// displacement byte. The trampoline computes the address from the site's ESP, steps the return
+// address over the byte and runs the stub as the long form would; no flag changes.
+.macro ESPFORM name
+DEFSTUB \name\()_esp            // 0 ret (at the displacement byte); the site's ESP is 4 up
+  pushl %eax
+  pushl %ecx                    // 0 ECX, 4 EAX, 8 ret
+  movl 8(%esp), %ecx
+  movsbl (%ecx), %eax
+  leal 1(%ecx), %ecx
+  movl %ecx, 8(%esp)
+  leal 12(%esp,%eax), %eax      // the site's ESP plus the displacement
+  popl %ecx                     // 0 the site's EAX, 4 ret: the long form's frame
+  call ws_\name
+  popl %eax
+  ret
+.endm
+.irp s, sgdt, sidt, lgdt, lidt, sldt_mem, str_mem, mov_to_es_mem, mov_to_ss_mem, mov_to_ds_mem, mov_to_fs_mem, mov_to_gs_mem, mov_from_es_mem, mov_from_cs_mem, mov_from_ss_mem, mov_from_ds_mem, mov_from_fs_mem, mov_from_gs_mem
+  ESPFORM \s
+.endr

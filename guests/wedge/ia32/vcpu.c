@@ -9,7 +9,7 @@
 #include "lib.h"
 #include "stats.h"
 
-struct vcpu vcpu = { .cr0 = CR0_PE | CR0_ET };
+struct vcpu vcpu = { .cr0 = CR0_PE | CR0_ET, .dr = { [6] = DR6_RESET, [7] = DR7_RESET } };
 volatile u32 vcpu_delivered;
 
 void vcpu_write_cr(u32 n, u32 v)
@@ -106,6 +106,93 @@ void vcpu_ltr(u32 sel)
   const u32 *d = (const u32 *)(vcpu.gdt_base + (sel & ~7u));
   vcpu.tr = sel;
   vcpu.tss_base = (d[0] >> 16) | (d[1] & 0xFF) << 16 | (d[1] & 0xFF000000);
+}
+
+// sgdt/sidt store the 6-byte pseudo-descriptor lgdt/lidt loaded.
+static void store_pseudo(u32 addr, u32 limit, u32 base)
+{
+  u8 *p = (u8 *)addr;
+  p[0] = (u8)limit; p[1] = (u8)(limit >> 8);
+  p[2] = (u8)base; p[3] = (u8)(base >> 8); p[4] = (u8)(base >> 16); p[5] = (u8)(base >> 24);
+}
+
+void vcpu_sgdt(u32 addr) { store_pseudo(addr, vcpu.gdt_limit, vcpu.gdt_base); }
+void vcpu_sidt(u32 addr) { store_pseudo(addr, vcpu.idt_limit, vcpu.idt_base); }
+
+// lldt: the LDT register is virtual and may only be null (RPL/TI bits aside): Linux loads a
+// non-null one only for a process that called modify_ldt, and a real LDT would need the
+// back-end (Xen's MMUEXT_SET_LDT, a descriptor table per L4 space). Stopping names it.
+void vcpu_lldt(u32 sel)
+{
+  sel &= 0xFFFF;
+  if (sel & ~3u)
+    wpanic("lldt 0x%x: the wedge emulates only the null LDT", sel);
+  vcpu.ldtr = sel;
+}
+
+u32 vcpu_sldt(void) { return vcpu.ldtr; }
+u32 vcpu_str(void) { return vcpu.tr; }
+
+// sldt/str to memory and mov sreg to memory: a 16-bit store whatever the operand size.
+void vcpu_store16(u32 addr, u32 v)
+{
+  u8 *p = (u8 *)addr;
+  p[0] = (u8)v;
+  p[1] = (u8)(v >> 8);
+}
+
+// lss m, %esp (the stub's half is in stubs.S): out[0], out[1] are the stub's {ESP, SS} pair for
+// its own lss, out[2] and out[3] the site's return address and EAX, which go to the top of the
+// new stack (at its linear address: the segment's base plus the offset) for the stub's popl and
+// ret there. The new SS is loaded by that real lss, so the stack never changes halfway.
+void vcpu_lss(u32 addr, u32 *out)
+{
+  const u8 *m = (const u8 *)addr;
+  u32 esp = m[0] | m[1] << 8 | m[2] << 16 | (u32)m[3] << 24;
+  u32 sel = m[4] | m[5] << 8, base = 0;
+  u32 ret = out[2], eax = out[3];
+  wedge_stats.v[ST_WRITE_SS]++;
+  out[1] = be_lss(sel, &base);
+  u32 *top = (u32 *)(base + esp - 8);
+  top[0] = eax;
+  top[1] = ret;
+  out[0] = esp - 8;
+}
+
+// The base of a GDT segment (lss onto a stack segment with a base: Linux's espfix).
+u32 vcpu_seg_base(u32 sel)
+{
+  if ((sel & 4) || !(sel & ~7u) || (sel | 7) > vcpu.gdt_limit)
+    wpanic("segment 0x%x: not a GDT selector within its limit 0x%x", sel, vcpu.gdt_limit);
+  const u32 *d = (const u32 *)(vcpu.gdt_base + (sel & ~7u));
+  return (d[0] >> 16) | (d[1] & 0xFF) << 16 | (d[1] & 0xFF000000);
+}
+
+// ins to ES:EDI / outs from DS:ESI, one element: the segments are flat (the decoder refuses an
+// override), EDI/ESI step by the size, down when the guest's DF is set.
+void vcpu_string_io(struct gregs *r, u32 size, u32 out)
+{
+  u32 port = r->edx & 0xFFFF;
+  s32 step = (r->eflags & FL_DF) ? -(s32)size : (s32)size;
+  if (out) {
+    const u8 *p = (const u8 *)r->esi;
+    u32 v = size == 1 ? p[0] : size == 2 ? (u32)(p[0] | p[1] << 8) : (u32)(p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24);
+    vcpu_port_out(port, size, v);
+    r->esi += (u32)step;
+  } else {
+    u32 v = vcpu_port_in(port, size);
+    u8 *p = (u8 *)r->edi;
+    for (u32 i = 0; i < size; i++)
+      p[i] = (u8)(v >> (8 * i));
+    r->edi += (u32)step;
+  }
+}
+
+// rep ins/outs: ECX elements, ECX 0 at the end (nothing happens with ECX already 0).
+void vcpu_rep_string_io(struct gregs *r, u32 size, u32 out)
+{
+  for (; r->ecx; r->ecx--)
+    vcpu_string_io(r, size, out);
 }
 
 void vcpu_clts(void)

@@ -47,6 +47,15 @@ u32 vcpu_sregs[6] = { GUEST_KDS, GUEST_KCS, GUEST_KDS, GUEST_KDS, GUEST_KDS, GUE
 void be_write_sreg(u32 s, u32 sel) { if (s < 6) vcpu_sregs[s] = sel; }
 u32 be_read_sreg(u32 s) { return s < 6 ? vcpu_sregs[s] : 0; }
 
+// lss: the selector is stored like any other; the thread keeps its flat SS (base 0; the stub
+// only moves ESP), so a stack segment with a base (Linux's espfix) is not modelled here.
+u32 be_lss(u32 sel, u32 *base)
+{
+  vcpu_sregs[2] = sel & 0xFFFF;
+  *base = 0;
+  return 0;
+}
+
 // Nothing to install: the guest's GDT is read where it lies (ltr), its TS bit is virtual (the
 // wedge and the guest use no FPU state an L4 thread would have to switch).
 void be_load_gdt(void) {}

@@ -3,7 +3,9 @@
 // virtual-CPU byte addresses from a built wedge ELF's symbol table, and writes the rewritten
 // guest to a new file. One line per site on stdout:
 //   <n> <begin hex> <end hex> <operation> inline|<stub>
-//   rewrite-host WEDGE.elf GUEST.elf OUT.elf [--count-all] [--skip N]
+//   rewrite-host WEDGE.elf GUEST.elf OUT.elf [--count-all] [--skip N] [--keep-going]
+// --keep-going surveys a guest: every refused site is reported (stderr) and left as it was,
+// and the exit status is 1 when any was.
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,13 +71,14 @@ static void each(u32 n, u32 begin, u32 end, const struct rw_result *r)
 int main(int argc, char **argv)
 {
   s32 skip = -1;
-  int count_all = 0;
+  int count_all = 0, keep_going = 0;
   if (argc < 4) {
-    fprintf(stderr, "usage: rewrite-host WEDGE.elf GUEST.elf OUT.elf [--count-all] [--skip N]\n");
+    fprintf(stderr, "usage: rewrite-host WEDGE.elf GUEST.elf OUT.elf [--count-all] [--skip N] [--keep-going]\n");
     return 2;
   }
   for (int i = 4; i < argc; i++) {
     if (strcmp(argv[i], "--count-all") == 0) count_all = 1;
+    else if (strcmp(argv[i], "--keep-going") == 0) keep_going = 1;
     else if (strcmp(argv[i], "--skip") == 0 && i + 1 < argc) skip = atoi(argv[++i]);
     else { fprintf(stderr, "rewrite-host: unknown option %s\n", argv[i]); return 2; }
   }
@@ -86,12 +89,16 @@ int main(int argc, char **argv)
   if (!bad) bad = elf_check(guest, glen);
   if (bad) { fprintf(stderr, "rewrite-host: %s\n", bad); return 2; }
   struct rw_env env = { symbol("vcpu_irq_mask"), symbol("vcpu_irq_pending"), slot, entry, count_all };
+  env.keep_going = keep_going;
   if (!env.mask_va || !env.pending_va) { fprintf(stderr, "rewrite-host: wedge lacks vcpu_irq_mask/pending\n"); return 2; }
   struct site_report rep;
   if (rewrite_guest(guest, glen, &env, skip, &rep, each) < 0)
     return 1;
   FILE *f = fopen(argv[3], "wb");
   if (!f || fwrite(guest, 1, glen, f) != glen || fclose(f) != 0) { fprintf(stderr, "rewrite-host: cannot write %s\n", argv[3]); return 2; }
-  fprintf(stderr, "rewrite-host: %u sites rewritten (%u inline), %u skipped\n", rep.rewritten, rep.inlined, rep.skipped);
-  return 0;
+  fprintf(stderr, "rewrite-host: %u sites rewritten (%u inline), %u skipped", rep.rewritten, rep.inlined, rep.skipped);
+  if (keep_going)
+    fprintf(stderr, ", %u refused", rep.refused);
+  fprintf(stderr, "\n");
+  return rep.refused ? 1 : 0;
 }

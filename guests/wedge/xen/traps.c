@@ -158,6 +158,13 @@ u32 be_read_sreg(u32 s)
   return sel_to_virtual(v);
 }
 
+// The real SS is the ring-1 copy of the guest's selector, over the guest's descriptor.
+u32 be_lss(u32 sel, u32 *base)
+{
+  *base = vcpu_seg_base(sel);
+  return sel_to_real(sel);
+}
+
 void be_fpu_ts(int set) { HC1(fpu_taskswitch, set ? 1 : 0); }
 
 void xen_traps_init(void)

@@ -1,6 +1,6 @@
 // Runs every isolation attack (test/hypervisors/attacks.ts) and prints the table of attacks tried,
 // stopped and named, with what the model said. Exits 1 unless every attack was stopped and named.
-// usage: npm run isolation
+// usage: npm run reliability:isolation
 import { runAttacks } from '../test/hypervisors/attacks.ts';
 
 const results = await runAttacks();

@@ -4,7 +4,7 @@
 // inside the emulator or a hypervisor model), hangs (a boot that spent its instruction budget
 // without finishing), and guest stops (the kernel ended otherwise: a model refusal, a triple
 // fault, the kernel's own fault). Exits 1 when any of the last three is not zero.
-// usage: npm run bench:fuzz -- [--instructions 1e8] [--backends hardware,xen,l4] [--streams 128]
+// usage: npm run reliability:fuzz -- [--instructions 1e8] [--backends hardware,xen,l4] [--streams 128]
 //        [--insns 48] [--first-seed 1] [--budget 5e7] [--json FILE]
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -32,12 +32,12 @@ const budget = Number(values.budget);
 const backends = values.backends.split(',') as BackendName[];
 for (const b of backends) {
   if (!(BACKENDS as readonly string[]).includes(b)) {
-    console.error(`bench:fuzz: unknown back-end '${b}' (expected ${BACKENDS.join(', ')})`);
+    console.error(`reliability:fuzz: unknown back-end '${b}' (expected ${BACKENDS.join(', ')})`);
     process.exit(2);
   }
 }
 if (!(target > 0) || !(streams > 0) || !(insns > 0 && insns <= 256) || !(budget > 0)) {
-  console.error('bench:fuzz: --instructions, --streams and --budget must be positive, --insns 1..256');
+  console.error('reliability:fuzz: --instructions, --streams and --budget must be positive, --insns 1..256');
   process.exit(2);
 }
 
