@@ -10,7 +10,9 @@
 import { buildSync } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { crashPoint } from '../src/crashpoint.ts';
+import { processAlive } from '../src/atomic.ts';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +63,14 @@ export function ensureAsDir(stateDir = defaultStateDir()): string {
   if (existsSync(join(dir, 'as'))) return dir;
 
   mkdirSync(stateDir, { recursive: true });
-  const tmp = mkdtempSync(join(stateDir, '.tmp-as-'));
+  // A build of the drop-in killed half-way leaves its folder; the next one removes it. The pid in
+  // the name says whether its builder is still at work.
+  for (const name of readdirSync(stateDir)) {
+    const m = /^\.tmp-as-(\d+)-/.exec(name);
+    if (m && !processAlive(Number(m[1]))) rmSync(join(stateDir, name), { recursive: true, force: true });
+  }
+  const tmp = mkdtempSync(join(stateDir, `.tmp-as-${process.pid}-`));
+  crashPoint('afterburner:drop-in-started');
   try {
     bundle("import { main } from './as-main.ts';\nawait main();\n", join(tmp, 'as-percall.mjs'));
     bundle("import { serve } from './as-daemon.ts';\nserve(process.argv[2]);\n", join(tmp, 'as-daemon.mjs'));
@@ -84,6 +93,7 @@ export function ensureAsDir(stateDir = defaultStateDir()): string {
       writeFileSync(join(tmp, 'as'), `#!/bin/sh\nexec ${shellQuote(process.execPath)} ${shellQuote(join(dir, 'as-percall.mjs'))} "$@"\n`);
     }
     chmodSync(join(tmp, 'as'), 0o755);
+    crashPoint('afterburner:drop-in-built');
     try {
       renameSync(tmp, dir);
     } catch (err) {

@@ -8,7 +8,7 @@
 // record in section `.afterburn_pt`, so the wedge can turn it into its page-table path.
 import { forEachStatement, type Statement } from './scan.ts';
 import { recordWords } from './records.ts';
-import { classify, paddingFor, PREFIXES, splitOperands, type SiteKind } from './sensitive.ts';
+import { TABLE, PREFIXES, splitOperands, type SensitiveTable, type SiteKind } from './sensitive.ts';
 import { normalizeSourcePath } from './feedback.ts';
 
 export interface AfterburnResult {
@@ -111,6 +111,8 @@ export interface AfterburnOptions {
   /** Profile feedback: source locations whose memory accesses reach device memory; each such
    *  instruction gets a [begin, end) record in `.afterburn_mmio` and no padding. */
   deviceLines?: ReadonlySet<string>;
+  /** The sensitive-instruction table (default: sensitive.ts's); tests pass deliberately wrong ones. */
+  table?: SensitiveTable;
 }
 
 /** `.file N "name"` or `.file N "dir" "name"` (DWARF 5), and `.loc N LINE`. */
@@ -136,6 +138,7 @@ function isWordStore(mnemonic: string, operands: string): boolean {
 
 export function afterburnAssembly(source: string, options: AfterburnOptions = {}): AfterburnResult {
   const prefix = options.labelPrefix ?? '.Lab_site_';
+  const table = options.table ?? TABLE;
   const edits: { at: number; to: number; text: string }[] = [];
   const sites = new Map<SiteKind, number>();
   let annotate = true;
@@ -200,7 +203,7 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
       pageTableSites++;
       return;
     }
-    const kind = classify(parsed.mnemonic, parsed.operands, noPrefix);
+    const kind = table.classify(parsed.mnemonic, parsed.operands, noPrefix);
     if (!kind) return;
 
     // Prefixes written as statements of their own just before (`rep; insb`, `lock` on the line
@@ -221,7 +224,7 @@ export function afterburnAssembly(source: string, options: AfterburnOptions = {}
     edits.push({
       at: statement.end,
       to: statement.end,
-      text: `; .fill ${paddingFor(kind)},1,0x90; ${close}: .pushsection .afterburn,"a"; .balign 4; .long ${refs}; .popsection`,
+      text: `; .fill ${table.paddingFor(kind)},1,0x90; ${close}: .pushsection .afterburn,"a"; .balign 4; .long ${refs}; .popsection`,
     });
     sites.set(kind, (sites.get(kind) ?? 0) + 1);
   });

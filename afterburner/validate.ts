@@ -1,10 +1,12 @@
 // Checks an afterburnt, linked 32-bit ELF against its own `.afterburn` section, with GNU objdump
-// as the independent decoder: every recorded range must begin with a sensitive instruction that
-// is followed only by NOPs (as many as the padding table says) up to the range's end, and no
-// sensitive instruction in an executable section may lie outside a recorded range.
+// as the independent decoder and oracle.ts (not the rewriter's table) as the independent judge of
+// what is sensitive and how much padding it gets: every recorded range must begin with a
+// sensitive instruction that is followed only by NOPs (as many as the published table says) up to
+// the range's end, and no sensitive instruction in an executable section may lie outside a
+// recorded range.
 import { hex } from '../emulator/hex.ts';
 import { decodeRecords, type SiteRange } from './records.ts';
-import { classify, paddingFor, PREFIXES, type SiteKind } from './sensitive.ts';
+import { expectedPadding, sensitiveKindOfBytes } from './oracle.ts';
 
 /** Runs objdump. execa is imported on first use: recipes import this module, and a no-op build,
  *  which loads every recipe, should not pay for execa's hundred-odd modules. */
@@ -25,11 +27,15 @@ export interface Violation {
   kind: ViolationKind;
   address: number;
   message: string;
+  /** The sensitive kind of the instruction concerned, when it is one. */
+  site?: string;
 }
 
 export interface Instruction {
   address: number;
   length: number;
+  /** The instruction's bytes, as objdump prints them. */
+  bytes: number[];
   /** objdump's text, e.g. `rep insb (%dx),%es:(%edi)`. */
   text: string;
   section: string;
@@ -85,25 +91,17 @@ export async function disassemble(elf: string): Promise<Instruction[]> {
     }
     m = /^\s*([0-9a-f]+):\t((?:[0-9a-f]{2} )+)\s*\t?(.*)$/.exec(line);
     if (!m) continue;
+    const bytes = m[2]!.trim().split(' ').map((b) => parseInt(b, 16));
     out.push({
       address: parseInt(m[1]!, 16),
-      length: m[2]!.trim().split(' ').length,
+      length: bytes.length,
+      bytes,
       text: m[3]!.replace(/\s+#.*$/, '').replace(/\s+/g, ' ').trim(),
       section,
       symbol,
     });
   }
   return out;
-}
-
-/** The site kind of one disassembled instruction (objdump's spelling), or null. */
-export function sensitiveKindOf(text: string): SiteKind | null {
-  const words = text.split(' ');
-  let k = 0;
-  while (k < words.length - 1 && PREFIXES.has(words[k]!)) k++;
-  const mnemonic = words[k] ?? '';
-  const operands = words.slice(k + 1).join(' ').replace(/<[^>]*>/g, '');
-  return classify(mnemonic, operands);
 }
 
 const isNop = (i: Instruction): boolean => i.text === 'nop' && i.length === 1;
@@ -136,7 +134,7 @@ export async function validateAfterburnt(elf: string): Promise<ValidationResult>
       continue;
     }
     const ins = code[first]!;
-    const kind = sensitiveKindOf(ins.text);
+    const kind = sensitiveKindOfBytes(ins.bytes);
     if (!kind) {
       violations.push({ kind: 'not-sensitive', address: begin, message: `range begins with a non-sensitive instruction: ${where(ins)}` });
       continue;
@@ -156,19 +154,19 @@ export async function validateAfterburnt(elf: string): Promise<ValidationResult>
         address: begin,
         message: `range [${hex(begin)}, ${hex(end)}) of ${where(ins)}: NOPs stop at ${hex(pos)}` + (stop ? ` (${stop.text})` : ''),
       });
-    } else if (nops !== paddingFor(kind)) {
-      violations.push({ kind: 'wrong-padding', address: begin, message: `${where(ins)}: ${nops} NOPs, the table says ${paddingFor(kind)} for ${kind}` });
+    } else if (nops !== expectedPadding(kind)) {
+      violations.push({ kind: 'wrong-padding', address: begin, site: kind, message: `${where(ins)}: ${nops} NOPs, the published table says ${expectedPadding(kind)} for ${kind}` });
     }
   }
 
   const begins = new Set(ranges.map((r) => r.begin));
   const sensitive: Record<string, number> = {};
   for (const ins of code) {
-    const kind = sensitiveKindOf(ins.text);
+    const kind = sensitiveKindOfBytes(ins.bytes);
     if (!kind) continue;
     sensitive[kind] = (sensitive[kind] ?? 0) + 1;
     if (!begins.has(ins.address)) {
-      violations.push({ kind: 'unlisted', address: ins.address, message: `sensitive instruction outside every .afterburn range: ${where(ins)}` });
+      violations.push({ kind: 'unlisted', address: ins.address, site: kind, message: `sensitive instruction outside every .afterburn range: ${where(ins)}` });
     }
   }
   const sortedSensitive: Record<string, number> = {};

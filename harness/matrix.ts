@@ -9,6 +9,11 @@ export interface ConfigurationDecl { name: string; title: string; guest: string;
 /** A workload: a column of the tables. */
 export interface WorkloadDecl { name: string; kind: 'netperf'; direction: 'send' | 'receive' }
 
+/** The largest netperf message the guests take (their MAX_MESSAGE: netperf -m up to the socket buffer). */
+export const MAX_MESSAGE_BYTES = 256 << 10;
+/** The largest transfer the guests count (a 32-bit byte count). */
+export const MAX_TRANSFER_BYTES = 2 ** 32 - 1;
+
 /** The matrix world.yaml's bench: section declares (src/manifest/bench.ts reads it). */
 export interface BenchDecl {
   transferBytes: number;

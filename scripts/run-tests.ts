@@ -33,7 +33,9 @@ async function runFile(file: string): Promise<FileResult> {
   if (total === undefined || passed === undefined) {
     return { file, passed: 0, failed: 1, skipped: 0, output, ok: false };
   }
-  const failed = Math.max(total - passed - skipped, proc.exitCode === 0 ? 0 : 1);
+  // uvu's Total counts only the tests it ran (a test.skip is not among them), so a skip must not
+  // be subtracted again: that would hide a failure behind each skip.
+  const failed = Math.max(total - passed, proc.exitCode === 0 ? 0 : 1);
   return { file, passed, failed, skipped, output, ok: proc.exitCode === 0 && failed === 0 };
 }
 

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, 
 import { dirname, join, relative } from 'node:path';
 import { tempPathFor, writeFileAtomic } from './atomic.ts';
 import { hashDir } from './tree.ts';
+import { crashPoint } from './crashpoint.ts';
 import type { Layout } from './layout.ts';
 
 export interface KeyEntry { artifact: string; step: string }
@@ -34,6 +35,7 @@ export class Cache {
     const artifact = hashDir(outDir).hash;
     const dest = this.artifactDir(artifact);
     mkdirSync(this.layout.cas, { recursive: true });
+    crashPoint(`store:hashed ${step}`);
     if (existsSync(dest)) {
       rmSync(outDir, { recursive: true, force: true }); // same bytes already stored
     } else {
@@ -45,6 +47,7 @@ export class Cache {
         rmSync(outDir, { recursive: true, force: true });
       }
     }
+    crashPoint(`store:artifact-in-place ${step}`);
     writeFileAtomic(this.keyFile(key), JSON.stringify({ artifact, step } satisfies KeyEntry) + '\n');
     return artifact;
   }
@@ -57,7 +60,9 @@ export class Cache {
     mkdirSync(this.layout.out, { recursive: true });
     const tmp = tempPathFor(link);
     symlinkSync(target, tmp);
+    crashPoint(`install:linked ${name}`);
     renameSync(tmp, link);
+    crashPoint(`install:renamed ${name}`);
     return link;
   }
 }

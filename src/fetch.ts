@@ -1,7 +1,8 @@
 // Downloads a source file and proves it is the one world.yaml names. URLs are tried in order (the
-// source's own URL, then the mirrors); network errors and 5xx answers are retried with backoff; a
-// download is written to a temporary file and only renamed to its final name once its sha256
-// matches, so a partial or wrong file is never used. A mismatch fails at once, naming both hashes.
+// source's own URL, then the mirrors); network errors, timeouts and 5xx answers are retried with
+// backoff; a download is written to a temporary file and only renamed to its final name once its
+// sha256 matches, so a partial or wrong file is never used. A mismatch is not retried at the same
+// URL but moves on to the next; when no URL gives the right bytes, the error names both hashes.
 import type { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -20,13 +21,15 @@ export interface FetchRequest {
   retries?: number;
   /** First retry delay; doubles each time. */
   backoffMs?: number;
+  /** How long a server may keep us waiting for its answer, or between two pieces of the body (default 30 s). */
+  timeoutMs?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
 }
 
 export class ChecksumMismatch extends Error {
-  constructor(readonly url: string, readonly wanted: string, readonly got: string) {
-    super(`sha256 mismatch for ${url}\n  wanted ${wanted}\n  got    ${got}`);
+  constructor(readonly url: string, readonly wanted: string, readonly got: string, others: readonly string[] = []) {
+    super(`sha256 mismatch for ${url}\n  wanted ${wanted}\n  got    ${got}${others.length > 0 ? `\n  every URL tried:\n    ${others.join('\n    ')}` : ''}`);
     this.name = 'ChecksumMismatch';
   }
 }
@@ -77,7 +80,17 @@ async function intoFile(source: Readable, transform: Transform, tmp: string, sig
   }
 }
 
-async function downloadOnce(url: string, tmp: string, signal?: AbortSignal): Promise<string> {
+/** What went wrong with one try, in words: undici's timeouts and resets carry codes, not sentences. */
+function describeFailure(err: unknown, timeoutMs: number): string {
+  const code = (err as { code?: string }).code;
+  const seconds = `${timeoutMs / 1000} s`;
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return `no answer within ${seconds} (timed out)`;
+  if (code === 'UND_ERR_BODY_TIMEOUT') return `the download stalled: no data for ${seconds} (timed out)`;
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection reset by the server (${(err as Error).message}; ${code})`;
+  return (err as Error).message + (code ? ` (${code})` : '');
+}
+
+async function downloadOnce(url: string, tmp: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
   const hash = createHash('sha256');
   const hashing = async function* (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of source) { hash.update(chunk); yield chunk; }
@@ -86,7 +99,7 @@ async function downloadOnce(url: string, tmp: string, signal?: AbortSignal): Pro
     await intoFile(createReadStream(fileURLToPath(url)), hashing, tmp, signal);
   } else {
     const { request } = await import('undici');
-    const res = await request(url, { method: 'GET', signal, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    const res = await request(url, { method: 'GET', signal, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     if (res.statusCode >= 300) {
       await res.body.dump();
       if (res.statusCode >= 500) throw new Error(`HTTP ${res.statusCode} from ${url}`);
@@ -112,21 +125,30 @@ export async function fetchFile(req: FetchRequest): Promise<string> {
   mkdirSync(req.destDir, { recursive: true });
   const dest = join(req.destDir, req.fileName);
   const failures: string[] = [];
+  let mismatch: ChecksumMismatch | undefined;
   if (req.urls.length === 0) throw new FetchFailed('no URL to try (offline, and no mirror configured)');
   for (const url of req.urls) {
     for (let attempt = 0; attempt <= retries; attempt++) {
       const tmp = tempPathFor(dest);
       try {
         log(`fetch ${url}${attempt > 0 ? ` (retry ${attempt})` : ''}`);
-        const got = await downloadOnce(url, tmp, req.signal);
+        const got = await downloadOnce(url, tmp, req.timeoutMs ?? 30_000, req.signal);
         if (got !== req.sha256) throw new ChecksumMismatch(url, req.sha256, got);
         renameSync(tmp, dest);
         log(`ok ${url} sha256 ${got}`);
         return dest;
       } catch (err) {
         rmSync(tmp, { force: true });
-        if (err instanceof ChecksumMismatch || req.signal?.aborted) throw err;
-        const message = (err as Error).message + ((err as { code?: string }).code ? ` (${(err as { code?: string }).code})` : '');
+        if (req.signal?.aborted) throw err;
+        if (err instanceof ChecksumMismatch) {
+          // This URL serves other bytes (a re-rolled release, a proxy's error page, a body cut
+          // short without a length): trying it again will not help, but a mirror may hold the file.
+          log(`failed ${url}: sha256 ${err.got}, not the ${req.sha256} world.yaml names`);
+          failures.push(`${url}: sha256 mismatch (got ${err.got})`);
+          mismatch ??= err;
+          break;
+        }
+        const message = describeFailure(err, req.timeoutMs ?? 30_000);
         log(`failed ${url}: ${message}`);
         const permanent = err instanceof HttpStatus || (err as { code?: string }).code === 'ENOENT';
         if (permanent || attempt === retries) { failures.push(`${url}: ${message}`); break; }
@@ -134,5 +156,8 @@ export async function fetchFile(req: FetchRequest): Promise<string> {
       }
     }
   }
+  // Every URL failed. A mismatch is the more serious news (the bytes changed, not the network),
+  // so it is what is thrown when there was one; its message lists every URL's failure.
+  if (mismatch) throw new ChecksumMismatch(mismatch.url, mismatch.wanted, mismatch.got, failures.length > 1 ? failures : []);
   throw new FetchFailed(`could not fetch ${req.fileName}:\n  ${failures.join('\n  ')}`);
 }

@@ -36,8 +36,8 @@ export interface Graph {
 }
 
 export class CycleError extends Error {
-  constructor(readonly cycle: string[], where: string) {
-    super(`dependency cycle: ${cycle.join(' -> ')}\n  ${where}`);
+  constructor(readonly cycle: string[], at: string, where: string) {
+    super(`${at}: dependency cycle: ${cycle.join(' -> ')}\n  ${where}`);
     this.name = 'CycleError';
   }
 }
@@ -70,11 +70,14 @@ function findCycle(world: World): void {
     if (state.get(name) === 'done') return;
     if (state.get(name) === 'visiting') {
       const cycle = [...stack.slice(stack.indexOf(name)), name];
+      const file = world.file.split('/').pop();
       const where = cycle.slice(0, -1).map((n) => {
         const p = world.packages.get(n)!;
-        return `${n} (declared at ${world.file.split('/').pop()}:${p.pos.line}:${p.pos.col})`;
+        return `${n} (declared at ${file}:${p.pos.line}:${p.pos.col})`;
       }).join(', ');
-      throw new CycleError(cycle, where);
+      // Led by the first package's position and key path, as every manifest error is.
+      const first = world.packages.get(cycle[0]!)!;
+      throw new CycleError(cycle, `${file}:${first.pos.line}:${first.pos.col}: packages.${cycle[0]}.depends`, where);
     }
     state.set(name, 'visiting');
     stack.push(name);

@@ -1,9 +1,11 @@
 // A session over one world: its step graph, cache and key hashing, and the two things done with
 // them — predicting what a build would do (`plan`) and doing it (`build`, `fetch`).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { sweepDeadTemps } from './atomic.ts';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cache } from './cache.ts';
+import { crashPoint } from './crashpoint.ts';
 import { explainChange } from './explain.ts';
 import { fetchFile, candidateUrls } from './fetch.ts';
 import { buildGraph, selectSteps, type Graph, type Step } from './graph.ts';
@@ -46,6 +48,8 @@ export interface BuildOptions {
   reporter: Reporter;
   /** First retry delay for downloads. */
   fetchBackoffMs?: number;
+  /** How long a download may wait for the server (default 30 s). */
+  fetchTimeoutMs?: number;
 }
 
 export interface BuildResult { summary: Summary; interrupted: boolean; ok: boolean }
@@ -121,8 +125,14 @@ export class Session {
 
   /** Removes what killed builds left in tmp/. Only called while holding the build lock. */
   sweepTemp(): void {
+    crashPoint('sweep:before');
     // Checked first: rmSync loads Node's recursive remover, which a no-op build need not pay for.
     if (existsSync(this.layout.tmp)) rmSync(this.layout.tmp, { recursive: true, force: true });
+    // And the temporary files of atomic writes cut short by a kill, beside their targets.
+    const { state, keys, steps, out } = this.layout;
+    let shards: string[] = [];
+    try { shards = readdirSync(keys).map((d) => join(keys, d)); } catch { /* no keys yet */ }
+    for (const dir of [state, keys, ...shards, steps, out]) sweepDeadTemps(dir);
   }
 
   async build(ids: readonly string[], opts: BuildOptions): Promise<BuildResult> {
@@ -177,10 +187,12 @@ export class Session {
     mkdirSync(this.layout.tmp, { recursive: true });
     const tmp = mkdtempSync(join(this.layout.tmp, step.id.replace(/[^A-Za-z0-9@_-]/g, '_') + '-'));
     const log = new StepLog(join(this.layout.logs, step.unit, `${step.stage}.log`));
+    crashPoint(`step:started ${step.id}`);
     try {
       log.info(`step ${step.id}`);
       log.info(`key ${key}`);
       const artifact = await this.runStage(step, artifacts, key, tmp, log, opts);
+      crashPoint(`step:stored ${step.id}`);
       artifacts.set(step.id, artifact);
       writeRecord(this.layout, { step: step.id, key, artifact, ...k });
       if (step.final) this.cache.install(step.unit, artifact);
@@ -224,7 +236,7 @@ export class Session {
           ? candidateUrls(src.url, [...src.mirrors, ...this.world.mirrors], opts.offline)
           : [pathToFileURL(join(this.world.root, src.kind === 'file' ? src.file : '')).href];
         await fetchFile({ urls, sha256: sourceSha256(src) ?? '', destDir: out, fileName: name,
-          signal: opts.signal, log: (l) => log.info(l), backoffMs: opts.fetchBackoffMs });
+          signal: opts.signal, log: (l) => log.info(l), backoffMs: opts.fetchBackoffMs, timeoutMs: opts.fetchTimeoutMs });
       }
     } else if (step.builtin === 'unpack') {
       await unpackArchive(join(dir(step.prev)!, sourceFileName(pkg.source!)), out, run);
@@ -242,6 +254,7 @@ export class Session {
       await pkg.recipe.stages[step.stage]!.run(ctx);
     }
     opts.signal.throwIfAborted();
+    crashPoint(`step:ran ${step.id}`);
     if (!existsSync(out)) throw new Error('the stage removed its output directory');
     return this.cache.store(key, step.id, out);
   }

@@ -3,6 +3,8 @@
 // or interrupt state, or touch a port. The generated function calls each instruction's handler
 // through a closure constant, so V8 sees direct, monomorphic calls it can inline, instead of the
 // interpreter's one indirect call per instruction; the hottest simple forms are emitted inline.
+// A block runs through a generic stepper with the same effects until it has run CODEGEN_THRESHOLD
+// times; only then is its function generated (see buildBlock).
 //
 // Precise state is kept: before each instruction the block stores its EIP and next EIP, so a fault
 // leaves cpu.eip at the faulting instruction exactly as the interpreter would, and the run loop
@@ -169,9 +171,19 @@ function emitInsnInner(i: Insn, k: number): Emitted {
   return { code: `h${k}(cpu, i${k});`, mayFault: true };
 }
 
+/** Runs of a block through the generic runner before its JavaScript is generated (see buildBlock). */
+const CODEGEN_THRESHOLD = 64;
+
 /**
  * Builds a block from `first` onwards. `next(eip)` returns the decoded instruction at an EIP in the
  * same page, or null where the block must stop (page end, decode fault, uncacheable).
+ *
+ * A new block first runs through runGeneric, which steps through its instructions with the same
+ * effects as the generated function (cycles charged up front, EIP stored before each instruction,
+ * the same side exits and self-modifying-code stop); after CODEGEN_THRESHOLD runs its function is
+ * generated. Most blocks of a boot run a few times only, and generating and compiling JavaScript
+ * for each cost more host time than running them. Which blocks exist, and so where interrupts are
+ * taken, does not depend on the tier.
  */
 export function buildBlock(first: Insn, eip: number, code32: boolean, cat: number, next: (eip: number) => Insn | null): Block | null {
   const insns: Insn[] = [first];
@@ -187,6 +199,51 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   }
   const costBefore: number[] = [0];
   for (const i of insns) costBefore.push(costBefore[costBefore.length - 1]! + i.cost);
+  const nexts = insns.map((i, k) => (code32 ? (addrs[k]! + i.len) | 0 : (addrs[k]! + i.len) & 0xffff));
+  let runs = 0;
+  const block: Block = {
+    fn: (cpu: Cpu): number => {
+      if (++runs === CODEGEN_THRESHOLD) block.fn = generate(insns, addrs, costBefore, code32);
+      return runGeneric(cpu, insns, addrs, nexts, costBefore, code32);
+    },
+    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat,
+  };
+  return block;
+}
+
+/** A block's instructions one after the other, with the effects of its generated function (see generate). */
+function runGeneric(cpu: Cpu, insns: Insn[], addrs: number[], nexts: number[], costBefore: number[], code32: boolean): number {
+  const n = insns.length, last = n - 1, total = costBefore[n]!;
+  cpu.cycles += total;
+  for (let k = 0; k < n; k++) {
+    const i = insns[k]!;
+    if (i.exec === C.jccRel) {
+      const target = code32 ? (nexts[k]! + i.imm) | 0 : (nexts[k]! + i.imm) & 0xffff;
+      const taken = cpu.cond(i.op & 0xf);
+      if (k === last) {
+        if (taken) { cpu.eip = target; cpu.cycles += cpu.branchExtra; } else cpu.eip = nexts[k]!;
+      } else if (taken) {
+        cpu.eip = target;
+        cpu.cycles += cpu.branchExtra - (total - costBefore[k + 1]!);
+        return k + 1;
+      }
+      continue;
+    }
+    cpu.eip = addrs[k]!;
+    if (k === last) {
+      cpu.nextEip = nexts[k]!;
+      i.exec(cpu, i);
+      cpu.eip = cpu.nextEip;
+    } else {
+      i.exec(cpu, i);
+      if (cpu.smc) { cpu.smc = false; cpu.eip = nexts[k]!; cpu.cycles -= total - costBefore[k + 1]!; return k + 1; }
+    }
+  }
+  return n;
+}
+
+/** The block's generated JavaScript function. */
+function generate(insns: Insn[], addrs: number[], costBefore: number[], code32: boolean): (cpu: Cpu) => number {
   const total = costBefore[insns.length]!;
   const lines: string[] = ['const r = cpu.r;', 'let fa = 0, fb = 0, fr = 0;', `cpu.cycles += ${total};`];
   const last = insns.length - 1;
@@ -221,5 +278,5 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   const args: unknown[] = [];
   insns.forEach((i, k) => { params.push(`h${k}`, `i${k}`); args.push(i.exec, i); });
   const factory = new Function(...params, `return function block(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
-  return { fn: factory(...args), eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat };
+  return factory(...args);
 }

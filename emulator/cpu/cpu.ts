@@ -4,7 +4,8 @@
 // Hypervisor hook: `onTrap`, when set, is consulted before any exception, software interrupt or
 // external interrupt goes through the IDT. At the call, `cpu.eip` is the EIP the IDT frame would
 // hold (the faulting instruction for faults, the next instruction for int n/int3/into and
-// interrupts). If the hook returns true the event is considered handled: execution continues at
+// interrupts; `cpu.trapInsnEip` is where the raising instruction begins, prefixes included). If
+// the hook returns true the event is considered handled: execution continues at
 // `cpu.eip` with whatever registers, segments (setSegCache/loadSeg), flags (getEflags/writeEflags)
 // and memory (rd*/wr*, sysRd32/sysWr32) the hook changed. Returning false delivers normally.
 import type { Bus, InterruptController, CostTable, StopReason } from '../types.ts';
@@ -38,8 +39,15 @@ export class Cpu extends CpuSegments {
   shutdownReason = '';
   /** Hook for hypervisor models (see the file comment). */
   onTrap?: TrapHook;
+  /** While the hook runs: where the instruction that raised the event begins, prefixes included
+   *  (for a software interrupt, the #GP a gate's DPL calls for is reported there, and the
+   *  return EIP minus two is wrong when the int has a prefix). */
+  trapInsnEip = 0;
   /** Hook for hypervisor models: each sensitive instruction at CPL > 0, before it executes (cpu.eip is its address). */
   onSensitive?: (name: SensitiveName) => void;
+  /** Hook for hypervisor models: after an iret or far return to an outer ring, which a
+   *  deprivileged guest kernel executes without a trap (the model may have flags to fix). */
+  onOuterReturn?: () => void;
 
   /** EIP of the instruction after the current one; branches overwrite it. */
   nextEip = 0;
@@ -63,6 +71,9 @@ export class Cpu extends CpuSegments {
   private irqCheck = false;
   private irqStop = false;
   private shadow = false;
+  /** Set by int n/int3/into/int1: the interrupt clears TF before the handler, so the instruction
+   *  that raised it takes no single-step trap (Intel SDM vol. 3, 17.3.1.4). */
+  private stepCancelled = false;
   private running = false;
   private stopped = false;
   private fetchLpn = -1;
@@ -147,6 +158,7 @@ export class Cpu extends CpuSegments {
               const r = this.boundary();
               if (r !== undefined) return r;
               stepTrap = (this.flags & TF) !== 0;
+              this.stepCancelled = false;
             }
             if (this.cycles >= cycleLimit || retired >= instructionLimit) return 'limit';
             const insn = this.fetch();
@@ -192,8 +204,12 @@ export class Cpu extends CpuSegments {
             retired++;
             if (stepTrap) {
               stepTrap = false;
-              this.dr[6] = this.dr[6]! | 0x4000;
-              this.raiseEvent(DB, 'exception', 0, false, this.eip);
+              if (this.stepCancelled) {
+                this.stepCancelled = false;
+              } else {
+                this.dr[6] = this.dr[6]! | 0x4000;
+                this.raiseEvent(DB, 'exception', 0, false, this.eip);
+              }
             }
           }
         } catch (e) {
@@ -289,6 +305,7 @@ export class Cpu extends CpuSegments {
   raiseEvent(vector: number, kind: TrapKind, code: number, hasCode: boolean, returnEip: number): void {
     if (this.onTrap) {
       const eip = this.eip;
+      this.trapInsnEip = eip;
       this.eip = returnEip; this.nextEip = returnEip;
       if (this.onTrap(vector, hasCode ? code : undefined, kind)) {
         this.nextEip = this.eip;
@@ -321,6 +338,7 @@ export class Cpu extends CpuSegments {
   /** int n / int3 / into / int1 from a handler: the pushed EIP is the next instruction. */
   softwareInterrupt(vector: number, checkDpl: boolean): void {
     countVector(this.stats.softwareInterrupts, vector);
+    this.stepCancelled = true;
     this.raiseEvent(vector, checkDpl ? 'software' : 'exception', 0, false, this.nextEip);
   }
 

@@ -387,7 +387,9 @@ export function retFar(cpu: Cpu, i: Insn): void {
   const size = i.os;
   const eip = cpu.peek(0, size);
   const cs = cpu.peek(size, size) & 0xffff;
+  const from = cpu.cpl;
   farReturn(cpu, size, cs, eip, 2 * size, i.op === 0xca ? i.imm : 0);
+  if (cpu.cpl > from) cpu.onOuterReturn?.();
 }
 
 /** iret (CF): same-ring or outer-ring return; nested-task and virtual-8086 returns are not modelled. */
@@ -421,4 +423,5 @@ export function iret(cpu: Cpu, i: Insn): void {
   if (oldCpl === 0) changeable |= IOPL | VIF | VIP;
   if (size === 2) changeable &= 0xffff;
   cpu.writeEflags(fl, changeable);
+  if (cpu.cpl > oldCpl) cpu.onOuterReturn?.();
 }

@@ -9,6 +9,7 @@ import type { Insn } from './decode.ts';
 import { DF, ECX, ESI, EDI, EAX, EDX } from './flags.ts';
 import { ES, CS } from './segments.ts';
 import { alu } from './execute-alu.ts';
+import { TLB_COLD, TLB_USER, TLB_VALID } from './mmu.ts';
 import { repSetupCycles, bulkCycles, repElementCycles } from '../profiles/string-costs.ts';
 
 const REP_BUDGET = 4096;
@@ -38,8 +39,22 @@ export function stringOp(cpu: Cpu, i: Insn): void {
   let finished = false;
   // Charges the bulk bytes of this piece, and remembers where a suspended instruction stands, on
   // every way out: done, chunk boundary, or a fault on an element.
+  // Forward rep movs/stos with 32-bit addresses over flat segments may move whole runs of elements
+  // at once (bulkRun); not while something waits at the boundary, where each element is a dispatch.
+  const fast = rep !== 0 && bulk !== null && as32 && step > 0 && cpu.segFastW[ES] === 1 && (kind === 0xaa || cpu.segFastR[srcSeg] === 1);
   try {
   for (;;) {
+    if (fast && !cpu.attention) {
+      const k = bulkRun(cpu, kind, size, Math.min(count, REP_BUDGET - n));
+      if (k > 0) {
+        count -= k;
+        n += k;
+        cpu.r[ECX] = count;
+        if (count === 0) { finished = true; return; }
+        if (n >= REP_BUDGET) { cpu.nextEip = cpu.eip; cpu.uncounted++; return; }
+        continue;
+      }
+    }
     const si = as32 ? cpu.r[ESI]! : cpu.r[ESI]! & 0xffff;
     const di = as32 ? cpu.r[EDI]! : cpu.r[EDI]! & 0xffff;
     let stop = false;
@@ -112,6 +127,53 @@ export function stringOp(cpu: Cpu, i: Insn): void {
       cpu.cycles += bulkCycles(cpu.costs, bulk, size);
     }
   }
+}
+
+/**
+ * Moves up to `max` elements of a forward rep movs (kind 0xa4) or rep stos (0xaa) at ESI/EDI in one
+ * TypedArray operation, when every one of them would take the TLB-hit path of rd/wr: the source and
+ * destination elements lie within one page each whose entries are on the hot path (RAM, translated,
+ * no decoded code; a cache-cold source is warmed as readSlow would), and a copy does not overlap its destination ahead of its
+ * source (where element-by-element differs from a block move). Counts the TLB hits and advances
+ * ESI/EDI as the element loop would; returns the elements moved (0: take the element loop).
+ */
+function bulkRun(cpu: Cpu, kind: number, size: number, max: number): number {
+  const need = cpu.tlbNeed;
+  const di = cpu.r[EDI]!;
+  const ew = cpu.tlbW[di >>> 12]!;
+  if ((ew & need) !== need) return 0;
+  let k = Math.min(max, ((0x1000 - (di & 0xfff)) / size) | 0);
+  const pd = ((ew & ~0xfff) | (di & 0xfff)) >>> 0;
+  const ram = cpu.ram;
+  if (kind === 0xa4) {
+    const si = cpu.r[ESI]!;
+    const er = cpu.tlbR[si >>> 12]!;
+    // A cache-cold source page (DMA-written lines not yet read) takes readSlow's cold case per element;
+    // its charges and warming over the whole run are those of readColdRun.
+    const cold = (er & need) !== need;
+    if (cold && !((er & TLB_COLD) && (need === TLB_VALID || (er & TLB_USER)))) return 0;
+    k = Math.min(k, ((0x1000 - (si & 0xfff)) / size) | 0);
+    if (k <= 0) return 0;
+    const ps = ((er & ~0xfff) | (si & 0xfff)) >>> 0;
+    const bytes = k * size;
+    if (pd > ps && pd < ps + bytes) return 0;
+    if (cold) cpu.readColdRun(si >>> 12, ps, bytes);
+    ram.copyWithin(pd, ps, ps + bytes);
+    cpu.stats.tlbHits += 2 * k;
+    cpu.r[ESI] = (si + bytes) | 0;
+    cpu.r[EDI] = (di + bytes) | 0;
+    return k;
+  }
+  if (k <= 0) return 0;
+  const v = cpu.getReg(size, EAX);
+  if (size === 1) ram.fill(v, pd, pd + k);
+  else if (size === 4 && (pd & 3) === 0) cpu.ram32.fill(v, pd >>> 2, (pd >>> 2) + k);
+  else {
+    for (let j = 0; j < k * size; j++) ram[pd + j] = v >>> (8 * (j % size));
+  }
+  cpu.stats.tlbHits += k;
+  cpu.r[EDI] = (di + k * size) | 0;
+  return k;
 }
 
 function advance(cpu: Cpu, reg: number, step: number, as32: boolean): void {

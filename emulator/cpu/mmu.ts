@@ -41,6 +41,8 @@ export const CR0_PG = 0x80000000 | 0;
 export const CR4_VME = 0x1, CR4_PVI = 0x2, CR4_TSD = 0x4, CR4_DE = 0x8, CR4_PSE = 0x10, CR4_PGE = 0x80;
 
 const TLB_LIST_MAX = 16384;
+/** Linear pages remembered per physical page beyond the first before coolReadEntries scans instead. */
+const RMAP_ALIASES_MAX = 32;
 
 export class CpuMemory extends CpuRegs {
   readonly ram: Uint8Array;
@@ -75,6 +77,20 @@ export class CpuMemory extends CpuRegs {
   private tlbList = new Int32Array(TLB_LIST_MAX);
   private tlbCount = 0;
   private tlbOverflow = false;
+  /** 1 where a linear page is in tlbList already, so the list holds each page once. */
+  private readonly tlbNoted = new Uint8Array(1 << 20);
+  /**
+   * Reverse map for coolReadEntries: rmap[ppn] is 1 + the first linear page given a read entry for
+   * physical page ppn since the last full flush (0: none); rmapAliases holds the others, and a page
+   * in rmapScan had too many to remember, so cooling it scans the TLB. Stale members are harmless
+   * (cooling checks the entry still maps the page); a missing one would not be.
+   */
+  private readonly rmap: Int32Array;
+  private readonly rmapAliases = new Map<number, number[]>();
+  private readonly rmapScan: Uint8Array;
+  /** The physical pages with something in the reverse map, so a reset touches only those. */
+  private readonly rmapPages: Int32Array;
+  private rmapCount = 0;
 
   /** Reads that found a DMA-written line cold and paid a memory access. */
   coldLineReads = 0;
@@ -108,6 +124,9 @@ export class CpuMemory extends CpuRegs {
     this.codePage = new Uint8Array(pages);
     this.coldLine = new Uint8Array(this.ramSize >>> COLD_LINE_SHIFT);
     this.coldInPage = new Uint16Array(pages);
+    this.rmap = new Int32Array(pages);
+    this.rmapScan = new Uint8Array(pages);
+    this.rmapPages = new Int32Array(pages);
   }
 
   // ---- cache-cold DMA ----------------------------------------------------------------------
@@ -129,8 +148,37 @@ export class CpuMemory extends CpuRegs {
       const e = this.tlbR[lpn]!;
       if ((e & TLB_VALID) && (e & ~0xfff) === base) this.tlbR[lpn] = (e & ~TLB_VALID) | TLB_COLD;
     };
+    if (!this.rmapScan[ppn]) {
+      // The reverse map names every linear page that may map ppn: no scan of the TLB.
+      const first = this.rmap[ppn]!;
+      if (first !== 0) cool(first - 1);
+      const more = this.rmapAliases.get(ppn);
+      if (more !== undefined) for (const lpn of more) cool(lpn);
+      return;
+    }
     if (this.tlbOverflow) { for (let lpn = 0; lpn < this.tlbR.length; lpn++) cool(lpn); return; }
     for (let i = 0; i < this.tlbCount; i++) cool(this.tlbList[i]!);
+  }
+  /** Records that linear page lpn got a read entry for physical page ppn (see rmap). */
+  private noteRmap(lpn: number, ppn: number): void {
+    const first = this.rmap[ppn]!;
+    if (first === 0) { this.rmap[ppn] = lpn + 1; this.rmapPages[this.rmapCount++] = ppn; return; }
+    if (first === lpn + 1 || this.rmapScan[ppn]) return;
+    const more = this.rmapAliases.get(ppn);
+    if (more === undefined) { this.rmapAliases.set(ppn, [lpn]); return; }
+    if (more.includes(lpn)) return;
+    if (more.length < RMAP_ALIASES_MAX) more.push(lpn);
+    else { this.rmapScan[ppn] = 1; this.rmapAliases.delete(ppn); }
+  }
+  /**
+   * Reads of physical [p, p+len) through the cache-cold read entry of linear page lpn, in one go:
+   * the same charges, warming and return of the entry to the hot path as readSlow's cold case
+   * gives the same bytes read element by element in order (string-copy bulk runs).
+   */
+  readColdRun(lpn: number, p: number, len: number): void {
+    this.readCold(p, len);
+    const e = this.tlbR[lpn]!;
+    if (this.coldInPage[p >>> 12] === 0) this.tlbR[lpn] = (e & ~TLB_COLD) | TLB_VALID;
   }
   /** Charges a memory access for each cold line in physical [p, p+size) and warms them. */
   private readCold(p: number, size: number): void {
@@ -173,28 +221,44 @@ export class CpuMemory extends CpuRegs {
     const n = this.tlbCount;
     this.tlbCount = 0;
     this.tlbOverflow = false;
+    let kept = 0;
     if (overflow) {
+      this.tlbNoted.fill(0);
       if (!keepGlobal) {
         this.tlbR.fill(0);
         this.tlbW.fill(0);
       } else {
-        for (let lpn = 0; lpn < this.tlbR.length; lpn++) this.dropUnlessGlobal(lpn);
+        for (let lpn = 0; lpn < this.tlbR.length; lpn++) kept += this.dropUnlessGlobal(lpn);
       }
     } else {
+      for (let i = 0; i < n; i++) this.tlbNoted[this.tlbList[i]!] = 0;
       for (let i = 0; i < n; i++) {
         const lpn = this.tlbList[i]!;
-        if (keepGlobal) this.dropUnlessGlobal(lpn);
+        if (keepGlobal) kept += this.dropUnlessGlobal(lpn);
         else { this.tlbR[lpn] = 0; this.tlbW[lpn] = 0; }
       }
     }
+    if (kept === 0) this.resetRmap();
     this.codeEpoch++;
   }
-  private dropUnlessGlobal(lpn: number): void {
+  /** Returns 1 if the entry survives (a global mapping), else drops it and returns 0. */
+  private dropUnlessGlobal(lpn: number): number {
     const r = this.tlbR[lpn]!, w = this.tlbW[lpn]!;
-    if (r === 0 && w === 0) return;
-    if ((r | w) & TLB_GLOBAL) { this.noteTlb(lpn); return; }
+    if (r === 0 && w === 0) return 0;
+    if ((r | w) & TLB_GLOBAL) { this.noteTlb(lpn); return 1; }
     this.tlbR[lpn] = 0;
     this.tlbW[lpn] = 0;
+    return 0;
+  }
+  /** No read entry is left: the reverse map starts empty again. */
+  private resetRmap(): void {
+    for (let i = 0; i < this.rmapCount; i++) {
+      const ppn = this.rmapPages[i]!;
+      this.rmap[ppn] = 0;
+      this.rmapScan[ppn] = 0;
+    }
+    this.rmapCount = 0;
+    this.rmapAliases.clear();
   }
   invalidatePage(lin: number): void {
     const lpn = lin >>> 12;
@@ -203,7 +267,8 @@ export class CpuMemory extends CpuRegs {
     this.codeEpoch++;
   }
   private noteTlb(lpn: number): void {
-    if (this.tlbCount < TLB_LIST_MAX) this.tlbList[this.tlbCount++] = lpn;
+    if (this.tlbNoted[lpn]) return;
+    if (this.tlbCount < TLB_LIST_MAX) { this.tlbList[this.tlbCount++] = lpn; this.tlbNoted[lpn] = 1; }
     else this.tlbOverflow = true;
   }
   /** A physical page just received decoded code: later writes to it must take the slow path. */
@@ -294,6 +359,7 @@ export class CpuMemory extends CpuRegs {
     }
     if (physPage < this.ramSize) {
       this.tlbR[lpn] = physPage | (this.coldInPage[physPage >>> 12] ? TLB_COLD : TLB_VALID) | (us ? TLB_USER : 0) | global;
+      this.noteRmap(lpn, physPage >>> 12);
       if (write && !this.codePage[physPage >>> 12]) {
         const supOk = rw || !(this.cr0 & CR0_WP);
         this.tlbW[lpn] = supOk ? physPage | TLB_VALID | (us && rw ? TLB_USER : 0) | global : 0;

@@ -56,6 +56,7 @@ int uvm_copyout(u32 *pgdir, u32 va, const void *src, u32 n);
 int uvm_check(u32 *pgdir, u32 va, u32 n, int write);
 int uvm_copyin_str(u32 *pgdir, u32 va, char *dst, u32 max);
 void uvm_unmap_user(u32 *pgdir, int live);
+extern u32 tlb_flush_ceiling;
 void uvm_free(u32 *pgdir);
 void vm_switch(u32 *pgdir);
 u32 *vm_loaded(void);

@@ -102,6 +102,13 @@ void main(u32 magic, u32 info_pa)
   pit_init();
   proc_init();
   net_init();
+  char ceiling[12];
+  cmdline_get("flush-ceiling", ceiling, sizeof ceiling, "");
+  if (ceiling[0]) {
+    tlb_flush_ceiling = 0;
+    for (const char *c = ceiling; *c >= '0' && *c <= '9'; c++)
+      tlb_flush_ceiling = tlb_flush_ceiling * 10 + (u32)(*c - '0');
+  }
   cmdline_get("run", prog, sizeof prog, "init");
   cmdline_get("arg", arg, sizeof arg, "");
   int pid = proc_spawn(prog, arg, NULL);

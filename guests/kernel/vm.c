@@ -179,9 +179,15 @@ int uvm_copyin_str(u32 *pgdir, u32 va, char *dst, u32 max)
   return -1;
 }
 
+// Pages unmapped at once above which the loaded address space's TLB is dropped by one full
+// flush (a CR3 reload) instead of one invlpg per page, as Linux's tlb_single_page_flush_ceiling
+// does; none by default (command line flush-ceiling=N).
+u32 tlb_flush_ceiling = ~0u;
+
 // Free every user page. If pgdir is the loaded one, each unmapped page also leaves the TLB.
 void uvm_unmap_user(u32 *pgdir, int live)
 {
+  u32 n = 0;
   for (u32 d = 0; d < KERN_PDX; d++) {
     if (!(pgdir[d] & PTE_P))
       continue;
@@ -191,10 +197,12 @@ void uvm_unmap_user(u32 *pgdir, int live)
         continue;
       kfree(P2V(PTE_ADDR(pt[t])));
       arch_set_pte(&pt[t], 0);
-      if (live)
+      if (live && ++n <= tlb_flush_ceiling)
         arch_invlpg((d << 22) | (t << 12));
     }
   }
+  if (live && n > tlb_flush_ceiling)
+    arch_flush_tlb();
 }
 
 // Free a user address space that is not loaded: its pages, page tables and directory.

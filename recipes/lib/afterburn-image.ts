@@ -5,7 +5,7 @@
 // listed here by address and function instead. A record that disagrees with the disassembly
 // (no sensitive instruction at its begin, wrong padding) is a fault of the afterburner, returned
 // as `malformed` for the recipe to fail on.
-import { sensitiveKindOf, validateAfterburnt } from '../../afterburner/validate.ts';
+import { validateAfterburnt } from '../../afterburner/validate.ts';
 
 export interface ImageCheck {
   /** Sites recorded in the image, per mnemonic (kind of the instruction at each begin). */
@@ -35,7 +35,7 @@ export async function checkImage(elf: string): Promise<ImageCheck> {
     if (x.kind === 'unlisted') {
       // The validator's message ends `ADDRESS <function> in SECTION: INSTRUCTION`.
       const where = x.message.replace(/^sensitive instruction outside every \.afterburn range: /, '');
-      const kind = sensitiveKindOf(/ in \S+: (.*)$/.exec(where)?.[1] ?? '') ?? 'unknown';
+      const kind = x.site ?? 'unknown';
       unrecorded.set(kind, (unrecorded.get(kind) ?? 0) + 1);
       unrecordedAt.push(where);
     } else {

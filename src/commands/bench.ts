@@ -6,6 +6,7 @@ import { existsSync, statSync } from 'node:fs';
 import { parseCommandArgs, UsageError, parseSizeOption, type Command } from './command.ts';
 import { openSession, parseJobs, runBuild, shownPath, WORLD_OPTION_HELP } from './common.ts';
 import { closest } from '../manifest/suggest.ts';
+import { MAX_TRANSFER_BYTES } from '../../harness/matrix.ts';
 
 const usage = `usage: world bench [options] [configuration...]
 
@@ -50,6 +51,7 @@ async function run(args: string[]): Promise<number> {
   if (shard === undefined) throw new UsageError(`--shard '${v.shard}': expected I/N with 1 <= I <= N, e.g. 1/2`);
   if (shard && v.history !== undefined) throw new UsageError('--history with --shard: a history entry holds a whole run; merge the shards (world merge), then world history add');
   const transfer = v.transfer === undefined ? undefined : parseSizeOption('--transfer', v.transfer);
+  if (transfer !== undefined && transfer > MAX_TRANSFER_BYTES) throw new UsageError(`--transfer '${v.transfer}': less than 4GiB (the guests count it in 32 bits)`);
   const shards = v.shards === undefined ? undefined : Number(v.shards);
   if (shards !== undefined && !(Number.isInteger(shards) && shards >= 1)) throw new UsageError(`--shards '${v.shards}': expected a positive integer`);
   if (v.name !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(v.name)) throw new UsageError(`--name '${v.name}': expected a file name (letters, digits, . _ -)`);
@@ -93,7 +95,7 @@ async function run(args: string[]): Promise<number> {
   const { configurationImages, OutputError } = await import('../outputs.ts');
   const { formatResults } = await import('../../harness/results.ts');
   const { provenance } = await import('../provenance.ts');
-  const { writeFileAtomic } = await import('../atomic.ts');
+  const { sweepDeadTemps, writeFileAtomic } = await import('../atomic.ts');
   const { compiledFile } = await import('../compiled.ts');
   const { WORKER_SOURCE } = await import('../../harness/pool.ts');
   // Running compiled code, the workers run the compiled worker too (no tsx start per run).
@@ -119,6 +121,7 @@ async function run(args: string[]): Promise<number> {
       return 1;
     }
     const path = join(outDir, `${name}.json`);
+    sweepDeadTemps(outDir); // what a killed run left half-written
     writeFileAtomic(path, formatResults(outcome.results));
     const ran = outcome.results.runs.filter((r) => r.status === 'ok').length;
     process.stdout.write(`wrote ${shownPath(path)}: ${ran} run(s), ${outcome.results.runs.length - ran} not run\n`);

@@ -22,7 +22,7 @@ ${WORLD_OPTION_HELP}
       --plain         print plain lines even on a terminal
 
 Steps log to .world/logs/<unit>/<stage>.log; installed artifacts appear as .world/out/<unit>.
-Exit status: 0 built, 1 a step failed (or the manifest is invalid), 2 bad usage, 130 interrupted.
+Exit status: 0 built, 1 a step failed, 2 bad usage or an invalid manifest, 130 interrupted.
 `,
   async run(args) {
     const parsed = parseCommandArgs({ args, allowPositionals: true, options: {

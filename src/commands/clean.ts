@@ -21,7 +21,7 @@ ${WORLD_OPTION_HELP}
   async run(args) {
     const parsed = parseCommandArgs({ args, options: { file: { type: 'string', short: 'f' }, cache: { type: 'boolean' }, 'no-wait': { type: 'boolean' } } });
     const session = await openSession(parsed.values.file);
-    if (!session) return 1;
+    if (!session) return 2;
     const l = session.layout;
     let lock;
     try {

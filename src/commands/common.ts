@@ -55,7 +55,7 @@ export interface BuildCommandOptions {
 /** Runs a build of some steps under the tree's build lock; returns the exit status. */
 export async function runBuild(o: BuildCommandOptions): Promise<number> {
   const session = await openSession(o.file);
-  if (!session) return 1;
+  if (!session) return 2;
   const ids = selectOrReport(session, o.targets, o.stages);
   if (!ids) return 2;
   const reporter = await makeReporter(o.progress);

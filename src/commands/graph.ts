@@ -35,7 +35,7 @@ ${WORLD_OPTION_HELP}
     const format = parsed.values.format ?? 'dot';
     if (format !== 'dot' && format !== 'mermaid') throw new UsageError(`--format expects dot or mermaid, got '${format}'`);
     const session = await openSession(parsed.values.file);
-    if (!session) return 1;
+    if (!session) return 2;
     const ids = selectOrReport(session, parsed.positionals);
     if (!ids) return 2;
     process.stdout.write(renderGraph(session, ids, format));

@@ -25,7 +25,7 @@ ${WORLD_OPTION_HELP}
   async run(args) {
     const parsed = parseCommandArgs({ args, options: { file: { type: 'string', short: 'f' }, check: { type: 'boolean' }, update: { type: 'string', multiple: true } } });
     const session = await openSession(parsed.values.file);
-    if (!session) return 1;
+    if (!session) return 2;
     if (parsed.values.check) {
       const stale = staleLockReasons(session.world);
       if (stale.length === 0) { process.stdout.write('world: world.lock is up to date\n'); return 0; }

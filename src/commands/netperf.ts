@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseCommandArgs, InputError, UsageError, parseSizeOption, type Command } from './command.ts';
 import { MACHINE_OPTIONS, MEM_BARE_UNIT, EXIT_BUDGET, EXIT_STOPPED } from './boot.ts';
 import type { BackendName } from '../../emulator/hypervisors/hypervisor.ts';
+import { MAX_MESSAGE_BYTES, MAX_TRANSFER_BYTES } from '../../harness/matrix.ts';
 
 const usage = `usage: world netperf --direction send|receive [options]
 
@@ -195,7 +196,8 @@ async function run(args: string[]): Promise<number> {
   const direction = v.direction;
   const bytes = parseSizeOption('--bytes', v.bytes ?? '64MiB');
   const messageBytes = parseSizeOption('--message', v.message ?? '32KiB');
-  if (messageBytes > 1 << 20) throw new UsageError(`--message '${v.message}': at most 1MiB per send`);
+  if (messageBytes > MAX_MESSAGE_BYTES) throw new UsageError(`--message '${v.message}': at most 256KiB per send (the guests' largest message)`);
+  if (bytes > MAX_TRANSFER_BYTES) throw new UsageError(`--bytes '${v.bytes}': less than 4GiB (the guests count it in 32 bits)`);
   const loss = v.loss === undefined ? undefined : parseNumber('--loss', v.loss, (n) => n >= 0 && n < 1, 'a probability from 0 up to (not including) 1, such as 0.01');
   if (v.seed !== undefined && loss === undefined) throw new UsageError('--seed only applies with --loss');
   const seed = v.seed === undefined ? undefined : parseNumber('--seed', v.seed, (n) => Number.isSafeInteger(n) && n >= 0 && n < 2 ** 32, 'a whole number from 0 to 4294967295');

@@ -18,7 +18,7 @@ ${WORLD_OPTION_HELP}
   async run(args) {
     const parsed = parseCommandArgs({ args, allowPositionals: true, options: { file: { type: 'string', short: 'f' }, json: { type: 'boolean' } } });
     const session = await openSession(parsed.values.file);
-    if (!session) return 1;
+    if (!session) return 2;
     const ids = selectOrReport(session, parsed.positionals);
     if (!ids) return 2;
     const plan = session.plan(ids);

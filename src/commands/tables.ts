@@ -35,7 +35,7 @@ async function run(args: string[]): Promise<number> {
   }
   const { readResults, ResultsError } = await import('../../harness/results.ts');
   const { buildTables, renderTables } = await import('../../harness/tables.ts');
-  const { writeFileAtomic } = await import('../atomic.ts');
+  const { sweepDeadTemps, writeFileAtomic } = await import('../atomic.ts');
   let files: Record<string, string>;
   try {
     const tables = buildTables(inputs.map((path) => ({ path, results: readResults(path) })));
@@ -48,6 +48,7 @@ async function run(args: string[]): Promise<number> {
     }
     throw err;
   }
+  sweepDeadTemps(outDir); // what a killed run left half-written
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(outDir, name), text);
   if (!parsed.values.quiet) process.stdout.write(files['tables.md']!);
   process.stderr.write(`world tables: wrote ${Object.keys(files).map((n) => join(outDir, n)).join(', ')}\n`);

@@ -8,8 +8,8 @@
 import type { Node } from 'yaml';
 import { parseSize, SIZE_UNITS } from '../size.ts';
 import { BACKENDS } from '../../emulator/hypervisors/backend-names.ts';
-import type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
-import { Checker, keyNodeOf, list, object, oneOf, record, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
+import { MAX_MESSAGE_BYTES, MAX_TRANSFER_BYTES, type BenchDecl, type ConfigurationDecl, type WorkloadDecl } from '../../harness/matrix.ts';
+import { Checker, keyNodeOf, list, object, oneOf, record, shorten, string, valueNodeOf, type KeyPath, type Schema } from './check.ts';
 
 export { BACKENDS, type BackendName } from '../../emulator/hypervisors/backend-names.ts';
 export type { BenchDecl, ConfigurationDecl, WorkloadDecl } from '../../harness/matrix.ts';
@@ -22,15 +22,15 @@ function positive(n: number | undefined): number | undefined {
   return n !== undefined && n > 0 ? n : undefined;
 }
 
-function size(): Schema<number> {
-  const expected = `a size such as 4MiB, 32KiB or 1048576 (bytes), a whole number with an optional unit ${SIZE_UNITS}`;
+function size(max: number, maxText: string): Schema<number> {
+  const expected = `a size such as 4MiB, 32KiB or 1048576 (bytes), a whole number with an optional unit ${SIZE_UNITS}, ${maxText}`;
   return {
     expected,
     read(node, path, c) {
       const v = node && 'value' in node ? (node as { value: unknown }).value : undefined;
       const n = typeof v === 'number' ? (Number.isSafeInteger(v) && v > 0 ? v : undefined) : typeof v === 'string' ? positive(parseSize(v)) : undefined;
-      if (n === undefined) c.report(node, path, `expected ${expected}, got ${JSON.stringify(v ?? null)}`);
-      return n;
+      if (n === undefined || n > max) c.report(node, path, `expected ${expected}, got ${shorten(JSON.stringify(v ?? null) ?? String(v))}`);
+      return n === undefined || n > max ? undefined : n;
     },
   };
 }
@@ -54,8 +54,8 @@ export const expansionSchema = object({
 }, 'runs (configurations and a workload)');
 
 export const benchSchema = object({
-  transfer: { schema: size(), doc: 'bytes each netperf run transfers (the slides used 1GiB)', defaultText: '4MiB' },
-  message: { schema: size(), doc: 'bytes per send call (netperf -m)', defaultText: '32KiB' },
+  transfer: { schema: size(MAX_TRANSFER_BYTES, 'less than 4GiB (the guests count it in 32 bits)'), doc: 'bytes each netperf run transfers (the slides used 1GiB)', defaultText: '4MiB' },
+  message: { schema: size(MAX_MESSAGE_BYTES, 'at most 256KiB (the guests\' largest message)'), doc: 'bytes per send call (netperf -m)', defaultText: '32KiB' },
   profile: { schema: string({ pattern: /^[A-Za-z0-9._-]+$/, patternText: 'a cost profile name' }), doc: 'the cost profile (emulator/profiles/<name>.json)', defaultText: 'p4-2.8ghz' },
   configurations: { schema: record(configurationSchema, benchName), doc: 'the rows: configurations by name, in table order', required: true },
   workloads: { schema: record(workloadSchema, benchName), doc: 'the columns: workloads by name, in table order', required: true },

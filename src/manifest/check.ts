@@ -38,8 +38,13 @@ function describe(node: Node | null): string {
   if (node === null) return 'nothing';
   if (isMap(node)) return 'a mapping';
   if (isSeq(node)) return 'a list';
-  if (isScalar(node)) return node.value === null ? 'null' : `${typeof node.value} ${JSON.stringify(node.value)}`;
+  if (isScalar(node)) return node.value === null ? 'null' : `${typeof node.value} ${shorten(JSON.stringify(node.value) ?? String(node.value))}`;
   return 'an alias';
+}
+
+/** A value as it appears in a message: long ones cut, with their length, so one bad value cannot flood the terminal. */
+export function shorten(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max - 20)}... (${text.length} characters)`;
 }
 
 export function string(opts: { pattern?: RegExp; patternText?: string } = {}): Schema<string> {
@@ -52,7 +57,7 @@ export function string(opts: { pattern?: RegExp; patternText?: string } = {}): S
         return undefined;
       }
       if (opts.pattern && !opts.pattern.test(node.value)) {
-        c.report(node, path, `expected ${expected}, got ${JSON.stringify(node.value)}`);
+        c.report(node, path, `expected ${expected}, got ${shorten(JSON.stringify(node.value))}`);
         return undefined;
       }
       return node.value;
@@ -177,9 +182,13 @@ export function object<F extends Fields>(fields: F, expected = 'a mapping'): Obj
       for (const pair of node.items) {
         const keyNode = pair.key as Node;
         const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
-        if (key === undefined || !(key in fields)) {
-          const hint = key === undefined ? undefined : closest(key, names);
-          c.report(keyNode, [...path, key ?? '?'],
+        if (key === undefined) {
+          c.report(keyNode, [...path, '?'], `expected a key name (one of: ${names.join(', ')}); got ${describe(keyNode)} as a key`);
+          continue;
+        }
+        if (!Object.hasOwn(fields, key)) {
+          const hint = closest(key, names);
+          c.report(keyNode, [...path, key],
             `unknown key '${key}'; expected one of: ${names.join(', ')}${hint ? `; did you mean '${hint}'?` : ''}`);
           continue;
         }

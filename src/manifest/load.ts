@@ -3,8 +3,8 @@
 // if there is any, nothing is returned and nothing runs.
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument, type Node } from 'yaml';
-import { Checker, keyNodeOf, valueNodeOf, type KeyPath } from './check.ts';
+import { LineCounter, isAlias, isCollection, isMap, isScalar, parseDocument, visit, type Node } from 'yaml';
+import { Checker, keyNodeOf, shorten, valueNodeOf, type KeyPath } from './check.ts';
 import { ManifestError, type Position } from './errors.ts';
 import { worldSchema } from './schema.ts';
 import { readBench, type BenchDecl } from './bench.ts';
@@ -56,16 +56,22 @@ export async function loadWorld(file: string): Promise<World> {
     throw new ManifestError([{ file: shown, pos: { line: 1, col: 1 }, path: '', message: `cannot read: ${(err as Error).message}` }]);
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  // Duplicate keys are found below in one pass per mapping; the parser's own check compares every
+  // key with every other (20,000 packages took minutes).
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: false });
   const c = new Checker(shown, lines);
+  if (doc.errors.length === 0) duplicateKeys(doc.contents as Node | null, c);
   if (doc.errors.length > 0) {
     throw new ManifestError(doc.errors.map((e) => ({
       file: shown,
       pos: e.linePos?.[0] ?? { line: 1, col: 1 },
       path: '',
-      message: `YAML syntax: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+      // The parser recurses per level of nesting; running out of stack means the file nests too deeply.
+      message: `YAML syntax: ${/Maximum call stack/.test(e.message) ? 'nested too deeply to read'
+        : e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
     })));
   }
+  if (c.issues.length > 0) throw new ManifestError(c.issues);
   const top = worldSchema.read(doc.contents as Node | null, [], c);
   if (!top || !top.packages) throw new ManifestError(c.issues);
 
@@ -169,7 +175,7 @@ function readSource(decl: { node: Node; url?: string; file?: string; path?: stri
   if (kind === 'url') return { kind, url: decl.url!, sha256: decl.sha256!, mirrors: decl.mirrors ?? [] };
   const rel = (kind === 'file' ? decl.file : decl.path)!;
   if (rel.startsWith('/') || relative(root, resolve(root, rel)).startsWith('..')) {
-    c.report(valueNodeOf(decl.node, kind) ?? decl.node, [...path, kind], `expected a path inside the world's directory, got ${JSON.stringify(rel)}`);
+    c.report(valueNodeOf(decl.node, kind) ?? decl.node, [...path, kind], `expected a path inside the world's directory, got ${shorten(JSON.stringify(rel))}`);
   }
   return kind === 'file' ? { kind, file: rel, sha256: decl.sha256! } : { kind, path: rel };
 }
@@ -186,10 +192,15 @@ function readOptions(node: Node | null, decls: Record<string, OptionDecl>, recip
   for (const pair of node.items) {
     const keyNode = pair.key as Node;
     const key = isScalar(keyNode) ? String(keyNode.value) : '?';
-    const decl = decls[key];
+    // Own keys only: an option named 'constructor' or '__proto__' is unknown, not Object's.
+    const decl = Object.hasOwn(decls, key) ? decls[key] : undefined;
     if (!decl) {
       const hint = closest(key, names);
       c.report(keyNode, [...path, key], `recipe '${recipeName}' has no option '${key}'; expected one of: ${names.join(', ') || '(none)'}${hint ? `; did you mean '${hint}'?` : ''}`);
+      continue;
+    }
+    if (isAlias(pair.value) || (isCollection(pair.value) && hasAlias(pair.value))) {
+      c.report(pair.value as Node, [...path, key], 'expected a value written out; world.yaml does not expand aliases (*name)');
       continue;
     }
     const v = isScalar(pair.value) ? pair.value.value : (pair.value as { toJSON?: () => unknown } | null)?.toJSON?.();
@@ -197,10 +208,38 @@ function readOptions(node: Node | null, decls: Record<string, OptionDecl>, recip
       : decl.type === 'string[]' ? Array.isArray(v) && v.every((x) => typeof x === 'string')
       : typeof v === decl.type;
     if (!ok) {
-      c.report(pair.value as Node, [...path, key], `expected ${decl.type === 'string[]' ? 'a list of strings' : `a ${decl.type}`} (${decl.doc}), got ${JSON.stringify(v)}`);
+      c.report(pair.value as Node, [...path, key], `expected ${decl.type === 'string[]' ? 'a list of strings' : `a ${decl.type}`} (${decl.doc}), got ${shorten(JSON.stringify(v) ?? 'nothing')}`);
       continue;
     }
     out[key] = v as OptionValue;
   }
   return out;
+}
+
+/** Whether an alias appears anywhere inside a collection. */
+function hasAlias(node: Node): boolean {
+  let found = false;
+  visit(node, { Alias() { found = true; return visit.BREAK; } });
+  return found;
+}
+
+/** Reports every key written twice in the same mapping, at the second one, naming the first. */
+function duplicateKeys(root: Node | null, c: Checker): void {
+  if (root === null) return;
+  visit(root, {
+    Map(_key, map) {
+      const seen = new Map<string, Node>();
+      for (const pair of map.items) {
+        const k = pair.key as Node | null;
+        const name = isScalar(k) ? String(k.value) : JSON.stringify((k as { toJSON?: () => unknown } | null)?.toJSON?.() ?? null);
+        const first = seen.get(name);
+        if (first) {
+          const at = c.position(first);
+          c.report(k, [], `YAML syntax: Map keys must be unique: '${name}' is written twice (first at line ${at.line}:${at.col})`);
+        } else if (k) {
+          seen.set(name, k);
+        }
+      }
+    },
+  });
 }

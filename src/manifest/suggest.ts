@@ -19,10 +19,13 @@ export function editDistance(a: string, b: string): number {
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
+  const limit = Math.max(1, Math.floor(Math.max(word.length, 3) / 3));
   for (const c of candidates) {
+    // The distance is at least the difference in length: past the limit, not worth computing (and
+    // a megabyte-long value would cost a megabyte-sized table per candidate).
+    if (Math.abs(word.length - c.length) > limit) continue;
     const dist = editDistance(word.toLowerCase(), c.toLowerCase());
     if (dist < bestDistance) { best = c; bestDistance = dist; }
   }
-  const limit = Math.max(1, Math.floor(Math.max(word.length, 3) / 3));
   return bestDistance <= limit ? best : undefined;
 }

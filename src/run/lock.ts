@@ -1,8 +1,10 @@
 // One build at a time per tree. The lock is a file created with O_EXCL holding the owner's pid; a
 // second build waits for it (saying who holds it) or, with --no-wait, refuses. A lock whose owner
 // is no longer alive (killed with SIGKILL) is taken over.
-import { linkSync, readFileSync, unlinkSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { linkSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync, mkdirSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { crashPoint } from '../crashpoint.ts';
+import { processAlive } from '../atomic.ts';
 
 export class LockBusy extends Error {}
 
@@ -23,14 +25,12 @@ function unlinkIfPresent(path: string): void {
   try { unlinkSync(path); } catch (err) { if ((err as { code?: string }).code !== 'ENOENT') throw err; }
 }
 
-function alive(pid: number): boolean {
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as { code?: string }).code === 'EPERM'; }
-}
 
 /** Creates the lock with its content in one step (link of a written file), so no reader sees it empty. */
 function tryCreate(path: string): boolean {
   const tmp = `${path}.${process.pid}`;
   writeFileSync(tmp, `${process.pid}\n`);
+  crashPoint('lock:written');
   try {
     linkSync(tmp, path);
     return true;
@@ -42,16 +42,27 @@ function tryCreate(path: string): boolean {
   }
 }
 
+/** Removes `<lock>.<pid>` and `<lock>.stale-<pid>` files left by takers killed mid-way. */
+function sweepDeadLockTemps(path: string): void {
+  const dir = dirname(path);
+  const base = path.slice(dir.length + 1);
+  for (const name of readdirSync(dir)) {
+    const m = name.startsWith(base + '.') ? /^(?:stale-)?(\d+)$/.exec(name.slice(base.length + 1)) : null;
+    if (m && !processAlive(Number(m[1]))) rmSync(join(dir, name), { force: true });
+  }
+}
+
 export async function acquireBuildLock(path: string, opts: { wait: boolean; say: (line: string) => void; pollMs?: number }): Promise<HeldLock> {
   mkdirSync(dirname(path), { recursive: true });
   let told = false;
   for (;;) {
     if (tryCreate(path)) {
+      sweepDeadLockTemps(path);
       let held = true;
       return { release: () => { if (held) { held = false; if (owner(path) === process.pid) unlinkIfPresent(path); } } };
     }
     const pid = owner(path);
-    if (pid === undefined || !alive(pid)) {
+    if (pid === undefined || !processAlive(pid)) {
       // Stale: move it aside (atomic; only one taker succeeds) and try again.
       try { renameSync(path, `${path}.stale-${process.pid}`); unlinkIfPresent(`${path}.stale-${process.pid}`); } catch { /* someone else took it */ }
       continue;

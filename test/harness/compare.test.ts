@@ -28,6 +28,36 @@ test('a changed number is listed with its percentage and fails past the threshol
   assert.ok(compareResults(a, standard(94), 5)[0]!.past, 'a 6% drop is past 5%');
 });
 
+test('the threshold is exclusive: a change of exactly PCT passes, the smallest step beyond it fails', () => {
+  // 4 -> 5 is +25% exactly in binary floating point (1/4), so the boundary is tested without rounding.
+  const at = (base: number, next: number, pct: number): boolean => {
+    const c = compareResults(standard(base), standard(next), pct);
+    assert.is(c.length, 1);
+    return c[0]!.past;
+  };
+  assert.not.ok(at(4, 5, 25), 'a move of exactly the threshold is within it ("more than PCT percent")');
+  assert.not.ok(at(4, 3, 25), 'a drop of exactly the threshold is within it');
+  assert.ok(at(4, 5, 24.999), 'just past the threshold fails');
+  assert.ok(at(4, 3, 24.999), 'a drop just past the threshold fails');
+  assert.ok(at(4, 5, 0), 'at the default threshold 0 any move fails');
+});
+
+test('a figure moving from 0 fails the gate at any threshold (its percent is infinite)', () => {
+  const a = standard();
+  const b = standard();
+  const send = (r: typeof b) => (r.runs[0] as { figures: { retransmissions: { guest: number; peer: number } } }).figures;
+  send(b).retransmissions.guest = 5;
+  for (const pct of [0, 50, 1e9]) {
+    const changes = compareResults(a, b, pct);
+    assert.equal(changes.map((c) => [c.figure, c.old, c.new, c.past]),
+      [['hardware/netperf-send.retransmissions.guest', 0, 5, true]], `threshold ${pct}`);
+    assert.is(changes[0]!.percent, Infinity);
+  }
+  // And back to 0: -100%, within a threshold of 100, past anything lower.
+  assert.not.ok(compareResults(b, a, 100)[0]!.past);
+  assert.ok(compareResults(b, a, 99)[0]!.past);
+});
+
 test('a run that stops running fails the gate; a run that starts running is listed only', () => {
   const a = standard();
   const lost = results([notRun('hardware', 'netperf-send', 'broken'), ...a.runs.slice(1)]);
@@ -53,6 +83,21 @@ test('world compare exits 0 on identical files, 1 naming the figure past the thr
   assert.match(r1.stdout, 'FAIL hardware/netperf-send.throughput_mib_s: 100 -> 90 (-10.00%)');
   const r2 = await world(['--threshold', '20', a, b]);
   assert.is(r2.exitCode, 0, r2.stdout);
+});
+
+test('world compare fails on a figure leaving 0 and prints it as "from 0"; exactly the threshold passes', async () => {
+  const dir = tempDir();
+  const a = save(dir, 'a.json', standard(4));
+  const edge = save(dir, 'edge.json', standard(5));
+  const r = standard(4);
+  (r.runs[1] as { figures: { retransmissions: { guest: number; peer: number } } }).figures.retransmissions.peer = 5;
+  const retrans = save(dir, 'retrans.json', r);
+  const r0 = await world(['--threshold', '1000', a, retrans]);
+  assert.is(r0.exitCode, 1, r0.stdout + r0.stderr);
+  assert.match(r0.stdout, 'FAIL hardware/netperf-receive.retransmissions.peer: 0 -> 5 (from 0)');
+  const r1 = await world(['--threshold', '25', a, edge]);
+  assert.is(r1.exitCode, 0, r1.stdout + r1.stderr);
+  assert.match(r1.stdout, '1 figure(s) changed, 0 past the 25% threshold');
 });
 
 test('bad input: missing file, wrong schema version, bad threshold', async () => {

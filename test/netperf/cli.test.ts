@@ -15,7 +15,7 @@ const bad: [string[], RegExp][] = [
   [['--direction', 'sideways'], /--direction 'sideways': expected send or receive/],
   [['--direction', 'send', '--bytes', '12Q'], /--bytes '12Q': expected a size/],
   [['--direction', 'send', '--bytes', '0'], /--bytes '0': must be at least one byte/],
-  [['--direction', 'send', '--message', '2MiB'], /--message '2MiB': at most 1MiB/],
+  [['--direction', 'send', '--message', '2MiB'], /--message '2MiB': at most 256KiB/],
   [['--direction', 'send', '--loss', '1'], /--loss '1': expected a probability/],
   [['--direction', 'send', '--loss', 'lots'], /--loss 'lots'/],
   [['--direction', 'send', '--seed', '3'], /--seed only applies with --loss/],

@@ -137,6 +137,48 @@ test('a different tool on PATH changes the toolchain fingerprint, and plan says 
   }
 });
 
+test('a declared environment input is part of the key; an undeclared variable is not', async () => {
+  const fx = copyFixture('basic');
+  const saved = { flavour: process.env.WORLD_TEST_FLAVOUR, noise: process.env.WORLD_TEST_NOISE };
+  const restore = (name: string, v: string | undefined): void => { if (v === undefined) delete process.env[name]; else process.env[name] = v; };
+  try {
+    process.env.WORLD_TEST_FLAVOUR = 'salt';
+    process.env.WORLD_TEST_NOISE = 'one';
+    let b = await build(fx.dir, { file: 'env.yaml' });
+    assert.ok(b.ok);
+    assert.equal(b.r.ids('done'), ['flavour:build']);
+    assert.is(readFileSync(join(fx.dir, '.world/out/flavour/flavour.txt'), 'utf8'), 'salt\n');
+    // A variable the stage does not declare changes nothing.
+    process.env.WORLD_TEST_NOISE = 'two';
+    b = await build(fx.dir, { file: 'env.yaml' });
+    assert.equal(b.r.ids('cached'), ['flavour:build']);
+    // The declared one: plan names it, the build runs the step again, and the output follows.
+    process.env.WORLD_TEST_FLAVOUR = 'pepper';
+    const s = await Session.open(join(fx.dir, 'env.yaml'));
+    const p = s.plan(s.select([]));
+    assert.equal(p.map((x) => [x.id, x.status, x.reasons]), [['flavour:build', 'run', ['environment WORLD_TEST_FLAVOUR: "salt" -> "pepper"']]]);
+    b = await build(fx.dir, { file: 'env.yaml' });
+    assert.equal(b.r.ids('done'), ['flavour:build']);
+    assert.is(readFileSync(join(fx.dir, '.world/out/flavour/flavour.txt'), 'utf8'), 'pepper\n');
+    // Unset is a value of its own (null), not the same as the empty string.
+    delete process.env.WORLD_TEST_FLAVOUR;
+    b = await build(fx.dir, { file: 'env.yaml' });
+    assert.equal(b.r.ids('done'), ['flavour:build']);
+    process.env.WORLD_TEST_FLAVOUR = '';
+    b = await build(fx.dir, { file: 'env.yaml' });
+    assert.equal(b.r.ids('done'), ['flavour:build']);
+    // Back to salt: the first artifact is still in the cache, so nothing runs.
+    process.env.WORLD_TEST_FLAVOUR = 'salt';
+    b = await build(fx.dir, { file: 'env.yaml' });
+    assert.equal(b.r.ids('cached'), ['flavour:build']);
+    assert.is(readFileSync(join(fx.dir, '.world/out/flavour/flavour.txt'), 'utf8'), 'salt\n');
+  } finally {
+    restore('WORLD_TEST_FLAVOUR', saved.flavour);
+    restore('WORLD_TEST_NOISE', saved.noise);
+    fx.cleanup();
+  }
+});
+
 test('files git ignores are not part of a path source', async () => {
   await inFixture('basic', async (fx) => {
     execFileSync('git', ['init', '-q'], { cwd: fx.dir });

@@ -125,7 +125,7 @@ test('plain output names the failed step, its log tail and log path', async () =
     assert.match(r.stderr, '  log: .world/logs/fails/build.log');
     assert.not.match(r.all, '\u001b['); // no colour codes
     const bad = await world(['build', '-f', 'cycle.yaml'], fx.dir);
-    assert.is(bad.exitCode, 1);
+    assert.is(bad.exitCode, 2);
     assert.match(bad.stderr, 'dependency cycle: gen -> use -> slow -> gen');
   } finally {
     fx.cleanup();

@@ -97,6 +97,26 @@ test('duplicate keys are errors', async () => {
   assert.match(out[0]!, /^bad\.yaml:4:3: YAML syntax: Map keys must be unique/);
 });
 
+test("keys named like Object's own properties are unknown keys, not a crash", async () => {
+  const out = await issues('version: 1\nconstructor: 1\npackages:\n  gen:\n    source: { path: src/gen, toString: x }\n    __proto__: {}\n    options: { hasOwnProperty: 1 }\n');
+  assert.equal(out, [
+    "bad.yaml:2:1: constructor: unknown key 'constructor'; expected one of: version, mirrors, targets, packages, bench",
+    "bad.yaml:5:30: packages.gen.source.toString: unknown key 'toString'; expected one of: url, file, path, deb, sha256, mirrors",
+    "bad.yaml:6:5: packages.gen.__proto__: unknown key '__proto__'; expected one of: recipe, source, depends, variants, options",
+    "bad.yaml:7:16: packages.gen.options.hasOwnProperty: recipe 'gen' has no option 'hasOwnProperty'; expected one of: greeting",
+  ]);
+});
+
+test('a key that is not a name, a duplicate key naming the first, an alias in options', async () => {
+  const dup = await issues('version: 1\npackages:\n  gen:\n    source: { path: src/gen }\n  gen: {}\n');
+  assert.equal(dup, ["bad.yaml:5:3: YAML syntax: Map keys must be unique: 'gen' is written twice (first at line 3:3)"]);
+  const out = await issues('version: 1\n? [a]\n: 1\npackages:\n  gen:\n    source: { path: src/gen }\n    options: { greeting: *x }\n');
+  assert.equal(out, [
+    'bad.yaml:2:3: ?: expected a key name (one of: version, mirrors, targets, packages, bench); got a list as a key',
+    'bad.yaml:7:26: packages.gen.options.greeting: expected a value written out; world.yaml does not expand aliases (*name)',
+  ]);
+});
+
 test('a recipe with a misspelt stage is reported at the package that uses it', async () => {
   writeFileSync(join(fx.dir, 'recipes/typo.ts'), "export const recipe = { summary: 'x', stages: { biuld: { async run() {} } } };\n");
   const out = await issues('version: 1\npackages:\n  gen:\n    source: { path: src/gen }\n  t:\n    recipe: typo\n');
@@ -107,6 +127,10 @@ test('closest() suggests only plausible typos', () => {
   assert.is(closest('pakages', ['version', 'packages']), 'packages');
   assert.is(closest('pakcages', ['version', 'packages']), 'packages');
   assert.is(closest('zzz', ['version', 'packages']), undefined);
+  // A value megabytes long gets no suggestion, at once (an edit-distance table would be that long).
+  const began = performance.now();
+  assert.is(closest('h'.repeat(10_000_000), ['hardware', 'xen', 'l4']), undefined);
+  assert.ok(performance.now() - began < 5000, `${performance.now() - began} ms`);
 });
 
 test.after(() => fx.cleanup());

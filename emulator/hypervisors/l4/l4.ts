@@ -22,7 +22,7 @@ import { buildTask, writeKip, l4GuestParams, type BuiltTask } from './builder.ts
 import * as L from './layout.ts';
 
 const hex = L.hex;
-const CODE_AR = 0xc0fb00, DATA_AR = 0xc0f300;
+const { CODE_AR, DATA_AR } = L;
 
 export interface L4Stats {
   /** System calls by name (every name, number order). */
@@ -370,7 +370,7 @@ export class L4Kernel {
     }
     // No user gate for this vector (or a system call from an unprivileged space): #GP at the int.
     this.exceptionEntry();
-    const at = (eip - 2) >>> 0;
+    const at = cpu.trapInsnEip >>> 0;
     this.setEip(t, at);
     this.exception(t, 13, (vector << 3) | 2, at);
   }

@@ -20,6 +20,8 @@ export const TSS_LIMIT = IOBM_END_VA - TSS_VA;
 
 export const USER_CS = 0x1b;
 export const USER_DS = 0x23;
+/** The access rights of the flat user code and data segments (G, D/B, P, DPL 3). */
+export const CODE_AR = 0xc0fb00, DATA_AR = 0xc0f300;
 
 /** The PCI memory window σ0 hands out (device registers). */
 export const MMIO_WINDOW: readonly [number, number] = [0xfeb00000, 0xfec00000];

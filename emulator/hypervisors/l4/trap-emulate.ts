@@ -41,6 +41,8 @@ import * as L from './layout.ts';
 
 const hex = L.hex;
 const SEG_OF_REG = [ES, CS, SS, DS, FS, GS];
+/** Legacy instruction prefixes (Intel SDM vol. 2, 2.1.1). */
+const INSN_PREFIXES = new Set([0xf0, 0xf2, 0xf3, 0x2e, 0x36, 0x3e, 0x26, 0x64, 0x65, 0x66, 0x67]);
 const SEG_NAMES = ['es', 'cs', 'ss', 'ds', 'fs', 'gs'];
 /** Where the monitor's own space maps σ0's PCI window (just below the kernel area). */
 const MON_MMIO_VA = 0xfb000000;
@@ -58,11 +60,17 @@ class VirtualPic {
   isr = 0;
   base = [0x08, 0x70];
   private init = [0, 0];
+  /** OCW3's read-register choice per chip: the ISR (true) or the IRR (false, the reset state). */
+  private readIsr = [false, false];
 
   write(port: number, v: number): void {
     const chip = port >= 0xa0 ? 1 : 0, shift = chip * 8;
     if ((port & 1) === 0) {
-      if (v & 0x10) { this.init[chip] = 1; this.imr &= ~(0xff << shift); this.isr &= ~(0xff << shift); return; }
+      if (v & 0x10) { this.init[chip] = 1; this.imr &= ~(0xff << shift); this.isr &= ~(0xff << shift); this.readIsr[chip] = false; return; }
+      if ((v & 0x18) === 0x08) { // OCW3: RR (bit 1) set selects the register RIS (bit 0) names
+        if (v & 2) this.readIsr[chip] = (v & 1) !== 0;
+        return;
+      }
       if ((v & 0x18) === 0) { // OCW2
         if ((v & 0xe0) === 0x60) this.isr &= ~(1 << ((v & 7) + shift));
         else if ((v & 0xe0) === 0x20) { const b = this.highestIsr(chip); if (b >= 0) this.isr &= ~(1 << b); }
@@ -77,8 +85,8 @@ class VirtualPic {
   }
 
   read(port: number): number {
-    const shift = port >= 0xa0 ? 8 : 0;
-    return ((port & 1 ? this.imr : this.irr) >> shift) & 0xff;
+    const chip = port >= 0xa0 ? 1 : 0, shift = chip * 8;
+    return ((port & 1 ? this.imr : this.readIsr[chip] ? this.isr : this.irr) >> shift) & 0xff;
   }
 
   private highestIsr(chip: number): number {
@@ -322,12 +330,16 @@ export class L4TrapAndEmulate implements Monitor {
   private softwareInt(eip: number, code: number): boolean {
     if ((code & 7) !== 2) return false;
     const n = code >>> 3;
-    let byte: number, imm: number;
-    try { byte = this.read8(eip); imm = this.read8(eip + 1); } catch { return false; }
+    let byte: number, imm: number, at = eip;
+    try {
+      // Prefixes (operand size, segment, lock, rep) may stand before the int; up to the 15-byte limit.
+      while (INSN_PREFIXES.has(byte = this.read8(at)) && at - eip < 14) at = (at + 1) | 0;
+      imm = this.read8(at + 1);
+    } catch { return false; }
     if (byte !== 0xcd || imm !== n) return false;
     const dpl = (this.gate(n)[1] >> 13) & 3;
     if (this.userMode && dpl < 3) this.reflect(13, code, eip);
-    else this.reflect(n, undefined, (eip + 2) | 0);
+    else this.reflect(n, undefined, (at + 2) | 0);
     return true;
   }
 
@@ -431,6 +443,14 @@ export class L4TrapAndEmulate implements Monitor {
     this.counters.emulate(name);
   }
 
+  /** After an emulated segment load, the real register holds the task's flat data segment: the
+   *  guest may have loaded null or L4's user code selector itself (ring 3 may, without a trap),
+   *  and left there, every later access through it would fault again however often the guest
+   *  reloads its own selector (each reload is emulated, not executed). */
+  private flatSegment(seg: number): void {
+    if (seg !== CS) this.cpu.setSegCache(seg, L.USER_DS, 0, 0xffffffff, L.DATA_AR, true);
+  }
+
   /** Decodes the faulting instruction of the kernel-mode thread (on the CPU) and emulates it; false if it is not one the monitor emulates. */
   private emulate(): boolean {
     const cpu = this.cpu, k = this.k, t = this.kernel;
@@ -487,6 +507,7 @@ export class L4TrapAndEmulate implements Monitor {
         const seg = SEG_OF_REG[i.reg]!;
         this.count(`write_${SEG_NAMES[i.reg]}`);
         this.vsel[seg] = readRM() & 0xffff;
+        this.flatSegment(seg);
         break;
       }
       case 0x07: case 0x17: case 0x1f: case 0x1a1: case 0x1a9: { // pop Sreg
@@ -494,6 +515,7 @@ export class L4TrapAndEmulate implements Monitor {
         this.count(`write_${SEG_NAMES[seg]}`);
         this.vsel[seg] = this.read16(cpu.r[ESP]! >>> 0);
         cpu.r[ESP] = (cpu.r[ESP]! + i.os) | 0;
+        this.flatSegment(seg);
         break;
       }
       case 0xea: // ljmp ptr16:32 (reloading CS)

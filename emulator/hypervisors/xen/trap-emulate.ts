@@ -96,6 +96,10 @@ export class TrapAndEmulate {
     this.loadSeg(CS, codeSel | 1);
     for (const s of [SS, DS, ES, FS, GS]) this.loadSeg(s, dataSel);
     cpu.flags = 0x2; // the guest's (virtual) IF starts off, as multiboot and the Linux boot protocol leave it
+    // The guest kernel's iret to its processes runs natively in ring 1, where it cannot set IF
+    // (CPL > IOPL): without this, a process entered from a handler that ran with the virtual IF
+    // off would run with interrupts held, and a loop in it would never be preempted.
+    cpu.onOuterReturn = () => this.realIf();
     this.vif = false;
 
     const pic = m.pic;
@@ -151,8 +155,7 @@ export class TrapAndEmulate {
       if (kind === 'software' && this.cpu.cpl === 3) {
         const hi = this.gate(vector)[1];
         if (((hi >> 13) & 3) < 3) {
-          const len = this.xen.mem.read8(this.cpu.segBase[CS]! + this.cpu.eip - 1) === 0xcc && vector === 3 ? 1 : 2;
-          this.reflect(13, (vector << 3) | 2, (this.cpu.eip - len) | 0);
+          this.reflect(13, (vector << 3) | 2, this.cpu.trapInsnEip);
           return true;
         }
       }

@@ -287,8 +287,7 @@ export class XenHypervisor {
       return;
     }
     // Not allowed from this ring: #GP with the IDT-style error code, at the int instruction.
-    const len = this.mem.read8(cpu.segBase[CS]! + cpu.eip - 1) === 0xcc && vector === 3 ? 1 : 2;
-    this.exception(13, (vector << 3) | 2, (cpu.eip - len) | 0);
+    this.exception(13, (vector << 3) | 2, cpu.trapInsnEip);
   }
 
   private exception(vector: number, code: number | undefined, eip = this.cpu.eip): void {

@@ -28,9 +28,9 @@ void be_invlpg(u32 va);
 // the front-end offers them: be_pt_sites returns 1 when the back-end takes them (each site then
 // calls be_pt_store with the entry's address and the value), 0 to leave them plain stores.
 // virt_offset is the guest image's virtual minus physical address: where it maps its memory;
-// complete: every site is rewritten, as opposed to some left out or a profiling run (pt=direct,
-// nsites possibly 0), where the back-end must catch page-table writes no site announces.
-int be_pt_sites(u32 nsites, u32 virt_offset, int complete);
+// Whether every write of the guest comes through a site is unknowable (a profile may have
+// missed a path; pt=direct profiles with none): the back-end catches writes no site announces.
+int be_pt_sites(u32 nsites, u32 virt_offset);
 void be_pt_store(u32 va, u32 val);
 
 // Descriptor tables and stacks.

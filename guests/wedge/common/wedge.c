@@ -147,8 +147,9 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
   wedge_stats.v[ST_SITES_INLINE] = rep.inlined;
   wedge_stats.v[ST_SITES_SKIPPED] = rep.skipped;
   int npt = pt_sites_count(img, len);
-  // complete: every page-table write of the guest arrives at a site (none skipped, no profiling)
-  if ((npt > 0 || pt_direct) && be_pt_sites((u32)npt, guest_virt_offset(img), skip_pt == -1 && !pt_direct)) {
+  // Sites left out (skip-pt-site) are not told to the back-end: it cannot tell a complete
+  // profile from one that missed a path, so it must catch a write no site announces either way.
+  if ((npt > 0 || pt_direct) && be_pt_sites((u32)npt, guest_virt_offset(img))) {
     int done = rewrite_pt_sites(img, len, stub_slot("pt_store"), skip_pt);
     if (done < 0)
       return -1;

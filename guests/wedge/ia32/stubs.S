@@ -224,22 +224,23 @@ MEMOP lidt, vcpu_lidt
   \m \a, \b, edi, di, 4
 .endm
 
-.macro MOV_TO_CR cr, unused, r32, r16, off
-DEFSTUB mov_to_cr\cr\()_\r32
+// Control and debug registers: mov_to_cr3_eax calls vcpu_write_cr(3, value), and so on.
+.macro MOV_TO_XR n, kind, r32, r16, off
+DEFSTUB mov_to_\kind\n\()_\r32
   ENTER
   pushl \off(%esp)
-  pushl $\cr
-  call vcpu_write_cr
+  pushl $\n
+  call vcpu_write_\kind
   addl $8, %esp
   LEAVE
   ret
 .endm
 
-.macro MOV_FROM_CR cr, unused, r32, r16, off
-DEFSTUB mov_from_cr\cr\()_\r32
+.macro MOV_FROM_XR n, kind, r32, r16, off
+DEFSTUB mov_from_\kind\n\()_\r32
   ENTER
-  pushl $\cr
-  call vcpu_read_cr
+  pushl $\n
+  call vcpu_read_\kind
   addl $4, %esp
   movl %eax, \off(%esp)
   LEAVE
@@ -247,8 +248,8 @@ DEFSTUB mov_from_cr\cr\()_\r32
 .endm
 
 .irp cr, 0, 2, 3, 4
-  ALLREGS MOV_TO_CR, \cr
-  ALLREGS MOV_FROM_CR, \cr
+  ALLREGS MOV_TO_XR, \cr, cr
+  ALLREGS MOV_FROM_XR, \cr, cr
 .endr
 
 .macro MOV_TO_SREG s, n, r32, r16, off
@@ -521,31 +522,9 @@ STRIO rep_outs_w, 2, 1, vcpu_rep_string_io
 STRIO rep_outs_l, 4, 1, vcpu_rep_string_io
 
 // Debug registers 0-3, 6, 7 (4 and 5 alias 6 and 7), one stub per register pair.
-.macro MOV_TO_DR dr, unused, r32, r16, off
-DEFSTUB mov_to_dr\dr\()_\r32
-  ENTER
-  pushl \off(%esp)
-  pushl $\dr
-  call vcpu_write_dr
-  addl $8, %esp
-  LEAVE
-  ret
-.endm
-
-.macro MOV_FROM_DR dr, unused, r32, r16, off
-DEFSTUB mov_from_dr\dr\()_\r32
-  ENTER
-  pushl $\dr
-  call vcpu_read_dr
-  addl $4, %esp
-  movl %eax, \off(%esp)
-  LEAVE
-  ret
-.endm
-
 .irp dr, 0, 1, 2, 3, 6, 7
-  ALLREGS MOV_TO_DR, \dr
-  ALLREGS MOV_FROM_DR, \dr
+  ALLREGS MOV_TO_XR, \dr, dr
+  ALLREGS MOV_FROM_XR, \dr, dr
 .endr
 
 // sgdt/sidt m: the address in EAX, as for lgdt.

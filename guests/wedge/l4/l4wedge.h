@@ -66,7 +66,6 @@ void l4_ports_init(void);
 void l4_user_return(struct uframe *f) __attribute__((noreturn));
 void l4_user_invlpg(u32 va);            // the current directory's process drops va
 void l4_user_pt_changed(u32 pa, u32 old, u32 val);   // an announced page-table write at pa
-extern int l4_pt_announced;             // every page-table write comes through be_pt_store
 
 // monitor.c
 void l4_monitor(void) __attribute__((noreturn));

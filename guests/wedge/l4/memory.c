@@ -239,8 +239,7 @@ u32 l4_tlb_epoch = 1;
 
 void be_mmu_reload(int flush)
 {
-  if (!l4_pt_announced)
-    l4_tlb_epoch++;                      // every process space is checked before it runs again
+  l4_tlb_epoch++;                        // every process space is checked before it runs again
   if (flush || !(vcpu.cr0 & CR0_PG)) {
     STAT(FLUSHES);
     hint_save();
@@ -262,23 +261,19 @@ void be_invlpg(u32 va)
   l4_unmap(1, 1);
 }
 
-// The guest's page-table sites (.afterburn_pt): with every page-table write announced, a
-// change is revoked from the process spaces when it is written (user.c), so the spaces need no
-// re-validation after CR3 loads (l4_tlb_epoch stays; a changed directory entry still bumps it).
-// Built with PT=shadow (WEDGE_PT_SHADOW) the wedge ignores the sites and re-validates as before.
-int l4_pt_announced;
-
-int be_pt_sites(u32 nsites, u32 virt_offset, int complete)
+// The guest's page-table sites (.afterburn_pt): an announced write that changes or removes a
+// mapping is revoked from the process spaces when it is written (user.c). CR3 loads still bump
+// l4_tlb_epoch whatever the sites say: no page-table frame is write-protected on L4, so a write
+// no site announces (a path the profile missed) is caught at the guest's next TLB flush, as the
+// hardware's TLB would see it. Built with PT=shadow (WEDGE_PT_SHADOW) the wedge ignores the sites.
+int be_pt_sites(u32 nsites, u32 virt_offset)
 {
   (void)virt_offset;
 #ifdef WEDGE_PT_SHADOW
-  (void)nsites, (void)complete;
+  (void)nsites;
   return 0;
 #else
-  // A write no site announces would go unseen here (no page-table frame is write-protected on
-  // L4), so the sites are taken only when every one of them is rewritten.
-  l4_pt_announced = nsites > 0 && complete;
-  return l4_pt_announced;
+  return nsites > 0;
 #endif
 }
 

@@ -339,9 +339,9 @@ int xen_ptd_reload(int flush)
 
 void xen_ptd_invlpg(u32 va) { ext(MMUEXT_INVLPG_LOCAL, va, "mmuext_op (invlpg)"); }
 
-int be_pt_sites(u32 nsites, u32 voff, int complete)
+int be_pt_sites(u32 nsites, u32 voff)
 {
-  (void)complete;                       // a write no site announces faults and is done here
+  // A write no site announces faults on the write-protected table and is done here.
 #ifdef WEDGE_PT_SHADOW
   (void)nsites, (void)voff;
   return 0;                             // this wedge keeps shadow tables whatever the guest marks

@@ -1,0 +1,111 @@
+// npm run reliability:killpoints — the kill-point figure on the default world: a fresh clone of
+// this repository's committed tree (HEAD) is built once from nothing, then for each kill point one
+// step's cache entry is taken away, `world build` is killed there (SIGKILL at a crash point
+// between two durable writes, SIGKILL or SIGINT inside the step's processes) and run again; it
+// must complete with every installed unit byte for byte the clean build's, and .world/ must hold
+// nothing orphaned outside tmp/ (test/orchestrator/killpoints.ts, audit.ts). Then `world tables`
+// and `world bench` are killed at their writes: each results file and table whole or absent.
+// Without --linux the world leaves out the Linux package (a ~10 min build on 2 cores per kill).
+//   npm run reliability:killpoints [-- [--linux] [--per-step N]]     (default 2 crash points per step)
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { cleanBuild, planKillPoints, runKillPoint, worldBin, type KillResult } from '../test/orchestrator/killpoints.ts';
+import { readResults } from '../harness/results.ts';
+
+const args = process.argv.slice(2);
+const linux = args.includes('--linux');
+const perStep = Number(args[args.indexOf('--per-step') + 1] ?? 2) || 2;
+const repo = new URL('../', import.meta.url).pathname;
+const started = performance.now();
+const load = loadavg()[0]!.toFixed(1);
+
+const dir = mkdtempSync(join(tmpdir(), 'world-killpoints-'));
+const commit = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+execFileSync('git', ['clone', '--quiet', '--local', '--no-checkout', repo, dir]);
+execFileSync('git', ['-C', dir, 'fetch', '--quiet', repo, commit]);
+execFileSync('git', ['-C', dir, 'checkout', '--quiet', commit]);
+process.stdout.write(`world at ${commit.slice(0, 12)}\n`);
+symlinkSync(join(repo, 'node_modules'), join(dir, 'node_modules'));
+if (!linux) {
+  const yaml = readFileSync(join(dir, 'world.yaml'), 'utf8');
+  writeFileSync(join(dir, 'world.yaml'), yaml.replace(/^ {2}linux: \{\}\n/m, ''));
+}
+const world = (a: string[], env: Record<string, string> = {}) => execa('node', [join(dir, 'bin/world.js'), ...a], { cwd: dir, reject: false, all: true, env: { CI: 'true', ...env } });
+await world(['--help']); // compiles dist/ once, outside any timing
+void worldBin;
+
+const clean = await cleanBuild(dir, ['-j', '2']);
+process.stdout.write(`clean build: ${clean.steps.length} steps, ${clean.points.length} crash points passed\n`);
+const points = planKillPoints(clean, { perStep, longSeconds: 2 });
+const results: KillResult[] = [];
+for (const p of points) {
+  const r = await runKillPoint(dir, clean, p, ['-j', '2']);
+  results.push(r);
+  process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.killed}${r.ok ? '' : `\n  ${r.problems.join('\n  ')}`}\n`);
+}
+
+// world tables and world bench killed at their writes: every output whole (equal to an
+// uninterrupted run's) or absent, and a stale temporary file swept by the next run.
+const outputs: string[] = [];
+let fileKills = 0;
+let fileOk = 0;
+const reference = join(dir, 'reference-tables');
+await world(['tables', '--quiet', '--out', reference, 'results/baseline.json']);
+const names = readdirSync(reference).sort();
+const labels = names.flatMap((n) => [`atomic:written results-k/${n}`, `atomic:renamed results-k/${n}`]);
+for (const label of labels) {
+  rmSync(join(dir, 'results-k'), { recursive: true, force: true });
+  const r = await world(['tables', '--quiet', '--out', 'results-k', 'results/baseline.json'], { WORLD_CRASH_AT: label });
+  fileKills += 1;
+  const bad: string[] = [];
+  if (r.signal !== 'SIGKILL') bad.push(`not killed (exit ${r.exitCode})`);
+  for (const n of names) {
+    const f = join(dir, 'results-k', n);
+    if (existsSync(f) && readFileSync(f, 'utf8') !== readFileSync(join(reference, n), 'utf8')) bad.push(`${n}: neither whole nor absent`);
+  }
+  const again = await world(['tables', '--quiet', '--out', 'results-k', 'results/baseline.json']);
+  const left = readdirSync(join(dir, 'results-k')).filter((n) => !names.includes(n));
+  if (again.exitCode !== 0 || left.length > 0) bad.push(`the next run: exit ${again.exitCode}, left ${left.join(', ') || 'nothing'}`);
+  if (bad.length === 0) fileOk += 1; else outputs.push(`FAIL world tables killed at ${label}: ${bad.join('; ')}`);
+}
+// world bench: one short run, killed at the write of its results and while it runs.
+const benchArgs = ['bench', '--transfer', '64KiB', '--out', 'results-b', '-j', '1', 'hardware'];
+const benchKills: { what: string; env: Record<string, string>; afterMs?: number; signal?: 'SIGKILL' | 'SIGINT' }[] = [
+  { what: 'at atomic:written latest.json', env: { WORLD_CRASH_AT: `atomic:written ${join(dir, 'results-b', 'latest.json')}` } },
+  { what: 'at atomic:renamed latest.json', env: { WORLD_CRASH_AT: `atomic:renamed ${join(dir, 'results-b', 'latest.json')}` } },
+  { what: 'SIGKILL 3 s in', env: {}, afterMs: 3000, signal: 'SIGKILL' },
+  { what: 'SIGINT 3 s in', env: {}, afterMs: 3000, signal: 'SIGINT' },
+];
+for (const k of benchKills) {
+  rmSync(join(dir, 'results-b'), { recursive: true, force: true });
+  const child = world(benchArgs, k.env);
+  if (k.signal) setTimeout(() => child.kill(k.signal), k.afterMs);
+  const r = await child;
+  fileKills += 1;
+  const bad: string[] = [];
+  const f = join(dir, 'results-b', 'latest.json');
+  if (existsSync(f)) { try { readResults(f); } catch (err) { bad.push(`latest.json not whole: ${(err as Error).message}`); } }
+  if (k.signal === 'SIGINT' && r.exitCode !== 130 && r.exitCode !== 0) bad.push(`SIGINT: exit ${r.exitCode}`);
+  if (k.env.WORLD_CRASH_AT && r.signal !== 'SIGKILL') bad.push(`not killed at ${k.env.WORLD_CRASH_AT} (exit ${r.exitCode})`);
+  if (k.env.WORLD_CRASH_AT?.startsWith('atomic:renamed') && !existsSync(f)) bad.push('killed after the rename, yet no results file');
+  if (bad.length === 0) fileOk += 1; else outputs.push(`FAIL world bench killed ${k.what}: ${bad.join('; ')}`);
+  process.stdout.write(`${bad.length === 0 ? 'ok  ' : 'FAIL'} world bench killed ${k.what}: ${existsSync(f) ? 'results whole' : 'no results file'} (exit ${r.exitCode ?? r.signal})\n`);
+}
+for (const o of outputs) process.stdout.write(o + '\n');
+
+const ok = results.filter((r) => r.ok).length;
+const crash = results.filter((r) => r.point.kind === 'crash').length;
+const sigkill = results.filter((r) => r.point.kind === 'signal' && r.point.signal === 'SIGKILL').length;
+const sigint = results.length - crash - sigkill;
+const early = results.filter((r) => r.killed.endsWith('(finished first)')).length;
+process.stdout.write(`kill points: ${ok} of ${results.length} builds of the default world${linux ? '' : ' (without Linux)'} killed ` +
+  `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over all ${clean.steps.length} steps; ` +
+  `${early} of the signals landed after the build had finished) ` +
+  `rebuilt to the clean build's bytes with nothing orphaned in .world/; world tables and bench killed ${fileKills} times: ${fileOk} left every file whole or absent ` +
+  `(${((performance.now() - started) / 60000).toFixed(1)} min, load ${load} -> ${loadavg()[0]!.toFixed(1)})\n`);
+rmSync(dir, { recursive: true, force: true });
+rmSync(clean.snapshot, { recursive: true, force: true });
+process.exitCode = ok === results.length && fileOk === fileKills ? 0 : 1;
