@@ -80,8 +80,9 @@ export function auditState(state: string, o: AuditOptions = {}): string[] {
       for (const f of files) if (!lstatSync(join(path, f)).isDirectory() && !f.endsWith('.log')) problems.push(`logs/${f}: not a log`);
       continue;
     }
-    if (top === 'toolchain.json') {
-      if (parses(path) === undefined) problems.push('toolchain.json: not whole JSON');
+    // The toolchain record, the stat cache of hashed files and the remembered checked world.
+    if (top === 'toolchain.json' || top === 'file-hashes.json' || top === 'world.json') {
+      if (parses(path) === undefined) problems.push(`${top}: not whole JSON`);
       continue;
     }
     if (top === 'afterburner') {

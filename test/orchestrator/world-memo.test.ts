@@ -39,7 +39,7 @@ test('an edited manifest is read again; one with a mistake is reported at its po
     assert.match(plan.all!, /greeting.*hello.*howdy/);
     writeFileSync(yaml, readFileSync(yaml, 'utf8').replace('  slow: {}', '  slow: { variants: [one, three] }'));
     const bad = await world(['plan'], fx.dir);
-    assert.is(bad.exitCode, 1);
+    assert.is(bad.exitCode, 2, bad.all);
     assert.match(bad.all!, /world.yaml:\d+:\d+: packages.slow.variants\[1\]: recipe 'slow' has no variant 'three'/);
   });
 });
@@ -53,7 +53,7 @@ test('a recipe whose declarations changed is checked again: a variant it lost is
     const recipe = join(fx.dir, 'recipes/slow.ts');
     writeFileSync(recipe, readFileSync(recipe, 'utf8').replace("variants: ['one', 'two']", "variants: ['one']"));
     const r = await world(['plan'], fx.dir);
-    assert.is(r.exitCode, 1, r.all);
+    assert.is(r.exitCode, 2, r.all);
     assert.match(r.all!, /world.yaml:\d+:\d+: packages.slow.variants\[1\]: recipe 'slow' has no variant 'two'/);
   });
 });
