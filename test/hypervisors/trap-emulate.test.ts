@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
 import { buildKernel, buildMapHvNative } from './build.ts';
 import { disassembly, symbolOwner } from './oracle.ts';
+import { withoutSchedCounters } from './sched-counters.ts';
 
 const MEM = 16 << 20;
 const DOMAIN = MEM - (4 << 20);
@@ -16,13 +17,6 @@ const APPEND = 'run=init arg=1,2,1';
 let elfPath = '';
 let xen: ReturnType<typeof runKernel>;
 let hw: ReturnType<typeof runKernel>;
-
-/** Serial lines with the scheduling counters (which depend on timing) taken out. */
-function normalise(out: Uint8Array): string[] {
-  return Buffer.from(out).toString().split('\n')
-    .map((l) => l.replace(/ (preempted|switches|ticks)=\d+/g, '').replace(/ in \d+ ticks/, ''))
-    .sort();
-}
 
 test.before(async () => {
   elfPath = await buildKernel();
@@ -40,7 +34,7 @@ test('the native guest runs to completion in ring 1', () => {
 });
 
 test('same self-test output as on hardware, scheduling counters aside', () => {
-  assert.equal(normalise(xen.serialOutput), normalise(hw.serialOutput));
+  assert.equal(withoutSchedCounters(xen.serialOutput), withoutSchedCounters(hw.serialOutput));
 });
 
 test('the fault programs are killed with the same status and messages as on hardware', () => {
@@ -51,7 +45,7 @@ test('the fault programs are killed with the same status and messages as on hard
     const h = runKernel({ elf, kernelName: 'kernel', mem: DOMAIN, cmdline, maxInstructions: 50_000_000 });
     assert.ok(h.exitCode !== null && h.exitCode > 64, h.reason);
     assert.is(x.exitCode, h.exitCode, `fault ${arg}: ${x.reason}`);
-    assert.equal(normalise(x.serialOutput), normalise(h.serialOutput));
+    assert.equal(withoutSchedCounters(x.serialOutput), withoutSchedCounters(h.serialOutput));
   }
 });
 
