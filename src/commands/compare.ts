@@ -1,5 +1,6 @@
 // `world compare BASE.json NEW.json [--threshold PCT]`: the regression gate (harness/compare.ts).
 import { parseCommandArgs, UsageError, type Command } from './command.ts';
+import { readingResults } from './results-input.ts';
 
 const usage = `usage: world compare [--threshold PCT] BASE.json NEW.json
 
@@ -27,7 +28,6 @@ async function run(args: string[]): Promise<number> {
   const t = parsed.values.threshold;
   const threshold = t === undefined ? 0 : Number(t);
   if (t !== undefined && (t.trim() === '' || !Number.isFinite(threshold) || threshold < 0)) throw new UsageError(`--threshold '${t}': expected a percentage >= 0, such as 1 or 0.5`);
-  const { readResults, ResultsError } = await import('../../harness/results.ts');
   const { compareResults, contextChanges, formatChange } = await import('../../harness/compare.ts');
   const { figureAnchor } = await import('../../harness/figure-history.ts');
   const url = parsed.values['report-url'];
@@ -35,14 +35,9 @@ async function run(args: string[]): Promise<number> {
   const link = (c: { figure: string; old: unknown; new: unknown }): string => (url === undefined ? ''
     : ` ${url}#${typeof c.old === 'number' && typeof c.new === 'number' ? figureAnchor(c.figure) : 'history'}`);
   const [basePath, newPath] = parsed.positionals as [string, string];
-  let base, next;
-  try {
-    base = readResults(basePath);
-    next = readResults(newPath);
-  } catch (err) {
-    if (err instanceof ResultsError) { process.stderr.write(`world compare: ${err.message}\n`); return 2; }
-    throw err;
-  }
+  const read = await readingResults('compare', (readResults) => [readResults(basePath), readResults(newPath)] as const);
+  if (read === undefined) return 2;
+  const [base, next] = read.value;
   const changes = compareResults(base, next, threshold);
   const past = changes.filter((c) => c.past);
   if (!parsed.values.quiet) for (const line of contextChanges(base, next)) process.stdout.write(`note ${line}\n`);

@@ -1,6 +1,7 @@
 // `world history add DIR RESULTS.json...`: adds results to a history folder, one file per
 // commit (harness/history.ts), for `world report --history DIR`.
 import { parseCommandArgs, UsageError, type Command } from './command.ts';
+import { readingResults } from './results-input.ts';
 
 const usage = `usage: world history add [--replace] DIR RESULTS.json...
 
@@ -20,18 +21,14 @@ async function run(args: string[]): Promise<number> {
   const [verb, dir, ...files] = parsed.positionals;
   if (verb !== 'add') throw new UsageError(verb === undefined ? 'expected a subcommand: add' : `unknown subcommand '${verb}'; expected: add`);
   if (dir === undefined || files.length === 0) throw new UsageError('expected the history folder and at least one results file');
-  const { readResults, ResultsError } = await import('../../harness/results.ts');
   const { addToHistory } = await import('../../harness/history.ts');
-  try {
+  const done = await readingResults('history', (readResults) => {
     for (const path of files) {
       const r = addToHistory(dir, readResults(path), path, { root: '.', replace: parsed.values.replace === true });
       process.stdout.write(`${r.status} ${r.file}\n`);
     }
-    return 0;
-  } catch (err) {
-    if (err instanceof ResultsError) { process.stderr.write(`world history: ${err.message}\n`); return 2; }
-    throw err;
-  }
+  });
+  return done === undefined ? 2 : 0;
 }
 
 export const command: Command = {

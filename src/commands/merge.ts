@@ -2,6 +2,7 @@
 // into one file identical to an unsharded run's (harness/merge.ts), apart from its host section.
 import { join } from 'node:path';
 import { parseCommandArgs, UsageError, type Command } from './command.ts';
+import { readingResults } from './results-input.ts';
 
 const usage = `usage: world merge [-o OUT.json] SHARD.json...
 
@@ -20,18 +21,14 @@ async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs({ args, allowPositionals: true, options: { out: { type: 'string', short: 'o' } } });
   if (parsed.positionals.length === 0) throw new UsageError('expected the shard results files');
   const out = parsed.values.out ?? join('results', 'latest.json');
-  const { readResults, formatResults, ResultsError } = await import('../../harness/results.ts');
+  const { formatResults } = await import('../../harness/results.ts');
   const { writeFileAtomic } = await import('../atomic.ts');
   const { mergeShards } = await import('../../harness/merge.ts');
-  try {
-    const merged = mergeShards(parsed.positionals.map((path) => ({ path, results: readResults(path) })));
-    writeFileAtomic(out, formatResults(merged));
-    process.stdout.write(`wrote ${out}: ${merged.runs.length} runs from ${parsed.positionals.length} shard(s)\n`);
-    return 0;
-  } catch (err) {
-    if (err instanceof ResultsError) { process.stderr.write(`world merge: ${err.message}\n`); return 2; }
-    throw err;
-  }
+  const merged = await readingResults('merge', (readResults) => mergeShards(parsed.positionals.map((path) => ({ path, results: readResults(path) }))));
+  if (merged === undefined) return 2;
+  writeFileAtomic(out, formatResults(merged.value));
+  process.stdout.write(`wrote ${out}: ${merged.value.runs.length} runs from ${parsed.positionals.length} shard(s)\n`);
+  return 0;
 }
 
 export const command: Command = {

@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandArgs, UsageError, type Command } from './command.ts';
+import { readingResults, resultsInputs } from './results-input.ts';
 
 const usage = `usage: world report [options] -o DIR [RESULTS.json...]
 
@@ -35,25 +36,18 @@ async function run(args: string[]): Promise<number> {
   }
   const last = parsed.values.last === undefined ? undefined : Number(parsed.values.last);
   if (last !== undefined && !(Number.isInteger(last) && last >= 1)) throw new UsageError(`--last '${parsed.values.last}': expected a whole number of commits, at least 1`);
-  const inputs = parsed.positionals.length > 0 ? parsed.positionals : [join('results', 'latest.json')];
-  const { readResults, ResultsError } = await import('../../harness/results.ts');
+  const inputs = resultsInputs(parsed.positionals);
   const { readHistory } = await import('../../harness/history.ts');
   const { renderReport } = await import('../../harness/report.ts');
   const { writeFileAtomic } = await import('../atomic.ts');
-  let html: string;
-  try {
+  const rendered = await readingResults('report', (readResults) => {
     const files = inputs.map((path) => ({ path, results: readResults(path) }));
     const all = parsed.values.history === undefined ? [] : readHistory(parsed.values.history);
     const history = last === undefined ? all : all.slice(-last);
-    html = renderReport(files, history);
-  } catch (err) {
-    if (err instanceof ResultsError) {
-      const hint = parsed.positionals.length === 0 && /no such results file/.test(err.message) ? " (run 'world bench' first, or name a results file such as results/baseline.json)" : '';
-      process.stderr.write(`world report: ${err.message}${hint}\n`);
-      return 2;
-    }
-    throw err;
-  }
+    return renderReport(files, history);
+  }, parsed.positionals.length === 0);
+  if (rendered === undefined) return 2;
+  const html = rendered.value;
   const path = join(outDir, 'index.html');
   writeFileAtomic(path, html);
   process.stdout.write(`wrote ${path} (${Math.round(Buffer.byteLength(html) / 1024)} KiB)\n`);

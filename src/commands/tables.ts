@@ -3,6 +3,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommandArgs, type Command } from './command.ts';
+import { readingResults, resultsInputs } from './results-input.ts';
 
 const usage = `usage: world tables [options] [RESULTS.json...]
 
@@ -27,27 +28,17 @@ Default input: results/latest.json (what 'world bench' writes). Exit 0, or 2 for
 
 async function run(args: string[]): Promise<number> {
   const parsed = parseCommandArgs({ args, allowPositionals: true, options: { out: { type: 'string' }, quiet: { type: 'boolean' } } });
-  const inputs = parsed.positionals.length > 0 ? parsed.positionals : [join('results', 'latest.json')];
+  const inputs = resultsInputs(parsed.positionals);
   const outDir = parsed.values.out ?? 'results';
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
     process.stderr.write(`world tables: --out ${outDir}: not a folder\n`);
     return 2;
   }
-  const { readResults, ResultsError } = await import('../../harness/results.ts');
   const { buildTables, renderTables } = await import('../../harness/tables.ts');
   const { sweepDeadTemps, writeFileAtomic } = await import('../atomic.ts');
-  let files: Record<string, string>;
-  try {
-    const tables = buildTables(inputs.map((path) => ({ path, results: readResults(path) })));
-    files = renderTables(tables);
-  } catch (err) {
-    if (err instanceof ResultsError) {
-      const hint = parsed.positionals.length === 0 && /no such results file/.test(err.message) ? " (run 'world bench' first, or name a results file such as results/baseline.json)" : '';
-      process.stderr.write(`world tables: ${err.message}${hint}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const rendered = await readingResults('tables', (readResults) => renderTables(buildTables(inputs.map((path) => ({ path, results: readResults(path) })))), parsed.positionals.length === 0);
+  if (rendered === undefined) return 2;
+  const files = rendered.value;
   sweepDeadTemps(outDir); // what a killed run left half-written
   for (const [name, text] of Object.entries(files)) writeFileAtomic(join(outDir, name), text);
   if (!parsed.values.quiet) process.stdout.write(files['tables.md']!);

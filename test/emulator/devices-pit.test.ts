@@ -26,7 +26,14 @@ function setup() {
     }
     time.cycles = cycles;
   };
-  return { time, clock, pit, irqs, out, inb, runTo };
+  /** Checks that the first interrupt comes at input clock `ticks`, not one clock before. */
+  const firstIrqAt = (ticks: number) => {
+    runTo(cyclesFor(ticks - 1));
+    assert.is(irqs.length, 0, `no interrupt by clock ${ticks - 1}`);
+    runTo(cyclesFor(ticks));
+    assert.is(irqs.length, 1, `the interrupt at clock ${ticks}`);
+  };
+  return { time, clock, pit, irqs, out, inb, runTo, firstIrqAt };
 }
 
 test('lobyte/hibyte count: reads back as it counts down one per input clock', () => {
@@ -80,14 +87,11 @@ test('mode 3 square wave: IRQ every N clocks, count steps by two', () => {
 });
 
 test('mode 0: one interrupt at terminal count, OUT low until then (read-back status)', () => {
-  const { out, inb, runTo, irqs } = setup();
+  const { out, inb, runTo, irqs, firstIrqAt } = setup();
   out(0x43, 0x30); out(0x40, 0x64); out(0x40, 0x00); // 100, mode 0
   out(0x43, 0xe2); // read-back status of channel 0
   assert.is(inb(0x40) & 0x80, 0, 'OUT low while counting');
-  runTo(cyclesFor(99));
-  assert.is(irqs.length, 0);
-  runTo(cyclesFor(100));
-  assert.is(irqs.length, 1);
+  firstIrqAt(100);
   out(0x43, 0xe2);
   assert.is(inb(0x40), 0x80 | 0x30 | 0x00, 'OUT high, lobyte/hibyte, mode 0, binary');
   runTo(cyclesFor(200000));
@@ -95,12 +99,9 @@ test('mode 0: one interrupt at terminal count, OUT low until then (read-back sta
 });
 
 test('mode 4: OUT pulses low one clock at terminal count; interrupt on the rising edge after it', () => {
-  const { out, runTo, irqs } = setup();
+  const { out, firstIrqAt } = setup();
   out(0x43, 0x38); out(0x40, 50); out(0x40, 0);
-  runTo(cyclesFor(50));
-  assert.is(irqs.length, 0);
-  runTo(cyclesFor(51));
-  assert.is(irqs.length, 1);
+  firstIrqAt(51);
 });
 
 test('read-back command latches count and status of the selected channels', () => {
@@ -125,12 +126,9 @@ test('a control word stops channel 0: no more interrupts until a count is loaded
 });
 
 test('a count of 0 means 65536', () => {
-  const { out, runTo, irqs } = setup();
+  const { out, firstIrqAt } = setup();
   out(0x43, 0x34); out(0x40, 0); out(0x40, 0);
-  runTo(cyclesFor(65535));
-  assert.is(irqs.length, 0);
-  runTo(cyclesFor(65536));
-  assert.is(irqs.length, 1);
+  firstIrqAt(65536);
 });
 
 test('port 0x61: gate 2 and OUT 2, as a calibration loop polls them', () => {

@@ -53,16 +53,25 @@ async function l4Scenario(cmdline: string, named: RegExp): Promise<Omit<AttackRe
   return { stopped: r.exitCode === null && r.stop.kind === 'shutdown', named: named.test(r.reason), evidence: r.reason.split('\n')[0]! };
 }
 
-/** The NIC told to fetch a transmit descriptor at `addr`, outside the guest's memory. */
-async function dmaOutside(backend: 'xen' | 'l4'): Promise<Omit<AttackResult, 'attack' | 'backend'>> {
-  const elf = readFileSync(backend === 'xen' ? await buildXenTestGuest() : await buildL4TestGuest());
-  const addr = backend === 'xen' ? MEM - (4 << 20) + 0x40 : MEM - (8 << 20) + 0x100;
-  const machine = new Machine({ memBytes: MEM, profile: loadProfile('p4-2.8ghz') });
+/**
+ * Boots `elf` on `backend` in `mem` bytes with a NIC attached, points the NIC's transmit
+ * descriptor pointer at `addr` and starts transmission: the run's stop and the NIC's errors.
+ */
+export function transmitFrom(backend: BackendName, elf: Uint8Array, mem: number, addr: number) {
+  const machine = new Machine({ memBytes: mem, profile: loadProfile('p4-2.8ghz') });
   const net = attachNetwork(machine, { netperf: { direction: 'to-guest', transferBytes: 1024, open: 'passive' } });
   bootOnBackend(machine, { backend, elf, kernelName: 'guest' });
   net.nic.mmioWrite(TXDP, 4, addr);
   net.nic.mmioWrite(CR, 4, CR_TXE);
   const stop = machine.run({ maxInstructions: 1000 });
+  return { stop, errors: net.nic.errors };
+}
+
+/** The NIC told to fetch a transmit descriptor at `addr`, outside the guest's memory. */
+async function dmaOutside(backend: 'xen' | 'l4'): Promise<Omit<AttackResult, 'attack' | 'backend'>> {
+  const elf = readFileSync(backend === 'xen' ? await buildXenTestGuest() : await buildL4TestGuest());
+  const addr = backend === 'xen' ? MEM - (4 << 20) + 0x40 : MEM - (8 << 20) + 0x100;
+  const { stop } = transmitFrom(backend, elf, MEM, addr);
   const detail = 'detail' in stop ? stop.detail : '';
   return { stopped: stop.kind === 'shutdown', named: /dp83820 DMA at 0x[0-9a-f]+/.test(detail), evidence: detail.split('\n')[0]! };
 }

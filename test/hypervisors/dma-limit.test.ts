@@ -4,11 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { Machine } from '../../emulator/machine.ts';
-import { loadProfile } from '../../emulator/profiles/load.ts';
-import { attachNetwork } from '../../emulator/net/attach.ts';
-import { bootOnBackend, type BackendName } from '../../emulator/hypervisors/hypervisor.ts';
-import { CR, CR_TXE, TXDP } from '../../emulator/devices/dp83820.ts';
+import type { BackendName } from '../../emulator/hypervisors/hypervisor.ts';
+import { transmitFrom } from './attacks.ts';
 import { buildL4TestGuest, buildXenTestGuest } from './build.ts';
 
 const MEM = 32 << 20;
@@ -26,15 +23,7 @@ function dmaAddress(detail: string, owner: string): number {
   return parseInt(m![1]!, 16);
 }
 
-function txAt(backend: BackendName, elf: Uint8Array, addr: number) {
-  const machine = new Machine({ memBytes: MEM, profile: loadProfile('p4-2.8ghz') });
-  const net = attachNetwork(machine, { netperf: { direction: 'to-guest', transferBytes: 1024, open: 'passive' } });
-  bootOnBackend(machine, { backend, elf, kernelName: 'guest' });
-  net.nic.mmioWrite(TXDP, 4, addr);
-  net.nic.mmioWrite(CR, 4, CR_TXE);
-  const stop = machine.run({ maxInstructions: 1000 });
-  return { stop, errors: net.nic.errors };
-}
+const txAt = (backend: BackendName, elf: Uint8Array, addr: number) => transmitFrom(backend, elf, MEM, addr);
 
 test('l4: a TX descriptor in the kernel\'s reserved memory stops the run naming the address', () => {
   const addr = MEM - (8 << 20) + 0x100;

@@ -78,6 +78,14 @@ async function buildOnce(dir: string, url: string, mirrors: string[]): Promise<{
   return { ok: res.ok, r, log: existsSync(logPath) ? readFileSync(logPath, 'utf8') : '' };
 }
 
+/** The build failed: its failed event, whose log tail has a line containing `tailHas`. */
+function failedWith(b: { ok: boolean; r: RecordingReporter }, tailHas: string) {
+  assert.not.ok(b.ok);
+  const failed = b.r.events.find((e) => e.kind === 'failed')!;
+  assert.ok(failed.tail!.some((l) => l.includes(tailHas)), failed.tail!.join('\n'));
+  return failed;
+}
+
 /** The cache holds the right archive (or none), nothing corrupt, and the built output is right when built. */
 function assertSound(dir: string, built: boolean): void {
   assert.equal(auditState(join(dir, '.world')), []);
@@ -128,12 +136,10 @@ scenario('a 404 at the origin, then a good mirror', async (dir) => {
 scenario('a checksum mismatch everywhere: the build fails naming both hashes; nothing cached', async (dir) => {
   behaviour.set('/bad/pkg.tar', 'wrong');
   const b = await buildOnce(dir, `${base}/bad/pkg.tar`, []);
-  assert.not.ok(b.ok);
+  const failed = failedWith(b, `wanted ${sha(tarball)}`);
   assert.is(hits.get('/bad/pkg.tar'), 1, 'other bytes are not fetched again from the same URL');
-  const failed = b.r.events.find((e) => e.kind === 'failed')!;
   assert.is(failed.id, 'gen:fetch');
   assert.match(failed.detail!, `sha256 mismatch for ${base}/bad/pkg.tar`);
-  assert.ok(failed.tail!.some((l) => l.includes(`wanted ${sha(tarball)}`)), failed.tail!.join('\n'));
   assertSound(dir, false);
   // The same world with a mirror that has the right bytes: the mismatch moves on to it.
   behaviour.set('/m/pkg.tar', 'good');
@@ -146,10 +152,8 @@ scenario('a checksum mismatch everywhere: the build fails naming both hashes; no
 scenario('a server that answers and then stalls: timed out, retried, then the mirror', async (dir) => {
   behaviour.set('/slow/pkg.tar', 'stall-body');
   const b = await buildOnce(dir, `${base}/slow/pkg.tar`, []);
-  assert.not.ok(b.ok);
-  const failed = b.r.events.find((e) => e.kind === 'failed')!;
+  const failed = failedWith(b, 'the download stalled: no data for 0.4 s (timed out)');
   assert.match(failed.detail!, 'could not fetch pkg.tar');
-  assert.ok(failed.tail!.some((l) => l.includes('the download stalled: no data for 0.4 s (timed out)')), failed.tail!.join('\n'));
   assert.is(hits.get('/slow/pkg.tar'), 4, 'the first try and three retries');
   assertSound(dir, false);
   behaviour.set('/m/pkg.tar', 'good');
@@ -161,9 +165,7 @@ scenario('a server that answers and then stalls: timed out, retried, then the mi
 scenario('a server that never answers: timed out with the reason', async (dir) => {
   behaviour.set('/silent/pkg.tar', 'stall-headers');
   const b = await buildOnce(dir, `${base}/silent/pkg.tar`, []);
-  assert.not.ok(b.ok);
-  const failed = b.r.events.find((e) => e.kind === 'failed')!;
-  assert.ok(failed.tail!.some((l) => l.includes('no answer within 0.4 s (timed out)')), failed.tail!.join('\n'));
+  failedWith(b, 'no answer within 0.4 s (timed out)');
   assertSound(dir, false);
 });
 

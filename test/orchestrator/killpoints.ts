@@ -62,10 +62,8 @@ export async function killLeftovers(dir: string): Promise<void> {
   }
 }
 
-/** Runs `world build` in `dir` with `env`; `kill` may signal it once the named step has started. */
-async function build(dir: string, env: Record<string, string>, args: string[], kill?: { step: string; afterMs: number; signal: 'SIGKILL' | 'SIGINT' }): Promise<RunOutcome> {
-  const child = execa('node', [worldBin, 'build', '--json', '--no-wait', ...args], { cwd: dir, reject: false, all: true, env: { CI: 'true', ...env } });
-  const started = new Set<string>();
+/** Calls `each` with every JSON event line (`world build --json`) that `child` prints, as it prints it. */
+function onBuildEvents(child: { stdout: NodeJS.ReadableStream | null }, each: (e: { event: string; step?: string }) => void): void {
   let buffer = '';
   child.stdout?.on('data', (d: Buffer) => {
     buffer += d.toString();
@@ -73,13 +71,21 @@ async function build(dir: string, env: Record<string, string>, args: string[], k
     while ((nl = buffer.indexOf('\n')) >= 0) {
       const line = buffer.slice(0, nl);
       buffer = buffer.slice(nl + 1);
-      try {
-        const e = JSON.parse(line) as { event: string; step?: string };
-        if (e.event === 'start' && e.step) {
-          started.add(e.step);
-          if (kill && e.step === kill.step) setTimeout(() => child.kill(kill.signal), kill.afterMs);
-        }
-      } catch { /* not an event line */ }
+      let e: { event: string; step?: string };
+      try { e = JSON.parse(line) as { event: string; step?: string }; } catch { continue; /* not an event line */ }
+      each(e);
+    }
+  });
+}
+
+/** Runs `world build` in `dir` with `env`; `kill` may signal it once the named step has started. */
+async function build(dir: string, env: Record<string, string>, args: string[], kill?: { step: string; afterMs: number; signal: 'SIGKILL' | 'SIGINT' }): Promise<RunOutcome> {
+  const child = execa('node', [worldBin, 'build', '--json', '--no-wait', ...args], { cwd: dir, reject: false, all: true, env: { CI: 'true', ...env } });
+  const started = new Set<string>();
+  onBuildEvents(child, (e) => {
+    if (e.event === 'start' && e.step) {
+      started.add(e.step);
+      if (kill && e.step === kill.step) setTimeout(() => child.kill(kill.signal), kill.afterMs);
     }
   });
   const r = await child;
@@ -94,19 +100,9 @@ export async function cleanBuild(dir: string, args: string[] = []): Promise<Clea
   const begun = new Map<string, number>();
   const steps: StepTiming[] = [];
   const child = execa('node', [worldBin, 'build', '--json', '--no-wait', ...args], { cwd: dir, reject: false, all: true, env: { CI: 'true', WORLD_CRASH_TRACE: trace } });
-  let buffer = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    buffer += d.toString();
-    let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      try {
-        const e = JSON.parse(line) as { event: string; step?: string };
-        if (e.event === 'start' && e.step) begun.set(e.step, performance.now());
-        if (e.event === 'done' && e.step) steps.push({ step: e.step, seconds: (performance.now() - begun.get(e.step)!) / 1000 });
-      } catch { /* not an event line */ }
-    }
+  onBuildEvents(child, (e) => {
+    if (e.event === 'start' && e.step) begun.set(e.step, performance.now());
+    if (e.event === 'done' && e.step) steps.push({ step: e.step, seconds: (performance.now() - begun.get(e.step)!) / 1000 });
   });
   const r = await child;
   if (r.exitCode !== 0) throw new Error(`the clean build failed:\n${r.all}`);

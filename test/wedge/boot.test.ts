@@ -15,12 +15,10 @@
 // The other test: a site left unrewritten (skip-site=N) is exactly the hole Xen reports.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
-import { readAfterburnRanges } from '../../afterburner/validate.ts';
 import { afterburnAsDir, buildKernel, buildWedge } from './build.ts';
-import { MEMORY, extraImagePages, sameOutput, siteCount } from './output.ts';
+import { assertEveryRewritten, assertFaultsAsNative, assertSkippedCliIsTheHole, assertRewrittenAndCounted, extraImagePages, sameOutput } from './output.ts';
 
 const MEM = 64 << 20;
 const ARGS = 'run=init arg=3,20,2';
@@ -56,53 +54,22 @@ test('native on hardware, afterburnt on hardware, afterburnt + wedge on Xen: sam
   assert.is(xen.r.exitCode, 0, `${xen.r.reason}\n${xen.lines.join('\n')}`);
   assert.is(xen.r.backend.mode, 'pv-wedge');
 
-  const sites = await siteCount(afterburntPath);
-  const wl = xen.lines.filter((l) => l.startsWith('[wedge]'));
-  assert.equal(wl.length, 1, 'one wedge line');
-  const m = /^\[wedge\] (\d+) sites rewritten \((\d+) inline, 0 left as they were\), guest memory (\d+) KiB$/.exec(wl[0]!);
-  assert.ok(m, wl[0]);
-  assert.is(Number(m![1]), sites, 'every .afterburn site rewritten');
-  const mem = xen.lines.map((l) => MEMORY.exec(l)).find(Boolean);
-  assert.is(Number(mem![1]), Number(m![3]), 'the guest sees the memory the wedge gave it');
+  await assertEveryRewritten(xen, afterburntPath);
 
   sameOutput(base.lines, hw.lines, 'afterburnt on hardware', extra);
   sameOutput(base.lines, xen.lines.filter((l) => !l.startsWith('[wedge]')), 'afterburnt + wedge on Xen', extra);
-  assert.equal(xen.r.backend.holes, [], 'no sensitive instruction of the guest ran unrewritten');
-  const w = xen.r.backend.wedge as Record<string, number>;
-  assert.ok(w['iret']! > 0 && w['port out']! > 0 && w['write ds']! > 0, 'the wedge counted what it emulated');
+  assertRewrittenAndCounted(xen, ['iret', 'port out', 'write ds']);
 });
 
 test('skip-site=N: that site, and only it, is a hole; the wedge emulates it after the trap', async () => {
   // Skip the first site (in .afterburn order) that holds a cli: it faults in ring 1 and is
   // emulated. objdump finds which one that is.
-  const objdump = await execa('objdump', ['-d', afterburntPath]);
-  const ranges = await readAfterburnRanges(afterburntPath);
-  const cliSite = ranges.findIndex((r) => new RegExp(`\\n${r.begin.toString(16)}:\\s+fa\\s+cli`).test(objdump.stdout));
-  assert.ok(cliSite >= 0, 'the kernel has a cli site');
-  const xen = boot(afterburnt, `${ARGS} skip-site=${cliSite}`, true);
-  assert.is(xen.r.exitCode, 0, xen.r.reason);
-  const holes = xen.r.backend.holes as { instruction: string; address: string; count: number }[];
-  assert.is(holes.length, 1, JSON.stringify(holes));
-  assert.is(holes[0]!.instruction, 'cli');
-  const addr = parseInt(holes[0]!.address, 16).toString(16);
-  assert.match(objdump.stdout, new RegExp(`\\n${addr}:\\s+fa\\s+cli`), 'the hole is a cli the afterburner padded');
-  const w = xen.r.backend.wedge as Record<string, number>;
-  assert.is(w['sites skipped'], 1);
-  assert.is(w['trapped (unrewritten sites)'], holes[0]!.count, 'each execution trapped into the wedge');
-  assert.ok(!xen.lines.join('\n').includes('skip-site'), 'the wedge removed its option from the guest command line');
+  await assertSkippedCliIsTheHole(afterburntPath, (c) => boot(afterburnt, c, true), ARGS);
 });
 
 test('user faults reach the guest through the wedge: page fault and #GP kill the process alike', () => {
-  // fault 1: a user read of a kernel address (page fault, status 64 + 14); fault 2: a privileged
-  // instruction in ring 3 (#GP, status 64 + 13). The page fault is a guest fault the shadow
-  // tables must not absorb; both are reflected into the guest's IDT.
-  for (const [arg, status] of [[1, 78], [2, 77]] as const) {
-    const base = boot(native, `run=fault arg=${arg}`, false);
-    const xen = boot(afterburnt, `run=fault arg=${arg}`, true);
-    assert.is(base.r.exitCode, status, base.r.reason);
-    assert.is(xen.r.exitCode, status, xen.r.reason);
-    sameOutput(base.lines, xen.lines.filter((l) => !l.startsWith('[wedge]')), `fault ${arg}`, extra);
-  }
+  // The page fault is a guest fault the shadow tables must not absorb.
+  assertFaultsAsNative((c) => boot(native, c, false), (c) => boot(afterburnt, c, true), extra);
 });
 
 test.run();

@@ -11,9 +11,8 @@ import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
-import { readAfterburnRanges } from '../../afterburner/validate.ts';
 import { afterburnAsDir, buildKernel, buildWedge } from './build.ts';
-import { MEMORY, extraImagePages, sameOutput, siteCount } from './output.ts';
+import { assertEveryRewritten, assertFaultsAsNative, assertSkippedCliIsTheHole, assertRewrittenAndCounted, extraImagePages, sameOutput } from './output.ts';
 
 const MEM = 64 << 20;
 const ARGS = 'run=init arg=3,20,2';
@@ -75,47 +74,18 @@ test('on the L4 model: the afterburnt kernel with the wedge prints what the nati
   const l4 = boot(afterburnt, ARGS, wedge);
   assert.is(l4.r.exitCode, 0, `${l4.r.reason}\n${l4.lines.join('\n')}`);
   assert.is(l4.r.backend.backend, 'l4');
-  const sites = await siteCount(afterburntPath);
-  const wl = l4.lines.filter((l) => l.startsWith('[wedge]'));
-  assert.equal(wl.length, 1, 'one wedge line');
-  const m = /^\[wedge\] (\d+) sites rewritten \((\d+) inline, 0 left as they were\), guest memory (\d+) KiB$/.exec(wl[0]!);
-  assert.ok(m, wl[0]);
-  assert.is(Number(m![1]), sites, 'every .afterburn site rewritten');
-  const mem = l4.lines.map((l) => MEMORY.exec(l)).find(Boolean);
-  assert.is(Number(mem![1]), Number(m![3]), 'the guest sees the memory the wedge gave it');
+  await assertEveryRewritten(l4, afterburntPath);
   sameOutput(base.lines, l4.lines.filter((l) => !l.startsWith('[wedge]')), 'afterburnt + wedge on L4', extra);
-  assert.equal(l4.r.backend.holes, [], 'no sensitive instruction of the guest ran unrewritten');
-  const w = l4.r.backend.wedge as Record<string, number>;
-  assert.ok(w['iret']! > 0 && w['port out']! > 0 && w['address-space switches']! > 0, 'the wedge counted what it emulated');
+  assertRewrittenAndCounted(l4, ['iret', 'port out', 'address-space switches']);
 });
 
 test('on the L4 model: skip-site=N on a cli site is the one hole; it traps (#GP in ring 3) and is emulated', async () => {
-  const objdump = await execa('objdump', ['-d', afterburntPath]);
-  const ranges = await readAfterburnRanges(afterburntPath);
-  const cliSite = ranges.findIndex((r) => new RegExp(`\\n${r.begin.toString(16)}:\\s+fa\\s+cli`).test(objdump.stdout));
-  assert.ok(cliSite >= 0, 'the kernel has a cli site');
-  const hole = boot(afterburnt, `${ARGS} skip-site=${cliSite}`, wedge);
-  assert.is(hole.r.exitCode, 0, hole.r.reason);
-  const holes = hole.r.backend.holes as { instruction: string; address: string; count: number }[];
-  assert.is(holes.length, 1, JSON.stringify(holes));
-  assert.is(holes[0]!.instruction, 'cli');
-  assert.match(objdump.stdout, new RegExp(`\\n${parseInt(holes[0]!.address, 16).toString(16)}:\\s+fa\\s+cli`));
-  const hw = hole.r.backend.wedge as Record<string, number>;
-  assert.is(hw['sites skipped'], 1);
-  assert.is(hw['trapped (unrewritten sites)'], holes[0]!.count, 'each execution trapped into the wedge');
-  assert.ok(!hole.lines.join('\n').includes('skip-site'), 'the wedge removed its option from the guest command line');
+  await assertSkippedCliIsTheHole(afterburntPath, (c) => boot(afterburnt, c, wedge), ARGS);
 });
 
 test('on the L4 model: user faults reach the guest and kill the process as natively', () => {
-  // A user read of a kernel address (#PF, status 64 + 14) and a privileged instruction in ring 3
-  // (#GP, 64 + 13): exception IPCs from the process's thread, reflected into the guest's IDT.
-  for (const [arg, status] of [[1, 78], [2, 77]] as const) {
-    const nb = boot(native, `run=fault arg=${arg}`);
-    const lb = boot(afterburnt, `run=fault arg=${arg}`, wedge);
-    assert.is(nb.r.exitCode, status, nb.r.reason);
-    assert.is(lb.r.exitCode, status, lb.r.reason);
-    sameOutput(nb.lines, lb.lines.filter((l) => !l.startsWith('[wedge]')), `fault ${arg}`, extra);
-  }
+  // Both arrive as exception IPCs from the process's thread.
+  assertFaultsAsNative((c) => boot(native, c), (c) => boot(afterburnt, c, wedge), extra);
 });
 
 test.run();

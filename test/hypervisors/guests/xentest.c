@@ -2,34 +2,20 @@
 // observes on the Xen console, one fact per line, for test/hypervisors/xen.test.ts to check.
 // The command line picks a scenario: basic (default), maphv, writept, writablept.
 
-typedef unsigned int u32;
-typedef unsigned char u8;
-typedef unsigned long long u64;
+// start_info and the hypercall trap are the guest kernel's own definitions (the Xen interface of
+// ABI.md), so this guest and the kernel's para-virtual layer speak the same ABI.
+#include "xen.h"
 
 #define FLAT_RING1_CS 0xe019
 #define FLAT_RING1_DS 0xe021
 #define FLAT_RING3_CS 0xe02b
 #define FLAT_RING3_DS 0xe033
 
-struct start_info {
-  char magic[32];
-  u32 nr_pages, shared_info, flags, store_mfn, store_evtchn, console_mfn, console_evtchn;
-  u32 pt_base, nr_pt_frames, mfn_list, mod_start, mod_len;
-  char cmd_line[1024];
-  u32 virt_base, boot_phys, boot_len, domain_end;
-};
-
 struct frame { u32 edi, esi, ebp, oesp, ebx, edx, ecx, eax, vector, err, eip, cs, eflags, esp, ss; };
 
 extern char trap0[], trap13[], trap14[], trap128[], upcall_entry[], failsafe_entry[];
 extern char user_code[], user_code_end[], kstack_top[];
 void xen_iret(void);
-
-static inline long hypercall(u32 nr, u32 a1, u32 a2, u32 a3, u32 a4) {
-  long r;
-  asm volatile("int $0x82" : "=a"(r) : "a"(nr), "b"(a1), "c"(a2), "d"(a3), "S"(a4) : "memory");
-  return r;
-}
 
 static struct start_info *si;
 static volatile u8 *shared;       // the shared-info page once mapped
