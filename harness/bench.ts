@@ -11,7 +11,6 @@ import { runKey, shardRuns, type BenchDecl, type ConfigurationDecl, type Planned
 import type { MeasureSpec } from './measure.ts';
 import { runPool, type WorkerEntry } from './pool.ts';
 import { published } from './published.ts';
-import { longestFirst } from './schedule.ts';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type RunResult } from './results.ts';
 
 export interface BenchOptions {
@@ -31,9 +30,6 @@ export interface BenchOptions {
   say(line: string): void;
   /** The worker module the runs use (default: the source under tsx). */
   worker?: WorkerEntry;
-  /** Host seconds per run (`configuration/workload`) from the last results file: runs are handed
-   *  out longest first (harness/schedule.ts). */
-  lastSeconds?: Record<string, number>;
   signal: AbortSignal;
 }
 
@@ -94,7 +90,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       seconds[id] = Math.round(s * 10) / 10;
       o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${s.toFixed(1)} s)`);
     },
-  }, o.signal, o.worker, longestFirst(specs.map((sp) => `${sp.configuration}/${sp.workload}`), o.lastSeconds ?? {})).catch((err: Error) => err);
+  }, o.signal, o.worker).catch((err: Error) => err);
   if (measurements instanceof Error) return { ok: false, message: measurements.message };
   const failures = measurements.map((m, i) => m.failure ? `${specs[i]!.configuration}/${specs[i]!.workload}: ${m.failure}` : null).filter((x) => x !== null);
   if (failures.length > 0) return { ok: false, message: `${failures.length} run(s) failed; no results written:\n  ${failures.join('\n  ')}` };

@@ -1,6 +1,6 @@
 // Runs measurements in worker processes, at most `jobs` at once, one fresh process per run (an
 // emulator is CPU-bound and keeps state; a new process per run is the simplest isolation).
-// Results come back in the order of the specs, whatever order they are handed out or finish in.
+// Results come back in the order of the specs, whatever order the workers finish in.
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Measurement, MeasureSpec } from './measure.ts';
@@ -39,14 +39,13 @@ function runInWorker(spec: MeasureSpec, worker: WorkerEntry, signal: AbortSignal
   });
 }
 
-/** `order`: the indices of `specs` in the order they are handed out (default: as given). */
-export async function runPool(specs: MeasureSpec[], jobs: number, events: PoolEvents, signal: AbortSignal, worker: WorkerEntry = SOURCE_WORKER, order: number[] = specs.map((_, i) => i)): Promise<Measurement[]> {
+export async function runPool(specs: MeasureSpec[], jobs: number, events: PoolEvents, signal: AbortSignal, worker: WorkerEntry = SOURCE_WORKER): Promise<Measurement[]> {
   const out: Measurement[] = new Array(specs.length);
   let next = 0;
   let failed: Error | undefined;
   const lane = async (): Promise<void> => {
-    while (next < order.length && !failed && !signal.aborted) {
-      const i = order[next++]!;
+    while (next < specs.length && !failed && !signal.aborted) {
+      const i = next++;
       events.started(i);
       try {
         const { measurement, seconds } = await runInWorker(specs[i]!, worker, signal);

@@ -2,7 +2,7 @@
 // results/<name>.json. The work is in harness/; this module reads the command line.
 import { join, resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { parseCommandArgs, UsageError, parseSizeOption, type Command } from './command.ts';
 import { openSession, parseJobs, runBuild, shownPath, WORLD_OPTION_HELP } from './common.ts';
 import { closest } from '../manifest/suggest.ts';
@@ -97,12 +97,6 @@ async function run(args: string[]): Promise<number> {
   const { provenance } = await import('../provenance.ts');
   const { sweepDeadTemps, writeFileAtomic } = await import('../atomic.ts');
   const { compiledFile } = await import('../compiled.ts');
-  const { recordedSeconds } = await import('../../harness/schedule.ts');
-  const path = join(outDir, `${name}.json`);
-  // The last results file of this name says how long each run took: the longest go first.
-  let last: string | undefined;
-  try { last = readFileSync(path, 'utf8'); } catch { /* none yet, or unreadable: no hint */ }
-  const lastSeconds = recordedSeconds(last);
   const { WORKER_SOURCE } = await import('../../harness/pool.ts');
   // Running compiled code, the workers run the compiled worker too (no tsx start per run).
   const compiledWorker = compiledFile(WORKER_SOURCE);
@@ -112,7 +106,7 @@ async function run(args: string[]): Promise<number> {
   process.once('SIGTERM', onSignal);
   try {
     const outcome = await runBench({
-      root: world.root, bench: selected, runs, shard, jobs, signal: controller.signal, lastSeconds,
+      root: world.root, bench: selected, runs, shard, jobs, signal: controller.signal,
       provenance: () => provenance(world.root, world.file, selected.profile),
       ...(compiledWorker ? { worker: { file: compiledWorker, execArgv: [] } } : {}),
       say: (line) => process.stderr.write(line + '\n'),
@@ -126,6 +120,7 @@ async function run(args: string[]): Promise<number> {
       process.stderr.write(`world bench: ${outcome.message}\n`);
       return 1;
     }
+    const path = join(outDir, `${name}.json`);
     sweepDeadTemps(outDir); // what a killed run left half-written
     writeFileAtomic(path, formatResults(outcome.results));
     const ran = outcome.results.runs.filter((r) => r.status === 'ok').length;
