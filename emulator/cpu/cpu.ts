@@ -21,7 +21,8 @@ import { buildBlock, type Block } from './blocks.ts';
 const HOT_THRESHOLD = 16;
 import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
-import { ud, MISC_ENABLE_RESET } from './execute-system.ts';
+import { ud } from './execute-system.ts';
+import { MsrBank } from './msrs.ts';
 
 export type { TrapKind } from './exceptions.ts';
 export type { CpuStats } from './stats.ts';
@@ -63,9 +64,8 @@ export class Cpu extends CpuSegments {
   /** rdtsc = cycles + tscOffset (wrmsr to the TSC moves the offset). */
   tscOffset = 0;
   readonly dr = new Int32Array(8);
-  readonly msrSysenter = new Int32Array(3);
-  /** IA32_MISC_ENABLE's low half (see execute-system.ts). */
-  msrMiscEnable = MISC_ENABLE_RESET;
+  /** The model-specific registers other than the TSC (msrs.ts). */
+  readonly msrs = new MsrBank();
 
   private curBlock: Block | null = null;
   private irqCheck = false;

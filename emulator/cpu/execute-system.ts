@@ -9,6 +9,7 @@ import { EAX, ECX, EDX, EBX, IF, ZF, TF } from './flags.ts';
 import { ES, CS, SS, DS, FS, GS, SEG_NAMES, AR_CODE, AR_EXPDOWN, AR_S, AR_P, AR_WRITABLE, descBase, descLimit, descDpl } from './segments.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR0_TS, CR0_MP, CR0_EM, CR4_TSD, CR4_PSE, CR4_PGE, CR4_DE } from './mmu.ts';
 import type { SensitiveName } from './stats.ts';
+import { MSR_TSC } from './msrs.ts';
 
 function requireCpl0(cpu: Cpu): void {
   if (cpu.cpl !== 0) throw new CpuFault(GP, 0, true);
@@ -358,43 +359,25 @@ export function rdtsc(cpu: Cpu): void {
   cpu.r[EAX] = t % 4294967296;
   cpu.r[EDX] = Math.floor(t / 4294967296);
 }
-const MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
-/**
- * IA32_BIOS_SIGN_ID (0x8B): the microcode update revision, in EDX after a write of 0 and a cpuid
- * (Intel SDM vol. 3, 9.11.7). No update is loaded on this CPU model, so it reads 0. Linux reads it
- * on every Intel CPU of family 6 and up without an exception fixup.
- */
-const MSR_BIOS_SIGN_ID = 0x8b;
-/**
- * IA32_MISC_ENABLE (0x1A0), which Linux reads unguarded on family 15: fast strings enabled (bit 0),
- * as firmware leaves it, and the branch-trace and PEBS stores marked unavailable (bits 11, 12)
- * since the CPU has no debug store. Writes keep the value (Linux clears the limit-CPUID bit).
- */
-const MSR_MISC_ENABLE = 0x1a0;
-export const MISC_ENABLE_RESET = 0x1 | 0x800 | 0x1000;
 export function rdmsr(cpu: Cpu): void {
   cpu.sens('rdmsr');
   requireCpl0(cpu);
   const n = cpu.r[ECX]! >>> 0;
-  let lo = 0, hi = 0;
-  if (n === MSR_TSC) { const t = cpu.cycles + cpu.tscOffset; lo = t % 4294967296; hi = Math.floor(t / 4294967296); }
-  else if (n === MSR_APIC_BASE) lo = 0xfee00000 | 0;
-  else if (n >= MSR_SYSENTER_CS && n <= MSR_SYSENTER_EIP) lo = cpu.msrSysenter[n - MSR_SYSENTER_CS]!;
-  else if (n === MSR_BIOS_SIGN_ID) hi = 0;
-  else if (n === MSR_MISC_ENABLE) lo = cpu.msrMiscEnable;
-  else throw new CpuFault(GP, 0, true);
-  cpu.r[EAX] = lo; cpu.r[EDX] = hi;
+  if (n === MSR_TSC) {
+    const t = cpu.cycles + cpu.tscOffset;
+    cpu.r[EAX] = t % 4294967296; cpu.r[EDX] = Math.floor(t / 4294967296);
+    return;
+  }
+  const v = cpu.msrs.read(n);
+  if (!v) throw new CpuFault(GP, 0, true);
+  cpu.r[EAX] = v[0]; cpu.r[EDX] = v[1];
 }
 export function wrmsr(cpu: Cpu): void {
   cpu.sens('wrmsr');
   requireCpl0(cpu);
   const n = cpu.r[ECX]! >>> 0;
   if (n === MSR_TSC) cpu.tscOffset = (cpu.r[EDX]! >>> 0) * 4294967296 + (cpu.r[EAX]! >>> 0) - cpu.cycles;
-  else if (n >= MSR_SYSENTER_CS && n <= MSR_SYSENTER_EIP) cpu.msrSysenter[n - MSR_SYSENTER_CS] = cpu.r[EAX]!;
-  else if (n === MSR_APIC_BASE) { /* accepted and ignored: no local APIC is modelled */ }
-  else if (n === MSR_BIOS_SIGN_ID) { /* the write that asks for the revision; nothing to load */ }
-  else if (n === MSR_MISC_ENABLE) cpu.msrMiscEnable = cpu.r[EAX]!;
-  else throw new CpuFault(GP, 0, true);
+  else if (!cpu.msrs.write(n, cpu.r[EAX]!)) throw new CpuFault(GP, 0, true);
 }
 
 // ---- undefined, x87 and miscellaneous ------------------------------------------------------------
