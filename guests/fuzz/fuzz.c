@@ -44,18 +44,6 @@ static void fold(u32 v) {  // FNV-1a over the word's bytes
   for (int i = 0; i < 4; i++) { digest ^= (v >> (8 * i)) & 0xff; digest *= 16777619u; }
 }
 
-static void kernel_fault(struct frame *f) {
-  puts("kernel fault ");
-  puthex2(f->vector);
-  puts(" err=");
-  puthex(f->err);
-  puts(" eip=");
-  puthex(f->eip);
-  puts(" cs=");
-  puthex4(f->cs & 0xffff);
-  nl();
-  exit(3);
-}
 
 static int irq_in_service(u32 v) {
   int slave = v >= 0x28;
@@ -91,7 +79,7 @@ static void on_trap(struct frame *f) {
   u32 cpl = f->cs & 3;
   u32 off = f->eip - code_base;
   int in_code = off <= CODE_BYTES;
-  if (!in_stream || (cpl == 0 && !in_code)) kernel_fault(f);
+  if (!in_stream || (cpl == 0 && !in_code)) trap_fatal("kernel fault ", f, 3);
   counts[v]++;
   if (fuzz_params.det) {
     u32 cr2 = v == 14 ? read_cr2() : 0;

@@ -94,6 +94,8 @@ extern volatile u32 trap_recover;   // EIP to resume at after a caught fault (0:
 extern volatile u32 trap_count;     // traps caught since the last report
 extern volatile u32 trap_vector, trap_err, trap_cr2, trap_eip, trap_cs, trap_delta;
 void trap_set_handler(int vector, trap_handler_t h);
+// Prints "<what>vv err=eeeeeeee eip=eeeeeeee cs=cccc" and exits with status.
+void trap_fatal(const char *what, const struct frame *f, u32 status) __attribute__((noreturn));
 void trap_report(const char *label);  // prints "label: #vv err=eeee" or "label: no fault" and clears
 void trap_report_cr2(const char *label);
 // Arms recovery: a fault in the asm between ARM and the label resumes at the label.

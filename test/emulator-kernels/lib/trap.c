@@ -33,7 +33,11 @@ void trap(struct frame *f) {
     trap_recover = 0;
     return;
   }
-  puts("unexpected trap ");
+  trap_fatal("unexpected trap ", f, 1);
+}
+
+void trap_fatal(const char *what, const struct frame *f, u32 status) {
+  puts(what);
   puthex2(f->vector);
   puts(" err=");
   puthex(f->err);
@@ -42,7 +46,7 @@ void trap(struct frame *f) {
   puts(" cs=");
   puthex4(f->cs & 0xffff);
   nl();
-  exit(1);
+  exit(status);
 }
 
 static void report(const char *label, int with_cr2) {
