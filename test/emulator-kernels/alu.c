@@ -2,11 +2,7 @@
 // register, memory and immediate operands and 8-bit high registers. Each form runs over every
 // pair of test values, with all arithmetic flags clear and set on entry; the checksum covers
 // the result and the defined flags (AF is undefined after the logic ops).
-#include "lib.h"
-
-#define FIN0 0x002u
-#define FIN1 (0x002u | FL_ARITH)
-#define LOGIC_MASK (FL_ARITH & ~FL_AF)
+#include "forms.h"
 
 // Two-operand register forms: INSN %b, %r with operand-size modifier MOD ("b", "w", "k").
 #define BIN(NAME, INSN, CONS, MOD, MASK)                                                     \
@@ -23,40 +19,6 @@
           chk_add(r);                                                                       \
           chk_add(f & (MASK));                                                              \
         }                                                                                   \
-    chk_line(#NAME);                                                                        \
-  }
-
-// Memory destination: INSN %b, mem.
-#define BINMEM(NAME, INSN, MASK)                                                             \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int j = 0; j < n_test_values32; j++) {                                           \
-        volatile u32 m = test_values32[i];                                                  \
-        u32 b = test_values32[j], f = (i + j) & 1 ? FIN1 : FIN0;                             \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[b], %[m]\n\tpushf\n\tpop %[f]"         \
-                     : [m] "+m"(m), [f] "+r"(f)                                              \
-                     : [b] "r"(b)                                                           \
-                     : "cc");                                                               \
-        chk_add(m);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
-
-// Memory source: INSN mem, %r.
-#define BINSRC(NAME, INSN, MASK)                                                             \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int j = 0; j < n_test_values32; j++) {                                           \
-        volatile u32 m = test_values32[j];                                                  \
-        u32 r = test_values32[i], f = (i + j) & 1 ? FIN0 : FIN1;                             \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[m], %[r]\n\tpushf\n\tpop %[f]"         \
-                     : [r] "+r"(r), [f] "+r"(f)                                              \
-                     : [m] "m"(m)                                                           \
-                     : "cc");                                                               \
-        chk_add(r);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
     chk_line(#NAME);                                                                        \
   }
 
@@ -108,14 +70,14 @@ ALL_SIZES(or, LOGIC_MASK)
 ALL_SIZES(xor, LOGIC_MASK)
 ALL_SIZES(test, LOGIC_MASK)
 
-BINMEM(add_mem, "addl", FL_ARITH)
-BINMEM(sbb_mem, "sbbl", FL_ARITH)
-BINMEM(and_mem, "andl", LOGIC_MASK)
-BINMEM(xor_mem, "xorl", LOGIC_MASK)
-BINMEM(cmp_mem, "cmpl", FL_ARITH)
-BINSRC(sub_src, "subl", FL_ARITH)
-BINSRC(adc_src, "adcl", FL_ARITH)
-BINSRC(or_src, "orl", LOGIC_MASK)
+MEMDST(add_mem, "addl", "r", "k", FL_ARITH)
+MEMDST(sbb_mem, "sbbl", "r", "k", FL_ARITH)
+MEMDST(and_mem, "andl", "r", "k", LOGIC_MASK)
+MEMDST(xor_mem, "xorl", "r", "k", LOGIC_MASK)
+MEMDST(cmp_mem, "cmpl", "r", "k", FL_ARITH)
+MEMSRC(sub_src, "subl", "r", "k", FL_ARITH)
+MEMSRC(adc_src, "adcl", "r", "k", FL_ARITH)
+MEMSRC(or_src, "orl", "r", "k", LOGIC_MASK)
 
 BINIMM(add_imm8, "addl", -3, "r", "k", FL_ARITH)
 BINIMM(sub_imm32, "subl", 0x12345678, "r", "k", FL_ARITH)

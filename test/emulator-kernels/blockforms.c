@@ -3,46 +3,9 @@
 // group-1 immediates on memory, shifts of a register by a constant), each run in a loop over
 // every pair of test values so the loop body becomes hot and is compiled. The checksum covers
 // the results and the defined flags; QEMU is the oracle.
-#include "lib.h"
+#include "forms.h"
 
-#define FIN0 0x002u
-#define FIN1 (0x002u | FL_ARITH)
-#define LOGIC_MASK (FL_ARITH & ~FL_AF)
 #define SHIFT_MASK (FL_CF | FL_ZF | FL_SF | FL_PF)
-
-// INSN %b, mem (memory destination); MOD/CONS pick the register's size.
-#define DST(NAME, INSN, CONS, MOD, MASK)                                                     \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int j = 0; j < n_test_values32; j++) {                                           \
-        volatile u32 m = test_values32[i];                                                  \
-        u32 b = test_values32[j], f = (i + j) & 1 ? FIN1 : FIN0;                             \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %" MOD "[b], %[m]\n\tpushf\n\tpop %[f]" \
-                     : [m] "+m"(m), [f] "+r"(f)                                              \
-                     : [b] CONS(b)                                                          \
-                     : "cc");                                                               \
-        chk_add(m);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
-
-// INSN mem, %r (memory source).
-#define SRC(NAME, INSN, CONS, MOD, MASK)                                                     \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int j = 0; j < n_test_values32; j++) {                                           \
-        volatile u32 m = test_values32[j];                                                  \
-        u32 r = test_values32[i], f = (i + j) & 1 ? FIN0 : FIN1;                             \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[m], %" MOD "[r]\n\tpushf\n\tpop %[f]" \
-                     : [r] "+" CONS(r), [f] "+r"(f)                                          \
-                     : [m] "m"(m)                                                           \
-                     : "cc");                                                               \
-        chk_add(r);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
 
 // INSN on memory alone (inc/dec, immediates: INSN carries its operands before the memory one).
 #define MEM(NAME, INSN, MASK)                                                                \
@@ -77,32 +40,32 @@
     chk_line(#NAME);                                                                        \
   }
 
-DST(addb_m, "addb", "q", "b", FL_ARITH)
-DST(adcw_m, "adcw", "r", "w", FL_ARITH)
-DST(subw_m, "subw", "r", "w", FL_ARITH)
-DST(sbbb_m, "sbbb", "q", "b", FL_ARITH)
-DST(orb_m, "orb", "q", "b", LOGIC_MASK)
-DST(andw_m, "andw", "r", "w", LOGIC_MASK)
-DST(xorb_m, "xorb", "q", "b", LOGIC_MASK)
-DST(cmpw_m, "cmpw", "r", "w", FL_ARITH)
-DST(cmpb_m, "cmpb", "q", "b", FL_ARITH)
-DST(testb_m, "testb", "q", "b", LOGIC_MASK)
-DST(testw_m, "testw", "r", "w", LOGIC_MASK)
-DST(testl_m, "testl", "r", "k", LOGIC_MASK)
-DST(movb_m, "movb", "q", "b", 0xffffffffu)
-DST(movw_m, "movw", "r", "w", 0xffffffffu)
-SRC(addw_s, "addw", "r", "w", FL_ARITH)
-SRC(sbbb_s, "sbbb", "q", "b", FL_ARITH)
-SRC(andb_s, "andb", "q", "b", LOGIC_MASK)
-SRC(cmpl_s, "cmpl", "r", "k", FL_ARITH)
-SRC(xorl_s, "xorl", "r", "k", LOGIC_MASK)
-SRC(movb_s, "movb", "q", "b", 0xffffffffu)
-SRC(movw_s, "movw", "r", "w", 0xffffffffu)
-SRC(movzbl_s, "movzbl", "r", "k", 0xffffffffu)
-SRC(movsbl_s, "movsbl", "r", "k", 0xffffffffu)
-SRC(movzwl_s, "movzwl", "r", "k", 0xffffffffu)
-SRC(movswl_s, "movswl", "r", "k", 0xffffffffu)
-SRC(movsbw_s, "movsbw", "r", "w", 0xffffffffu)
+MEMDST(addb_m, "addb", "q", "b", FL_ARITH)
+MEMDST(adcw_m, "adcw", "r", "w", FL_ARITH)
+MEMDST(subw_m, "subw", "r", "w", FL_ARITH)
+MEMDST(sbbb_m, "sbbb", "q", "b", FL_ARITH)
+MEMDST(orb_m, "orb", "q", "b", LOGIC_MASK)
+MEMDST(andw_m, "andw", "r", "w", LOGIC_MASK)
+MEMDST(xorb_m, "xorb", "q", "b", LOGIC_MASK)
+MEMDST(cmpw_m, "cmpw", "r", "w", FL_ARITH)
+MEMDST(cmpb_m, "cmpb", "q", "b", FL_ARITH)
+MEMDST(testb_m, "testb", "q", "b", LOGIC_MASK)
+MEMDST(testw_m, "testw", "r", "w", LOGIC_MASK)
+MEMDST(testl_m, "testl", "r", "k", LOGIC_MASK)
+MEMDST(movb_m, "movb", "q", "b", 0xffffffffu)
+MEMDST(movw_m, "movw", "r", "w", 0xffffffffu)
+MEMSRC(addw_s, "addw", "r", "w", FL_ARITH)
+MEMSRC(sbbb_s, "sbbb", "q", "b", FL_ARITH)
+MEMSRC(andb_s, "andb", "q", "b", LOGIC_MASK)
+MEMSRC(cmpl_s, "cmpl", "r", "k", FL_ARITH)
+MEMSRC(xorl_s, "xorl", "r", "k", LOGIC_MASK)
+MEMSRC(movb_s, "movb", "q", "b", 0xffffffffu)
+MEMSRC(movw_s, "movw", "r", "w", 0xffffffffu)
+MEMSRC(movzbl_s, "movzbl", "r", "k", 0xffffffffu)
+MEMSRC(movsbl_s, "movsbl", "r", "k", 0xffffffffu)
+MEMSRC(movzwl_s, "movzwl", "r", "k", 0xffffffffu)
+MEMSRC(movswl_s, "movswl", "r", "k", 0xffffffffu)
+MEMSRC(movsbw_s, "movsbw", "r", "w", 0xffffffffu)
 MEM(incb_m, "incb", FL_ARITH)
 MEM(decw_m, "decw", FL_ARITH)
 MEM(incl_m, "incl", FL_ARITH)

@@ -81,7 +81,8 @@ export async function buildKernels(outDir: string, only?: string[]): Promise<str
   mkdirSync(objDir, { recursive: true });
   const { stdout: gccId } = await execa('gcc', ['-m32', '--version']);
   const { stdout: ldId } = await execa('ld', ['--version']);
-  const header = readFileSync(join(LIB_DIR, 'lib.h'));
+  // Every header of the runtime, in name order: a kernel's object depends on those it includes.
+  const header = Buffer.concat(readdirSync(LIB_DIR).filter((f) => f.endsWith('.h')).sort().map((f) => readFileSync(join(LIB_DIR, f))));
 
   const compile = (src: string, obj: string) => async (): Promise<string> => {
     const isAsm = src.endsWith('.S');
