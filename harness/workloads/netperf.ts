@@ -16,7 +16,7 @@ import { sortKeys } from '../../emulator/json.ts';
 import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
 import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
 import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../../emulator/window.ts';
-import { isLinuxBzImage } from '../../emulator/boot-linux.ts';
+import { isLinuxBzImage, isLinuxVmlinux } from '../../emulator/boot-linux.ts';
 import { loadClientCpu } from '../../emulator/net/peer/client-cpu.ts';
 
 export type NetperfDirection = 'send' | 'receive';
@@ -199,7 +199,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       },
     });
   };
-  const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
+  const linux = isLinuxBzImage(o.elf) || isLinuxVmlinux(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
   const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
   const { machine, profile, backend } = startMachine({
     elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd, symbols: o.symbols,

@@ -106,6 +106,8 @@ void vcpu_ltr(u32 sel)
   const u32 *d = (const u32 *)(vcpu.gdt_base + (sel & ~7u));
   vcpu.tr = sel;
   vcpu.tss_base = (d[0] >> 16) | (d[1] & 0xFF) << 16 | (d[1] & 0xFF000000);
+  u32 limit = (d[0] & 0xFFFF) | (d[1] & 0xF0000);
+  vcpu.tss_limit = d[1] & 0x800000 ? limit << 12 | 0xFFF : limit;
 }
 
 // sgdt/sidt store the 6-byte pseudo-descriptor lgdt/lidt loaded.

@@ -20,7 +20,7 @@
 struct vcpu {
   u32 cr0, cr2, cr3, cr4;
   u32 gdt_base, gdt_limit, idt_base, idt_limit;
-  u32 tr, tss_base;
+  u32 tr, tss_base, tss_limit;   // the TSS as ltr cached it (userio.c checks its I/O bitmap)
   u32 ldtr;        // only the null selector: lldt of any other stops the wedge
   u32 dr[8];       // debug registers (msr.c): virtual, no breakpoint fires
 };
