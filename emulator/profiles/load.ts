@@ -22,7 +22,7 @@ export const COST_FIELDS: readonly (keyof CostTable)[] = [
 /** Xen hypervisor operation costs (optional profile key `xen`; see emulator/hypervisors/xen/ABI.md §9). */
 export const XEN_COST_FIELDS = [
   'xen_hypercall', 'xen_iret_hypercall', 'xen_event_upcall', 'xen_trap_bounce', 'xen_mmu_update_per_pte',
-  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation',
+  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation', 'xen_domain_switch', 'xen_netback_frame',
 ] as const;
 export type XenCostTable = Record<(typeof XEN_COST_FIELDS)[number], number>;
 

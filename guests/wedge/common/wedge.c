@@ -20,6 +20,10 @@
 #include "sites.h"
 #include "stats.h"
 #include "ptsites.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+extern u32 wedge_guest_virt_off;
+#endif
 
 struct stub_name { u32 slot, entry; char name[]; };
 extern const u8 ws_names_start[], ws_names_end[];
@@ -157,6 +161,10 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
   }
   if (load(img) < 0)
     return -1;
+#ifdef WEDGE_DEVVIRT
+  wedge_guest_virt_off = guest_virt_offset(img);
+  nic_init();
+#endif
   *entry = ((const struct elf32_ehdr *)img)->entry;
   *is_linux = linux_is_vmlinux(img, len);
   if (*is_linux) {

@@ -130,8 +130,19 @@ DEFSTUB hlt
 // iret: sites jump here with the guest's frame on the stack: EIP, CS, EFLAGS [, ESP, SS]. The
 // return itself is the back-end's (be_iret): the flags image's IF becomes the mask, and a
 // return that unmasks with something pending delivers it at the target.
+// With the emulated NIC (DEV=virt) an iret is also where the guest's device activity pauses
+// (its interrupt handler ends): the work its driver queued goes to the back half first.
 DEFSTUB iret
   COUNT IRET
+#ifdef WEDGE_DEVVIRT
+  cmpb $0, nic_flush_wanted
+  je 1f
+  pushal
+  cld
+  call nic_flush
+  popal
+1:
+#endif
   jmp be_iret
 
 // cpuid: the CPU's answer, but leaf 1 does not advertise 4 MiB pages (EDX bit 3, PSE): the
