@@ -14,27 +14,29 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
-import { afterburnAsDir, buildKernel, buildWedge } from '../wedge/build.ts';
+import { afterburnAsDir, buildFeedbackGuest, buildKernel, buildWedge, repo } from '../wedge/build.ts';
 import { assertTransferVerified } from './checks.ts';
 
 const KiB = 1024;
 const BYTES = 512 * KiB;
 const MEM = 64 << 20;
 const dir = mkdtempSync(join(tmpdir(), 'world-devvirt-'));
-let afterburnt: Uint8Array, devvirt: Uint8Array, nobatch: Uint8Array, direct: Uint8Array;
+let afterburnt: Uint8Array, feedback: Uint8Array, devvirt: Uint8Array, nobatch: Uint8Array, direct: Uint8Array;
 
 test.before(async () => {
   const asDir = await afterburnAsDir();
-  const [a, v, n, d] = await Promise.all([buildKernel(`gcc -B ${asDir}`), buildWedge('xen', 'virt'), buildWedge('xen', 'virt-nobatch'), buildWedge('xen')]);
+  const [a, v, n, d, f] = await Promise.all([buildKernel(`gcc -B ${asDir}`), buildWedge('xen', 'virt'), buildWedge('xen', 'virt-nobatch'), buildWedge('xen'),
+    buildFeedbackGuest(asDir, join(repo, 'feedback/guest-kernel.txt'))]);
   afterburnt = readFileSync(a);
+  feedback = readFileSync(f);
   devvirt = readFileSync(v.elf);
   nobatch = readFileSync(n.elf);
   direct = readFileSync(d.elf);
 });
 
-function run(direction: NetperfDirection, bytes: number, o: { wedge?: Uint8Array; hardware?: boolean; loss?: number; pcap?: string } = {}): NetperfRunResult {
+function run(direction: NetperfDirection, bytes: number, o: { wedge?: Uint8Array; elf?: Uint8Array; hardware?: boolean; loss?: number; pcap?: string } = {}): NetperfRunResult {
   return runNetperf({
-    elf: afterburnt, kernelName: 'kernel.elf', direction, bytes, messageBytes: 32 * KiB, mem: MEM, check: true,
+    elf: o.elf ?? afterburnt, kernelName: 'kernel.elf', direction, bytes, messageBytes: 32 * KiB, mem: MEM, check: true,
     ...(o.hardware ? {} : { backend: 'xen' as const, wedge: o.wedge ?? devvirt, wedgeName: 'wedge-xen-devvirt.elf' }),
     ...(o.loss ? { loss: o.loss, seed: 7 } : {}),
     ...(o.pcap ? { pcapPath: o.pcap } : {}),
@@ -128,6 +130,19 @@ test('without batching every frame is its own notification, and costs more', () 
   assert.ok(w['netif notifications']! >= w['device frames sent']!, 'a notification per frame (and any for receive buffers)');
   assert.ok(wb['netif notifications']! < wb['device frames sent']!, 'batched: fewer notifications than frames');
   assert.ok(single.cpu.busy_cycles > batched.cpu.busy_cycles, `${single.cpu.busy_cycles} <= ${batched.cpu.busy_cycles}`);
+});
+
+test('profile feedback: device moves with room become calls, the rest still fault, fewer faults in all', () => {
+  const plain = run('send', BYTES).report, fb = run('send', BYTES, { elf: feedback });
+  assertTransferVerified(fb, 'send', BYTES);
+  const w = fb.report.backend!.wedge!, wp = plain.backend!.wedge!;
+  assert.ok(w['device sites rewritten']! > 0 && w['device sites left to faults']! > 0, JSON.stringify(w));
+  assert.ok(w['device site calls']! > 0);
+  // Every register access is either a site call or a fault; the plain image has no sites.
+  assert.is(w['device site calls']! + w['device register faults']!, w['device register reads']! + w['device register writes']!);
+  assert.is(wp['device sites rewritten'], 0);
+  assert.ok(w['device register faults']! < wp['device register faults']!);
+  assert.ok(fb.report.cpu.busy_cycles < plain.cpu.busy_cycles, 'a call costs less than a fault');
 });
 
 test('the same afterburnt image under the direct-access wedge on the Xen model: verified, the NIC its own', () => {

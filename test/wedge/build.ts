@@ -43,6 +43,17 @@ export async function buildKernel(cc: string): Promise<string> {
   return join(out, 'kernel.elf');
 }
 
+/** The afterburnt kernel without the manual annotation, with debug information, annotated from
+ *  the feedback file (as recipes/guest-kernel.ts builds guest-kernel@afterburnt-feedback). */
+export async function buildFeedbackGuest(asDir: string, feedback: string): Promise<string> {
+  const out = await mkdtemp(join(tmpdir(), 'kernel-fb-'));
+  const src = join(repo, 'guests/kernel');
+  const r = await execa('make', ['-s', '-C', src, `O=${out}`, `CC=gcc -B ${asDir} -g -gno-record-gcc-switches -fdebug-prefix-map=${src}=.`,
+    'UCC=gcc', 'PT_ANNOTATE=0', '-j2'], { all: true, reject: false, env: { WORLD_AFTERBURN_FEEDBACK: feedback } });
+  if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
+  return join(out, 'kernel.elf');
+}
+
 /** Assembles a fixture through the afterburner and links it at the guest kernel's address. */
 export async function buildFixture(name: string, asDir: string): Promise<string> {
   const out = await mkdtemp(join(tmpdir(), 'wedge-fixture-'));

@@ -73,6 +73,8 @@ struct netif;
 int be_netif_connect(struct netif *n);
 void be_netif_notify(void);
 u32 be_wedge_phys(const void *va);
+// 1 if the guest's tables map the page at va to the emulated NIC's registers.
+int be_device_page(u32 va);
 
 // The entry point the stubs (ia32/stubs.S) jump to, in assembly: be_iret with the guest's iret
 // frame on the stack (EIP, CS, EFLAGS [, ESP, SS]) does the return the way the hypervisor

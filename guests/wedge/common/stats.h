@@ -38,7 +38,9 @@
   X(NIC_TX_FRAMES, "device frames sent") X(NIC_RX_FRAMES, "device frames received") \
   X(NIC_RX_MISSED, "device frames missed") X(NIC_TX_REQS, "netif tx requests") \
   X(NIC_RX_REQS, "netif rx requests") X(NIC_NOTIFIES, "netif notifications") \
-  X(NIC_EVENTS, "netif events") X(NIC_FLUSHES, "device flushes")
+  X(NIC_EVENTS, "netif events") X(NIC_FLUSHES, "device flushes") \
+  X(NIC_SITES, "device sites rewritten") X(NIC_SITES_LEFT, "device sites left to faults") \
+  X(NIC_SITE_CALLS, "device site calls")
 #else
 #define STAT_LIST_DEV(X)
 #endif

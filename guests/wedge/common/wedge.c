@@ -22,6 +22,7 @@
 #include "ptsites.h"
 #ifdef WEDGE_DEVVIRT
 #include "dp83820.h"
+#include "mmiosites.h"
 extern u32 wedge_guest_virt_off;
 #endif
 
@@ -159,6 +160,15 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
       return -1;
     wedge_stats.v[ST_PT_SITES] = (u32)done;
   }
+#ifdef WEDGE_DEVVIRT
+  // Device-memory sites (profile feedback) that have room become calls; the rest fault.
+  u32 mmio_left = 0;
+  int mmio_done = rewrite_mmio_sites(img, len, stub_slot("mmio"), &mmio_left);
+  if (mmio_done < 0)
+    return -1;
+  wedge_stats.v[ST_NIC_SITES] = (u32)mmio_done;
+  wedge_stats.v[ST_NIC_SITES_LEFT] = mmio_left;
+#endif
   if (load(img) < 0)
     return -1;
 #ifdef WEDGE_DEVVIRT

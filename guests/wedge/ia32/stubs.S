@@ -446,6 +446,19 @@ DEFSTUB pt_store
   movl 4(%esp), %eax
   ret $8
 
+#ifdef WEDGE_DEVVIRT
+// --- device-memory sites (ia32/mmiosites.c): the move is done on the emulated NIC (device/mmio.c)
+// with the saved registers (a load's destination among them); a move does not change the flags.
+DEFSTUB mmio
+  ENTER
+  leal 4(%esp), %eax            // struct gregs: the pushal block, flags, return address
+  pushl %eax
+  call nic_mmio_site
+  addl $4, %esp
+  LEAVE
+  ret
+#endif
+
 // --- the forms Linux adds: MSRs, debug registers, string I/O, lss, descriptor-table stores ---
 
 // rdmsr/wrmsr: ECX names the MSR, EDX:EAX the value; the C side works on the saved registers.

@@ -382,4 +382,10 @@ int xen_ptd_device_fault(struct tframe *tf, u32 cr2)
     return 0;
   return nic_mmio_access(tf, cr2 & 0xFFF);
 }
+
+int be_device_page(u32 va)
+{
+  u32 ma = 0, e = xen_ptd_on ? lookup(va, &ma) : 0;
+  return !(e & PTE_P) && nic_owns(e & ~0xFFFu);
+}
 #endif
