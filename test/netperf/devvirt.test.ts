@@ -1,7 +1,7 @@
 // Device pre-virtualization on the Xen model: the afterburnt guest kernel, its DP83820 driver
 // unmodified, under the wedge built with DEV=virt, which emulates the NIC and sends its frames
 // through the Xen model's split network device (guests/wedge/device/dp83820.c,
-// emulator/hypervisors/xen/netback.ts). Oracles: the data pattern (the peer checks every byte of
+// emulator/hypervisors/net-back.ts). Oracles: the data pattern (the peer checks every byte of
 // a send, the guest's netperf every byte of a receive), tshark reading the capture, the same
 // binary's own console line on the real DP83820 (bare hardware: BAR, line and station address as
 // the driver read them), counts that must agree across the wedge and the back half, and two runs

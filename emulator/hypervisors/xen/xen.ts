@@ -17,7 +17,7 @@ import { CpuFault, hasErrorCode } from '../../cpu/fault.ts';
 import { PageTypes, XenRefusal, T_L1, T_L2, T_NONE } from './paging.ts';
 import { buildDomain, xenGuestParams, type BuiltDomain } from './builder.ts';
 import * as L from './layout.ts';
-import { NetBack, type NetbackStats } from './netback.ts';
+import { NetBack, type NetbackStats } from '../net-back.ts';
 import { TimeBase } from '../../net/seams.ts';
 
 /** EFLAGS bits a ring-1 guest may set through the iret hypercall (not IOPL, VM, IF). */
@@ -709,11 +709,13 @@ export class XenHypervisor {
       dmaWritten: (a, n) => this.cpu.dmaWritten(a, n),
       crash: (m) => this.crash(m),
     }, {
-      domainSwitch: this.costs.xen_domain_switch,
+      // The guest's notification: the driver domain runs and the guest is switched back to.
+      kick: 2 * this.costs.xen_domain_switch,
+      // Frames arriving: the driver domain's NIC interrupt, its event, there and back.
+      activation: this.cpu.costs.hw_interrupt_entry + this.costs.xen_event_upcall + 2 * this.costs.xen_domain_switch,
       perFrame: this.costs.xen_netback_frame,
       busCyclesPerKib: this.cpu.costs.bus_cycles_per_kib,
-      irqEntry: this.cpu.costs.hw_interrupt_entry,
-      eventUpcall: this.costs.xen_event_upcall,
+      ops: { kick: 'xen netback domain switch', activation: 'xen netback rx interrupt', tx: 'xen netback tx', rx: 'xen netback rx' },
     }, nic.takeLink(), nic.mac, tx * L.PAGE, rx * L.PAGE);
     this.stats.netif = this.netback.stats;
     this.nicFrame = nic.bar1 / L.PAGE;

@@ -1,6 +1,6 @@
 // The split network device's shared rings, between the wedge's DP83820 (the front half) and
-// the hypervisor's back half (on Xen the driver domain's side, emulator/hypervisors/xen/
-// netback.ts, which reads the same layout). One page per direction, laid out as Xen's shared
+// the hypervisor's back half (on Xen the driver domain's side, on L4 the network server:
+// emulator/hypervisors/net-back.ts, which reads the same layout). One page per direction, laid out as Xen's shared
 // rings: producer and event indices, then a power-of-two array of slots; indices run freely
 // and are taken modulo the ring size. The front half produces requests and consumes
 // responses; the back half the opposite. A side wants to be told (an event) when the other

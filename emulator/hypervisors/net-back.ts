@@ -1,29 +1,29 @@
-// The back half of the Xen model's split network device: the driver domain's side (netback),
-// for a domain whose wedge emulates the DP83820 itself (guests/wedge/device/dp83820.c) and
-// connected it with GNTTABOP_netif_connect (ABI.md section 11). The driver domain owns the
-// machine's NIC: on connect the real DP83820 is unplugged from the wire and this back half takes
-// its end, forwarding what the bridge would (the guest's station address, broadcast,
-// multicast). Two shared rings (guests/wedge/device/netif.h has the layout): the guest's
+// The back half of a split network device, for a guest whose wedge emulates the DP83820 itself
+// (guests/wedge/device/dp83820.c): on the Xen model the driver domain's side (netback,
+// xen/ABI.md section 11), on the L4 model the network server thread (l4/ABI.md section 13).
+// It owns the machine's NIC: on connect the real DP83820 is unplugged from the wire and this
+// back half takes its end, forwarding what a bridge would (the guest's station address,
+// broadcast, multicast). Two shared rings (guests/wedge/device/netif.h has the layout): the guest's
 // transmit requests name its buffers by guest physical address (standing for grant references,
 // which the model does not have) and are copied out and put on the wire when the guest notifies;
 // receive requests are buffers the back half copies arriving frames into, FCS appended.
 //
-// When the driver domain runs, and what it costs (every figure from the profile):
-// - a notification from the guest (event_channel_op send): two domain switches (there and back,
-//   `xen_domain_switch`) and, per frame, `xen_netback_frame` plus the copy at the memory bus's
-//   rate (`bus_cycles_per_kib`, the figure the CPU's own copies pay);
-// - frames from the wire: the driver domain's NIC interrupt (`hw_interrupt_entry` and the event to
-//   the driver domain, `xen_event_upcall`), two domain switches, and the same per frame. That NIC
+// When the back half runs, and what it costs (the hypervisor gives the figures, each from the
+// profile: NetbackCosts):
+// - a notification from the guest (Xen's event_channel_op send, an IPC on L4): what getting it
+//   to run costs, then per frame its own work plus the copy at the memory bus's rate
+//   (`bus_cycles_per_kib`, the figure the CPU's own copies pay);
+// - frames from the wire: its NIC's interrupt reaching it, and the same per frame. That NIC
 //   holds its interrupt off for HOLDOFF_NS after each (as the guest's own driver sets its
 //   DP83820, IHR = 1), so arrivals are handled in batches; it holds BACKLOG_FRAMES frames (its
 //   receive ring) waiting for the guest's buffers, and drops beyond (counted, and told to the
 //   guest in the ring's `dropped` word, the NIC's missed-frame counter).
-// The back half charges its cycles as Xen's own work (the hypervisor categories of the cycle
-// ledger), since the driver domain's CPU time is the machine's.
-import type { LinkPort } from '../../net/seams.ts';
-import { TimeBase } from '../../net/seams.ts';
-import { ethernetFcs } from '../../net/checksum.ts';
-import { rxChecksumStatus, txChecksumOffload } from '../../devices/dp83820.ts';
+// The back half charges its cycles as the hypervisor's own work (the hypervisor categories of
+// the cycle ledger), since the driver's CPU time is the machine's.
+import type { LinkPort } from '../net/seams.ts';
+import { TimeBase } from '../net/seams.ts';
+import { ethernetFcs } from '../net/checksum.ts';
+import { rxChecksumStatus, txChecksumOffload } from '../devices/dp83820.ts';
 
 /** Slots per ring, slot size, header size (netif.h). */
 const RING = 128, SLOT = 16, HDR = 64;
@@ -34,12 +34,15 @@ export const HOLDOFF_NS = 100_000;
 /** Frames the driver domain's NIC holds for the guest: its receive ring (Linux ns83820's 64 descriptors). */
 export const BACKLOG_FRAMES = 64;
 
+/** What each operation costs, and the cycle ledger's names for them (the hypervisor's). */
 export interface NetbackCosts {
-  domainSwitch: number;
+  /** A guest notification: getting the back half to run and back (Xen: two domain switches). */
+  kick: number;
+  /** A run for arriving frames: its NIC's interrupt reaching it, and the switches. */
+  activation: number;
   perFrame: number;
   busCyclesPerKib: number;
-  irqEntry: number;
-  eventUpcall: number;
+  ops: { kick: string; activation: string; tx: string; rx: string };
 }
 
 export interface NetbackStats {
@@ -105,6 +108,7 @@ export class NetBack {
   private w32(a: number, v: number): void { this.dv.setUint32(a, v >>> 0, true); }
 
   private charge(n: number, op: string): void {
+    if (n === 0) return;
     this.stats.cycles += n;
     this.host.charge(n, op);
   }
@@ -120,7 +124,7 @@ export class NetBack {
   /** The guest notified its channel: the driver domain runs, takes its transmit requests and new receive buffers. */
   kick(): void {
     this.stats.kicks++;
-    this.charge(2 * this.costs.domainSwitch, 'xen netback domain switch');
+    this.charge(this.costs.kick, this.costs.ops.kick);
     this.transmit();
     this.deliver();
   }
@@ -149,7 +153,7 @@ export class NetBack {
         off += f.size;
       }
       if (frags[0]!.ext) txChecksumOffload(frame, frags[0]!.ext);
-      this.charge(this.costs.perFrame + this.copyCost(total), 'xen netback tx');
+      this.charge(this.costs.perFrame + this.copyCost(total), this.costs.ops.tx);
       this.stats.tx_frames++;
       this.stats.tx_bytes += total;
       this.port.send(frame);
@@ -215,7 +219,7 @@ export class NetBack {
     this.activationAt = -1;
     this.lastRunNs = this.host.time.nowNs();
     this.stats.rx_activations++;
-    this.charge(this.costs.irqEntry + this.costs.eventUpcall + 2 * this.costs.domainSwitch, 'xen netback rx interrupt');
+    this.charge(this.costs.activation, this.costs.ops.activation);
     this.deliver();
   }
 
@@ -241,7 +245,7 @@ export class NetBack {
       this.host.ram.set(frame, addr);
       this.host.ram.set(ethernetFcs(frame), addr + frame.length);
       this.host.dmaWritten(addr, len);
-      this.charge(this.costs.perFrame + this.copyCost(len), 'xen netback rx');
+      this.charge(this.costs.perFrame + this.copyCost(len), this.costs.ops.rx);
       this.stats.rx_frames++;
       this.stats.rx_bytes += frame.length;
       this.respond(ring, id, len, 0, rxChecksumStatus(frame), false);
