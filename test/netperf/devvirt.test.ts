@@ -1,7 +1,7 @@
-// Device pre-virtualization on the Xen model: the afterburnt guest kernel, its DP83820 driver
-// unmodified, under the wedge built with DEV=virt, which emulates the NIC and sends its frames
-// through the Xen model's split network device (guests/wedge/device/dp83820.c,
-// emulator/hypervisors/net-back.ts). Oracles: the data pattern (the peer checks every byte of
+// Device pre-virtualization on the Xen and L4 models: the afterburnt guest kernel, its DP83820
+// driver unmodified, under the wedge built with DEV=virt, which emulates the NIC and sends its
+// frames through the hypervisor's own network interface: Xen's split network device, L4's network
+// server (guests/wedge/device/dp83820.c, emulator/hypervisors/net-back.ts). Oracles: the data pattern (the peer checks every byte of
 // a send, the guest's netperf every byte of a receive), tshark reading the capture, the same
 // binary's own console line on the real DP83820 (bare hardware: BAR, line and station address as
 // the driver read them), counts that must agree across the wedge and the back half, and two runs
@@ -21,12 +21,13 @@ const KiB = 1024;
 const BYTES = 512 * KiB;
 const MEM = 64 << 20;
 const dir = mkdtempSync(join(tmpdir(), 'world-devvirt-'));
-let afterburnt: Uint8Array, feedback: Uint8Array, devvirt: Uint8Array, nobatch: Uint8Array, direct: Uint8Array;
+let afterburnt: Uint8Array, feedback: Uint8Array, devvirt: Uint8Array, nobatch: Uint8Array, direct: Uint8Array, l4virt: Uint8Array;
 
 test.before(async () => {
   const asDir = await afterburnAsDir();
-  const [a, v, n, d, f] = await Promise.all([buildKernel(`gcc -B ${asDir}`), buildWedge('xen', 'virt'), buildWedge('xen', 'virt-nobatch'), buildWedge('xen'),
-    buildFeedbackGuest(asDir, join(repo, 'feedback/guest-kernel.txt'))]);
+  const [a, v, n, d, f, l] = await Promise.all([buildKernel(`gcc -B ${asDir}`), buildWedge('xen', 'virt'), buildWedge('xen', 'virt-nobatch'), buildWedge('xen'),
+    buildFeedbackGuest(asDir, join(repo, 'feedback/guest-kernel.txt')), buildWedge('l4', 'virt')]);
+  l4virt = readFileSync(l.elf);
   afterburnt = readFileSync(a);
   feedback = readFileSync(f);
   devvirt = readFileSync(v.elf);
@@ -34,10 +35,13 @@ test.before(async () => {
   direct = readFileSync(d.elf);
 });
 
-function run(direction: NetperfDirection, bytes: number, o: { wedge?: Uint8Array; elf?: Uint8Array; hardware?: boolean; loss?: number; pcap?: string } = {}): NetperfRunResult {
+type Backend = 'xen' | 'l4';
+
+function run(direction: NetperfDirection, bytes: number, o: { backend?: Backend; wedge?: Uint8Array; elf?: Uint8Array; hardware?: boolean; loss?: number; pcap?: string } = {}): NetperfRunResult {
+  const backend = o.backend ?? 'xen';
   return runNetperf({
     elf: o.elf ?? afterburnt, kernelName: 'kernel.elf', direction, bytes, messageBytes: 32 * KiB, mem: MEM, check: true,
-    ...(o.hardware ? {} : { backend: 'xen' as const, wedge: o.wedge ?? devvirt, wedgeName: 'wedge-xen-devvirt.elf' }),
+    ...(o.hardware ? {} : { backend, wedge: o.wedge ?? (backend === 'l4' ? l4virt : devvirt), wedgeName: `wedge-${backend}-devvirt.elf` }),
     ...(o.loss ? { loss: o.loss, seed: 7 } : {}),
     ...(o.pcap ? { pcapPath: o.pcap } : {}),
   });
@@ -69,18 +73,18 @@ test('the afterburnt image on bare hardware: the real DP83820, verified', () => 
   hardwareNicLine = nicLine(r.serial);
 });
 
-for (const direction of ['send', 'receive'] as const) {
-  test(`device pre-virtualization, guest ${direction}s: verified, tshark-clean, the wedge and the back half agree`, () => {
-    const pcap = join(dir, `${direction}.pcap`);
-    const r = run(direction, BYTES, { pcap });
+for (const backend of ['xen', 'l4'] as const) for (const direction of ['send', 'receive'] as const) {
+  test(`device pre-virtualization on ${backend}, guest ${direction}s: verified, tshark-clean, the wedge and the back half agree`, () => {
+    const pcap = join(dir, `${backend}-${direction}.pcap`);
+    const r = run(direction, BYTES, { pcap, backend });
     assertTransferVerified(r, direction, BYTES);
     const rep = r.report;
     assert.is(rep.exit_value, 0, rep.stop);
     assert.equal(rep.nic_errors, []);
     // The driver saw the device the hardware showed it (registers, station address from RFDR).
     assert.is(nicLine(r.serial), hardwareNicLine || nicLine(run('send', 64 * KiB, { hardware: true }).serial));
-    const b = rep.backend!, w = b.wedge!, nb = b.xen!.netif!;
-    assert.is(b.xen!.crash, null);
+    const b = rep.backend!, w = b.wedge!, nb = (backend === 'xen' ? b.xen!.netif : b.l4!.netserver)!;
+    assert.is(backend === 'xen' ? b.xen!.crash : b.l4!.crash, null);
     assert.equal(b.holes, [], 'every sensitive instruction the guest ran was rewritten');
     // No physical NIC interrupt reached the domain: the machine's NIC belongs to the driver domain.
     assert.equal(rep.interrupts, {}, 'no physical interrupt in the window');
@@ -93,8 +97,9 @@ for (const direction of ['send', 'receive'] as const) {
     assert.is(w['device frames received'], nb.rx_frames, 'every frame the back half delivered reached the driver');
     assert.is(w['device frames missed'], nb.rx_dropped);
     assert.is(r.net.wire.stats(0).frames, nb.tx_frames, 'every frame the back half took went on the wire');
-    assert.is(w['netif notifications'], nb.kicks, 'each notification ran the driver domain once');
-    assert.is(b.xen!.hypercalls.event_channel_op, 1 + nb.kicks, 'bind_virq (timer), then one send per notification');
+    assert.is(w['netif notifications'], nb.kicks, 'each notification ran the back half once');
+    if (backend === 'xen') assert.is(b.xen!.hypercalls.event_channel_op, 1 + nb.kicks, 'bind_virq (timer), then one send per notification');
+    assert.ok(w['netif events']! > 0 && w['netif events']! <= nb.events_to_guest, 'the back half events were taken (several pending at once count once)');
     assert.ok(w['netif tx requests']! > w['netif notifications']!, 'the wedge batched several requests per notification');
     const rows = tshark(pcap);
     for (const row of rows) {
@@ -108,8 +113,8 @@ for (const direction of ['send', 'receive'] as const) {
     assert.is(rows.filter((x) => x.src === sender).reduce((s, x) => s + x.len, 0), BYTES);
   });
 
-  test(`device pre-virtualization, 1% loss, guest ${direction}s: completes verified, with retransmissions`, () => {
-    const r = run(direction, BYTES, { loss: 0.01 });
+  test(`device pre-virtualization on ${backend}, 1% loss, guest ${direction}s: completes verified, with retransmissions`, () => {
+    const r = run(direction, BYTES, { loss: 0.01, backend });
     assertTransferVerified(r, direction, BYTES);
     assert.is(r.report.exit_value, 0, r.report.stop);
     assert.ok(r.report.frames.lost_from_guest + r.report.frames.lost_to_guest > 0, 'frames were lost');
@@ -117,11 +122,13 @@ for (const direction of ['send', 'receive'] as const) {
   });
 }
 
-test('device pre-virtualization: two runs give the same JSON', () => {
-  const a = run('receive', 128 * KiB).report, b = run('receive', 128 * KiB).report;
-  assert.ok(a.verified, a.stop);
-  assert.is(JSON.stringify(a), JSON.stringify(b));
-});
+for (const backend of ['xen', 'l4'] as const) {
+  test(`device pre-virtualization on ${backend}: two runs give the same JSON`, () => {
+    const a = run('receive', 128 * KiB, { backend }).report, b = run('receive', 128 * KiB, { backend }).report;
+    assert.ok(a.verified, a.stop);
+    assert.is(JSON.stringify(a), JSON.stringify(b));
+  });
+}
 
 test('without batching every frame is its own notification, and costs more', () => {
   const batched = run('send', BYTES).report, single = run('send', BYTES, { wedge: nobatch }).report;
