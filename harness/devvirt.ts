@@ -52,7 +52,8 @@ function cellOf(run: RunResult | undefined): DevvirtCell | null {
 export function devvirtRows(configs: { name: string; title: string }[], run: (name: string, direction: 'send' | 'receive') => RunResult | undefined): DevvirtRow[] {
   const device = configs.filter((c) => c.name.includes('devvirt'));
   if (!device.some((c) => run(c.name, 'send') || run(c.name, 'receive'))) return [];
-  const compared = DEVVIRT_COMPARED.map((n) => configs.find((c) => c.name === n)).filter((c): c is { name: string; title: string } => !!c);
+  const measured = (c: { name: string } | undefined): c is { name: string; title: string } => !!c && !!(run(c.name, 'send') || run(c.name, 'receive'));
+  const compared = DEVVIRT_COMPARED.map((n) => configs.find((c) => c.name === n)).filter(measured);
   return [...compared, ...device].map((c) => ({
     configuration: c.name, title: c.title, send: cellOf(run(c.name, 'send')), receive: cellOf(run(c.name, 'receive')),
   }));
