@@ -24,6 +24,11 @@
 #include "sites.h"
 #include "stats.h"
 #include "ptsites.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#include "mmiosites.h"
+extern u32 wedge_guest_virt_off;
+#endif
 
 struct stub_name { u32 slot, entry; char name[]; };
 extern const u8 ws_names_start[], ws_names_end[];
@@ -189,9 +194,22 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
       return -1;
     wedge_stats.v[ST_PT_SITES] = (u32)done;
   }
+#ifdef WEDGE_DEVVIRT
+  // Device-memory sites (profile feedback) that have room become calls; the rest fault.
+  u32 mmio_left = 0;
+  int mmio_done = rewrite_mmio_sites(img, len, stub_slot("mmio"), &mmio_left);
+  if (mmio_done < 0)
+    return -1;
+  wedge_stats.v[ST_NIC_SITES] = (u32)mmio_done;
+  wedge_stats.v[ST_NIC_SITES_LEFT] = mmio_left;
+#endif
   u32 image_end, initrd_pa = 0;
   if (load(img, &image_end) < 0)
     return -1;
+#ifdef WEDGE_DEVVIRT
+  wedge_guest_virt_off = guest_virt_offset(img);
+  nic_init();
+#endif
   *entry = ((const struct elf32_ehdr *)img)->entry;
   *is_linux = linux_is_vmlinux(img, len);
   if (initrd_len && !*is_linux) {

@@ -8,6 +8,9 @@
 #include "devices.h"
 #include "lib.h"
 #include "stats.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#endif
 
 struct vcpu vcpu = { .cr0 = CR0_PE | CR0_ET, .dr = { [6] = DR6_RESET, [7] = DR7_RESET } };
 volatile u32 vcpu_delivered;
@@ -251,6 +254,10 @@ void vcpu_hlt(u32 mask_was)
 {
   if (mask_was)
     wpanic("hlt with interrupts disabled: the guest stopped");
+#ifdef WEDGE_DEVVIRT
+  if (nic_flush_wanted)
+    nic_flush();                         // the guest paused: send what its driver queued
+#endif
   u32 seen = vcpu_delivered;
   while (vcpu_delivered == seen) {
     if (pic_pending()) {

@@ -11,6 +11,9 @@
 #include "devices.h"
 #include "stats.h"
 #include "lib.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#endif
 
 volatile u32 l4_timer_us, l4_irq_ack;
 // The virtual interrupt flag: plain bytes of the wedge (no hypervisor reads them); the monitor
@@ -42,8 +45,15 @@ void l4_take_events(void)
       STAT(PIRQS);
       pic_raise(irq);
     }
+#ifdef WEDGE_DEVVIRT
+  if (ev & EV_TIMER)
+    dev_timer_event();
+  if (ev & EV_NET)
+    nic_event();
+#else
   if (ev & EV_TIMER)
     pit_timer_event();
+#endif
   if (pic_pending() || l4_events)
     vcpu_irq_pending = 1;
 }
@@ -90,6 +100,10 @@ void be_irq_unmasked(u32 irq)
 {
   if (irq >= 16 || !attachable(irq) || (attached & (1u << irq)))
     return;
+#ifdef WEDGE_DEVVIRT
+  if (l4_netif_irq(irq))
+    return;                              // the emulated NIC's line: raised by the wedge itself
+#endif
   l4_word err;
   STAT(HYPERCALLS);
   if (!l4_thread_control(L4_IRQ_TID(irq), L4_IRQ_TID(irq), l4_monitor_tid, &err))

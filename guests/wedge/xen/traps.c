@@ -38,6 +38,10 @@ u32 xen_trap(struct tframe *f)
     wpanic("failsafe callback at eip 0x%08x", f->eip);
   if (f->vector == T_PF) {
     u32 cr2 = xen_shared.vcpu_info[0].cr2;
+#ifdef WEDGE_DEVVIRT
+    if (!(f->err & 1) && (f->cs & 3) == 1 && !from_wedge(f) && xen_ptd_device_fault(f, cr2))
+      return 0;
+#endif
     if (xen_ptd_fault(f, cr2))
       return 0;
     if (xen_mmu_fault(cr2, f->err)) {
