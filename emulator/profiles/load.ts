@@ -17,6 +17,7 @@ export const COST_FIELDS: readonly (keyof CostTable)[] = [
   'iret_same_ring', 'hw_interrupt_entry', 'exception_entry', 'mov_cr3', 'mov_cr_other',
   'tlb_miss_refill', 'invlpg', 'descriptor_table_load', 'wbinvd', 'port_io', 'mmio_read',
   'mmio_write', 'far_transfer', 'bus_cycles_per_kib', 'lea', 'shift', 'adc', 'l2_miss_to_memory',
+  'dtlb_entries', 'itlb_entries',
 ];
 
 /** Xen hypervisor operation costs (optional profile key `xen`; see emulator/hypervisors/xen/ABI.md §9). */

@@ -8,12 +8,12 @@ import { loadProfile, parseProfile, COST_FIELDS, L4_COST_FIELDS, bundledProfiles
 const raw = JSON.parse(readFileSync(new URL('../../emulator/profiles/p4-2.8ghz.json', import.meta.url), 'utf8'));
 const clone = () => JSON.parse(JSON.stringify(raw));
 
-test('p4-2.8ghz: every CostTable field, 2800 MHz, each figure sourced from COSTS.md/PAPER.md or marked estimate', () => {
+test('p4-2.8ghz: every CostTable field, 2800 MHz, each figure sourced from COSTS.md, PAPER.md or the Intel SDM, or marked estimate', () => {
   const p = loadProfile('p4-2.8ghz');
   assert.is(p.cpuMhz, 2800);
   assert.equal(Object.keys(p.costs).sort(), [...COST_FIELDS].sort());
   for (const [key, source] of Object.entries(p.sources)) {
-    assert.ok(/^estimate: \S/.test(source) || /(COSTS|PAPER)\.md/.test(source), `${key}: ${source}`);
+    assert.ok(/^estimate: \S/.test(source) || /(COSTS|PAPER)\.md|Intel SDM vol\. \d/.test(source), `${key}: ${source}`);
   }
   assert.ok(bundledProfiles().includes('p4-2.8ghz'));
 });
