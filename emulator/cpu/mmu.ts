@@ -75,6 +75,8 @@ export class CpuMemory extends CpuRegs {
   cr4 = 0;
   /** Current privilege level (from CS.RPL). */
   cpl = 0;
+  /** A CR3 load keeps global pages' entries (off only to measure what that contributes). */
+  keepGlobalPages = true;
   /** TLB mask for the current access privilege: TLB_VALID, or TLB_VALID|TLB_USER at CPL 3. */
   tlbNeed = TLB_VALID;
 
