@@ -44,12 +44,15 @@ export interface ConfigurationImages {
 }
 
 /**
- * The images a configuration boots: its guest unit's `kernel`, its `initrd` when the recipe
+ * The images a configuration boots: its guest unit's `kernel` (its `vmlinux` under a wedge, when
+ * declared), its `initrd` when the recipe
  * declares one, and, with a wedge, the wedge unit's `wedge`.
  */
 export function configurationImages(world: World, c: { guest: string; wedge: string | null }): ConfigurationImages {
   const outputs = installedOutputs(world, c.guest);
-  const out: ConfigurationImages = { guest: installedOutput(world, c.guest, 'kernel') };
+  // Under a wedge a Linux guest boots as its vmlinux: the wedge rewrites the sites of the ELF's
+  // .afterburn section, which a bzImage holds compressed (guests/wedge/README.md, "Booting Linux").
+  const out: ConfigurationImages = { guest: c.wedge && outputs.vmlinux !== undefined ? outputs.vmlinux : installedOutput(world, c.guest, 'kernel') };
   if (outputs.initrd !== undefined) out.initrd = outputs.initrd;
   if (outputs['system-map'] !== undefined) out.symbols = outputs['system-map'];
   if (c.wedge) out.wedge = installedOutput(world, c.wedge, 'wedge');

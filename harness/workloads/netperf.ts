@@ -199,7 +199,8 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       },
     });
   };
-  const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
+  // A Linux guest: a bzImage, or a vmlinux under a wedge, whose initramfs's /init is netperf.
+  const linux = isLinuxBzImage(o.elf) || o.initrd !== undefined ? `${LINUX_NETPERF_ARGS} ` : '';
   const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
   const { machine, profile, backend } = startMachine({
     elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd, symbols: o.symbols,
