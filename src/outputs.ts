@@ -44,17 +44,18 @@ export interface ConfigurationImages {
 }
 
 /**
- * The images a configuration boots: its guest unit's `kernel` (its `vmlinux` under a wedge, when
- * declared), its `initrd` when the recipe
- * declares one, and, with a wedge, the wedge unit's `wedge`.
+ * The images a configuration boots: its guest unit's `kernel`, its `initrd` when the recipe
+ * declares one, and, with a wedge, the wedge unit's `wedge`. Under a wedge a guest that declares
+ * a `vmlinux` (Linux) boots that instead of its bzImage `kernel`: the wedge rewrites the sites of
+ * an ELF's .afterburn before the guest runs, and the bzImage holds the kernel compressed
+ * (guests/wedge/README.md, "Booting Linux"); the vmlinux carries its own symbols.
  */
 export function configurationImages(world: World, c: { guest: string; wedge: string | null }): ConfigurationImages {
   const outputs = installedOutputs(world, c.guest);
-  // Under a wedge a Linux guest boots as its vmlinux: the wedge rewrites the sites of the ELF's
-  // .afterburn section, which a bzImage holds compressed (guests/wedge/README.md, "Booting Linux").
-  const out: ConfigurationImages = { guest: c.wedge && outputs.vmlinux !== undefined ? outputs.vmlinux : installedOutput(world, c.guest, 'kernel') };
+  const elf = c.wedge ? outputs.vmlinux : undefined;
+  const out: ConfigurationImages = { guest: elf ?? installedOutput(world, c.guest, 'kernel') };
   if (outputs.initrd !== undefined) out.initrd = outputs.initrd;
-  if (outputs['system-map'] !== undefined) out.symbols = outputs['system-map'];
+  if (outputs['system-map'] !== undefined && !elf) out.symbols = outputs['system-map'];
   if (c.wedge) out.wedge = installedOutput(world, c.wedge, 'wedge');
   return out;
 }

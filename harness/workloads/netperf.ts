@@ -16,7 +16,7 @@ import { sortKeys } from '../../emulator/json.ts';
 import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
 import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
 import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../../emulator/window.ts';
-import { isLinuxBzImage } from '../../emulator/boot-linux.ts';
+import { isLinuxBzImage, isLinuxVmlinux } from '../../emulator/boot-linux.ts';
 import { loadClientCpu } from '../../emulator/net/peer/client-cpu.ts';
 
 export type NetperfDirection = 'send' | 'receive';
@@ -220,8 +220,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       },
     });
   };
-  // A Linux guest: a bzImage, or a vmlinux under a wedge, whose initramfs's /init is netperf.
-  const isLinux = isLinuxBzImage(o.elf) || o.initrd !== undefined;
+  const isLinux = isLinuxBzImage(o.elf) || isLinuxVmlinux(o.elf);
   const linux = isLinux ? `${LINUX_NETPERF_ARGS} ` : '';
   const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
   const panic = isLinux ? linuxPanicWatch(() => machine) : null;

@@ -106,26 +106,8 @@ void vcpu_ltr(u32 sel)
   const u32 *d = (const u32 *)(vcpu.gdt_base + (sel & ~7u));
   vcpu.tr = sel;
   vcpu.tss_base = (d[0] >> 16) | (d[1] & 0xFF) << 16 | (d[1] & 0xFF000000);
-  vcpu.tss_limit = (d[0] & 0xFFFF) | (d[1] & 0xF0000);
-  if (d[1] & 0x800000)                   // G: 4 KiB units
-    vcpu.tss_limit = vcpu.tss_limit << 12 | 0xFFF;
-}
-
-// A user-mode in/out that faulted: would the CPU have let it through the guest's TSS I/O
-// permission bitmap (what Linux's ioperm sets up; SDM vol. 1, 19.5.2)? Every bit of the ports
-// accessed must be clear, and the bitmap bytes read (two, as the CPU reads) within the TSS
-// limit. The guest's IOPL is not consulted: Linux 6.1 keeps the real IOPL 0 and emulates iopl()
-// with an all-ports bitmap.
-int vcpu_io_permitted(u32 port, u32 size)
-{
-  if (!vcpu.tss_base || vcpu.tss_limit < 0x67)
-    return 0;
-  u32 map = *(const u16 *)(vcpu.tss_base + 0x66);
-  u32 first = map + port / 8;
-  if (first + 1 > vcpu.tss_limit)
-    return 0;
-  u32 bits = *(const u8 *)(vcpu.tss_base + first) | (u32)*(const u8 *)(vcpu.tss_base + first + 1) << 8;
-  return ((bits >> (port & 7)) & ((1u << size) - 1)) == 0;
+  u32 limit = (d[0] & 0xFFFF) | (d[1] & 0xF0000);
+  vcpu.tss_limit = d[1] & 0x800000 ? limit << 12 | 0xFFF : limit;
 }
 
 // sgdt/sidt store the 6-byte pseudo-descriptor lgdt/lidt loaded.

@@ -20,7 +20,7 @@
 struct vcpu {
   u32 cr0, cr2, cr3, cr4;
   u32 gdt_base, gdt_limit, idt_base, idt_limit;
-  u32 tr, tss_base, tss_limit;
+  u32 tr, tss_base, tss_limit;   // the TSS as ltr cached it (userio.c checks its I/O bitmap)
   u32 ldtr;        // only the null selector: lldt of any other stops the wedge
   u32 dr[8];       // debug registers (msr.c): virtual, no breakpoint fires
 };
@@ -43,7 +43,6 @@ void vcpu_invlpg(u32 va);
 void vcpu_lgdt(u32 addr);
 void vcpu_lidt(u32 addr);
 void vcpu_ltr(u32 sel);
-int vcpu_io_permitted(u32 port, u32 size);
 void vcpu_clts(void);
 u32 vcpu_port_in(u32 port, u32 size);
 void vcpu_port_out(u32 port, u32 size, u32 v);

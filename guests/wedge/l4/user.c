@@ -24,7 +24,7 @@
 #include "devices.h"
 #include "stats.h"
 #include "lib.h"
-#include "decode.h"
+#include "trap.h"
 
 #define NPROC 64
 #define PROC_PRIO 50
@@ -291,28 +291,23 @@ static void regs_from_message(const volatile l4_word *mr)
   kregs[7] = mr[L4_EXC_EAX];
 }
 
-// A #GP at a user-mode in/out (not ins/outs) that the guest's TSS I/O bitmap allows (Linux's
-// ioperm: /init ends the run through the debug-exit port this way): the CPU would have done it,
-// so do it through the wedge's port path and reply with EIP past it (1). 0: not such a fault.
+// A #GP at a user-mode in/out that the guest's TSS I/O bitmap allows (Linux's ioperm: /init
+// ends the run through the debug-exit port this way): the front-end's check and access
+// (ia32/userio.c) on a frame of the message's registers; reply with EIP past it (1). 0: not such
+// a fault (the process's EIP page is mapped in main's user half: the current directory's).
 static int user_port_io(volatile l4_word *mr)
 {
-  u32 eip = mr[L4_EXC_EIP];
-  u32 avail = PGSIZE - (eip & (PGSIZE - 1));   // the page it runs from is mapped; the next may not be
-  struct insn in;
-  if (decode((const u8 *)eip, avail < 16 ? avail : 16, &in) < 0 || (in.op != OP_IN && in.op != OP_OUT))
+  struct tframe f = { 0 };
+  f.eip = mr[L4_EXC_EIP];
+  f.err = mr[L4_EXC_ERROR];
+  f.eax = mr[L4_EXC_EAX];
+  f.edx = mr[L4_EXC_EDX];
+  if (!trap_user_io(&f))
     return 0;
-  u32 port = in.port_imm ? in.port : mr[L4_EXC_EDX] & 0xFFFF;
-  if (!vcpu_io_permitted(port, in.size))
-    return 0;
-  if (in.op == OP_OUT) {
-    vcpu_port_out(port, in.size, mr[L4_EXC_EAX]);
-  } else {
-    u32 v = vcpu_port_in(port, in.size), keep = in.size == 4 ? 0 : in.size == 2 ? 0xFFFF0000u : 0xFFFFFF00u;
-    mr[L4_EXC_EAX] = (mr[L4_EXC_EAX] & keep) | (v & ~keep);
-  }
   STAT(TRAPPED);
   mr[0] = L4_TAG(0, 0, L4_EXC_WORDS);
-  mr[L4_EXC_EIP] = eip + in.len;
+  mr[L4_EXC_EIP] = f.eip;
+  mr[L4_EXC_EAX] = f.eax;
   return 1;
 }
 
@@ -323,7 +318,7 @@ static l4_word exception(struct proc *p)
   volatile l4_word *mr = L4_UTCB->mr;
   u32 vec = mr[L4_EXC_NUMBER], err = mr[L4_EXC_ERROR], eip = mr[L4_EXC_EIP];
   STAT(TRAPS);
-  if (vec == T_GP && err == 0 && user_port_io(mr))
+  if (vec == T_GP && user_port_io(mr))
     return p->tid;
   p->wait = W_EXC;
   regs_from_message(mr);
