@@ -25,8 +25,8 @@ export const CODE_AR = 0xc0fb00, DATA_AR = 0xc0f300;
 
 /** The PCI memory window σ0 hands out (device registers). */
 export const MMIO_WINDOW: readonly [number, number] = [0xfeb00000, 0xfec00000];
-/** Ports σ0 owns and grants: [first, count]. */
-export const PORTS_GRANTABLE: readonly (readonly [number, number])[] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4]];
+/** Ports σ0 owns and grants: [first, count] (the UART, PCI configuration, the debug exit, the CMOS RTC). */
+export const PORTS_GRANTABLE: readonly (readonly [number, number])[] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4], [0x70, 2]];
 /** IRQ lines the privileged task may attach (UART, PCI). */
 export const IRQS_ATTACHABLE: ReadonlySet<number> = new Set([3, 4, 9, 10, 11]);
 export const PIC_VECTOR_BASE = 0x20;
