@@ -54,6 +54,8 @@ export interface MachineCpu {
   /** A device's DMA wrote guest memory (decoded code dropped, lines cache-cold); invalidateCode if absent. */
   dmaWritten?(physAddr: number, length: number): void;
   dumpState(): string;
+  /** Whether a CR3 load keeps global pages' TLB entries (the profile's mechanisms.global_pages). */
+  keepGlobalPages?: boolean;
 }
 
 export type CpuFactory = (bus: Bus, intr: InterruptController, costs: CostTable) => MachineCpu;
@@ -161,6 +163,7 @@ export class Machine {
       acknowledge: () => this.interrupts.acknowledge(),
     };
     this.cpu = create(this.bus, intr, costs);
+    if (!opts.profile.mechanisms.global_pages) this.cpu.keepGlobalPages = false;
     cpuRef = this.cpu;
     this.cpu.ledger.idle = this.clock;
     this.bus.onRamWritten = (addr, length) => this.cpu.invalidateCode(addr, length);

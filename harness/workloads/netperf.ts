@@ -207,7 +207,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     net = attachNetwork(m, {
       pcapPath: o.pcapPath,
       // The slides' client: its own CPU paces what it sends and acknowledges.
-      peerCpu: loadClientCpu(),
+      peerCpu: m.profile.mechanisms.client_cpu ? loadClientCpu() : undefined,
       faults: o.loss ? { seed: o.seed ?? 1, loss: o.loss } : undefined,
       netperf: {
         direction: o.direction === 'send' ? 'from-guest' : 'to-guest',

@@ -20,7 +20,9 @@ options:
   --module FILE[,ARGS]    load FILE as a multiboot module with string "FILE ARGS" (repeatable)
   --initrd FILE           a Linux bzImage's initramfs (cpio); a bzImage (told by its "HdrS"
                           setup header) boots by the Linux 32-bit boot protocol, and --append
-                          is then its whole command line (as QEMU's -kernel/-append/-initrd)
+                          is then its whole command line (as QEMU's -kernel/-append/-initrd);
+                          with --wedge, the initramfs of a Linux vmlinux, handed to the wedge in
+                          its module (guests/wedge/README.md)
   --symbols FILE          the kernel's System.map, naming hole sites by symbol under xen or l4
                           trap-and-emulate when the kernel is a bzImage (which has no symbols)
   --backend NAME          what runs under the guest: hardware (default, guest in ring 0), xen

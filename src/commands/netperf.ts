@@ -41,9 +41,10 @@ options:
                              and drives the NIC through σ0's mappings and interrupt IPC; a plain
                              multiboot kernel runs under L4's trap-and-emulate monitor
   --wedge FILE               the wedge ELF for an afterburnt guest (needs --backend xen or l4)
-  --initrd FILE              the initramfs of a Linux bzImage given as --guest (its /init runs
-                             netperf; guests/linux/init); the kernel's console and eth0 address
-                             are then put on its command line before run= and arg=
+  --initrd FILE              the initramfs of a Linux bzImage given as --guest, or of a Linux
+                             vmlinux with --wedge (its /init runs netperf; guests/linux/init);
+                             the kernel's console and eth0 address are then put on its command
+                             line before run= and arg=
   --symbols FILE             the guest's System.map (a bzImage has no symbols): hole sites under
                              trap-and-emulate are named by symbol; --config takes its recipe's
   --pcap FILE                write every frame on the wire to FILE (pcap, nanosecond stamps)

@@ -97,7 +97,7 @@ export class L4Kernel {
 
   constructor(readonly machine: Machine, readonly costs: L4CostTable) {
     this.cpu = machine.cpu as unknown as Cpu;
-    this.pic = new HostPic(machine.bus, this.cpu);
+    this.pic = new HostPic(machine.bus, this.cpu, machine.profile.mechanisms.host_pic_port_io);
     this.ramEnd = machine.bus.ram.length;
     if (this.ramEnd < 2 * L.L4_RESERVED) throw new RangeError(`l4 needs at least ${2 * L.L4_RESERVED >> 20} MiB of RAM (it keeps ${L.L4_RESERVED >> 20} MiB)`);
     this.physEnd = this.ramEnd - L.L4_RESERVED;
@@ -368,7 +368,7 @@ export class L4Kernel {
     if (vector === 3 && byteBefore() === 0xcc) { this.exceptionEntry(); this.exception(t, 3, undefined, eip); return; }
     if (vector === 4 && byteBefore() === 0xce) { this.exceptionEntry(); this.exception(t, 4, undefined, eip); return; }
     if (vector === L.SYSCALL_VECTOR && t.space.privileged) {
-      this.charge(cpu.costs.int_n_cross_ring);
+      if (this.machine.profile.mechanisms.hypervisor_int_entry) this.charge(cpu.costs.int_n_cross_ring);
       this.syscall(t);
       return;
     }

@@ -82,6 +82,8 @@ export class XenHypervisor {
   private timer: ReturnType<Machine['clock']['schedule']> | null = null;
   private iopl = 1;
   private readonly pic: HostPic;
+  /** Charge the CPU's entry of an int n into Xen (the profile's mechanisms.hypervisor_int_entry). */
+  private readonly intEntry: boolean;
   private gdtFrames: number[] = [];
   private netback: NetBack | null = null;
   /** The NIC's BAR1 frame and line once its driver domain owns it (the domain may use neither). */
@@ -90,7 +92,8 @@ export class XenHypervisor {
 
   constructor(readonly machine: Machine, readonly costs: XenCostTable) {
     this.cpu = machine.cpu as unknown as Cpu;
-    this.pic = new HostPic(machine.bus, this.cpu);
+    this.pic = new HostPic(machine.bus, this.cpu, machine.profile.mechanisms.host_pic_port_io);
+    this.intEntry = machine.profile.mechanisms.hypervisor_int_entry;
     const ramBytes = machine.bus.ram.length;
     if (ramBytes < 3 * L.XEN_RESERVED) throw new RangeError(`xen needs at least ${3 * L.XEN_RESERVED >> 20} MiB of RAM (it keeps ${L.XEN_RESERVED >> 20} MiB)`);
     this.domainEnd = ramBytes - L.XEN_RESERVED;
@@ -248,7 +251,7 @@ export class XenHypervisor {
     try {
       // An int n reaches Xen through its IDT gate: ring 1 or 3 into ring 0, a cross-ring entry the
       // CPU pays before Xen's own work (the hook replaces the IDT delivery that would charge it).
-      if (kind === 'software') this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
+      if (kind === 'software' && this.intEntry) this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
       if (kind === 'external') this.external(vector);
       else if (kind === 'software' && vector === L.HYPERCALL_VECTOR && this.cpu.cpl === 1) this.hypercall();
       else if (kind === 'software') this.softwareInt(vector);

@@ -215,8 +215,6 @@ int vcpu_gate(u32 vector, u32 *handler, int *intgate)
   u32 lo = g[0], hi = g[1];
   if (!(hi & 0x8000))
     return -1;
-  if (((hi >> 8) & 0x1F) == 0x05)
-    return -2;                           // a task gate (Linux's double fault): no handler address
   *handler = (hi & 0xFFFF0000) | (lo & 0xFFFF);
   *intgate = ((hi >> 8) & 0xF) == 0xE;
   return 0;

@@ -67,8 +67,7 @@ u32 vcpu_read_dr(u32 n);
 static inline u32 sel_to_real(u32 sel) { return (sel & 3) == 0 && (sel & ~3u) ? sel | 1 : sel; }
 static inline u32 sel_to_virtual(u32 sel) { return (sel & 3) == 1 ? sel & ~3u : sel; }
 
-// The guest's IDT gate for a vector: handler address, and whether it is an interrupt gate;
-// -1 without a present gate, -2 for a task gate (the wedge does not switch tasks).
+// The guest's IDT gate for a vector: handler address, and whether it is an interrupt gate.
 int vcpu_gate(u32 vector, u32 *handler, int *intgate);
 
 // Interrupt delivery counter (incremented whenever a virtual interrupt enters the guest).
