@@ -98,7 +98,9 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       cpuSeconds[id] = Math.round(cost.cpuSeconds * 10) / 10;
       o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${cost.seconds.toFixed(1)} s, host CPU ${cost.cpuSeconds.toFixed(1)} s)`);
     },
-  }, o.signal, { order, ...(o.isolate ? { isolate: true } : {}), ...(o.worker ? { worker: o.worker } : {}) }).catch((err: Error) => err);
+  }, o.signal, {
+    order, family: (i) => specs[i]!.guest, ...(o.isolate ? { isolate: true } : {}), ...(o.worker ? { worker: o.worker } : {}),
+  }).catch((err: Error) => err);
   if (measurements instanceof Error) return { ok: false, message: measurements.message };
   const failures = measurements.map((m, i) => m.failure ? `${specs[i]!.configuration}/${specs[i]!.workload}: ${m.failure}` : null).filter((x) => x !== null);
   if (failures.length > 0) return { ok: false, message: `${failures.length} run(s) failed; no results written:\n  ${failures.join('\n  ')}` };

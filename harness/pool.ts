@@ -2,9 +2,11 @@
 // measurement at a time and, by default, several in turn: a run builds its own machine, network
 // and peer from its spec and leaves nothing behind that the next one reads, so a worker gives the
 // same figures whatever ran in it before (test/harness/pool.test.ts checks it), and the later runs
-// skip the process start and find V8's code already compiled and optimized. `isolate` gives every
-// run a fresh process, as when in doubt. Runs start in `order` (harness/schedule.ts: longest
-// first); results come back in the order of the specs, whatever order the workers finish in.
+// skip the process start and find V8's code already compiled and optimized, most of all for a run
+// of the guest the worker ran last: so a free worker takes the next run of that guest (its
+// `family`) before the next run in `order` (harness/schedule.ts: longest first). `isolate` gives
+// every run a fresh process, as when in doubt. Results come back in the order of the specs,
+// whatever order the workers finish in.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Measurement, MeasureSpec } from './measure.ts';
@@ -32,6 +34,8 @@ export interface PoolOptions {
   order?: readonly number[];
   /** A fresh worker process for every run instead of one per lane reused (default false). */
   isolate?: boolean;
+  /** Runs of one family (the same guest image) go to the worker that ran that family last when it can. */
+  family?: (i: number) => string;
   worker?: WorkerEntry;
 }
 
@@ -86,13 +90,20 @@ export async function runPool(specs: MeasureSpec[], jobs: number, events: PoolEv
     throw new Error('runPool: order must list every spec once');
   }
   const out: Measurement[] = new Array(specs.length);
-  let next = 0;
+  const left = [...order];
+  /** The first run left in order of `family`, else the first run left. */
+  const take = (family: string | null): number => {
+    const k = family === null || !o.family ? -1 : left.findIndex((i) => o.family!(i) === family);
+    return left.splice(k < 0 ? 0 : k, 1)[0]!;
+  };
   let failed: Error | undefined;
   const lane = async (): Promise<void> => {
     let worker: Worker | null = null;
+    let last: string | null = null;
     try {
-      while (next < order.length && !failed && !signal.aborted) {
-        const i = order[next++]!;
+      while (left.length > 0 && !failed && !signal.aborted) {
+        const i = take(o.isolate ? null : last);
+        last = o.family?.(i) ?? null;
         events.started(i);
         try {
           worker ??= new Worker(entry, signal);
