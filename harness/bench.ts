@@ -96,7 +96,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       const id = `${specs[i]!.configuration}/${specs[i]!.workload}`;
       seconds[id] = Math.round(cost.seconds * 10) / 10;
       cpuSeconds[id] = Math.round(cost.cpuSeconds * 10) / 10;
-      o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${cost.seconds.toFixed(1)} s, host CPU ${cost.cpuSeconds.toFixed(1)} s)`);
+      o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : m.notRun ? `did not run: ${m.notRun}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${cost.seconds.toFixed(1)} s, host CPU ${cost.cpuSeconds.toFixed(1)} s)`);
     },
   }, o.signal, {
     order, family: (i) => specs[i]!.guest, ...(o.isolate ? { isolate: true } : {}), ...(o.worker ? { worker: o.worker } : {}),
@@ -109,6 +109,9 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const runs: RunResult[] = mine.map((r) => {
     if (r.notRun !== null) return { configuration: r.configuration.name, workload: r.workload.name, status: 'not run', reason: r.notRun };
     const spec = specs[byKey.get(runKey(r))!]!;
+    // An outcome of the configuration (hole-outcome.ts): shown instead of figures.
+    const outcome = measurements[byKey.get(runKey(r))!]!.notRun;
+    if (outcome !== null) return { configuration: r.configuration.name, workload: r.workload.name, status: 'not run', reason: outcome };
     return {
       configuration: r.configuration.name, workload: r.workload.name, status: 'ok',
       images: {

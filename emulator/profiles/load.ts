@@ -22,14 +22,14 @@ export const COST_FIELDS: readonly (keyof CostTable)[] = [
 /** Xen hypervisor operation costs (optional profile key `xen`; see emulator/hypervisors/xen/ABI.md §9). */
 export const XEN_COST_FIELDS = [
   'xen_hypercall', 'xen_iret_hypercall', 'xen_event_upcall', 'xen_trap_bounce', 'xen_mmu_update_per_pte',
-  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation',
+  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation', 'xen_domain_switch', 'xen_netback_frame',
 ] as const;
 export type XenCostTable = Record<(typeof XEN_COST_FIELDS)[number], number>;
 
 /** L4 microkernel operation costs (optional profile key `l4`; see emulator/hypervisors/l4/ABI.md §9). */
 export const L4_COST_FIELDS = [
   'l4_ipc_intra_as', 'l4_ipc_one_way', 'l4_pagefault_ipc', 'l4_exception_ipc', 'l4_irq_ipc', 'l4_syscall',
-  'l4_map_per_page', 'l4_thread_switch',
+  'l4_map_per_page', 'l4_thread_switch', 'l4_netserver_frame',
 ] as const;
 export type L4CostTable = Record<(typeof L4_COST_FIELDS)[number], number>;
 
