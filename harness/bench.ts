@@ -10,6 +10,7 @@ import { countWedge, LOC_RULE } from './loc.ts';
 import { runKey, shardRuns, type BenchDecl, type ConfigurationDecl, type PlannedRun, type Shard } from './matrix.ts';
 import type { MeasureSpec } from './measure.ts';
 import { runPool, type WorkerEntry } from './pool.ts';
+import { longestFirst } from './schedule.ts';
 import { published } from './published.ts';
 import { RESULTS_SCHEMA, RESULTS_VERSION, type Results, type RunResult } from './results.ts';
 
@@ -30,6 +31,10 @@ export interface BenchOptions {
   say(line: string): void;
   /** The worker module the runs use (default: the source under tsx). */
   worker?: WorkerEntry;
+  /** Each run's cost by `configuration/workload` (harness/schedule.ts), to start the longest first; default matrix order. */
+  estimates?: ReadonlyMap<string, number>;
+  /** A fresh worker process for every run (harness/pool.ts); default one per worker lane, reused. */
+  isolate?: boolean;
   signal: AbortSignal;
 }
 
@@ -81,16 +86,21 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   for (const r of mine) if (r.notRun !== null) o.say(`bench: ${runKey(r)}: not run: ${r.notRun}`);
 
   const seconds: Record<string, number> = {};
+  const cpuSeconds: Record<string, number> = {};
   let done = 0;
+  const order = longestFirst(specs.map((s) => `${s.configuration}/${s.workload}`), o.estimates ?? new Map());
   const measurements = await runPool(specs, o.jobs, {
     started: (i) => o.say(`bench: ${specs[i]!.configuration}/${specs[i]!.workload}: running (${o.bench.transferBytes} bytes, ${specs[i]!.direction})`),
-    finished: (i, s, m) => {
+    finished: (i, cost, m) => {
       done += 1;
       const id = `${specs[i]!.configuration}/${specs[i]!.workload}`;
-      seconds[id] = Math.round(s * 10) / 10;
-      o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : m.notRun ? `did not run: ${m.notRun}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${s.toFixed(1)} s)`);
+      seconds[id] = Math.round(cost.seconds * 10) / 10;
+      cpuSeconds[id] = Math.round(cost.cpuSeconds * 10) / 10;
+      o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : m.notRun ? `did not run: ${m.notRun}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${cost.seconds.toFixed(1)} s, host CPU ${cost.cpuSeconds.toFixed(1)} s)`);
     },
-  }, o.signal, o.worker).catch((err: Error) => err);
+  }, o.signal, {
+    order, family: (i) => specs[i]!.guest, ...(o.isolate ? { isolate: true } : {}), ...(o.worker ? { worker: o.worker } : {}),
+  }).catch((err: Error) => err);
   if (measurements instanceof Error) return { ok: false, message: measurements.message };
   const failures = measurements.map((m, i) => m.failure ? `${specs[i]!.configuration}/${specs[i]!.workload}: ${m.failure}` : null).filter((x) => x !== null);
   if (failures.length > 0) return { ok: false, message: `${failures.length} run(s) failed; no results written:\n  ${failures.join('\n  ')}` };
@@ -128,6 +138,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       started: started.toISOString(),
       seconds: Math.round((performance.now() - t0) / 100) / 10,
       run_seconds: seconds,
+      run_cpu_seconds: cpuSeconds,
       jobs: o.jobs,
     },
   };

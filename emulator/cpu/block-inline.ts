@@ -17,7 +17,40 @@ export interface InlineForm {
   code: string;
   mayFault: boolean;
   flags: InlineFlags;
+  /** Its only calls are the slow paths of loadStmt, storeStmt and linExpr, which store cpu.eip themselves (setSlowEip). */
+  selfEip?: boolean;
 }
+
+// The lazy-flag records of flags.ts (CpuRegs.setAdd, setSub, setLogic, setIncDec, setSZP) written
+// out as the same field stores, so a long block does not spend V8's inlining budget on them.
+const ARITH = 0x8d5; // CF|PF|AF|ZF|SF|OF (flags.ts)
+/** setAdd (sub false) or setSub (sub true) of locals a, b, result s, carry-in expression cin. */
+export function lazyArith(sub: boolean, a: string, b: string, s: string, size: number, cin: string): string {
+  return `cpu.lOp = ${sub ? 1 : 0}; cpu.lA = ${a}; cpu.lB = ${b}; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lCin = ${cin}; cpu.lazy = ${ARITH};`;
+}
+/** setLogic of result s. */
+export function lazyLogic(s: string, size: number): string {
+  return `cpu.lOp = 2; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lazy = ${ARITH};`;
+}
+/** setIncDec of operand a and result s: CF is kept (computed from the pending record first). */
+export function lazyIncDec(a: string, s: string, size: number, dec: boolean): string {
+  return `{ const $c = cpu.getCF() ? 1 : 0; cpu.flags = (cpu.flags & -2) | $c; } cpu.lOp = ${dec ? 1 : 0}; cpu.lA = ${a}; cpu.lB = 1; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lCin = 0; cpu.lazy = ${ARITH & ~1};`;
+}
+/** setSZP of result s with the boolean expressions cf and of (evaluated first, as call arguments are). */
+export function lazySZP(s: string, size: number, cf: string, of: string): string {
+  return `{ const $cf = ${cf}, $of = ${of}; cpu.lOp = 2; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lazy = 0xc4; cpu.flags = (cpu.flags & ~0x811) | ($cf ? 1 : 0) | ($of ? 0x800 : 0); }`;
+}
+
+/**
+ * The EIP of the instruction being emitted when its form stores cpu.eip only on its slow paths
+ * (the segment check and the rdN/wrN calls, the only places it can fault or reach a device), or
+ * null when the block stores it before the instruction (see blocks.ts emitBody). The TLB-hit
+ * paths touch only RAM with no fault, so nothing can observe cpu.eip there.
+ */
+let slowEip: number | null = null;
+export function setSlowEip(eip: number | null): void { slowEip = eip; }
+/** Statement storing the EIP for a slow path, or nothing. */
+function eipStmt(): string { return slowEip === null ? '' : `cpu.eip = ${slowEip}; `; }
 
 /** JS expression for the offset of a 32-bit-address ModRM memory operand. */
 export function eaExpr(i: Insn): string {
@@ -29,7 +62,8 @@ export function eaExpr(i: Insn): string {
 /** JS expression for the linear address of the memory operand, with the flat-segment fast path. */
 export function linExpr(i: Insn, size: number, write: boolean): string {
   const fast = write ? 'segFastW' : 'segFastR';
-  return `(cpu.${fast}[${i.seg}] ? ${eaExpr(i)} : cpu.segCheck(${i.seg}, ${eaExpr(i)}, ${size}, ${write}))`;
+  const at = slowEip === null ? '' : `cpu.eip = ${slowEip}, `;
+  return `(${fast === 'segFastW' ? '$sfw' : '$sfr'}[${i.seg}] ? ${eaExpr(i)} : (${at}cpu.segCheck(${i.seg}, ${eaExpr(i)}, ${size}, ${write})))`;
 }
 
 /** Register n of `size` bytes, zero-extended (getReg). */
@@ -53,22 +87,22 @@ const WR = ['', 'wr8', 'wr16', '', 'wr32'];
  */
 export function loadStmt(size: number, lin: string, v: string): string {
   if (size === 4) {
-    return `{ const $l = ${lin}, $e = cpu.tlbR[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed && ($l & 3) === 0) { cpu.stats.tlbHits++; ${v} = cpu.ram32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2]; } else ${v} = cpu.rd32($l); }`;
+    return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n && ($l & 3) === 0) { $stats.tlbHits++; ${v} = $r32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2]; } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
   }
   if (size === 1) {
-    return `{ const $l = ${lin}, $e = cpu.tlbR[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed) { cpu.stats.tlbHits++; ${v} = cpu.ram[($e & ~0xfff) | ($l & 0xfff)]; } else ${v} = cpu.rd8($l); }`;
+    return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n) { $stats.tlbHits++; ${v} = $r8[($e & ~0xfff) | ($l & 0xfff)]; } else { ${eipStmt()}${v} = cpu.rd8($l); } }`;
   }
-  return `${v} = cpu.${RD[size]}(${lin});`;
+  return `${eipStmt()}${v} = cpu.${RD[size]}(${lin});`;
 }
 /** Statement storing JS expression `val` (evaluated once, after the address) at `lin` (cpu.wrN). */
 export function storeStmt(size: number, lin: string, val: string): string {
   if (size === 4) {
-    return `{ const $l = ${lin}, $v = ${val}, $e = cpu.tlbW[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed && ($l & 3) === 0) { cpu.stats.tlbHits++; cpu.ram32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2] = $v; } else cpu.wr32($l, $v); }`;
+    return `{ const $l = ${lin}, $v = ${val}, $e = $tw[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n && ($l & 3) === 0) { $stats.tlbHits++; $r32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2] = $v; } else { ${eipStmt()}cpu.wr32($l, $v); } }`;
   }
   if (size === 1) {
-    return `{ const $l = ${lin}, $v = ${val}, $e = cpu.tlbW[$l >>> 12]; if (($e & cpu.tlbNeed) === cpu.tlbNeed) { cpu.stats.tlbHits++; cpu.ram[($e & ~0xfff) | ($l & 0xfff)] = $v; } else cpu.wr8($l, $v); }`;
+    return `{ const $l = ${lin}, $v = ${val}, $e = $tw[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n) { $stats.tlbHits++; $r8[($e & ~0xfff) | ($l & 0xfff)] = $v; } else { ${eipStmt()}cpu.wr8($l, $v); } }`;
   }
-  return `cpu.${WR[size]}(${lin}, ${val});`;
+  return `${eipStmt()}cpu.${WR[size]}(${lin}, ${val});`;
 }
 /** Statement declaring local `v` holding the ModRM operand E of `size` bytes (readE). */
 function readE(i: Insn, size: number, v: string): string {
@@ -81,13 +115,13 @@ function trunc(size: number, e: string): string {
 /** The ALU operation op on locals a and b into local s with its flags (execute-alu.ts alu()). */
 function aluCode(op: number, size: number): string {
   switch (op) {
-    case 0: return `s = ${trunc(size, 'a + b')}; cpu.setAdd(a, b, s, ${size}, 0);`;
-    case 1: return `s = ${trunc(size, 'a | b')}; cpu.setLogic(s, ${size});`;
-    case 2: return `{ const c = cpu.getCF() ? 1 : 0; s = ${trunc(size, 'a + b + c')}; cpu.setAdd(a, b, s, ${size}, c); }`;
-    case 3: return `{ const c = cpu.getCF() ? 1 : 0; s = ${trunc(size, 'a - b - c')}; cpu.setSub(a, b, s, ${size}, c); }`;
-    case 4: return `s = ${trunc(size, 'a & b')}; cpu.setLogic(s, ${size});`;
-    case 6: return `s = ${trunc(size, 'a ^ b')}; cpu.setLogic(s, ${size});`;
-    default: return `s = ${trunc(size, 'a - b')}; cpu.setSub(a, b, s, ${size}, 0);`;
+    case 0: return `s = ${trunc(size, 'a + b')}; ${lazyArith(false, 'a', 'b', 's', size, '0')}`;
+    case 1: return `s = ${trunc(size, 'a | b')}; ${lazyLogic('s', size)}`;
+    case 2: return `{ const c = cpu.getCF() ? 1 : 0; s = ${trunc(size, 'a + b + c')}; ${lazyArith(false, 'a', 'b', 's', size, 'c')} }`;
+    case 3: return `{ const c = cpu.getCF() ? 1 : 0; s = ${trunc(size, 'a - b - c')}; ${lazyArith(true, 'a', 'b', 's', size, 'c')} }`;
+    case 4: return `s = ${trunc(size, 'a & b')}; ${lazyLogic('s', size)}`;
+    case 6: return `s = ${trunc(size, 'a ^ b')}; ${lazyLogic('s', size)}`;
+    default: return `s = ${trunc(size, 'a - b')}; ${lazyArith(true, 'a', 'b', 's', size, '0')}`;
   }
 }
 /** What a following jcc may take from the locals after op (32-bit operations only). */
@@ -106,7 +140,7 @@ function aluE(i: Insn, op: number, size: number, b: string): InlineForm {
     return { code: `{ const b = ${b}, a = ${regGet(size, i.rm)}; let s; ${aluCode(op, size)}${op !== 7 ? ` ${regSet(size, i.rm, 's')}` : ''}${track(flags)} }`, mayFault: false, flags };
   }
   if (op === 7) {
-    return { code: `{ const b = ${b}; let a = 0; ${loadStmt(size, linExpr(i, size, false), 'a')} let s; ${aluCode(op, size)}${track(flags)} }`, mayFault: true, flags };
+    return { code: `{ const b = ${b}; let a = 0; ${loadStmt(size, linExpr(i, size, false), 'a')} let s; ${aluCode(op, size)}${track(flags)} }`, mayFault: true, flags, selfEip: true };
   }
   return {
     code: `{ const b = ${b}, l = ${linExpr(i, size, true)}, a = cpu.rdW(l, ${size}); let s; ${aluCode(op, size)} cpu.${WR[size]}(l, s);${track(flags)} }`,
@@ -120,9 +154,9 @@ function shiftReg32(i: Insn, count: number): InlineForm | null {
   if (c === 0) return { code: '', mayFault: false, flags: null };
   let body: string;
   switch (i.reg) {
-    case 4: case 6: body = `const t = a << ${c - 1}, s = t << 1; cpu.setSZP(s, 4, ((t >>> 31) & 1) !== 0, ((t ^ s) & 0x80000000) !== 0);`; break;
-    case 5: body = `const t = a >>> ${c - 1}, s = (t >>> 1) | 0; cpu.setSZP(s, 4, (t & 1) !== 0, ((t ^ s) & 0x80000000) !== 0);`; break;
-    case 7: body = `const t = a >> ${c - 1}, s = t >> 1; cpu.setSZP(s, 4, (t & 1) !== 0, false);`; break;
+    case 4: case 6: body = `const t = a << ${c - 1}, s = t << 1; ${lazySZP('s', 4, '((t >>> 31) & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`; break;
+    case 5: body = `const t = a >>> ${c - 1}, s = (t >>> 1) | 0; ${lazySZP('s', 4, '(t & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`; break;
+    case 7: body = `const t = a >> ${c - 1}, s = t >> 1; ${lazySZP('s', 4, '(t & 1) !== 0', 'false')}`; break;
     default: return null;
   }
   // setSZP leaves SF and ZF to the result, as inc/dec do: a following jcc on them reads fr.
@@ -143,7 +177,7 @@ export function inlineForm(i: Insn): InlineForm | null {
     const op = (i.op >> 3) & 7, flags = aluFlags(op, size);
     return {
       code: `{ ${readE(i, size, 'b')} const a = ${regGet(size, i.reg)}; let s; ${aluCode(op, size)}${op !== 7 ? ` ${regSet(size, i.reg, 's')}` : ''}${track(flags)} }`,
-      mayFault: mem, flags,
+      mayFault: mem, flags, selfEip: true,
     };
   }
   if (h === A.aluAI) {
@@ -153,29 +187,29 @@ export function inlineForm(i: Insn): InlineForm | null {
   }
   if (h === A.testEG) {
     const flags: InlineFlags = size === 4 ? 'logic' : null;
-    return { code: `{ ${readE(i, size, 'e')} const s = e & ${regGet(size, i.reg)}; cpu.setLogic(s, ${size});${flags ? ' fr = s;' : ''} }`, mayFault: mem, flags };
+    return { code: `{ ${readE(i, size, 'e')} const s = e & ${regGet(size, i.reg)}; ${lazyLogic('s', size)}${flags ? ' fr = s;' : ''} }`, mayFault: mem, flags, selfEip: true };
   }
   if (h === A.testAI) {
     const flags: InlineFlags = size === 4 ? 'logic' : null;
-    return { code: `{ const s = ${trunc(size, `${regGet(size, 0)} & ${i.imm | 0}`)}; cpu.setLogic(s, ${size});${flags ? ' fr = s;' : ''} }`, mayFault: false, flags };
+    return { code: `{ const s = ${trunc(size, `${regGet(size, 0)} & ${i.imm | 0}`)}; ${lazyLogic('s', size)}${flags ? ' fr = s;' : ''} }`, mayFault: false, flags };
   }
   if (h === A.movEG) {
     if (!mem) return { code: `{ const v = ${regGet(size, i.reg)}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null };
-    return { code: storeStmt(size, linExpr(i, size, true), regGet(size, i.reg)), mayFault: true, flags: null };
+    return { code: storeStmt(size, linExpr(i, size, true), regGet(size, i.reg)), mayFault: true, flags: null, selfEip: true };
   }
-  if (h === A.movGE) return { code: `{ ${readE(i, size, 'v')} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null };
+  if (h === A.movGE) return { code: `{ ${readE(i, size, 'v')} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true };
   if (h === A.movEI) {
     if (!mem) return { code: `{ const v = ${i.imm | 0}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null };
-    return { code: storeStmt(size, linExpr(i, size, true), `${i.imm | 0}`), mayFault: true, flags: null };
+    return { code: storeStmt(size, linExpr(i, size, true), `${i.imm | 0}`), mayFault: true, flags: null, selfEip: true };
   }
   if (h === A.movzxsx) {
     const src = i.op & 1 ? 2 : 1;
     const sx = i.op >= 0x1be ? (src === 1 ? ' v = (v << 24) >> 24;' : ' v = (v << 16) >> 16;') : '';
-    return { code: `{ ${readE(i, src, 'v')}${sx} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null };
+    return { code: `{ ${readE(i, src, 'v')}${sx} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true };
   }
   if (h === A.incDecE) {
     const dec = i.reg === 1, flags: InlineFlags = size === 4 ? 'incdec' : null;
-    const body = `let s = ${trunc(size, dec ? 'a - 1' : 'a + 1')}; cpu.setIncDec(a, s, ${size}, ${dec});${flags ? ' fr = s;' : ''}`;
+    const body = `let s = ${trunc(size, dec ? 'a - 1' : 'a + 1')}; ${lazyIncDec('a', 's', size, dec)}${flags ? ' fr = s;' : ''}`;
     if (!mem) return { code: `{ const a = ${regGet(size, i.rm)}; ${body} ${regSet(size, i.rm, 's')} }`, mayFault: false, flags };
     return { code: `{ const l = ${linExpr(i, size, true)}, a = cpu.rdW(l, ${size}); ${body} cpu.${WR[size]}(l, s); }`, mayFault: true, flags };
   }

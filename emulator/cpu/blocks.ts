@@ -17,7 +17,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
-import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt } from './block-inline.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -36,6 +36,9 @@ export interface Block {
   succEpoch: number;
   /** Its execution category for the cycle ledger (cycle-ledger.ts), fixed when it was compiled. */
   cat: number;
+  /** Its decoded instructions, and whether they run with a 32-bit CS (for its generated function). */
+  insns: Insn[];
+  code32: boolean;
 }
 
 /** Handlers after which the next instruction is simply the following one, with no mode change. */
@@ -69,11 +72,11 @@ function track(op: number): string {
 /** Inline code for the 32-bit ALU operation op on a and b (locals), leaving the result in s. */
 function aluInline(op: number): string | null {
   switch (op) {
-    case 0: return 's = (a + b) | 0; cpu.setAdd(a, b, s, 4, 0);';
-    case 1: return 's = a | b; cpu.setLogic(s, 4);';
-    case 4: return 's = a & b; cpu.setLogic(s, 4);';
-    case 5: case 7: return 's = (a - b) | 0; cpu.setSub(a, b, s, 4, 0);';
-    case 6: return 's = a ^ b; cpu.setLogic(s, 4);';
+    case 0: return `s = (a + b) | 0; ${lazyArith(false, 'a', 'b', 's', 4, '0')}`;
+    case 1: return `s = a | b; ${lazyLogic('s', 4)}`;
+    case 4: return `s = a & b; ${lazyLogic('s', 4)}`;
+    case 5: case 7: return `s = (a - b) | 0; ${lazyArith(true, 'a', 'b', 's', 4, '0')}`;
+    case 6: return `s = a ^ b; ${lazyLogic('s', 4)}`;
     default: return null;
   }
 }
@@ -87,10 +90,10 @@ function aluInline(op: number): string | null {
 /** How the last emitted instruction left its flags in the block's locals fa/fb/fr, for a following jcc. */
 type FlagKnowledge = 'sub' | 'logic' | 'incdec' | null;
 /** One instruction's code; mayFault: store its EIP first and check cpu.smc after it. */
-interface Emitted { code: string; mayFault: boolean }
+interface Emitted { code: string; mayFault: boolean; selfEip?: boolean }
 let lastFlags: FlagKnowledge = null;
 
-function emitInsn(i: Insn, k: number): Emitted {
+function emitInsn(i: Insn, k: string): Emitted {
   lastFlags = null;
   const r = emitInsnInner(i, k);
   return r;
@@ -137,7 +140,7 @@ function inlineCond(cc: number, known: FlagKnowledge): string | null {
   return null;
 }
 
-function emitInsnInner(i: Insn, k: number): Emitted {
+function emitInsnInner(i: Insn, k: string): Emitted {
   const h = i.exec;
   const pure = (code: string): Emitted => ({ code, mayFault: false });
   if (h === A.movRR32) return pure(`r[${i.rm}] = r[${i.reg}];`);
@@ -147,7 +150,7 @@ function emitInsnInner(i: Insn, k: number): Emitted {
     lastFlags = knowledge(op);
     return pure(`{ const a = r[${i.rm}], b = r[${i.reg}]; let s; ${aluInline(op)}${op !== 7 ? ` r[${i.rm}] = s;` : ''} ${track(op)} }`);
   }
-  if (h === A.testRR32) { lastFlags = 'logic'; return pure(`fr = r[${i.rm}] & r[${i.reg}]; cpu.setLogic(fr, 4);`); }
+  if (h === A.testRR32) { lastFlags = 'logic'; return pure(`fr = r[${i.rm}] & r[${i.reg}]; ${lazyLogic('fr', 4)}`); }
   if (h === A.aluRI32 && aluInline(i.reg)) {
     lastFlags = knowledge(i.reg);
     return pure(`{ const a = r[${i.rm}], b = ${i.imm | 0}; let s; ${aluInline(i.reg)}${i.reg !== 7 ? ` r[${i.rm}] = s;` : ''} ${track(i.reg)} }`);
@@ -155,16 +158,16 @@ function emitInsnInner(i: Insn, k: number): Emitted {
   if (h === A.incDecReg && i.os === 4) {
     const n = i.op & 7, dec = i.op >= 0x48;
     lastFlags = 'incdec';
-    return pure(`{ const a = r[${n}]; fr = (a ${dec ? '-' : '+'} 1) | 0; r[${n}] = fr; cpu.setIncDec(a, fr, 4, ${dec}); }`);
+    return pure(`{ const a = r[${n}]; fr = (a ${dec ? '-' : '+'} 1) | 0; r[${n}] = fr; ${lazyIncDec('a', 'fr', 4, dec)} }`);
   }
   if (h === A.lea && i.os === 4 && i.as32) return pure(`r[${i.reg}] = ${eaExpr(i)};`);
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
-  if (h === A.movLoad32) return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true };
-  if (h === A.movStore32) return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true };
+  if (h === A.movLoad32) return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true, selfEip: true };
+  if (h === A.movStore32) return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true, selfEip: true };
   const form = inlineForm(i);
   if (form !== null) {
     lastFlags = form.flags;
-    return { code: form.code, mayFault: form.mayFault };
+    return { code: form.code, mayFault: form.mayFault, selfEip: form.selfEip === true };
   }
   if (h === C.pushReg32) return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true };
   if (h === C.popReg32) return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true };
@@ -203,10 +206,10 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   let runs = 0;
   const block: Block = {
     fn: (cpu: Cpu): number => {
-      if (++runs === CODEGEN_THRESHOLD) block.fn = generate(insns, addrs, costBefore, code32);
+      if (++runs === CODEGEN_THRESHOLD) block.fn = generateHot(block, cpu);
       return runGeneric(cpu, insns, addrs, nexts, costBefore, code32);
     },
-    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat,
+    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat, insns, code32,
   };
   return block;
 }
@@ -242,10 +245,18 @@ function runGeneric(cpu: Cpu, insns: Insn[], addrs: number[], nexts: number[], c
   return n;
 }
 
-/** The block's generated JavaScript function. */
-function generate(insns: Insn[], addrs: number[], costBefore: number[], code32: boolean): (cpu: Cpu) => number {
+/** Where a block body's exits go: `return k` in a block's own function, the end of the pass in a loop (generateHot). */
+type ExitCode = (count: string) => string;
+
+/**
+ * The statements of one block's body (see generate). Handler closures are named h<tag>_<k> and
+ * instructions i<tag>_<k>; they are pushed onto params and args. Every way out of the body,
+ * with the number of instructions it retired, goes through exit.
+ */
+function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args: unknown[]): string[] {
+  const { insns, addrs, costBefore, code32 } = b;
   const total = costBefore[insns.length]!;
-  const lines: string[] = ['const r = cpu.r;', 'let fa = 0, fb = 0, fr = 0;', `cpu.cycles += ${total};`];
+  const lines: string[] = [`cpu.cycles += ${total};`];
   const last = insns.length - 1;
   let known: FlagKnowledge = null;
   insns.forEach((i, k) => {
@@ -257,26 +268,74 @@ function generate(insns: Insn[], addrs: number[], costBefore: number[], code32: 
       const target = code32 ? (nextEip + i.imm) | 0 : (nextEip + i.imm) & 0xffff;
       const cond = inlineCond(i.op & 0xf, known) ?? `cpu.cond(${i.op & 0xf})`;
       if (k === last) lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra; } else cpu.eip = ${nextEip};`);
-      else lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra - ${total - costBefore[k + 1]!}; return ${k + 1}; }`);
+      else lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra - ${total - costBefore[k + 1]!}; ${exit(`${k + 1}`)} }`);
       known = null;
       return;
     }
-    const { code, mayFault } = emitInsn(i, k);
+    // A form that stores cpu.eip on its slow paths itself needs no store before it (block-inline.ts setSlowEip).
+    setSlowEip(addrs[k]!);
+    const { code, mayFault, selfEip } = emitInsn(i, `${tag}_${k}`);
+    setSlowEip(null);
     known = lastFlags;
     if (k === last) lines.push(`cpu.eip = ${addrs[k]}; cpu.nextEip = ${nextEip};`);
-    else if (mayFault) lines.push(`cpu.eip = ${addrs[k]};`);
+    else if (mayFault && !selfEip) lines.push(`cpu.eip = ${addrs[k]};`);
     lines.push(code);
     if (k < last && mayFault) {
       // Stop after a write to decoded code; the rest of the block may be stale. A read can write
       // too: a TLB miss sets the accessed bit of a page-table entry, which may share decoded code's page.
-      lines.push(`if (cpu.smc) { cpu.smc = false; cpu.eip = ${nextEip}; cpu.cycles -= ${total - costBefore[k + 1]!}; return ${k + 1}; }`);
+      lines.push(`if (cpu.smc) { cpu.smc = false; cpu.eip = ${nextEip}; cpu.cycles -= ${total - costBefore[k + 1]!}; ${exit(`${k + 1}`)} }`);
     }
     if (k === last) lines.push('cpu.eip = cpu.nextEip;');
   });
-  lines.push(`return ${insns.length};`);
+  lines.push(exit(`${insns.length}`));
+  insns.forEach((i, k) => { params.push(`h${tag}_${k}`, `i${tag}_${k}`); args.push(i.exec, i); });
+  return lines;
+}
+
+/** A generated function's locals for the CPU's arrays and statistics, which are never replaced (block-inline.ts uses them). */
+const PRELUDE = 'const r = cpu.r, $sfr = cpu.segFastR, $sfw = cpu.segFastW, $tr = cpu.tlbR, $tw = cpu.tlbW, $r32 = cpu.ram32, $r8 = cpu.ram, $stats = cpu.stats;';
+
+/** The block's generated JavaScript function. */
+function generate(b: Block): (cpu: Cpu) => number {
   const params: string[] = [];
   const args: unknown[] = [];
-  insns.forEach((i, k) => { params.push(`h${k}`, `i${k}`); args.push(i.exec, i); });
+  const body = emitBody(b, '0', (n) => `return ${n};`, params, args);
+  const lines = [PRELUDE, 'let fa = 0, fb = 0, fr = 0;', ...body];
   const factory = new Function(...params, `return function block(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
+  return factory(...args);
+}
+
+/**
+ * The function of a block `b` that has just become hot. A block whose cached successor link
+ * names itself (a loop of one block, the usual form of an inner loop) gets a function that runs
+ * the loop itself: after each pass it takes the run loop's block-to-block step in place (see
+ * Cpu.run), and goes round again only where Cpu.run would run the block again: nothing needs
+ * attention, the cycle limit is not reached, the link is of the current code epoch and picks
+ * this block for cpu.eip, and another pass fits the instruction budget (cpu.chainBudget).
+ * Otherwise it returns, and the run loop takes the same step itself from cpu.curBlock. So the
+ * same blocks run in the same order with the same checks between them, and interrupts are taken
+ * at the same points; only the loop's call per pass goes. A fault leaves in cpu.chainRetired the
+ * instructions of the passes before. Other blocks get their plain function: regions of several
+ * linked blocks in one function were measured slower (see the emulator README).
+ */
+function generateHot(b: Block, cpu: Cpu): (cpu: Cpu) => number {
+  const selfLinked = b.succEpoch === cpu.codeEpoch && (b.succ === b || b.succ2 === b);
+  if (!selfLinked) return generate(b);
+  const params: string[] = ['B'];
+  const args: unknown[] = [b];
+  const body = emitBody(b, '0', (n) => `$k = ${n}; break pass;`, params, args);
+  const lines = [
+    PRELUDE, 'let fa = 0, fb = 0, fr = 0;', 'let $k = 0, $done = 0;',
+    'try {', 'for (;;) {', 'pass: {', ...body, '}', '$done += $k;',
+    'if (cpu.attention || cpu.cycles >= cpu.chainCycleLimit) return $done;',
+    // Cpu.run follows the first link when it names cpu.eip, else the second: it must be this block.
+    `if (cpu.eip !== ${b.eip} || B.succEpoch !== cpu.codeEpoch) return $done;`,
+    'const $s = B.succ;',
+    `if (!($s === B || ($s !== null && $s.eip !== ${b.eip} && B.succ2 === B)) || $done + ${b.n} > cpu.chainBudget) return $done;`,
+    `if (cpu.ledger.cur !== ${b.cat}) cpu.ledger.enter(${b.cat});`,
+    'cpu.smc = false;',
+    '}', '} catch (e) { cpu.chainRetired = $done; throw e; }',
+  ];
+  const factory = new Function(...params, `return function loop(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
   return factory(...args);
 }

@@ -67,7 +67,14 @@ export class Cpu extends CpuSegments {
   /** The model-specific registers other than the TSC (msrs.ts). */
   readonly msrs = new MsrBank();
 
+  /** The compiled block running now. */
   private curBlock: Block | null = null;
+  /** For a block that runs its own loop (blocks.ts generateHot): run()'s cycle limit, and how many
+   *  instructions the block's function may retire before run()'s instruction limit. */
+  chainCycleLimit = 0;
+  chainBudget = 0;
+  /** Instructions such a block retired in the passes before the one that faulted. */
+  chainRetired = 0;
   private irqCheck = false;
   private irqStop = false;
   private shadow = false;
@@ -147,6 +154,7 @@ export class Cpu extends CpuSegments {
     this.running = true;
     this.irqCheck = true;
     this.attention = true;
+    this.chainCycleLimit = cycleLimit;
     let retired = 0;
     let stepTrap = false;
     const ledger = this.ledger;
@@ -172,6 +180,7 @@ export class Cpu extends CpuSegments {
                     if (b.cat !== ledger.cur) ledger.enter(b.cat);
                     this.curBlock = b;
                     this.smc = false;
+                    this.chainBudget = instructionLimit - retired;
                     retired += b.fn(this);
                     this.curBlock = null;
                     if (this.attention || this.cycles >= cycleLimit) break;
@@ -217,10 +226,12 @@ export class Cpu extends CpuSegments {
             stepTrap = false;
             const b = this.curBlock;
             if (b !== null) {
-              // Count and charge only the block's instructions before the faulting one.
+              // Count and charge only the block's instructions before the faulting one, and the
+              // passes of its loop before it (generateHot).
               this.curBlock = null;
               const k = b.addrs.indexOf(this.eip);
-              retired += k;
+              retired += k + this.chainRetired;
+              this.chainRetired = 0;
               this.cycles -= b.costBefore[b.n]! - b.costBefore[k + 1]!;
             }
             this.handleFault(e);
@@ -230,6 +241,8 @@ export class Cpu extends CpuSegments {
     } catch (e) {
       return this.stop(e);
     } finally {
+      retired += this.chainRetired;
+      this.chainRetired = 0;
       this.stats.instructions += retired - this.uncounted;
       this.uncounted = 0;
       this.running = false;

@@ -29,6 +29,8 @@ ${WORLD_OPTION_HELP}
       --shards <n>    number of shards for --matrix-json (default: one per runnable run)
       --list          print the matrix (each run and whether it runs here) and exit
       --plain         plain progress lines for the build
+      --isolate       a fresh worker process for every run (default: each worker runs
+                      several in turn, which gives the same figures and skips the starts)
       --history DIR   also add the results to the history folder DIR as their commit's entry
                       (world history add; not with --shard: merge the shards, then add)
 
@@ -42,7 +44,7 @@ async function run(args: string[]): Promise<number> {
     file: { type: 'string', short: 'f' }, jobs: { type: 'string', short: 'j' }, name: { type: 'string' },
     out: { type: 'string' }, transfer: { type: 'string' }, shard: { type: 'string' },
     'matrix-json': { type: 'boolean' }, shards: { type: 'string' }, list: { type: 'boolean' }, plain: { type: 'boolean' },
-    history: { type: 'string' },
+    history: { type: 'string' }, isolate: { type: 'boolean' },
   } });
   const v = parsed.values;
   const jobs = v.jobs === undefined ? availableParallelism() : parseJobs(v.jobs);
@@ -98,8 +100,16 @@ async function run(args: string[]): Promise<number> {
   const { sweepDeadTemps, writeFileAtomic } = await import('../atomic.ts');
   const { compiledFile } = await import('../compiled.ts');
   const { WORKER_SOURCE } = await import('../../harness/pool.ts');
+  const { costEstimates } = await import('../../harness/schedule.ts');
+  const { readResults } = await import('../../harness/results.ts');
   // Running compiled code, the workers run the compiled worker too (no tsx start per run).
   const compiledWorker = compiledFile(WORKER_SOURCE);
+  // The longest runs start first; their cost is read from the results this run replaces, else
+  // from the committed baseline (guest instruction counts; without either, matrix order).
+  const path = join(outDir, `${name}.json`);
+  const estimates = [path, join(world.root, 'results', 'baseline.json')].map((p) => {
+    try { return costEstimates(readResults(p)); } catch { return null; }
+  }).find((e) => e !== null) ?? undefined;
   const controller = new AbortController();
   const onSignal = (): void => controller.abort();
   process.once('SIGINT', onSignal);
@@ -109,6 +119,7 @@ async function run(args: string[]): Promise<number> {
       root: world.root, bench: selected, runs, shard, jobs, signal: controller.signal,
       provenance: () => provenance(world.root, world.file, selected.profile),
       ...(compiledWorker ? { worker: { file: compiledWorker, execArgv: [] } } : {}),
+      ...(estimates ? { estimates } : {}), ...(v.isolate ? { isolate: true } : {}),
       say: (line) => process.stderr.write(line + '\n'),
       images: (c) => configurationImages(world, c),
       build: async (units) => (await runBuild({
@@ -120,7 +131,6 @@ async function run(args: string[]): Promise<number> {
       process.stderr.write(`world bench: ${outcome.message}\n`);
       return 1;
     }
-    const path = join(outDir, `${name}.json`);
     sweepDeadTemps(outDir); // what a killed run left half-written
     writeFileAtomic(path, formatResults(outcome.results));
     const ran = outcome.results.runs.filter((r) => r.status === 'ok').length;
