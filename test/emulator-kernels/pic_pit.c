@@ -25,6 +25,7 @@ static void on_irq0(struct frame *f) {
   } while (0)
 
 static void t_masks(void) {
+  pit_stop();
   pic_init(0xff, 0xff);
   outb(0x21, 0x5a);
   outb(0xa1, 0xc3);

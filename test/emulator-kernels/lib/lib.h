@@ -117,6 +117,7 @@ u8 pic_read_isr(int slave);
 void pic_set_mask(u8 master, u8 slave);
 void pit_oneshot(u16 count);
 void pit_periodic(u16 count);
+void pit_stop(void);
 
 // Port I/O and control registers.
 static inline void outb(u16 port, u8 v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }

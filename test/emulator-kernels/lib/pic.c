@@ -46,6 +46,13 @@ void pit_oneshot(u16 count) {
   outb(PIT_CH0, count >> 8);
 }
 
+// Firmware leaves channel 0 ticking on host time under QEMU; a tick latched in IRR at the wrong
+// moment makes output depend on the host's speed. Mode 1 waits for a gate edge channel 0 never
+// gets (its gate is tied high), so OUT holds still until the next count is programmed.
+void pit_stop(void) {
+  outb(PIT_CMD, 0x32);  // channel 0, lobyte/hibyte, mode 1, no count written
+}
+
 void pit_periodic(u16 count) {
   outb(PIT_CMD, 0x34);  // channel 0, lobyte/hibyte, mode 2 (rate generator)
   outb(PIT_CH0, count & 0xff);
