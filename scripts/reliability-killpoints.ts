@@ -45,6 +45,10 @@ void worldBin;
 
 const clean = await cleanBuild(dir, ['-j', '2']);
 process.stdout.write(`clean build: ${clean.steps.length} steps, ${clean.points.length} crash points passed\n`);
+for (const { step, seconds } of clean.steps.filter((s) => !linux || /^linux[:@]/.test(s.step))) {
+  process.stdout.write(`  ${step}: ${seconds.toFixed(1)} s, ${clean.logLines[step]} log lines\n`);
+}
+for (const [unit, hash] of Object.entries(clean.hashes).filter(([u]) => !linux || u.startsWith('linux'))) process.stdout.write(`  out/${unit}: ${hash}\n`);
 /** The kill points inside Linux's steps (see the top comment). A kernel build killed costs a
  *  whole build with its resumed rerun, so its points are few and chosen; the others are cheap. */
 function linuxKillPoints(c: CleanBuild): KillPoint[] {
