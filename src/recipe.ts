@@ -83,9 +83,9 @@ export interface Stage {
    * The stage can take up an interrupted run where it stopped (an incremental build such as
    * make's): its work directory outlives an interrupt or a kill, and the next run of the same key
    * gets it back with dirs.resumed set. Its output directory is new each run, so an artifact is
-   * only ever stored from a run that completed.
+   * only ever stored from a run that completed. A function decides per variant.
    */
-  resumable?: boolean;
+  resumable?: boolean | ((variant: string) => boolean);
   run(ctx: StageContext): Promise<void>;
 }
 

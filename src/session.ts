@@ -217,7 +217,8 @@ export class Session {
   }
 
   private resumable(step: Step): boolean {
-    return step.builtin === null && step.pkg.recipe.stages[step.stage]?.resumable === true;
+    const r = step.builtin === null ? step.pkg.recipe.stages[step.stage]?.resumable : undefined;
+    return typeof r === 'function' ? r(step.variant ?? step.pkg.variants[0]!) : r === true;
   }
 
   private async runStage(step: Step, artifacts: Map<string, string>, key: string, tmp: string,
