@@ -73,6 +73,28 @@ export function isLinuxBzImage(image: Uint8Array): boolean {
   return image.length >= HDR_MAGIC + 4 && view(image).getUint32(HDR_MAGIC, true) === SETUP_HEADER_MAGIC;
 }
 
+/**
+ * True when `image` is a Linux vmlinux: an ELF whose notes include one of owner "Linux" (every
+ * vmlinux has them, include/linux/elfnote.h; a Multiboot kernel has none). The wedge tells a
+ * Linux guest the same way (guests/wedge/common/linuxboot.c).
+ */
+export function isLinuxVmlinux(image: Uint8Array): boolean {
+  if (image.length < 52 || image[0] !== 0x7f || image[1] !== 0x45 || image[2] !== 0x4c || image[3] !== 0x46 || image[4] !== 1) return false;
+  const dv = view(image);
+  const phoff = dv.getUint32(28, true), phentsize = dv.getUint16(42, true), phnum = dv.getUint16(44, true);
+  for (let i = 0; i < phnum; i++) {
+    const ph = phoff + i * phentsize;
+    if (phentsize < 32 || ph + 32 > image.length || dv.getUint32(ph, true) !== 4) continue;
+    const end = Math.min(image.length, dv.getUint32(ph + 4, true) + dv.getUint32(ph + 16, true));
+    for (let off = dv.getUint32(ph + 4, true); off + 12 <= end;) {
+      const namesz = dv.getUint32(off, true), descsz = dv.getUint32(off + 4, true);
+      if (namesz === 6 && new TextDecoder().decode(image.subarray(off + 12, off + 17)) === 'Linux') return true;
+      off += 12 + Math.ceil(namesz / 4) * 4 + Math.ceil(descsz / 4) * 4;
+    }
+  }
+  return false;
+}
+
 /** Loads a bzImage into `ram` with its zero page, command line and initrd. Throws BootError on bad input. */
 export function loadLinux(ram: Uint8Array, image: Uint8Array, opts: LinuxBootOptions): LinuxBootResult {
   const name = opts.kernelName;

@@ -3,6 +3,7 @@
 // between device events. Guest time is cycles only; `hlt` jumps to the next event and those
 // cycles count as idle. Nothing here reads the host clock, so a run is a pure function of its
 // inputs: the same kernel, modules, options and profile give the same bytes and statistics.
+import type { LinkPort } from './net/seams.ts';
 import type { AccessSize, Bus, CostTable, InterruptController, StopReason } from './types.ts';
 import { Cpu } from './cpu/cpu.ts';
 import type { CpuStats } from './cpu/stats.ts';
@@ -19,6 +20,17 @@ import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC, BootError, type BootModule, 
 import { isLinuxBzImage, loadLinux } from './boot-linux.ts';
 import type { Profile } from './profiles/load.ts';
 import { traceLine } from './trace.ts';
+
+/** The machine's NIC as a hypervisor's driver domain sees it (attached by emulator/net/attach.ts). */
+export interface NicAttachment {
+  /** Unplugs the NIC from its wire end and returns that end. */
+  takeLink(): LinkPort;
+  /** Its station address (the EEPROM's). */
+  mac: Uint8Array;
+  /** BAR1's bus address and the interrupt line the PCI bus routed, when assigned. */
+  bar1: number | null;
+  irq: number | null;
+}
 
 /** What the machine needs of the CPU: the contract of emulator/cpu/cpu.ts, plus EFLAGS to see IF. */
 export interface MachineCpu {
@@ -42,6 +54,8 @@ export interface MachineCpu {
   /** A device's DMA wrote guest memory (decoded code dropped, lines cache-cold); invalidateCode if absent. */
   dmaWritten?(physAddr: number, length: number): void;
   dumpState(): string;
+  /** Whether a CR3 load keeps global pages' TLB entries (the profile's mechanisms.global_pages). */
+  keepGlobalPages?: boolean;
 }
 
 export type CpuFactory = (bus: Bus, intr: InterruptController, costs: CostTable) => MachineCpu;
@@ -98,6 +112,11 @@ export class Machine {
    * above stops the run with a message starting with `owner`.
    */
   dmaLimit: { end: number; owner: string } | null = null;
+  /**
+   * The DP83820 the network plugged in (emulator/net/attach.ts): where its BAR1 and interrupt line
+   * are, and its end of the wire, for a hypervisor whose driver domain takes it over.
+   */
+  nic: NicAttachment | null = null;
   private serialChunks: number[] = [];
   private serialAll: Uint8Array[] = [];
   private stop: MachineStop | null = null;
@@ -144,6 +163,7 @@ export class Machine {
       acknowledge: () => this.interrupts.acknowledge(),
     };
     this.cpu = create(this.bus, intr, costs);
+    if (!opts.profile.mechanisms.global_pages) this.cpu.keepGlobalPages = false;
     cpuRef = this.cpu;
     this.cpu.ledger.idle = this.clock;
     this.bus.onRamWritten = (addr, length) => this.cpu.invalidateCode(addr, length);

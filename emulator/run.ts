@@ -22,7 +22,7 @@ export interface StartOptions {
   /** Appended to the kernel's command line. */
   cmdline?: string;
   modules?: BootModule[];
-  /** An initramfs, when `elf` is a Linux bzImage. */
+  /** An initramfs, when `elf` is a Linux bzImage (or a Linux vmlinux under a wedge). */
   initrd?: Uint8Array;
   /** The guest's symbols when its image has none (a bzImage's System.map), for the hole report. */
   symbols?: ElfSymbol[];

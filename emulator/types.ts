@@ -98,6 +98,10 @@ export interface CostTable {
   mmio_read: number;
   mmio_write: number;
   far_transfer: number;
+  /** Not cycles: the data TLB's entries (0: unbounded; see cpu/tlb-capacity.ts). */
+  dtlb_entries: number;
+  /** Not cycles: the instruction TLB's entries (0: unbounded). */
+  itlb_entries: number;
 }
 
 /** Why Cpu.run returned. */

@@ -88,7 +88,7 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
       done += 1;
       const id = `${specs[i]!.configuration}/${specs[i]!.workload}`;
       seconds[id] = Math.round(s * 10) / 10;
-      o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${s.toFixed(1)} s)`);
+      o.say(`bench: [${done}/${specs.length}] ${id}: ${m.failure ? `FAILED: ${m.failure}` : m.notRun ? `did not run: ${m.notRun}` : `${m.figures.throughput_mib_s} MiB/s, ${m.figures.cpu_percent}% CPU`} (${s.toFixed(1)} s)`);
     },
   }, o.signal, o.worker).catch((err: Error) => err);
   if (measurements instanceof Error) return { ok: false, message: measurements.message };
@@ -99,6 +99,9 @@ export async function runBench(o: BenchOptions): Promise<BenchOutcome> {
   const runs: RunResult[] = mine.map((r) => {
     if (r.notRun !== null) return { configuration: r.configuration.name, workload: r.workload.name, status: 'not run', reason: r.notRun };
     const spec = specs[byKey.get(runKey(r))!]!;
+    // An outcome of the configuration (hole-outcome.ts): shown instead of figures.
+    const outcome = measurements[byKey.get(runKey(r))!]!.notRun;
+    if (outcome !== null) return { configuration: r.configuration.name, workload: r.workload.name, status: 'not run', reason: outcome };
     return {
       configuration: r.configuration.name, workload: r.workload.name, status: 'ok',
       images: {

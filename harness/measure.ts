@@ -7,6 +7,9 @@ import type { BackendName } from '../emulator/hypervisors/hypervisor.ts';
 import { runNetperf, type NetperfReport } from './workloads/netperf.ts';
 import { machineStats, type MachineStats } from '../emulator/stats.ts';
 import type { NetperfFigures } from './results.ts';
+import { parseSystemMap } from '../emulator/hypervisors/system-map.ts';
+import type { ElfSymbol } from '../emulator/hypervisors/elf.ts';
+import { holeOutcome } from './hole-outcome.ts';
 
 export interface MeasureSpec {
   configuration: string;
@@ -18,6 +21,8 @@ export interface MeasureSpec {
   wedge?: string;
   /** The initramfs loaded beside a Linux bzImage guest (an installed artifact of the cache). */
   initrd?: string;
+  /** The guest's System.map (a bzImage has no symbols): names hole sites under trap-and-emulate. */
+  symbols?: string;
   direction: 'send' | 'receive';
   transferBytes: number;
   messageBytes: number;
@@ -26,7 +31,11 @@ export interface MeasureSpec {
   referenceBytes?: number;
 }
 
-export interface Measurement { figures: NetperfFigures; failure: string | null }
+/**
+ * failure: the run went wrong (the bench writes no results). notRun: the run ended in an outcome
+ * of its configuration that the tables show instead of figures (hole-outcome.ts).
+ */
+export interface Measurement { figures: NetperfFigures; failure: string | null; notRun: string | null }
 
 function nonZero(rec: Record<string, number>): Record<string, number> {
   const out: Record<string, number> = {};
@@ -40,14 +49,15 @@ function sensitiveOf(stats: MachineStats): Record<string, number[]> {
   return out;
 }
 
-function run(spec: MeasureSpec, elf: Uint8Array, bytes: number): { report: NetperfReport; stats: MachineStats } {
-  const { report, machine, stop } = runNetperf({
+function run(spec: MeasureSpec, elf: Uint8Array, bytes: number, symbols?: ElfSymbol[]): { report: NetperfReport; stats: MachineStats; serial: string } {
+  const { report, machine, stop, serial } = runNetperf({
     elf, kernelName: 'kernel.elf', direction: spec.direction, bytes, messageBytes: spec.messageBytes, profile: spec.profile,
     backend: spec.backend as BackendName,
     ...(spec.wedge ? { wedge: readFileSync(spec.wedge), wedgeName: basename(spec.wedge) } : {}),
     ...(spec.initrd ? { initrd: readFileSync(spec.initrd) } : {}),
+    ...(symbols ? { symbols } : {}),
   });
-  return { report, stats: machineStats(machine, stop) };
+  return { report, stats: machineStats(machine, stop), serial };
 }
 
 /**
@@ -75,12 +85,15 @@ function minus(a: Record<string, number>, b: Record<string, number>): Record<str
 export function measure(spec: MeasureSpec): Measurement {
   if (spec.backend !== 'hardware' && spec.backend !== 'xen' && spec.backend !== 'l4') throw new Error(`back-end '${spec.backend}' has no runner (harness/backends.ts)`);
   const elf = readFileSync(spec.guest);
-  const { report, stats } = run(spec, elf, spec.transferBytes);
+  const symbols = spec.symbols ? parseSystemMap(readFileSync(spec.symbols, 'latin1'), spec.symbols) : undefined;
+  const { report, stats, serial } = run(spec, elf, spec.transferBytes, symbols);
+  const notRun = report.verified ? null
+    : holeOutcome({ stop: report.stop, mode: report.backend?.mode, holes: report.backend?.trap_and_emulate?.holes ?? [], serial }, symbols);
   const sensitive = sensitiveOf(stats);
   let expansion: NetperfFigures['expansion'];
   let refFailure: string | null = null;
   if (spec.referenceBytes !== undefined) {
-    const ref = run(spec, elf, spec.referenceBytes);
+    const ref = run(spec, elf, spec.referenceBytes, symbols);
     if (!ref.report.verified) refFailure = `the reference transfer of ${spec.referenceBytes} bytes did not complete: ${ref.report.stop}`;
     const refSensitive = sensitiveOf(ref.stats);
     const diff: Record<string, number[]> = {};
@@ -119,6 +132,6 @@ export function measure(spec: MeasureSpec): Measurement {
     },
     ...(expansion ? { expansion } : {}),
   };
-  const failure = refFailure ?? (report.verified ? null : `the transfer did not complete: ${report.stop}${report.nic_errors.length ? `; NIC: ${report.nic_errors.join('; ')}` : ''}`);
-  return { figures, failure };
+  const failure = refFailure ?? (report.verified || notRun ? null : `the transfer did not complete: ${report.stop}${report.nic_errors.length ? `; NIC: ${report.nic_errors.join('; ')}` : ''}`);
+  return { figures, failure, notRun };
 }

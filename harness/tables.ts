@@ -8,6 +8,7 @@ import { published, type PublishedExpansionRow } from './published.ts';
 import { linuxCompare, type LinuxCompareRow } from './linux-compare.ts';
 import { ResultsError, runId, type NetperfFigures, type Results, type RunResult } from './results.ts';
 import { breakdownRows, breakdownMarkdown, hypervisorMarkdown, breakdownCsv, type BreakdownRow } from './breakdown.ts';
+import { devvirtRows, devvirtMarkdown, devvirtCsv, type DevvirtRow } from './devvirt.ts';
 
 export const DASH = '—';
 
@@ -46,6 +47,8 @@ export interface Tables {
   breakdown: BreakdownRow[];
   /** The Linux 6.1 rows over native Linux 6.1 (no para-virtual Linux 6.1 exists to compare with). */
   linux: LinuxCompareRow[];
+  /** Device pre-virtualization beside the direct-access rows (devvirt.ts); empty without such runs. */
+  devvirt: DevvirtRow[];
   expansion: { workload: string; columns: ExpansionColumn[]; rows: ExpansionRow[] };
   loc: { rule: string | null; rows: LocRow[] };
 }
@@ -112,6 +115,8 @@ export function buildTables(files: { path: string; results: Results }[]): Tables
 
   const allConfigs = files.flatMap((f) => f.results.bench.configurations).filter((c, i, a) => a.findIndex((x) => x.name === c.name) === i);
   const linux = linuxCompare(netperf, allConfigs, pub.netperf);
+  const devvirt = devvirtRows(netperf.map((r) => ({ name: r.configuration, title: r.title })),
+    (name, direction) => { const w = direction === 'send' ? sendW : recvW; return w ? runs.get(`${name}/${w}`) : undefined; });
 
   const exp = first.bench.expansion;
   const columns = exp.configurations.map((name): ExpansionColumn & { figures: NonNullable<NetperfFigures['expansion']> | null } => {
@@ -147,6 +152,7 @@ export function buildTables(files: { path: string; results: Results }[]): Tables
     netperf,
     breakdown,
     linux,
+    devvirt,
     expansion: { workload: exp.workload, columns: columns.map(({ figures: _f, ...col }) => col), rows: expansionRows },
     loc: { rule: locFile?.rule ?? null, rows: loc },
   };
@@ -270,6 +276,18 @@ export function tablesMarkdown(t: Tables): string {
       '',
       linuxMarkdown(t),
     ] : []),
+    ...(t.devvirt.length > 0 ? [
+      '## Device pre-virtualization',
+      '',
+      'The afterburnt guest with its unmodified DP83820 driver, the NIC emulated by the wedge and its frames sent through the hypervisor\'s own '
+        + 'network interface (on Xen a split device whose back half is the driver domain\'s), beside the direct-access rows. '
+        + 'Calls/MiB: hypervisor calls in the transfer window per MiB moved (Xen\'s hypercalls; on L4 system calls, IPC among them, and the kernel\'s own fault, exception and interrupt messages). '
+        + 'Batch: transmit requests the wedge handed the back half per notification it sent, over the window (a notification is one hypercall or IPC); '
+        + '"no batching" hands each frame over at the register write that started it, instead of at the guest\'s next hlt or iret. '
+        + 'The slides\' chart for this experiment has no figures in our copy of the seed, so there is no slides column: compare with the direct-access rows and XenoLinux.',
+      '',
+      devvirtMarkdown(t.devvirt),
+    ] : []),
     '## Netperf instruction expansion',
     '',
     expansionText(t),
@@ -330,6 +348,7 @@ export function renderTables(t: Tables): Record<string, string> {
     'expansion.csv': expansionCsv(t),
     'loc.csv': locCsv(t),
     'breakdown.csv': breakdownCsv(t.breakdown),
+    ...(t.devvirt.length > 0 ? { 'devvirt.csv': devvirtCsv(t.devvirt) } : {}),
     'netperf-throughput.svg': barChartSvg({
       title: 'Netperf throughput (MB/s = 2^20 B/s)', unit: 'MB/s', series,
       groups: t.netperf.flatMap((r) => [

@@ -45,13 +45,17 @@ export interface ConfigurationImages {
 
 /**
  * The images a configuration boots: its guest unit's `kernel`, its `initrd` when the recipe
- * declares one, and, with a wedge, the wedge unit's `wedge`.
+ * declares one, and, with a wedge, the wedge unit's `wedge`. Under a wedge a guest that declares
+ * a `vmlinux` (Linux) boots that instead of its bzImage `kernel`: the wedge rewrites the sites of
+ * an ELF's .afterburn before the guest runs, and the bzImage holds the kernel compressed
+ * (guests/wedge/README.md, "Booting Linux"); the vmlinux carries its own symbols.
  */
 export function configurationImages(world: World, c: { guest: string; wedge: string | null }): ConfigurationImages {
   const outputs = installedOutputs(world, c.guest);
-  const out: ConfigurationImages = { guest: installedOutput(world, c.guest, 'kernel') };
+  const elf = c.wedge ? outputs.vmlinux : undefined;
+  const out: ConfigurationImages = { guest: elf ?? installedOutput(world, c.guest, 'kernel') };
   if (outputs.initrd !== undefined) out.initrd = outputs.initrd;
-  if (outputs['system-map'] !== undefined) out.symbols = outputs['system-map'];
+  if (outputs['system-map'] !== undefined && !elf) out.symbols = outputs['system-map'];
   if (c.wedge) out.wedge = installedOutput(world, c.wedge, 'wedge');
   return out;
 }

@@ -429,6 +429,9 @@ export class Cpu extends CpuSegments {
     this.stats.tlbFlushes++;
     this.fetchInvalidate();
   }
+  protected override itlbEvicted(): void {
+    this.fetchInvalidate();
+  }
   fetchInvalidate(): void {
     this.fetchLpn = -1;
     this.fetchPage = null;
@@ -476,10 +479,10 @@ export class Cpu extends CpuSegments {
   }
   private fetchSlow(lin: number): (Insn | undefined)[] | null {
     if ((this.eip >>> 0) > this.segLimit[CS]!) throw new CpuFault(GP, 0, true);
-    const e = this.tlbR[lin >>> 12]!;
+    const e = this.tlbX[lin >>> 12]!;
     let phys: number;
     if ((e & this.tlbNeed) === this.tlbNeed) { this.stats.tlbHits++; phys = (e & ~0xfff) >>> 0; }
-    else phys = this.translate(lin, false, this.tlbNeed !== TLB_VALID);
+    else phys = this.translate(lin, false, this.tlbNeed !== TLB_VALID, true);
     if (phys >= this.ramSize) { this.fetchLpn = -1; this.fetchPage = null; return null; }
     const ppn = phys >>> 12;
     let page = this.codeCache[ppn];
@@ -530,9 +533,9 @@ export class Cpu extends CpuSegments {
     const off = this.code32 ? (this.readerEip + n) | 0 : (this.readerEip + n) & 0xffff;
     if ((off >>> 0) > this.segLimit[CS]!) throw new CpuFault(GP, 0, true);
     const lin = (this.segBase[CS]! + off) | 0;
-    const e = this.tlbR[lin >>> 12]!;
+    const e = this.tlbX[lin >>> 12]!;
     if ((e & this.tlbNeed) === this.tlbNeed) return this.ram[(e & ~0xfff) | (lin & 0xfff)]!;
-    const p = this.translate(lin, false, this.tlbNeed !== TLB_VALID);
+    const p = this.translate(lin, false, this.tlbNeed !== TLB_VALID, true);
     if (p < this.ramSize) return this.ram[p]!;
     this.chargeDeviceAccess(this.costs.mmio_read);
     return this.bus.mmioRead(p, 1) & 0xff;

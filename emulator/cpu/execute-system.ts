@@ -297,7 +297,7 @@ export function movCr(cpu: Cpu, i: Insn): void {
     case 3:
       cpu.cycles += cpu.costs.mov_cr3;
       cpu.cr3 = v & ~0xfe7;
-      cpu.flushTlbAll(true);
+      cpu.flushTlbAll(cpu.keepGlobalPages);
       break;
     default: {
       cpu.cycles += cpu.costs.mov_cr_other;

@@ -18,12 +18,19 @@
 // L2 lines (COSTS.md §1). A page holding such lines keeps its read entry without TLB_VALID but with
 // TLB_COLD, so reads there leave the hot path, pay for the lines they touch first, and the entry
 // becomes valid again once the page has no cold line left (no page walk is charged for it).
+//
+// Capacity: with the profile's dtlb_entries / itlb_entries set, the TLB holds only as many
+// translations as the Pentium 4's (tlb-capacity.ts): instruction fetches then translate through
+// their own array (tlbX, the ITLB) and data accesses through tlbR/tlbW (the DTLB), each backed by a
+// TlbSet; a fill that finds its set full drops the oldest translation's entries, so its next use
+// walks the page tables again. With both at 0 the TLB is unbounded and fetches share tlbR.
 import { CycleLedger } from './cycle-ledger.ts';
 import type { Bus, AccessSize, CostTable } from '../types.ts';
 import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
 import type { CpuStats } from './stats.ts';
 import type { Insn } from './decode.ts';
+import { LARGE_TAG, TlbSet } from './tlb-capacity.ts';
 
 export const TLB_VALID = 2;
 export const TLB_USER = 1;
@@ -68,11 +75,18 @@ export class CpuMemory extends CpuRegs {
   cr4 = 0;
   /** Current privilege level (from CS.RPL). */
   cpl = 0;
+  /** A CR3 load keeps global pages' entries (off only to measure what that contributes). */
+  keepGlobalPages = true;
   /** TLB mask for the current access privilege: TLB_VALID, or TLB_VALID|TLB_USER at CPL 3. */
   tlbNeed = TLB_VALID;
 
   readonly tlbR = new Int32Array(1 << 20);
   readonly tlbW = new Int32Array(1 << 20);
+  /** Instruction-fetch entries: their own array (the ITLB) under a capacity model, else tlbR. */
+  readonly tlbX: Int32Array;
+  /** The data and instruction TLBs' capacity (null: unbounded; see tlb-capacity.ts). */
+  readonly dtlb: TlbSet | null;
+  readonly itlb: TlbSet | null;
   /** Linear page numbers with a TLB entry, so a flush touches only those. */
   private tlbList = new Int32Array(TLB_LIST_MAX);
   private tlbCount = 0;
@@ -127,6 +141,9 @@ export class CpuMemory extends CpuRegs {
     this.rmap = new Int32Array(pages);
     this.rmapScan = new Uint8Array(pages);
     this.rmapPages = new Int32Array(pages);
+    this.dtlb = costs.dtlb_entries > 0 ? new TlbSet(costs.dtlb_entries) : null;
+    this.itlb = costs.itlb_entries > 0 ? new TlbSet(costs.itlb_entries) : null;
+    this.tlbX = this.dtlb !== null || this.itlb !== null ? new Int32Array(1 << 20) : this.tlbR;
   }
 
   // ---- cache-cold DMA ----------------------------------------------------------------------
@@ -227,6 +244,7 @@ export class CpuMemory extends CpuRegs {
       if (!keepGlobal) {
         this.tlbR.fill(0);
         this.tlbW.fill(0);
+        this.tlbX.fill(0);
       } else {
         for (let lpn = 0; lpn < this.tlbR.length; lpn++) kept += this.dropUnlessGlobal(lpn);
       }
@@ -235,19 +253,22 @@ export class CpuMemory extends CpuRegs {
       for (let i = 0; i < n; i++) {
         const lpn = this.tlbList[i]!;
         if (keepGlobal) kept += this.dropUnlessGlobal(lpn);
-        else { this.tlbR[lpn] = 0; this.tlbW[lpn] = 0; }
+        else { this.tlbR[lpn] = 0; this.tlbW[lpn] = 0; this.tlbX[lpn] = 0; }
       }
     }
+    this.dtlb?.flush(keepGlobal);
+    this.itlb?.flush(keepGlobal);
     if (kept === 0) this.resetRmap();
     this.codeEpoch++;
   }
   /** Returns 1 if the entry survives (a global mapping), else drops it and returns 0. */
   private dropUnlessGlobal(lpn: number): number {
-    const r = this.tlbR[lpn]!, w = this.tlbW[lpn]!;
-    if (r === 0 && w === 0) return 0;
-    if ((r | w) & TLB_GLOBAL) { this.noteTlb(lpn); return 1; }
+    const r = this.tlbR[lpn]!, w = this.tlbW[lpn]!, x = this.tlbX[lpn]!;
+    if (r === 0 && w === 0 && x === 0) return 0;
+    if ((r | w | x) & TLB_GLOBAL) { this.noteTlb(lpn); return 1; }
     this.tlbR[lpn] = 0;
     this.tlbW[lpn] = 0;
+    this.tlbX[lpn] = 0;
     return 0;
   }
   /** No read entry is left: the reverse map starts empty again. */
@@ -262,8 +283,32 @@ export class CpuMemory extends CpuRegs {
   }
   invalidatePage(lin: number): void {
     const lpn = lin >>> 12;
+    if (this.dtlb !== null) {
+      this.dtlb.remove(lpn);
+      if (this.dtlb.remove(LARGE_TAG + (lpn >>> 10))) this.dropTag(LARGE_TAG + (lpn >>> 10), false);
+    }
+    if (this.itlb !== null) {
+      this.itlb.remove(lpn);
+      if (this.itlb.remove(LARGE_TAG + (lpn >>> 10))) this.dropTag(LARGE_TAG + (lpn >>> 10), true);
+    }
     this.tlbR[lpn] = 0;
     this.tlbW[lpn] = 0;
+    this.tlbX[lpn] = 0;
+    this.codeEpoch++;
+  }
+  /** Drops the entries of one translation (a tag of tlb-capacity.ts) from the ITLB's or the DTLB's arrays. */
+  private dropTag(tag: number, fetch: boolean): void {
+    const first = tag >= LARGE_TAG ? (tag - LARGE_TAG) << 10 : tag;
+    const end = tag >= LARGE_TAG ? first + 1024 : first + 1;
+    if (fetch) {
+      for (let lpn = first; lpn < end; lpn++) this.tlbX[lpn] = 0;
+      this.itlbEvicted();
+    } else {
+      for (let lpn = first; lpn < end; lpn++) { this.tlbR[lpn] = 0; this.tlbW[lpn] = 0; }
+    }
+  }
+  /** An instruction translation left the ITLB: cached fetch pages and block links may name it. */
+  protected itlbEvicted(): void {
     this.codeEpoch++;
   }
   private noteTlb(lpn: number): void {
@@ -323,11 +368,12 @@ export class CpuMemory extends CpuRegs {
    * Translates a linear address for an access, raising #PF, setting accessed/dirty bits and
    * filling the TLB. Returns the physical address (unsigned).
    */
-  translate(lin: number, write: boolean, user: boolean): number {
+  translate(lin: number, write: boolean, user: boolean, fetch = false): number {
     lin >>>= 0;
     const lpn = lin >>> 12;
     let physPage: number, us: boolean, rw: boolean;
     let global = 0;
+    let tag = lpn;
     if (!(this.cr0 & CR0_PG)) {
       physPage = (lin & ~0xfff) >>> 0;
       us = true; rw = true;
@@ -344,6 +390,7 @@ export class CpuMemory extends CpuRegs {
         if (want !== pde) { pde = want; this.physWrite32(pdeAddr, pde); }
         physPage = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
         if ((pde & PTE_G) && (this.cr4 & CR4_PGE)) global = TLB_GLOBAL;
+        tag = LARGE_TAG + (lin >>> 22);
       } else {
         if (!(pde & 0x20)) { pde |= 0x20; this.physWrite32(pdeAddr, pde); }
         const pteAddr = ((pde & ~0xfff) >>> 0) + ((lpn & 0x3ff) << 2);
@@ -358,6 +405,20 @@ export class CpuMemory extends CpuRegs {
       }
     }
     if (physPage < this.ramSize) {
+      if (fetch && this.tlbX !== this.tlbR) {
+        // The ITLB of a capacity model: fetches fill only their own entry.
+        this.tlbX[lpn] = physPage | TLB_VALID | (us ? TLB_USER : 0) | global;
+        this.noteTlb(lpn);
+        if (this.itlb !== null && (this.cr0 & CR0_PG)) {
+          const victim = this.itlb.insert(tag, global !== 0);
+          if (victim >= 0) this.dropTag(victim, true);
+        }
+        return (physPage | (lin & 0xfff)) >>> 0;
+      }
+      if (this.dtlb !== null && (this.cr0 & CR0_PG)) {
+        const victim = this.dtlb.insert(tag, global !== 0);
+        if (victim >= 0) this.dropTag(victim, false);
+      }
       this.tlbR[lpn] = physPage | (this.coldInPage[physPage >>> 12] ? TLB_COLD : TLB_VALID) | (us ? TLB_USER : 0) | global;
       this.noteRmap(lpn, physPage >>> 12);
       if (write && !this.codePage[physPage >>> 12]) {

@@ -160,6 +160,16 @@ export class Dp83820 implements MmioDevice {
 
   private readonly onError: ((message: string) => void) | undefined;
 
+  /** Its end of the wire, if plugged in. */
+  get link(): LinkPort | undefined {
+    return this.port;
+  }
+
+  /** The station address loaded at reset. */
+  get stationAddress(): Uint8Array {
+    return this.mac.slice();
+  }
+
   /** Plugs the NIC into a wire end (or unplugs it with undefined). */
   attach(port: LinkPort | undefined): void {
     this.port = port;
@@ -640,7 +650,7 @@ function ipv4Layout(f: Uint8Array): { ihl: number; proto: number; seg: number; s
 }
 
 /** RX checksum offload: extsts IPPKT/TCPPKT/UDPPKT with the matching ERR bit when a check fails. */
-function rxChecksumStatus(f: Uint8Array): number {
+export function rxChecksumStatus(f: Uint8Array): number {
   const l = ipv4Layout(f);
   if (!l) return 0;
   let ext = EXTSTS_IPPKT;
@@ -661,7 +671,7 @@ function rxChecksumStatus(f: Uint8Array): number {
  * IP header checksum (IPPKT) and the TCP or UDP checksum (TCPPKT/UDPPKT) from scratch over the
  * pseudo header and segment, whatever the checksum fields held.
  */
-function txChecksumOffload(f: Uint8Array, ext: number): void {
+export function txChecksumOffload(f: Uint8Array, ext: number): void {
   if (!(ext & (EXTSTS_IPPKT | EXTSTS_TCPPKT | EXTSTS_UDPPKT))) return;
   const l = ipv4Layout(f);
   if (!l) return;

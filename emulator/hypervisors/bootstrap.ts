@@ -46,3 +46,19 @@ export function fillRegion(ram: Uint8Array, bootPhys: number, bootLen: number, s
   for (const s of segs) ram.set(s.data, phys(s.vaddr));
   if (module) ram.set(module, phys(modVa));
 }
+
+/**
+ * The wedge's one module and the option telling it apart (guests/wedge/README.md, "Booting
+ * Linux"): a hypervisor hands a domain or task one module, so a guest with an initrd goes as the
+ * guest image, zeros to a page boundary, then the initrd, and `wedge-initrd=N` on the command line
+ * says the module's last N bytes are the initrd. The wedge removes the option before the guest
+ * sees its command line. Without an initrd: the image as it is, no option.
+ */
+export function wedgeModule(guest: Uint8Array, initrd?: Uint8Array): { module: Uint8Array; option: string } {
+  if (!initrd || initrd.length === 0) return { module: guest, option: '' };
+  const at = Math.ceil(guest.length / PAGE) * PAGE;
+  const module = new Uint8Array(at + initrd.length);
+  module.set(guest, 0);
+  module.set(initrd, at);
+  return { module, option: `wedge-initrd=${initrd.length}` };
+}

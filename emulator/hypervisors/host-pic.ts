@@ -22,7 +22,8 @@ export class HostPic {
   /** Port writes made (for tests and counters). */
   writes = 0;
 
-  constructor(private readonly bus: Bus, private readonly cpu: ChargedCpu) {}
+  /** charged: each write costs port_io (false only to measure what that contributes). */
+  constructor(private readonly bus: Bus, private readonly cpu: ChargedCpu, private readonly charged = true) {}
 
   /** ICW1-4 on both chips (vectors `masterBase` and `masterBase + 8`, cascade on line 2), then the masks. */
   init(masterBase: number): void {
@@ -61,8 +62,10 @@ export class HostPic {
   }
 
   private out(port: number, v: number): void {
-    this.cpu.cycles += this.cpu.costs.port_io;
-    this.cpu.ledger?.chargeDevice(this.cpu.costs.port_io);
+    if (this.charged) {
+      this.cpu.cycles += this.cpu.costs.port_io;
+      this.cpu.ledger?.chargeDevice(this.cpu.costs.port_io);
+    }
     this.writes++;
     this.bus.ioWrite(port, 1, v);
   }

@@ -8,6 +8,7 @@ import type { Machine } from '../machine.ts';
 import type { BootModule, BootResult } from '../boot.ts';
 import { XenHypervisor, type XenStats } from './xen/xen.ts';
 import { xenGuestParams } from './xen/builder.ts';
+import { wedgeModule } from './bootstrap.ts';
 import { TrapAndEmulate } from './xen/trap-emulate.ts';
 import type { TrapEmulateStats } from './trap-counters.ts';
 import { HoleRecorder, type HoleSite } from './holes.ts';
@@ -87,6 +88,11 @@ function imageRange(image: Uint8Array): [number, number] | null {
   }
 }
 
+/** The wedge's command line: the guest's name, the wedge's initrd option if any, the guest's arguments. */
+function wedgeCmdline(b: BackendBoot, option: string): string {
+  return `${b.kernelName}${option ? ' ' + option : ''} ${b.append ?? ''}`;
+}
+
 /** Loads the guest onto `machine` for the chosen back-end. */
 export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
   // The cycle ledger tells guest kernel and wedge code apart by the images they run from.
@@ -96,7 +102,8 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
     const boot = machine.boot(b.elf, b.kernelName, b.append, b.modules ?? [], b.initrd);
     return { boot, stats: () => ({ backend: 'hardware', mode: 'native', ...common(machine) }) };
   }
-  if (b.initrd && !isLinuxBzImage(b.elf)) throw new BackendError(`${b.kernelName}: an initrd needs a Linux bzImage; a multiboot kernel takes modules`);
+  // Under a wedge the guest is an ELF (a Linux vmlinux takes the initrd; the wedge refuses it for any other).
+  if (b.initrd && !b.wedge && !isLinuxBzImage(b.elf)) throw new BackendError(`${b.kernelName}: an initrd needs a Linux bzImage; a multiboot kernel takes modules`);
   if (isLinuxBzImage(b.elf) && b.wedge) throw new BackendError(`${b.kernelName}: a Linux bzImage under --wedge is not supported yet; it runs under trap-and-emulate (no --wedge) or on hardware`);
   if (b.backend === 'l4') return bootOnL4(machine, b);
   const costs = machine.profile.xen;
@@ -109,7 +116,8 @@ export function bootOnBackend(machine: Machine, b: BackendBoot): Backend {
     if (!xenGuestParams(b.wedge, wedgeName)) throw new BackendError(`${wedgeName}: a Xen wedge must be a para-virtual kernel (no __xen_guest section)`);
     if (b.modules?.length) throw new BackendError('--module is not supported with --wedge (the guest is the wedge\'s module)');
     xen.attach();
-    const d = xen.bootPv(b.wedge, wedgeName, cmdline, b.elf);
+    const { module, option } = wedgeModule(b.elf, b.initrd);
+    const d = xen.bootPv(b.wedge, wedgeName, wedgeCmdline(b, option), module);
     const holes = new HoleRecorder(xen.cpu, xen.mem, [b.elf], () => xen.virtualIf(), d.virtBase);
     holes.attach();
     const wedge = b.wedge;
@@ -156,7 +164,8 @@ function bootOnL4(machine: Machine, b: BackendBoot): Backend {
   }
   const cmdline = b.append !== undefined ? `${b.kernelName} ${b.append}` : `${b.kernelName} `;
   l4.attach();
-  const t = l4.bootTask(image, imageName, cmdline, b.wedge ? b.elf : b.modules?.[0]?.data);
+  const wm = b.wedge ? wedgeModule(b.elf, b.initrd) : null;
+  const t = l4.bootTask(image, imageName, wm ? wedgeCmdline(b, wm.option) : cmdline, wm ? wm.module : b.modules?.[0]?.data);
   const inTask = (): boolean => l4.inPrivilegedTask();
   // IF is always 1 under L4: a popf that pops IF = 0 is a lost attempt to disable interrupts.
   const holes = new HoleRecorder(l4.cpu, l4.taskMem, b.wedge ? [b.elf, b.wedge] : [b.elf], () => true, b.wedge ? t.virtBase : undefined, { ring: 3, counts: inTask });

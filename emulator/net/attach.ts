@@ -63,5 +63,16 @@ export function attachNetwork(machine: Machine, o: AttachOptions): AttachedNetwo
     interruptPin: id.interruptPin,
   }, Array.from(bars, (b) => b ?? null));
   const slot = machine.pci.register(dev);
+  machine.nic = {
+    takeLink: () => {
+      const link = nic.link;
+      if (!link) throw new Error('dp83820: no wire plugged in');
+      nic.attach(undefined);
+      return link;
+    },
+    mac: nic.stationAddress,
+    bar1: slot.bars[1] ?? null,
+    irq: slot.irq,
+  };
   return { ...net, pci: dev, slot };
 }

@@ -17,23 +17,39 @@ export const COST_FIELDS: readonly (keyof CostTable)[] = [
   'iret_same_ring', 'hw_interrupt_entry', 'exception_entry', 'mov_cr3', 'mov_cr_other',
   'tlb_miss_refill', 'invlpg', 'descriptor_table_load', 'wbinvd', 'port_io', 'mmio_read',
   'mmio_write', 'far_transfer', 'bus_cycles_per_kib', 'lea', 'shift', 'adc', 'l2_miss_to_memory',
+  'dtlb_entries', 'itlb_entries',
 ];
 
 /** Xen hypervisor operation costs (optional profile key `xen`; see emulator/hypervisors/xen/ABI.md §9). */
 export const XEN_COST_FIELDS = [
   'xen_hypercall', 'xen_iret_hypercall', 'xen_event_upcall', 'xen_trap_bounce', 'xen_mmu_update_per_pte',
-  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation',
+  'xen_pt_validate_per_entry', 'xen_io_emulation', 'xen_privop_emulation', 'xen_domain_switch', 'xen_netback_frame',
 ] as const;
 export type XenCostTable = Record<(typeof XEN_COST_FIELDS)[number], number>;
 
 /** L4 microkernel operation costs (optional profile key `l4`; see emulator/hypervisors/l4/ABI.md §9). */
 export const L4_COST_FIELDS = [
   'l4_ipc_intra_as', 'l4_ipc_one_way', 'l4_pagefault_ipc', 'l4_exception_ipc', 'l4_irq_ipc', 'l4_syscall',
-  'l4_map_per_page', 'l4_thread_switch',
+  'l4_map_per_page', 'l4_thread_switch', 'l4_netserver_frame',
 ] as const;
 export type L4CostTable = Record<(typeof L4_COST_FIELDS)[number], number>;
 
+/**
+ * Modelled mechanisms that are code paths, not figures (optional profile key `mechanisms`, each
+ * true or false, all true when absent): a profile can turn one off to measure what it contributes
+ * (`npm run bench:ablation`). The bundled profile leaves them all on.
+ * - global_pages: a CR3 load keeps the TLB entries of global pages (CR4.PGE);
+ * - hypervisor_int_entry: the CPU's cross-ring entry of an `int n` into Xen or L4 (the hypercall's
+ *   `int $0x82`, the system call's `int $0x30`) is charged as int_n_cross_ring;
+ * - host_pic_port_io: Xen's and L4's own 8259A writes (mask, EOI, unmask) each cost port_io;
+ * - client_cpu: the netperf peer's CPU (emulator/net/peer/client-p4-1.4ghz.json) paces it.
+ */
+export const MECHANISMS = ['global_pages', 'hypervisor_int_entry', 'host_pic_port_io', 'client_cpu'] as const;
+export type Mechanisms = Record<(typeof MECHANISMS)[number], boolean>;
+
 export interface Profile {
+  /** Which modelled code-path mechanisms are on (all unless the profile turns one off). */
+  mechanisms: Mechanisms;
   /** Xen figures, when the profile has them (the xen back-end requires them). */
   xen?: XenCostTable;
   /** L4 figures, when the profile has them (the l4 back-end requires them). */
@@ -85,7 +101,7 @@ export function parseProfile(data: unknown, file: string): Profile {
   };
   if (!isObject(data)) return fail('(top level)', 'expected an object with name, description, cpu_mhz and costs');
   for (const key of Object.keys(data)) {
-    if (!['name', 'description', 'cpu_mhz', 'costs', 'xen', 'l4'].includes(key)) fail(key, 'unknown key (expected name, description, cpu_mhz, costs, xen, l4)');
+    if (!['name', 'description', 'cpu_mhz', 'costs', 'xen', 'l4', 'mechanisms'].includes(key)) fail(key, 'unknown key (expected name, description, cpu_mhz, costs, xen, l4, mechanisms)');
   }
   if (typeof data.name !== 'string' || data.name === '') fail('name', 'expected a non-empty string');
   if (typeof data.description !== 'string') fail('description', 'expected a string');
@@ -136,7 +152,17 @@ export function parseProfile(data: unknown, file: string): Profile {
       l4[field] = figure(`l4.${field}`, x[field], false);
     }
   }
-  return { name: data.name as string, description: data.description as string, cpuMhz, costs, sources, file, ...(xen ? { xen } : {}), ...(l4 ? { l4 } : {}) };
+  const mechanisms = Object.fromEntries(MECHANISMS.map((m) => [m, true])) as Mechanisms;
+  if (data.mechanisms !== undefined) {
+    const m = data.mechanisms;
+    if (!isObject(m)) return fail('mechanisms', `expected an object of true/false switches (${MECHANISMS.join(', ')})`);
+    for (const [key, on] of Object.entries(m)) {
+      if (!(MECHANISMS as readonly string[]).includes(key)) fail(`mechanisms.${key}`, `unknown mechanism (known: ${MECHANISMS.join(', ')})`);
+      if (typeof on !== 'boolean') fail(`mechanisms.${key}`, `expected true or false, got ${JSON.stringify(on)}`);
+      mechanisms[key as keyof Mechanisms] = on as boolean;
+    }
+  }
+  return { mechanisms, name: data.name as string, description: data.description as string, cpuMhz, costs, sources, file, ...(xen ? { xen } : {}), ...(l4 ? { l4 } : {}) };
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

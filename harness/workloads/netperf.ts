@@ -16,7 +16,7 @@ import { sortKeys } from '../../emulator/json.ts';
 import type { NetperfResult } from '../../emulator/net/peer/netperf.ts';
 import type { BackendName, BackendStats } from '../../emulator/hypervisors/hypervisor.ts';
 import { snapshotCounters, windowCounters, type CounterSnapshot, type WindowCounters } from '../../emulator/window.ts';
-import { isLinuxBzImage } from '../../emulator/boot-linux.ts';
+import { isLinuxBzImage, isLinuxVmlinux } from '../../emulator/boot-linux.ts';
 import { loadClientCpu } from '../../emulator/net/peer/client-cpu.ts';
 
 export type NetperfDirection = 'send' | 'receive';
@@ -104,6 +104,27 @@ export interface NetperfReport {
  */
 export const LINUX_NETPERF_ARGS = 'console=ttyS0 io_delay=none mitigations=off ip=10.0.0.2::10.0.0.1:255.255.255.0::eth0:off';
 
+/** How a run stopped by a Linux panic is reported (`stop`): this prefix, then Linux's panic message. */
+export const LINUX_PANIC_STOP = 'Linux panicked: ';
+
+/**
+ * Ends the run at the end of a Linux panic report (its `---[ end Kernel panic - not syncing: ... ]---`
+ * line) instead of letting the kernel spin until the time limit: the stop names Linux's message.
+ * Only the text after the last line break is kept between chunks, so the scan stays linear.
+ */
+function linuxPanicWatch(machine: () => Machine): (bytes: Uint8Array) => void {
+  let line = '';
+  return (bytes) => {
+    const text = line + Buffer.from(bytes).toString('latin1');
+    const lines = text.split('\n');
+    line = lines.pop()!;
+    for (const l of lines) {
+      const m = /---\[ end Kernel panic - not syncing: (.*?) \]---/.exec(l);
+      if (m) machine().abort(LINUX_PANIC_STOP + m[1]!);
+    }
+  };
+}
+
 /** The port the peer listens on (netserver's). */
 export const NETSERVER_PORT = 12866;
 export const THROUGHPUT_UNIT = '2^20 bytes/s (netperf -f M)';
@@ -186,7 +207,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
     net = attachNetwork(m, {
       pcapPath: o.pcapPath,
       // The slides' client: its own CPU paces what it sends and acknowledges.
-      peerCpu: loadClientCpu(),
+      peerCpu: m.profile.mechanisms.client_cpu ? loadClientCpu() : undefined,
       faults: o.loss ? { seed: o.seed ?? 1, loss: o.loss } : undefined,
       netperf: {
         direction: o.direction === 'send' ? 'from-guest' : 'to-guest',
@@ -199,10 +220,13 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
       },
     });
   };
-  const linux = isLinuxBzImage(o.elf) ? `${LINUX_NETPERF_ARGS} ` : '';
+  const isLinux = isLinuxBzImage(o.elf) || isLinuxVmlinux(o.elf);
+  const linux = isLinux ? `${LINUX_NETPERF_ARGS} ` : '';
   const cmdline = `${linux}run=netperf arg=${o.direction},${o.bytes},${o.messageBytes}${o.check ? ',check' : ''}${o.append ? ' ' + o.append : ''}`;
+  const panic = isLinux ? linuxPanicWatch(() => machine) : null;
   const { machine, profile, backend } = startMachine({
-    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, serial: o.serial, initrd: o.initrd, symbols: o.symbols,
+    elf: o.elf, kernelName: o.kernelName, mem: o.mem, profile: o.profile, cmdline, initrd: o.initrd, symbols: o.symbols,
+    serial: panic || o.serial ? (bytes) => { o.serial?.(bytes); panic?.(bytes); } : undefined,
     backend: o.backend, wedge: o.wedge, wedgeName: o.wedgeName, setup: attach,
   });
   const hz = profile.cpuMhz * 1e6;

@@ -43,6 +43,16 @@ test('a CR3 load keeps the entries of global pages and drops the others', () => 
   assert.is(cpu.stats.tlbMisses - before, 1);
 });
 
+test('with the profile\'s global_pages switch off, a CR3 load drops global entries too', () => {
+  const cpu = setup(true);
+  cpu.keepGlobalPages = false;
+  cpu.run(Infinity);
+  const before = cpu.stats.tlbMisses;
+  cpu.halted = false;
+  cpu.run(Infinity);
+  assert.ok(cpu.stats.tlbMisses - before >= 3, `${cpu.stats.tlbMisses - before} walks`);
+});
+
 test('without CR4.PGE the G bit is ignored: a CR3 load drops every entry', () => {
   const cpu = setup(false);
   cpu.run(Infinity);

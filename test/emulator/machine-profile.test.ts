@@ -3,17 +3,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { loadProfile, parseProfile, COST_FIELDS, L4_COST_FIELDS, bundledProfiles, ProfileError } from '../../emulator/profiles/load.ts';
+import { loadProfile, parseProfile, COST_FIELDS, L4_COST_FIELDS, MECHANISMS, bundledProfiles, ProfileError } from '../../emulator/profiles/load.ts';
 
 const raw = JSON.parse(readFileSync(new URL('../../emulator/profiles/p4-2.8ghz.json', import.meta.url), 'utf8'));
 const clone = () => JSON.parse(JSON.stringify(raw));
 
-test('p4-2.8ghz: every CostTable field, 2800 MHz, each figure sourced from COSTS.md/PAPER.md or marked estimate', () => {
+test('p4-2.8ghz: every CostTable field, 2800 MHz, each figure sourced from COSTS.md, PAPER.md or the Intel SDM, or marked estimate', () => {
   const p = loadProfile('p4-2.8ghz');
   assert.is(p.cpuMhz, 2800);
   assert.equal(Object.keys(p.costs).sort(), [...COST_FIELDS].sort());
   for (const [key, source] of Object.entries(p.sources)) {
-    assert.ok(/^estimate: \S/.test(source) || /(COSTS|PAPER)\.md/.test(source), `${key}: ${source}`);
+    assert.ok(/^estimate: \S/.test(source) || /(COSTS|PAPER)\.md|Intel SDM vol\. \d/.test(source), `${key}: ${source}`);
   }
   assert.ok(bundledProfiles().includes('p4-2.8ghz'));
 });
@@ -56,6 +56,20 @@ test('p4-2.8ghz: the l4 figures (ABI.md §9), l4_ipc_one_way sourced from COSTS.
   for (const f of L4_COST_FIELDS) if (f !== 'l4_ipc_one_way') assert.match(p.sources[`l4.${f}`]!, /^estimate: /, f);
   refused((q) => delete q.l4.l4_syscall, /^x\.json: l4\.l4_syscall: missing$/);
   refused((q) => (q.l4.l4_warp = { value: 1, source: 'estimate: x' }), /l4\.l4_warp: unknown L4 cost field/);
+});
+
+test('mechanism switches: all on unless a profile turns one off; unknown names and non-booleans refused', () => {
+  const p = loadProfile('p4-2.8ghz');
+  assert.equal(Object.keys(p.mechanisms).sort(), [...MECHANISMS].sort());
+  for (const m of MECHANISMS) assert.is(p.mechanisms[m], true, m);
+  const q = clone();
+  q.mechanisms = { global_pages: false };
+  const off = parseProfile(q, 'x.json');
+  assert.is(off.mechanisms.global_pages, false);
+  assert.is(off.mechanisms.client_cpu, true, 'the others stay on');
+  refused((r) => (r.mechanisms = { warp_drive: false }), /mechanisms\.warp_drive: unknown mechanism/);
+  refused((r) => (r.mechanisms = { global_pages: 0 }), /mechanisms\.global_pages: expected true or false, got 0/);
+  refused((r) => (r.mechanisms = []), /mechanisms: expected an object/);
 });
 
 test('unknown profile names list the bundled ones', () => {

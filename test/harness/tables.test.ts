@@ -180,6 +180,56 @@ test('bad input: a missing file or another schema version is named, and nothing 
   assert.not.ok(existsSync(join(dir, 'o')));
 });
 
+test('device pre-virtualization table: calls per MiB and mean batch from the window, beside the direct-access rows; no section without such runs', () => {
+  const configs = [
+    { name: 'hardware', title: 'hardware', guest: 'guest-kernel@native', backend: 'hardware', wedge: null },
+    { name: 'afterburnt-xen', title: 'afterburn Xen', guest: 'guest-kernel@afterburnt', backend: 'xen', wedge: 'wedge@xen' },
+    { name: 'afterburnt-xen-devvirt', title: 'afterburn Xen (device)', guest: 'guest-kernel@afterburnt', backend: 'xen', wedge: 'wedge@xen-devvirt' },
+    { name: 'afterburnt-l4-devvirt', title: 'afterburnt L4 (device)', guest: 'guest-kernel@afterburnt', backend: 'l4', wedge: 'wedge@l4-devvirt' },
+  ];
+  const workloads = [{ name: 'netperf-send', kind: 'netperf', direction: 'send' }, { name: 'netperf-receive', kind: 'netperf', direction: 'receive' }];
+  const withWindow = (mbs: number, cpu: number, backend: Record<string, unknown>) => {
+    const f = figures({ mbs, cpu });
+    f.bytes = 4 << 20;
+    f.window = {
+      cycles: { guest_kernel: 0, guest_user: 0, wedge: 0, hypervisor: {}, device: 0, interrupt_entry: 0, exception_entry: 0, idle: 0, total: 0 },
+      exceptions: {}, page_faults: 0, interrupt_vectors: {}, software_interrupts: {}, tlb: { hits: 0, misses: 0, flushes: 0, invlpg: 0 }, sensitive: {},
+      devices: { port_accesses: 0, mmio_accesses: 0 }, backend,
+    };
+    return f;
+  };
+  const runs = [
+    ok('hardware', 'netperf-send', figures({ mbs: 108, cpu: 29 })),
+    ok('afterburnt-xen', 'netperf-send', withWindow(108, 34, { xen: { hypercalls: { iret: 300, sched_op: 100 } }, wedge: {} })),
+    ok('afterburnt-xen-devvirt', 'netperf-send', withWindow(107, 60, { xen: { hypercalls: { event_channel_op: 360, iret: 200 } }, wedge: { 'netif tx requests': 2880, 'netif notifications': 360 } })),
+    ok('afterburnt-l4-devvirt', 'netperf-receive', withWindow(97, 70, { l4: { system_calls: { Ipc: 1000, ExchangeRegisters: 200 }, messages: { pagefault: 50, exception: 10, interrupt: 0, sigma0: 0, startup: 0, other: 700 } }, wedge: { 'netif tx requests': 1400, 'netif notifications': 700 } })),
+  ];
+  const r = results(runs);
+  r.bench.configurations = configs;
+  r.bench.workloads = workloads as typeof r.bench.workloads;
+  const t = buildTables([{ path: 'a.json', results: r }]);
+  // The compared rows first (those in the results), then the device rows.
+  assert.equal(t.devvirt.map((x) => x.configuration), ['hardware', 'afterburnt-xen', 'afterburnt-xen-devvirt', 'afterburnt-l4-devvirt']);
+  const [hw, ab, dx, dl] = t.devvirt;
+  assert.is(hw!.send!.callsPerMib, null, 'no hypervisor on hardware');
+  assert.is(ab!.send!.callsPerMib, 400 / 4);
+  assert.is(ab!.send!.batch, null, 'no split device');
+  assert.is(dx!.send!.callsPerMib, 560 / 4);
+  assert.is(dx!.send!.batch, 2880 / 360);
+  assert.is(dx!.receive, null);
+  // L4: system calls plus the kernel's own fault, exception and interrupt messages.
+  assert.is(dl!.receive!.callsPerMib, (1000 + 200 + 50 + 10) / 4);
+  assert.is(dl!.receive!.batch, 2);
+  const md = renderTables(t)['tables.md']!;
+  assert.match(md, '## Device pre-virtualization');
+  assert.match(md, 'no figures in our copy of the seed');
+  assert.match(md, '| afterburn Xen (device) | 107.00 | 60.00 | 140.0 | 8.00 | — | — | — | — |');
+  assert.ok(renderTables(t)['devvirt.csv']!.startsWith('configuration,send_mb_s'));
+  const none = buildTables([{ path: 'b.json', results: standard() }]);
+  assert.equal(none.devvirt, []);
+  assert.not.match(renderTables(none)['tables.md']!, 'Device pre-virtualization');
+});
+
 test('Linux 6.1 rows: CPU over native Linux\'s, beside the slides\' ratio of the same kind of configuration; no section without native Linux', () => {
   const configs = [
     { name: 'hardware', title: 'hardware', guest: 'guest-kernel@native', backend: 'hardware', wedge: null },

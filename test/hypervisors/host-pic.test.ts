@@ -8,7 +8,7 @@ import { HostPic } from '../../emulator/hypervisors/host-pic.ts';
 import { loadProfile } from '../../emulator/profiles/load.ts';
 import type { Bus } from '../../emulator/types.ts';
 
-function rig() {
+function rig(charged = true) {
   const writes: [number, number][] = [];
   const bus: Bus = {
     ram: new Uint8Array(0),
@@ -16,7 +16,7 @@ function rig() {
     ioRead: () => 0, ioWrite: (port, _size, v) => { writes.push([port, v]); },
   };
   const cpu = { cycles: 0, costs: loadProfile('p4-2.8ghz').costs };
-  const pic = new HostPic(bus, cpu);
+  const pic = new HostPic(bus, cpu, charged);
   pic.init(0x20);
   writes.length = 0;
   cpu.cycles = 0;
@@ -40,6 +40,15 @@ test('a NIC interrupt on line 10: mask the slave line, EOI slave then master, th
   pic.unmaskLine(10);
   assert.equal(writes.slice(3), [[0xa1, 0xfb]]);
   assert.is(cpu.cycles, 4 * cpu.costs.port_io);
+});
+
+test('uncharged (the profile\'s host_pic_port_io off): the same writes, no cycles', () => {
+  const r = rig(false);
+  r.pic.unmaskLine(10);
+  r.pic.maskLine(10);
+  r.pic.eoi(10);
+  assert.equal(r.writes, [[0xa1, 0xfb], [0xa1, 0xff], [0xa0, 0x20], [0x20, 0x20]]);
+  assert.is(r.cpu.cycles, 0);
 });
 
 test('a master line touches only the master: mask + EOI is two outs', () => {

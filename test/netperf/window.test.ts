@@ -1,10 +1,12 @@
 // The transfer window's counters across the slides' back-ends: the same guest kernel as native
-// on hardware, para-virtual on Xen (XenoLinux) and on L4 (L4Ka::Linux), and afterburnt under
-// the wedge on both, each sending and receiving 1 MiB.
+// on hardware, para-virtual on Xen (XenoLinux) and on L4 (L4Ka::Linux), and afterburnt on
+// hardware and under the wedge on both, each sending and receiving 1 MiB.
 // - One interrupt per device event: the NIC model's own count of its interrupt requests (raises
 //   of its line) is the oracle; every row takes exactly one interrupt per request (the wedges
 //   once took each twice, reopening the level-triggered line at the guest's early EOI), and the
-//   requests per MiB agree with the bare machine's within 5%.
+//   guest handles each once: one PHYSDEVOP_eoi per request on Xen, one interrupt IPC on L4, one
+//   virtual interrupt raised and one physical EOI by the wedge. The requests per MiB agree with
+//   the bare machine's within 5%.
 // - The cycle breakdown sums exactly to the window's cycles (the clock's count, read apart from
 //   the ledger), its non-idle part to the busy cycles, and a category is non-zero exactly where
 //   the configuration has that layer (wedge code only under a wedge, hypervisor work only on one).
@@ -30,6 +32,7 @@ const rows: Row[] = [
   { name: 'afterburn Xen', backend: 'xen' },
   { name: 'L4Ka::Linux', backend: 'l4' },
   { name: 'afterburnt L4', backend: 'l4' },
+  { name: 'afterburnt hardware', backend: 'hardware' },
 ];
 const reports = new Map<string, NetperfReport>();
 
@@ -43,6 +46,7 @@ test.before(async () => {
   rows[2]!.elf = readFileSync(afterburnt); rows[2]!.wedge = readFileSync(wx.elf);
   rows[3]!.elf = readFileSync(l4Pv);
   rows[4]!.elf = readFileSync(afterburnt); rows[4]!.wedge = readFileSync(wl.elf);
+  rows[5]!.elf = readFileSync(afterburnt);
 });
 
 function report(row: Row, direction: 'send' | 'receive'): NetperfReport {
@@ -76,12 +80,15 @@ for (const direction of ['send', 'receive'] as const) {
     }
   });
 
-  // How many requests a MiB takes depends a little on the guest's speed: the NIC's holdoff
-  // gathers the events that arrive while the driver is slower to read ISR into one request. So
-  // the rows agree within 5%: a MiB is about 90 requests, so each request the holdoff merges is
-  // 1.1% (afterburn Xen, the slowest row, takes 88 against the bare machine's 91 sending and 95
-  // against 98 receiving since the Pentium 4 cost changes); taking each event twice was 64% more.
-  // The exact check is the one above: every request is taken exactly once.
+  // How many requests a MiB takes depends a little on the guest's speed, through the NIC's
+  // holdoff: after the driver reads ISR the line stays low for IHR x 100 us (the driver sets 1)
+  // while events gather, so a request comes every 100 us plus the time from the line's raise to
+  // the driver's ISR read. Measured at 4 MiB sending (the NIC's raise and ISR read instrumented):
+  // that latency is 3.9 us on hardware, 4.95 on XenoLinux, 6.2 on both L4 rows and 7.4 on
+  // afterburn Xen, so 103.9 to 107.4 us per request over the same 37 ms window: 356, 352, 348 and
+  // 344 requests, for the same frames (the device's events) on every row. Hence within 5%, not 2%:
+  // a MiB is about 90 requests, each one the holdoff merges 1.1%; taking each event twice was
+  // 64% more. The exact check is the one above: every request is taken exactly once.
   test(`one interrupt per device event (${direction}): NIC interrupts per MiB within 5% of the bare machine's on every back-end`, () => {
     const base = nicInterrupts(report(rows[0]!, direction));
     assert.ok(base > 20, `hardware took ${base} NIC interrupts for a MiB`);
@@ -108,7 +115,7 @@ for (const direction of ['send', 'receive'] as const) {
   });
 
   test(`window counters (${direction}) exclude boot and agree with the interrupts delivered in the window`, () => {
-    for (const row of rows.slice(1)) {
+    for (const row of rows.filter((x) => x.backend !== 'hardware')) {
       const r = report(row, direction);
       const w = r.window!.backend as Record<string, Record<string, unknown>>;
       const nic = nicInterrupts(r);
@@ -118,6 +125,7 @@ for (const direction of ['send', 'receive'] as const) {
         const sum = (rec: Record<string, number>): number => Object.values(rec).reduce((a, b) => a + b, 0);
         assert.ok(sum(calls) > 0 && sum(calls) < sum(whole), `${row.name}: window hypercalls ${sum(calls)} < whole run ${sum(whole)}`);
         assert.is((w.xen!.physical_irqs as Record<string, number>)[Object.keys(r.interrupts).find((l) => Number(l) >= 8)!], nic);
+        assert.is(calls.physdev_op, nic, `${row.name}: the guest acknowledged each NIC interrupt once (PHYSDEVOP_eoi)`);
       } else {
         const msgs = w.l4!.messages as Record<string, number>;
         assert.is(msgs.interrupt, nic, `${row.name}: interrupt IPCs in the window are the NIC's interrupts`);

@@ -24,19 +24,33 @@ export async function afterburnAsDir(): Promise<string> {
   return r.stdout.trim();
 }
 
-/** The wedge for one back-end (Xen unless told) and the host rewriter, in one output directory. */
-export async function buildWedge(backend: 'xen' | 'l4' = 'xen'): Promise<{ elf: string; rewriter: string }> {
+/** The wedge for one back-end (Xen unless told) and the host rewriter, in one output directory.
+ *  dev: the device model (Makefile DEV=; 'virt' emulates the DP83820 in the wedge). */
+export async function buildWedge(backend: 'xen' | 'l4' = 'xen', dev: 'direct' | 'virt' | 'virt-nobatch' = 'direct'): Promise<{ elf: string; rewriter: string }> {
   const out = await mkdtemp(join(tmpdir(), 'wedge-'));
   const dir = join(repo, 'guests/wedge');
-  await make(['-C', dir, `O=${out}`, `BACKEND=${backend}`, 'CC=gcc', '-j2']);
+  const devArgs = dev === 'direct' ? [] : [`DEV=${dev}`];
+  await make(['-C', dir, `O=${out}`, `BACKEND=${backend}`, ...devArgs, 'CC=gcc', '-j2']);
   await make(['-C', dir, `O=${out}`, 'rewrite-host']);
-  return { elf: join(out, `wedge-${backend}.elf`), rewriter: join(out, 'rewrite-host') };
+  const suffix = dev === 'direct' ? '' : dev === 'virt' ? '-devvirt' : '-devvirt-nobatch';
+  return { elf: join(out, `wedge-${backend}${suffix}.elf`), rewriter: join(out, 'rewrite-host') };
 }
 
 /** The guest kernel built with cc (e.g. `gcc -B <as-dir>` for an afterburnt one). */
 export async function buildKernel(cc: string): Promise<string> {
   const out = await mkdtemp(join(tmpdir(), 'kernel-'));
   await make(['-C', join(repo, 'guests/kernel'), `O=${out}`, `CC=${cc}`, 'UCC=gcc', '-j2']);
+  return join(out, 'kernel.elf');
+}
+
+/** The afterburnt kernel without the manual annotation, with debug information, annotated from
+ *  the feedback file (as recipes/guest-kernel.ts builds guest-kernel@afterburnt-feedback). */
+export async function buildFeedbackGuest(asDir: string, feedback: string): Promise<string> {
+  const out = await mkdtemp(join(tmpdir(), 'kernel-fb-'));
+  const src = join(repo, 'guests/kernel');
+  const r = await execa('make', ['-s', '-C', src, `O=${out}`, `CC=gcc -B ${asDir} -g -gno-record-gcc-switches -fdebug-prefix-map=${src}=.`,
+    'UCC=gcc', 'PT_ANNOTATE=0', '-j2'], { all: true, reject: false, env: { WORLD_AFTERBURN_FEEDBACK: feedback } });
+  if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
   return join(out, 'kernel.elf');
 }
 

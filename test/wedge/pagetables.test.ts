@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { runKernel } from '../../emulator/run.ts';
 import { decodeRecords } from '../../afterburner/records.ts';
 import { writeFeedback } from '../../src/commands/feedback-out.ts';
-import { afterburnAsDir, buildKernel, buildWedge, repo } from './build.ts';
+import { afterburnAsDir, buildFeedbackGuest, buildKernel, buildWedge, repo } from './build.ts';
 import { extraImagePages, sameOutput } from './output.ts';
 
 const MEM = 64 << 20;
@@ -30,16 +30,7 @@ let nativePath: string;
 /** The kernel image's extra pages over the native one (output.ts). */
 const extraOf = (elf: string): Promise<number> => extraImagePages(nativePath, elf);
 
-/** The afterburnt kernel without the manual annotation, with debug information, annotated from
- *  the feedback file (as recipes/guest-kernel.ts builds guest-kernel@afterburnt-feedback). */
-async function buildFeedbackKernel(feedback: string): Promise<string> {
-  const out = await mkdtemp(join(tmpdir(), 'kernel-fb-'));
-  const src = join(repo, 'guests/kernel');
-  const r = await execa('make', ['-s', '-C', src, `O=${out}`, `CC=gcc -B ${asDir} -g -gno-record-gcc-switches -fdebug-prefix-map=${src}=.`,
-    'UCC=gcc', 'PT_ANNOTATE=0', '-j2'], { all: true, reject: false, env: { WORLD_AFTERBURN_FEEDBACK: feedback } });
-  if (r.exitCode !== 0) throw new Error(`make failed:\n${r.all}`);
-  return join(out, 'kernel.elf');
-}
+const buildFeedbackKernel = (feedback: string): Promise<string> => buildFeedbackGuest(asDir, feedback);
 
 function boot(elf: Uint8Array, cmdline: string, backend?: 'xen' | 'l4') {
   const wedge = backend === 'xen' ? xenWedge : backend === 'l4' ? l4Wedge : undefined;

@@ -8,7 +8,7 @@ import type { Thread } from './thread.ts';
 import { L4Stop } from './space.ts';
 import { decodeFpage } from './sigma0.ts';
 import {
-  NILTHREAD, ANYTHREAD, SIGMA0, UTCB_MR, UTCB_BR, UTCB_ERROR, MR_COUNT, KERNEL_AREA, PAGE, R, W, X,
+  NILTHREAD, ANYTHREAD, SIGMA0, NETSERVER, UTCB_MR, UTCB_BR, UTCB_ERROR, MR_COUNT, KERNEL_AREA, PAGE, R, W, X,
   ERR_TIMEOUT, ERR_NOPARTNER, ERR_CANCELLED, ERR_OVERFLOW, ipcError, tag, tagU, tagT, tnum,
   LABEL_INTERRUPT, EXC_WORDS, USER_EFLAGS, hex,
 } from './layout.ts';
@@ -30,6 +30,11 @@ export class Ipc {
     if (to === SIGMA0) {
       if (from !== SIGMA0) throw new L4Stop(`thread ${hex(t.tid)} sent to σ0 without receiving its reply (σ0 is only called)`);
       this.k.sigma0Call(t);
+      return;
+    }
+    if (to === NETSERVER) {
+      if (from !== NETSERVER) throw new L4Stop(`thread ${hex(t.tid)} sent to the network server without receiving its reply (it is only called)`);
+      this.k.netServerCall(t);
       return;
     }
     if (to !== NILTHREAD) {
@@ -78,10 +83,11 @@ export class Ipc {
     if (from !== ANYTHREAD) {
       const n = tnum(from);
       const isIrq = n < 16 && from === ((n << 14) | 1);
-      if (!isIrq && !k.thread(from)) { this.finish(t, NILTHREAD, ipcError(ERR_NOPARTNER, true)); return; }
+      if (!isIrq && from !== NETSERVER && !k.thread(from)) { this.finish(t, NILTHREAD, ipcError(ERR_NOPARTNER, true)); return; }
     }
     const line = k.pendingIrqFor(t, from);
     if (line >= 0) { this.deliverInterrupt(line, t); return; }
+    if (k.netEventFor(t, from)) return;
     const sender = this.waitingSender(t, from);
     if (sender) {
       t.state = 'receiving'; t.partner = from;

@@ -20,6 +20,8 @@ import { Ipc, type MessageKind } from './ipc.ts';
 import { checkSigma0Request, sigma0FaultPage, decodeFpage } from './sigma0.ts';
 import { buildTask, writeKip, l4GuestParams, type BuiltTask } from './builder.ts';
 import * as L from './layout.ts';
+import { NetBack, type NetbackStats } from '../net-back.ts';
+import { TimeBase } from '../../net/seams.ts';
 
 const hex = L.hex;
 const { CODE_AR, DATA_AR } = L;
@@ -37,6 +39,8 @@ export interface L4Stats {
   spaces_created: number;
   /** Exceptions sent as IPC (not page faults), by vector. */
   exceptions: Record<string, number>;
+  /** The network server (ABI.md section 13), once a task connected to it. */
+  netserver?: NetbackStats;
   /** Interrupts taken, by IRQ line. */
   interrupts: Record<string, number>;
   /** Cycles charged from the `l4` figures. */
@@ -93,7 +97,7 @@ export class L4Kernel {
 
   constructor(readonly machine: Machine, readonly costs: L4CostTable) {
     this.cpu = machine.cpu as unknown as Cpu;
-    this.pic = new HostPic(machine.bus, this.cpu);
+    this.pic = new HostPic(machine.bus, this.cpu, machine.profile.mechanisms.host_pic_port_io);
     this.ramEnd = machine.bus.ram.length;
     if (this.ramEnd < 2 * L.L4_RESERVED) throw new RangeError(`l4 needs at least ${2 * L.L4_RESERVED >> 20} MiB of RAM (it keeps ${L.L4_RESERVED >> 20} MiB)`);
     this.physEnd = this.ramEnd - L.L4_RESERVED;
@@ -364,7 +368,7 @@ export class L4Kernel {
     if (vector === 3 && byteBefore() === 0xcc) { this.exceptionEntry(); this.exception(t, 3, undefined, eip); return; }
     if (vector === 4 && byteBefore() === 0xce) { this.exceptionEntry(); this.exception(t, 4, undefined, eip); return; }
     if (vector === L.SYSCALL_VECTOR && t.space.privileged) {
-      this.charge(cpu.costs.int_n_cross_ring);
+      if (this.machine.profile.mechanisms.hypervisor_int_entry) this.charge(cpu.costs.int_n_cross_ring);
       this.syscall(t);
       return;
     }
@@ -634,6 +638,9 @@ export class L4Kernel {
     if (!t.space.privileged) throw new L4Stop(`σ0: thread ${hex(t.tid)} is not in the privileged task`);
     const fp = this.utcbRead(t, L.UTCB_MR + 4);
     const f = checkSigma0Request(fp, this.physEnd, this.ramEnd, `thread ${hex(t.tid)}`);
+    if ('mem' in f && this.nicPage >= 0 && f.mem.base <= this.nicPage * L.PAGE && this.nicPage * L.PAGE < f.mem.base + f.mem.size) {
+      throw new L4Stop(`σ0 refused thread ${hex(t.tid)}'s request for ${hex(fp)}: the NIC's registers belong to the network server`);
+    }
     this.count('sigma0');
     this.charge(2 * this.costs.l4_ipc_one_way);
     const sendBase = 'mem' in f ? f.mem.base : 0;
@@ -700,6 +707,99 @@ export class L4Kernel {
     this.stats.pages_mapped = this.db.mapped;
     this.stats.pages_unmapped = this.db.unmapped;
     return this.stats;
+  }
+
+  // ---- the network server (ABI.md section 13) -------------------------------------------------
+
+  private netback: NetBack | null = null;
+  /** The thread the server notifies, and whether a notification waits for it to receive. */
+  private netHandler = L.NILTHREAD;
+  private netPending = false;
+  /** Inside a call to the server (a system call: the trap reschedules after it). */
+  private inNetCall = false;
+  /** The NIC's BAR1 page once the server owns it: σ0 then refuses it. */
+  nicPage = -1;
+
+  /** The network server's side of a call from `t`: connect (rings and the thread to notify) or kick. */
+  netServerCall(t: Thread): void {
+    const mr0 = this.utcbRead(t, L.UTCB_MR), label = L.tagLabel(mr0);
+    if (!t.space.privileged) throw new L4Stop(`network server: thread ${hex(t.tid)} is not in the privileged task`);
+    // The call and its reply, to and from the server's own space.
+    this.charge(2 * this.costs.l4_ipc_one_way, 'l4 net server ipc');
+    this.count('other');
+    if (label === L.LABEL_NET_KICK) {
+      if (!this.netback) throw new L4Stop(`network server: thread ${hex(t.tid)} kicked it before connecting`);
+      this.inNetCall = true;
+      try { this.netback.kick(); } finally { this.inNetCall = false; }
+      this.utcbWrite(t, L.UTCB_MR, L.tag(0, 0, 0));
+      this.ipc.finish(t, L.NETSERVER, 0);
+      return;
+    }
+    if (label !== L.LABEL_NET_CONNECT || L.tagU(mr0) !== 3) {
+      throw new L4Stop(`network server: thread ${hex(t.tid)} sent tag ${hex(mr0)}; it understands label 0xff90 with u = 3 and 0xff91`);
+    }
+    const nic = this.machine.nic;
+    if (!nic || nic.bar1 === null) throw new L4Stop('network server: the machine has no NIC');
+    if (this.netback) throw new L4Stop('network server: connected twice');
+    const tx = this.utcbRead(t, L.UTCB_MR + 4) >>> 0, rx = this.utcbRead(t, L.UTCB_MR + 8) >>> 0;
+    for (const a of [tx, rx]) {
+      if (a % L.PAGE !== 0 || a >= this.physEnd) throw new L4Stop(`network server: ring page ${hex(a)} is not a page of physical memory`);
+    }
+    this.netHandler = this.utcbRead(t, L.UTCB_MR + 12) >>> 0;
+    const p = this.machine.profile;
+    this.netback = new NetBack({
+      ram: this.machine.bus.ram,
+      domainEnd: this.physEnd,
+      time: new TimeBase(this.machine.clock, p.cpuMhz),
+      charge: (n, op) => this.charge(n, op),
+      notifyGuest: () => this.netNotify(),
+      dmaWritten: (a, n) => this.cpu.dmaWritten(a, n),
+      crash: (m) => this.crash(m),
+    }, {
+      kick: 0,                                   // the call and reply are charged above
+      // Frames arriving: the server's NIC interrupt, delivered to it as interrupt IPC.
+      activation: this.cpu.costs.hw_interrupt_entry + this.costs.l4_irq_ipc,
+      perFrame: this.costs.l4_netserver_frame,
+      busCyclesPerKib: this.cpu.costs.bus_cycles_per_kib,
+      ops: { kick: 'l4 net server ipc', activation: 'l4 net server interrupt', tx: 'l4 net server tx', rx: 'l4 net server rx' },
+    }, nic.takeLink(), nic.mac, tx, rx);
+    this.stats.netserver = this.netback.stats;
+    this.nicPage = nic.bar1 / L.PAGE;
+    const m = nic.mac;
+    this.utcbWrite(t, L.UTCB_MR, L.tag(0, 0, 3));
+    this.utcbWrite(t, L.UTCB_MR + 4, (m[0]! | m[1]! << 8 | m[2]! << 16 | m[3]! << 24) >>> 0);
+    this.utcbWrite(t, L.UTCB_MR + 8, m[4]! | m[5]! << 8);
+    this.utcbWrite(t, L.UTCB_MR + 12, nic.irq ?? 0xffffffff);
+    this.ipc.finish(t, L.NETSERVER, 0);
+  }
+
+  /** The server notifies its handler: a message now if it is receiving from it, else when it next does. */
+  private netNotify(): void {
+    const h = this.thread(this.netHandler);
+    if (!h) return;
+    if (h.state === 'receiving' && !h.fault && (h.partner === L.ANYTHREAD || h.partner === L.NETSERVER)) {
+      this.deliverNetEvent(h);
+      if (!this.inNetCall) this.afterEvent(true);   // from a clock event: the handler may preempt
+    } else {
+      this.netPending = true;
+    }
+  }
+
+  private deliverNetEvent(h: Thread): void {
+    this.netPending = false;
+    this.charge(this.costs.l4_ipc_one_way, 'l4 net server notification');
+    this.count('other');
+    this.utcbWrite(h, L.UTCB_MR, L.tag(L.LABEL_NET_EVENT, 0, 0));
+    this.ipc.finish(h, L.NETSERVER, 0);
+  }
+
+  /** A receive by `t` that takes the server's waiting notification (true: delivered). */
+  netEventFor(t: Thread, from: number): boolean {
+    if (!this.netPending || t.tid !== this.netHandler || (from !== L.ANYTHREAD && from !== L.NETSERVER)) return false;
+    t.state = 'receiving';
+    t.partner = from;
+    this.deliverNetEvent(t);
+    return true;
   }
 
   /** Is the thread on the CPU one of the privileged task's? */

@@ -25,8 +25,8 @@ export const CODE_AR = 0xc0fb00, DATA_AR = 0xc0f300;
 
 /** The PCI memory window σ0 hands out (device registers). */
 export const MMIO_WINDOW: readonly [number, number] = [0xfeb00000, 0xfec00000];
-/** Ports σ0 owns and grants: [first, count]. */
-export const PORTS_GRANTABLE: readonly (readonly [number, number])[] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4]];
+/** Ports σ0 owns and grants: [first, count] (the UART, PCI configuration, the debug exit, the CMOS RTC). */
+export const PORTS_GRANTABLE: readonly (readonly [number, number])[] = [[0x3f8, 8], [0xcf8, 8], [0xf4, 4], [0x70, 2]];
 /** IRQ lines the privileged task may attach (UART, PCI). */
 export const IRQS_ATTACHABLE: ReadonlySet<number> = new Set([3, 4, 9, 10, 11]);
 export const PIC_VECTOR_BASE = 0x20;
@@ -39,6 +39,9 @@ export const tnum = (t: number): number => t >>> 14;
 export const SIGMA0_NUM = 16;
 export const MAIN_NUM = 18;
 export const SIGMA0 = tid(SIGMA0_NUM);
+/** The network server (ABI.md section 13), part of the model like σ0. */
+export const NETSERVER_NUM = 17;
+export const NETSERVER = tid(NETSERVER_NUM);
 export const MAIN = tid(MAIN_NUM);
 export const FIRST_FREE_THREAD = 32;
 export const LAST_THREAD = 4095;
@@ -56,6 +59,8 @@ export const LABEL_PAGEFAULT = 0xffe0;
 export const LABEL_EXCEPTION = 0xffb0;
 export const LABEL_INTERRUPT = 0xfff0;
 export const LABEL_SIGMA0 = 0xffa0;
+/** The network server's protocol (ABI.md section 13, model): connect, kick, and its notification. */
+export const LABEL_NET_CONNECT = 0xff90, LABEL_NET_KICK = 0xff91, LABEL_NET_EVENT = 0xff92;
 export const EXC_WORDS = 12;
 
 export const tag = (label: number, t: number, u: number): number => ((label << 16) | (t << 6) | u) >>> 0;

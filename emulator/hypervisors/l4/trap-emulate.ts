@@ -686,8 +686,8 @@ export class L4TrapAndEmulate implements Monitor {
   /**
    * The monitor drives only the ports σ0 grants it (ABI.md §7); the PIC and PIT are virtual. Any
    * other port is a device the guest does not have: reads float high (all ones), writes go
-   * nowhere, as on a PC bus with nothing at that address. Linux probes such ports (the CMOS clock,
-   * further UARTs, port 0x61) and copes with their absence.
+   * nowhere, as on a PC bus with nothing at that address. Linux probes such ports (further UARTs,
+   * port 0x61) and copes with their absence.
    */
   private granted(port: number, size: number): boolean {
     return L.PORTS_GRANTABLE.some(([b, n]) => port >= b && port + size <= b + n);

@@ -149,7 +149,7 @@ export class TrapAndEmulate {
     try {
       // An int n enters Xen (ring 0) through its IDT gate: the CPU's cross-ring entry, which the
       // hook's replacement of the IDT delivery would otherwise leave uncharged.
-      if (kind === 'software') this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
+      if (kind === 'software' && this.xen.machine.profile.mechanisms.hypervisor_int_entry) this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
       if (kind === 'exception' && vector === 13 && this.cpu.cpl === 1 && this.emulate()) return true;
       if (kind === 'exception' && vector === 13 && this.cpu.cpl === 3 && this.userPortIo()) return true;
       if (kind === 'software' && this.cpu.cpl === 3) {

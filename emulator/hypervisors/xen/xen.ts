@@ -17,6 +17,8 @@ import { CpuFault, hasErrorCode } from '../../cpu/fault.ts';
 import { PageTypes, XenRefusal, T_L1, T_L2, T_NONE } from './paging.ts';
 import { buildDomain, xenGuestParams, type BuiltDomain } from './builder.ts';
 import * as L from './layout.ts';
+import { NetBack, type NetbackStats } from '../net-back.ts';
+import { TimeBase } from '../../net/seams.ts';
 
 /** EFLAGS bits a ring-1 guest may set through the iret hypercall (not IOPL, VM, IF). */
 const IRET_CHANGEABLE = 0x254dd5;
@@ -52,10 +54,12 @@ export interface XenStats {
   io_emulated: number;
   /** Why the domain was stopped by Xen, if it was. */
   crash: string | null;
+  /** The split network device's back half, once the domain connected it (ABI.md section 11). */
+  netif?: NetbackStats;
 }
 
 interface TrapEntry { flags: number; cs: number; address: number }
-interface Port { kind: 'virq' | 'pirq' | 'local'; n: number }
+interface Port { kind: 'virq' | 'pirq' | 'local' | 'netif'; n: number }
 
 export class XenHypervisor {
   readonly cpu: Cpu;
@@ -78,11 +82,18 @@ export class XenHypervisor {
   private timer: ReturnType<Machine['clock']['schedule']> | null = null;
   private iopl = 1;
   private readonly pic: HostPic;
+  /** Charge the CPU's entry of an int n into Xen (the profile's mechanisms.hypervisor_int_entry). */
+  private readonly intEntry: boolean;
   private gdtFrames: number[] = [];
+  private netback: NetBack | null = null;
+  /** The NIC's BAR1 frame and line once its driver domain owns it (the domain may use neither). */
+  private nicFrame = -1;
+  private nicIrq = -1;
 
   constructor(readonly machine: Machine, readonly costs: XenCostTable) {
     this.cpu = machine.cpu as unknown as Cpu;
-    this.pic = new HostPic(machine.bus, this.cpu);
+    this.pic = new HostPic(machine.bus, this.cpu, machine.profile.mechanisms.host_pic_port_io);
+    this.intEntry = machine.profile.mechanisms.hypervisor_int_entry;
     const ramBytes = machine.bus.ram.length;
     if (ramBytes < 3 * L.XEN_RESERVED) throw new RangeError(`xen needs at least ${3 * L.XEN_RESERVED >> 20} MiB of RAM (it keeps ${L.XEN_RESERVED >> 20} MiB)`);
     this.domainEnd = ramBytes - L.XEN_RESERVED;
@@ -92,7 +103,7 @@ export class XenHypervisor {
     this.gdtPhys = this.xenBase + 2 * L.PAGE;
     this.mem = new GuestMemory(this.cpu);
     this.paging = new PageTypes(this.cpu, this.domainEnd / L.PAGE, new Set([this.sharedInfo / L.PAGE]),
-      (f) => f * L.PAGE >= MMIO_WINDOW[0] && f * L.PAGE < MMIO_WINDOW[1], ramBytes / L.PAGE);
+      (f) => f * L.PAGE >= MMIO_WINDOW[0] && f * L.PAGE < MMIO_WINDOW[1] && f !== this.nicFrame, ramBytes / L.PAGE);
     this.paging.holeEntry = this.holeL1 | 0x23;
     this.paging.onTyped = () => this.flushTlb();
     const hypercalls: Record<string, number> = {};
@@ -240,7 +251,7 @@ export class XenHypervisor {
     try {
       // An int n reaches Xen through its IDT gate: ring 1 or 3 into ring 0, a cross-ring entry the
       // CPU pays before Xen's own work (the hook replaces the IDT delivery that would charge it).
-      if (kind === 'software') this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
+      if (kind === 'software' && this.intEntry) this.cpu.cycles += this.cpu.costs.int_n_cross_ring;
       if (kind === 'external') this.external(vector);
       else if (kind === 'software' && vector === L.HYPERCALL_VECTOR && this.cpu.cpl === 1) this.hypercall();
       else if (kind === 'software') this.softwareInt(vector);
@@ -427,6 +438,7 @@ export class XenHypervisor {
         case 15: return this.setTimer(a1, a2);
         case 17: return this.xenVersion(a1, a2);
         case 18: return this.consoleIo(a1, a2, a3);
+        case 20: return this.grantTableOp(a1, a2);
         case 21: return a2 === 2 ? L.ENOSYS : a2 <= 1 && a1 <= 1 ? 0 : L.EINVAL;
         case 26: return this.mmuextOp(a1, a2, a3);
         case 29: return this.schedOp(a1, a2);
@@ -634,7 +646,7 @@ export class XenHypervisor {
       }
       case 2: { // bind_pirq
         const irq = this.mem.read32(arg);
-        if (!IRQS_ASSIGNED.has(irq)) return L.EPERM;
+        if (!IRQS_ASSIGNED.has(irq) || irq === this.nicIrq) return L.EPERM;
         if (this.pirqPort.has(irq)) return L.EBUSY;
         const port = this.allocPort({ kind: 'pirq', n: irq });
         if (port < 0) return port;
@@ -655,7 +667,8 @@ export class XenHypervisor {
       case 4: { // send
         const port = this.mem.read32(arg);
         if (!this.ports[port]) return L.EINVAL;
-        this.setPending(port);
+        if (this.ports[port]!.kind === 'netif') this.netback!.kick();
+        else this.setPending(port);
         return 0;
       }
       case 9: { // unmask
@@ -669,6 +682,57 @@ export class XenHypervisor {
       }
       default: return L.ENOSYS;
     }
+  }
+
+  /**
+   * grant_table_op: only the model's GNTTABOP_netif_connect (0x100, ABI.md section 11), which
+   * stands for what real Xen's xenstore handshake and grant references arrange: the driver
+   * domain maps the domain's two ring frames, an event channel joins them, and the machine's NIC
+   * becomes the driver domain's. Struct {tx_mfn, rx_mfn, port (out), mac_lo (out), mac_hi (out),
+   * irq (out)}.
+   */
+  private grantTableOp(cmd: number, arg: number): number {
+    if (cmd !== 0x100) return L.ENOSYS;
+    const nic = this.machine.nic;
+    if (!nic || nic.bar1 === null) return L.ENOSYS;
+    if (this.netback) return L.EBUSY;
+    const tx = this.mem.read32(arg), rx = this.mem.read32(arg + 4);
+    const frames = this.domainEnd / L.PAGE;
+    if (tx >= frames || rx >= frames || tx === rx || this.paging.type[tx] !== T_NONE || this.paging.type[rx] !== T_NONE) return L.EINVAL;
+    const port = this.allocPort({ kind: 'netif', n: 0 });
+    if (port < 0) return port;
+    const p = this.machine.profile;
+    const time = new TimeBase(this.machine.clock, p.cpuMhz);
+    this.netback = new NetBack({
+      ram: this.machine.bus.ram,
+      domainEnd: this.domainEnd,
+      time,
+      charge: (n, op) => this.charge(n, op),
+      notifyGuest: () => this.setPending(port),
+      dmaWritten: (a, n) => this.cpu.dmaWritten(a, n),
+      crash: (m) => this.crash(m),
+    }, {
+      // The guest's notification: the driver domain runs and the guest is switched back to.
+      kick: 2 * this.costs.xen_domain_switch,
+      // Frames arriving: the driver domain's NIC interrupt, its event, there and back.
+      activation: this.cpu.costs.hw_interrupt_entry + this.costs.xen_event_upcall + 2 * this.costs.xen_domain_switch,
+      perFrame: this.costs.xen_netback_frame,
+      busCyclesPerKib: this.cpu.costs.bus_cycles_per_kib,
+      ops: { kick: 'xen netback domain switch', activation: 'xen netback rx interrupt', tx: 'xen netback tx', rx: 'xen netback rx' },
+    }, nic.takeLink(), nic.mac, tx * L.PAGE, rx * L.PAGE);
+    this.stats.netif = this.netback.stats;
+    this.nicFrame = nic.bar1 / L.PAGE;
+    if (nic.irq !== null) {
+      this.nicIrq = nic.irq;
+      const bound = this.pirqPort.get(nic.irq);
+      if (bound !== undefined) { this.pirqPort.delete(nic.irq); this.ports[bound] = null; this.pic.maskLine(nic.irq); }
+    }
+    const m = nic.mac;
+    this.mem.write32(arg + 8, port);
+    this.mem.write32(arg + 12, (m[0]! | m[1]! << 8 | m[2]! << 16 | m[3]! << 24) >>> 0);
+    this.mem.write32(arg + 16, m[4]! | m[5]! << 8);
+    this.mem.write32(arg + 20, this.nicIrq >= 0 ? this.nicIrq : 0xffffffff);
+    return 0;
   }
 
   private physdevOp(cmd: number, arg: number): number {

@@ -65,6 +65,17 @@ void be_set_timer(u64 deadline_ns);   // 0 cancels
 void be_irq_unmasked(u32 irq);
 void be_irq_eoi(u32 irq);
 
+// The split network device (device pre-virtualization, DEV=virt): connect the front half's two
+// shared rings to the hypervisor's back half (filling n: the rings, the station address); 0 or
+// < 0 when there is none. notify: an event to the back half (new requests). be_wedge_phys: the
+// physical address of the wedge's own memory (its receive buffers).
+struct netif;
+int be_netif_connect(struct netif *n);
+void be_netif_notify(void);
+u32 be_wedge_phys(const void *va);
+// 1 if the guest's tables map the page at va to the emulated NIC's registers.
+int be_device_page(u32 va);
+
 // The entry point the stubs (ia32/stubs.S) jump to, in assembly: be_iret with the guest's iret
 // frame on the stack (EIP, CS, EFLAGS [, ESP, SS]) does the return the way the hypervisor
 // allows. A back-end's traps enter the front-end through ia32/trap.h.

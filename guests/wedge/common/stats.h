@@ -27,7 +27,23 @@
   X(PT_SITES, "page-table sites rewritten") X(PT_WRITES, "page-table writes") \
   X(PT_UPDATES, "page-table updates") X(PT_PINS, "page directories pinned") \
   X(PT_UNPINS, "page directories unpinned") X(PT_FAULTS, "page-table write faults") \
-  X(PT_EMULATED, "page-table writes emulated")
+  X(PT_EMULATED, "page-table writes emulated") STAT_LIST_DEV(X)
+
+// The emulated DP83820 and the split network device (DEV=virt builds only, so the other
+// wedges' counters stay as they were).
+#ifdef WEDGE_DEVVIRT
+#define STAT_LIST_DEV(X) \
+  X(NIC_MMIO, "device register faults") X(NIC_READS, "device register reads") \
+  X(NIC_WRITES, "device register writes") X(NIC_IRQS, "device interrupts raised") \
+  X(NIC_TX_FRAMES, "device frames sent") X(NIC_RX_FRAMES, "device frames received") \
+  X(NIC_RX_MISSED, "device frames missed") X(NIC_TX_REQS, "netif tx requests") \
+  X(NIC_RX_REQS, "netif rx requests") X(NIC_NOTIFIES, "netif notifications") \
+  X(NIC_EVENTS, "netif events") X(NIC_FLUSHES, "device flushes") \
+  X(NIC_SITES, "device sites rewritten") X(NIC_SITES_LEFT, "device sites left to faults") \
+  X(NIC_SITE_CALLS, "device site calls")
+#else
+#define STAT_LIST_DEV(X)
+#endif
 
 #ifndef __ASSEMBLER__
 #define STAT_ENUM(name, str) ST_##name,
@@ -40,6 +56,7 @@ struct wedge_stats {
 };
 extern struct wedge_stats wedge_stats;
 #define STAT(name) (wedge_stats.v[ST_##name]++)
+#define STAT_ADD(name, n) (wedge_stats.v[ST_##name] += (n))
 #endif
 
 #endif

@@ -13,6 +13,10 @@
 //                 the profile for the afterburner), whatever an earlier profile annotated
 //   count=all     rewrite cli/sti/popf into counting calls instead of inline sequences, so
 //                 every sensitive operation is counted (slower; STATS.md)
+//   wedge-initrd=N the module's last N bytes are the guest's initrd, not part of its image: the
+//                 hypervisor hands the wedge one module, so a loader with an initrd passes the
+//                 guest image, zeros to a page boundary, then the initrd (README.md, "Booting
+//                 Linux"). A Linux guest finds it in its zero page; any other guest is refused.
 #include "wedge.h"
 #include "backend.h"
 #include "elf.h"
@@ -20,6 +24,11 @@
 #include "sites.h"
 #include "stats.h"
 #include "ptsites.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#include "mmiosites.h"
+extern u32 wedge_guest_virt_off;
+#endif
 
 struct stub_name { u32 slot, entry; char name[]; };
 extern const u8 ws_names_start[], ws_names_end[];
@@ -58,7 +67,7 @@ static u8 guest_boot_stack[16384] __attribute__((aligned(16)));
 void wedge_enter_guest(u32 entry, u32 eax, u32 ebx, u32 esi, u32 esp) __attribute__((noreturn));
 
 // Copy cmdline without the wedge's own options, reading them on the way.
-static void parse_options(const char *cmdline, s32 *skip, s32 *skip_pt, int *pt_direct, int *count_all)
+static void parse_options(const char *cmdline, s32 *skip, s32 *skip_pt, int *pt_direct, int *count_all, u32 *initrd_len)
 {
   u32 n = 0;
   const char *s = cmdline;
@@ -85,6 +94,10 @@ static void parse_options(const char *cmdline, s32 *skip, s32 *skip_pt, int *pt_
       *count_all = 1;
       continue;
     }
+    if (len > 13 && strncmp(w, "wedge-initrd=", 13) == 0) {
+      *initrd_len = parse_uint(w + 13, NULL);
+      continue;
+    }
     if (len && n + len + 2 < sizeof guest_cmdline) {
       if (n)
         guest_cmdline[n++] = ' ';
@@ -108,10 +121,12 @@ static u32 guest_virt_offset(const u8 *img)
   return 0;
 }
 
-static int load(const u8 *img)
+// Loads the image's segments; *image_end: the end of the highest one (physical).
+static int load(const u8 *img, u32 *image_end)
 {
   const struct elf32_ehdr *h = (const void *)img;
   u32 end = be_guest_mem_end();
+  *image_end = 0;
   for (u32 i = 0; i < h->phnum; i++) {
     const struct elf32_phdr *p = elf_phdr(img, i);
     if (p->type != PT_LOAD || !p->memsz)
@@ -123,17 +138,41 @@ static int load(const u8 *img)
     }
     be_copy_to_phys(p->paddr, img + p->offset, p->filesz);
     be_zero_phys(p->paddr + p->filesz, p->memsz - p->filesz);
+    if (p->paddr + p->memsz > *image_end)
+      *image_end = p->paddr + p->memsz;
   }
   return 0;
+}
+
+// The initrd at the top of guest memory, page-aligned, as the bare machine's loader and QEMU
+// place it (emulator/boot-linux.ts): Linux reserves it from the zero page before it allocates.
+// Returns its physical address, 0 if it does not fit above the image.
+static u32 load_initrd(const u8 *rd, u32 n, u32 image_end)
+{
+  u32 end = be_guest_mem_end();
+  if (n > end)
+    return 0;
+  u32 pa = (end - n) & ~(PGSIZE - 1);
+  if (pa < image_end)
+    return 0;
+  be_copy_to_phys(pa, rd, n);
+  return pa;
 }
 
 static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_pa, int *is_linux)
 {
   s32 skip = -1, skip_pt = -1;
   int count_all = 0, pt_direct = 0;
-  parse_options(cmdline, &skip, &skip_pt, &pt_direct, &count_all);
+  u32 initrd_len = 0;
+  parse_options(cmdline, &skip, &skip_pt, &pt_direct, &count_all, &initrd_len);
   if (pt_direct)
     skip_pt = PT_SKIP_ALL;
+  if (initrd_len > len) {
+    wprintf("[wedge] wedge-initrd=%u: the module holds only %u bytes\n", initrd_len, len);
+    return -1;
+  }
+  const u8 *initrd = img + len - initrd_len;
+  len -= initrd_len;
   const char *bad = img && len ? elf_check(img, len) : "no guest image";
   if (bad) {
     wprintf("[wedge] guest kernel: %s\n", bad);
@@ -155,10 +194,33 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
       return -1;
     wedge_stats.v[ST_PT_SITES] = (u32)done;
   }
-  if (load(img) < 0)
+#ifdef WEDGE_DEVVIRT
+  // Device-memory sites (profile feedback) that have room become calls; the rest fault.
+  u32 mmio_left = 0;
+  int mmio_done = rewrite_mmio_sites(img, len, stub_slot("mmio"), &mmio_left);
+  if (mmio_done < 0)
     return -1;
+  wedge_stats.v[ST_NIC_SITES] = (u32)mmio_done;
+  wedge_stats.v[ST_NIC_SITES_LEFT] = mmio_left;
+#endif
+  u32 image_end, initrd_pa = 0;
+  if (load(img, &image_end) < 0)
+    return -1;
+#ifdef WEDGE_DEVVIRT
+  wedge_guest_virt_off = guest_virt_offset(img);
+  nic_init();
+#endif
   *entry = ((const struct elf32_ehdr *)img)->entry;
   *is_linux = linux_is_vmlinux(img, len);
+  if (initrd_len && !*is_linux) {
+    wprintf("[wedge] an initrd needs a Linux vmlinux (an ELF note of owner \"Linux\"); a Multiboot guest takes none\n");
+    return -1;
+  }
+  if (initrd_len && !(initrd_pa = load_initrd(initrd, initrd_len, image_end))) {
+    wprintf("[wedge] the %u-byte initrd does not fit between the guest image (up to 0x%08x) and the end of guest memory (0x%08x)\n",
+            initrd_len, image_end, be_guest_mem_end());
+    return -1;
+  }
   if (*is_linux) {
     // Linux's command line is what follows the image name (as a boot loader's append line)
     const char *args = guest_cmdline;
@@ -166,7 +228,7 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
       args++;
     while (*args == ' ')
       args++;
-    *mbi_pa = linux_boot_params(args, be_guest_mem_end(), *entry, 0, 0);
+    *mbi_pa = linux_boot_params(args, be_guest_mem_end(), *entry, initrd_pa, initrd_len);
   } else {
     *mbi_pa = multiboot_build(guest_cmdline, be_guest_mem_end());
   }

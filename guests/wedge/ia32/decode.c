@@ -307,3 +307,33 @@ int decode_store(const u8 *p, u32 avail, struct store *st)
       st->imm = st->imm << 8 | p[1 + n + i];
   return 0;
 }
+
+#ifdef WEDGE_DEVVIRT
+// A 32-bit load from memory into a register (8B /r, or A1: EAX from an absolute address), the
+// other half of a device register access (device/mmio.c): 0, or -1 for any other instruction.
+int decode_load(const u8 *p, u32 avail, struct store *ld)
+{
+  int esp = 0;
+  ld->moffs = 0;
+  ld->imm_src = 0;
+  ld->imm = 0;
+  if (avail >= 5 && p[0] == 0xA1) {
+    ld->len = 5;
+    ld->reg = 0;
+    ld->mem_off = ld->mem_len = ld->mem_esp = 0;
+    ld->moffs = 1;
+    return 0;
+  }
+  if (avail < 2 || p[0] != 0x8B || (p[1] >> 6) == 3)
+    return -1;
+  int n = modrm_len(p + 1, avail - 1, &esp);
+  if (n < 0)
+    return -1;
+  ld->mem_off = 1;
+  ld->mem_len = (u8)n;
+  ld->mem_esp = (u8)esp;
+  ld->reg = (p[1] >> 3) & 7;
+  ld->len = (u8)(1 + n);
+  return 0;
+}
+#endif

@@ -63,6 +63,9 @@ struct store {
   u32 imm;
 };
 int decode_store(const u8 *p, u32 avail, struct store *st);
+#ifdef WEDGE_DEVVIRT
+int decode_load(const u8 *p, u32 avail, struct store *ld);   // reg <- 32-bit memory (8B, A1)
+#endif
 const char *op_name(int op);
 extern const char *const reg32_names[8], *const reg16_names[8], *const sreg_names[6];
 

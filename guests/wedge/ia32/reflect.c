@@ -15,7 +15,13 @@ u32 trap_reflect(struct tframe *f, u32 vector, int keep_err)
 {
   u32 handler;
   int intgate;
-  if (vcpu_gate(vector, &handler, &intgate) < 0)
+  int g = vcpu_gate(vector, &handler, &intgate);
+  // Linux's double-fault gate is a task gate to a TSS of its own: a task switch the hypervisor
+  // does not offer, and a double fault means the guest kernel is dying (Linux's handler only
+  // prints and panics). The wedge stops, naming it, instead.
+  if (g == -2)
+    wpanic("trap %u at eip 0x%08x: the guest's gate is a task gate; the wedge does not switch tasks", vector, f->eip);
+  if (g < 0)
     wpanic("trap %u at eip 0x%08x: the guest has no gate for it", vector, f->eip);
   f->cs = sel_to_virtual(f->cs);
   vcpu_irq_mask = intgate ? 1 : !(f->eflags & FL_IF);

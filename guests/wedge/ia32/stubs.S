@@ -130,8 +130,19 @@ DEFSTUB hlt
 // iret: sites jump here with the guest's frame on the stack: EIP, CS, EFLAGS [, ESP, SS]. The
 // return itself is the back-end's (be_iret): the flags image's IF becomes the mask, and a
 // return that unmasks with something pending delivers it at the target.
+// With the emulated NIC (DEV=virt) an iret is also where the guest's device activity pauses
+// (its interrupt handler ends): the work its driver queued goes to the back half first.
 DEFSTUB iret
   COUNT IRET
+#ifdef WEDGE_DEVVIRT
+  cmpb $0, nic_flush_wanted
+  je 1f
+  pushal
+  cld
+  call nic_flush
+  popal
+1:
+#endif
   jmp be_iret
 
 // cpuid: the CPU's answer, but leaf 1 does not advertise 4 MiB pages (EDX bit 3, PSE): the
@@ -434,6 +445,19 @@ DEFSTUB pt_store
   LEAVE
   movl 4(%esp), %eax
   ret $8
+
+#ifdef WEDGE_DEVVIRT
+// --- device-memory sites (ia32/mmiosites.c): the move is done on the emulated NIC (device/mmio.c)
+// with the saved registers (a load's destination among them); a move does not change the flags.
+DEFSTUB mmio
+  ENTER
+  leal 4(%esp), %eax            // struct gregs: the pushal block, flags, return address
+  pushl %eax
+  call nic_mmio_site
+  addl $4, %esp
+  LEAVE
+  ret
+#endif
 
 // --- the forms Linux adds: MSRs, debug registers, string I/O, lss, descriptor-table stores ---
 

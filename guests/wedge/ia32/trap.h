@@ -27,6 +27,11 @@ int trap_has_error_code(u32 vector);
 // sregs: the segment registers (1 << enum sreg) whose loads the back-end has the wedge emulate.
 int trap_emulate(struct tframe *f, u32 sregs);
 
+// A #GP of a port instruction in the guest's ring 3 that the guest's TSS I/O bitmap permits
+// (Linux's ioperm): do the access and step over it (1), or leave the frame alone (0, the
+// guest's own #GP). userio.c.
+int trap_user_io(struct tframe *f);
+
 // Make the frame the guest's handler's for `vector`; 1 (the dispatch convention above).
 u32 trap_reflect(struct tframe *f, u32 vector, int keep_err);
 

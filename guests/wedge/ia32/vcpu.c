@@ -8,6 +8,9 @@
 #include "devices.h"
 #include "lib.h"
 #include "stats.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#endif
 
 struct vcpu vcpu = { .cr0 = CR0_PE | CR0_ET, .dr = { [6] = DR6_RESET, [7] = DR7_RESET } };
 volatile u32 vcpu_delivered;
@@ -106,6 +109,8 @@ void vcpu_ltr(u32 sel)
   const u32 *d = (const u32 *)(vcpu.gdt_base + (sel & ~7u));
   vcpu.tr = sel;
   vcpu.tss_base = (d[0] >> 16) | (d[1] & 0xFF) << 16 | (d[1] & 0xFF000000);
+  u32 limit = (d[0] & 0xFFFF) | (d[1] & 0xF0000);
+  vcpu.tss_limit = d[1] & 0x800000 ? limit << 12 | 0xFFF : limit;
 }
 
 // sgdt/sidt store the 6-byte pseudo-descriptor lgdt/lidt loaded.
@@ -210,6 +215,8 @@ int vcpu_gate(u32 vector, u32 *handler, int *intgate)
   u32 lo = g[0], hi = g[1];
   if (!(hi & 0x8000))
     return -1;
+  if (((hi >> 8) & 0x1F) == 0x05)
+    return -2;                           // a task gate (Linux's double fault): no handler address
   *handler = (hi & 0xFFFF0000) | (lo & 0xFFFF);
   *intgate = ((hi >> 8) & 0xF) == 0xE;
   return 0;
@@ -247,6 +254,10 @@ void vcpu_hlt(u32 mask_was)
 {
   if (mask_was)
     wpanic("hlt with interrupts disabled: the guest stopped");
+#ifdef WEDGE_DEVVIRT
+  if (nic_flush_wanted)
+    nic_flush();                         // the guest paused: send what its driver queued
+#endif
   u32 seen = vcpu_delivered;
   while (vcpu_delivered == seen) {
     if (pic_pending()) {

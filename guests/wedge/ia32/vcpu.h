@@ -20,7 +20,7 @@
 struct vcpu {
   u32 cr0, cr2, cr3, cr4;
   u32 gdt_base, gdt_limit, idt_base, idt_limit;
-  u32 tr, tss_base;
+  u32 tr, tss_base, tss_limit;   // the TSS as ltr cached it (userio.c checks its I/O bitmap)
   u32 ldtr;        // only the null selector: lldt of any other stops the wedge
   u32 dr[8];       // debug registers (msr.c): virtual, no breakpoint fires
 };
@@ -67,7 +67,8 @@ u32 vcpu_read_dr(u32 n);
 static inline u32 sel_to_real(u32 sel) { return (sel & 3) == 0 && (sel & ~3u) ? sel | 1 : sel; }
 static inline u32 sel_to_virtual(u32 sel) { return (sel & 3) == 1 ? sel & ~3u : sel; }
 
-// The guest's IDT gate for a vector: handler address, and whether it is an interrupt gate.
+// The guest's IDT gate for a vector: handler address, and whether it is an interrupt gate;
+// -1 without a present gate, -2 for a task gate (the wedge does not switch tasks).
 int vcpu_gate(u32 vector, u32 *handler, int *intgate);
 
 // Interrupt delivery counter (incremented whenever a virtual interrupt enters the guest).

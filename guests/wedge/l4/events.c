@@ -4,13 +4,16 @@
 // same cycle counter SystemClock divides), the virtual timer (a receive timeout of the
 // monitor), the assigned devices' lines (attached to the monitor when the guest unmasks them,
 // acknowledged when the virtual PIC ends their service: device/pic.c), blocking for hlt, and the ports σ0 gives the task (the
-// UART, PCI configuration and the debug exit: plain in/out, ABI.md section 7).
+// UART, PCI configuration, the debug exit and the CMOS RTC: plain in/out, ABI.md section 7).
 #include "l4wedge.h"
 #include "backend.h"
 #include "pio.h"
 #include "devices.h"
 #include "stats.h"
 #include "lib.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#endif
 
 volatile u32 l4_timer_us, l4_irq_ack;
 // The virtual interrupt flag: plain bytes of the wedge (no hypervisor reads them); the monitor
@@ -19,9 +22,11 @@ volatile u8 vcpu_irq_mask = 1, vcpu_irq_pending;
 static u32 attached;                     // lines attached to the monitor
 static u32 mhz;
 
+// The ports σ0 grants (ABI.md section 7): [first, log2 count].
+static const u32 ports[][2] = { { 0x3F8, 3 }, { 0xCF8, 3 }, { 0xF4, 2 }, { 0x70, 1 } };
+
 void l4_ports_init(void)
 {
-  static const u32 ports[][2] = { { 0x3F8, 3 }, { 0xCF8, 3 }, { 0xF4, 2 } };
   for (u32 i = 0; i < ARRAY_SIZE(ports); i++) {
     STAT(HYPERCALLS);
     if (l4_sigma0_request(L4_IOFPAGE(ports[i][0], ports[i][1], L4_R | L4_W), L4_COMPLETE_FPAGE))
@@ -42,8 +47,15 @@ void l4_take_events(void)
       STAT(PIRQS);
       pic_raise(irq);
     }
+#ifdef WEDGE_DEVVIRT
+  if (ev & EV_TIMER)
+    dev_timer_event();
+  if (ev & EV_NET)
+    nic_event();
+#else
   if (ev & EV_TIMER)
     pit_timer_event();
+#endif
   if (pic_pending() || l4_events)
     vcpu_irq_pending = 1;
 }
@@ -90,6 +102,10 @@ void be_irq_unmasked(u32 irq)
 {
   if (irq >= 16 || !attachable(irq) || (attached & (1u << irq)))
     return;
+#ifdef WEDGE_DEVVIRT
+  if (l4_netif_irq(irq))
+    return;                              // the emulated NIC's line: raised by the wedge itself
+#endif
   l4_word err;
   STAT(HYPERCALLS);
   if (!l4_thread_control(L4_IRQ_TID(irq), L4_IRQ_TID(irq), l4_monitor_tid, &err))
@@ -124,6 +140,26 @@ void be_block(void)
   l4_take_events();
 }
 
-// The ports σ0 gave the task (l4_ports_init): plain in/out.
-u32 be_port_in(u32 port, u32 size) { return pio_in(port, size); }
-void be_port_out(u32 port, u32 size, u32 v) { pio_out(port, size, v); }
+// The ports σ0 gave the task (l4_ports_init): plain in/out. Any other port has no device behind
+// it for the task: it reads all ones and ignores writes, as a port nothing decodes on the PC's
+// bus (Linux probes some: further UARTs, the DMA page registers), as on Xen.
+static int granted(u32 port, u32 size)
+{
+  for (u32 i = 0; i < ARRAY_SIZE(ports); i++)
+    if (port >= ports[i][0] && port + size <= ports[i][0] + (1u << ports[i][1]))
+      return 1;
+  return 0;
+}
+
+u32 be_port_in(u32 port, u32 size)
+{
+  if (!granted(port, size))
+    return size == 1 ? 0xFF : size == 2 ? 0xFFFF : 0xFFFFFFFFu;
+  return pio_in(port, size);
+}
+
+void be_port_out(u32 port, u32 size, u32 v)
+{
+  if (granted(port, size))
+    pio_out(port, size, v);
+}

@@ -11,6 +11,9 @@
 #include "backend.h"
 #include "stats.h"
 #include "lib.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#endif
 
 static u32 deliver_irq(struct tframe *f)
 {
@@ -30,6 +33,14 @@ u32 l4_ktrap(struct tframe *f)
   f->eflags = masked ? f->eflags & ~FL_IF : f->eflags | FL_IF;
   if (f->eip >= l4_wedge_lo)
     wpanic("trap %u in the wedge at eip 0x%08x, error %x", f->vector, f->eip, f->err);
+#ifdef WEDGE_DEVVIRT
+  if (f->vector == V_DEV) {              // the monitor found an access to the emulated NIC's page
+    nic_mmio_access(f, f->err & 0xFFF);
+    if (!vcpu_irq_mask && vcpu_irq_pending)
+      return deliver_irq(f);
+    return 0;
+  }
+#endif
   if (f->vector == T_GP && trap_emulate(f, 0x3F)) {
     vcpu_irq_mask = !(f->eflags & FL_IF);  // an emulated cli/sti: the frame's IF is the guest's
     if (!vcpu_irq_mask && vcpu_irq_pending)

@@ -14,6 +14,13 @@
 #define T_PF 14
 #define T_SYSCALL 0x80
 #define FL_IF_BIT 0x200u
+#define V_DEV 0x102                 // entry.S frame "vector": an access to the emulated NIC's page
+
+// The model's network server (emulator/hypervisors/l4/ABI.md section 13; DEV=virt).
+#define L4_NETSERVER L4_TID(17)
+#define L4_LABEL_NET_CONNECT 0xFF90u
+#define L4_LABEL_NET_KICK 0xFF91u
+#define L4_LABEL_NET_EVENT 0xFF92u
 
 // Boot information and layout (boot.c).
 extern const struct l4_bootinfo *l4_boot;
@@ -25,6 +32,7 @@ extern l4_word l4_monitor_tid;
 
 // The monitor's hand-over to main (monitor.c sets, entry.S and events.c read).
 #define EV_TIMER (1u << 16)             // bits 0-15: IRQ lines
+#define EV_NET (1u << 17)               // the network server's notification (DEV=virt)
 extern volatile u32 l4_events;          // raw events not yet fed to the virtual PIC/PIT
 extern volatile u32 l4_main_waits;      // main is (about to be) blocked waiting for the monitor
 extern volatile u32 l4_rd_eip, l4_rd_eflags, l4_rd_vec, l4_rd_err;  // where main was redirected from
@@ -66,6 +74,9 @@ void l4_ports_init(void);
 void l4_user_return(struct uframe *f) __attribute__((noreturn));
 void l4_user_invlpg(u32 va);            // the current directory's process drops va
 void l4_user_pt_changed(u32 pa, u32 old, u32 val);   // an announced page-table write at pa
+
+// netif.c (DEV=virt)
+int l4_netif_irq(u32 irq);              // 1: the line the emulated NIC raises itself
 
 // monitor.c
 void l4_monitor(void) __attribute__((noreturn));

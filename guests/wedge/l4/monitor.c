@@ -14,6 +14,9 @@
 #include "backend.h"
 #include "stats.h"
 #include "lib.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#endif
 
 #define MONITOR_PRIO 200
 #define RECHECK_US 2
@@ -86,6 +89,18 @@ static void main_fault(u32 label)
   if (addr >= l4_wedge_lo)
     wpanic("main: page fault at 0x%08x (eip 0x%08x) in the wedge's area", addr, eip);
   int r = l4_walk(addr, write, 0, &pa, &rights);
+#ifdef WEDGE_DEVVIRT
+  if (r == 1 && nic_owns(pa & ~(PGSIZE - 1)) && eip < l4_wedge_lo) {
+    // The emulated NIC's page is never mapped: main does the access in the wedge (ktrap.c).
+    struct l4_regs o;
+    l4_rd_vec = V_DEV;
+    l4_rd_err = addr;
+    exregs(L4_XR_CANCEL_RECV | L4_XR_SET_EIP, (u32)l4_exc_entry, &o);
+    l4_rd_eip = o.eip;
+    l4_rd_eflags = o.eflags;
+    return;
+  }
+#endif
   if (r == 1) {
     u32 s = l4_extent(addr, pa, rights), mask = (1u << s) - 1, t = 0;
     if (addr < USER_END && pa < l4_guest_end && (vcpu.cr0 & CR0_PG)) {
@@ -215,6 +230,10 @@ void l4_monitor(void)
       u32 label = L4_TAG_LABEL(L4_UTCB->mr[0]);
       if (L4_TNUM(from) < 16 && label == L4_LABEL_INTERRUPT) {
         raise_events(1u << L4_TNUM(from));
+#ifdef WEDGE_DEVVIRT
+      } else if (from == L4_NETSERVER && label == L4_LABEL_NET_EVENT) {
+        raise_events(EV_NET);
+#endif
       } else if (from == main_tid && L4_IS_PAGEFAULT(label)) {
         main_fault(label);
       } else if (from == main_tid && label == L4_LABEL_EXCEPTION) {

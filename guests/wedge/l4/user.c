@@ -24,6 +24,7 @@
 #include "devices.h"
 #include "stats.h"
 #include "lib.h"
+#include "trap.h"
 
 #define NPROC 64
 #define PROC_PRIO 50
@@ -251,7 +252,7 @@ static int idt_dpl(u32 vector)
 
 // Enter the guest's handler for `vector` as a trap from ring 3 would: the frame on the stack
 // TSS.esp0 names, interrupts masked for an interrupt gate.
-static void enter(u32 vector, int has_err, u32 err, u32 eip, u32 esp, u32 eflags)
+static __attribute__((noreturn)) void enter(u32 vector, int has_err, u32 err, u32 eip, u32 esp, u32 eflags)
 {
   u32 handler;
   int intgate;
@@ -290,13 +291,37 @@ static void regs_from_message(const volatile l4_word *mr)
   kregs[7] = mr[L4_EXC_EAX];
 }
 
-static void exception(struct proc *p)
+// A #GP at a user-mode in/out that the guest's TSS I/O bitmap allows (Linux's ioperm: /init
+// ends the run through the debug-exit port this way): the front-end's check and access
+// (ia32/userio.c) on a frame of the message's registers; reply with EIP past it (1). 0: not such
+// a fault (the process's EIP page is mapped in main's user half: the current directory's).
+static int user_port_io(volatile l4_word *mr)
+{
+  struct tframe f = { 0 };
+  f.eip = mr[L4_EXC_EIP];
+  f.err = mr[L4_EXC_ERROR];
+  f.eax = mr[L4_EXC_EAX];
+  f.edx = mr[L4_EXC_EDX];
+  if (!trap_user_io(&f))
+    return 0;
+  STAT(TRAPPED);
+  mr[0] = L4_TAG(0, 0, L4_EXC_WORDS);
+  mr[L4_EXC_EIP] = f.eip;
+  mr[L4_EXC_EAX] = f.eax;
+  return 1;
+}
+
+// An exception IPC from the current process: reflected into the guest (no return), or, for a
+// port access the guest's I/O bitmap allows, done and answered (returns the thread to reply to).
+static l4_word exception(struct proc *p)
 {
   volatile l4_word *mr = L4_UTCB->mr;
   u32 vec = mr[L4_EXC_NUMBER], err = mr[L4_EXC_ERROR], eip = mr[L4_EXC_EIP];
+  STAT(TRAPS);
+  if (vec == T_GP && user_port_io(mr))
+    return p->tid;
   p->wait = W_EXC;
   regs_from_message(mr);
-  STAT(TRAPS);
   if (vec == T_GP && (err & 7) == 2 && idt_dpl(err >> 3) == 3)   // int n through a user gate
     enter(err >> 3, 0, 0, eip + 2, mr[L4_EXC_ESP], mr[L4_EXC_EFLAGS]);
   if (vec == 3 && idt_dpl(3) != 3) {     // int3 through a kernel-only gate: the CPU's #GP
@@ -420,7 +445,7 @@ void l4_user_return(struct uframe *f)
     if (L4_IS_PAGEFAULT(label))
       to = page_fault(p, label);
     else if (label == L4_LABEL_EXCEPTION)
-      exception(p);
+      to = exception(p);
     else
       wpanic("process 0x%x sent 0x%x", from, L4_UTCB->mr[0]);
   }

@@ -11,6 +11,9 @@
 #include "pio.h"
 #include "devices.h"
 #include "lib.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+#endif
 
 static u32 timer_port;
 static u32 pirq_port[16];                // event channel of each bound line, 0 if none
@@ -20,6 +23,10 @@ void be_irq_unmasked(u32 irq)
 {
   if (irq >= 16 || (pirq_tried & (1u << irq)))
     return;
+#ifdef WEDGE_DEVVIRT
+  if (xen_netif_irq(irq))
+    return;                              // the emulated NIC's line: raised by the wedge itself
+#endif
   pirq_tried |= (u16)(1u << irq);
   struct { u32 pirq, flags, port; } bind = { irq, 0, 0 };
   if (HC2(event_channel_op, EVTCHNOP_bind_pirq, &bind) == 0) {
@@ -75,9 +82,17 @@ void xen_events_process(void)
     for (u32 b = 0; b < 32; b++) {
       if (!(pend & (1u << b)))
         continue;
+#ifdef WEDGE_DEVVIRT
+      if (w * 32 + b == timer_port)
+        dev_timer_event();
+      else if (xen_netif_port(w * 32 + b))
+        nic_event();
+      else
+#else
       if (w * 32 + b == timer_port)
         pit_timer_event();
       else
+#endif
         pirq_event(w * 32 + b);
     }
   }

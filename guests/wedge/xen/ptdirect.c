@@ -17,6 +17,12 @@
 #include "trap.h"
 #include "decode.h"
 #include "lib.h"
+#ifdef WEDGE_DEVVIRT
+#include "dp83820.h"
+// An entry naming the emulated NIC's register page stays not present (its frame kept), so
+// every access the guest makes to it faults into the wedge.
+static u32 device_entry(u32 e) { return (e & PTE_P) && nic_owns(e & ~0xFFFu) ? e & ~PTE_P : e; }
+#endif
 
 #define HOLE_SLOT 0x3F0                 // Xen's slots from here up (ABI.md section 1)
 #define MAXF 65536                      // guest frames the wedge tracks (256 MiB)
@@ -131,6 +137,9 @@ static void strip_new_l1(u32 t)
   win(wr_va, t << 12, 1, 0);
   u32 *e = (u32 *)wr_va;
   for (u32 i = 0; i < 1024; i++) {
+#ifdef WEDGE_DEVVIRT
+    e[i] = device_entry(e[i]);
+#endif
     if ((e[i] & (PTE_P | PTE_W)) != (PTE_P | PTE_W))
       continue;
     u32 g = e[i] >> 12;
@@ -250,6 +259,9 @@ static void typed_store(u32 va, u32 pa, u32 val)
     *(volatile u32 *)va = val;
     return;
   }
+#ifdef WEDGE_DEVVIRT
+  val = device_entry(val);
+#endif
   if ((val & (PTE_P | PTE_W)) == (PTE_P | PTE_W) && is_table(val >> 12)) {
     val &= ~PTE_W;                      // a mapping of a table: read-only
     fl[val >> 12] |= F_WP;
@@ -360,3 +372,20 @@ int be_pt_sites(u32 nsites, u32 voff)
   return 1;
 #endif
 }
+
+#ifdef WEDGE_DEVVIRT
+// A not-present fault in the guest kernel on a page its tables map to the emulated NIC.
+int xen_ptd_device_fault(struct tframe *tf, u32 cr2)
+{
+  u32 ma = 0, e = xen_ptd_on ? lookup(cr2, &ma) : 0;
+  if ((e & PTE_P) || !nic_owns(e & ~0xFFFu))
+    return 0;
+  return nic_mmio_access(tf, cr2 & 0xFFF);
+}
+
+int be_device_page(u32 va)
+{
+  u32 ma = 0, e = xen_ptd_on ? lookup(va, &ma) : 0;
+  return !(e & PTE_P) && nic_owns(e & ~0xFFFu);
+}
+#endif

@@ -38,6 +38,10 @@ u32 xen_trap(struct tframe *f)
     wpanic("failsafe callback at eip 0x%08x", f->eip);
   if (f->vector == T_PF) {
     u32 cr2 = xen_shared.vcpu_info[0].cr2;
+#ifdef WEDGE_DEVVIRT
+    if (!(f->err & 1) && (f->cs & 3) == 1 && !from_wedge(f) && xen_ptd_device_fault(f, cr2))
+      return 0;
+#endif
     if (xen_ptd_fault(f, cr2))
       return 0;
     if (xen_mmu_fault(cr2, f->err)) {
@@ -64,6 +68,8 @@ u32 xen_trap(struct tframe *f)
   }
   // In ring 1 only SS refuses the guest's RPL-0 selectors; another load faults on its own.
   if (f->vector == T_GP && (f->cs & 3) == 1 && !from_wedge(f) && trap_emulate(f, 1u << SR_SS))
+    return 0;
+  if (f->vector == T_GP && (f->cs & 3) == 3 && trap_user_io(f))
     return 0;
   if (from_wedge(f))
     wpanic("trap %u in the wedge at eip 0x%08x, error %x (edx 0x%x)", f->vector, f->eip, f->err, f->edx);

@@ -16,7 +16,7 @@ enum {
   HC_set_trap_table = 0, HC_mmu_update = 1, HC_set_gdt = 2, HC_stack_switch = 3,
   HC_set_callbacks = 4, HC_fpu_taskswitch = 5, HC_update_descriptor = 10, HC_multicall = 13,
   HC_update_va_mapping = 14, HC_set_timer_op = 15, HC_xen_version = 17, HC_console_io = 18,
-  HC_iret = 23, HC_mmuext_op = 26, HC_sched_op = 29, HC_event_channel_op = 32, HC_physdev_op = 33,
+  HC_grant_table_op = 20, HC_iret = 23, HC_mmuext_op = 26, HC_sched_op = 29, HC_event_channel_op = 32, HC_physdev_op = 33,
 };
 
 #define MMUEXT_PIN_L1_TABLE 0
@@ -32,6 +32,8 @@ enum {
 #define SHUTDOWN_crash 3
 #define EVTCHNOP_bind_virq 1
 #define EVTCHNOP_bind_pirq 2
+#define EVTCHNOP_send 4
+#define GNTTABOP_netif_connect 0x100   /* model: the split network device (ABI.md section 11) */
 #define PHYSDEVOP_eoi 12
 #define VIRQ_TIMER 0
 #define CONSOLEIO_write 0
@@ -106,6 +108,11 @@ int xen_ptd_reload(int flush);            // be_mmu_reload's direct half: 0 if s
 void xen_ptd_invlpg(u32 va);
 int xen_ptd_fault(struct tframe *f, u32 cr2);   // 1: a write to a page table, handled
 void xen_events_init(void);
+#ifdef WEDGE_DEVVIRT
+int xen_ptd_device_fault(struct tframe *f, u32 cr2);   // 1: an access to the emulated NIC's page
+int xen_netif_port(u32 port);             // 1: the split network device's event channel
+int xen_netif_irq(u32 irq);               // 1: the line the emulated NIC raises
+#endif
 void xen_events_process(void);
 void xen_traps_init(void);
 void xen_check(s32 r, const char *what);
