@@ -4,7 +4,8 @@
 //   unpack     the kernel tree out of the .deb (its /usr/src tarball) or out of the tarball
 //   configure  tinyconfig + guests/linux/config.fragment + olddefconfig; every fragment symbol
 //              must have kept its value, or the stage fails naming the ones that did not
-//   build      bzImage, vmlinux and System.map; variant `afterburnt` builds with
+//   build      bzImage, vmlinux and System.map (native: resumable, an interrupted build's tree
+//              is kept and taken up, lib/kbuild-resume.ts); variant `afterburnt` builds with
 //              CC="gcc -B <as drop-in>" (nothing in Linux's sources or makefiles changes), merges
 //              the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
 //              sensitive instructions the drop-in could not see (BUG()'s ud2 written as .byte)
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../src/atomic.ts';
 import { mergeAfterburnReports } from './lib/afterburn-report.ts';
+import { repairKilledKbuild } from './lib/kbuild-resume.ts';
 import { lostMessage, lostSymbols, parseKconfig } from './lib/kconfig.ts';
 import { newcArchive } from './lib/newc.ts';
 import { checkImage } from './lib/afterburn-image.ts';
@@ -112,10 +114,25 @@ export const recipe: Recipe = {
         tools: ['make', 'gcc', 'as', 'ld', 'objdump', 'flex', 'bison', 'bc', 'xz', ...(variant === 'afterburnt' ? ['node'] : [])],
         paths: variant === 'afterburnt' ? ['afterburner'] : [],
       }),
+      // Kbuild is incremental: an interrupted kernel build goes on from where it stopped. Not
+      // the afterburnt one: a resumed afterburnt build installed other bytes than a clean build
+      // (the kill-point script). Likely cause: the merged report also counts the drop-in's
+      // reports of Kbuild's compiler probes, made again by every make run under names of their
+      // own (a pid), so a build done in two make runs counts more of them.
+      resumable: (variant) => variant !== 'afterburnt',
       async run(ctx) {
         const build = join(ctx.dirs.work, 'build');
-        mkdirSync(build);
-        copyFileSync(join(ctx.dirs.prev!, 'config'), join(build, '.config'));
+        if (ctx.dirs.resumed) {
+          const removed = repairKilledKbuild([build]);
+          ctx.log.info(`resuming the kernel build: ${removed.length} files the interrupted run may have left half-written removed`);
+        }
+        mkdirSync(build, { recursive: true });
+        // Copied only when it differs (a fresh tree, or a copy cut short): a new .config would
+        // make Kbuild check the configuration again on a resumed tree.
+        const config = readFileSync(join(ctx.dirs.prev!, 'config'));
+        if (!existsSync(join(build, '.config')) || !readFileSync(join(build, '.config')).equals(config)) {
+          copyFileSync(join(ctx.dirs.prev!, 'config'), join(build, '.config'));
+        }
         let cc = 'gcc';
         const env: Record<string, string> = {};
         const reports = join(ctx.dirs.work, 'afterburn-reports');
@@ -123,7 +140,9 @@ export const recipe: Recipe = {
           const asDir = (await ctx.run('node', [worldBin, 'afterburn', '--print-as-dir'], { capture: true, cwd: ctx.dirs.root })).trim();
           if (!asDir || !existsSync(join(asDir, 'as'))) throw new Error(`'world afterburn --print-as-dir' gave '${asDir}', which holds no 'as'`);
           cc = `gcc -B ${asDir}`;
-          mkdirSync(reports);
+          // Kept on a resumed build: each report is renamed in whole once its object is
+          // assembled, and a rebuilt object replaces its own (afterburner/report.ts).
+          mkdirSync(reports, { recursive: true });
           env.WORLD_AFTERBURN_REPORT_DIR = reports;
         }
         await make(ctx, build, [`-j${availableParallelism()}`, `CC=${cc}`, 'bzImage'], env);

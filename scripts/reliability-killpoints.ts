@@ -5,14 +5,22 @@
 // must complete with every installed unit byte for byte the clean build's, and .world/ must hold
 // nothing orphaned outside tmp/ (test/orchestrator/killpoints.ts, audit.ts). Then `world tables`
 // and `world bench` are killed at their writes: each results file and table whole or absent.
-// Without --linux the world leaves out the Linux package (a ~10 min build on 2 cores per kill).
+// Without --linux the world leaves out the Linux package. With --linux the world is built with it
+// and the kill points are the ones inside Linux's steps only (the others are the default run's):
+// crash points of fetch, unpack, configure and install, a SIGKILL during the unpacking and the
+// configuration, and in each variant's kernel build a SIGKILL early (a fifth of its make output)
+// and a kill late (during the final links, SIGKILL natively, SIGINT afterburnt) and at the store
+// of the native one: the next build takes the native kernel tree up where it stopped
+// (Stage.resumable, recipes/lib/kbuild-resume.ts). 22 points, about eight kernel builds in all:
+// measured at load 15-28, the clean build 30 min, a kernel-build point about 25 min, an unpack
+// point 10 min (the audit hashes the 1.2 GB source tree again): several hours.
 //   npm run reliability:killpoints [-- [--linux] [--per-step N]]     (default 2 crash points per step)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cleanBuild, planKillPoints, runKillPoint, worldBin, type KillResult } from '../test/orchestrator/killpoints.ts';
+import { cleanBuild, crashLabelsOf, planKillPoints, runKillPoint, worldBin, type CleanBuild, type KillPoint, type KillResult } from '../test/orchestrator/killpoints.ts';
 import { readResults } from '../harness/results.ts';
 
 const args = process.argv.slice(2);
@@ -39,12 +47,43 @@ void worldBin;
 
 const clean = await cleanBuild(dir, ['-j', '2']);
 process.stdout.write(`clean build: ${clean.steps.length} steps, ${clean.points.length} crash points passed\n`);
-const points = planKillPoints(clean, { perStep, longSeconds: 2 });
+for (const { step, seconds } of clean.steps.filter((s) => !linux || /^linux[:@]/.test(s.step))) {
+  process.stdout.write(`  ${step}: ${seconds.toFixed(1)} s, ${clean.logLines[step]} log lines\n`);
+}
+for (const [unit, hash] of Object.entries(clean.hashes).filter(([u]) => !linux || u.startsWith('linux'))) process.stdout.write(`  out/${unit}: ${hash}\n`);
+/** The kill points inside Linux's steps (see the top comment). A kernel build killed costs a
+ *  whole build with its resumed rerun, so its points are few and chosen; the others are cheap. */
+function linuxKillPoints(c: CleanBuild): KillPoint[] {
+  const out: KillPoint[] = [];
+  c.steps.filter((s) => /^linux[:@]/.test(s.step)).forEach(({ step }, i) => {
+    const stage = step.slice(step.lastIndexOf(':') + 1);
+    const afterburnt = step.startsWith('linux@afterburnt');
+    if (stage === 'build') {
+      out.push({ kind: 'signal', step, signal: 'SIGKILL', share: 0.2, by: 'log' });
+      // 96% of its make output: the links of vmlinux.o and vmlinux.
+      out.push({ kind: 'signal', step, signal: afterburnt ? 'SIGINT' : 'SIGKILL', share: 0.96, by: 'log' });
+      if (!afterburnt) out.push({ kind: 'crash', step, label: `step:ran ${step}` });
+      return;
+    }
+    const labels = crashLabelsOf(c, step);
+    for (let j = 0; j < Math.min(perStep, labels.length); j++) out.push({ kind: 'crash', step, label: labels[(i + j) % labels.length]! });
+    if (stage === 'unpack') out.push({ kind: 'signal', step, signal: 'SIGKILL', share: 0.5 });
+    if (stage === 'configure') out.push({ kind: 'signal', step, signal: afterburnt ? 'SIGKILL' : 'SIGINT', share: 0.5, by: 'log' });
+    if (stage === 'install') out.push({ kind: 'signal', step, signal: afterburnt ? 'SIGINT' : 'SIGKILL', share: 0.5 });
+  });
+  return out;
+}
+
+const points = linux ? linuxKillPoints(clean) : planKillPoints(clean, { perStep, longSeconds: 2 });
+process.stdout.write(`${points.length} kill points\n`);
 const results: KillResult[] = [];
 for (const p of points) {
+  const begun = performance.now();
   const r = await runKillPoint(dir, clean, p, ['-j', '2']);
   results.push(r);
-  process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.killed}${r.ok ? '' : `\n  ${r.problems.join('\n  ')}`}\n`);
+  const resumed = r.resumed ? `; resumed, its rerun's log ${r.rerunLines} of the clean build's ${clean.logLines[p.step]} lines` : '';
+  process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.killed}${resumed} (${((performance.now() - begun) / 60000).toFixed(1)} min)` +
+    `${r.ok ? '' : `\n  ${r.problems.join('\n  ')}`}\n`);
 }
 
 // world tables and world bench killed at their writes: every output whole (equal to an
@@ -52,47 +91,50 @@ for (const p of points) {
 const outputs: string[] = [];
 let fileKills = 0;
 let fileOk = 0;
-const reference = join(dir, 'reference-tables');
-await world(['tables', '--quiet', '--out', reference, 'results/baseline.json']);
-const names = readdirSync(reference).sort();
-const labels = names.flatMap((n) => [`atomic:written results-k/${n}`, `atomic:renamed results-k/${n}`]);
-for (const label of labels) {
-  rmSync(join(dir, 'results-k'), { recursive: true, force: true });
-  const r = await world(['tables', '--quiet', '--out', 'results-k', 'results/baseline.json'], { WORLD_CRASH_AT: label });
-  fileKills += 1;
-  const bad: string[] = [];
-  if (r.signal !== 'SIGKILL') bad.push(`not killed (exit ${r.exitCode})`);
-  for (const n of names) {
-    const f = join(dir, 'results-k', n);
-    if (existsSync(f) && readFileSync(f, 'utf8') !== readFileSync(join(reference, n), 'utf8')) bad.push(`${n}: neither whole nor absent`);
+if (!linux) await killTablesAndBench();
+async function killTablesAndBench(): Promise<void> {
+  const reference = join(dir, 'reference-tables');
+  await world(['tables', '--quiet', '--out', reference, 'results/baseline.json']);
+  const names = readdirSync(reference).sort();
+  const labels = names.flatMap((n) => [`atomic:written results-k/${n}`, `atomic:renamed results-k/${n}`]);
+  for (const label of labels) {
+    rmSync(join(dir, 'results-k'), { recursive: true, force: true });
+    const r = await world(['tables', '--quiet', '--out', 'results-k', 'results/baseline.json'], { WORLD_CRASH_AT: label });
+    fileKills += 1;
+    const bad: string[] = [];
+    if (r.signal !== 'SIGKILL') bad.push(`not killed (exit ${r.exitCode})`);
+    for (const n of names) {
+      const f = join(dir, 'results-k', n);
+      if (existsSync(f) && readFileSync(f, 'utf8') !== readFileSync(join(reference, n), 'utf8')) bad.push(`${n}: neither whole nor absent`);
+    }
+    const again = await world(['tables', '--quiet', '--out', 'results-k', 'results/baseline.json']);
+    const left = readdirSync(join(dir, 'results-k')).filter((n) => !names.includes(n));
+    if (again.exitCode !== 0 || left.length > 0) bad.push(`the next run: exit ${again.exitCode}, left ${left.join(', ') || 'nothing'}`);
+    if (bad.length === 0) fileOk += 1; else outputs.push(`FAIL world tables killed at ${label}: ${bad.join('; ')}`);
   }
-  const again = await world(['tables', '--quiet', '--out', 'results-k', 'results/baseline.json']);
-  const left = readdirSync(join(dir, 'results-k')).filter((n) => !names.includes(n));
-  if (again.exitCode !== 0 || left.length > 0) bad.push(`the next run: exit ${again.exitCode}, left ${left.join(', ') || 'nothing'}`);
-  if (bad.length === 0) fileOk += 1; else outputs.push(`FAIL world tables killed at ${label}: ${bad.join('; ')}`);
-}
-// world bench: one short run, killed at the write of its results and while it runs.
-const benchArgs = ['bench', '--transfer', '64KiB', '--out', 'results-b', '-j', '1', 'hardware'];
-const benchKills: { what: string; env: Record<string, string>; afterMs?: number; signal?: 'SIGKILL' | 'SIGINT' }[] = [
-  { what: 'at atomic:written latest.json', env: { WORLD_CRASH_AT: `atomic:written ${join(dir, 'results-b', 'latest.json')}` } },
-  { what: 'at atomic:renamed latest.json', env: { WORLD_CRASH_AT: `atomic:renamed ${join(dir, 'results-b', 'latest.json')}` } },
-  { what: 'SIGKILL 3 s in', env: {}, afterMs: 3000, signal: 'SIGKILL' },
-  { what: 'SIGINT 3 s in', env: {}, afterMs: 3000, signal: 'SIGINT' },
-];
-for (const k of benchKills) {
-  rmSync(join(dir, 'results-b'), { recursive: true, force: true });
-  const child = world(benchArgs, k.env);
-  if (k.signal) setTimeout(() => child.kill(k.signal), k.afterMs);
-  const r = await child;
-  fileKills += 1;
-  const bad: string[] = [];
-  const f = join(dir, 'results-b', 'latest.json');
-  if (existsSync(f)) { try { readResults(f); } catch (err) { bad.push(`latest.json not whole: ${(err as Error).message}`); } }
-  if (k.signal === 'SIGINT' && r.exitCode !== 130 && r.exitCode !== 0) bad.push(`SIGINT: exit ${r.exitCode}`);
-  if (k.env.WORLD_CRASH_AT && r.signal !== 'SIGKILL') bad.push(`not killed at ${k.env.WORLD_CRASH_AT} (exit ${r.exitCode})`);
-  if (k.env.WORLD_CRASH_AT?.startsWith('atomic:renamed') && !existsSync(f)) bad.push('killed after the rename, yet no results file');
-  if (bad.length === 0) fileOk += 1; else outputs.push(`FAIL world bench killed ${k.what}: ${bad.join('; ')}`);
-  process.stdout.write(`${bad.length === 0 ? 'ok  ' : 'FAIL'} world bench killed ${k.what}: ${existsSync(f) ? 'results whole' : 'no results file'} (exit ${r.exitCode ?? r.signal})\n`);
+  // world bench: one short run, killed at the write of its results and while it runs.
+  const benchArgs = ['bench', '--transfer', '64KiB', '--out', 'results-b', '-j', '1', 'hardware'];
+  const benchKills: { what: string; env: Record<string, string>; afterMs?: number; signal?: 'SIGKILL' | 'SIGINT' }[] = [
+    { what: 'at atomic:written latest.json', env: { WORLD_CRASH_AT: `atomic:written ${join(dir, 'results-b', 'latest.json')}` } },
+    { what: 'at atomic:renamed latest.json', env: { WORLD_CRASH_AT: `atomic:renamed ${join(dir, 'results-b', 'latest.json')}` } },
+    { what: 'SIGKILL 3 s in', env: {}, afterMs: 3000, signal: 'SIGKILL' },
+    { what: 'SIGINT 3 s in', env: {}, afterMs: 3000, signal: 'SIGINT' },
+  ];
+  for (const k of benchKills) {
+    rmSync(join(dir, 'results-b'), { recursive: true, force: true });
+    const child = world(benchArgs, k.env);
+    if (k.signal) setTimeout(() => child.kill(k.signal), k.afterMs);
+    const r = await child;
+    fileKills += 1;
+    const bad: string[] = [];
+    const f = join(dir, 'results-b', 'latest.json');
+    if (existsSync(f)) { try { readResults(f); } catch (err) { bad.push(`latest.json not whole: ${(err as Error).message}`); } }
+    if (k.signal === 'SIGINT' && r.exitCode !== 130 && r.exitCode !== 0) bad.push(`SIGINT: exit ${r.exitCode}`);
+    if (k.env.WORLD_CRASH_AT && r.signal !== 'SIGKILL') bad.push(`not killed at ${k.env.WORLD_CRASH_AT} (exit ${r.exitCode})`);
+    if (k.env.WORLD_CRASH_AT?.startsWith('atomic:renamed') && !existsSync(f)) bad.push('killed after the rename, yet no results file');
+    if (bad.length === 0) fileOk += 1; else outputs.push(`FAIL world bench killed ${k.what}: ${bad.join('; ')}`);
+    process.stdout.write(`${bad.length === 0 ? 'ok  ' : 'FAIL'} world bench killed ${k.what}: ${existsSync(f) ? 'results whole' : 'no results file'} (exit ${r.exitCode ?? r.signal})\n`);
+  }
 }
 for (const o of outputs) process.stdout.write(o + '\n');
 
@@ -101,11 +143,21 @@ const crash = results.filter((r) => r.point.kind === 'crash').length;
 const sigkill = results.filter((r) => r.point.kind === 'signal' && r.point.signal === 'SIGKILL').length;
 const sigint = results.length - crash - sigkill;
 const early = results.filter((r) => r.killed.endsWith('(finished first)')).length;
-process.stdout.write(`kill points: ${ok} of ${results.length} builds of the default world${linux ? '' : ' (without Linux)'} killed ` +
-  `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over all ${clean.steps.length} steps; ` +
-  `${early} of the signals landed after the build had finished) ` +
-  `rebuilt to the clean build's bytes with nothing orphaned in .world/; world tables and bench killed ${fileKills} times: ${fileOk} left every file whole or absent ` +
-  `(${((performance.now() - started) / 60000).toFixed(1)} min, load ${load} -> ${loadavg()[0]!.toFixed(1)})\n`);
+const stepsKilled = new Set(results.map((r) => r.point.step)).size;
+const resumed = results.filter((r) => r.resumed).length;
+const minutes = `${((performance.now() - started) / 60000).toFixed(1)} min, load ${load} -> ${loadavg()[0]!.toFixed(1)}`;
+if (linux) {
+  process.stdout.write(`kill points in Linux: ${ok} of ${results.length} builds of the default world killed inside Linux's steps ` +
+    `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over all ${stepsKilled} Linux steps; ` +
+    `${early} of the signals landed after the build had finished; ${resumed} reruns took up the killed kernel build's tree) ` +
+    `rebuilt to the clean build's bytes with nothing orphaned in .world/ (${minutes})\n`);
+} else {
+  process.stdout.write(`kill points: ${ok} of ${results.length} builds of the default world (without Linux) killed ` +
+    `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over all ${clean.steps.length} steps; ` +
+    `${early} of the signals landed after the build had finished) ` +
+    `rebuilt to the clean build's bytes with nothing orphaned in .world/; world tables and bench killed ${fileKills} times: ${fileOk} left every file whole or absent ` +
+    `(${minutes})\n`);
+}
 rmSync(dir, { recursive: true, force: true });
 rmSync(clean.snapshot, { recursive: true, force: true });
 process.exitCode = ok === results.length && fileOk === fileKills ? 0 : 1;

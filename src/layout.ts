@@ -10,6 +10,7 @@ export interface Layout {
   steps: string;      // .world/steps/<step>.json        the last build of each step: key and key inputs
   logs: string;       // .world/logs/<package>/<step>.log
   tmp: string;        // .world/tmp/                     steps in progress; never trusted
+  resume: string;     // .world/tmp/resume/<step>/       work of an interrupted resumable step, kept for its next run
   out: string;        // .world/out/<package>[@variant]  installed artifacts (symlinks into cas)
   lock: string;       // .world/build.lock               held by the one build running in this tree
   toolchain: string;  // .world/toolchain.json           tool --version outputs by binary identity
@@ -26,6 +27,7 @@ export function layoutOf(root: string): Layout {
     steps: join(state, 'steps'),
     logs: join(state, 'logs'),
     tmp: join(state, 'tmp'),
+    resume: join(state, 'tmp', 'resume'),
     out: join(state, 'out'),
     lock: join(state, 'build.lock'),
     toolchain: join(state, 'toolchain.json'),

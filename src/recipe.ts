@@ -51,8 +51,12 @@ export interface StageDirs {
   prev?: string;
   /** Where this stage writes its artifact; empty at start, moved into the cache on success. */
   out: string;
-  /** Scratch space, deleted after the stage. */
+  /** Scratch space, deleted after the stage; for a resumable stage kept when the build is
+   *  interrupted or killed, and given back to the next run of the same key (see `resumed`). */
   work: string;
+  /** True when `work` holds what an interrupted run of this very step (same key) left: the stage
+   *  must first make safe what that run may have left half-written (Stage.resumable). */
+  resumed: boolean;
   /** Installed artifacts of the package's dependencies, by package name. */
   deps: Record<string, string>;
   /** The directory holding world.yaml (the repository root). */
@@ -75,6 +79,13 @@ export interface Stage {
   /** Only for these variants (default: all variants of the package). */
   variants?: string[];
   inputs?: StageInputs | ((variant: string, options: Record<string, OptionValue>) => StageInputs);
+  /**
+   * The stage can take up an interrupted run where it stopped (an incremental build such as
+   * make's): its work directory outlives an interrupt or a kill, and the next run of the same key
+   * gets it back with dirs.resumed set. Its output directory is new each run, so an artifact is
+   * only ever stored from a run that completed. A function decides per variant.
+   */
+  resumable?: boolean | ((variant: string) => boolean);
   run(ctx: StageContext): Promise<void>;
 }
 

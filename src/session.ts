@@ -6,6 +6,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Cache } from './cache.ts';
 import { crashPoint } from './crashpoint.ts';
+import { claimResumeDir, releaseResumeDir } from './resume.ts';
 import { explainChange } from './explain.ts';
 import { fetchFile, candidateUrls } from './fetch.ts';
 import { buildGraph, selectSteps, type Graph, type Step } from './graph.ts';
@@ -127,7 +128,12 @@ export class Session {
   sweepTemp(): void {
     crashPoint('sweep:before');
     // Checked first: rmSync loads Node's recursive remover, which a no-op build need not pay for.
-    if (existsSync(this.layout.tmp)) rmSync(this.layout.tmp, { recursive: true, force: true });
+    // Everything goes but the kept work of interrupted resumable steps (src/resume.ts).
+    if (existsSync(this.layout.tmp)) {
+      for (const name of readdirSync(this.layout.tmp)) {
+        if (join(this.layout.tmp, name) !== this.layout.resume) rmSync(join(this.layout.tmp, name), { recursive: true, force: true });
+      }
+    }
     // And the temporary files of atomic writes cut short by a kill, beside their targets.
     const { state, keys, steps, out } = this.layout;
     let shards: string[] = [];
@@ -205,16 +211,29 @@ export class Session {
     } finally {
       log.close();
       rmSync(tmp, { recursive: true, force: true });
+      // A resumable step's work outlives an interrupt only: the next run takes it up.
+      if (this.resumable(step) && !opts.signal.aborted) releaseResumeDir(this.layout, step.id);
     }
+  }
+
+  private resumable(step: Step): boolean {
+    const r = step.builtin === null ? step.pkg.recipe.stages[step.stage]?.resumable : undefined;
+    return typeof r === 'function' ? r(step.variant ?? step.pkg.variants[0]!) : r === true;
   }
 
   private async runStage(step: Step, artifacts: Map<string, string>, key: string, tmp: string,
     log: StepLog, opts: BuildOptions): Promise<string> {
     const { pkg } = step;
     const out = join(tmp, 'out');
-    const work = join(tmp, 'work');
     mkdirSync(out);
-    mkdirSync(work);
+    let work = join(tmp, 'work');
+    let resumed = false;
+    if (this.resumable(step)) {
+      ({ work, resumed } = claimResumeDir(this.layout, step.id, key));
+      if (resumed) log.info('resuming the work of an interrupted run of this step');
+    } else {
+      mkdirSync(work);
+    }
     const dir = (id: string | null): string | undefined => {
       if (id === null || !this.graph.steps.has(id)) return undefined;
       const a = artifacts.get(id);
@@ -248,7 +267,7 @@ export class Session {
       for (const [name, id] of Object.entries(step.depSteps)) deps[name] = dir(id)!;
       const ctx: StageContext = {
         package: pkg.name, variant: step.variant ?? pkg.variants[0]!, stage: step.stage, options: { ...pkg.options },
-        dirs: { src, downloads, prev: dir(step.prev), out, work, deps, root: this.world.root },
+        dirs: { src, downloads, prev: dir(step.prev), out, work, resumed, deps, root: this.world.root },
         log, run, signal: opts.signal,
       };
       await pkg.recipe.stages[step.stage]!.run(ctx);

@@ -6,6 +6,7 @@
 // tmp/ that audit.ts finds orphaned or partial. Used by killpoints.test.ts (the basic fixture, a
 // short sample) and scripts/reliability-killpoints.ts (the default world, the full figure).
 import { cpSync, existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, rmSync, unlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { auditState, installedHashes } from './audit.ts';
@@ -14,25 +15,49 @@ export const worldBin = new URL('../../bin/world.js', import.meta.url).pathname;
 
 export type KillPoint =
   | { kind: 'crash'; step: string; label: string }
-  | { kind: 'signal'; step: string; signal: 'SIGKILL' | 'SIGINT'; share: number };
+  | { kind: 'signal'; step: string; signal: 'SIGKILL' | 'SIGINT'; share: number; by?: 'time' | 'log' };
 
 export interface StepTiming { step: string; seconds: number }
+
+/** Where a step's log is written (src/run/logger.ts): .world/logs/<unit>/<stage>.log. */
+export function stepLogPath(dir: string, step: string): string {
+  const at = step.lastIndexOf(':');
+  return join(dir, '.world', 'logs', step.slice(0, at), `${step.slice(at + 1)}.log`);
+}
+
+function lineCount(path: string): number {
+  try { return readFileSync(path, 'utf8').split('\n').length - 1; } catch { return 0; }
+}
 
 export interface CleanBuild {
   hashes: Record<string, string>;
   steps: StepTiming[];
   /** The crash points the clean build passed, in order (labels). */
   points: string[];
+  /** Lines each step's log held after the clean build (a make's progress, one line per target). */
+  logLines: Record<string, number>;
   snapshot: string;
 }
 
-export interface KillResult { point: KillPoint; ok: boolean; problems: string[]; killed: string }
+export interface KillResult {
+  point: KillPoint; ok: boolean; problems: string[]; killed: string;
+  /** The next build took up the killed step's kept work (a resumable stage, src/resume.ts). */
+  resumed: boolean;
+  /** Lines of the killed step's log in the next build, against the clean build's (how much was redone). */
+  rerunLines: number;
+}
 
 interface RunOutcome { exitCode: number | undefined; signal: string | undefined; output: string; started: Set<string> }
 
-/** Copies a state directory, leaving out sockets (the afterburner daemon's, which cannot be copied and is remade). */
+/**
+ * Copies a state directory, leaving out sockets (the afterburner daemon's, which cannot be copied
+ * and is remade). Artifacts are linked, not copied: nothing writes into cas/ once an artifact is
+ * stored (the audit hashes each again), and the Linux tree there is a gigabyte of small files.
+ */
 function copyState(from: string, to: string): void {
-  cpSync(from, to, { recursive: true, verbatimSymlinks: true, filter: (src) => !lstatSync(src).isSocket() });
+  const cas = join(from, 'cas');
+  cpSync(from, to, { recursive: true, verbatimSymlinks: true, filter: (src) => src !== cas && !lstatSync(src).isSocket() });
+  if (existsSync(cas)) execFileSync('cp', ['-al', cas, join(to, 'cas')]);
 }
 
 /** The processes whose working directory is inside `dir`: a killed build's make and compilers. */
@@ -78,17 +103,30 @@ function onBuildEvents(child: { stdout: NodeJS.ReadableStream | null }, each: (e
   });
 }
 
+/** When a build is signalled once the named step has started: after a time, or once the step's
+ *  log holds a number of lines (a point in a make's progress, whatever the machine's load). */
+type Trigger = { step: string; signal: 'SIGKILL' | 'SIGINT' } & ({ afterMs: number } | { logLines: number });
+
 /** Runs `world build` in `dir` with `env`; `kill` may signal it once the named step has started. */
-async function build(dir: string, env: Record<string, string>, args: string[], kill?: { step: string; afterMs: number; signal: 'SIGKILL' | 'SIGINT' }): Promise<RunOutcome> {
+async function build(dir: string, env: Record<string, string>, args: string[], kill?: Trigger): Promise<RunOutcome> {
   const child = execa('node', [worldBin, 'build', '--json', '--no-wait', ...args], { cwd: dir, reject: false, all: true, env: { CI: 'true', ...env } });
   const started = new Set<string>();
+  let poll: NodeJS.Timeout | undefined;
   onBuildEvents(child, (e) => {
     if (e.event === 'start' && e.step) {
       started.add(e.step);
-      if (kill && e.step === kill.step) setTimeout(() => child.kill(kill.signal), kill.afterMs);
+      if (!kill || e.step !== kill.step) return;
+      if ('afterMs' in kill) { setTimeout(() => child.kill(kill.signal), kill.afterMs); return; }
+      const log = stepLogPath(dir, kill.step);
+      poll = setInterval(() => {
+        if (lineCount(log) < kill.logLines) return;
+        clearInterval(poll);
+        child.kill(kill.signal);
+      }, 200);
     }
   });
   const r = await child;
+  clearInterval(poll);
   return { exitCode: r.exitCode, signal: r.signal, output: r.all ?? '', started };
 }
 
@@ -111,7 +149,9 @@ export async function cleanBuild(dir: string, args: string[] = []): Promise<Clea
   const snapshot = `${dir}-clean-state`; // beside the world, not in it: nothing hashes it
   rmSync(snapshot, { recursive: true, force: true });
   copyState(join(dir, '.world'), snapshot);
-  return { hashes: installedHashes(join(dir, '.world')), steps, points: readFileSync(trace, 'utf8').split('\n').filter(Boolean), snapshot };
+  const logLines: Record<string, number> = {};
+  for (const { step } of steps) logLines[step] = lineCount(stepLogPath(dir, step));
+  return { hashes: installedHashes(join(dir, '.world')), steps, points: readFileSync(trace, 'utf8').split('\n').filter(Boolean), logLines, snapshot };
 }
 
 /** .world/ as the clean build left it, less one step's cache entry (its key, record, artifact, link). */
@@ -155,10 +195,17 @@ export async function runKillPoint(dir: string, clean: CleanBuild, point: KillPo
     killed = `SIGKILL at ${point.label}`;
     if (r.signal !== 'SIGKILL') problems.push(`the build was not killed at '${point.label}' (exit ${r.exitCode ?? r.signal}; it passed ${passed.length} points)`);
   } else {
-    const timing = clean.steps.find((s) => s.step === point.step);
-    const afterMs = Math.round((timing?.seconds ?? 0) * 1000 * point.share);
-    const r = await build(dir, {}, args, { step: point.step, afterMs, signal: point.signal });
-    killed = `${point.signal} ${afterMs} ms into ${point.step}`;
+    let r: RunOutcome;
+    if (point.by === 'log') {
+      const logLines = Math.max(1, Math.round((clean.logLines[point.step] ?? 0) * point.share));
+      r = await build(dir, {}, args, { step: point.step, logLines, signal: point.signal });
+      killed = `${point.signal} in ${point.step} at log line ${logLines} of ${clean.logLines[point.step]}`;
+    } else {
+      const timing = clean.steps.find((s) => s.step === point.step);
+      const afterMs = Math.round((timing?.seconds ?? 0) * 1000 * point.share);
+      r = await build(dir, {}, args, { step: point.step, afterMs, signal: point.signal });
+      killed = `${point.signal} ${afterMs} ms into ${point.step}`;
+    }
     if (!r.started.has(point.step)) problems.push(`${point.step} never started:\n${r.output.slice(-2000)}`);
     if (point.signal === 'SIGINT') {
       // Interrupted, or finished before the signal landed (a short step).
@@ -166,7 +213,9 @@ export async function runKillPoint(dir: string, clean: CleanBuild, point: KillPo
       if (r.exitCode === 0) killed += ' (finished first)';
       // An interrupted build cleans up after itself: nothing to find even before the next build.
       for (const p of auditState(join(dir, '.world'))) problems.push(`after SIGINT: ${p}`);
-      if (existsSync(join(dir, '.world/tmp')) && readdirSync(join(dir, '.world/tmp')).length > 0) problems.push('after SIGINT: tmp/ not emptied');
+      // Only the work of an interrupted resumable step stays, kept for the next build (src/resume.ts).
+      const left = existsSync(join(dir, '.world/tmp')) ? readdirSync(join(dir, '.world/tmp')).filter((n) => n !== 'resume') : [];
+      if (left.length > 0) problems.push(`after SIGINT: tmp/ not emptied (${left.join(', ')})`);
     } else if (r.signal !== 'SIGKILL' && r.exitCode !== 0) {
       problems.push(`SIGKILL: ended with ${r.exitCode ?? r.signal}:\n${r.output.slice(-2000)}`);
     } else if (r.exitCode === 0) {
@@ -181,7 +230,12 @@ export async function runKillPoint(dir: string, clean: CleanBuild, point: KillPo
     if (hashes[unit] !== clean.hashes[unit]) problems.push(`out/${unit}: ${hashes[unit] ?? 'absent'}, the clean build installed ${clean.hashes[unit] ?? 'nothing'}`);
   }
   for (const p of auditState(join(dir, '.world'))) problems.push(p);
-  return { point, ok: problems.length === 0, problems, killed };
+  // A completed build keeps no work for resuming: what it took up, it released.
+  const kept = join(dir, '.world/tmp/resume');
+  if (again.exitCode === 0 && existsSync(kept) && readdirSync(kept).length > 0) problems.push(`the next build left kept work in tmp/resume: ${readdirSync(kept).join(', ')}`);
+  const rerunLog = existsSync(stepLogPath(dir, point.step)) ? readFileSync(stepLogPath(dir, point.step), 'utf8') : '';
+  const resumed = rerunLog.includes('world: resuming the work of an interrupted run');
+  return { point, ok: problems.length === 0, problems, killed, resumed, rerunLines: lineCount(stepLogPath(dir, point.step)) };
 }
 
 /** The crash labels a step passes, from the clean build's trace: the points inside that step
