@@ -82,7 +82,10 @@ function netperf(dir: 'send' | 'receive', bytes: number) {
   let machine: Machine | undefined;
   const r = runKernel({
     elf: pv, kernelName: 'kernel', mem: 256 << 20, backend: 'l4', maxInstructions: BUDGET,
-    cmdline: `run=netperf arg=${dir},${bytes},32768`,
+    // check: the process fills and checks its buffer, so it runs long enough in user mode for
+    // interrupts to land there (without it, user time is a few instructions per message and
+    // whether any interrupt meets it depends on timing).
+    cmdline: `run=netperf arg=${dir},${bytes},32768,check`,
     setup: (m) => {
       machine = m;
       net = attachNetwork(m, { netperf: { direction: dir === 'send' ? 'from-guest' : 'to-guest', transferBytes: bytes,
