@@ -6,8 +6,8 @@
 //   pte <file>:<line>      a page-table write: every 32-bit `mov` store the compiler placed on
 //                          that source line (from the assembly's .loc) becomes a page-table site
 //   mmio <file>:<line>     an access to device memory: every instruction with a memory operand
-//                          on that line is recorded in `.afterburn_mmio` (a record, no padding:
-//                          the NIC is assigned to the guest directly, so no wedge rewrites them)
+//                          on that line is recorded in `.afterburn_mmio` (a record, no padding;
+//                          the device pre-virtualization wedges rewrite those long enough)
 // `#` starts a comment; <file> is relative to the directory the compiler ran in.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
