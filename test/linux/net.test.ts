@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { linuxGuest } from './world-build.ts';
 import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
 import { sortKeys } from '../../emulator/json.ts';
+import { lossTests } from './loss.ts';
 
 const MiB = 2 ** 20;
 const { bzImage: bzPath, initrd } = await linuxGuest();
@@ -53,17 +54,7 @@ for (const direction of ['send', 'receive'] as const) {
   });
 }
 
-for (const [direction, seed] of [['send', 5], ['receive', 3]] as const) {
-  test(`Linux ${direction}s 1 MiB through 1% loss: retransmissions, every byte verified`, () => {
-    // check: /init also checks every byte it receives against the pattern at its offset.
-    const r = run(direction, MiB, { loss: 0.01, seed, check: true });
-    assert.ok(r.peer.verified, JSON.stringify(r.peer));
-    const lost = direction === 'send' ? r.report.frames.lost_from_guest : r.report.frames.lost_to_guest;
-    assert.ok(lost > 0, 'the wire lost frames');
-    if (direction === 'send') assert.ok((r.report.retransmissions.guest ?? 0) > 0, 'Linux retransmitted');
-    else assert.ok(r.report.retransmissions.peer > 0, 'the peer retransmitted');
-  });
-}
+lossTests('on hardware', (direction, extra) => run(direction, MiB, extra));
 
 test('figures', () => {
   process.stdout.write(figures.join('\n') + '\n');

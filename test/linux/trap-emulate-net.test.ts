@@ -11,6 +11,7 @@ import { linuxGuestWithSymbols } from './world-build.ts';
 import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
 import { parseSystemMap } from '../../emulator/hypervisors/system-map.ts';
 import { sortKeys } from '../../emulator/json.ts';
+import { lossTests } from './loss.ts';
 
 const MiB = 2 ** 20;
 const guest = await linuxGuestWithSymbols();
@@ -38,14 +39,7 @@ for (const backend of ['xen'] as const) {
       figures.push(`# ${backend} ${direction}: ${a.report.throughput.value.toFixed(2)} MiB/s, cpu ${(a.report.cpu.utilization * 100).toFixed(2)}%`);
     });
   }
-  for (const [direction, seed] of [['send', 5], ['receive', 3]] as const) {
-    test(`${backend}: Linux ${direction}s 1 MiB through 1% loss under trap-and-emulate, every byte verified`, () => {
-      const r = run(backend, direction, MiB, { loss: 0.01, seed, check: true });
-      assert.ok(r.peer.verified, JSON.stringify(r.peer));
-      const lost = direction === 'send' ? r.report.frames.lost_from_guest : r.report.frames.lost_to_guest;
-      assert.ok(lost > 0, 'the wire lost frames');
-    });
-  }
+  lossTests(`under trap-and-emulate on ${backend}`, (direction, extra) => run(backend, direction, MiB, extra));
 }
 
 test('figures', () => {

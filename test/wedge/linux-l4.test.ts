@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { runKernel } from '../../emulator/run.ts';
 import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
 import { sortKeys } from '../../emulator/json.ts';
+import { lossTests } from '../linux/loss.ts';
 import { buildWedge } from './build.ts';
 import { linuxGuest, worldLinux } from '../linux/world-build.ts';
 import { runLinuxOnQemu } from '../linux/qemu.ts';
@@ -66,14 +67,6 @@ for (const direction of ['send', 'receive'] as const) {
   });
 }
 
-for (const [direction, seed] of [['send', 5], ['receive', 3]] as const) {
-  test(`Linux under the L4 wedge ${direction}s 1 MiB through 1% loss: retransmissions, every byte verified`, () => {
-    const r = netperf(direction, { loss: 0.01, seed, check: true });
-    const lost = direction === 'send' ? r.report.frames.lost_from_guest : r.report.frames.lost_to_guest;
-    assert.ok(lost > 0, 'the wire lost frames');
-    if (direction === 'send') assert.ok((r.report.retransmissions.guest ?? 0) > 0, 'Linux retransmitted');
-    else assert.ok(r.report.retransmissions.peer > 0, 'the peer retransmitted');
-  });
-}
+lossTests('under the L4 wedge', netperf);
 
 test.run();

@@ -10,6 +10,7 @@ import { worldLinux } from '../linux/world-build.ts';
 import { buildWedge } from './build.ts';
 import { runNetperf, type NetperfDirection, type NetperfRunResult } from '../../harness/workloads/netperf.ts';
 import { sortKeys } from '../../emulator/json.ts';
+import { lossTests } from '../linux/loss.ts';
 
 const MiB = 2 ** 20;
 const linux = await worldLinux('afterburnt');
@@ -44,14 +45,7 @@ for (const direction of ['send', 'receive'] as const) {
   });
 }
 
-for (const [direction, seed] of [['send', 5], ['receive', 3]] as const) {
-  test(`Linux ${direction}s 1 MiB through 1% loss under the wedge on Xen, every byte verified`, () => {
-    const r = run(direction, MiB, { loss: 0.01, seed, check: true });
-    assert.ok(r.peer.verified, JSON.stringify(r.peer));
-    const lost = direction === 'send' ? r.report.frames.lost_from_guest : r.report.frames.lost_to_guest;
-    assert.ok(lost > 0, 'the wire lost frames');
-  });
-}
+lossTests('under the wedge on Xen', (direction, extra) => run(direction, MiB, extra));
 
 test('figures', () => {
   process.stdout.write(figures.join('\n') + '\n');
