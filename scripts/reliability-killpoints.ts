@@ -17,7 +17,8 @@
 // The plan is printed, numbered; --points and --only run a part of it (the clean build is made
 // in full either way: the points are planned from it).
 //   npm run reliability:killpoints [-- [--linux] [--per-step N] [--points 3,5-7] [--only TEXT]...]
-//   (default 2 crash points per step; --only matches a point's listed description, e.g. a step)
+//   (default 2 crash points per step; --only matches a point's listed description, e.g. a step;
+//   points run in the order of the --only texts they match)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -92,7 +93,11 @@ const planned = linux ? linuxKillPoints(clean) : planKillPoints(clean, { perStep
 const describe = (p: KillPoint): string => p.kind === 'crash' ? `${p.step}: SIGKILL at ${p.label}`
   : `${p.step}: ${p.signal} at ${Math.round(p.share * 100)}% of its ${p.by === 'log' ? 'make output' : 'duration'}`;
 planned.forEach((p, i) => process.stdout.write(`  [${i + 1}] ${describe(p)}\n`));
-const points = planned.filter((p, i) => (!pointNumbers || pointNumbers.has(i + 1)) && (!only || only.some((o) => describe(p).includes(o))));
+// Run in the order of the --only texts a point first matches (then the plan's order): the
+// points that matter most first, when a run may be cut short.
+const rank = (p: KillPoint): number => only ? only.findIndex((o) => describe(p).includes(o)) : 0;
+const points = planned.filter((p, i) => (!pointNumbers || pointNumbers.has(i + 1)) && rank(p) >= 0)
+  .map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map(({ p }) => p);
 process.stdout.write(`${planned.length} kill points planned, ${points.length} to run\n`);
 const results: KillResult[] = [];
 for (const p of points) {
