@@ -2,7 +2,8 @@
 // merge of a directory of them into a build's total. The `as` drop-in writes one report per
 // object file into $WORLD_AFTERBURN_REPORT_DIR, named by the hash of the object's path, so
 // parallel assembler runs never write the same file and a rebuilt object replaces its report.
-// Each report names its object, and a merge counts only the reports whose object is still a file:
+// Each report names its object, and a merge of a finished build's reports counts only those whose
+// object is still a file (mergeReports' keptObjects; recipes/lib/afterburn-report.ts always does):
 // a build's compiler probes (Kbuild's cc-option and as-instr assemble into a directory named by
 // the probing shell's pid, removed at once) leave reports under new names in every make run, so
 // without this a build done in two make runs (a killed one taken up) would count more files.
@@ -81,8 +82,9 @@ export function sourceNameOf(assembly: string, inputPath: string, cwd = process.
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(name);
 }
 
-/** Merges every `*.json` report in `dir` whose object still exists (a missing directory merges to nothing). */
-export async function mergeReports(dir: string): Promise<MergedReport> {
+/** Merges every `*.json` report in `dir` (a missing directory merges to nothing); with
+ *  `keptObjects`, only those whose object is still a file (the build's tree still there). */
+export async function mergeReports(dir: string, opts: { keptObjects?: boolean } = {}): Promise<MergedReport> {
   let names: string[] = [];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
@@ -104,7 +106,7 @@ export async function mergeReports(dir: string): Promise<MergedReport> {
         Object.values(r.sites).some((v) => typeof v !== 'number')) {
       throw new Error(`${path}: expected { "source": string, "sites": { mnemonic: number } }`);
     }
-    if (!objectExists(r)) continue;
+    if (opts.keptObjects && !objectExists(r)) continue;
     reports.push({ source: r.source, sites: sortKeys(r.sites) });
     addCounts(sites, r.sites);
   }
