@@ -16,7 +16,8 @@
 // point 10 min (the audit hashes the 1.2 GB source tree again): several hours.
 // The plan is printed, numbered; --points and --only run a part of it (the clean build is made
 // in full either way: the points are planned from it).
-//   npm run reliability:killpoints [-- [--linux] [--per-step N] [--points 3,5-7] [--only TEXT]...]
+//   npm run reliability:killpoints [-- [--linux] [--per-step N] [--points 3,5-7] [--only TEXT]...
+//                                      [--keep | --reuse <dir>-clean.json]]
 //   (default 2 crash points per step; --only matches a point's listed description, e.g. a step;
 //   points run in the order of the --only texts they match)
 import { execFileSync } from 'node:child_process';
@@ -44,8 +45,15 @@ const repo = new URL('../', import.meta.url).pathname;
 const started = performance.now();
 const load = loadavg()[0]!.toFixed(1);
 
+/** `--keep`: the clean build's state stays, described in <clone>-clean.json; `--reuse FILE`
+ *  takes such a clean build up (its commit cloned again, its state copied per point) instead of
+ *  building again: a second run of other points, alongside the first or after it. */
+const keep = args.includes('--keep');
+const reuseFile = args.includes('--reuse') ? args[args.indexOf('--reuse') + 1] : undefined;
+const reused = reuseFile === undefined ? undefined : JSON.parse(readFileSync(reuseFile, 'utf8')) as KeptClean;
+interface KeptClean { commit: string; dir: string; clean: CleanBuild }
 const dir = mkdtempSync(join(tmpdir(), 'world-killpoints-'));
-const commit = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+const commit = reused?.commit ?? execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 execFileSync('git', ['clone', '--quiet', '--local', '--no-checkout', repo, dir]);
 execFileSync('git', ['-C', dir, 'fetch', '--quiet', repo, commit]);
 execFileSync('git', ['-C', dir, 'checkout', '--quiet', commit]);
@@ -59,7 +67,12 @@ const world = (a: string[], env: Record<string, string> = {}) => execa('node', [
 await world(['--help']); // compiles dist/ once, outside any timing
 void worldBin;
 
-const clean = await cleanBuild(dir, ['-j', '2']);
+// A reused clean build's crash labels may name its clone's paths: they are this clone's now.
+const clean: CleanBuild = reused
+  ? { ...reused.clean, points: reused.clean.points.map((l) => l.split(reused.dir).join(dir)) }
+  : await cleanBuild(dir, ['-j', '2']);
+if (keep && !reused) writeFileSync(`${dir}-clean.json`, JSON.stringify({ commit, dir, clean } satisfies KeptClean) + '\n');
+if (reused) process.stdout.write(`clean build of ${reuseFile} taken up (state ${clean.snapshot})\n`);
 process.stdout.write(`clean build: ${clean.steps.length} steps, ${clean.points.length} crash points passed\n`);
 for (const { step, seconds } of clean.steps.filter((s) => !linux || /^linux[:@]/.test(s.step))) {
   process.stdout.write(`  ${step}: ${seconds.toFixed(1)} s, ${clean.logLines[step]} log lines\n`);
@@ -184,5 +197,6 @@ if (linux) {
     `(${minutes})\n`);
 }
 rmSync(dir, { recursive: true, force: true });
-rmSync(clean.snapshot, { recursive: true, force: true });
+if (!keep && !reused) rmSync(clean.snapshot, { recursive: true, force: true });
+else if (keep && !reused) process.stdout.write(`kept: ${clean.snapshot}, ${dir}-clean.json (--reuse it; remove both when done)\n`);
 process.exitCode = ok === results.length && fileOk === fileKills ? 0 : 1;
