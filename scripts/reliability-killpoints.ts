@@ -12,8 +12,9 @@
 // and a kill late (during the final links, SIGKILL natively, SIGINT afterburnt) and at its
 // store: the next build takes the kernel tree up where it stopped (Stage.resumable,
 // recipes/lib/kbuild-resume.ts). 23 points, about eight kernel builds in all:
-// measured at load 15-28, the clean build 30 min, a kernel-build point about 25 min, an unpack
-// point 10 min (the audit hashes the 1.2 GB source tree again): several hours.
+// measured at load 15-28, the clean build 30 min, a kernel-build point 17-25 min, an unpack
+// point 3-10 min (the audit hashes the 1.2 GB source tree again): several hours; --keep and
+// --reuse let a second run take other points alongside the first.
 // The plan is printed, numbered; --points and --only run a part of it (the clean build is made
 // in full either way: the points are planned from it).
 //   npm run reliability:killpoints [-- [--linux] [--per-step N] [--points 3,5-7] [--only TEXT]...
