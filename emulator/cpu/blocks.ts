@@ -34,12 +34,6 @@ export interface Block {
   succ: Block | null;
   succ2: Block | null;
   succEpoch: number;
-  /** The two most recent successors found in the code cache when the links above missed (most
-   * recent first), valid while cpu.codeEpoch equals farEpoch; they skip that lookup only and
-   * never change the links above (see Cpu.linkedBlockAt). */
-  far: Block | null;
-  far2: Block | null;
-  farEpoch: number;
   /** Its execution category for the cycle ledger (cycle-ledger.ts), fixed when it was compiled. */
   cat: number;
   /** Its decoded instructions, and whether they run with a 32-bit CS (for its generated function). */
@@ -227,7 +221,7 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
       if (++runs === CODEGEN_THRESHOLD) block.fn = generateHot(block, cpu);
       return runGeneric(cpu, insns, addrs, nexts, costBefore, code32);
     },
-    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, far: null, far2: null, farEpoch: -1, cat, insns, code32,
+    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat, insns, code32,
   };
   return block;
 }

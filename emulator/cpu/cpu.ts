@@ -190,7 +190,7 @@ export class Cpu extends CpuSegments {
                       if (s !== null && s.eip !== this.eip) s = b.succ2;
                       if (s !== null && s.eip === this.eip && retired + s.n <= instructionLimit) { b = s; continue; }
                     }
-                    const nb = this.linkedBlockAt(b);
+                    const nb = this.blockAt();
                     if (nb === null) break;
                     b.succ2 = linked ? b.succ : null;
                     b.succ = nb;
@@ -513,37 +513,6 @@ export class Cpu extends CpuSegments {
     const insn = page[lin & 0xfff];
     if (insn === undefined || insn.block === null || insn.block.eip !== this.eip) return null;
     return insn.block;
-  }
-  /**
-   * blockAt for the step after block b when neither cached successor names cpu.eip: the same
-   * fetch-page bookkeeping first (fetchSlow counts a TLB hit or walks the page tables whenever
-   * the page differs from the last one fetched, and those counts are results), then b's two most
-   * recent other successors before the code cache. A block ending in ret or an indirect jump has
-   * more successors than the two links hold; this skips the dependent loads of the page's
-   * instruction and its block, which miss the host's caches. The far links never change succ and
-   * succ2, so which steps come here, and what is counted, stays as without them. They are valid
-   * under the same rule as succ: the code epoch moves with every change of the linear-to-physical
-   * map, of CS or CPL, and with every dropped block.
-   */
-  private linkedBlockAt(b: Block): Block | null {
-    const eip = this.eip;
-    const lin = (this.segBase[CS]! + eip) | 0;
-    const page = lin >>> 12 === this.fetchLpn ? this.fetchPage : this.fetchSlow(lin);
-    if (page === null) return null;
-    const epoch = this.codeEpoch;
-    if (b.farEpoch === epoch) {
-      const f = b.far;
-      if (f !== null && f.eip === eip) return f;
-      const f2 = b.far2;
-      if (f2 !== null && f2.eip === eip) { b.far2 = f; b.far = f2; return f2; }
-    }
-    const insn = page[lin & 0xfff];
-    if (insn === undefined || insn.block === null || insn.block.eip !== eip) return null;
-    const nb = insn.block;
-    if (b.farEpoch === epoch) b.far2 = b.far;
-    else { b.far2 = null; b.farEpoch = epoch; }
-    b.far = nb;
-    return nb;
   }
   /** Compiles the block starting at the current instruction (see blocks.ts). */
   private compileBlock(first: Insn): void {
