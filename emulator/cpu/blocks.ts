@@ -34,8 +34,6 @@ export interface Block {
   succ: Block | null;
   succ2: Block | null;
   succEpoch: number;
-  /** cpu.linkEpoch when the links were set (see Cpu.relinkedBlockAt). */
-  succLinkEpoch: number;
   /** Its execution category for the cycle ledger (cycle-ledger.ts), fixed when it was compiled. */
   cat: number;
   /** Its decoded instructions, and whether they run with a 32-bit CS (for its generated function). */
@@ -223,7 +221,7 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
       if (++runs === CODEGEN_THRESHOLD) block.fn = generateHot(block, cpu);
       return runGeneric(cpu, insns, addrs, nexts, costBefore, code32);
     },
-    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, succLinkEpoch: -1, cat, insns, code32,
+    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat, insns, code32,
   };
   return block;
 }

@@ -140,11 +140,9 @@ export class Cpu extends CpuSegments {
 
   override setSegCache(seg: number, selector: number, base: number, limit: number, ar: number, valid: boolean): void {
     const was32 = this.code32;
-    const same = seg === CS && this.sel[CS] === (selector & 0xffff) && this.segBase[CS] === base &&
-      this.segLimit[CS] === limit >>> 0 && this.segAr[CS] === ar && this.segValid[CS] === (valid ? 1 : 0);
     super.setSegCache(seg, selector, base, limit, ar, valid);
     if (seg === CS) {
-      this.fetchInvalidate(same);
+      this.fetchInvalidate();
       if (was32 !== this.code32) this.dropAllDecoded();
     }
   }
@@ -192,12 +190,11 @@ export class Cpu extends CpuSegments {
                       if (s !== null && s.eip !== this.eip) s = b.succ2;
                       if (s !== null && s.eip === this.eip && retired + s.n <= instructionLimit) { b = s; continue; }
                     }
-                    const nb = !linked && b.succLinkEpoch === this.linkEpoch ? this.relinkedBlockAt(b) : this.blockAt();
+                    const nb = this.blockAt();
                     if (nb === null) break;
                     b.succ2 = linked ? b.succ : null;
                     b.succ = nb;
                     b.succEpoch = this.codeEpoch;
-                    b.succLinkEpoch = this.linkEpoch;
                     b = nb;
                     if (retired + b.n > instructionLimit) break;
                   }
@@ -448,12 +445,10 @@ export class Cpu extends CpuSegments {
   protected override itlbEvicted(): void {
     this.fetchInvalidate();
   }
-  /** keepLinks: CS was loaded with what it held, so block links stay good (linkEpoch). */
-  fetchInvalidate(keepLinks = false): void {
+  fetchInvalidate(): void {
     this.fetchLpn = -1;
     this.fetchPage = null;
     this.codeEpoch++;
-    if (!keepLinks) this.linkEpoch++;
   }
   override setCpl(cpl: number): void {
     if (cpl !== this.cpl) this.fetchInvalidate();
@@ -517,32 +512,6 @@ export class Cpu extends CpuSegments {
     if (page === null) return null;
     const insn = page[lin & 0xfff];
     if (insn === undefined || insn.block === null || insn.block.eip !== this.eip) return null;
-    return insn.block;
-  }
-  /**
-   * blockAt after block b whose links are stale by codeEpoch only through CS loads that left CS
-   * as it was (most are interrupt delivery and iret): the same fetch-page bookkeeping first
-   * (fetchSlow counts a TLB hit or walks whenever the page differs from the last one fetched, and
-   * those counts are results; it may also evict an ITLB entry), then the links if they name
-   * cpu.eip, else the code cache. It returns the block blockAt would: with linkEpoch unmoved,
-   * the linear-to-physical map, CS, the CPL and the decoded code are as when the links were made.
-   * This skips the dependent loads of the page's instruction and its block, which miss the
-   * host's caches; succ, succ2 and succEpoch are kept as before, so which steps come here, and
-   * what is counted, stays the same.
-   */
-  private relinkedBlockAt(b: Block): Block | null {
-    const eip = this.eip;
-    const lin = (this.segBase[CS]! + eip) | 0;
-    const page = lin >>> 12 === this.fetchLpn ? this.fetchPage : this.fetchSlow(lin);
-    if (page === null) return null;
-    if (b.succLinkEpoch === this.linkEpoch) {
-      const s = b.succ;
-      if (s !== null && s.eip === eip) return s;
-      const s2 = b.succ2;
-      if (s2 !== null && s2.eip === eip) return s2;
-    }
-    const insn = page[lin & 0xfff];
-    if (insn === undefined || insn.block === null || insn.block.eip !== eip) return null;
     return insn.block;
   }
   /** Compiles the block starting at the current instruction (see blocks.ts). */

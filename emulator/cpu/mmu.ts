@@ -123,13 +123,6 @@ export class CpuMemory extends CpuRegs {
    * TLB flushes and invlpg (the linear-to-physical map), CPL and CS changes, dropped code.
    */
   codeEpoch = 0;
-  /**
-   * Moves with codeEpoch except at a CS load that leaves CS as it was (interrupt delivery and
-   * iret within one ring): what a block link names is still the block there, though the run loop
-   * looks it up again, fetch bookkeeping and all, as it did before this epoch existed (see
-   * Cpu.relinkedBlockAt).
-   */
-  linkEpoch = 0;
 
   constructor(bus: Bus, costs: CostTable, stats: CpuStats) {
     super();
@@ -267,7 +260,6 @@ export class CpuMemory extends CpuRegs {
     this.itlb?.flush(keepGlobal);
     if (kept === 0) this.resetRmap();
     this.codeEpoch++;
-    this.linkEpoch++;
   }
   /** Returns 1 if the entry survives (a global mapping), else drops it and returns 0. */
   private dropUnlessGlobal(lpn: number): number {
@@ -303,7 +295,6 @@ export class CpuMemory extends CpuRegs {
     this.tlbW[lpn] = 0;
     this.tlbX[lpn] = 0;
     this.codeEpoch++;
-    this.linkEpoch++;
   }
   /** Drops the entries of one translation (a tag of tlb-capacity.ts) from the ITLB's or the DTLB's arrays. */
   private dropTag(tag: number, fetch: boolean): void {
@@ -319,7 +310,6 @@ export class CpuMemory extends CpuRegs {
   /** An instruction translation left the ITLB: cached fetch pages and block links may name it. */
   protected itlbEvicted(): void {
     this.codeEpoch++;
-    this.linkEpoch++;
   }
   private noteTlb(lpn: number): void {
     if (this.tlbNoted[lpn]) return;
@@ -365,7 +355,6 @@ export class CpuMemory extends CpuRegs {
         }
         this.smc = true;
         this.codeEpoch++;
-        this.linkEpoch++;
       }
     }
   }
