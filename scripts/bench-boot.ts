@@ -166,7 +166,7 @@ const groups: [string, (k: string) => boolean][] = [
   ['initcalls', (k) => k.startsWith('initcall:')],
   ['kernel_init after the initcalls', (k) => k.startsWith('kernel_init:')],
   ['/init (user mode) before the window', (k) => k.startsWith('/init')],
-  ['idle (hlt: waiting for the PIT, the link, the peer)', (k) => k === 'idle (hlt)'],
+  ['idle (hlt: the PIT, the link, the peer)', (k) => k === 'idle (hlt)'],
 ];
 const claimed = new Set<string>();
 for (const [title, test] of groups) {
