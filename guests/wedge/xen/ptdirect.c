@@ -424,6 +424,12 @@ int xen_ptd_reload(int flush)
   return 1;
 }
 
+int xen_ptd_readable(u32 va)
+{
+  u32 ma = 0, e = lookup(va, &ma);
+  return (e & PTE_P) && (e >> 12) < nframes;
+}
+
 void xen_ptd_invlpg(u32 va) { ext(MMUEXT_INVLPG_LOCAL, va, "mmuext_op (invlpg)"); }
 
 int be_pt_sites(u32 nsites, u32 voff)
