@@ -171,8 +171,8 @@ static void pin(u32 l2)
   }
   // Xen's slots are Xen's: Linux's first directory links its early fixmap table in the last
   // slot (it uses it only after reservetop= has moved the fixmap below the wedge, as under
-  // the shadow tables, which never fill these slots), and its later ones copy the kernel half;
-  // Xen refuses any entry of the guest's there. Only a guest without page-table sites needs it.
+  // the shadow tables, which never fill these slots); Xen refuses any entry of the guest's
+  // there. Done only for a guest without page-table sites, so the others' pins are unchanged.
   if (no_sites)
     for (u32 s = HOLE_SLOT; s < 1024; s++)
       d[s] = boot[s];
@@ -359,8 +359,10 @@ int xen_ptd_fault(struct tframe *tf, u32 cr2)
 // directory), not on the guest's: Linux's startup_32 turns paging on with its stack at a
 // physical address, which only the shadow's identity map covered until the guest's own
 // directory is loaded, and hypercall arguments and Xen's bounce frames live on the stack.
-// A guest with page-table sites is started on the wedge's boot stack and switches there.
-extern u8 wedge_stack_top[];            // entry.S: the wedge's start-of-day stack, free since
+// A guest with page-table sites (the guest kernel here) turns paging on while still on the
+// boot stack the wedge gave it, inside the wedge's image, and switches where it is.
+extern u8 wedge_stack_top[];            // entry.S: the wedge's start-of-day stack, unused
+                                        // once the guest runs
 static u32 switch_arg;
 static void (*switch_fn)(u32);
 void ptd_on_stack_entry(void) { switch_fn(switch_arg); }
@@ -372,6 +374,7 @@ static void on_switch_stack(void (*fn)(u32), u32 arg)
                : : "r"(wedge_stack_top) : "ebx", "eax", "ecx", "edx", "memory", "cc");
 }
 
+// The steps of xen_ptd_reload's first switch, on that stack.
 static void first_switch(u32 f)
 {
   xen_shadow_retire();                  // its tables map all guest memory writable
