@@ -4,8 +4,8 @@
 //   unpack     the kernel tree out of the .deb (its /usr/src tarball) or out of the tarball
 //   configure  tinyconfig + guests/linux/config.fragment + olddefconfig; every fragment symbol
 //              must have kept its value, or the stage fails naming the ones that did not
-//   build      bzImage, vmlinux and System.map (native: resumable, an interrupted build's tree
-//              is kept and taken up, lib/kbuild-resume.ts); variant `afterburnt` builds with
+//   build      bzImage, vmlinux and System.map (resumable: an interrupted build's tree is kept
+//              and taken up, lib/kbuild-resume.ts); variant `afterburnt` builds with
 //              CC="gcc -B <as drop-in>" (nothing in Linux's sources or makefiles changes), merges
 //              the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
 //              sensitive instructions the drop-in could not see (BUG()'s ud2 written as .byte)
@@ -114,12 +114,11 @@ export const recipe: Recipe = {
         tools: ['make', 'gcc', 'as', 'ld', 'objdump', 'flex', 'bison', 'bc', 'xz', ...(variant === 'afterburnt' ? ['node'] : [])],
         paths: variant === 'afterburnt' ? ['afterburner'] : [],
       }),
-      // Kbuild is incremental: an interrupted kernel build goes on from where it stopped. Not
-      // the afterburnt one: a resumed afterburnt build installed other bytes than a clean build
-      // (the kill-point script). Likely cause: the merged report also counts the drop-in's
-      // reports of Kbuild's compiler probes, made again by every make run under names of their
-      // own (a pid), so a build done in two make runs counts more of them.
-      resumable: (variant) => variant !== 'afterburnt',
+      // Kbuild is incremental: an interrupted kernel build goes on from where it stopped, the
+      // afterburnt one too: its merged report counts only the reports of objects still in the
+      // tree, not those of Kbuild's compiler probes, which every make run makes again under new
+      // names (lib/afterburn-report.ts).
+      resumable: true,
       async run(ctx) {
         const build = join(ctx.dirs.work, 'build');
         if (ctx.dirs.resumed) {
