@@ -5,8 +5,9 @@
 //   as-daemon.mjs   the daemon, and as-percall.mjs, the same work in one process per call (the
 //                   client's fallback); both bundled by esbuild, which tsx ships, into plain JS
 // When no C compiler works, `as` is a shell script running as-percall.mjs: correct, slower.
-// The directory's name carries the hash of the sources and of the Node that runs them: a changed
-// afterburner gets a new directory (and daemon), and a build's cache key can include the path.
+// The directory's name carries the hash of the sources, of the Node that runs them and of the
+// state directory's own path: a changed afterburner gets a new directory (and daemon), and so does
+// a copied state directory (the client names its directory's files by absolute path).
 import { buildSync } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -14,7 +15,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { crashPoint } from '../src/crashpoint.ts';
 import { processAlive } from '../src/atomic.ts';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,6 +59,11 @@ export function ensureAsDir(stateDir = defaultStateDir()): string {
   const h = createHash('sha256');
   for (const name of SOURCES) h.update(name).update('\0').update(readFileSync(join(here, name))).update('\0');
   h.update(process.execPath);
+  // The client has this directory's paths compiled in (the daemon, its socket, the per-call
+  // script): a state directory copied or moved elsewhere gets a drop-in of its own instead of one
+  // that talks to the original's daemon and runs the original's scripts (gone with it, or
+  // replaced under a build that was using them).
+  h.update('\0').update(resolve(stateDir));
   const hash = h.digest('hex').slice(0, 16);
   const dir = join(stateDir, `as-${hash}`);
   if (existsSync(join(dir, 'as'))) return dir;

@@ -153,10 +153,11 @@ export function prepare(req: AsRequest, p: Extract<Plan, { kind: 'afterburn' }>,
     if (reportDir) {
       const absDir = resolve(req.cwd, reportDir);
       if (!existsSync(absDir)) mkdirSync(absDir, { recursive: true });
-      const final = reportFileFor(absDir, resolve(req.cwd, p.call.output));
+      const object = resolve(req.cwd, p.call.output);
+      const final = reportFileFor(absDir, object);
       const tmp = `${final}.tmp-${process.pid}-${serial++}`;
       prepared.report = { tmp, final };
-      writeFileSync(tmp, formatReport({ source: sources.join(' '), sites }));
+      writeFileSync(tmp, formatReport({ source: sources.join(' '), object, sites }));
     }
     return prepared;
   } catch (err) {

@@ -2,14 +2,21 @@
 // merge of a directory of them into a build's total. The `as` drop-in writes one report per
 // object file into $WORLD_AFTERBURN_REPORT_DIR, named by the hash of the object's path, so
 // parallel assembler runs never write the same file and a rebuilt object replaces its report.
+// Each report names its object, and a merge of a finished build's reports counts only those whose
+// object is still a file (mergeReports' keptObjects; recipes/lib/afterburn-report.ts always does):
+// a build's compiler probes (Kbuild's cc-option and as-instr assemble into a directory named by
+// the probing shell's pid, removed at once) leave reports under new names in every make run, so
+// without this a build done in two make runs (a killed one taken up) would count more files.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomic } from '../src/atomic.ts';
 import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 
 export interface AfterburnReport {
   /** The source file the assembly came from (see sourceNameOf). */
   source: string;
+  /** The object file's absolute path, when the drop-in wrote the report (see objectExists). */
+  object?: string;
   /** Sites per mnemonic, keys sorted. */
   sites: Record<string, number>;
 }
@@ -41,7 +48,15 @@ export function reportFileFor(dir: string, outputPath: string): string {
 }
 
 export function formatReport(report: AfterburnReport): string {
-  return JSON.stringify({ source: report.source, sites: sortKeys(report.sites) }, null, 2) + '\n';
+  const object = report.object === undefined ? {} : { object: report.object };
+  return JSON.stringify({ source: report.source, ...object, sites: sortKeys(report.sites) }, null, 2) + '\n';
+}
+
+/** Whether a report still describes an object of the build: it names none (written by another
+ *  tool), or its object is still a regular file (not removed, not a device such as /dev/null). */
+export function objectExists(report: { object?: unknown }): boolean {
+  if (typeof report.object !== 'string') return true;
+  try { return statSync(report.object).isFile(); } catch { return false; }
 }
 
 /** Writes the report of the object `outputPath` into `dir` (created if missing). */
@@ -67,8 +82,9 @@ export function sourceNameOf(assembly: string, inputPath: string, cwd = process.
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : basename(name);
 }
 
-/** Merges every `*.json` report in `dir` (a missing directory merges to nothing). */
-export async function mergeReports(dir: string): Promise<MergedReport> {
+/** Merges every `*.json` report in `dir` (a missing directory merges to nothing); with
+ *  `keptObjects`, only those whose object is still a file (the build's tree still there). */
+export async function mergeReports(dir: string, opts: { keptObjects?: boolean } = {}): Promise<MergedReport> {
   let names: string[] = [];
   try {
     names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
@@ -90,6 +106,7 @@ export async function mergeReports(dir: string): Promise<MergedReport> {
         Object.values(r.sites).some((v) => typeof v !== 'number')) {
       throw new Error(`${path}: expected { "source": string, "sites": { mnemonic: number } }`);
     }
+    if (opts.keptObjects && !objectExists(r)) continue;
     reports.push({ source: r.source, sites: sortKeys(r.sites) });
     addCounts(sites, r.sites);
   }

@@ -9,12 +9,17 @@
 // and the kill points are the ones inside Linux's steps only (the others are the default run's):
 // crash points of fetch, unpack, configure and install, a SIGKILL during the unpacking and the
 // configuration, and in each variant's kernel build a SIGKILL early (a fifth of its make output)
-// and a kill late (during the final links, SIGKILL natively, SIGINT afterburnt) and at the store
-// of the native one: the next build takes the native kernel tree up where it stopped
-// (Stage.resumable, recipes/lib/kbuild-resume.ts). 22 points, about eight kernel builds in all:
+// and a kill late (during the final links, SIGKILL natively, SIGINT afterburnt) and at its
+// store: the next build takes the kernel tree up where it stopped (Stage.resumable,
+// recipes/lib/kbuild-resume.ts). 23 points, about eight kernel builds in all:
 // measured at load 15-28, the clean build 30 min, a kernel-build point about 25 min, an unpack
 // point 10 min (the audit hashes the 1.2 GB source tree again): several hours.
-//   npm run reliability:killpoints [-- [--linux] [--per-step N]]     (default 2 crash points per step)
+// The plan is printed, numbered; --points and --only run a part of it (the clean build is made
+// in full either way: the points are planned from it).
+//   npm run reliability:killpoints [-- [--linux] [--per-step N] [--points 3,5-7] [--only TEXT]...
+//                                      [--keep | --reuse <dir>-clean.json]]
+//   (default 2 crash points per step; --only matches a point's listed description, e.g. a step;
+//   points run in the order of the --only texts they match)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -26,12 +31,29 @@ import { readResults } from '../harness/results.ts';
 const args = process.argv.slice(2);
 const linux = args.includes('--linux');
 const perStep = Number(args[args.indexOf('--per-step') + 1] ?? 2) || 2;
+/** `--points 3,5-7`: run only these of the planned points (numbered from 1 as listed). */
+const pointsArg = args.includes('--points') ? args[args.indexOf('--points') + 1] : undefined;
+const pointNumbers = pointsArg === undefined ? undefined : new Set(pointsArg.split(',').flatMap((r) => {
+  const [a, b] = r.split('-').map(Number);
+  if (!Number.isInteger(a) || (b !== undefined && !Number.isInteger(b))) throw new Error(`--points: expected numbers and ranges such as 3,5-7, got '${pointsArg}'`);
+  return Array.from({ length: (b ?? a!) - a! + 1 }, (_, k) => a! + k);
+}));
+/** `--only TEXT` (repeatable): run only the points whose description holds one of these. */
+const onlyArgs = args.flatMap((a, i) => (args[i - 1] === '--only' ? [a] : []));
+const only = onlyArgs.length > 0 ? onlyArgs : undefined;
 const repo = new URL('../', import.meta.url).pathname;
 const started = performance.now();
 const load = loadavg()[0]!.toFixed(1);
 
+/** `--keep`: the clean build's state stays, described in <clone>-clean.json; `--reuse FILE`
+ *  takes such a clean build up (its commit cloned again, its state copied per point) instead of
+ *  building again: a second run of other points, alongside the first or after it. */
+const keep = args.includes('--keep');
+const reuseFile = args.includes('--reuse') ? args[args.indexOf('--reuse') + 1] : undefined;
+const reused = reuseFile === undefined ? undefined : JSON.parse(readFileSync(reuseFile, 'utf8')) as KeptClean;
+interface KeptClean { commit: string; dir: string; clean: CleanBuild }
 const dir = mkdtempSync(join(tmpdir(), 'world-killpoints-'));
-const commit = execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+const commit = reused?.commit ?? execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
 execFileSync('git', ['clone', '--quiet', '--local', '--no-checkout', repo, dir]);
 execFileSync('git', ['-C', dir, 'fetch', '--quiet', repo, commit]);
 execFileSync('git', ['-C', dir, 'checkout', '--quiet', commit]);
@@ -45,7 +67,12 @@ const world = (a: string[], env: Record<string, string> = {}) => execa('node', [
 await world(['--help']); // compiles dist/ once, outside any timing
 void worldBin;
 
-const clean = await cleanBuild(dir, ['-j', '2']);
+// A reused clean build's crash labels may name its clone's paths: they are this clone's now.
+const clean: CleanBuild = reused
+  ? { ...reused.clean, points: reused.clean.points.map((l) => l.split(reused.dir).join(dir)) }
+  : await cleanBuild(dir, ['-j', '2']);
+if (keep && !reused) writeFileSync(`${dir}-clean.json`, JSON.stringify({ commit, dir, clean } satisfies KeptClean) + '\n');
+if (reused) process.stdout.write(`clean build of ${reuseFile} taken up (state ${clean.snapshot})\n`);
 process.stdout.write(`clean build: ${clean.steps.length} steps, ${clean.points.length} crash points passed\n`);
 for (const { step, seconds } of clean.steps.filter((s) => !linux || /^linux[:@]/.test(s.step))) {
   process.stdout.write(`  ${step}: ${seconds.toFixed(1)} s, ${clean.logLines[step]} log lines\n`);
@@ -62,7 +89,7 @@ function linuxKillPoints(c: CleanBuild): KillPoint[] {
       out.push({ kind: 'signal', step, signal: 'SIGKILL', share: 0.2, by: 'log' });
       // 96% of its make output: the links of vmlinux.o and vmlinux.
       out.push({ kind: 'signal', step, signal: afterburnt ? 'SIGINT' : 'SIGKILL', share: 0.96, by: 'log' });
-      if (!afterburnt) out.push({ kind: 'crash', step, label: `step:ran ${step}` });
+      out.push({ kind: 'crash', step, label: `step:ran ${step}` });
       return;
     }
     const labels = crashLabelsOf(c, step);
@@ -74,15 +101,24 @@ function linuxKillPoints(c: CleanBuild): KillPoint[] {
   return out;
 }
 
-const points = linux ? linuxKillPoints(clean) : planKillPoints(clean, { perStep, longSeconds: 2 });
-process.stdout.write(`${points.length} kill points\n`);
+const planned = linux ? linuxKillPoints(clean) : planKillPoints(clean, { perStep, longSeconds: 2 });
+/** What a kill point does, in words (the plan's listing and the --only match). */
+const describe = (p: KillPoint): string => p.kind === 'crash' ? `${p.step}: SIGKILL at ${p.label}`
+  : `${p.step}: ${p.signal} at ${Math.round(p.share * 100)}% of its ${p.by === 'log' ? 'make output' : 'duration'}`;
+planned.forEach((p, i) => process.stdout.write(`  [${i + 1}] ${describe(p)}\n`));
+// Run in the order of the --only texts a point first matches (then the plan's order): the
+// points that matter most first, when a run may be cut short.
+const rank = (p: KillPoint): number => only ? only.findIndex((o) => describe(p).includes(o)) : 0;
+const points = planned.filter((p, i) => (!pointNumbers || pointNumbers.has(i + 1)) && rank(p) >= 0)
+  .map((p, i) => ({ p, i })).sort((a, b) => rank(a.p) - rank(b.p) || a.i - b.i).map(({ p }) => p);
+process.stdout.write(`${planned.length} kill points planned, ${points.length} to run\n`);
 const results: KillResult[] = [];
 for (const p of points) {
   const begun = performance.now();
   const r = await runKillPoint(dir, clean, p, ['-j', '2']);
   results.push(r);
   const resumed = r.resumed ? `; resumed, its rerun's log ${r.rerunLines} of the clean build's ${clean.logLines[p.step]} lines` : '';
-  process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} ${r.killed}${resumed} (${((performance.now() - begun) / 60000).toFixed(1)} min)` +
+  process.stdout.write(`${r.ok ? 'ok  ' : 'FAIL'} [${planned.indexOf(p) + 1}] ${r.killed}${resumed} (${((performance.now() - begun) / 60000).toFixed(1)} min)` +
     `${r.ok ? '' : `\n  ${r.problems.join('\n  ')}`}\n`);
 }
 
@@ -144,20 +180,23 @@ const sigkill = results.filter((r) => r.point.kind === 'signal' && r.point.signa
 const sigint = results.length - crash - sigkill;
 const early = results.filter((r) => r.killed.endsWith('(finished first)')).length;
 const stepsKilled = new Set(results.map((r) => r.point.step)).size;
+const stepsPlanned = new Set(planned.map((p) => p.step)).size;
+const part = points.length < planned.length ? ` (${points.length} of the ${planned.length} planned points run)` : '';
 const resumed = results.filter((r) => r.resumed).length;
 const minutes = `${((performance.now() - started) / 60000).toFixed(1)} min, load ${load} -> ${loadavg()[0]!.toFixed(1)}`;
 if (linux) {
   process.stdout.write(`kill points in Linux: ${ok} of ${results.length} builds of the default world killed inside Linux's steps ` +
-    `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over all ${stepsKilled} Linux steps; ` +
+    `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over ${stepsKilled} of the ${stepsPlanned} Linux steps; ` +
     `${early} of the signals landed after the build had finished; ${resumed} reruns took up the killed kernel build's tree) ` +
-    `rebuilt to the clean build's bytes with nothing orphaned in .world/ (${minutes})\n`);
+    `rebuilt to the clean build's bytes with nothing orphaned in .world/${part} (${minutes})\n`);
 } else {
   process.stdout.write(`kill points: ${ok} of ${results.length} builds of the default world (without Linux) killed ` +
     `(${crash} at crash points between writes, ${sigkill} SIGKILL and ${sigint} SIGINT inside steps, over all ${clean.steps.length} steps; ` +
     `${early} of the signals landed after the build had finished) ` +
-    `rebuilt to the clean build's bytes with nothing orphaned in .world/; world tables and bench killed ${fileKills} times: ${fileOk} left every file whole or absent ` +
+    `rebuilt to the clean build's bytes with nothing orphaned in .world/${part}; world tables and bench killed ${fileKills} times: ${fileOk} left every file whole or absent ` +
     `(${minutes})\n`);
 }
 rmSync(dir, { recursive: true, force: true });
-rmSync(clean.snapshot, { recursive: true, force: true });
+if (!keep && !reused) rmSync(clean.snapshot, { recursive: true, force: true });
+else if (keep && !reused) process.stdout.write(`kept: ${clean.snapshot}, ${dir}-clean.json (--reuse it; remove both when done)\n`);
 process.exitCode = ok === results.length && fileOk === fileKills ? 0 : 1;

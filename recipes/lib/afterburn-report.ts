@@ -1,20 +1,32 @@
 // Merges the afterburner's per-file reports (one JSON file per assembled file, each
-// `{ "source": string, "sites": { "<mnemonic>": count } }`) into one report for a build:
-// counts summed per mnemonic, keys sorted, file names left out so the artifact is the same
-// wherever the build ran.
-import { readdirSync, readFileSync } from 'node:fs';
+// `{ "source": string, "object"?: string, "sites": { "<mnemonic>": count } }`) into one report
+// for a build: counts summed per mnemonic, keys sorted, file names left out so the artifact is the
+// same wherever the build ran. A report that names its object counts only while that object is
+// still a file: the assembler runs of a build's compiler probes (Kbuild's cc-option and as-instr
+// write into a directory named by the probing shell's pid and remove it) leave reports under new
+// names in every make run, so counting them made a build done in two make runs (a killed one taken
+// up again) report more files than a build done in one.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export interface AfterburnReport { files: number; sites: Record<string, number> }
+
+function isFile(path: string): boolean {
+  try { return statSync(path).isFile(); } catch { return false; }
+}
 
 export function mergeAfterburnReports(dir: string): AfterburnReport {
   let names: string[];
   try { names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort(); } catch { names = []; }
   const totals = new Map<string, number>();
+  let files = 0;
   for (const name of names) {
     const path = join(dir, name);
-    const report = JSON.parse(readFileSync(path, 'utf8')) as { source?: unknown; sites?: unknown };
+    const report = JSON.parse(readFileSync(path, 'utf8')) as { source?: unknown; object?: unknown; sites?: unknown };
     if (typeof report.sites !== 'object' || report.sites === null) throw new Error(`${name}: expected an object 'sites'`);
+    if (report.object !== undefined && typeof report.object !== 'string') throw new Error(`${name}: expected a path 'object'`);
+    if (typeof report.object === 'string' && !isFile(report.object)) continue;
+    files += 1;
     for (const [mnemonic, count] of Object.entries(report.sites as Record<string, unknown>)) {
       if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
         throw new Error(`${name}: sites.${mnemonic}: expected a count, got ${JSON.stringify(count)}`);
@@ -24,5 +36,5 @@ export function mergeAfterburnReports(dir: string): AfterburnReport {
   }
   const sites: Record<string, number> = {};
   for (const m of [...totals.keys()].sort()) sites[m] = totals.get(m)!;
-  return { files: names.length, sites };
+  return { files, sites };
 }

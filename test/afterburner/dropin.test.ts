@@ -5,8 +5,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { accessSync, constants, cpSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { ensureAsDir } from '../../afterburner/as-dir.ts';
 import { mergeReports } from '../../afterburner/report.ts';
 import { readAfterburnRanges, validateAfterburnt } from '../../afterburner/validate.ts';
 import { scratchDir, sectionBytes } from './tools.ts';
@@ -167,6 +168,20 @@ test('WORLD_AFTERBURN_REPORT_DIR gets one report per object, named by the hash o
   assert.equal(merged.reports.map((r) => r.source), ['entry.S', 'sensitive.c']);
   assert.is(merged.total, Object.values(merged.sites).reduce((a, b) => a + b, 0));
   assert.is(merged.sites.cli, (one.sites.cli ?? 0) + 1, 'entry.S has one cli');
+});
+
+test('a copied state directory gets a drop-in of its own, naming its own files', () => {
+  const first = join(dir, 'state-a');
+  const made = ensureAsDir(first);
+  const copy = join(dir, 'state-b');
+  cpSync(first, copy, { recursive: true });
+  const again = ensureAsDir(copy);
+  assert.is.not(basename(again), basename(made), 'not the copied directory');
+  assert.ok(again.startsWith(copy + '/'));
+  // The compiled client names the daemon script by absolute path: its own directory's, not the original's.
+  const client = readFileSync(join(again, 'as'));
+  assert.ok(client.includes(Buffer.from(join(again, 'as-daemon.mjs'))), 'names its own daemon script');
+  assert.not.ok(client.includes(Buffer.from(first)), 'names nothing of the original state directory');
 });
 
 test.after(cleanup);

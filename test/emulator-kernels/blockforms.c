@@ -8,38 +8,10 @@
 
 #define SHIFT_MASK (FL_CF | FL_ZF | FL_SF | FL_PF)
 
-// INSN on memory alone (inc/dec, immediates: INSN carries its operands before the memory one).
-#define MEM(NAME, INSN, MASK)                                                                \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int k = 0; k < 4; k++) {                                                         \
-        volatile u32 m = test_values32[i];                                                  \
-        u32 f = k & 1 ? FIN1 : FIN0;                                                        \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[m]\n\tpushf\n\tpop %[f]"               \
-                     : [m] "+m"(m), [f] "+r"(f)                                              \
-                     :                                                                      \
-                     : "cc");                                                               \
-        chk_add(m);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
-
-// INSN on a 32-bit register alone (shifts by a constant).
-#define REG(NAME, INSN, MASK)                                                                \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int k = 0; k < 4; k++) {                                                         \
-        u32 r = test_values32[i], f = k & 1 ? FIN1 : FIN0;                                   \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[r]\n\tpushf\n\tpop %[f]"               \
-                     : [r] "+r"(r), [f] "+r"(f)                                              \
-                     :                                                                      \
-                     : "cc");                                                               \
-        chk_add(r);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
+// INSN on memory alone (inc/dec, immediates), and on a 32-bit register alone (shifts by a
+// constant); INSN carries its other operand.
+#define MEM(NAME, INSN, MASK) UN(NAME, INSN, "m", "", MASK)
+#define REG(NAME, INSN, MASK) UN(NAME, INSN, "r", "", MASK)
 
 MEMDST(addb_m, "addb", "q", "b", FL_ARITH)
 MEMDST(adcw_m, "adcw", "r", "w", FL_ARITH)
