@@ -1,7 +1,9 @@
 // linux: Linux 6.1 for i386, from Debian's linux-source-6.1 (a deb source pinned in world.lock) or
 // a kernel.org tarball (a url source; recipes/linux.md), built through its own unmodified
 // Kbuild. Stages:
-//   unpack     the kernel tree out of the .deb (its /usr/src tarball) or out of the tarball
+//   unpack     the kernel tree out of the .deb (its /usr/src tarball) or out of the tarball, then
+//              guests/linux/patches/*.patch applied in name order (each a fix of a Linux bug the
+//              runs hit, applied to both variants alike; recipes/linux.md)
 //   configure  tinyconfig + guests/linux/config.fragment + olddefconfig; every fragment symbol
 //              must have kept its value, or the stage fails naming the ones that did not
 //   build      bzImage, vmlinux and System.map (resumable: an interrupted build's tree is kept
@@ -29,6 +31,7 @@ import type { Recipe, StageContext } from '../src/recipe.ts';
 const worldBin = fileURLToPath(new URL('../bin/world.js', import.meta.url));
 const FRAGMENT = 'guests/linux/config.fragment';
 const INIT = 'guests/linux/init';
+const PATCHES = 'guests/linux/patches';
 /** What the kernel's build files are called in its tree, and installed as. */
 const KERNEL_FILES: [string, string][] = [['arch/x86/boot/bzImage', 'bzImage'], ['vmlinux', 'vmlinux'], ['System.map', 'System.map'], ['.config', 'config']];
 
@@ -56,6 +59,20 @@ export function linuxInitramfs(init: Uint8Array): Buffer {
   ]);
 }
 
+/** Applies every guests/linux/patches/*.patch to the tree, in name order; a patch that does not
+ *  apply exactly (no fuzz, not already applied) fails the stage naming it. */
+async function applyPatches(ctx: StageContext, tree: string): Promise<void> {
+  const dir = join(ctx.dirs.root, PATCHES);
+  const patches = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.patch')).sort() : [];
+  for (const name of patches) {
+    try {
+      await ctx.run('patch', ['-p1', '--batch', '--forward', '--fuzz=0', '--no-backup-if-mismatch', '-d', tree, '-i', join(dir, name)]);
+    } catch (err) {
+      throw new Error(`${PATCHES}/${name} does not apply to this Linux tree (see the step's log): ${(err as Error).message.split('\n')[0]}`);
+    }
+  }
+}
+
 export const recipe: Recipe = {
   summary: 'Linux 6.1 for i386 (tinyconfig + guests/linux/config.fragment), native or afterburnt, with an initramfs',
   source: { deb: 'linux-source-6.1' },
@@ -70,7 +87,7 @@ export const recipe: Recipe = {
   }),
   stages: {
     unpack: {
-      inputs: { tools: ['tar', 'xz', 'dpkg-deb'] },
+      inputs: { tools: ['tar', 'xz', 'dpkg-deb', 'patch'], paths: [PATCHES] },
       async run(ctx) {
         const files = readdirSync(ctx.dirs.downloads!);
         const deb = files.find((f) => f.endsWith('.deb'));
@@ -88,6 +105,7 @@ export const recipe: Recipe = {
         }
         const top = readdirSync(tmp);
         if (top.length !== 1 || !existsSync(join(tmp, top[0]!, 'Makefile'))) throw new Error(`expected one kernel tree in the archive, found: ${top.join(', ')}`);
+        await applyPatches(ctx, join(tmp, top[0]!));
         // The tree's top directory becomes the artifact itself.
         const { renameSync, rmdirSync } = await import('node:fs');
         rmdirSync(ctx.dirs.out);

@@ -10,10 +10,11 @@ set -e
 cd "$(dirname "$0")/.."
 
 mode=${1:-build}
-# Linux's build needs flex, bison, bc and libelf-dev; xz-utils unpacks its source. Installing
+# Linux's build needs flex, bison, bc and libelf-dev; xz-utils unpacks its source and patch applies
+# guests/linux/patches to it. Installing
 # linux-source-6.1 leaves its .deb in apt's archive cache, where the linux package's fetch finds
 # it without downloading it again (world.lock pins its version and sha256).
-debs="gcc gcc-multilib binutils make flex bison bc libelf-dev xz-utils linux-source-6.1"
+debs="gcc gcc-multilib binutils make flex bison bc libelf-dev xz-utils patch linux-source-6.1"
 if [ "$mode" = test ]; then
   debs="$debs qemu-system-x86 tshark cpio seabios chromium"
 fi

@@ -11,7 +11,7 @@ import type { Insn } from './decode.ts';
 import * as A from './execute-alu.ts';
 
 /** What a form leaves in the block's locals for a following jcc (see blocks.ts). */
-export type InlineFlags = 'sub' | 'logic' | 'incdec' | null;
+export type InlineFlags = 'sub' | 'logic' | 'incdec' | 'add' | null;
 
 export interface InlineForm {
   code: string;
@@ -49,6 +49,24 @@ export function lazySZP(s: string, size: number, cf: string, of: string): string
  */
 let slowEip: number | null = null;
 export function setSlowEip(eip: number | null): void { slowEip = eip; }
+/**
+ * What the previous instruction of the block left in the block's locals (see blocks.ts emitBody),
+ * so that adc and sbb read the carry from them instead of computing it from the lazy record
+ * (CpuRegs.getCF): after a 32-bit add or adc ('add') fa, fr and fc hold the record's lA, lRes and
+ * lCin; after sub or cmp ('sub') fa and fb its lA and lB, carry-in 0; after a logic operation the
+ * carry is 0. The record is still written in full for every later reader.
+ */
+let prevFlags: InlineFlags = null;
+export function setPrevFlags(f: InlineFlags): void { prevFlags = f; }
+/** The carry as 0 or 1: from the locals where the previous instruction left it, else from the CPU. */
+function carryExpr(): string {
+  switch (prevFlags) {
+    case 'add': return '(fc ? (fr >>> 0) <= (fa >>> 0) : (fr >>> 0) < (fa >>> 0)) ? 1 : 0';
+    case 'sub': return '(fa >>> 0) < (fb >>> 0) ? 1 : 0';
+    case 'logic': return '0';
+    default: return 'cpu.getCF() ? 1 : 0';
+  }
+}
 /** Statement storing the EIP for a slow path, or nothing. */
 function eipStmt(): string { return slowEip === null ? '' : `cpu.eip = ${slowEip}; `; }
 
@@ -115,10 +133,10 @@ function trunc(size: number, e: string): string {
 /** The ALU operation op on locals a and b into local s with its flags (execute-alu.ts alu()). */
 function aluCode(op: number, size: number): string {
   switch (op) {
-    case 0: return `s = ${trunc(size, 'a + b')}; ${lazyArith(false, 'a', 'b', 's', size, '0')}`;
+    case 0: return `s = ${trunc(size, 'a + b')}; ${lazyArith(false, 'a', 'b', 's', size, '0')}${size === 4 ? ' fc = 0;' : ''}`;
     case 1: return `s = ${trunc(size, 'a | b')}; ${lazyLogic('s', size)}`;
-    case 2: return `{ const c = cpu.getCF() ? 1 : 0; s = ${trunc(size, 'a + b + c')}; ${lazyArith(false, 'a', 'b', 's', size, 'c')} }`;
-    case 3: return `{ const c = cpu.getCF() ? 1 : 0; s = ${trunc(size, 'a - b - c')}; ${lazyArith(true, 'a', 'b', 's', size, 'c')} }`;
+    case 2: return `{ const c = ${carryExpr()}; s = ${trunc(size, 'a + b + c')}; ${lazyArith(false, 'a', 'b', 's', size, 'c')}${size === 4 ? ' fc = c;' : ''} }`;
+    case 3: return `{ const c = ${carryExpr()}; s = ${trunc(size, 'a - b - c')}; ${lazyArith(true, 'a', 'b', 's', size, 'c')} }`;
     case 4: return `s = ${trunc(size, 'a & b')}; ${lazyLogic('s', size)}`;
     case 6: return `s = ${trunc(size, 'a ^ b')}; ${lazyLogic('s', size)}`;
     default: return `s = ${trunc(size, 'a - b')}; ${lazyArith(true, 'a', 'b', 's', size, '0')}`;
@@ -127,10 +145,11 @@ function aluCode(op: number, size: number): string {
 /** What a following jcc may take from the locals after op (32-bit operations only). */
 function aluFlags(op: number, size: number): InlineFlags {
   if (size !== 4) return null;
-  return op === 5 || op === 7 ? 'sub' : op === 1 || op === 4 || op === 6 ? 'logic' : null;
+  return op === 5 || op === 7 ? 'sub' : op === 1 || op === 4 || op === 6 ? 'logic' : op === 0 || op === 2 ? 'add' : null;
 }
 function track(flags: InlineFlags): string {
-  return flags === 'sub' ? ' fa = a; fb = b; fr = s;' : flags === 'logic' ? ' fr = s;' : '';
+  // 'add': aluCode sets fc (0 for add, the carry-in for adc).
+  return flags === 'sub' ? ' fa = a; fb = b; fr = s;' : flags === 'logic' ? ' fr = s;' : flags === 'add' ? ' fa = a; fr = s;' : '';
 }
 
 /** op E,b where b is a JS expression (aluEG, aluEI): register, compare-only or read-modify-write memory. */

@@ -17,7 +17,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
-import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip } from './block-inline.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -61,12 +61,12 @@ function continues(i: Insn): boolean {
 }
 
 function knowledge(op: number): FlagKnowledge {
-  return op === 5 || op === 7 ? 'sub' : op === 1 || op === 4 || op === 6 ? 'logic' : null;
+  return op === 5 || op === 7 ? 'sub' : op === 1 || op === 4 || op === 6 ? 'logic' : op === 0 ? 'add' : null;
 }
-/** Saves what a following jcc needs into the block's locals. */
+/** Saves what a following jcc, adc or sbb needs into the block's locals (block-inline.ts setPrevFlags). */
 function track(op: number): string {
   const k = knowledge(op);
-  return k === 'sub' ? 'fa = a; fb = b; fr = s;' : k === 'logic' ? 'fr = s;' : '';
+  return k === 'sub' ? 'fa = a; fb = b; fr = s;' : k === 'logic' ? 'fr = s;' : k === 'add' ? 'fa = a; fr = s; fc = 0;' : '';
 }
 
 /** Inline code for the 32-bit ALU operation op on a and b (locals), leaving the result in s. */
@@ -88,7 +88,7 @@ function aluInline(op: number): string | null {
  * whether it may fault (then the block must store the instruction's EIP first).
  */
 /** How the last emitted instruction left its flags in the block's locals fa/fb/fr, for a following jcc. */
-type FlagKnowledge = 'sub' | 'logic' | 'incdec' | null;
+type FlagKnowledge = 'sub' | 'logic' | 'incdec' | 'add' | null;
 /** One instruction's code; mayFault: store its EIP first and check cpu.smc after it. */
 interface Emitted { code: string; mayFault: boolean; selfEip?: boolean }
 let lastFlags: FlagKnowledge = null;
@@ -115,6 +115,18 @@ function inlineCond(cc: number, known: FlagKnowledge): string | null {
       case 0xd: return 'fa >= fb';
       case 0xe: return 'fa <= fb';
       case 0xf: return 'fa > fb';
+      default: return null;
+    }
+  }
+  if (known === 'add') {
+    // fa, fr, fc: the record of a 32-bit add or adc (CpuRegs.getCF, getZF, getSF).
+    switch (cc) {
+      case 2: return '(fc ? (fr >>> 0) <= (fa >>> 0) : (fr >>> 0) < (fa >>> 0))';
+      case 3: return '!(fc ? (fr >>> 0) <= (fa >>> 0) : (fr >>> 0) < (fa >>> 0))';
+      case 4: return 'fr === 0';
+      case 5: return 'fr !== 0';
+      case 8: return 'fr < 0';
+      case 9: return 'fr >= 0';
       default: return null;
     }
   }
@@ -274,8 +286,10 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
     }
     // A form that stores cpu.eip on its slow paths itself needs no store before it (block-inline.ts setSlowEip).
     setSlowEip(addrs[k]!);
+    setPrevFlags(known);
     const { code, mayFault, selfEip } = emitInsn(i, `${tag}_${k}`);
     setSlowEip(null);
+    setPrevFlags(null);
     known = lastFlags;
     if (k === last) lines.push(`cpu.eip = ${addrs[k]}; cpu.nextEip = ${nextEip};`);
     else if (mayFault && !selfEip) lines.push(`cpu.eip = ${addrs[k]};`);
@@ -300,7 +314,7 @@ function generate(b: Block): (cpu: Cpu) => number {
   const params: string[] = [];
   const args: unknown[] = [];
   const body = emitBody(b, '0', (n) => `return ${n};`, params, args);
-  const lines = [PRELUDE, 'let fa = 0, fb = 0, fr = 0;', ...body];
+  const lines = [PRELUDE, 'let fa = 0, fb = 0, fr = 0, fc = 0;', ...body];
   const factory = new Function(...params, `return function block(cpu) {\n${lines.join('\n')}\n};`) as (...a: unknown[]) => (cpu: Cpu) => number;
   return factory(...args);
 }
@@ -325,7 +339,7 @@ function generateHot(b: Block, cpu: Cpu): (cpu: Cpu) => number {
   const args: unknown[] = [b];
   const body = emitBody(b, '0', (n) => `$k = ${n}; break pass;`, params, args);
   const lines = [
-    PRELUDE, 'let fa = 0, fb = 0, fr = 0;', 'let $k = 0, $done = 0;',
+    PRELUDE, 'let fa = 0, fb = 0, fr = 0, fc = 0;', 'let $k = 0, $done = 0;',
     'try {', 'for (;;) {', 'pass: {', ...body, '}', '$done += $k;',
     'if (cpu.attention || cpu.cycles >= cpu.chainCycleLimit) return $done;',
     // Cpu.run follows the first link when it names cpu.eip, else the second: it must be this block.

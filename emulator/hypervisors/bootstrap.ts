@@ -1,8 +1,9 @@
 // What the Xen domain builder and the L4 task builder share: reading the image's guest section
-// ("KEY=VALUE,..." in `__xen_guest` / `__l4_guest`), choosing VIRT_BASE, and copying the image's
-// segments and the module into the bootstrap region. Each builder keeps its own layout of what
-// follows (start_info and page tables on Xen, the boot-info page on L4).
-import { checkElf32, elfSection, ElfError, type ElfSegment } from './elf.ts';
+// ("KEY=VALUE,..." in `__xen_guest` / `__l4_guest`), choosing VIRT_BASE, placing the module after
+// the image, placing the bootstrap region at the top of memory, and copying the image's segments
+// and the module into it. Each builder keeps its own layout of what follows (start_info and page
+// tables on Xen, the boot-info page on L4).
+import { checkElf32, elfSection, elfSegments, ElfError, type ElfSegment } from './elf.ts';
 
 const MB4 = 4 << 20;
 const PAGE = 4096;
@@ -37,6 +38,52 @@ export function imageBounds(segs: ElfSegment[], params: Record<string, string>, 
     }
   }
   return { virtBase, high };
+}
+
+/** `v` rounded up to a whole page. */
+export const pageUp = (v: number): number => Math.ceil(v / PAGE) * PAGE;
+
+/** What both builders take besides the image: the RAM they write, the module and the command line. */
+export interface BootstrapInput {
+  ram: Uint8Array;
+  module?: Uint8Array;
+  cmdline: string;
+}
+
+/** What both builders return: the entry point and where the bootstrap region lies, virtually and physically. */
+export interface BootstrapRegion {
+  entry: number;
+  virtBase: number;
+  bootPhys: number;
+  bootLen: number;
+  stackTop: number;
+}
+
+/**
+ * The start of both layouts: the image's segments, VIRT_BASE, and the module page-aligned after
+ * the image's end (modVa 0 without one); `cursor` is the first address after them.
+ */
+export function imageAndModule(image: Uint8Array, name: string, params: Record<string, string>, section: string, module?: Uint8Array):
+  { segs: ElfSegment[]; virtBase: number; modVa: number; cursor: number } {
+  const segs = elfSegments(image, name);
+  const { virtBase, high } = imageBounds(segs, params, name, section);
+  let cursor = pageUp(high);
+  const modVa = module ? cursor : 0;
+  if (module) cursor += pageUp(module.length);
+  return { segs, virtBase, modVa, cursor };
+}
+
+/**
+ * The physical start of the bootstrap region [virtBase, virtBase + bootLen): the top of the
+ * memory that ends at `memEnd` (`memName`). Refused when the region reaches the area at `areaVa`
+ * that the kernel or hypervisor keeps (`areaName`), or does not fit in the memory.
+ */
+export function placeRegion(name: string, virtBase: number, bootLen: number, areaVa: number, areaName: string, memEnd: number, memName: string): number {
+  if (virtBase + bootLen > areaVa) {
+    throw new ElfError(`${name}: the bootstrap region 0x${virtBase.toString(16)}-0x${(virtBase + bootLen).toString(16)} reaches into ${areaName} at 0x${areaVa.toString(16)}`);
+  }
+  if (bootLen > memEnd) throw new ElfError(`${name}: the bootstrap region needs ${bootLen >> 20} MiB, more than ${memName} (${memEnd >> 20} MiB; try a larger --mem)`);
+  return memEnd - bootLen;
 }
 
 /** Zeroes the region [bootPhys, bootPhys + bootLen) and copies the segments and the module in. */

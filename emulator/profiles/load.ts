@@ -117,41 +117,22 @@ export function parseProfile(data: unknown, file: string): Profile {
     return value as number;
   };
   const cpuMhz = figure('cpu_mhz', data.cpu_mhz, true);
-  if (!isObject(data.costs)) return fail('costs', 'expected an object with one figure per cost field');
-  const costs = {} as CostTable;
-  for (const key of Object.keys(data.costs)) {
-    if (!(COST_FIELDS as readonly string[]).includes(key)) fail(`costs.${key}`, `unknown cost field (known: ${COST_FIELDS.join(', ')})`);
-  }
-  for (const field of COST_FIELDS) {
-    if (!(field in data.costs)) fail(`costs.${field}`, 'missing');
-    costs[field] = figure(`costs.${field}`, data.costs[field], false);
-  }
-  let xen: XenCostTable | undefined;
-  if (data.xen !== undefined) {
-    const x = data.xen;
-    if (!isObject(x)) return fail('xen', 'expected an object with one figure per Xen cost field');
-    for (const key of Object.keys(x)) {
-      if (!(XEN_COST_FIELDS as readonly string[]).includes(key)) fail(`xen.${key}`, `unknown Xen cost field (known: ${XEN_COST_FIELDS.join(', ')})`);
+  // costs, xen and l4 are each a table with exactly the given fields, every one a figure.
+  const table = <F extends string>(key: string, what: string, fields: readonly F[], x: unknown): Record<F, number> => {
+    if (!isObject(x)) return fail(key, `expected an object with one figure per ${what} field`);
+    for (const k of Object.keys(x)) {
+      if (!(fields as readonly string[]).includes(k)) fail(`${key}.${k}`, `unknown ${what} field (known: ${fields.join(', ')})`);
     }
-    xen = {} as XenCostTable;
-    for (const field of XEN_COST_FIELDS) {
-      if (!(field in x)) fail(`xen.${field}`, 'missing');
-      xen[field] = figure(`xen.${field}`, x[field], false);
+    const t = {} as Record<F, number>;
+    for (const field of fields) {
+      if (!(field in x)) fail(`${key}.${field}`, 'missing');
+      t[field] = figure(`${key}.${field}`, x[field], false);
     }
-  }
-  let l4: L4CostTable | undefined;
-  if (data.l4 !== undefined) {
-    const x = data.l4;
-    if (!isObject(x)) return fail('l4', 'expected an object with one figure per L4 cost field');
-    for (const key of Object.keys(x)) {
-      if (!(L4_COST_FIELDS as readonly string[]).includes(key)) fail(`l4.${key}`, `unknown L4 cost field (known: ${L4_COST_FIELDS.join(', ')})`);
-    }
-    l4 = {} as L4CostTable;
-    for (const field of L4_COST_FIELDS) {
-      if (!(field in x)) fail(`l4.${field}`, 'missing');
-      l4[field] = figure(`l4.${field}`, x[field], false);
-    }
-  }
+    return t;
+  };
+  const costs: CostTable = table('costs', 'cost', COST_FIELDS, data.costs);
+  const xen: XenCostTable | undefined = data.xen === undefined ? undefined : table('xen', 'Xen cost', XEN_COST_FIELDS, data.xen);
+  const l4: L4CostTable | undefined = data.l4 === undefined ? undefined : table('l4', 'L4 cost', L4_COST_FIELDS, data.l4);
   const mechanisms = Object.fromEntries(MECHANISMS.map((m) => [m, true])) as Mechanisms;
   if (data.mechanisms !== undefined) {
     const m = data.mechanisms;

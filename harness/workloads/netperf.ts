@@ -55,6 +55,8 @@ export interface NetperfRunOptions {
   onWindow?: (edge: 'start' | 'end') => void;
   /** Profiling: called with the EIP of every instruction that accesses device memory. */
   onMmio?: (eip: number) => void;
+  /** Profiling: called with the machine once it is built, before the guest is loaded (scripts/bench-boot.ts samples it). */
+  onMachine?: (machine: Machine) => void;
 }
 
 /** The counters read at each edge of the window. */
@@ -201,6 +203,7 @@ export function runNetperf(o: NetperfRunOptions): NetperfRunResult {
   };
   // The network attaches before the guest boots, so the NIC is on the bus when the back-end loads it.
   const attach = (m: Machine): void => {
+    o.onMachine?.(m);
     const onMmio = o.onMmio;
     // The guest kernel's segments are flat, so the EIP is the instruction's linear address.
     if (onMmio) m.bus.mmioWatch = () => onMmio(m.cpu.eip >>> 0);

@@ -23,36 +23,7 @@
   }
 
 // Immediate forms, IMM a literal; the accumulator short forms come from the "a" constraint.
-#define BINIMM(NAME, INSN, IMM, CONS, MOD, MASK)                                             \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int k = 0; k < 2; k++) {                                                         \
-        u32 r = test_values32[i], f = k ? FIN1 : FIN0;                                       \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " $" #IMM ", %" MOD "[r]\n\t"              \
-                     "pushf\n\tpop %[f]"                                                    \
-                     : [r] "+" CONS(r), [f] "+r"(f)                                          \
-                     :                                                                      \
-                     : "cc");                                                               \
-        chk_add(r);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
-
-#define UN(NAME, INSN, CONS, MOD, MASK)                                                      \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int k = 0; k < 2; k++) {                                                         \
-        u32 r = test_values32[i], f = k ? FIN1 : FIN0;                                       \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %" MOD "[r]\n\tpushf\n\tpop %[f]"        \
-                     : [r] "+" CONS(r), [f] "+r"(f)                                          \
-                     :                                                                      \
-                     : "cc");                                                               \
-        chk_add(r);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
+#define BINIMM(NAME, INSN, IMM, CONS, MOD, MASK) UN(NAME, INSN " $" #IMM ",", CONS, MOD, MASK)
 
 #define ALL_SIZES(OP, MASK)                  \
   BIN(OP##b, #OP "b", "q", "b", MASK)        \
@@ -105,25 +76,22 @@ UN(notb, "notb", "q", "b", FL_ARITH)
 UN(notw, "notw", "r", "w", FL_ARITH)
 UN(notl, "notl", "r", "k", FL_ARITH)
 
-// A few results printed in full so a failure shows its operands.
+// A few results printed in full so a failure shows its operands: INSN on R (register constraint
+// CONS) with the flags F on entry, printed as LABEL=result fl=flags.
+#define SAMPLE(LABEL, INSN, CONS, R, F)                                                      \
+  do {                                                                                      \
+    u32 r = (R), f = (F);                                                                    \
+    asm volatile("push %[f]; popf; " INSN "; pushf; pop %[f]"                                \
+                 : [r] "+" CONS(r), [f] "+r"(f) : : "cc");                                   \
+    put_kv(LABEL, r);                                                                       \
+    put_kv("fl", f & FL_ARITH);                                                             \
+    nl();                                                                                   \
+  } while (0)
+
 static void samples(void) {
-  u32 r = 0x7fffffff, f = FIN0;
-  asm volatile("push %[f]; popf; addl $1, %[r]; pushf; pop %[f]" : [r] "+r"(r), [f] "+r"(f) : : "cc");
-  put_kv("add 7fffffff+1", r);
-  put_kv("fl", f & FL_ARITH);
-  nl();
-  r = 0;
-  f = FIN0;
-  asm volatile("push %[f]; popf; subl $1, %[r]; pushf; pop %[f]" : [r] "+r"(r), [f] "+r"(f) : : "cc");
-  put_kv("sub 0-1", r);
-  put_kv("fl", f & FL_ARITH);
-  nl();
-  r = 0x80;
-  f = FIN1;
-  asm volatile("push %[f]; popf; negb %b[r]; pushf; pop %[f]" : [r] "+q"(r), [f] "+r"(f) : : "cc");
-  put_kv("negb 80", r);
-  put_kv("fl", f & FL_ARITH);
-  nl();
+  SAMPLE("add 7fffffff+1", "addl $1, %[r]", "r", 0x7fffffff, FIN0);
+  SAMPLE("sub 0-1", "subl $1, %[r]", "r", 0, FIN0);
+  SAMPLE("negb 80", "negb %b[r]", "q", 0x80, FIN1);
   // 8-bit high register mixes: ah with bl, ch with dh.
   u32 a = 0x11223344, b = 0x55667788;
   asm volatile("addb %%bl, %%ah\n\tsubb %%ah, %%bh\n\txchgb %%al, %%bh" : "+a"(a), "+b"(b) : : "cc");

@@ -1,44 +1,17 @@
 // Compiled-block forms: the data instructions the emulator writes inline into its compiled blocks
 // (ALU with memory operands at 8, 16 and 32 bits, test, mov, movzx/movsx, inc/dec on memory,
-// group-1 immediates on memory, shifts of a register by a constant), each run in a loop over
-// every pair of test values so the loop body becomes hot and is compiled. The checksum covers
+// group-1 immediates on memory, shifts of a register by a constant, carry chains of add, adc,
+// cmp, sbb and and), each run in a loop over every pair of test values so the loop body becomes
+// hot and is compiled. The checksum covers
 // the results and the defined flags; QEMU is the oracle.
 #include "forms.h"
 
 #define SHIFT_MASK (FL_CF | FL_ZF | FL_SF | FL_PF)
 
-// INSN on memory alone (inc/dec, immediates: INSN carries its operands before the memory one).
-#define MEM(NAME, INSN, MASK)                                                                \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int k = 0; k < 4; k++) {                                                         \
-        volatile u32 m = test_values32[i];                                                  \
-        u32 f = k & 1 ? FIN1 : FIN0;                                                        \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[m]\n\tpushf\n\tpop %[f]"               \
-                     : [m] "+m"(m), [f] "+r"(f)                                              \
-                     :                                                                      \
-                     : "cc");                                                               \
-        chk_add(m);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
-
-// INSN on a 32-bit register alone (shifts by a constant).
-#define REG(NAME, INSN, MASK)                                                                \
-  static void t_##NAME(void) {                                                              \
-    for (int i = 0; i < n_test_values32; i++)                                               \
-      for (int k = 0; k < 4; k++) {                                                         \
-        u32 r = test_values32[i], f = k & 1 ? FIN1 : FIN0;                                   \
-        asm volatile("push %[f]\n\tpopf\n\t" INSN " %[r]\n\tpushf\n\tpop %[f]"               \
-                     : [r] "+r"(r), [f] "+r"(f)                                              \
-                     :                                                                      \
-                     : "cc");                                                               \
-        chk_add(r);                                                                         \
-        chk_add(f & (MASK));                                                                \
-      }                                                                                     \
-    chk_line(#NAME);                                                                        \
-  }
+// INSN on memory alone (inc/dec, immediates), and on a 32-bit register alone (shifts by a
+// constant); INSN carries its other operand.
+#define MEM(NAME, INSN, MASK) UN(NAME, INSN, "m", "", MASK)
+#define REG(NAME, INSN, MASK) UN(NAME, INSN, "r", "", MASK)
 
 MEMDST(addb_m, "addb", "q", "b", FL_ARITH)
 MEMDST(adcw_m, "adcw", "r", "w", FL_ARITH)
@@ -87,6 +60,51 @@ REG(sar13, "sarl $13,", SHIFT_MASK)
 REG(shl0, "shll $0,", FL_ARITH)
 REG(shl32, "shll $32,", FL_ARITH)
 
+// Carry chains in one block, as in a checksum loop: adc and sbb read the carry the previous
+// instruction left (add; adc, also with a carry-in of 1 and a result equal to its destination;
+// cmp; and), and jc/jnc test it right after add or adc. Compiled blocks take that carry from
+// their locals (blocks.ts, block-inline.ts). Every operand is an in-out register or memory, so
+// no two share a register.
+static void t_carry_chain(void) {
+  for (int i = 0; i < n_test_values32; i++)
+    for (int j = 0; j < n_test_values32; j++) {
+      u32 x = test_values32[i], y = test_values32[j], z = ~y, f;
+      volatile u32 m = x ^ y, ones = 0xffffffffu;
+      asm volatile("addl %[y], %[x]\n\t"
+                   "adcl %[ones], %[y]\n\t"
+                   "adcl %[m], %[x]\n\t"
+                   "adcl $0, %[y]\n\t"
+                   "adcl %[x], %[m]\n\t"
+                   "jnc 1f\n\t"
+                   "incl %[z]\n"
+                   "1:\tcmpl %[y], %[x]\n\t"
+                   "sbbl %[y], %[z]\n\t"
+                   "andl %[x], %[y]\n\t"
+                   "adcl %[x], %[y]\n\t"
+                   "addl %[z], %[x]\n\t"
+                   "jc 2f\n\t"
+                   "xorl $0x5a5a5a5a, %[y]\n"
+                   "2:\tstc\n\t"
+                   "adcl %[ones], %[z]\n\t"
+                   "jc 3f\n\t"
+                   "xorl $0x3c3c3c3c, %[x]\n"
+                   "3:\tstc\n\t"
+                   "adcl %[ones], %[x]\n\t"
+                   "jnc 4f\n\t"
+                   "incl %[y]\n"
+                   "4:\tpushf\n\tpop %[f]"
+                   : [x] "+r"(x), [y] "+r"(y), [z] "+r"(z), [m] "+m"(m), [f] "=r"(f)
+                   : [ones] "m"(ones)
+                   : "cc");
+      chk_add(x);
+      chk_add(y);
+      chk_add(z);
+      chk_add(m);
+      chk_add(f & FL_ARITH);
+    }
+  chk_line("carry_chain");
+}
+
 void test_main(void) {
   t_addb_m(); t_adcw_m(); t_subw_m(); t_sbbb_m(); t_orb_m(); t_andw_m(); t_xorb_m(); t_cmpw_m(); t_cmpb_m();
   t_testb_m(); t_testw_m(); t_testl_m(); t_movb_m(); t_movw_m();
@@ -95,4 +113,5 @@ void test_main(void) {
   t_incb_m(); t_decw_m(); t_incl_m(); t_decl_m();
   t_addw_i(); t_cmpb_i(); t_orl_i8(); t_sbbb_i(); t_subl_i(); t_movb_i(); t_movw_i(); t_movl_i();
   t_shl1(); t_shl7(); t_shr1(); t_shr31(); t_sar1(); t_sar13(); t_shl0(); t_shl32();
+  t_carry_chain();
 }

@@ -71,6 +71,36 @@ test('under the wedge on Xen the kernel reaches /init, its self-test passes and 
   assert.equal(others, [], JSON.stringify(others));
 });
 
+// Linux carries no page-table sites, so the wedge runs it on its own directories, pinned by Xen,
+// every write to a table in use found by write protection (README.md, "Booting Linux"). Oracles:
+// Xen's own hypercall counts (the model validates each pin and update), and the shadow path's
+// behaviour: with paging on it builds every kernel-half shadow table at once, without a fault, so
+// shadow tables built only for faults are the identity map of the paging-off start.
+test('Linux runs on its own page tables: pinned, each write to one faulted and done through mmu_update, no shadow table once paging is on', () => {
+  const w = xen.backend.wedge as Record<string, number>;
+  const hc = (xen.backend.xen as { hypercalls: Record<string, number> }).hypercalls;
+  assert.ok(w['page directories pinned']! >= 2, `pins: ${w['page directories pinned']}`);   // the first directory, then swapper_pg_dir and /init's
+  assert.ok(w['page directories unpinned']! >= 1, 'the first directory (built with paging off) unpinned when left');
+  assert.ok(w['page-table write faults']! > 1000, `write faults: ${w['page-table write faults']}`);
+  assert.is(w['page-table writes emulated'], w['page-table write faults'], 'every fault on a table was a write the wedge did');
+  assert.ok(w['page-table updates']! >= w['page-table writes emulated']!);
+  assert.ok(hc.mmu_update! >= w['page-table writes emulated']!, `mmu_update hypercalls: ${hc.mmu_update}`);
+  assert.ok(hc.mmuext_op! >= w['page directories pinned']! + w['page directories unpinned']!);
+  assert.is(w['page-table sites rewritten'], 0);
+  assert.is(w['shadow fills'], w['shadow page faults'], 'shadow tables only for faults while paging was off');
+  assert.is(w['shadow reuses'], 0);
+});
+
+// Linux's IDT entry 8 is a task gate to its double-fault TSS, GDT entry 31
+// (GDT_ENTRY_DOUBLEFAULT_TSS in Linux 6.1's arch/x86/include/asm/segment.h): selector 0xf8. The
+// wedge takes it at the IDT load and gives Xen's trap-table entry 8 to a stop naming it.
+test('the double-fault task gate is taken at IDT load: one line naming the TSS, one more set_trap_table', () => {
+  const told = all.filter((l) => l.startsWith('[wedge] IDT entry 8'));
+  assert.equal(told, ['[wedge] IDT entry 8 is a task gate (TSS 0xf8): not entered, a double fault stops the domain']);
+  const hc = (xen.backend.xen as { hypercalls: Record<string, number> }).hypercalls;
+  assert.is(hc.set_trap_table, 2, 'the wedge\'s table at start, then vector 8 at the IDT load');
+});
+
 test('the zero page carried the command line and the initramfs; the console lines up to /init are those of the bzImage on hardware', () => {
   assert.is(hw.exitCode, 0, `hardware: ${hw.reason}\n${hwLines.slice(-8).join('\n')}`);
   assert.ok(all.includes('Kernel command line: ' + SELFTEST_APPEND + ' reservetop=0x08000000'), 'the command line, with the wedge\'s reservetop= and without its wedge-initrd=');

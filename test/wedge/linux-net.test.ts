@@ -27,6 +27,11 @@ function run(direction: NetperfDirection, bytes: number, extra: { loss?: number;
   for (const bad of ['Oops', 'WARNING:', 'BUG:', 'Call Trace', 'Kernel panic', 'traps:']) {
     assert.not.ok(r.serial.includes(bad), `'${bad}' on the console:\n${r.serial.slice(-4000)}`);
   }
+  // The page-table path (README.md, "Booting Linux"): Linux's own directories pinned, writes to
+  // them found by write protection; shadow tables only for the paging-off start's faults.
+  const w = r.report.backend?.wedge as Record<string, number>;
+  assert.ok(w['page directories pinned']! > 0 && w['page-table write faults']! > 0, JSON.stringify(w));
+  assert.is(w['shadow fills'], w['shadow page faults']);
   return r;
 }
 

@@ -2,8 +2,8 @@
 // the boot-info page and a boot stack, laid out from VIRT_BASE up and placed at the top of
 // physical memory. Pure layout over RAM; the kernel (l4.ts) maps the region as σ0's mappings and
 // starts the main thread. Also writes the KIP.
-import { elfEntry, elfSegments, ElfError } from '../elf.ts';
-import { guestSection, imageBounds, fillRegion } from '../bootstrap.ts';
+import { elfEntry, ElfError } from '../elf.ts';
+import { guestSection, imageAndModule, placeRegion, fillRegion, type BootstrapInput, type BootstrapRegion } from '../bootstrap.ts';
 import {
   PAGE, KERNEL_AREA, BI_MAGIC, BI_VERSION, BI_PHYS_END, BI_BOOT_PHYS, BI_BOOT_LEN, BI_VIRT_BASE, BI_MOD_START,
   BI_MOD_LEN, BI_MY_TID, BI_SIGMA0, BI_FIRST_FREE, BI_LAST_THREAD, BI_KIP, BI_UTCB, BI_CPU_KHZ, BI_CMD_LINE,
@@ -23,39 +23,21 @@ export function l4GuestParams(image: Uint8Array, name: string): Record<string, s
   return g.params;
 }
 
-export interface BuiltTask {
-  entry: number;
-  virtBase: number;
-  bootPhys: number;
-  bootLen: number;
+export interface BuiltTask extends BootstrapRegion {
   bootInfoVa: number;
-  stackTop: number;
 }
 
-export interface TaskOptions {
-  ram: Uint8Array;
+export interface TaskOptions extends BootstrapInput {
   physEnd: number;
   cpuKhz: number;
-  module?: Uint8Array;
-  cmdline: string;
 }
 
 export function buildTask(image: Uint8Array, name: string, params: Record<string, string>, o: TaskOptions): BuiltTask {
-  const segs = elfSegments(image, name);
-  const { virtBase, high } = imageBounds(segs, params, name, '__l4_guest');
-  const up = (v: number): number => Math.ceil(v / PAGE) * PAGE;
-  let cursor = up(high);
-  const modVa = o.module ? cursor : 0;
-  if (o.module) cursor += up(o.module.length);
+  const { segs, virtBase, modVa, cursor } = imageAndModule(image, name, params, '__l4_guest', o.module);
   const bootInfoVa = cursor;
-  cursor += PAGE;
-  const stackTop = cursor + PAGE;
+  const stackTop = bootInfoVa + 2 * PAGE; // the boot-info page, then one page of boot stack
   const bootLen = Math.ceil((stackTop - virtBase) / MB4) * MB4;
-  if (virtBase + bootLen > KERNEL_AREA) {
-    throw new ElfError(`${name}: the bootstrap region 0x${virtBase.toString(16)}-0x${(virtBase + bootLen).toString(16)} reaches into the kernel area at 0xfc000000`);
-  }
-  if (bootLen > o.physEnd) throw new ElfError(`${name}: the bootstrap region needs ${bootLen >> 20} MiB, more than physical memory (${o.physEnd >> 20} MiB; try a larger --mem)`);
-  const bootPhys = o.physEnd - bootLen;
+  const bootPhys = placeRegion(name, virtBase, bootLen, KERNEL_AREA, 'the kernel area', o.physEnd, 'physical memory');
   const phys = (v: number): number => v - virtBase + bootPhys;
   const ram = o.ram;
   const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);

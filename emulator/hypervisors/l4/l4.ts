@@ -149,14 +149,7 @@ export class L4Kernel {
     const space = this.newSpace(true);
     this.privileged = space;
     for (let v = t.virtBase; v < t.virtBase + t.bootLen; v += L.PAGE) this.db.map(space, v, v - t.virtBase + t.bootPhys, true, null);
-    cpu.gdtBase = L.GDT_VA; cpu.gdtLimit = 0x2f;
-    cpu.idtBase = 0; cpu.idtLimit = 0;
-    cpu.trSel = 0x28; cpu.trBase = L.TSS_VA; cpu.trLimit = L.TSS_LIMIT; cpu.trAr = 0x8b00;
-    cpu.cr3 = space.pd;
-    cpu.cr0 = cpu.cr0 | CR0_PG | CR0_WP;
-    cpu.cr4 = 0;
-    cpu.flushTlbAll();
-    this.loaded = space;
+    this.enterKernelArea(space);
     const main = this.newThread(L.MAIN, space, L.SIGMA0);
     this.startThread(main, t.entry, t.stackTop);
     main.regs.r[ESI] = t.bootInfoVa;
@@ -192,17 +185,26 @@ export class L4Kernel {
     kernel.regs.r[EAX] = eax; kernel.regs.r[EBX] = ebx;
     this.startThread(user, 0, 0);
     user.state = 'receiving'; user.partner = L.MAIN; user.fault = 'exception';
-    cpu.gdtBase = L.GDT_VA; cpu.gdtLimit = 0x2f;
-    cpu.idtBase = 0; cpu.idtLimit = 0;
-    cpu.trSel = 0x28; cpu.trBase = L.TSS_VA; cpu.trLimit = L.TSS_LIMIT; cpu.trAr = 0x8b00;
-    cpu.cr3 = kspace.pd;
-    cpu.cr0 = cpu.cr0 | CR0_PG | CR0_WP;
-    cpu.cr4 = 0;
-    cpu.flushTlbAll();
-    this.loaded = kspace;
+    this.enterKernelArea(kspace);
     this.makeReady(kernel);
     this.switchTo(kernel);
     return { monitorSpace, kernel, user };
+  }
+
+  /**
+   * The CPU state both boots end in: the kernel area's GDT and busy TSS (no IDT: the model takes
+   * every vector through onTrap), paging on with write protection, `space` the address space loaded.
+   */
+  private enterKernelArea(space: Space): void {
+    const cpu = this.cpu;
+    cpu.gdtBase = L.GDT_VA; cpu.gdtLimit = 0x2f;
+    cpu.idtBase = 0; cpu.idtLimit = 0;
+    cpu.trSel = 0x28; cpu.trBase = L.TSS_VA; cpu.trLimit = L.TSS_LIMIT; cpu.trAr = 0x8b00;
+    cpu.cr3 = space.pd;
+    cpu.cr0 = cpu.cr0 | CR0_PG | CR0_WP;
+    cpu.cr4 = 0;
+    cpu.flushTlbAll();
+    this.loaded = space;
   }
 
   /** Attaches IRQ line `line` to the monitor (ABI.md §3.3's rules: UART and PCI lines only); false if refused. */

@@ -17,21 +17,18 @@
 // directory: a space kept per directory would hold entries the guest edited while it was
 // inactive). Guest-physical memory is the monitor's memory: physical memory below phys_end,
 // plus the PCI window σ0 grants.
-import type { Cpu } from '../../cpu/cpu.ts';
 import type { BootModule } from '../../boot.ts';
 import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC, BootError } from '../../boot.ts';
 import { isLinuxBzImage, loadLinux } from '../../boot-linux.ts';
 import type { ElfSymbol } from '../elf.ts';
-import { VirtualMsrs } from '../virtual-msrs.ts';
-import { linuxReserveTop } from '../xen/trap-emulate.ts';
-import { decode, type Insn } from '../../cpu/decode.ts';
-import { ud, ioPort } from '../../cpu/execute-system.ts';
+import { VirtualCpu, linuxReserveTop } from '../virtual-cpu.ts';
+import { ioPort } from '../../cpu/execute-system.ts';
 import { CS, SS, DS, ES, FS, GS } from '../../cpu/segments.ts';
-import { EAX, ECX, EDX, ESI, ESP, IF, TF, NT } from '../../cpu/flags.ts';
-import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR4_PSE } from '../../cpu/mmu.ts';
+import { EAX, EDX, ESI, ESP, IF, TF, NT } from '../../cpu/flags.ts';
+import { CR0_PG, CR0_WP, CR0_ET, CR4_PSE } from '../../cpu/mmu.ts';
 import { HoleRecorder } from '../holes.ts';
 import { GuestMemory } from '../guest-memory.ts';
-import { TrapCounters, type TrapEmulateStats } from '../trap-counters.ts';
+import type { TrapEmulateStats } from '../trap-counters.ts';
 import { hasErrorCode } from '../../cpu/fault.ts';
 import type { L4Kernel, Monitor } from './l4.ts';
 import type { Thread } from './thread.ts';
@@ -108,9 +105,8 @@ class VirtualPic {
   }
 }
 
-export class L4TrapAndEmulate implements Monitor {
+export class L4TrapAndEmulate extends VirtualCpu implements Monitor {
   readonly tid = L.MAIN;
-  private readonly cpu: Cpu;
   private kernel!: Thread;
   private user!: Thread;
   private monitorSpace!: Space;
@@ -118,14 +114,7 @@ export class L4TrapAndEmulate implements Monitor {
   private userMode = false;
   /** The kernel-mode thread waits in an emulated hlt. */
   private halted = false;
-  private vif = false;
-  private vcr0 = CR0_PE | CR0_ET;
-  private vcr2 = 0;
-  private vcr3 = 0;
-  private vcr4 = 0;
-  private vgdt = { base: 0, limit: 0 };
-  private vidt = { base: 0, limit: 0x3ff };
-  private vtr = 0;
+  protected vcr2 = 0;
   private readonly vsel = [0x10, 0x08, 0x10, 0x10, 0x10, 0x10];
   private readonly pic = new VirtualPic();
   private pitDivisor = 0;
@@ -136,13 +125,10 @@ export class L4TrapAndEmulate implements Monitor {
   private unacked = 0;
   private attached = 0;
   private readonly holes: HoleRecorder;
-  private readonly counters = new TrapCounters();
-  private readonly msrs: VirtualMsrs;
 
   /** `symbols`: the guest's symbols when its image has none of its own (a bzImage's System.map). */
   constructor(private readonly k: L4Kernel, guestElf: Uint8Array, symbols: ElfSymbol[] = []) {
-    this.cpu = k.cpu;
-    this.msrs = new VirtualMsrs(this.cpu);
+    super(k.cpu);
     // Sensitive instructions the kernel-mode thread runs without a fault are the holes; the
     // stack top popf reads is in the loaded space (its push just wrote it there).
     this.holes = new HoleRecorder(this.cpu, new GuestMemory(this.cpu), isLinuxBzImage(guestElf) ? [] : [guestElf], () => this.vif,
@@ -267,9 +253,9 @@ export class L4TrapAndEmulate implements Monitor {
     this.checkPhys(p, `guest virtual ${hex(va)}`);
     return p;
   }
-  private read8(va: number): number { return this.cpu.ram[this.phys(va, false)]!; }
-  private read16(va: number): number { return this.read8(va) | (this.read8(va + 1) << 8); }
-  private read32(va: number): number {
+  protected read8(va: number): number { return this.cpu.ram[this.phys(va, false)]!; }
+  protected read16(va: number): number { return this.read8(va) | (this.read8(va + 1) << 8); }
+  protected read32(va: number): number {
     if ((va & 0xfff) <= 0xffc) return this.cpu.physRead32(this.phys(va, false)) >>> 0;
     return (this.read16(va) | (this.read16(va + 2) << 16)) >>> 0;
   }
@@ -439,9 +425,12 @@ export class L4TrapAndEmulate implements Monitor {
 
   // ---- privileged instructions ------------------------------------------------------------------
 
-  private count(name: string): void {
-    this.counters.emulate(name);
-  }
+  // What the virtual CPU leaves to the monitor: the guest's mappings are mirrored in its two
+  // spaces, so a CR3 or CR4 load empties the mirrors and invlpg one page of them.
+  protected cr3Loaded(): void { this.flush(); }
+  protected cr4Loaded(): void { this.flush(); }
+  protected invlpg(lin: number): void { this.flush(lin >>> 0); }
+  protected unmodelled(what: string): never { throw new GuestStop(what); }
 
   /** After an emulated segment load, the real register holds the task's flat data segment: the
    *  guest may have loaded null or L4's user code selector itself (ring 3 may, without a trap),
@@ -454,16 +443,9 @@ export class L4TrapAndEmulate implements Monitor {
   /** Decodes the faulting instruction of the kernel-mode thread (on the CPU) and emulates it; false if it is not one the monitor emulates. */
   private emulate(): boolean {
     const cpu = this.cpu, k = this.k, t = this.kernel;
-    const start = (cpu.segBase[CS]! + cpu.eip) | 0;
-    let i: Insn;
-    try {
-      i = decode({ byte: (n) => this.read8(start + n) }, true, cpu.costs, ud);
-    } catch {
-      return false;
-    }
+    const i = this.decodeAtEip();
+    if (!i) return false;
     const next = (cpu.eip + i.len) | 0;
-    const lin = (): number => (cpu.segBase[i.seg]! + cpu.ea(i)) | 0;
-    const readRM = (): number => (i.mod === 3 ? cpu.r[i.rm]! : i.os === 2 ? this.read16(lin()) : this.read32(lin()));
     switch (i.op) {
       case 0xfa: this.count('cli'); this.vif = false; break;
       case 0xfb: {
@@ -482,10 +464,6 @@ export class L4TrapAndEmulate implements Monitor {
         t.state = 'receiving'; t.partner = this.tid; t.fault = 'exception';
         this.inject();
         return true;
-      case 0xe4: case 0xe5: case 0xec: case 0xed:
-        this.count('in');
-        cpu.setReg(i.os, EAX, this.portIn(ioPort(cpu, i), i.os));
-        break;
       case 0xe6: case 0xe7: case 0xee: case 0xef:
         this.count('out');
         k.setEip(t, next);
@@ -506,7 +484,7 @@ export class L4TrapAndEmulate implements Monitor {
       case 0x8e: { // mov Sreg, r/m16: a kernel selector is not in the model's GDT
         const seg = SEG_OF_REG[i.reg]!;
         this.count(`write_${SEG_NAMES[i.reg]}`);
-        this.vsel[seg] = readRM() & 0xffff;
+        this.vsel[seg] = this.readRM(i) & 0xffff;
         this.flatSegment(seg);
         break;
       }
@@ -523,57 +501,8 @@ export class L4TrapAndEmulate implements Monitor {
         this.vsel[CS] = i.imm2 & 0xffff;
         k.setEip(t, i.imm);
         return true;
-      case 0x101: {
-        if (i.reg === 2 || i.reg === 3) {
-          const at = lin();
-          const limit = this.read16(at), base = this.read32(at + 2);
-          if (i.reg === 2) { this.count('lgdt'); this.vgdt = { base, limit }; } else { this.count('lidt'); this.vidt = { base, limit }; }
-        } else if (i.reg === 7) {
-          this.count('invlpg');
-          this.flush(lin() >>> 0);
-        } else if (i.reg === 6) {
-          this.count('lmsw');
-          this.writeCr0((this.vcr0 & ~0xf) | (readRM() & 0xf));
-        } else return false;
-        break;
-      }
-      case 0x100:
-        if (i.reg === 3) { this.count('ltr'); this.vtr = readRM() & 0xffff; }
-        else if (i.reg === 2) { this.count('lldt'); if (readRM() & 0xfffc) throw new GuestStop(`lldt at eip ${hex(cpu.eip)}: LDTs are not modelled under trap-and-emulate`); }
-        else return false;
-        break;
-      case 0x120: { // mov r32, crN
-        const n = i.reg;
-        this.count(`mov_from_cr${n}`);
-        cpu.r[i.rm] = n === 0 ? this.vcr0 : n === 2 ? this.vcr2 : n === 3 ? this.vcr3 : this.vcr4;
-        break;
-      }
-      case 0x122: { // mov crN, r32
-        const n = i.reg, v = cpu.r[i.rm]!;
-        this.count(`mov_to_cr${n}`);
-        if (n === 0) this.writeCr0(v);
-        else if (n === 2) this.vcr2 = v;
-        else if (n === 3) { this.vcr3 = v & ~0xfff; this.counters.switches++; this.flush(); }
-        else if (n === 4) { this.vcr4 = v; this.flush(); }
-        else return false;
-        break;
-      }
-      case 0x106: this.count('clts'); this.vcr0 &= ~CR0_TS; break;
-      case 0x121: this.count('mov_from_dr'); cpu.r[i.rm] = this.msrs.readDr(i.reg); break;
-      case 0x123: this.count('mov_to_dr'); this.msrs.writeDr(i.reg, cpu.r[i.rm]!); break;
-      case 0x132: { // rdmsr
-        const v = this.msrs.read(cpu.r[ECX]! >>> 0);
-        if (!v) return false;
-        this.count('rdmsr');
-        cpu.r[EAX] = v[0]; cpu.r[EDX] = v[1];
-        break;
-      }
-      case 0x130: // wrmsr
-        if (!this.msrs.write(cpu.r[ECX]! >>> 0, cpu.r[EAX]! >>> 0, cpu.r[EDX]! >>> 0)) return false;
-        this.count('wrmsr');
-        break;
-      case 0x108: case 0x109: this.count('wbinvd'); break;
-      default: return false;
+      default:
+        if (!this.emulateVirtualCpu(i)) return false;
     }
     k.setEip(t, next);
     return true;
@@ -587,8 +516,8 @@ export class L4TrapAndEmulate implements Monitor {
    */
   private userPortIo(eip: number): boolean {
     const k = this.k, t = this.user, r = k.gpr(t);
-    let i: Insn;
-    try { i = decode({ byte: (n) => this.read8(eip + n) }, true, this.cpu.costs, ud); } catch { return false; }
+    const i = this.decodeAt(eip);
+    if (!i) return false;
     const isIn = i.op === 0xe4 || i.op === 0xe5 || i.op === 0xec || i.op === 0xed;
     const isOut = i.op === 0xe6 || i.op === 0xe7 || i.op === 0xee || i.op === 0xef;
     if (!isIn && !isOut) return false;
@@ -619,7 +548,7 @@ export class L4TrapAndEmulate implements Monitor {
     return true;
   }
 
-  private writeCr0(v: number): void {
+  protected writeCr0(v: number): void {
     const was = this.vcr0;
     this.vcr0 = v | CR0_ET;
     if ((was ^ this.vcr0) & (CR0_PG | CR0_WP)) this.flush();
@@ -653,7 +582,7 @@ export class L4TrapAndEmulate implements Monitor {
 
   // ---- devices --------------------------------------------------------------------------------------
 
-  private portIn(port: number, size: number): number {
+  protected portIn(port: number, size: number): number {
     const cpu = this.cpu;
     cpu.chargeDeviceAccess(cpu.costs.port_io);
     if (port === 0x20 || port === 0x21 || port === 0xa0 || port === 0xa1) return this.pic.read(port);

@@ -2,8 +2,8 @@
 // module, the identity p2m list, start_info, the bootstrap page tables and a boot stack out in
 // the bootstrap region at the top of domain memory, as ABI.md §3 describes. Pure layout over RAM;
 // the hypervisor then validates the page tables and starts the vCPU.
-import { elfEntry, elfSegments, ElfError } from '../elf.ts';
-import { guestSection, imageBounds, fillRegion } from '../bootstrap.ts';
+import { elfEntry, ElfError } from '../elf.ts';
+import { guestSection, imageAndModule, placeRegion, pageUp, fillRegion, type BootstrapInput, type BootstrapRegion } from '../bootstrap.ts';
 import {
   PAGE, HYPERVISOR_VIRT_START, SI_MAGIC, SI_NR_PAGES, SI_SHARED_INFO, SI_FLAGS, SI_PT_BASE, SI_NR_PT_FRAMES,
   SI_MFN_LIST, SI_MOD_START, SI_MOD_LEN, SI_CMD_LINE, SI_CMD_LINE_MAX, SI_VIRT_BASE, SI_BOOT_PHYS, SI_BOOT_LEN,
@@ -25,40 +25,25 @@ export function xenGuestParams(image: Uint8Array, name: string): Record<string, 
   return g.params;
 }
 
-export interface BuiltDomain {
-  entry: number;
-  virtBase: number;
-  bootPhys: number;
-  bootLen: number;
+export interface BuiltDomain extends BootstrapRegion {
   startInfoVa: number;
-  stackTop: number;
   /** Machine frame of the bootstrap L2 and of its L1s. */
   l2Frame: number;
   l1Frames: number[];
 }
 
-export interface BuildOptions {
-  ram: Uint8Array;
+export interface BuildOptions extends BootstrapInput {
   /** First machine address that is not the domain's. */
   domainEnd: number;
   sharedInfoMachine: number;
-  module?: Uint8Array;
-  cmdline: string;
 }
 
 export function buildDomain(image: Uint8Array, name: string, params: Record<string, string>, o: BuildOptions): BuiltDomain {
-  const segs = elfSegments(image, name);
-  const { virtBase, high } = imageBounds(segs, params, name, '__xen_guest');
+  const { segs, virtBase, modVa, cursor } = imageAndModule(image, name, params, '__xen_guest', o.module);
   const nrPages = o.domainEnd / PAGE;
-  const up = (v: number): number => Math.ceil(v / PAGE) * PAGE;
-  let cursor = up(high);
-  const modVa = o.module ? cursor : 0;
-  if (o.module) cursor += up(o.module.length);
   const mfnListVa = cursor;
-  cursor += up(nrPages * 4);
-  const startInfoVa = cursor;
-  cursor += PAGE;
-  const ptVa = cursor;
+  const startInfoVa = mfnListVa + pageUp(nrPages * 4);
+  const ptVa = startInfoVa + PAGE;
   let nL1 = 1, bootLen = 0;
   for (;;) {
     bootLen = Math.ceil((ptVa + (1 + nL1) * PAGE + PAGE - virtBase) / MB4) * MB4;
@@ -66,11 +51,7 @@ export function buildDomain(image: Uint8Array, name: string, params: Record<stri
     if (need <= nL1) break;
     nL1 = need;
   }
-  if (virtBase + bootLen > HYPERVISOR_VIRT_START) {
-    throw new ElfError(`${name}: the bootstrap region 0x${virtBase.toString(16)}-0x${(virtBase + bootLen).toString(16)} reaches into the hypervisor hole at 0xfc000000`);
-  }
-  if (bootLen > o.domainEnd) throw new ElfError(`${name}: the bootstrap region needs ${bootLen >> 20} MiB, more than the domain's memory (${o.domainEnd >> 20} MiB; try a larger --mem)`);
-  const bootPhys = o.domainEnd - bootLen;
+  const bootPhys = placeRegion(name, virtBase, bootLen, HYPERVISOR_VIRT_START, 'the hypervisor hole', o.domainEnd, "the domain's memory");
   const phys = (v: number): number => v - virtBase + bootPhys;
   const ram = o.ram;
   const dv = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);

@@ -10,21 +10,19 @@
 // guest's page tables are used directly (no shadow MMU), with Xen's hole entry added to each page
 // directory the guest loads; while the guest runs with paging off, Xen runs it on an identity
 // map of 4 MiB pages.
-import type { Cpu } from '../../cpu/cpu.ts';
 import { hex } from '../../hex.ts';
 import type { InterruptController } from '../../types.ts';
 import type { BootModule } from '../../boot.ts';
 import { loadMultiboot, MULTIBOOT_BOOTLOADER_MAGIC, BootError } from '../../boot.ts';
 import { isLinuxBzImage, loadLinux } from '../../boot-linux.ts';
 import type { ElfSymbol } from '../elf.ts';
-import { VirtualMsrs } from '../virtual-msrs.ts';
-import { decode, type Insn } from '../../cpu/decode.ts';
-import { ud, ioPort } from '../../cpu/execute-system.ts';
+import { VirtualCpu, linuxReserveTop } from '../virtual-cpu.ts';
+import { ioPort } from '../../cpu/execute-system.ts';
 import { CS, SS, DS, ES, FS, GS, descBase, descLimit } from '../../cpu/segments.ts';
 import { EAX, ESP, IF, TF, NT } from '../../cpu/flags.ts';
 import { CR0_PG, CR0_WP, CR0_PE, CR0_ET, CR0_TS, CR0_EM, CR0_MP, CR4_PSE } from '../../cpu/mmu.ts';
 import { HoleRecorder } from '../holes.ts';
-import { TrapCounters, type TrapEmulateStats } from '../trap-counters.ts';
+import type { TrapEmulateStats } from '../trap-counters.ts';
 import { DomainCrash, type XenHypervisor } from './xen.ts';
 import { GuestFault } from '../guest-memory.ts';
 import { CpuFault, hasErrorCode } from '../../cpu/fault.ts';
@@ -33,24 +31,13 @@ import * as L from './layout.ts';
 const IRET_CHANGEABLE = 0x254dd5;
 const SEG_OF_REG = [ES, CS, SS, DS, FS, GS];
 
-export class TrapAndEmulate {
-  private readonly cpu: Cpu;
-  private vif = false;
-  private vcr0 = CR0_PE | CR0_ET;
-  private vcr3 = 0;
-  private vcr4 = 0;
-  private vgdt = { base: 0, limit: 0 };
-  private vidt = { base: 0, limit: 0x3ff };
-  private vtr = 0;
+export class TrapAndEmulate extends VirtualCpu {
   private identityL2: number;
   private readonly holes: HoleRecorder;
-  private readonly counters = new TrapCounters();
-  private readonly msrs: VirtualMsrs;
 
   /** `symbols`: the guest's symbols when its image has none of its own (a bzImage's System.map). */
   constructor(private readonly xen: XenHypervisor, guestElf: Uint8Array, symbols: ElfSymbol[] = []) {
-    this.cpu = xen.cpu;
-    this.msrs = new VirtualMsrs(this.cpu);
+    super(xen.cpu);
     this.identityL2 = xen.xenBase + 32 * L.PAGE;
     this.holes = new HoleRecorder(this.cpu, xen.mem, isLinuxBzImage(guestElf) ? [] : [guestElf], () => this.vif || this.cpu.cpl === 3,
       undefined, { ring: 1 }, symbols);
@@ -221,27 +208,31 @@ export class TrapAndEmulate {
 
   // ---- privileged instructions ------------------------------------------------------------------
 
-  private count(name: string): void {
-    this.counters.emulate(name);
+  protected override count(name: string): void {
+    super.count(name);
     this.xen.charge(this.xen.costs.xen_privop_emulation, 'xen trap-and-emulate privileged instruction');
   }
+
+  // What the virtual CPU leaves to the monitor: Xen runs the guest on the real CPU, in ring 1.
+  protected get vcr2(): number { return this.cpu.cr2; }
+  protected set vcr2(v: number) { this.cpu.cr2 = v; }
+  protected read8(lin: number): number { return this.xen.mem.read8(lin); }
+  protected read16(lin: number): number { return this.xen.mem.read16(lin); }
+  protected read32(lin: number): number { return this.xen.mem.read32(lin); }
+  protected portIn(port: number, size: number): number { return this.cpu.portIn(port, size); }
+  protected cr3Loaded(): void { this.cpu.cycles += this.cpu.costs.mov_cr3; this.applyPaging('mov %cr3'); }
+  protected cr4Loaded(): void { this.cpu.cr4 = this.vcr4 | CR4_PSE; this.cpu.flushTlbAll(); }
+  protected invlpg(lin: number): void { this.cpu.invalidatePage(lin); this.cpu.fetchInvalidate(); }
+  protected override descriptorsLoaded(): void { this.syncGdt(); }
+  protected override tsCleared(): void { this.cpu.cr0 &= ~CR0_TS; }
+  protected unmodelled(what: string): never { throw new DomainCrash(what); }
 
   /** Decodes the faulting instruction and emulates it; false if it is not one Xen emulates. */
   private emulate(): boolean {
     const cpu = this.cpu, mem = this.xen.mem;
-    const start = (cpu.segBase[CS]! + cpu.eip) | 0;
-    let i: Insn;
-    try {
-      i = decode({ byte: (n) => mem.read8(start + n) }, true, cpu.costs, ud);
-    } catch {
-      return false;
-    }
+    const i = this.decodeAtEip();
+    if (!i) return false;
     const next = (cpu.eip + i.len) | 0;
-    const readMem = (size: number): number => {
-      const lin = (cpu.segBase[i.seg]! + cpu.ea(i)) | 0;
-      return size === 4 ? mem.read32(lin) : mem.read16(lin);
-    };
-    const readRM = (): number => (i.mod === 3 ? cpu.r[i.rm]! : readMem(i.os === 2 ? 2 : 4));
     switch (i.op) {
       case 0xfa: this.count('cli'); this.vif = false; this.realIf(); break;
       case 0xfb:
@@ -259,10 +250,6 @@ export class TrapAndEmulate {
         cpu.eip = next;
         cpu.halt();
         return true;
-      case 0xe4: case 0xe5: case 0xec: case 0xed:
-        this.count('in');
-        cpu.setReg(i.os, EAX, cpu.portIn(ioPort(cpu, i), i.os));
-        break;
       case 0xe6: case 0xe7: case 0xee: case 0xef:
         this.count('out');
         cpu.portOut(ioPort(cpu, i), i.os, cpu.getReg(i.os, EAX));
@@ -283,68 +270,13 @@ export class TrapAndEmulate {
         const seg = SEG_OF_REG[i.reg]!;
         if (seg !== SS) return false;
         this.count('write_ss');
-        this.loadSeg(SS, readRM() & 0xffff);
+        this.loadSeg(SS, this.readRM(i) & 0xffff);
         cpu.eip = next;
         cpu.interruptShadow();
         return true;
       }
-      case 0x101: {
-        const lin = (cpu.segBase[i.seg]! + cpu.ea(i)) | 0;
-        if (i.reg === 2 || i.reg === 3) {
-          const limit = mem.read16(lin), base = mem.read32(lin + 2);
-          if (i.reg === 2) { this.count('lgdt'); this.vgdt = { base, limit }; this.syncGdt(); }
-          else { this.count('lidt'); this.vidt = { base, limit }; }
-        } else if (i.reg === 7) {
-          this.count('invlpg');
-          cpu.invalidatePage(lin);
-          cpu.fetchInvalidate();
-        } else if (i.reg === 6) {
-          this.count('lmsw');
-          this.writeCr0((this.vcr0 & ~0xf) | (readRM() & 0xf));
-        } else return false;
-        break;
-      }
-      case 0x100:
-        if (i.reg !== 3 && i.reg !== 2) return false;
-        if (i.reg === 3) { this.count('ltr'); this.vtr = readRM() & 0xffff; this.syncGdt(); }
-        else { this.count('lldt'); if (readRM() & 0xfffc) throw new DomainCrash(`lldt at eip ${hex(cpu.eip)}: LDTs are not modelled under trap-and-emulate`); }
-        break;
-      case 0x120: { // mov r32, crN
-        const n = i.reg;
-        this.count(`mov_from_cr${n}`);
-        cpu.r[i.rm] = n === 0 ? this.vcr0 : n === 2 ? cpu.cr2 : n === 3 ? this.vcr3 : this.vcr4;
-        break;
-      }
-      case 0x122: { // mov crN, r32
-        const n = i.reg, v = cpu.r[i.rm]!;
-        this.count(`mov_to_cr${n}`);
-        if (n === 0) this.writeCr0(v);
-        else if (n === 2) cpu.cr2 = v;
-        else if (n === 3) { this.vcr3 = v & ~0xfff; this.counters.switches++; cpu.cycles += cpu.costs.mov_cr3; this.applyPaging('mov %cr3'); }
-        else if (n === 4) { this.vcr4 = v; cpu.cr4 = v | CR4_PSE; cpu.flushTlbAll(); }
-        else return false;
-        break;
-      }
-      case 0x106: this.count('clts'); this.vcr0 &= ~CR0_TS; cpu.cr0 &= ~CR0_TS; break;
-      case 0x121: { // mov r32, drN: the debug registers are virtual (Xen keeps the real ones)
-        this.count('mov_from_dr');
-        cpu.r[i.rm] = this.msrs.readDr(i.reg);
-        break;
-      }
-      case 0x123: this.count('mov_to_dr'); this.msrs.writeDr(i.reg, cpu.r[i.rm]!); break;
-      case 0x132: { // rdmsr
-        const v = this.msrs.read(cpu.r[1]! >>> 0);
-        if (!v) return false;
-        this.count('rdmsr');
-        cpu.r[EAX] = v[0]; cpu.r[2] = v[1];
-        break;
-      }
-      case 0x130: // wrmsr
-        if (!this.msrs.write(cpu.r[1]! >>> 0, cpu.r[EAX]! >>> 0, cpu.r[2]! >>> 0)) return false;
-        this.count('wrmsr');
-        break;
-      case 0x108: case 0x109: this.count('wbinvd'); break;
-      default: return false;
+      default:
+        if (!this.emulateVirtualCpu(i)) return false;
     }
     cpu.eip = next;
     return true;
@@ -356,10 +288,9 @@ export class TrapAndEmulate {
    * and performs the access if it allows it. False when it does not (the #GP goes to the guest).
    */
   private userPortIo(): boolean {
-    const cpu = this.cpu, mem = this.xen.mem;
-    const start = (cpu.segBase[CS]! + cpu.eip) | 0;
-    let i: Insn;
-    try { i = decode({ byte: (n) => mem.read8(start + n) }, true, cpu.costs, ud); } catch { return false; }
+    const cpu = this.cpu;
+    const i = this.decodeAtEip();
+    if (!i) return false;
     const isIn = i.op === 0xe4 || i.op === 0xe5 || i.op === 0xec || i.op === 0xed;
     const isOut = i.op === 0xe6 || i.op === 0xe7 || i.op === 0xee || i.op === 0xef;
     if (!isIn && !isOut) return false;
@@ -407,7 +338,7 @@ export class TrapAndEmulate {
     else cpu.flags &= ~IF;
   }
 
-  private writeCr0(v: number): void {
+  protected writeCr0(v: number): void {
     const was = this.vcr0;
     this.vcr0 = v | CR0_ET;
     // TS, EM and MP act on the real CPU: an x87 instruction must raise #NM for the guest's lazy
@@ -489,8 +420,3 @@ export class TrapAndEmulate {
   }
 }
 
-
-/** Linux's `reservetop=` for a hypervisor whose area starts at `start`: the size above it, in MiB. */
-export function linuxReserveTop(start: number): string {
-  return `reservetop=${(0x100000000 - start) / (1 << 20)}M`;
-}

@@ -42,27 +42,25 @@ export const defaultTcpConfig: TcpConfig = {
   ackEvery: 2,
 };
 
-/** A segment as the host hands it in: fields decoded, payload as a view into the frame. */
-export interface TcpIn {
+/** The header fields segments in and out share (mss and wscale: the SYN options). */
+export interface TcpHeader {
   seq: number;
   ack: number;
   flags: number;
   window: number;
   mss?: number;
   wscale?: number;
+}
+
+/** A segment as the host hands it in: fields decoded, payload as a view into the frame. */
+export interface TcpIn extends TcpHeader {
   buf: Uint8Array;
   dataOff: number;
   dataLen: number;
 }
 
 /** A segment the connection asks the host to send; payload bytes come from readPayload. */
-export interface TcpOut {
-  seq: number;
-  ack: number;
-  flags: number;
-  window: number;
-  mss?: number;
-  wscale?: number;
+export interface TcpOut extends TcpHeader {
   /** Stream offset (data byte index) and length of the payload, 0 for none. */
   streamOff: number;
   dataLen: number;

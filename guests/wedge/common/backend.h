@@ -36,6 +36,13 @@ void be_pt_store(u32 va, u32 val);
 // Descriptor tables and stacks.
 void be_load_gdt(void);               // after vcpu.gdt_base/limit changed
 void be_fpu_ts(int set);
+// 1 when the guest's tables (identity while its paging is off) map va to its RAM, so the wedge
+// may read va without a fault the guest did not cause (lidt does not read the table it loads).
+int be_guest_readable(u32 va);
+// lidt loaded an IDT whose entry 8 is a task gate to TSS selector tss_sel (Linux's double-fault
+// gate): the wedge switches no tasks, so the back-end makes sure a double fault would stop the
+// domain naming it (README.md, "Double fault"). Called at the load, never per trap.
+void be_double_fault_task(u32 tss_sel);
 
 // Segment registers (0 es, 1 cs, 2 ss, 3 ds, 4 fs, 5 gs): load the guest's selector, read the
 // one the guest believes is loaded.

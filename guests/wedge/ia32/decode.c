@@ -308,6 +308,26 @@ int decode_store(const u8 *p, u32 avail, struct store *st)
   return 0;
 }
 
+int decode_pte_rmw(const u8 *p, u32 avail, struct store *st, int *kind)
+{
+  int esp = 0, op = avail >= 2 && p[0] == 0x80 ? 1 : avail >= 3 && p[0] == 0x0F && p[1] == 0xBA ? 2 : 0;
+  if (!op || (p[op] >> 6) == 3 || ((p[op] >> 3) & 7) != (op == 1 ? 4 : 6))
+    return -1;
+  int n = modrm_len(p + op, avail - (u32)op, &esp);
+  if (n < 0 || (u32)(op + n + 1) > avail)
+    return -1;
+  *kind = op == 1 ? RMW_ANDB : RMW_BTR;
+  st->len = (u8)(op + n + 1);
+  st->imm_src = 1;
+  st->reg = 0;
+  st->mem_off = (u8)op;
+  st->mem_len = (u8)n;
+  st->mem_esp = (u8)esp;
+  st->moffs = 0;
+  st->imm = p[op + n];
+  return 0;
+}
+
 #ifdef WEDGE_DEVVIRT
 // A 32-bit load from memory into a register (8B /r, or A1: EAX from an absolute address), the
 // other half of a device register access (device/mmio.c): 0, or -1 for any other instruction.

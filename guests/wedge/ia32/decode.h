@@ -63,6 +63,11 @@ struct store {
   u32 imm;
 };
 int decode_store(const u8 *p, u32 avail, struct store *st);
+// A bit operation on a page-table entry in memory with an immediate operand, as Linux's
+// ptep_set_wrprotect (clear_bit: andb $imm8, m8) and ptep_test_and_clear_young (btrl $imm8,
+// m32) write one: 0, or -1 for any other instruction. decode_store's struct: imm the operand.
+enum { RMW_ANDB = 1, RMW_BTR = 2 };
+int decode_pte_rmw(const u8 *p, u32 avail, struct store *st, int *kind);
 #ifdef WEDGE_DEVVIRT
 int decode_load(const u8 *p, u32 avail, struct store *ld);   // reg <- 32-bit memory (8B, A1)
 #endif

@@ -96,6 +96,14 @@ void vcpu_lidt(u32 addr)
   const u8 *p = (const u8 *)addr;
   vcpu.idt_limit = p[0] | p[1] << 8;
   vcpu.idt_base = p[2] | p[3] << 8 | p[4] << 16 | (u32)p[5] << 24;
+  // Entry 8 a present task gate (type 5): told to the back-end here, once per load, so that
+  // reflecting a trap never has to tell gate types apart.
+  // The CPU reads no entry at lidt, so an entry the guest's tables do not map is left alone.
+  if (vcpu.idt_limit >= 8 * 8 + 7 && be_guest_readable(vcpu.idt_base + 8 * 8) && be_guest_readable(vcpu.idt_base + 8 * 8 + 7)) {
+    const u32 *g = (const u32 *)(vcpu.idt_base + 8 * 8);
+    if ((g[1] & 0x9F00) == 0x8500)
+      be_double_fault_task(g[0] >> 16);
+  }
 }
 
 // ltr: remember the TSS; the back-end reads its ring-0 stack whenever the guest returns to

@@ -71,3 +71,21 @@ u32 be_lss(u32 sel, u32 *base)
 // wedge and the guest use no FPU state an L4 thread would have to switch).
 void be_load_gdt(void) {}
 void be_fpu_ts(int set) { (void)set; }
+
+int be_guest_readable(u32 va)
+{
+  u32 pa, rights;
+  return l4_walk(va, 0, 0, &pa, &rights) == 1 && pa < l4_guest_end;
+}
+
+// The guest's double-fault gate is a task gate: nothing to do. Main's exceptions arrive as the
+// kernel's exception IPC, which the L4 kernel sends in place of delivering through any IDT, so
+// no second fault while delivering one can arise in main or a guest process, and L4 never sends
+// a double fault (its own) to a task (README.md, "Double fault").
+void be_double_fault_task(u32 tss_sel)
+{
+  static u32 told = ~0u;
+  if (tss_sel != told)
+    wprintf("[wedge] IDT entry 8 is a task gate (TSS 0x%x): not entered, L4 delivers no double fault to a task\n", tss_sel);
+  told = tss_sel;
+}

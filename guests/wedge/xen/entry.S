@@ -131,8 +131,16 @@ xen_trap_stub:
 xen_syscall_stub:
   .long xen_syscall_entry
 
+// Vector 8 once the guest's IDT entry 8 is a task gate (traps.c, be_double_fault_task): the
+// bounce frame (error code, EIP, CS, EFLAGS) is xen_double_fault's arguments; it does not return.
+.text
+.globl xen_df_entry
+xen_df_entry:
+  call xen_double_fault
+
 .bss
 .balign 16
+.globl wedge_stack_top                  // also ptdirect.c's stack for the first switch to a guest directory
 wedge_stack:
   .space 16384
 wedge_stack_top:

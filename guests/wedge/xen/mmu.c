@@ -406,6 +406,20 @@ void xen_shadow_retire(void)
 
 u32 be_guest_mem_end(void) { return guest_end; }
 
+int be_guest_readable(u32 va)
+{
+  if (!(vcpu.cr0 & CR0_PG))
+    return va < guest_end;
+  if (xen_ptd_on)
+    return xen_ptd_readable(va);
+  u32 gpde = guest_pde(va >> 22);
+  if (!(gpde & PTE_P) || (gpde & PTE_PS) || PGROUNDDOWN(gpde) >= guest_end)
+    return 0;
+  kmap(kmap_pt_va, PGROUNDDOWN(gpde), &kmap_pt_pa);
+  u32 e = ((const u32 *)kmap_pt_va)[(va >> 12) & 1023];
+  return (e & PTE_P) && PGROUNDDOWN(e) < guest_end;
+}
+
 void be_copy_to_phys(u32 pa, const void *src, u32 n)
 {
   const u8 *s = src;

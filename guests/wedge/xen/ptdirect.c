@@ -38,6 +38,8 @@ static u32 cur_l2 = ~0u, boot_l2 = ~0u;
 static u32 rd_dir_va, rd_pt_va, wr_va;  // windows: two read-only, one writable (unmapped after use)
 static u32 rd_dir_pa = ~0u, rd_pt_pa = ~0u;
 static int wanted;
+static int no_sites;                    // the guest announces none (Linux; pt=direct): every
+                                        // write to a table is found by write protection
 int xen_ptd_on;
 
 // The profile: every guest instruction whose write to a page table in use no site announced
@@ -167,6 +169,13 @@ static void pin(u32 l2)
       wpanic("guest directory 0x%08x maps 0x%08x, the wedge's slot", l2 << 12, s << 22);
     d[s] = boot[s];
   }
+  // Xen's slots are Xen's: Linux's first directory links its early fixmap table in the last
+  // slot (it uses it only after reservetop= has moved the fixmap below the wedge, as under
+  // the shadow tables, which never fill these slots); Xen refuses any entry of the guest's
+  // there. Done only for a guest without page-table sites, so the others' pins are unchanged.
+  if (no_sites)
+    for (u32 s = HOLE_SLOT; s < 1024; s++)
+      d[s] = boot[s];
   memcpy(pdes, d, sizeof pdes);
   for (u32 s = 0; s < HOLE_SLOT; s++) {
     u32 t = pdes[s] >> 12;
@@ -281,6 +290,30 @@ void be_pt_store(u32 va, u32 val)
   typed_store(va, (e & ~0xFFFu) | (va & 0xFFF), val);
 }
 
+// A bit operation on an entry of a table in use (decode_pte_rmw): done on the entry's value and
+// written as a whole entry; the flags as the instruction leaves them (andb: CF, OF clear, ZF,
+// SF, PF of the result; btr: CF the bit's old value).
+static void bit_op(struct tframe *tf, u32 cr2, u32 f, int kind, u32 imm)
+{
+  u32 va = cr2 & ~3u, sh = (cr2 & 3) * 8, old = frame_entry(f, (va & 0xFFF) >> 2), val;
+  u32 fl = tf->eflags;
+  if (kind == RMW_ANDB) {
+    u32 r = (old >> sh) & imm & 0xFF;
+    val = (old & ~(0xFFu << sh)) | (r << sh);
+    u32 ones = r ^ (r >> 4);
+    ones ^= ones >> 2;
+    ones ^= ones >> 1;
+    fl &= ~(0x1u | 0x4u | 0x40u | 0x80u | 0x800u);                 // CF PF ZF SF OF
+    fl |= (ones & 1 ? 0 : 0x4u) | (r ? 0 : 0x40u) | (r & 0x80 ? 0x80u : 0);
+  } else {
+    u32 bit = 1u << (imm & 31);
+    val = old & ~bit;
+    fl = (fl & ~1u) | (old & bit ? 1u : 0);
+  }
+  tf->eflags = fl;
+  typed_store(va, (f << 12) | (va & 0xFFF), val);
+}
+
 // A write fault in the guest kernel (present, write): 1 when it hit a table and was handled.
 int xen_ptd_fault(struct tframe *tf, u32 cr2)
 {
@@ -303,7 +336,15 @@ int xen_ptd_fault(struct tframe *tf, u32 cr2)
     return 1;
   }
   struct store st;
-  if (decode_store((const u8 *)tf->eip, 16, &st) < 0 || (cr2 & 3) || (!st.imm_src && st.reg == 4))
+  int kind, plain = decode_store((const u8 *)tf->eip, 16, &st) == 0;
+  if (!plain && decode_pte_rmw((const u8 *)tf->eip, 16, &st, &kind) == 0) {
+    STAT(PT_EMULATED);
+    profile(tf->eip);
+    bit_op(tf, cr2, f, kind, st.imm);
+    tf->eip += st.len;
+    return 1;
+  }
+  if (!plain || (cr2 & 3) || (!st.imm_src && st.reg == 4))
     wpanic("write to a page table at 0x%08x by eip 0x%08x that is not an annotated or plain 32-bit store", cr2, tf->eip);
   const u32 regs[8] = { tf->eax, tf->ecx, tf->edx, tf->ebx, 0, tf->ebp, tf->esi, tf->edi };
   STAT(PT_EMULATED);
@@ -311,6 +352,39 @@ int xen_ptd_fault(struct tframe *tf, u32 cr2)
   typed_store(cr2, (f << 12) | (cr2 & 0xFFF), st.imm_src && !st.moffs ? st.imm : regs[st.reg]);
   tf->eip += st.len;
   return 1;
+}
+
+// The switch from the shadow tables to the guest's first directory. Retiring the shadows
+// unmaps every guest address, so this runs on a stack of the wedge's (its slots are in every
+// directory), not on the guest's: Linux's startup_32 turns paging on with its stack at a
+// physical address, which only the shadow's identity map covered until the guest's own
+// directory is loaded, and hypercall arguments and Xen's bounce frames live on the stack.
+// A guest with page-table sites (the guest kernel here) turns paging on while still on the
+// boot stack the wedge gave it, inside the wedge's image, and switches where it is.
+extern u8 wedge_stack_top[];            // entry.S: the wedge's start-of-day stack, unused
+                                        // once the guest runs
+static u32 switch_arg;
+static void (*switch_fn)(u32);
+void ptd_on_stack_entry(void) { switch_fn(switch_arg); }
+static void on_switch_stack(void (*fn)(u32), u32 arg)
+{
+  switch_fn = fn;
+  switch_arg = arg;
+  asm volatile("movl %%esp, %%ebx\n\tmovl %0, %%esp\n\tcall ptd_on_stack_entry\n\tmovl %%ebx, %%esp"
+               : : "r"(wedge_stack_top) : "ebx", "eax", "ecx", "edx", "memory", "cc");
+}
+
+// The steps of xen_ptd_reload's first switch, on that stack.
+static void first_switch(u32 f)
+{
+  xen_shadow_retire();                  // its tables map all guest memory writable
+  boot_l2 = f;
+  STAT(SWITCHES);
+  pin(f);
+  ext(MMUEXT_NEW_BASEPTR, f, "mmuext_op (new base pointer)");
+  cur_l2 = f;
+  rd_dir_pa = ~0u;
+  xen_ptd_on = 1;
 }
 
 // be_mmu_reload with paging on, once the guest's tables are direct (or about to become so).
@@ -327,6 +401,10 @@ int xen_ptd_reload(int flush)
   u32 f = vcpu.cr3 >> 12;
   if (f >= nframes)
     wpanic("guest page directory 0x%08x is outside its memory", vcpu.cr3);
+  if (!xen_ptd_on && no_sites) {
+    on_switch_stack(first_switch, f);
+    return 1;
+  }
   if (!xen_ptd_on) {
     xen_shadow_retire();                // its tables map all guest memory writable
     boot_l2 = f;
@@ -349,6 +427,12 @@ int xen_ptd_reload(int flush)
   return 1;
 }
 
+int xen_ptd_readable(u32 va)
+{
+  u32 ma = 0, e = lookup(va, &ma);
+  return (e & PTE_P) && (e >> 12) < nframes;
+}
+
 void xen_ptd_invlpg(u32 va) { ext(MMUEXT_INVLPG_LOCAL, va, "mmuext_op (invlpg)"); }
 
 int be_pt_sites(u32 nsites, u32 voff)
@@ -369,6 +453,7 @@ int be_pt_sites(u32 nsites, u32 voff)
   rd_pt_va = xen_alloc_page();
   wr_va = xen_alloc_page();
   wanted = 1;
+  no_sites = nsites == 0;
   return 1;
 #endif
 }

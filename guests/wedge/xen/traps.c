@@ -231,6 +231,32 @@ u32 be_lss(u32 sel, u32 *base)
 
 void be_fpu_ts(int set) { HC1(fpu_taskswitch, set ? 1 : 0); }
 
+// The guest's double-fault gate is a task gate, which Xen's trap table cannot express (its
+// entries are trap or interrupt gates: a handler address) and which the wedge does not switch
+// to. Xen never bounces a double fault to a guest (a fault while it delivers one crashes the
+// domain), so vector 8 of the trap table is given to a stub that stops the domain naming the
+// gate, instead of the common stub that would reflect through the gate as if it held a handler.
+void xen_df_entry(void);                 // entry.S
+static u32 df_tss;
+
+void be_double_fault_task(u32 tss_sel)
+{
+  static struct trap_info df[2];
+  if (df_tss == tss_sel)
+    return;
+  wprintf("[wedge] IDT entry 8 is a task gate (TSS 0x%x): not entered, a double fault stops the domain\n", tss_sel);
+  df_tss = tss_sel;
+  df[0] = (struct trap_info){ 8, 0, FLAT_RING1_CS, (u32)xen_df_entry };
+  xen_check(HC1(set_trap_table, df), "set_trap_table (double fault)");
+}
+
+// Called by xen_df_entry with Xen's bounce frame as its arguments (error code, EIP).
+void xen_double_fault(u32 err, u32 eip)
+{
+  wpanic("double fault at eip 0x%08x (error %x): the guest's IDT entry 8 is a task gate (TSS 0x%x), which the wedge does not switch to",
+         eip, err, df_tss);
+}
+
 void xen_traps_init(void)
 {
   static struct trap_info table[22];

@@ -106,6 +106,7 @@ struct tframe;
 extern int xen_ptd_on;                    // the guest runs on its own (pinned) tables
 int xen_ptd_reload(int flush);            // be_mmu_reload's direct half: 0 if shadows stay
 void xen_ptd_invlpg(u32 va);
+int xen_ptd_readable(u32 va);             // the loaded directory maps va to guest memory
 int xen_ptd_fault(struct tframe *f, u32 cr2);   // 1: a write to a page table, handled
 void xen_events_init(void);
 #ifdef WEDGE_DEVVIRT

@@ -1,6 +1,7 @@
-// Loops over every pair of test values that run one instruction form with a memory operand, with
-// the arithmetic flags alternately clear and set on entry, and fold its result and the flags in
-// MASK into the checksum (QEMU is the oracle). Shared by the ALU and the compiled-block kernels.
+// Loops over the test values that run one instruction form (one operand, or a register and a
+// memory operand), with the arithmetic flags alternately clear and set on entry, and fold its
+// result and the flags in MASK into the checksum (QEMU is the oracle). Shared by the ALU and the
+// compiled-block kernels.
 #ifndef FORMS_H
 #define FORMS_H
 #include "lib.h"
@@ -8,6 +9,24 @@
 #define FIN0 0x002u
 #define FIN1 (0x002u | FL_ARITH)
 #define LOGIC_MASK (FL_ARITH & ~FL_AF)
+
+// INSN on one operand, a register or memory as the constraint CONS says ("q", "r", "Q", "a",
+// "m"), MOD its size ("b", "w", "k", "h"; "" for memory); INSN carries any operand before it
+// (an immediate, a shift count). Four runs per value, so the loop body gets hot and is compiled.
+#define UN(NAME, INSN, CONS, MOD, MASK)                                                      \
+  static void t_##NAME(void) {                                                              \
+    for (int i = 0; i < n_test_values32; i++)                                               \
+      for (int k = 0; k < 4; k++) {                                                         \
+        u32 r = test_values32[i], f = k & 1 ? FIN1 : FIN0;                                   \
+        asm volatile("push %[f]\n\tpopf\n\t" INSN " %" MOD "[r]\n\tpushf\n\tpop %[f]"        \
+                     : [r] "+" CONS(r), [f] "+r"(f)                                          \
+                     :                                                                      \
+                     : "cc");                                                               \
+        chk_add(r);                                                                         \
+        chk_add(f & (MASK));                                                                \
+      }                                                                                     \
+    chk_line(#NAME);                                                                        \
+  }
 
 // INSN %b, mem (memory destination); MOD/CONS pick the register's size.
 #define MEMDST(NAME, INSN, CONS, MOD, MASK)                                                     \
