@@ -374,7 +374,8 @@ static void on_switch_stack(void (*fn)(u32), u32 arg)
                : : "r"(wedge_stack_top) : "ebx", "eax", "ecx", "edx", "memory", "cc");
 }
 
-// The steps of xen_ptd_reload's first switch, on that stack.
+// xen_ptd_reload's first switch: the shadow tables retired, the guest's directory pinned and
+// loaded, and kept pinned as the boot directory until the guest loads another.
 static void first_switch(u32 f)
 {
   xen_shadow_retire();                  // its tables map all guest memory writable
@@ -401,14 +402,14 @@ int xen_ptd_reload(int flush)
   u32 f = vcpu.cr3 >> 12;
   if (f >= nframes)
     wpanic("guest page directory 0x%08x is outside its memory", vcpu.cr3);
-  if (!xen_ptd_on && no_sites) {
-    on_switch_stack(first_switch, f);
+  if (!xen_ptd_on) {
+    if (no_sites)
+      on_switch_stack(first_switch, f);
+    else
+      first_switch(f);
     return 1;
   }
-  if (!xen_ptd_on) {
-    xen_shadow_retire();                // its tables map all guest memory writable
-    boot_l2 = f;
-  } else if (f == cur_l2) {
+  if (f == cur_l2) {
     STAT(FLUSHES);
     ext(MMUEXT_TLB_FLUSH_LOCAL, 0, "mmuext_op (flush)");
     return 1;
