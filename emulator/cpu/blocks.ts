@@ -3,8 +3,8 @@
 // or interrupt state, or touch a port. The generated function calls each instruction's handler
 // through a closure constant, so V8 sees direct, monomorphic calls it can inline, instead of the
 // interpreter's one indirect call per instruction; the hottest simple forms are emitted inline.
-// A block runs through a generic stepper with the same effects until it has run CODEGEN_THRESHOLD
-// times; only then is its function generated (see buildBlock).
+// A block runs through a generic stepper with the same effects until it has run the CPU's
+// codegenAfter times (CODEGEN_THRESHOLD by default); only then is its function generated (see buildBlock).
 //
 // Precise state is kept: before each instruction the block stores its EIP and next EIP, so a fault
 // leaves cpu.eip at the faulting instruction exactly as the interpreter would, and the run loop
@@ -186,8 +186,17 @@ function emitInsnInner(i: Insn, k: string): Emitted {
   return { code: `h${k}(cpu, i${k});`, mayFault: true };
 }
 
-/** Runs of a block through the generic runner before its JavaScript is generated (see buildBlock). */
-const CODEGEN_THRESHOLD = 64;
+/**
+ * Runs of a block through the generic runner before its JavaScript is generated (see buildBlock),
+ * unless the CPU says otherwise (Cpu.codegenAfter). Measured in host instructions
+ * (`valgrind --tool=cachegrind`, `node --single-threaded`) on a `linux-hardware` 4 MiB send,
+ * whole process: 64 runs 46.5 G, 256 39.3 G, 1024 31.8 G, 4096 23.7 G, 16384 22.2 G. A block
+ * given its own function first runs in V8's interpreter and baseline tiers, where every property
+ * access and operator is a call, for hundreds of runs before V8 optimizes it, and each one costs
+ * V8 a compile; the generic runner is one function V8 optimized long ago. A Linux boot and its
+ * network path run tens of thousands of blocks, most of them fewer times than that.
+ */
+export const CODEGEN_THRESHOLD = 16384;
 
 /**
  * Builds a block from `first` onwards. `next(eip)` returns the decoded instruction at an EIP in the
@@ -195,12 +204,12 @@ const CODEGEN_THRESHOLD = 64;
  *
  * A new block first runs through runGeneric, which steps through its instructions with the same
  * effects as the generated function (cycles charged up front, EIP stored before each instruction,
- * the same side exits and self-modifying-code stop); after CODEGEN_THRESHOLD runs its function is
- * generated. Most blocks of a boot run a few times only, and generating and compiling JavaScript
- * for each cost more host time than running them. Which blocks exist, and so where interrupts are
+ * the same side exits and self-modifying-code stop); after `codegenAfter` runs its function is
+ * generated. Most blocks run fewer times, and generating and compiling JavaScript for each cost
+ * more host time than running them generically. Which blocks exist, and so where interrupts are
  * taken, does not depend on the tier.
  */
-export function buildBlock(first: Insn, eip: number, code32: boolean, cat: number, next: (eip: number) => Insn | null): Block | null {
+export function buildBlock(first: Insn, eip: number, code32: boolean, cat: number, codegenAfter: number, next: (eip: number) => Insn | null): Block | null {
   const insns: Insn[] = [first];
   const addrs: number[] = [eip];
   let cur = first, at = eip;
@@ -218,7 +227,7 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   let runs = 0;
   const block: Block = {
     fn: (cpu: Cpu): number => {
-      if (++runs === CODEGEN_THRESHOLD) block.fn = generateHot(block, cpu);
+      if (++runs === codegenAfter) block.fn = generateHot(block, cpu);
       return runGeneric(cpu, insns, addrs, nexts, costBefore, code32);
     },
     eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat, insns, code32,

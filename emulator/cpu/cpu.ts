@@ -15,7 +15,7 @@ import { CpuFault, Unimplemented, Shutdown, GP, DB, DF as DF_VEC } from './fault
 import { IF, TF, EAX, EBX, ECX, EDX, ESP, EBP, ESI, EDI } from './flags.ts';
 import { CR0_PE, CR0_PG, CR0_WP, CR0_ET, CR0_NW, CR0_CD, TLB_VALID } from './mmu.ts';
 import { decode, type Insn, type CodeReader } from './decode.ts';
-import { buildBlock, type Block } from './blocks.ts';
+import { buildBlock, CODEGEN_THRESHOLD, type Block } from './blocks.ts';
 
 /** Interpreted starts at an address before its block is compiled. */
 const HOT_THRESHOLD = 16;
@@ -67,6 +67,10 @@ export class Cpu extends CpuSegments {
   /** The model-specific registers other than the TSC (msrs.ts). */
   readonly msrs = new MsrBank();
 
+  /** Runs of a compiled block through the generic runner before its JavaScript is generated
+   *  (blocks.ts CODEGEN_THRESHOLD); only host time depends on it. Tests lower it so that short
+   *  loops reach the generated code. */
+  codegenAfter = CODEGEN_THRESHOLD;
   /** The compiled block running now. */
   private curBlock: Block | null = null;
   /** For a block that runs its own loop (blocks.ts generateHot): run()'s cycle limit, and how many
@@ -521,7 +525,7 @@ export class Cpu extends CpuSegments {
     const lpn = startLin >>> 12;
     const saved = this.readerEip;
     const cat = this.ledger.categoryAt(startLin, this.cpl);
-    first.block = buildBlock(first, this.eip, this.code32, cat, (eip) => {
+    first.block = buildBlock(first, this.eip, this.code32, cat, this.codegenAfter, (eip) => {
       const lin = (this.segBase[CS]! + eip) | 0;
       if (lin >>> 12 !== lpn || (eip >>> 0) > this.segLimit[CS]!) return null;
       const off = lin & 0xfff;

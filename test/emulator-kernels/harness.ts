@@ -102,13 +102,26 @@ export function runQemuMany(elves: string[], concurrency = 3): Map<string, Promi
 }
 
 /**
- * Runs a kernel on our emulator in this process through emulator/run.ts's runKernel (loaded on
- * first use, so the QEMU-only checks do not depend on the emulator).
+ * Blocks' runs through the generic runner before their JavaScript is generated, in the
+ * differential tests: the kernels' loops (a few hundred passes per form) are written to reach
+ * the generated code at this threshold, far below the emulator's default (blocks.ts
+ * CODEGEN_THRESHOLD), so both tiers are checked against QEMU.
  */
-export async function runEmulator(elf: string, maxInstructions = EMU_MAX_INSTRUCTIONS): Promise<GuestRun> {
+export const DIFF_CODEGEN_AFTER = 64;
+
+/**
+ * Runs a kernel on our emulator in this process through emulator/run.ts's runKernel (loaded on
+ * first use, so the QEMU-only checks do not depend on the emulator). codegenAfter replaces the
+ * CPU's code-generation threshold (Cpu.codegenAfter) when given.
+ */
+export async function runEmulator(elf: string, maxInstructions = EMU_MAX_INSTRUCTIONS, codegenAfter?: number): Promise<GuestRun> {
   const { runKernel } = await import('../../emulator/run.ts');
+  const { Cpu } = await import('../../emulator/cpu/cpu.ts');
   const t0 = performance.now();
-  const r = runKernel({ elf: readFileSync(elf), mem: GUEST_MEM_MIB << 20, maxInstructions });
+  const setup = codegenAfter === undefined ? undefined : (m: { cpu: unknown }): void => {
+    if (m.cpu instanceof Cpu) m.cpu.codegenAfter = codegenAfter;
+  };
+  const r = runKernel({ elf: readFileSync(elf), mem: GUEST_MEM_MIB << 20, maxInstructions, setup });
   const seconds = (performance.now() - t0) / 1000;
   return {
     serial: Buffer.from(r.serialOutput).toString('latin1'),

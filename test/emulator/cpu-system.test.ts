@@ -160,6 +160,7 @@ test('self-modifying code is seen at once, in interpreted and in compiled (hot) 
     jne 1b
     ud2`;
   const { cpu } = setup(src, 0);
+  cpu.codegenAfter = 1; // the loop's blocks reach their generated code
   assert.is(runToEnd(cpu), 'ud2');
   // patch+2 is the imm8 of "add $imm8, %eax" (83 c0 ib): values 0..99 mod 256, sign-extended.
   let want = 0;

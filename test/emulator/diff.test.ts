@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
-import { buildGuests, kernelNames, kernelPath, runEmulator, runQemuMany, REPO_ROOT, type GuestRun } from '../emulator-kernels/harness.ts';
+import { buildGuests, kernelNames, kernelPath, runEmulator, runQemuMany, DIFF_CODEGEN_AFTER, REPO_ROOT, type GuestRun } from '../emulator-kernels/harness.ts';
 import { expectedExit, familyOf } from '../emulator-kernels/families.ts';
 
 let dir = '';
@@ -33,7 +33,7 @@ function firstDifference(expected: string, actual: string): string {
 for (const name of kernelNames()) {
   test(`${name}: ${familyOf(name)}`, async () => {
     const elf = kernelPath(name, dir);
-    const emu = await runEmulator(elf);
+    const emu = await runEmulator(elf, undefined, DIFF_CODEGEN_AFTER);
     const qemu = await qemuRuns.get(elf)!;
     const want = expectedExit(name);
     assert.is(qemu.exitValue, want, `the oracle failed on ${name}: ${qemu.reason}`);
