@@ -6,11 +6,13 @@
 // not check data segment limits (test/emulator-kernels/README.md), so it cannot be the oracle here.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ES, DS, SS } from '../../emulator/cpu/segments.ts';
+import { ES, CS, DS, SS } from '../../emulator/cpu/segments.ts';
 import { assemble, machineWith } from './cpu-harness.ts';
 
 /** Present, DPL 0, writable data, accessed, 32-bit, page-granular: the access rights of a flat data segment. */
 const DATA_AR = 0xc09300;
+/** The same for a readable code segment. */
+const CODE_AR = 0xc09b00;
 const EAX = 0, ECX = 1, ESP = 4, ESI = 6, EDI = 7;
 
 interface Stop { vector: number; code: number | undefined; eip: number }
@@ -95,6 +97,26 @@ test('the stack segment: pops within the limit go through, the first beyond rais
   assert.ok(stop);
   assert.equal([stop!.vector, stop!.code], [12, 0]);
   assert.is(cpu.r[ESP]! >>> 0, 0x9000, 'eight pops went through; the one reading 0x9000..0x9003 faulted');
+});
+
+test('compiled code does not run past a CS limit: a hot loop compiled under a flat CS faults at its first instruction once CS ends inside it', () => {
+  // The loop is one block (dec, mov, jnz); the mov is 5 bytes at 0x100001, and with CS ending at
+  // 0x100003 fetching it raises #GP(0) after the dec has run once.
+  const { cpu } = machineWith(assemble('1: dec %ecx\nmov $0x12345678, %eax\njnz 1b\nhlt'));
+  cpu.r[ECX] = 100_000;
+  assert.is(cpu.run(Infinity, 10_000_000), 'halt');
+  assert.is(cpu.r[EAX]! >>> 0, 0x12345678);
+  cpu.setSegCache(CS, 0x08, 0, 0x100003, CODE_AR, true);
+  cpu.halted = false;
+  cpu.eip = 0x100000;
+  cpu.r[ECX] = 10;
+  cpu.r[EAX] = 0;
+  let stop: Stop | null = null;
+  cpu.onTrap = (vector, code) => { stop = { vector, code, eip: cpu.eip >>> 0 }; cpu.halted = true; return true; };
+  cpu.run(Infinity, 10_000_000);
+  assert.ok(stop, 'a fault');
+  assert.equal([(stop as Stop).vector, (stop as Stop).code, (stop as Stop).eip], [13, 0, 0x100001]);
+  assert.equal([cpu.r[EAX], cpu.r[ECX]], [0, 9], 'the dec ran, the mov did not');
 });
 
 test.run();
