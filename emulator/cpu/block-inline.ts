@@ -19,6 +19,8 @@ export interface InlineForm {
   flags: InlineFlags;
   /** Its only calls are the slow paths of loadStmt, storeStmt and linExpr, which store cpu.eip themselves (setSlowEip). */
   selfEip?: boolean;
+  /** It changes neither EFLAGS nor the block's flag locals (a move), so what the block knew of the flags still holds after it. */
+  keepsFlags?: boolean;
 }
 
 // The lazy-flag records of flags.ts (CpuRegs.setAdd, setSub, setLogic, setIncDec, setSZP) written
@@ -170,7 +172,7 @@ function aluE(i: Insn, op: number, size: number, b: string): InlineForm {
 /** shl/shr/sar of a 32-bit register by a constant count (execute-alu.ts shift(), same flags). */
 function shiftReg32(i: Insn, count: number): InlineForm | null {
   const c = count & 0x1f, n = i.rm;
-  if (c === 0) return { code: '', mayFault: false, flags: null };
+  if (c === 0) return { code: '', mayFault: false, flags: null, keepsFlags: true };
   let body: string;
   switch (i.reg) {
     case 4: case 6: body = `const t = a << ${c - 1}, s = t << 1; ${lazySZP('s', 4, '((t >>> 31) & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`; break;
@@ -213,18 +215,18 @@ export function inlineForm(i: Insn): InlineForm | null {
     return { code: `{ const s = ${trunc(size, `${regGet(size, 0)} & ${i.imm | 0}`)}; ${lazyLogic('s', size)}${flags ? ' fr = s;' : ''} }`, mayFault: false, flags };
   }
   if (h === A.movEG) {
-    if (!mem) return { code: `{ const v = ${regGet(size, i.reg)}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null };
-    return { code: storeStmt(size, linExpr(i, size, true), regGet(size, i.reg)), mayFault: true, flags: null, selfEip: true };
+    if (!mem) return { code: `{ const v = ${regGet(size, i.reg)}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null, keepsFlags: true };
+    return { code: storeStmt(size, linExpr(i, size, true), regGet(size, i.reg)), mayFault: true, flags: null, selfEip: true, keepsFlags: true };
   }
-  if (h === A.movGE) return { code: `{ ${readE(i, size, 'v')} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true };
+  if (h === A.movGE) return { code: `{ ${readE(i, size, 'v')} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true, keepsFlags: true };
   if (h === A.movEI) {
-    if (!mem) return { code: `{ const v = ${i.imm | 0}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null };
-    return { code: storeStmt(size, linExpr(i, size, true), `${i.imm | 0}`), mayFault: true, flags: null, selfEip: true };
+    if (!mem) return { code: `{ const v = ${i.imm | 0}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null, keepsFlags: true };
+    return { code: storeStmt(size, linExpr(i, size, true), `${i.imm | 0}`), mayFault: true, flags: null, selfEip: true, keepsFlags: true };
   }
   if (h === A.movzxsx) {
     const src = i.op & 1 ? 2 : 1;
     const sx = i.op >= 0x1be ? (src === 1 ? ' v = (v << 24) >> 24;' : ' v = (v << 16) >> 16;') : '';
-    return { code: `{ ${readE(i, src, 'v')}${sx} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true };
+    return { code: `{ ${readE(i, src, 'v')}${sx} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true, keepsFlags: true };
   }
   if (h === A.incDecE) {
     const dec = i.reg === 1, flags: InlineFlags = size === 4 ? 'incdec' : null;

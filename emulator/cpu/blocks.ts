@@ -92,9 +92,16 @@ type FlagKnowledge = 'sub' | 'logic' | 'incdec' | 'add' | null;
 /** One instruction's code; mayFault: store its EIP first and check cpu.smc after it. */
 interface Emitted { code: string; mayFault: boolean; selfEip?: boolean }
 let lastFlags: FlagKnowledge = null;
+/**
+ * Set by emitInsn when the instruction leaves EFLAGS and the block's flag locals (fa, fb, fr, fc)
+ * as they were (moves, loads, stores, lea, push and pop of a register): what the block knew of
+ * the flags before it still holds after it, so a jcc, adc or sbb further on reads the locals.
+ */
+let keepsFlags = false;
 
 function emitInsn(i: Insn, k: string): Emitted {
   lastFlags = null;
+  keepsFlags = false;
   const r = emitInsnInner(i, k);
   return r;
 }
@@ -155,8 +162,8 @@ function inlineCond(cc: number, known: FlagKnowledge): string | null {
 function emitInsnInner(i: Insn, k: string): Emitted {
   const h = i.exec;
   const pure = (code: string): Emitted => ({ code, mayFault: false });
-  if (h === A.movRR32) return pure(`r[${i.rm}] = r[${i.reg}];`);
-  if (h === A.movRI32) return pure(`r[${i.op & 7}] = ${i.imm | 0};`);
+  if (h === A.movRR32) { keepsFlags = true; return pure(`r[${i.rm}] = r[${i.reg}];`); }
+  if (h === A.movRI32) { keepsFlags = true; return pure(`r[${i.op & 7}] = ${i.imm | 0};`); }
   if (h === A.addRR32 || h === A.subRR32 || h === A.cmpRR32 || h === A.xorRR32) {
     const op = (i.op >> 3) & 7;
     lastFlags = knowledge(op);
@@ -172,17 +179,18 @@ function emitInsnInner(i: Insn, k: string): Emitted {
     lastFlags = 'incdec';
     return pure(`{ const a = r[${n}]; fr = (a ${dec ? '-' : '+'} 1) | 0; r[${n}] = fr; ${lazyIncDec('a', 'fr', 4, dec)} }`);
   }
-  if (h === A.lea && i.os === 4 && i.as32) return pure(`r[${i.reg}] = ${eaExpr(i)};`);
+  if (h === A.lea && i.os === 4 && i.as32) { keepsFlags = true; return pure(`r[${i.reg}] = ${eaExpr(i)};`); }
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
-  if (h === A.movLoad32) return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true, selfEip: true };
-  if (h === A.movStore32) return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true, selfEip: true };
+  if (h === A.movLoad32) { keepsFlags = true; return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true, selfEip: true }; }
+  if (h === A.movStore32) { keepsFlags = true; return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true, selfEip: true }; }
   const form = inlineForm(i);
   if (form !== null) {
     lastFlags = form.flags;
+    keepsFlags = form.keepsFlags === true;
     return { code: form.code, mayFault: form.mayFault, selfEip: form.selfEip === true };
   }
-  if (h === C.pushReg32) return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true };
-  if (h === C.popReg32) return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true };
+  if (h === C.pushReg32) { keepsFlags = true; return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true }; }
+  if (h === C.popReg32) { keepsFlags = true; return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true }; }
   return { code: `h${k}(cpu, i${k});`, mayFault: true };
 }
 
@@ -281,7 +289,7 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
       const cond = inlineCond(i.op & 0xf, known) ?? `cpu.cond(${i.op & 0xf})`;
       if (k === last) lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra; } else cpu.eip = ${nextEip};`);
       else lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra - ${total - costBefore[k + 1]!}; ${exit(`${k + 1}`)} }`);
-      known = null;
+      // Not taken, it changed neither the flags nor the locals: what was known still holds.
       return;
     }
     // A form that stores cpu.eip on its slow paths itself needs no store before it (block-inline.ts setSlowEip).
@@ -290,7 +298,7 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
     const { code, mayFault, selfEip } = emitInsn(i, `${tag}_${k}`);
     setSlowEip(null);
     setPrevFlags(null);
-    known = lastFlags;
+    if (!keepsFlags) known = lastFlags;
     if (k === last) lines.push(`cpu.eip = ${addrs[k]}; cpu.nextEip = ${nextEip};`);
     else if (mayFault && !selfEip) lines.push(`cpu.eip = ${addrs[k]};`);
     lines.push(code);
