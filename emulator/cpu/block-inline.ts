@@ -34,9 +34,15 @@ export function lazyArith(sub: boolean, a: string, b: string, s: string, size: n
 export function lazyLogic(s: string, size: number): string {
   return `cpu.lOp = 2; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lazy = ${ARITH};`;
 }
-/** setIncDec of operand a and result s: CF is kept (computed from the pending record first). */
+/**
+ * setIncDec of operand a and result s: CF is kept (computed from the pending record first). After
+ * an instruction whose record already holds CF in cpu.flags (inc, dec, a shift or multiply: the
+ * block's 'incdec' knowledge) that store would write the bit it reads, so it is left out; after an
+ * add, sub or logic operation of the block the carry comes from its locals (carryExpr).
+ */
 export function lazyIncDec(a: string, s: string, size: number, dec: boolean): string {
-  return `{ const $c = cpu.getCF() ? 1 : 0; cpu.flags = (cpu.flags & -2) | $c; } cpu.lOp = ${dec ? 1 : 0}; cpu.lA = ${a}; cpu.lB = 1; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lCin = 0; cpu.lazy = ${ARITH & ~1};`;
+  const keep = prevFlags === 'incdec' ? '' : `{ const $c = ${carryExpr()}; cpu.flags = (cpu.flags & -2) | $c; } `;
+  return `${keep}cpu.lOp = ${dec ? 1 : 0}; cpu.lA = ${a}; cpu.lB = 1; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lCin = 0; cpu.lazy = ${ARITH & ~1};`;
 }
 /** setSZP of result s with the boolean expressions cf and of (evaluated first, as call arguments are). */
 export function lazySZP(s: string, size: number, cf: string, of: string): string {
@@ -154,6 +160,26 @@ function track(flags: InlineFlags): string {
   return flags === 'sub' ? ' fa = a; fb = b; fr = s;' : flags === 'logic' ? ' fr = s;' : flags === 'add' ? ' fa = a; fr = s;' : '';
 }
 
+/**
+ * A read-modify-write of the memory operand of `size` bytes (rdW, then wrN at the same address):
+ * `body` computes local s from local a, `after` follows the store. Aligned dwords and bytes whose
+ * write-TLB entry hits are read and written in RAM here, each access counting its TLB hit as
+ * rdW and wrN do; anything else calls them (the store may then hit what the read filled).
+ */
+function rmw(i: Insn, size: number, body: string, after: string): { code: string; selfEip: boolean } {
+  const lin = linExpr(i, size, true);
+  if (size === 2) return { code: `{ const l = ${lin}, a = cpu.rdW(l, 2); let s; ${body} cpu.wr16(l, s);${after} }`, selfEip: false };
+  const hit = size === 4 ? '($e & $n) === $n && (l & 3) === 0' : '($e & $n) === $n';
+  const at = size === 4 ? '(($e & ~0xfff) | (l & 0xfff)) >>> 2' : '($e & ~0xfff) | (l & 0xfff)';
+  const ram = size === 4 ? '$r32' : '$r8';
+  return {
+    code: `{ const l = ${lin}, $e = $tw[l >>> 12], $n = cpu.tlbNeed, $h = ${hit}, $p = ${at}; let a, s; ` +
+      `if ($h) { $stats.tlbHits++; a = ${ram}[$p]; } else { ${eipStmt()}a = cpu.rdW(l, ${size}); } ${body} ` +
+      `if ($h) { $stats.tlbHits++; ${ram}[$p] = s; } else { ${eipStmt()}cpu.${WR[size]}(l, s); }${after} }`,
+    selfEip: true,
+  };
+}
+
 /** op E,b where b is a JS expression (aluEG, aluEI): register, compare-only or read-modify-write memory. */
 function aluE(i: Insn, op: number, size: number, b: string): InlineForm {
   const flags = aluFlags(op, size);
@@ -163,25 +189,44 @@ function aluE(i: Insn, op: number, size: number, b: string): InlineForm {
   if (op === 7) {
     return { code: `{ const b = ${b}; let a = 0; ${loadStmt(size, linExpr(i, size, false), 'a')} let s; ${aluCode(op, size)}${track(flags)} }`, mayFault: true, flags, selfEip: true };
   }
-  return {
-    code: `{ const b = ${b}, l = ${linExpr(i, size, true)}, a = cpu.rdW(l, ${size}); let s; ${aluCode(op, size)} cpu.${WR[size]}(l, s);${track(flags)} }`,
-    mayFault: true, flags,
-  };
+  const m = rmw(i, size, aluCode(op, size), track(flags));
+  return { code: `{ const b = ${b}; ${m.code} }`, mayFault: true, flags, selfEip: m.selfEip };
 }
 
+/** The body of shl/shr/sar (op, the ModRM reg field) of local a by count expression c - 1 = cm1, into s; null for rotates. */
+function shiftBody(op: number, cm1: string): string | null {
+  switch (op) {
+    case 4: case 6: return `const t = a << ${cm1}, s = t << 1; ${lazySZP('s', 4, '((t >>> 31) & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`;
+    case 5: return `const t = a >>> ${cm1}, s = (t >>> 1) | 0; ${lazySZP('s', 4, '(t & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`;
+    case 7: return `const t = a >> ${cm1}, s = t >> 1; ${lazySZP('s', 4, '(t & 1) !== 0', 'false')}`;
+    default: return null;
+  }
+}
 /** shl/shr/sar of a 32-bit register by a constant count (execute-alu.ts shift(), same flags). */
 function shiftReg32(i: Insn, count: number): InlineForm | null {
   const c = count & 0x1f, n = i.rm;
   if (c === 0) return { code: '', mayFault: false, flags: null, keepsFlags: true };
-  let body: string;
-  switch (i.reg) {
-    case 4: case 6: body = `const t = a << ${c - 1}, s = t << 1; ${lazySZP('s', 4, '((t >>> 31) & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`; break;
-    case 5: body = `const t = a >>> ${c - 1}, s = (t >>> 1) | 0; ${lazySZP('s', 4, '(t & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`; break;
-    case 7: body = `const t = a >> ${c - 1}, s = t >> 1; ${lazySZP('s', 4, '(t & 1) !== 0', 'false')}`; break;
-    default: return null;
-  }
+  const body = shiftBody(i.reg, `${c - 1}`);
+  if (body === null) return null;
   // setSZP leaves SF and ZF to the result, as inc/dec do: a following jcc on them reads fr.
   return { code: `{ const a = r[${n}]; ${body} r[${n}] = s; fr = s; }`, mayFault: false, flags: 'incdec' };
+}
+/**
+ * The same by CL (shiftECL): a count of 0 changes nothing, not even the flags, so what a
+ * following jcc may read depends on ECX and the block knows nothing of the flags after it.
+ */
+function shiftRegCL32(i: Insn): InlineForm | null {
+  const body = shiftBody(i.reg, '($c - 1)'), n = i.rm;
+  if (body === null) return null;
+  return { code: `{ const $c = r[1] & 0x1f; if ($c !== 0) { const a = r[${n}]; ${body} r[${n}] = s; } }`, mayFault: false, flags: null };
+}
+/**
+ * imul of 32-bit locals a and b into register reg (execute-alu.ts imulTrunc): its cycles, the
+ * truncated product, CF = OF = the product does not fit (the double product is exact below 2^53
+ * and cannot equal the 32-bit one above), SF, ZF and PF from the result through setSZP.
+ */
+function imul32(reg: number): string {
+  return `cpu.cycles += cpu.costs.imul; const lo = Math.imul(a, b), ov = (a | 0) * (b | 0) !== lo; ${lazySZP('lo', 4, 'ov', 'ov')} r[${reg}] = lo; fr = lo;`;
 }
 
 /**
@@ -230,10 +275,16 @@ export function inlineForm(i: Insn): InlineForm | null {
   }
   if (h === A.incDecE) {
     const dec = i.reg === 1, flags: InlineFlags = size === 4 ? 'incdec' : null;
-    const body = `let s = ${trunc(size, dec ? 'a - 1' : 'a + 1')}; ${lazyIncDec('a', 's', size, dec)}${flags ? ' fr = s;' : ''}`;
-    if (!mem) return { code: `{ const a = ${regGet(size, i.rm)}; ${body} ${regSet(size, i.rm, 's')} }`, mayFault: false, flags };
-    return { code: `{ const l = ${linExpr(i, size, true)}, a = cpu.rdW(l, ${size}); ${body} cpu.${WR[size]}(l, s); }`, mayFault: true, flags };
+    const body = `s = ${trunc(size, dec ? 'a - 1' : 'a + 1')}; ${lazyIncDec('a', 's', size, dec)}${flags ? ' fr = s;' : ''}`;
+    if (!mem) return { code: `{ const a = ${regGet(size, i.rm)}; let s; ${body} ${regSet(size, i.rm, 's')} }`, mayFault: false, flags };
+    const m = rmw(i, size, body, '');
+    return { code: m.code, mayFault: true, flags, selfEip: m.selfEip };
   }
   if ((h === A.shiftEI || h === A.shiftE1) && !mem && size === 4) return shiftReg32(i, h === A.shiftE1 ? 1 : i.imm);
+  if (h === A.shiftECL && !mem && size === 4) return shiftRegCL32(i);
+  // imul: setSZP leaves SF and ZF to the result (fr) and CF in cpu.flags, as a shift does.
+  if (h === A.imulGEI && size === 4) return { code: `{ ${readE(i, 4, 'a')} const b = ${i.imm | 0}; ${imul32(i.reg)} }`, mayFault: mem, flags: 'incdec', selfEip: true };
+  if (h === A.imulGE && size === 4) return { code: `{ const a = r[${i.reg}]; ${readE(i, 4, 'b')} ${imul32(i.reg)} }`, mayFault: mem, flags: 'incdec', selfEip: true };
+  if (h === A.group3 && i.reg === 2 && !mem) return { code: `{ const v = ~${regGet(size, i.rm)}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null, keepsFlags: true };
   return null;
 }

@@ -177,9 +177,14 @@ function emitInsnInner(i: Insn, k: string): Emitted {
   if (h === A.incDecReg && i.os === 4) {
     const n = i.op & 7, dec = i.op >= 0x48;
     lastFlags = 'incdec';
-    return pure(`{ const a = r[${n}]; fr = (a ${dec ? '-' : '+'} 1) | 0; r[${n}] = fr; ${lazyIncDec('a', 'fr', 4, dec)} }`);
+    // The carry comes first: it may be read from the locals (fr) the result then replaces.
+    return pure(`{ const a = r[${n}], s = (a ${dec ? '-' : '+'} 1) | 0; ${lazyIncDec('a', 's', 4, dec)} r[${n}] = s; fr = s; }`);
   }
   if (h === A.lea && i.os === 4 && i.as32) { keepsFlags = true; return pure(`r[${i.reg}] = ${eaExpr(i)};`); }
+  // nop, pause, prefetch hints and the multi-byte nop: their handler does nothing.
+  if (h === S.nop) { keepsFlags = true; return pure(''); }
+  if (h === A.cwd && i.os === 4) { keepsFlags = true; return pure('r[2] = r[0] >> 31;'); }
+  if (h === A.cbw && i.os === 4) { keepsFlags = true; return pure('r[0] = (r[0] << 16) >> 16;'); }
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
   if (h === A.movLoad32) { keepsFlags = true; return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true, selfEip: true }; }
   if (h === A.movStore32) { keepsFlags = true; return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true, selfEip: true }; }

@@ -115,6 +115,69 @@ REACH(xor_jg, "xorl %[y], %[x]", JUMP("jg"))
 REACH(dec_js, "decl %[x]", JUMP("js"))
 REACH(imul_jo, "imull %[y], %[x]", JUMP("jno"))
 
+// inc and dec keep CF, which compiled blocks take from the flag-setting instruction before them
+// (their locals, or the record a shift, multiply or inc left in EFLAGS).
+REACH(cmp_inc, CMP, "incl %[acc]")
+REACH(add_dec, "addl %[y], %[x]", "decl %[acc]")
+REACH(test_inc, "testl %[y], %[x]", "incl %[acc]")
+REACH(shl_dec, "shll $3, %[x]", "decl %[acc]")
+REACH(imul_inc, "imull %[y], %[x]", "incl %[acc]")
+REACH(dec_inc, "decl %[x]", "incl %[acc]")
+REACH(cmp_incm, CMP, "incl %[m]")
+REACH(cmp_adcm, CMP, "adcl %[y], %[m]")
+REACH(sub_sbbm, "subl %[y], %[x]", "sbbl %[x], %[m]")
+
+// Read-modify-write of a dword or byte in memory, written inline on a TLB hit.
+MEMDST(addl_m, "addl", "r", "k", FL_ARITH)
+MEMDST(adcl_m, "adcl", "r", "k", FL_ARITH)
+MEMDST(sbbl_m, "sbbl", "r", "k", FL_ARITH)
+MEMDST(andl_m, "andl", "r", "k", LOGIC_MASK)
+MEMDST(xorl_m, "xorl", "r", "k", LOGIC_MASK)
+MEMDST(adcb_m, "adcb", "q", "b", FL_ARITH)
+MEM(decb_m, "decb", FL_ARITH)
+REG(notl_r, "notl", 0xffffffffu)
+MEMSRC(imul3_s, "imull $0x41c64e6d,", "r", "k", FL_CF | FL_OF)
+
+// Shifts of a register by CL, whose count may be 0 (flags and register unchanged): a compare's
+// flags, then the shift, then a jump on CF and the flags.
+#define SHCL(NAME, OP)                                                                      \
+  static void t_##NAME(void) {                                                              \
+    for (int i = 0; i < n_test_values32; i++)                                               \
+      for (int j = 0; j < n_test_values32; j++) {                                           \
+        u32 x = test_values32[i], c = test_values32[j], acc = 0, f;                         \
+        u32 y = test_values32[(i + j) % n_test_values32];                                   \
+        asm volatile("cmpl %[y], %[x]\n\t" OP " %%cl, %[x]\n\tjb 1f\n\tincl %[acc]\n"       \
+                     "1:\tpushf\n\tpop %[f]"                                                  \
+                     : [x] "+r"(x), [acc] "+r"(acc), [f] "=r"(f)                            \
+                     : [y] "r"(y), "c"(c)                                                   \
+                     : "cc");                                                               \
+        chk_add(x);                                                                         \
+        chk_add(acc);                                                                       \
+        chk_add(f & SHIFT_MASK);                                                            \
+      }                                                                                     \
+    chk_line(#NAME);                                                                        \
+  }
+SHCL(shlcl, "shll")
+SHCL(shrcl, "shrl")
+SHCL(sarcl, "sarl")
+
+// cltd, cwtl, a one-byte and a two-byte nop and not between a compare and its jump.
+static void t_cdq_cwde(void) {
+  for (int i = 0; i < n_test_values32; i++)
+    for (int j = 0; j < n_test_values32; j++) {
+      u32 a = test_values32[i], d = 0, y = test_values32[j], f;
+      asm volatile("cmpl %[y], %%eax\n\tcltd\n\tnop\n\txchg %%ax, %%ax\n\tnotl %%edx\n\tcwtl\n\t"
+                   "jl 1f\n\tnotl %%edx\n1:\tpushf\n\tpop %[f]"
+                   : "+a"(a), "+d"(d), [f] "=r"(f)
+                   : [y] "r"(y)
+                   : "cc");
+      chk_add(a);
+      chk_add(d);
+      chk_add(f & FL_ARITH);
+    }
+  chk_line("cdq_cwde");
+}
+
 // Carry chains in one block, as in a checksum loop: adc and sbb read the carry the previous
 // instruction left (add; adc, also with a carry-in of 1 and a result equal to its destination;
 // cmp; and), and jc/jnc test it right after add or adc. Compiled blocks take that carry from
@@ -173,4 +236,7 @@ void test_main(void) {
   t_cmp_jb(); t_cmp_jae(); t_cmp_je(); t_cmp_jne(); t_cmp_jbe(); t_cmp_ja();
   t_cmp_js(); t_cmp_jns(); t_cmp_jl(); t_cmp_jge(); t_cmp_jle(); t_cmp_jg();
   t_add_jc(); t_add_jz(); t_add_adc(); t_sub_sbb(); t_test_jle(); t_xor_jg(); t_dec_js(); t_imul_jo();
+  t_cmp_inc(); t_add_dec(); t_test_inc(); t_shl_dec(); t_imul_inc(); t_dec_inc(); t_cmp_incm(); t_cmp_adcm(); t_sub_sbbm();
+  t_addl_m(); t_adcl_m(); t_sbbl_m(); t_andl_m(); t_xorl_m(); t_adcb_m(); t_decb_m(); t_notl_r(); t_imul3_s();
+  t_shlcl(); t_shrcl(); t_sarcl(); t_cdq_cwde();
 }
