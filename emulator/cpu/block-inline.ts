@@ -130,6 +130,18 @@ export function storeStmt(size: number, lin: string, val: string): string {
   }
   return `${eipStmt()}cpu.${WR[size]}(${lin}, ${val});`;
 }
+/**
+ * Statement pushing the dword of JS expression `val` (cpu.push32): with a flat 32-bit stack the
+ * store goes through storeStmt at ESP - 4, and ESP moves after it, as in push32; otherwise push32.
+ */
+export function pushStmt(val: string): string {
+  return `{ const $pv = ${val}; if ($sfw[2] && cpu.stack32) { const $sp = (r[4] - 4) | 0; ${storeStmt(4, '$sp', '$pv')} r[4] = $sp; } else { ${eipStmt()}cpu.push32($pv); } }`;
+}
+/** Statement popping a dword into local `v` (cpu.pop32): ESP moves after the load, as in pop32. */
+export function popStmt(v: string): string {
+  return `if ($sfr[2] && cpu.stack32) { const $sp = r[4]; ${loadStmt(4, '$sp', v)} r[4] = $sp + 4; } else { ${eipStmt()}${v} = cpu.pop32(); }`;
+}
+
 /** Statement declaring local `v` holding the ModRM operand E of `size` bytes (readE). */
 function readE(i: Insn, size: number, v: string): string {
   return i.mod === 3 ? `let ${v} = ${regGet(size, i.rm)};` : `let ${v} = 0; ${loadStmt(size, linExpr(i, size, false), v)}`;
@@ -245,6 +257,11 @@ export function inlineForm(i: Insn): InlineForm | null {
       code: `{ ${readE(i, size, 'b')} const a = ${regGet(size, i.reg)}; let s; ${aluCode(op, size)}${op !== 7 ? ` ${regSet(size, i.reg, 's')}` : ''}${track(flags)} }`,
       mayFault: mem, flags, selfEip: true,
     };
+  }
+  if (h === A.aluRI32) return aluE(i, i.reg, 4, `${i.imm | 0}`);
+  if (h === A.group3 && i.reg <= 1) {
+    const flags: InlineFlags = size === 4 ? 'logic' : null;
+    return { code: `{ ${readE(i, size, 'e')} const s = ${trunc(size, `e & ${i.imm | 0}`)}; ${lazyLogic('s', size)}${flags ? ' fr = s;' : ''} }`, mayFault: mem, flags, selfEip: true };
   }
   if (h === A.aluAI) {
     const op = (i.op >> 3) & 7, flags = aluFlags(op, size);

@@ -17,7 +17,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
-import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags } from './block-inline.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, pushStmt, popStmt } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -99,10 +99,10 @@ let lastFlags: FlagKnowledge = null;
  */
 let keepsFlags = false;
 
-function emitInsn(i: Insn, k: string): Emitted {
+function emitInsn(i: Insn, k: string, nextEipOf: number): Emitted {
   lastFlags = null;
   keepsFlags = false;
-  const r = emitInsnInner(i, k);
+  const r = emitInsnInner(i, k, nextEipOf);
   return r;
 }
 
@@ -159,7 +159,8 @@ function inlineCond(cc: number, known: FlagKnowledge): string | null {
   return null;
 }
 
-function emitInsnInner(i: Insn, k: string): Emitted {
+/** nextEipOf: the EIP of the instruction after i. */
+function emitInsnInner(i: Insn, k: string, nextEipOf: number): Emitted {
   const h = i.exec;
   const pure = (code: string): Emitted => ({ code, mayFault: false });
   if (h === A.movRR32) { keepsFlags = true; return pure(`r[${i.rm}] = r[${i.reg}];`); }
@@ -194,8 +195,16 @@ function emitInsnInner(i: Insn, k: string): Emitted {
     keepsFlags = form.keepsFlags === true;
     return { code: form.code, mayFault: form.mayFault, selfEip: form.selfEip === true };
   }
-  if (h === C.pushReg32) { keepsFlags = true; return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true }; }
-  if (h === C.popReg32) { keepsFlags = true; return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true }; }
+  if (h === C.pushReg32) { keepsFlags = true; return { code: pushStmt(`r[${i.op & 7}]`), mayFault: true, selfEip: true }; }
+  if (h === C.popReg32) { keepsFlags = true; return { code: `{ let v = 0; ${popStmt('v')} r[${i.op & 7}] = v; }`, mayFault: true, selfEip: true }; }
+  if (h === A.bswap && i.os === 4) {
+    keepsFlags = true;
+    const n = i.op & 7;
+    return pure(`{ const v = r[${n}]; r[${n}] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24); }`);
+  }
+  // A call or return ends its block: cpu.nextEip is the next instruction's EIP, and cpu.jump checks the target.
+  if (h === C.callRel32) return { code: `{ const $t = ${(i.imm + nextEipOf) | 0}; ${pushStmt(`${nextEipOf}`)} cpu.jump($t, 4); }`, mayFault: true, selfEip: true };
+  if (h === C.ret32) return { code: `{ let v = 0; ${popStmt('v')} cpu.jump(v, 4); }`, mayFault: true, selfEip: true };
   return { code: `h${k}(cpu, i${k});`, mayFault: true };
 }
 
@@ -300,7 +309,7 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
     // A form that stores cpu.eip on its slow paths itself needs no store before it (block-inline.ts setSlowEip).
     setSlowEip(addrs[k]!);
     setPrevFlags(known);
-    const { code, mayFault, selfEip } = emitInsn(i, `${tag}_${k}`);
+    const { code, mayFault, selfEip } = emitInsn(i, `${tag}_${k}`, nextEip);
     setSlowEip(null);
     setPrevFlags(null);
     if (!keepsFlags) known = lastFlags;
