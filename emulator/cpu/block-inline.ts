@@ -72,6 +72,8 @@ function carryExpr(): string {
     case 'add': return '(fc ? (fr >>> 0) <= (fa >>> 0) : (fr >>> 0) < (fa >>> 0)) ? 1 : 0';
     case 'sub': return '(fa >>> 0) < (fb >>> 0) ? 1 : 0';
     case 'logic': return '0';
+    // inc, dec, shifts and imul leave CF in cpu.flags itself, out of the lazy record.
+    case 'incdec': return '(cpu.flags & 1)';
     default: return 'cpu.getCF() ? 1 : 0';
   }
 }
@@ -239,6 +241,18 @@ function shiftRegCL32(i: Insn): InlineForm | null {
  */
 function imul32(reg: number): string {
   return `cpu.cycles += cpu.costs.imul; const lo = Math.imul(a, b), ov = (a | 0) * (b | 0) !== lo; ${lazySZP('lo', 4, 'ov', 'ov')} r[${reg}] = lo; fr = lo;`;
+}
+
+/** cmov of 32 bits (execute-alu.ts cmov): the source is read, and may fault, whatever the condition, JS expression cond. */
+export function cmovForm(i: Insn, cond: string): InlineForm | null {
+  if (!i.as32 || i.os !== 4) return null;
+  return { code: `{ ${readE(i, 4, 'v')} if (${cond}) r[${i.reg}] = v; }`, mayFault: i.mod !== 3, flags: null, selfEip: true, keepsFlags: true };
+}
+/** setcc (execute-alu.ts setcc): 1 or 0 by JS expression cond into a byte register or memory. */
+export function setccForm(i: Insn, cond: string): InlineForm | null {
+  if (!i.as32) return null;
+  if (i.mod === 3) return { code: `{ const v = (${cond}) ? 1 : 0; ${regSet(1, i.rm, 'v')} }`, mayFault: false, flags: null, keepsFlags: true };
+  return { code: `{ const $c = (${cond}) ? 1 : 0; ${storeStmt(1, linExpr(i, 1, true), '$c')} }`, mayFault: true, flags: null, selfEip: true, keepsFlags: true };
 }
 
 /**

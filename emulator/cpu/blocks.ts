@@ -17,7 +17,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
-import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, pushStmt, popStmt } from './block-inline.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, pushStmt, popStmt, cmovForm, setccForm } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -98,6 +98,8 @@ let lastFlags: FlagKnowledge = null;
  * the flags before it still holds after it, so a jcc, adc or sbb further on reads the locals.
  */
 let keepsFlags = false;
+/** What the block knows of the flags before the instruction being emitted (for cmov and setcc). */
+let curKnown: FlagKnowledge = null;
 
 function emitInsn(i: Insn, k: string, nextEipOf: number): Emitted {
   lastFlags = null;
@@ -189,6 +191,11 @@ function emitInsnInner(i: Insn, k: string, nextEipOf: number): Emitted {
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
   if (h === A.movLoad32) { keepsFlags = true; return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true, selfEip: true }; }
   if (h === A.movStore32) { keepsFlags = true; return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true, selfEip: true }; }
+  if (h === A.cmov || h === A.setcc) {
+    const cond = inlineCond(i.op & 0xf, curKnown) ?? `cpu.cond(${i.op & 0xf})`;
+    const f = h === A.cmov ? cmovForm(i, cond) : setccForm(i, cond);
+    if (f !== null) { keepsFlags = true; return { code: f.code, mayFault: f.mayFault, selfEip: f.selfEip === true }; }
+  }
   const form = inlineForm(i);
   if (form !== null) {
     lastFlags = form.flags;
@@ -309,6 +316,7 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
     // A form that stores cpu.eip on its slow paths itself needs no store before it (block-inline.ts setSlowEip).
     setSlowEip(addrs[k]!);
     setPrevFlags(known);
+    curKnown = known;
     const { code, mayFault, selfEip } = emitInsn(i, `${tag}_${k}`, nextEip);
     setSlowEip(null);
     setPrevFlags(null);

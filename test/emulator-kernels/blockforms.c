@@ -126,6 +126,19 @@ REACH(dec_inc, "decl %[x]", "incl %[acc]")
 REACH(cmp_incm, CMP, "incl %[m]")
 REACH(cmp_adcm, CMP, "adcl %[y], %[m]")
 REACH(sub_sbbm, "subl %[y], %[x]", "sbbl %[x], %[m]")
+// cmov and setcc read the flags like a jump: from the block's locals where it knows them.
+REACH(cmp_cmovb, CMP, "cmovbl %[y], %[acc]")
+REACH(cmp_cmovge, CMP, "cmovgel %[m], %[acc]")
+REACH(cmp_cmovbe, CMP, "cmovbel %[y], %[acc]")
+REACH(add_cmovc, "addl %[y], %[x]", "cmovcl %[y], %[acc]")
+REACH(test_cmovle, "testl %[y], %[x]", "cmovlel %[y], %[acc]")
+REACH(dec_cmovs, "decl %[x]", "cmovsl %[y], %[acc]")
+REACH(cmp_setl, CMP, "setl %[m]")
+REACH(cmp_seta, CMP, "seta %[m]")
+REACH(sub_setae, "subl %[y], %[x]", "setae %[m]")
+REACH(xor_setg, "xorl %[y], %[x]", "setg %[m]")
+REACH(shl_sete, "shll $3, %[x]", "sete %[m]")
+REACH(dec_adc, "decl %[x]", "adcl %[y], %[t]")
 
 // Read-modify-write of a dword or byte in memory, written inline on a TLB hit.
 MEMDST(addl_m, "addl", "r", "k", FL_ARITH)
@@ -239,4 +252,6 @@ void test_main(void) {
   t_cmp_inc(); t_add_dec(); t_test_inc(); t_shl_dec(); t_imul_inc(); t_dec_inc(); t_cmp_incm(); t_cmp_adcm(); t_sub_sbbm();
   t_addl_m(); t_adcl_m(); t_sbbl_m(); t_andl_m(); t_xorl_m(); t_adcb_m(); t_decb_m(); t_notl_r(); t_imul3_s();
   t_shlcl(); t_shrcl(); t_sarcl(); t_cdq_cwde();
+  t_cmp_cmovb(); t_cmp_cmovge(); t_cmp_cmovbe(); t_add_cmovc(); t_test_cmovle(); t_dec_cmovs();
+  t_cmp_setl(); t_cmp_seta(); t_sub_setae(); t_xor_setg(); t_shl_sete(); t_dec_adc();
 }
