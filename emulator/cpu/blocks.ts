@@ -94,8 +94,9 @@ interface Emitted { code: string; mayFault: boolean; selfEip?: boolean }
 let lastFlags: FlagKnowledge = null;
 /**
  * Set by emitInsn when the instruction leaves EFLAGS and the block's flag locals (fa, fb, fr, fc)
- * as they were (moves, loads, stores, lea, push and pop of a register): what the block knew of
- * the flags before it still holds after it, so a jcc, adc or sbb further on reads the locals.
+ * as they were (moves, loads, stores, lea, push and pop of a register, nops, cdq, cwde, bswap,
+ * not, cmov, setcc): what the block knew of the flags before it still holds after it, so a jcc,
+ * adc, sbb, cmov or setcc further on reads the locals.
  */
 let keepsFlags = false;
 /** What the block knows of the flags before the instruction being emitted (for cmov and setcc). */
