@@ -19,6 +19,8 @@ export interface InlineForm {
   flags: InlineFlags;
   /** Its only calls are the slow paths of loadStmt, storeStmt and linExpr, which store cpu.eip themselves (setSlowEip). */
   selfEip?: boolean;
+  /** It changes neither EFLAGS nor the block's flag locals (a move), so what the block knew of the flags still holds after it. */
+  keepsFlags?: boolean;
 }
 
 // The lazy-flag records of flags.ts (CpuRegs.setAdd, setSub, setLogic, setIncDec, setSZP) written
@@ -32,9 +34,15 @@ export function lazyArith(sub: boolean, a: string, b: string, s: string, size: n
 export function lazyLogic(s: string, size: number): string {
   return `cpu.lOp = 2; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lazy = ${ARITH};`;
 }
-/** setIncDec of operand a and result s: CF is kept (computed from the pending record first). */
+/**
+ * setIncDec of operand a and result s: CF is kept (computed from the pending record first). After
+ * an instruction whose record already holds CF in cpu.flags (inc, dec, a shift or multiply: the
+ * block's 'incdec' knowledge) that store would write the bit it reads, so it is left out; after an
+ * add, sub or logic operation of the block the carry comes from its locals (carryExpr).
+ */
 export function lazyIncDec(a: string, s: string, size: number, dec: boolean): string {
-  return `{ const $c = cpu.getCF() ? 1 : 0; cpu.flags = (cpu.flags & -2) | $c; } cpu.lOp = ${dec ? 1 : 0}; cpu.lA = ${a}; cpu.lB = 1; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lCin = 0; cpu.lazy = ${ARITH & ~1};`;
+  const keep = prevFlags === 'incdec' ? '' : `{ const $c = ${carryExpr()}; cpu.flags = (cpu.flags & -2) | $c; } `;
+  return `${keep}cpu.lOp = ${dec ? 1 : 0}; cpu.lA = ${a}; cpu.lB = 1; cpu.lRes = ${s}; cpu.lSize = ${size}; cpu.lCin = 0; cpu.lazy = ${ARITH & ~1};`;
 }
 /** setSZP of result s with the boolean expressions cf and of (evaluated first, as call arguments are). */
 export function lazySZP(s: string, size: number, cf: string, of: string): string {
@@ -64,6 +72,8 @@ function carryExpr(): string {
     case 'add': return '(fc ? (fr >>> 0) <= (fa >>> 0) : (fr >>> 0) < (fa >>> 0)) ? 1 : 0';
     case 'sub': return '(fa >>> 0) < (fb >>> 0) ? 1 : 0';
     case 'logic': return '0';
+    // inc, dec, shifts and imul leave CF in cpu.flags itself, out of the lazy record.
+    case 'incdec': return '(cpu.flags & 1)';
     default: return 'cpu.getCF() ? 1 : 0';
   }
 }
@@ -122,6 +132,18 @@ export function storeStmt(size: number, lin: string, val: string): string {
   }
   return `${eipStmt()}cpu.${WR[size]}(${lin}, ${val});`;
 }
+/**
+ * Statement pushing the dword of JS expression `val` (cpu.push32): with a flat 32-bit stack the
+ * store goes through storeStmt at ESP - 4, and ESP moves after it, as in push32; otherwise push32.
+ */
+export function pushStmt(val: string): string {
+  return `{ const $pv = ${val}; if ($sfw[2] && cpu.stack32) { const $sp = (r[4] - 4) | 0; ${storeStmt(4, '$sp', '$pv')} r[4] = $sp; } else { ${eipStmt()}cpu.push32($pv); } }`;
+}
+/** Statement popping a dword into local `v` (cpu.pop32): ESP moves after the load, as in pop32. */
+export function popStmt(v: string): string {
+  return `if ($sfr[2] && cpu.stack32) { const $sp = r[4]; ${loadStmt(4, '$sp', v)} r[4] = $sp + 4; } else { ${eipStmt()}${v} = cpu.pop32(); }`;
+}
+
 /** Statement declaring local `v` holding the ModRM operand E of `size` bytes (readE). */
 function readE(i: Insn, size: number, v: string): string {
   return i.mod === 3 ? `let ${v} = ${regGet(size, i.rm)};` : `let ${v} = 0; ${loadStmt(size, linExpr(i, size, false), v)}`;
@@ -152,6 +174,26 @@ function track(flags: InlineFlags): string {
   return flags === 'sub' ? ' fa = a; fb = b; fr = s;' : flags === 'logic' ? ' fr = s;' : flags === 'add' ? ' fa = a; fr = s;' : '';
 }
 
+/**
+ * A read-modify-write of the memory operand of `size` bytes (rdW, then wrN at the same address):
+ * `body` computes local s from local a, `after` follows the store. Aligned dwords and bytes whose
+ * write-TLB entry hits are read and written in RAM here, each access counting its TLB hit as
+ * rdW and wrN do; anything else calls them (the store may then hit what the read filled).
+ */
+function rmw(i: Insn, size: number, body: string, after: string): { code: string; selfEip: boolean } {
+  const lin = linExpr(i, size, true);
+  if (size === 2) return { code: `{ const l = ${lin}, a = cpu.rdW(l, 2); let s; ${body} cpu.wr16(l, s);${after} }`, selfEip: false };
+  const hit = size === 4 ? '($e & $n) === $n && (l & 3) === 0' : '($e & $n) === $n';
+  const at = size === 4 ? '(($e & ~0xfff) | (l & 0xfff)) >>> 2' : '($e & ~0xfff) | (l & 0xfff)';
+  const ram = size === 4 ? '$r32' : '$r8';
+  return {
+    code: `{ const l = ${lin}, $e = $tw[l >>> 12], $n = cpu.tlbNeed, $h = ${hit}, $p = ${at}; let a, s; ` +
+      `if ($h) { $stats.tlbHits++; a = ${ram}[$p]; } else { ${eipStmt()}a = cpu.rdW(l, ${size}); } ${body} ` +
+      `if ($h) { $stats.tlbHits++; ${ram}[$p] = s; } else { ${eipStmt()}cpu.${WR[size]}(l, s); }${after} }`,
+    selfEip: true,
+  };
+}
+
 /** op E,b where b is a JS expression (aluEG, aluEI): register, compare-only or read-modify-write memory. */
 function aluE(i: Insn, op: number, size: number, b: string): InlineForm {
   const flags = aluFlags(op, size);
@@ -161,25 +203,56 @@ function aluE(i: Insn, op: number, size: number, b: string): InlineForm {
   if (op === 7) {
     return { code: `{ const b = ${b}; let a = 0; ${loadStmt(size, linExpr(i, size, false), 'a')} let s; ${aluCode(op, size)}${track(flags)} }`, mayFault: true, flags, selfEip: true };
   }
-  return {
-    code: `{ const b = ${b}, l = ${linExpr(i, size, true)}, a = cpu.rdW(l, ${size}); let s; ${aluCode(op, size)} cpu.${WR[size]}(l, s);${track(flags)} }`,
-    mayFault: true, flags,
-  };
+  const m = rmw(i, size, aluCode(op, size), track(flags));
+  return { code: `{ const b = ${b}; ${m.code} }`, mayFault: true, flags, selfEip: m.selfEip };
 }
 
+/** The body of shl/shr/sar (op, the ModRM reg field) of local a by count expression c - 1 = cm1, into s; null for rotates. */
+function shiftBody(op: number, cm1: string): string | null {
+  switch (op) {
+    case 4: case 6: return `const t = a << ${cm1}, s = t << 1; ${lazySZP('s', 4, '((t >>> 31) & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`;
+    case 5: return `const t = a >>> ${cm1}, s = (t >>> 1) | 0; ${lazySZP('s', 4, '(t & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`;
+    case 7: return `const t = a >> ${cm1}, s = t >> 1; ${lazySZP('s', 4, '(t & 1) !== 0', 'false')}`;
+    default: return null;
+  }
+}
 /** shl/shr/sar of a 32-bit register by a constant count (execute-alu.ts shift(), same flags). */
 function shiftReg32(i: Insn, count: number): InlineForm | null {
   const c = count & 0x1f, n = i.rm;
-  if (c === 0) return { code: '', mayFault: false, flags: null };
-  let body: string;
-  switch (i.reg) {
-    case 4: case 6: body = `const t = a << ${c - 1}, s = t << 1; ${lazySZP('s', 4, '((t >>> 31) & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`; break;
-    case 5: body = `const t = a >>> ${c - 1}, s = (t >>> 1) | 0; ${lazySZP('s', 4, '(t & 1) !== 0', '((t ^ s) & 0x80000000) !== 0')}`; break;
-    case 7: body = `const t = a >> ${c - 1}, s = t >> 1; ${lazySZP('s', 4, '(t & 1) !== 0', 'false')}`; break;
-    default: return null;
-  }
+  if (c === 0) return { code: '', mayFault: false, flags: null, keepsFlags: true };
+  const body = shiftBody(i.reg, `${c - 1}`);
+  if (body === null) return null;
   // setSZP leaves SF and ZF to the result, as inc/dec do: a following jcc on them reads fr.
   return { code: `{ const a = r[${n}]; ${body} r[${n}] = s; fr = s; }`, mayFault: false, flags: 'incdec' };
+}
+/**
+ * The same by CL (shiftECL): a count of 0 changes nothing, not even the flags, so what a
+ * following jcc may read depends on ECX and the block knows nothing of the flags after it.
+ */
+function shiftRegCL32(i: Insn): InlineForm | null {
+  const body = shiftBody(i.reg, '($c - 1)'), n = i.rm;
+  if (body === null) return null;
+  return { code: `{ const $c = r[1] & 0x1f; if ($c !== 0) { const a = r[${n}]; ${body} r[${n}] = s; } }`, mayFault: false, flags: null };
+}
+/**
+ * imul of 32-bit locals a and b into register reg (execute-alu.ts imulTrunc): its cycles, the
+ * truncated product, CF = OF = the product does not fit (the double product is exact below 2^53
+ * and cannot equal the 32-bit one above), SF, ZF and PF from the result through setSZP.
+ */
+function imul32(reg: number): string {
+  return `cpu.cycles += cpu.costs.imul; const lo = Math.imul(a, b), ov = (a | 0) * (b | 0) !== lo; ${lazySZP('lo', 4, 'ov', 'ov')} r[${reg}] = lo; fr = lo;`;
+}
+
+/** cmov of 32 bits (execute-alu.ts cmov): the source is read, and may fault, whatever the condition, JS expression cond. */
+export function cmovForm(i: Insn, cond: string): InlineForm | null {
+  if (!i.as32 || i.os !== 4) return null;
+  return { code: `{ ${readE(i, 4, 'v')} if (${cond}) r[${i.reg}] = v; }`, mayFault: i.mod !== 3, flags: null, selfEip: true, keepsFlags: true };
+}
+/** setcc (execute-alu.ts setcc): 1 or 0 by JS expression cond into a byte register or memory. */
+export function setccForm(i: Insn, cond: string): InlineForm | null {
+  if (!i.as32) return null;
+  if (i.mod === 3) return { code: `{ const v = (${cond}) ? 1 : 0; ${regSet(1, i.rm, 'v')} }`, mayFault: false, flags: null, keepsFlags: true };
+  return { code: `{ const $c = (${cond}) ? 1 : 0; ${storeStmt(1, linExpr(i, 1, true), '$c')} }`, mayFault: true, flags: null, selfEip: true, keepsFlags: true };
 }
 
 /**
@@ -199,6 +272,11 @@ export function inlineForm(i: Insn): InlineForm | null {
       mayFault: mem, flags, selfEip: true,
     };
   }
+  if (h === A.aluRI32) return aluE(i, i.reg, 4, `${i.imm | 0}`);
+  if (h === A.group3 && i.reg <= 1) {
+    const flags: InlineFlags = size === 4 ? 'logic' : null;
+    return { code: `{ ${readE(i, size, 'e')} const s = ${trunc(size, `e & ${i.imm | 0}`)}; ${lazyLogic('s', size)}${flags ? ' fr = s;' : ''} }`, mayFault: mem, flags, selfEip: true };
+  }
   if (h === A.aluAI) {
     const op = (i.op >> 3) & 7, flags = aluFlags(op, size);
     const b = size === 4 ? i.imm | 0 : i.imm & (size === 2 ? 0xffff : 0xff);
@@ -213,25 +291,31 @@ export function inlineForm(i: Insn): InlineForm | null {
     return { code: `{ const s = ${trunc(size, `${regGet(size, 0)} & ${i.imm | 0}`)}; ${lazyLogic('s', size)}${flags ? ' fr = s;' : ''} }`, mayFault: false, flags };
   }
   if (h === A.movEG) {
-    if (!mem) return { code: `{ const v = ${regGet(size, i.reg)}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null };
-    return { code: storeStmt(size, linExpr(i, size, true), regGet(size, i.reg)), mayFault: true, flags: null, selfEip: true };
+    if (!mem) return { code: `{ const v = ${regGet(size, i.reg)}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null, keepsFlags: true };
+    return { code: storeStmt(size, linExpr(i, size, true), regGet(size, i.reg)), mayFault: true, flags: null, selfEip: true, keepsFlags: true };
   }
-  if (h === A.movGE) return { code: `{ ${readE(i, size, 'v')} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true };
+  if (h === A.movGE) return { code: `{ ${readE(i, size, 'v')} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true, keepsFlags: true };
   if (h === A.movEI) {
-    if (!mem) return { code: `{ const v = ${i.imm | 0}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null };
-    return { code: storeStmt(size, linExpr(i, size, true), `${i.imm | 0}`), mayFault: true, flags: null, selfEip: true };
+    if (!mem) return { code: `{ const v = ${i.imm | 0}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null, keepsFlags: true };
+    return { code: storeStmt(size, linExpr(i, size, true), `${i.imm | 0}`), mayFault: true, flags: null, selfEip: true, keepsFlags: true };
   }
   if (h === A.movzxsx) {
     const src = i.op & 1 ? 2 : 1;
     const sx = i.op >= 0x1be ? (src === 1 ? ' v = (v << 24) >> 24;' : ' v = (v << 16) >> 16;') : '';
-    return { code: `{ ${readE(i, src, 'v')}${sx} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true };
+    return { code: `{ ${readE(i, src, 'v')}${sx} ${regSet(size, i.reg, 'v')} }`, mayFault: mem, flags: null, selfEip: true, keepsFlags: true };
   }
   if (h === A.incDecE) {
     const dec = i.reg === 1, flags: InlineFlags = size === 4 ? 'incdec' : null;
-    const body = `let s = ${trunc(size, dec ? 'a - 1' : 'a + 1')}; ${lazyIncDec('a', 's', size, dec)}${flags ? ' fr = s;' : ''}`;
-    if (!mem) return { code: `{ const a = ${regGet(size, i.rm)}; ${body} ${regSet(size, i.rm, 's')} }`, mayFault: false, flags };
-    return { code: `{ const l = ${linExpr(i, size, true)}, a = cpu.rdW(l, ${size}); ${body} cpu.${WR[size]}(l, s); }`, mayFault: true, flags };
+    const body = `s = ${trunc(size, dec ? 'a - 1' : 'a + 1')}; ${lazyIncDec('a', 's', size, dec)}${flags ? ' fr = s;' : ''}`;
+    if (!mem) return { code: `{ const a = ${regGet(size, i.rm)}; let s; ${body} ${regSet(size, i.rm, 's')} }`, mayFault: false, flags };
+    const m = rmw(i, size, body, '');
+    return { code: m.code, mayFault: true, flags, selfEip: m.selfEip };
   }
   if ((h === A.shiftEI || h === A.shiftE1) && !mem && size === 4) return shiftReg32(i, h === A.shiftE1 ? 1 : i.imm);
+  if (h === A.shiftECL && !mem && size === 4) return shiftRegCL32(i);
+  // imul: setSZP leaves SF and ZF to the result (fr) and CF in cpu.flags, as a shift does.
+  if (h === A.imulGEI && size === 4) return { code: `{ ${readE(i, 4, 'a')} const b = ${i.imm | 0}; ${imul32(i.reg)} }`, mayFault: mem, flags: 'incdec', selfEip: true };
+  if (h === A.imulGE && size === 4) return { code: `{ const a = r[${i.reg}]; ${readE(i, 4, 'b')} ${imul32(i.reg)} }`, mayFault: mem, flags: 'incdec', selfEip: true };
+  if (h === A.group3 && i.reg === 2 && !mem) return { code: `{ const v = ~${regGet(size, i.rm)}; ${regSet(size, i.rm, 'v')} }`, mayFault: false, flags: null, keepsFlags: true };
   return null;
 }

@@ -17,7 +17,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
-import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags } from './block-inline.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, pushStmt, popStmt, cmovForm, setccForm } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -92,10 +92,20 @@ type FlagKnowledge = 'sub' | 'logic' | 'incdec' | 'add' | null;
 /** One instruction's code; mayFault: store its EIP first and check cpu.smc after it. */
 interface Emitted { code: string; mayFault: boolean; selfEip?: boolean }
 let lastFlags: FlagKnowledge = null;
+/**
+ * Set by emitInsn when the instruction leaves EFLAGS and the block's flag locals (fa, fb, fr, fc)
+ * as they were (moves, loads, stores, lea, push and pop of a register, nops, cdq, cwde, bswap,
+ * not, cmov, setcc): what the block knew of the flags before it still holds after it, so a jcc,
+ * adc, sbb, cmov or setcc further on reads the locals.
+ */
+let keepsFlags = false;
+/** What the block knows of the flags before the instruction being emitted (for cmov and setcc). */
+let curKnown: FlagKnowledge = null;
 
-function emitInsn(i: Insn, k: string): Emitted {
+function emitInsn(i: Insn, k: string, nextEipOf: number): Emitted {
   lastFlags = null;
-  const r = emitInsnInner(i, k);
+  keepsFlags = false;
+  const r = emitInsnInner(i, k, nextEipOf);
   return r;
 }
 
@@ -152,11 +162,12 @@ function inlineCond(cc: number, known: FlagKnowledge): string | null {
   return null;
 }
 
-function emitInsnInner(i: Insn, k: string): Emitted {
+/** nextEipOf: the EIP of the instruction after i. */
+function emitInsnInner(i: Insn, k: string, nextEipOf: number): Emitted {
   const h = i.exec;
   const pure = (code: string): Emitted => ({ code, mayFault: false });
-  if (h === A.movRR32) return pure(`r[${i.rm}] = r[${i.reg}];`);
-  if (h === A.movRI32) return pure(`r[${i.op & 7}] = ${i.imm | 0};`);
+  if (h === A.movRR32) { keepsFlags = true; return pure(`r[${i.rm}] = r[${i.reg}];`); }
+  if (h === A.movRI32) { keepsFlags = true; return pure(`r[${i.op & 7}] = ${i.imm | 0};`); }
   if (h === A.addRR32 || h === A.subRR32 || h === A.cmpRR32 || h === A.xorRR32) {
     const op = (i.op >> 3) & 7;
     lastFlags = knowledge(op);
@@ -170,19 +181,38 @@ function emitInsnInner(i: Insn, k: string): Emitted {
   if (h === A.incDecReg && i.os === 4) {
     const n = i.op & 7, dec = i.op >= 0x48;
     lastFlags = 'incdec';
-    return pure(`{ const a = r[${n}]; fr = (a ${dec ? '-' : '+'} 1) | 0; r[${n}] = fr; ${lazyIncDec('a', 'fr', 4, dec)} }`);
+    // The carry comes first: it may be read from the locals (fr) the result then replaces.
+    return pure(`{ const a = r[${n}], s = (a ${dec ? '-' : '+'} 1) | 0; ${lazyIncDec('a', 's', 4, dec)} r[${n}] = s; fr = s; }`);
   }
-  if (h === A.lea && i.os === 4 && i.as32) return pure(`r[${i.reg}] = ${eaExpr(i)};`);
+  if (h === A.lea && i.os === 4 && i.as32) { keepsFlags = true; return pure(`r[${i.reg}] = ${eaExpr(i)};`); }
+  // nop, pause, prefetch hints and the multi-byte nop: their handler does nothing.
+  if (h === S.nop) { keepsFlags = true; return pure(''); }
+  if (h === A.cwd && i.os === 4) { keepsFlags = true; return pure('r[2] = r[0] >> 31;'); }
+  if (h === A.cbw && i.os === 4) { keepsFlags = true; return pure('r[0] = (r[0] << 16) >> 16;'); }
   if (!i.as32) return { code: `h${k}(cpu, i${k});`, mayFault: true };
-  if (h === A.movLoad32) return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true, selfEip: true };
-  if (h === A.movStore32) return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true, selfEip: true };
+  if (h === A.movLoad32) { keepsFlags = true; return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true, selfEip: true }; }
+  if (h === A.movStore32) { keepsFlags = true; return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true, selfEip: true }; }
+  if (h === A.cmov || h === A.setcc) {
+    const cond = inlineCond(i.op & 0xf, curKnown) ?? `cpu.cond(${i.op & 0xf})`;
+    const f = h === A.cmov ? cmovForm(i, cond) : setccForm(i, cond);
+    if (f !== null) { keepsFlags = true; return { code: f.code, mayFault: f.mayFault, selfEip: f.selfEip === true }; }
+  }
   const form = inlineForm(i);
   if (form !== null) {
     lastFlags = form.flags;
+    keepsFlags = form.keepsFlags === true;
     return { code: form.code, mayFault: form.mayFault, selfEip: form.selfEip === true };
   }
-  if (h === C.pushReg32) return { code: `cpu.push32(r[${i.op & 7}]);`, mayFault: true };
-  if (h === C.popReg32) return { code: `{ const v = cpu.pop32(); r[${i.op & 7}] = v; }`, mayFault: true };
+  if (h === C.pushReg32) { keepsFlags = true; return { code: pushStmt(`r[${i.op & 7}]`), mayFault: true, selfEip: true }; }
+  if (h === C.popReg32) { keepsFlags = true; return { code: `{ let v = 0; ${popStmt('v')} r[${i.op & 7}] = v; }`, mayFault: true, selfEip: true }; }
+  if (h === A.bswap && i.os === 4) {
+    keepsFlags = true;
+    const n = i.op & 7;
+    return pure(`{ const v = r[${n}]; r[${n}] = ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24); }`);
+  }
+  // A call or return ends its block: cpu.nextEip is the next instruction's EIP, and cpu.jump checks the target.
+  if (h === C.callRel32) return { code: `{ const $t = ${(i.imm + nextEipOf) | 0}; ${pushStmt(`${nextEipOf}`)} cpu.jump($t, 4); }`, mayFault: true, selfEip: true };
+  if (h === C.ret32) return { code: `{ let v = 0; ${popStmt('v')} cpu.jump(v, 4); }`, mayFault: true, selfEip: true };
   return { code: `h${k}(cpu, i${k});`, mayFault: true };
 }
 
@@ -297,16 +327,17 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
       const cond = inlineCond(i.op & 0xf, known) ?? `cpu.cond(${i.op & 0xf})`;
       if (k === last) lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra; } else cpu.eip = ${nextEip};`);
       else lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra - ${total - costBefore[k + 1]!}; ${exit(`${k + 1}`)} }`);
-      known = null;
+      // Not taken, it changed neither the flags nor the locals: what was known still holds.
       return;
     }
     // A form that stores cpu.eip on its slow paths itself needs no store before it (block-inline.ts setSlowEip).
     setSlowEip(addrs[k]!);
     setPrevFlags(known);
-    const { code, mayFault, selfEip } = emitInsn(i, `${tag}_${k}`);
+    curKnown = known;
+    const { code, mayFault, selfEip } = emitInsn(i, `${tag}_${k}`, nextEip);
     setSlowEip(null);
     setPrevFlags(null);
-    known = lastFlags;
+    if (!keepsFlags) known = lastFlags;
     if (k === last) lines.push(`cpu.eip = ${addrs[k]}; cpu.nextEip = ${nextEip};`);
     else if (mayFault && !selfEip) lines.push(`cpu.eip = ${addrs[k]};`);
     lines.push(code);

@@ -59,6 +59,137 @@ REG(sar1, "sarl $1,", SHIFT_MASK | FL_OF)
 REG(sar13, "sarl $13,", SHIFT_MASK)
 REG(shl0, "shll $0,", FL_ARITH)
 REG(shl32, "shll $32,", FL_ARITH)
+// imul's SF, ZF, AF and PF are undefined (Intel SDM vol. 2A, IMUL): only CF and OF are compared.
+REG(imul_i32, "imull $0x41c64e6d,", FL_CF | FL_OF)
+REG(imul_i8, "imull $-3,", FL_CF | FL_OF)
+MEMSRC(imull_s, "imull", "r", "k", FL_CF | FL_OF)
+
+// Flags reaching over moves: SET sets the flags, then moves between registers and memory, a load,
+// lea, movzx, push and pop, none of which changes them, then USE reads them: a conditional jump
+// over an increment of acc (each condition a compiled block evaluates from its locals), or an
+// adc taking the carry. Compiled blocks carry what they know of the flags across such moves and
+// across a jump not taken (blocks.ts keepsFlags).
+#define REACH(NAME, SET, USE)                                                               \
+  static void t_##NAME(void) {                                                              \
+    for (int i = 0; i < n_test_values32; i++)                                               \
+      for (int j = 0; j < n_test_values32; j++) {                                           \
+        u32 x = test_values32[i], y = test_values32[j], t = 0, acc = 0, f = 0;              \
+        volatile u32 m = 0;                                                                 \
+        asm volatile(SET "\n\t"                                                             \
+                     "movl %[x], %[t]\n\tmovl %[t], %[m]\n\tmovl %[m], %[t]\n\t"              \
+                     "leal 3(%[t],%[y],2), %[t]\n\tmovzbl %[m], %[f]\n\tmovw %w[y], %[m]\n\t" \
+                     "pushl %[x]\n\tpopl %[f]\n\t" USE "\n\t"                                  \
+                     "pushf\n\tpop %[f]"                                                     \
+                     : [x] "+r"(x), [t] "+r"(t), [acc] "+r"(acc), [f] "+r"(f), [m] "+m"(m)   \
+                     : [y] "r"(y)                                                           \
+                     : "cc", "memory");                                                     \
+        chk_add(x);                                                                         \
+        chk_add(t);                                                                         \
+        chk_add(acc);                                                                       \
+        chk_add(m);                                                                         \
+        chk_add(f & FL_ARITH);                                                              \
+      }                                                                                     \
+    chk_line(#NAME);                                                                        \
+  }
+// A jump not taken, then another: the second still reads the first's flags from the locals.
+#define JUMP(CC) CC " 1f\n\tleal 1(%[acc]), %[acc]\n1:\tjo 2f\n\tleal 2(%[acc]), %[acc]\n2:"
+#define CMP "cmpl %[y], %[x]"
+REACH(cmp_jb, CMP, JUMP("jb"))
+REACH(cmp_jae, CMP, JUMP("jae"))
+REACH(cmp_je, CMP, JUMP("je"))
+REACH(cmp_jne, CMP, JUMP("jne"))
+REACH(cmp_jbe, CMP, JUMP("jbe"))
+REACH(cmp_ja, CMP, JUMP("ja"))
+REACH(cmp_js, CMP, JUMP("js"))
+REACH(cmp_jns, CMP, JUMP("jns"))
+REACH(cmp_jl, CMP, JUMP("jl"))
+REACH(cmp_jge, CMP, JUMP("jge"))
+REACH(cmp_jle, CMP, JUMP("jle"))
+REACH(cmp_jg, CMP, JUMP("jg"))
+REACH(add_jc, "addl %[y], %[x]", JUMP("jc"))
+REACH(add_jz, "addl %[y], %[x]", JUMP("jz"))
+REACH(add_adc, "addl %[y], %[x]", "adcl %[y], %[t]")
+REACH(sub_sbb, "subl %[y], %[x]", "sbbl %[y], %[t]")
+REACH(test_jle, "testl %[y], %[x]", JUMP("jle"))
+REACH(xor_jg, "xorl %[y], %[x]", JUMP("jg"))
+REACH(dec_js, "decl %[x]", JUMP("js"))
+REACH(imul_jo, "imull %[y], %[x]", JUMP("jno"))
+
+// inc and dec keep CF, which compiled blocks take from the flag-setting instruction before them
+// (their locals, or the record a shift, multiply or inc left in EFLAGS).
+REACH(cmp_inc, CMP, "incl %[acc]")
+REACH(add_dec, "addl %[y], %[x]", "decl %[acc]")
+REACH(test_inc, "testl %[y], %[x]", "incl %[acc]")
+REACH(shl_dec, "shll $3, %[x]", "decl %[acc]")
+REACH(imul_inc, "imull %[y], %[x]", "incl %[acc]")
+REACH(dec_inc, "decl %[x]", "incl %[acc]")
+REACH(cmp_incm, CMP, "incl %[m]")
+REACH(cmp_adcm, CMP, "adcl %[y], %[m]")
+REACH(sub_sbbm, "subl %[y], %[x]", "sbbl %[x], %[m]")
+// cmov and setcc read the flags like a jump: from the block's locals where it knows them.
+REACH(cmp_cmovb, CMP, "cmovbl %[y], %[acc]")
+REACH(cmp_cmovge, CMP, "cmovgel %[m], %[acc]")
+REACH(cmp_cmovbe, CMP, "cmovbel %[y], %[acc]")
+REACH(add_cmovc, "addl %[y], %[x]", "cmovcl %[y], %[acc]")
+REACH(test_cmovle, "testl %[y], %[x]", "cmovlel %[y], %[acc]")
+REACH(dec_cmovs, "decl %[x]", "cmovsl %[y], %[acc]")
+REACH(cmp_setl, CMP, "setl %[m]")
+REACH(cmp_seta, CMP, "seta %[m]")
+REACH(sub_setae, "subl %[y], %[x]", "setae %[m]")
+REACH(xor_setg, "xorl %[y], %[x]", "setg %[m]")
+REACH(shl_sete, "shll $3, %[x]", "sete %[m]")
+REACH(dec_adc, "decl %[x]", "adcl %[y], %[t]")
+
+// Read-modify-write of a dword or byte in memory, written inline on a TLB hit.
+MEMDST(addl_m, "addl", "r", "k", FL_ARITH)
+MEMDST(adcl_m, "adcl", "r", "k", FL_ARITH)
+MEMDST(sbbl_m, "sbbl", "r", "k", FL_ARITH)
+MEMDST(andl_m, "andl", "r", "k", LOGIC_MASK)
+MEMDST(xorl_m, "xorl", "r", "k", LOGIC_MASK)
+MEMDST(adcb_m, "adcb", "q", "b", FL_ARITH)
+MEM(decb_m, "decb", FL_ARITH)
+REG(notl_r, "notl", 0xffffffffu)
+MEMSRC(imul3_s, "imull $0x41c64e6d,", "r", "k", FL_CF | FL_OF)
+
+// Shifts of a register by CL, whose count may be 0 (flags and register unchanged): a compare's
+// flags, then the shift, then a jump on CF and the flags.
+#define SHCL(NAME, OP)                                                                      \
+  static void t_##NAME(void) {                                                              \
+    for (int i = 0; i < n_test_values32; i++)                                               \
+      for (int j = 0; j < n_test_values32; j++) {                                           \
+        u32 x = test_values32[i], c = test_values32[j], acc = 0, f;                         \
+        u32 y = test_values32[(i + j) % n_test_values32];                                   \
+        asm volatile("cmpl %[y], %[x]\n\t" OP " %%cl, %[x]\n\tjb 1f\n\tincl %[acc]\n"       \
+                     "1:\tpushf\n\tpop %[f]"                                                  \
+                     : [x] "+r"(x), [acc] "+r"(acc), [f] "=r"(f)                            \
+                     : [y] "r"(y), "c"(c)                                                   \
+                     : "cc");                                                               \
+        chk_add(x);                                                                         \
+        chk_add(acc);                                                                       \
+        chk_add(f & SHIFT_MASK);                                                            \
+      }                                                                                     \
+    chk_line(#NAME);                                                                        \
+  }
+SHCL(shlcl, "shll")
+SHCL(shrcl, "shrl")
+SHCL(sarcl, "sarl")
+
+// cltd, cwtl, a one-byte and a two-byte nop and not between a compare and its jump.
+static void t_cdq_cwde(void) {
+  for (int i = 0; i < n_test_values32; i++)
+    for (int j = 0; j < n_test_values32; j++) {
+      u32 a = test_values32[i], d = 0, y = test_values32[j], f;
+      asm volatile("cmpl %[y], %%eax\n\tcltd\n\tnop\n\txchg %%ax, %%ax\n\tnotl %%edx\n\tcwtl\n\t"
+                   "jl 1f\n\tnotl %%edx\n1:\tpushf\n\tpop %[f]"
+                   : "+a"(a), "+d"(d), [f] "=r"(f)
+                   : [y] "r"(y)
+                   : "cc");
+      chk_add(a);
+      chk_add(d);
+      chk_add(f & FL_ARITH);
+    }
+  chk_line("cdq_cwde");
+}
 
 // Carry chains in one block, as in a checksum loop: adc and sbb read the carry the previous
 // instruction left (add; adc, also with a carry-in of 1 and a result equal to its destination;
@@ -113,5 +244,14 @@ void test_main(void) {
   t_incb_m(); t_decw_m(); t_incl_m(); t_decl_m();
   t_addw_i(); t_cmpb_i(); t_orl_i8(); t_sbbb_i(); t_subl_i(); t_movb_i(); t_movw_i(); t_movl_i();
   t_shl1(); t_shl7(); t_shr1(); t_shr31(); t_sar1(); t_sar13(); t_shl0(); t_shl32();
+  t_imul_i32(); t_imul_i8(); t_imull_s();
   t_carry_chain();
+  t_cmp_jb(); t_cmp_jae(); t_cmp_je(); t_cmp_jne(); t_cmp_jbe(); t_cmp_ja();
+  t_cmp_js(); t_cmp_jns(); t_cmp_jl(); t_cmp_jge(); t_cmp_jle(); t_cmp_jg();
+  t_add_jc(); t_add_jz(); t_add_adc(); t_sub_sbb(); t_test_jle(); t_xor_jg(); t_dec_js(); t_imul_jo();
+  t_cmp_inc(); t_add_dec(); t_test_inc(); t_shl_dec(); t_imul_inc(); t_dec_inc(); t_cmp_incm(); t_cmp_adcm(); t_sub_sbbm();
+  t_addl_m(); t_adcl_m(); t_sbbl_m(); t_andl_m(); t_xorl_m(); t_adcb_m(); t_decb_m(); t_notl_r(); t_imul3_s();
+  t_shlcl(); t_shrcl(); t_sarcl(); t_cdq_cwde();
+  t_cmp_cmovb(); t_cmp_cmovge(); t_cmp_cmovbe(); t_add_cmovc(); t_test_cmovle(); t_dec_cmovs();
+  t_cmp_setl(); t_cmp_seta(); t_sub_setae(); t_xor_setg(); t_shl_sete(); t_dec_adc();
 }

@@ -169,6 +169,34 @@ test('self-modifying code is seen at once, in interpreted and in compiled (hot) 
   assert.ok(cpu.stats.codeInvalidations >= 99, `invalidations ${cpu.stats.codeInvalidations}`);
 });
 
+test('a compiled block that writes to its own later instruction stops right after the write', () => {
+  // The loop runs 150 times unchanged and is compiled (a block that runs its own loop); in pass
+  // 150 cmove points the store at the add's immediate, which the same pass must then run with:
+  // 150 x 127 + 50 x 5. The first 150 stores go to a data page.
+  const src = `
+    xor %ebx, %ebx
+    mov $0, %ecx
+    mov $patch+2, %edi
+  1:
+    mov $0x20000, %esi
+    cmp $150, %ecx
+    cmove %edi, %esi
+    movb $5, (%esi)
+    mov $0, %eax
+  patch:
+    add $0x7f, %eax
+    add %eax, %ebx
+    inc %ecx
+    cmp $200, %ecx
+    jne 1b
+    ud2`;
+  const { cpu } = setup(src, 0);
+  assert.is(runToEnd(cpu), 'ud2');
+  assert.is(cpu.r[EBX], 150 * 127 + 50 * 5);
+  // Three instructions, then 200 passes of ten; ud2 faults and is not retired.
+  assert.is(cpu.stats.instructions, 3 + 200 * 10);
+});
+
 test('no FPU: with CR0.EM and TS clear an x87 store leaves memory as it was (the 486SX probe); with EM set it faults #NM', () => {
   // Linux's FPU probe: fninit; fnstsw; fnstcw into words holding 0xffff. Nothing answers, so both stay.
   const probe = 'movl $0xffffffff, 0x20000\nfninit\nfnstsw 0x20000\nfnstcw 0x20002\nmovl 0x20000, %ebx\nud2';
