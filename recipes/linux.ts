@@ -8,8 +8,11 @@
 //              must have kept its value, or the stage fails naming the ones that did not
 //   build      bzImage, vmlinux and System.map (resumable: an interrupted build's tree is kept
 //              and taken up, lib/kbuild-resume.ts); variant `afterburnt` builds with
-//              CC="gcc -B <as drop-in>" (nothing in Linux's sources or makefiles changes), merges
-//              the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
+//              CC="gcc -B <as drop-in>" (nothing in Linux's sources or makefiles changes) and
+//              profile feedback: C files get debug information (KCFLAGS=-g, which changes no
+//              code) and the drop-in annotates the page-table writes feedback/linux.txt names
+//              (written by `world netperf --feedback-out` from a run under the Xen wedge); it
+//              merges the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
 //              sensitive instructions the drop-in could not see (BUG()'s ud2 written as .byte)
 //              are listed in the report, a malformed site record fails the build
 //   install    the kernel's files plus the initramfs: /init built from guests/linux/init (a
@@ -32,6 +35,8 @@ const worldBin = fileURLToPath(new URL('../bin/world.js', import.meta.url));
 const FRAGMENT = 'guests/linux/config.fragment';
 const INIT = 'guests/linux/init';
 const PATCHES = 'guests/linux/patches';
+/** The afterburnt kernel's profile feedback (afterburner/feedback.ts; recipes/linux.md). */
+const FEEDBACK = 'feedback/linux.txt';
 /** What the kernel's build files are called in its tree, and installed as. */
 const KERNEL_FILES: [string, string][] = [['arch/x86/boot/bzImage', 'bzImage'], ['vmlinux', 'vmlinux'], ['System.map', 'System.map'], ['.config', 'config']];
 
@@ -130,7 +135,7 @@ export const recipe: Recipe = {
     build: {
       inputs: (variant) => ({
         tools: ['make', 'gcc', 'as', 'ld', 'objdump', 'flex', 'bison', 'bc', 'xz', ...(variant === 'afterburnt' ? ['node'] : [])],
-        paths: variant === 'afterburnt' ? ['afterburner'] : [],
+        paths: variant === 'afterburnt' ? ['afterburner', FEEDBACK] : [],
       }),
       // Kbuild is incremental: an interrupted kernel build goes on from where it stopped, the
       // afterburnt one too: its merged report counts only the reports of objects still in the
@@ -153,6 +158,7 @@ export const recipe: Recipe = {
         let cc = 'gcc';
         const env: Record<string, string> = {};
         const reports = join(ctx.dirs.work, 'afterburn-reports');
+        const args: string[] = [];
         if (ctx.variant === 'afterburnt') {
           const asDir = (await ctx.run('node', [worldBin, 'afterburn', '--print-as-dir'], { capture: true, cwd: ctx.dirs.root })).trim();
           if (!asDir || !existsSync(join(asDir, 'as'))) throw new Error(`'world afterburn --print-as-dir' gave '${asDir}', which holds no 'as'`);
@@ -161,8 +167,17 @@ export const recipe: Recipe = {
           // assembled, and a rebuilt object replaces its own (afterburner/report.ts).
           mkdirSync(reports, { recursive: true });
           env.WORLD_AFTERBURN_REPORT_DIR = reports;
+          // Profile feedback names source lines (file:line), which the drop-in reads from the
+          // assembly's .file/.loc and `world netperf --feedback-out` from vmlinux's line table,
+          // so the C files are built with -g (Kbuild's KCFLAGS: C files only, its own flags
+          // untouched; -g changes no generated code, recipes/linux.md). Both trees' paths are
+          // mapped to '.', so the names are the tree's relative ones on either side and no
+          // machine path enters vmlinux; location views serve debuggers only and are left out.
+          args.push(`KCFLAGS=-g -gno-record-gcc-switches -gno-variable-location-views ` +
+            `-fdebug-prefix-map=${ctx.dirs.src}=. -fdebug-prefix-map=${build}=.`);
+          env.WORLD_AFTERBURN_FEEDBACK = join(ctx.dirs.root, FEEDBACK);
         }
-        await make(ctx, build, [`-j${availableParallelism()}`, `CC=${cc}`, 'bzImage'], env);
+        await make(ctx, build, [`-j${availableParallelism()}`, `CC=${cc}`, ...args, 'bzImage'], env);
         for (const [from, to] of KERNEL_FILES) copyFileSync(join(build, from), join(ctx.dirs.out, to));
         if (ctx.variant === 'afterburnt') {
           const merged = mergeAfterburnReports(reports);
