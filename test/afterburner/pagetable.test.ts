@@ -7,21 +7,11 @@ import * as assert from 'uvu/assert';
 import { afterburnAssembly, PT_PADDING, type AfterburnOptions, type AfterburnResult } from '../../afterburner/rewrite.ts';
 import { parseFeedback, FeedbackError, normalizeSourcePath } from '../../afterburner/feedback.ts';
 import { disassemble, type Instruction } from '../../afterburner/validate.ts';
-import { decodeRecords } from '../../afterburner/records.ts';
 import { execa } from 'execa';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assemble, inScratch, link, sectionBytes } from './tools.ts';
+import { assemble, inScratch, link, recordRanges, sectionBytes } from './tools.ts';
 
-/** The [begin, end) ranges a section of records (afterburner/records.ts) names in a linked image,
- *  read with objdump. */
-export async function recordRanges(elf: string, section: string): Promise<[number, number][]> {
-  const r = await execa('objdump', ['-h', '-j', section, elf], { reject: false });
-  const m = new RegExp(`\\s${section.replace('.', '\\.')}\\s+[0-9a-f]+\\s+([0-9a-f]+)`).exec(r.stdout);
-  if (!m) return [];
-  const hex = await sectionBytes(elf, section);
-  return decodeRecords(parseInt(m[1]!, 16), Buffer.from(hex, 'hex')).map((s) => [s.begin, s.end]);
-}
 const ptRanges = (elf: string): Promise<[number, number][]> => recordRanges(elf, '.afterburn_pt');
 
 /** Afterburns `src` with `options`, assembles and links the result in a scratch folder, and hands
