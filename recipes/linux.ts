@@ -10,8 +10,9 @@
 //              and taken up, lib/kbuild-resume.ts); variant `afterburnt` builds with
 //              CC="gcc -B <as drop-in>" (nothing in Linux's sources or makefiles changes) and
 //              profile feedback: C files get debug information (KCFLAGS=-g, which changes no
-//              code) and the drop-in annotates the page-table writes feedback/linux.txt names
-//              (written by `world netperf --feedback-out` from a run under the Xen wedge); it
+//              code; kept apart in vmlinux.debug) and the drop-in annotates the page-table writes
+//              feedback/linux.txt names (written by `world netperf --feedback-out` from a run
+//              under the Xen wedge); it
 //              merges the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
 //              sensitive instructions the drop-in could not see (BUG()'s ud2 written as .byte)
 //              are listed in the report, a malformed site record fails the build
@@ -88,7 +89,7 @@ export const recipe: Recipe = {
     vmlinux: 'vmlinux',
     'system-map': 'System.map',
     config: 'config',
-    ...(variant === 'afterburnt' ? { 'afterburn-report': 'afterburn-report.json' } : {}),
+    ...(variant === 'afterburnt' ? { 'afterburn-report': 'afterburn-report.json', 'vmlinux-debug': 'vmlinux.debug' } : {}),
   }),
   stages: {
     unpack: {
@@ -134,7 +135,7 @@ export const recipe: Recipe = {
     },
     build: {
       inputs: (variant) => ({
-        tools: ['make', 'gcc', 'as', 'ld', 'objdump', 'flex', 'bison', 'bc', 'xz', ...(variant === 'afterburnt' ? ['node'] : [])],
+        tools: ['make', 'gcc', 'as', 'ld', 'objdump', 'flex', 'bison', 'bc', 'xz', ...(variant === 'afterburnt' ? ['node', 'objcopy'] : [])],
         paths: variant === 'afterburnt' ? ['afterburner', FEEDBACK] : [],
       }),
       // Kbuild is incremental: an interrupted kernel build goes on from where it stopped, the
@@ -189,13 +190,19 @@ export const recipe: Recipe = {
             throw new Error(`vmlinux's .afterburn disagrees with objdump at ${image.malformed.length} sites, e.g. ${image.malformed[0]}`);
           }
           writeFileAtomic(join(ctx.dirs.out, 'afterburn-report.json'), JSON.stringify({ build: merged, vmlinux: image }, null, 2) + '\n');
+          // A hypervisor hands the wedge vmlinux whole as its module, and the debug sections
+          // (about 50 of -g's 54 MB) would leave the L4 wedge a few MiB of guest memory. They go
+          // to vmlinux.debug, which the installed vmlinux names in its .gnu_debuglink, so
+          // addr2line -e vmlinux still reads the lines with both files side by side.
+          await ctx.run('objcopy', ['--only-keep-debug', join(build, 'vmlinux'), join(ctx.dirs.out, 'vmlinux.debug')]);
+          await ctx.run('objcopy', ['--strip-debug', `--add-gnu-debuglink=${join(ctx.dirs.out, 'vmlinux.debug')}`, join(build, 'vmlinux'), join(ctx.dirs.out, 'vmlinux')]);
         }
       },
     },
     install: {
       inputs: { tools: ['make', 'gcc', 'as', 'ld'], paths: [INIT] },
       async run(ctx) {
-        for (const name of [...KERNEL_FILES.map(([, to]) => to), 'afterburn-report.json']) {
+        for (const name of [...KERNEL_FILES.map(([, to]) => to), 'afterburn-report.json', 'vmlinux.debug']) {
           if (existsSync(join(ctx.dirs.prev!, name))) copyFileSync(join(ctx.dirs.prev!, name), join(ctx.dirs.out, name));
         }
         const initOut = join(ctx.dirs.work, 'init');
