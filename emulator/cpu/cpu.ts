@@ -173,7 +173,7 @@ export class Cpu extends CpuSegments {
             if (!stepTrap) {
               const first = insn.block;
               if (first !== null) {
-                if (first.eip === this.eip && this.segFastR[CS] && retired + first.n <= instructionLimit) {
+                if (first.eip === this.eip && this.blockInsideCs(first.eip) && retired + first.n <= instructionLimit) {
                   let b: Block = first;
                   // Run compiled blocks back to back, following each block's two cached successors.
                   for (;;) {
@@ -188,7 +188,7 @@ export class Cpu extends CpuSegments {
                     if (linked) {
                       let s: Block | null = b.succ;
                       if (s !== null && s.eip !== this.eip) s = b.succ2;
-                      if (s !== null && s.eip === this.eip && retired + s.n <= instructionLimit) { b = s; continue; }
+                      if (s !== null && s.eip === this.eip && this.blockInsideCs(s.eip) && retired + s.n <= instructionLimit) { b = s; continue; }
                     }
                     const nb = this.blockAt();
                     if (nb === null) break;
@@ -200,7 +200,7 @@ export class Cpu extends CpuSegments {
                   }
                   continue;
                 }
-              } else if (++insn.hits === HOT_THRESHOLD && this.segFastR[CS] && this.fetchPage !== null) {
+              } else if (++insn.hits === HOT_THRESHOLD && this.blockInsideCs(this.eip) && this.fetchPage !== null) {
                 this.compileBlock(insn);
               }
             }
@@ -513,6 +513,16 @@ export class Cpu extends CpuSegments {
     const insn = page[lin & 0xfff];
     if (insn === undefined || insn.block === null || insn.block.eip !== this.eip) return null;
     return insn.block;
+  }
+  /**
+   * Whether a block starting at `eip` may run: CS is based at 0 (blocks are keyed by linear
+   * address and store offsets) and readable, and the block's page lies within CS's limit (a block
+   * never crosses a page), so no instruction of it needs fetch's limit check. Flat segments pass,
+   * and so do a Xen guest's user segments, which end below the hypervisor hole. Checked on every
+   * entry and link, since a CS load within a ring does not change the code epoch.
+   */
+  private blockInsideCs(eip: number): boolean {
+    return this.segMaxR[CS]! >= ((eip | 0xfff) >>> 0);
   }
   /** Compiles the block starting at the current instruction (see blocks.ts). */
   private compileBlock(first: Insn): void {

@@ -39,13 +39,15 @@ export function stringOp(cpu: Cpu, i: Insn): void {
   let finished = false;
   // Charges the bulk bytes of this piece, and remembers where a suspended instruction stands, on
   // every way out: done, chunk boundary, or a fault on an element.
-  // Forward rep movs/stos with 32-bit addresses over flat segments may move whole runs of elements
-  // at once (bulkRun); not while something waits at the boundary, where each element is a dispatch.
-  const fast = rep !== 0 && bulk !== null && as32 && step > 0 && cpu.segFastW[ES] === 1 && (kind === 0xaa || cpu.segFastR[srcSeg] === 1);
+  // Forward rep movs/stos with 32-bit addresses over base-0 expand-up segments (flat, or ending
+  // below a hypervisor's hole) may move whole runs of elements at once (bulkRun), as far as the
+  // limits let every element through; not while something waits at the boundary, where each
+  // element is a dispatch.
+  const fast = rep !== 0 && bulk !== null && as32 && step > 0 && cpu.segMaxW[ES]! >= 0 && (kind === 0xaa || cpu.segMaxR[srcSeg]! >= 0);
   try {
   for (;;) {
     if (fast && !cpu.attention) {
-      const k = bulkRun(cpu, kind, size, Math.min(count, REP_BUDGET - n));
+      const k = bulkRun(cpu, kind, size, Math.min(count, REP_BUDGET - n), srcSeg);
       if (k > 0) {
         count -= k;
         n += k;
@@ -133,16 +135,18 @@ export function stringOp(cpu: Cpu, i: Insn): void {
  * Moves up to `max` elements of a forward rep movs (kind 0xa4) or rep stos (0xaa) at ESI/EDI in one
  * TypedArray operation, when every one of them would take the TLB-hit path of rd/wr: the source and
  * destination elements lie within one page each whose entries are on the hot path (RAM, translated,
- * no decoded code; a cache-cold source is warmed as readSlow would), and a copy does not overlap its destination ahead of its
- * source (where element-by-element differs from a block move). Counts the TLB hits and advances
- * ESI/EDI as the element loop would; returns the elements moved (0: take the element loop).
+ * no decoded code; a cache-cold source is warmed as readSlow would), within the segments' limits
+ * (segMaxR/segMaxW: the element loop's segCheck faults on the first element beyond), and a copy
+ * does not overlap its destination ahead of its source (where element-by-element differs from a
+ * block move). Counts the TLB hits and advances ESI/EDI as the element loop would; returns the
+ * elements moved (0: take the element loop).
  */
-function bulkRun(cpu: Cpu, kind: number, size: number, max: number): number {
+function bulkRun(cpu: Cpu, kind: number, size: number, max: number, srcSeg: number): number {
   const need = cpu.tlbNeed;
   const di = cpu.r[EDI]!;
   const ew = cpu.tlbW[di >>> 12]!;
   if ((ew & need) !== need) return 0;
-  let k = Math.min(max, ((0x1000 - (di & 0xfff)) / size) | 0);
+  let k = Math.min(max, ((0x1000 - (di & 0xfff)) / size) | 0, Math.floor((cpu.segMaxW[ES]! - (di >>> 0) + 1) / size));
   const pd = ((ew & ~0xfff) | (di & 0xfff)) >>> 0;
   const ram = cpu.ram;
   if (kind === 0xa4) {
@@ -152,7 +156,7 @@ function bulkRun(cpu: Cpu, kind: number, size: number, max: number): number {
     // its charges and warming over the whole run are those of readColdRun.
     const cold = (er & need) !== need;
     if (cold && !((er & TLB_COLD) && (need === TLB_VALID || (er & TLB_USER)))) return 0;
-    k = Math.min(k, ((0x1000 - (si & 0xfff)) / size) | 0);
+    k = Math.min(k, ((0x1000 - (si & 0xfff)) / size) | 0, Math.floor((cpu.segMaxR[srcSeg]! - (si >>> 0) + 1) / size));
     if (k <= 0) return 0;
     const ps = ((er & ~0xfff) | (si & 0xfff)) >>> 0;
     const bytes = k * size;

@@ -1,7 +1,9 @@
 // Segment registers, descriptor tables and the protected-mode checks on segment loads, plus
 // segment-relative (logical) memory access and the stack. Each segment register keeps its
 // hidden part (base, limit, access rights); segFastR/segFastW mark flat segments (base 0,
-// 4 GiB, expand-up, readable/writable) whose offsets are used as linear addresses unchecked.
+// 4 GiB, expand-up, readable/writable) whose offsets are used as linear addresses unchecked, and
+// segMaxR/segMaxW the last offset a base-0 expand-up segment with the access right lets through
+// (a Xen guest's segments end below the hypervisor hole: only their limit needs testing).
 import { CpuMemory } from './mmu.ts';
 import { CpuFault, GP, NP, SS as SS_VEC, TS } from './fault.ts';
 import { ESP } from './flags.ts';
@@ -40,6 +42,9 @@ export class CpuSegments extends CpuMemory {
   readonly segValid = new Uint8Array(6);
   readonly segFastR = new Uint8Array(6);
   readonly segFastW = new Uint8Array(6);
+  /** Base 0, expand-up, readable (writable): the limit, the only check left; else -1. */
+  readonly segMaxR = new Float64Array(6);
+  readonly segMaxW = new Float64Array(6);
   /** CS.D: default operand/address size 32 bits. */
   code32 = true;
   /** SS.B: 32-bit stack pointer. */
@@ -74,6 +79,10 @@ export class CpuSegments extends CpuMemory {
     const code = (ar & AR_CODE) !== 0;
     this.segFastR[seg] = flat && (!code || (ar & AR_WRITABLE) !== 0) && (code || !(ar & AR_EXPDOWN)) ? 1 : 0;
     this.segFastW[seg] = flat && !code && (ar & AR_WRITABLE) !== 0 && !(ar & AR_EXPDOWN) ? 1 : 0;
+    // The rights segCheck tests, for a segment whose linear address is its offset.
+    const upZero = valid && base === 0 && (code || !(ar & AR_EXPDOWN));
+    this.segMaxR[seg] = upZero && (!code || (ar & AR_WRITABLE) !== 0) ? limit >>> 0 : -1;
+    this.segMaxW[seg] = upZero && !code && (ar & AR_WRITABLE) !== 0 ? limit >>> 0 : -1;
     if (seg === CS) {
       this.code32 = (ar & AR_DB) !== 0;
       this.setCpl(selector & 3);
@@ -96,7 +105,15 @@ export class CpuSegments extends CpuMemory {
     if (this.segFastW[seg]) return off;
     return this.segCheck(seg, off, size, true);
   }
+  /** Linear address of [off, off+size) in segment seg, or the fault the access raises. The test
+   *  that passes nearly always (base 0, within the limit) is kept apart from the rest so that V8
+   *  inlines it into the compiled blocks: under Xen every guest data segment ends below the
+   *  hypervisor hole, so every load and store of a Xen guest comes here. */
   segCheck(seg: number, off: number, size: number, write: boolean): number {
+    if ((off >>> 0) + size - 1 <= (write ? this.segMaxW[seg]! : this.segMaxR[seg]!)) return off | 0;
+    return this.segCheckFull(seg, off, size, write);
+  }
+  private segCheckFull(seg: number, off: number, size: number, write: boolean): number {
     const vec = seg === SS ? SS_VEC : GP;
     if (!this.segValid[seg]) throw new CpuFault(vec, 0, true);
     const ar = this.segAr[seg]!;
