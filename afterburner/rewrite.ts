@@ -125,14 +125,17 @@ function isMemoryAccess(mnemonic: string, operands: string): boolean {
 }
 
 /** A 32-bit store the wedge's page-table path takes (`movl %reg|$imm, mem`): what profile
- *  feedback may turn into a page-table site. */
+ *  feedback may turn into a page-table site. A store addressed through %esp is left alone: a
+ *  stack slot is no page-table entry, and the wedge refuses such a site (its pushes would move
+ *  the operand, guests/wedge/ia32/ptsites.c), which a header line inlined in many functions
+ *  (Linux's native_set_pte) could otherwise bring. */
 function isWordStore(mnemonic: string, operands: string): boolean {
   const m = mnemonic.toLowerCase();
   if (m !== 'mov' && m !== 'movl') return false;
   const ops = splitOperands(operands);
   if (ops.length !== 2) return false;
   const [src, dst] = ops as [string, string];
-  if (dst.startsWith('%') || dst.startsWith('$') || /%[cdefgs]s:/.test(dst)) return false;
+  if (dst.startsWith('%') || dst.startsWith('$') || /%[cdefgs]s:/.test(dst) || /%esp\b/.test(dst)) return false;
   return /^%e(?:ax|bx|cx|dx|si|di|bp)$/.test(src) || (m === 'movl' && src.startsWith('$'));
 }
 

@@ -21,8 +21,10 @@ import { writeFileAtomic } from '../src/atomic.ts';
 import { mergeAfterburnReports } from './lib/afterburn-report.ts';
 import type { Recipe } from '../src/recipe.ts';
 
-/** Where the profile feedback of the afterburnt-feedback variant lies (relative to the root). */
-const FEEDBACK_DIR = 'feedback';
+/** The profile feedback of the afterburnt-feedback variant (relative to the root): the file
+ *  alone is its input, so another guest's feedback beside it (feedback/linux.txt) rebuilds
+ *  nothing here. */
+const FEEDBACK = 'feedback/guest-kernel.txt';
 const worldBin = fileURLToPath(new URL('../bin/world.js', import.meta.url));
 
 export const recipe: Recipe = {
@@ -37,7 +39,7 @@ export const recipe: Recipe = {
     build: {
       inputs: (variant) => ({
         tools: ['gcc', 'make', 'as', 'ld', ...(variant.startsWith('afterburnt') ? ['node'] : [])],
-        paths: variant === 'afterburnt' ? ['afterburner'] : variant === 'afterburnt-feedback' ? ['afterburner', FEEDBACK_DIR]
+        paths: variant === 'afterburnt' ? ['afterburner'] : variant === 'afterburnt-feedback' ? ['afterburner', FEEDBACK]
           : variant === 'l4-pv' ? ['guests/l4'] : [],
       }),
       async run(ctx) {
@@ -59,7 +61,7 @@ export const recipe: Recipe = {
           // of the debug information, so addr2line names files as the assembly's .file does.
           cc += ` -g -gno-record-gcc-switches -fdebug-prefix-map=${ctx.dirs.src}=.`;
           make.push('PT_ANNOTATE=0');
-          env.WORLD_AFTERBURN_FEEDBACK = join(ctx.dirs.root, FEEDBACK_DIR, 'guest-kernel.txt');
+          env.WORLD_AFTERBURN_FEEDBACK = join(ctx.dirs.root, FEEDBACK);
         }
         // User programs are not part of the kernel: they run in ring 3 and are never afterburnt
         // (UCC=gcc), just as the original afterburnt only the guest kernel.

@@ -8,8 +8,12 @@
 //              must have kept its value, or the stage fails naming the ones that did not
 //   build      bzImage, vmlinux and System.map (resumable: an interrupted build's tree is kept
 //              and taken up, lib/kbuild-resume.ts); variant `afterburnt` builds with
-//              CC="gcc -B <as drop-in>" (nothing in Linux's sources or makefiles changes), merges
-//              the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
+//              CC="gcc -B <as drop-in>" (nothing in Linux's sources or makefiles changes) and
+//              profile feedback: C files get debug information (KCFLAGS=-g, which changes no
+//              code; kept apart in vmlinux.debug) and the drop-in annotates the page-table writes
+//              feedback/linux.txt names (written by `world netperf --feedback-out` from a run
+//              under the Xen wedge); it
+//              merges the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
 //              sensitive instructions the drop-in could not see (BUG()'s ud2 written as .byte)
 //              are listed in the report, a malformed site record fails the build
 //   install    the kernel's files plus the initramfs: /init built from guests/linux/init (a
@@ -32,6 +36,8 @@ const worldBin = fileURLToPath(new URL('../bin/world.js', import.meta.url));
 const FRAGMENT = 'guests/linux/config.fragment';
 const INIT = 'guests/linux/init';
 const PATCHES = 'guests/linux/patches';
+/** The afterburnt kernel's profile feedback (afterburner/feedback.ts; recipes/linux.md). */
+const FEEDBACK = 'feedback/linux.txt';
 /** What the kernel's build files are called in its tree, and installed as. */
 const KERNEL_FILES: [string, string][] = [['arch/x86/boot/bzImage', 'bzImage'], ['vmlinux', 'vmlinux'], ['System.map', 'System.map'], ['.config', 'config']];
 
@@ -83,7 +89,7 @@ export const recipe: Recipe = {
     vmlinux: 'vmlinux',
     'system-map': 'System.map',
     config: 'config',
-    ...(variant === 'afterburnt' ? { 'afterburn-report': 'afterburn-report.json' } : {}),
+    ...(variant === 'afterburnt' ? { 'afterburn-report': 'afterburn-report.json', 'vmlinux-debug': 'vmlinux.debug' } : {}),
   }),
   stages: {
     unpack: {
@@ -129,8 +135,8 @@ export const recipe: Recipe = {
     },
     build: {
       inputs: (variant) => ({
-        tools: ['make', 'gcc', 'as', 'ld', 'objdump', 'flex', 'bison', 'bc', 'xz', ...(variant === 'afterburnt' ? ['node'] : [])],
-        paths: variant === 'afterburnt' ? ['afterburner'] : [],
+        tools: ['make', 'gcc', 'as', 'ld', 'objdump', 'flex', 'bison', 'bc', 'xz', ...(variant === 'afterburnt' ? ['node', 'objcopy'] : [])],
+        paths: variant === 'afterburnt' ? ['afterburner', FEEDBACK] : [],
       }),
       // Kbuild is incremental: an interrupted kernel build goes on from where it stopped, the
       // afterburnt one too: its merged report counts only the reports of objects still in the
@@ -153,6 +159,7 @@ export const recipe: Recipe = {
         let cc = 'gcc';
         const env: Record<string, string> = {};
         const reports = join(ctx.dirs.work, 'afterburn-reports');
+        const args: string[] = [];
         if (ctx.variant === 'afterburnt') {
           const asDir = (await ctx.run('node', [worldBin, 'afterburn', '--print-as-dir'], { capture: true, cwd: ctx.dirs.root })).trim();
           if (!asDir || !existsSync(join(asDir, 'as'))) throw new Error(`'world afterburn --print-as-dir' gave '${asDir}', which holds no 'as'`);
@@ -161,8 +168,17 @@ export const recipe: Recipe = {
           // assembled, and a rebuilt object replaces its own (afterburner/report.ts).
           mkdirSync(reports, { recursive: true });
           env.WORLD_AFTERBURN_REPORT_DIR = reports;
+          // Profile feedback names source lines (file:line), which the drop-in reads from the
+          // assembly's .file/.loc and `world netperf --feedback-out` from vmlinux's line table,
+          // so the C files are built with -g (Kbuild's KCFLAGS: C files only, its own flags
+          // untouched; -g changes no generated code, recipes/linux.md). Both trees' paths are
+          // mapped to '.', so the names are the tree's relative ones on either side and no
+          // machine path enters vmlinux; location views serve debuggers only and are left out.
+          args.push(`KCFLAGS=-g -gno-record-gcc-switches -gno-variable-location-views ` +
+            `-fdebug-prefix-map=${ctx.dirs.src}=. -fdebug-prefix-map=${build}=.`);
+          env.WORLD_AFTERBURN_FEEDBACK = join(ctx.dirs.root, FEEDBACK);
         }
-        await make(ctx, build, [`-j${availableParallelism()}`, `CC=${cc}`, 'bzImage'], env);
+        await make(ctx, build, [`-j${availableParallelism()}`, `CC=${cc}`, ...args, 'bzImage'], env);
         for (const [from, to] of KERNEL_FILES) copyFileSync(join(build, from), join(ctx.dirs.out, to));
         if (ctx.variant === 'afterburnt') {
           const merged = mergeAfterburnReports(reports);
@@ -174,13 +190,19 @@ export const recipe: Recipe = {
             throw new Error(`vmlinux's .afterburn disagrees with objdump at ${image.malformed.length} sites, e.g. ${image.malformed[0]}`);
           }
           writeFileAtomic(join(ctx.dirs.out, 'afterburn-report.json'), JSON.stringify({ build: merged, vmlinux: image }, null, 2) + '\n');
+          // A hypervisor hands the wedge vmlinux whole as its module, and the debug sections
+          // (about 50 of -g's 54 MB) would leave the L4 wedge a few MiB of guest memory. They go
+          // to vmlinux.debug, which the installed vmlinux names in its .gnu_debuglink, so
+          // addr2line -e vmlinux still reads the lines with both files side by side.
+          await ctx.run('objcopy', ['--only-keep-debug', join(build, 'vmlinux'), join(ctx.dirs.out, 'vmlinux.debug')]);
+          await ctx.run('objcopy', ['--strip-debug', `--add-gnu-debuglink=${join(ctx.dirs.out, 'vmlinux.debug')}`, join(build, 'vmlinux'), join(ctx.dirs.out, 'vmlinux')]);
         }
       },
     },
     install: {
       inputs: { tools: ['make', 'gcc', 'as', 'ld'], paths: [INIT] },
       async run(ctx) {
-        for (const name of [...KERNEL_FILES.map(([, to]) => to), 'afterburn-report.json']) {
+        for (const name of [...KERNEL_FILES.map(([, to]) => to), 'afterburn-report.json', 'vmlinux.debug']) {
           if (existsSync(join(ctx.dirs.prev!, name))) copyFileSync(join(ctx.dirs.prev!, name), join(ctx.dirs.out, name));
         }
         const initOut = join(ctx.dirs.work, 'init');

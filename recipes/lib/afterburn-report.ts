@@ -5,15 +5,13 @@
 // still a file: the assembler runs of a build's compiler probes (Kbuild's cc-option and as-instr
 // write into a directory named by the probing shell's pid and remove it) leave reports under new
 // names in every make run, so counting them made a build done in two make runs (a killed one taken
-// up again) report more files than a build done in one.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+// up again) report more files than a build done in one. Whether an object is still a file is
+// afterburner/report.ts's objectExists, the one test of it (an input of every afterburnt build).
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { objectExists } from '../../afterburner/report.ts';
 
 export interface AfterburnReport { files: number; sites: Record<string, number> }
-
-function isFile(path: string): boolean {
-  try { return statSync(path).isFile(); } catch { return false; }
-}
 
 export function mergeAfterburnReports(dir: string): AfterburnReport {
   let names: string[];
@@ -25,7 +23,7 @@ export function mergeAfterburnReports(dir: string): AfterburnReport {
     const report = JSON.parse(readFileSync(path, 'utf8')) as { source?: unknown; object?: unknown; sites?: unknown };
     if (typeof report.sites !== 'object' || report.sites === null) throw new Error(`${name}: expected an object 'sites'`);
     if (report.object !== undefined && typeof report.object !== 'string') throw new Error(`${name}: expected a path 'object'`);
-    if (typeof report.object === 'string' && !isFile(report.object)) continue;
+    if (!objectExists(report)) continue;
     files += 1;
     for (const [mnemonic, count] of Object.entries(report.sites as Record<string, unknown>)) {
       if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {

@@ -19,7 +19,7 @@ export function sourceLocations(elfPath: string, eips: readonly number[]): strin
   return lines.map((l, i) => {
     const m = /^(.*):(\d+)(?: \(discriminator \d+\))?$/.exec(l.trim());
     if (!m || m[1] === '??' || m[2] === '0') {
-      throw new FeedbackOutError(`${elfPath}: no source line for 0x${eips[i]!.toString(16)} (build the guest with -g: guest-kernel@afterburnt-feedback is)`);
+      throw new FeedbackOutError(`${elfPath}: no source line for 0x${eips[i]!.toString(16)} (build the guest with -g, as guest-kernel@afterburnt-feedback and linux@afterburnt are; a vmlinux whose debug sections were stripped needs its .debug file beside it)`);
     }
     return `${normalizeSourcePath(m[1]!)}:${m[2]}`;
   });

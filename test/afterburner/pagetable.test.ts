@@ -5,21 +5,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { afterburnAssembly, PT_PADDING, type AfterburnOptions, type AfterburnResult } from '../../afterburner/rewrite.ts';
-import { parseFeedback, FeedbackError } from '../../afterburner/feedback.ts';
+import { parseFeedback, FeedbackError, normalizeSourcePath } from '../../afterburner/feedback.ts';
 import { disassemble, type Instruction } from '../../afterburner/validate.ts';
-import { decodeRecords } from '../../afterburner/records.ts';
 import { execa } from 'execa';
-import { assemble, inScratch, link, sectionBytes } from './tools.ts';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assemble, inScratch, link, recordRanges, sectionBytes } from './tools.ts';
 
-/** The [begin, end) ranges a section of records (afterburner/records.ts) names in a linked image,
- *  read with objdump. */
-export async function recordRanges(elf: string, section: string): Promise<[number, number][]> {
-  const r = await execa('objdump', ['-h', '-j', section, elf], { reject: false });
-  const m = new RegExp(`\\s${section.replace('.', '\\.')}\\s+[0-9a-f]+\\s+([0-9a-f]+)`).exec(r.stdout);
-  if (!m) return [];
-  const hex = await sectionBytes(elf, section);
-  return decodeRecords(parseInt(m[1]!, 16), Buffer.from(hex, 'hex')).map((s) => [s.begin, s.end]);
-}
 const ptRanges = (elf: string): Promise<[number, number][]> => recordRanges(elf, '.afterburn_pt');
 
 /** Afterburns `src` with `options`, assembles and links the result in a scratch folder, and hands
@@ -94,6 +86,63 @@ test('profile feedback: the 32-bit stores on a named source line become sites, o
     assert.is(r.pageTableSites, 2);
     checkSites(await disassemble(elf), await ptRanges(elf), [/^mov\s+%edx,0x4\(%eax\)$/, /^movl\s+\$0x7,\(%ecx\)$/]);
     assert.is(afterburnAssembly(src).pageTableSites, 0, 'no feedback, no site');
+  });
+});
+
+// Linux writes its page-table entries in inline functions of headers (native_set_pte in
+// arch/x86/include/asm/pgtable-2level.h). Compiled as Kbuild compiles with KCFLAGS=-g (an absolute
+// include path, both trees mapped to '.'), gcc puts an inlined store on the header's line or on
+// the caller's, each through a `.file N` of its own; the oracle is GNU addr2line on the linked
+// image, which reads the same line table `world netperf --feedback-out` reads: every 32-bit store
+// whose location the feedback names is a site, but a store to the stack, and nothing else is.
+test('profile feedback from gcc -g: stores of an inlined header line and of its callers\' lines, by addr2line', async () => {
+  await inScratch(async (dir) => {
+    const src = join(dir, 'src'), build = join(dir, 'build');
+    mkdirSync(join(src, 'inc/asm'), { recursive: true });
+    mkdirSync(build);
+    writeFileSync(join(src, 'inc/asm/pt.h'), [
+      'static inline void set_entry(unsigned *p, unsigned v)',
+      '{',
+      '\t*p = v;',                              // line 3
+      '}',
+      '',
+    ].join('\n'));
+    writeFileSync(join(src, 'mm.c'), [
+      '#include <asm/pt.h>',
+      'unsigned *table;',
+      'void (*use)(unsigned *);',
+      'void map(unsigned i, unsigned v)',
+      '{',
+      '\tset_entry(&table[i], v | 1);',          // line 6
+      '\ttable[i + 1] = v;',                      // line 7: a store the feedback does not name
+      '}',
+      'void local(unsigned v)',
+      '{',
+      '\tunsigned copy[4];',
+      '\tset_entry(&copy[1], v);',               // line 12: the header's store to the stack
+      '\tuse(copy);',
+      '}',
+      '',
+    ].join('\n'));
+    const cc = await execa('gcc', ['-m32', '-O2', '-fno-pic', '-S', '-o', '-', `-I${join(src, 'inc')}`, '-g', '-gno-record-gcc-switches',
+      '-gno-variable-location-views', `-fdebug-prefix-map=${src}=.`, `-fdebug-prefix-map=${build}=.`, join(src, 'mm.c')], { cwd: build, reject: false });
+    assert.is(cc.exitCode, 0, cc.stderr);
+    const named = new Set(['inc/asm/pt.h:3', 'mm.c:6', 'mm.c:12']);
+    const r = afterburnAssembly(`${cc.stdout}\n`, { pageTableLines: parseFeedback([...named].map((l) => `pte ./${l}\n`).join('')).pte });
+    const elf = await link(await assemble(dir, 'ab', r.output));
+    const insns = await disassemble(elf);
+    const stores = insns.filter((i) => /^mov\s+(?:%e[a-z]{2}|\$0x[0-9a-f]+),.*\(/.test(i.text));
+    const where = await execa('addr2line', ['-e', elf, ...stores.map((i) => `0x${i.address.toString(16)}`)]);
+    const locs = where.stdout.trim().split('\n').map((l) => normalizeSourcePath(l.replace(/ \(discriminator \d+\)$/, '')));
+    assert.is(locs.length, stores.length);
+    const begins = new Set((await ptRanges(elf)).map(([b]) => b));
+    const onStack = (i: Instruction): boolean => /%esp\)$/.test(i.text);
+    const want = stores.filter((i, k) => named.has(locs[k]!) && !onStack(i));
+    assert.equal(stores.filter((i) => begins.has(i.address)).map((i) => i.text), want.map((i) => i.text), 'the sites are the named lines\' stores');
+    assert.is(begins.size, want.length);
+    assert.ok(want.length >= 1, 'the page-table store is a site');
+    assert.ok(stores.some((i, k) => named.has(locs[k]!) && onStack(i)), 'a store to the stack on a named line (gcc puts the copy on the header\'s line or the caller\'s) stays plain');
+    assert.ok(stores.some((i, k) => locs[k] === 'mm.c:7' && !onStack(i)), 'line 7\'s store has a line of its own and stays plain');
   });
 });
 

@@ -3,6 +3,7 @@ import { execa } from 'execa';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeRecords } from '../../afterburner/records.ts';
 
 export function scratchDir(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'world-ab-test-'));
@@ -41,4 +42,14 @@ export async function sectionBytes(file: string, section: string): Promise<strin
   const r = await execa('objdump', ['-s', '-j', section, file], { reject: false });
   if (r.exitCode !== 0) return '';
   return r.stdout.split('\n').filter((l) => /^ [0-9a-f]+ /.test(l)).map((l) => l.slice(1).split('  ')[0]!.split(' ').slice(1).join('')).join('');
+}
+
+/** The [begin, end) ranges a section of records (afterburner/records.ts) names in a linked image,
+ *  read with objdump. */
+export async function recordRanges(elf: string, section: string): Promise<[number, number][]> {
+  const r = await execa('objdump', ['-h', '-j', section, elf], { reject: false });
+  const m = new RegExp(`\\s${section.replace('.', '\\.')}\\s+[0-9a-f]+\\s+([0-9a-f]+)`).exec(r.stdout);
+  if (!m) return [];
+  const hex = await sectionBytes(elf, section);
+  return decodeRecords(parseInt(m[1]!, 16), Buffer.from(hex, 'hex')).map((s) => [s.begin, s.end]);
 }

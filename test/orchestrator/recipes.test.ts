@@ -33,7 +33,7 @@ test('guest-kernel builds native, afterburnt (CC="gcc -B <as dir>", reports merg
   const fx = copyFixture('kernel');
   try {
     // The real recipe and what it imports, so it resolves as it would in the repository.
-    for (const f of ['recipes/guest-kernel.ts', 'recipes/lib/afterburn-report.ts', 'src/atomic.ts', 'src/crashpoint.ts', 'feedback/guest-kernel.txt']) {
+    for (const f of ['recipes/guest-kernel.ts', 'recipes/lib/afterburn-report.ts', 'afterburner/report.ts', 'src/atomic.ts', 'src/crashpoint.ts', 'feedback/guest-kernel.txt']) {
       execFileSync('mkdir', ['-p', join(fx.dir, f, '..')]);
       copyFileSync(join(repo, f), join(fx.dir, f));
     }

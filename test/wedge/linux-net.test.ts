@@ -28,9 +28,11 @@ function run(direction: NetperfDirection, bytes: number, extra: { loss?: number;
     assert.not.ok(r.serial.includes(bad), `'${bad}' on the console:\n${r.serial.slice(-4000)}`);
   }
   // The page-table path (README.md, "Booting Linux"): Linux's own directories pinned, writes to
-  // them found by write protection; shadow tables only for the paging-off start's faults.
+  // them through the page-table sites of its profile feedback (the profile is a netperf run's,
+  // so no write faults; test/wedge/linux-boot.test.ts has the ones a run beyond it leaves to
+  // write protection); shadow tables only for the paging-off start's faults.
   const w = r.report.backend?.wedge as Record<string, number>;
-  assert.ok(w['page directories pinned']! > 0 && w['page-table write faults']! > 0, JSON.stringify(w));
+  assert.ok(w['page directories pinned']! > 0 && w['page-table writes']! > 0, JSON.stringify(w));
   assert.is(w['shadow fills'], w['shadow page faults']);
   return r;
 }

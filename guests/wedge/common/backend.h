@@ -30,7 +30,9 @@ void be_invlpg(u32 va);
 // virt_offset is the guest image's virtual minus physical address: where it maps its memory;
 // Whether every write of the guest comes through a site is unknowable (a profile may have
 // missed a path; pt=direct profiles with none): the back-end catches writes no site announces.
-int be_pt_sites(u32 nsites, u32 virt_offset);
+// is_linux: the guest is a Linux vmlinux, whose first directory needs what a Multiboot guest's
+// does not (xen/ptdirect.c), with sites from profile feedback or without any.
+int be_pt_sites(u32 nsites, u32 virt_offset, int is_linux);
 void be_pt_store(u32 va, u32 val);
 
 // Descriptor tables and stacks.

@@ -188,11 +188,13 @@ static int prepare(u8 *img, u32 len, const char *cmdline, u32 *entry, u32 *mbi_p
   int npt = pt_sites_count(img, len);
   // Sites left out (skip-pt-site) are not told to the back-end: it cannot tell a complete
   // profile from one that missed a path, so it must catch a write no site announces either way.
-  // A Linux vmlinux carries no page-table sites (neither annotated nor from a profile): it is
-  // offered to the back-end with none, so that every write to a table in use is found by write
-  // protection (on Xen; the L4 back-end takes only a guest with sites). README.md, "Booting Linux".
-  int linux_pt = npt == 0 && linux_is_vmlinux(img, len);
-  if ((npt > 0 || pt_direct || linux_pt) && be_pt_sites((u32)npt, guest_virt_offset(img))) {
+  // A Linux vmlinux built without profile feedback carries no page-table sites: it is offered
+  // to the back-end with none, so that every write to a table in use is found by write
+  // protection (on Xen; the L4 back-end takes only a guest with sites). Built with feedback, its
+  // sites are offered like any guest's, and the back-end is told it is Linux either way.
+  // README.md, "Booting Linux".
+  int linux_guest = linux_is_vmlinux(img, len);
+  if ((npt > 0 || pt_direct || linux_guest) && be_pt_sites((u32)npt, guest_virt_offset(img), linux_guest)) {
     int done = rewrite_pt_sites(img, len, stub_slot("pt_store"), skip_pt);
     if (done < 0)
       return -1;

@@ -266,9 +266,9 @@ void be_invlpg(u32 va)
 // l4_tlb_epoch whatever the sites say: no page-table frame is write-protected on L4, so a write
 // no site announces (a path the profile missed) is caught at the guest's next TLB flush, as the
 // hardware's TLB would see it. Built with PT=shadow (WEDGE_PT_SHADOW) the wedge ignores the sites.
-int be_pt_sites(u32 nsites, u32 virt_offset)
+int be_pt_sites(u32 nsites, u32 virt_offset, int is_linux)
 {
-  (void)virt_offset;
+  (void)virt_offset, (void)is_linux;    // a Linux guest's sites are taken as any guest's
 #ifdef WEDGE_PT_SHADOW
   (void)nsites;
   return 0;

@@ -40,6 +40,7 @@ static u32 rd_dir_pa = ~0u, rd_pt_pa = ~0u;
 static int wanted;
 static int no_sites;                    // the guest announces none (Linux; pt=direct): every
                                         // write to a table is found by write protection
+static int linux_guest;                 // a Linux vmlinux, with profiled sites or none
 int xen_ptd_on;
 
 // The profile: every guest instruction whose write to a page table in use no site announced
@@ -172,8 +173,9 @@ static void pin(u32 l2)
   // Xen's slots are Xen's: Linux's first directory links its early fixmap table in the last
   // slot (it uses it only after reservetop= has moved the fixmap below the wedge, as under
   // the shadow tables, which never fill these slots); Xen refuses any entry of the guest's
-  // there. Done only for a guest without page-table sites, so the others' pins are unchanged.
-  if (no_sites)
+  // there. Done only for Linux and a guest without page-table sites, so the others' pins are
+  // unchanged.
+  if (no_sites || linux_guest)
     for (u32 s = HOLE_SLOT; s < 1024; s++)
       d[s] = boot[s];
   memcpy(pdes, d, sizeof pdes);
@@ -403,7 +405,7 @@ int xen_ptd_reload(int flush)
   if (f >= nframes)
     wpanic("guest page directory 0x%08x is outside its memory", vcpu.cr3);
   if (!xen_ptd_on) {
-    if (no_sites)
+    if (no_sites || linux_guest)
       on_switch_stack(first_switch, f);
     else
       first_switch(f);
@@ -436,11 +438,11 @@ int xen_ptd_readable(u32 va)
 
 void xen_ptd_invlpg(u32 va) { ext(MMUEXT_INVLPG_LOCAL, va, "mmuext_op (invlpg)"); }
 
-int be_pt_sites(u32 nsites, u32 voff)
+int be_pt_sites(u32 nsites, u32 voff, int is_linux)
 {
   // A write no site announces faults on the write-protected table and is done here.
 #ifdef WEDGE_PT_SHADOW
-  (void)nsites, (void)voff;
+  (void)nsites, (void)voff, (void)is_linux;
   return 0;                             // this wedge keeps shadow tables whatever the guest marks
 #else
   const struct start_info *si = xen_start_info;
@@ -455,6 +457,7 @@ int be_pt_sites(u32 nsites, u32 voff)
   wr_va = xen_alloc_page();
   wanted = 1;
   no_sites = nsites == 0;
+  linux_guest = is_linux;
   return 1;
 #endif
 }
