@@ -36,6 +36,9 @@ export interface Block {
   succEpoch: number;
   /** Its execution category for the cycle ledger (cycle-ledger.ts), fixed when it was compiled. */
   cat: number;
+  /** The highest offset it may reach without a limit check: the end of its page, or a jcc's
+   *  target beyond it (a taken jcc sets EIP directly); it runs only while CS's limit covers this. */
+  reach: number;
   /** Its decoded instructions, and whether they run with a 32-bit CS (for its generated function). */
   insns: Insn[];
   code32: boolean;
@@ -261,13 +264,17 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   const costBefore: number[] = [0];
   for (const i of insns) costBefore.push(costBefore[costBefore.length - 1]! + i.cost);
   const nexts = insns.map((i, k) => (code32 ? (addrs[k]! + i.len) | 0 : (addrs[k]! + i.len) & 0xffff));
+  let reach = (eip | 0xfff) >>> 0;
+  insns.forEach((i, k) => {
+    if (i.exec === C.jccRel) reach = Math.max(reach, (code32 ? (nexts[k]! + i.imm) | 0 : (nexts[k]! + i.imm) & 0xffff) >>> 0);
+  });
   let runs = 0;
   const block: Block = {
     fn: (cpu: Cpu): number => {
       if (++runs === codegenAfter || (runs === LOOP_CODEGEN_AFTER && selfLinked(block, cpu))) block.fn = generateHot(block, cpu);
       return runGeneric(cpu, insns, addrs, nexts, costBefore, code32);
     },
-    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, cat, insns, code32,
+    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, reach, cat, insns, code32,
   };
   return block;
 }

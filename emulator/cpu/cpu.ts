@@ -177,7 +177,7 @@ export class Cpu extends CpuSegments {
             if (!stepTrap) {
               const first = insn.block;
               if (first !== null) {
-                if (first.eip === this.eip && this.blockInsideCs(first.eip) && retired + first.n <= instructionLimit) {
+                if (first.eip === this.eip && this.segMaxR[CS]! >= first.reach && retired + first.n <= instructionLimit) {
                   let b: Block = first;
                   // Run compiled blocks back to back, following each block's two cached successors.
                   for (;;) {
@@ -192,7 +192,7 @@ export class Cpu extends CpuSegments {
                     if (linked) {
                       let s: Block | null = b.succ;
                       if (s !== null && s.eip !== this.eip) s = b.succ2;
-                      if (s !== null && s.eip === this.eip && this.blockInsideCs(s.eip) && retired + s.n <= instructionLimit) { b = s; continue; }
+                      if (s !== null && s.eip === this.eip && this.segMaxR[CS]! >= s.reach && retired + s.n <= instructionLimit) { b = s; continue; }
                     }
                     const nb = this.blockAt();
                     if (nb === null) break;
@@ -519,11 +519,12 @@ export class Cpu extends CpuSegments {
     return insn.block;
   }
   /**
-   * Whether a block starting at `eip` may run: CS is based at 0 (blocks are keyed by linear
-   * address and store offsets) and readable, and the block's page lies within CS's limit (a block
-   * never crosses a page), so no instruction of it needs fetch's limit check. Flat segments pass,
-   * and so do a Xen guest's user segments, which end below the hypervisor hole. Checked on every
-   * entry and link, since a CS load within a ring does not change the code epoch.
+   * Whether a block starting at `eip` may be compiled: CS is based at 0 (blocks are keyed by
+   * linear address and store offsets) and readable, and the block's page lies within CS's limit.
+   * A block runs only while CS's limit covers its reach (its page, and any jcc target beyond it),
+   * so none of its instructions needs fetch's limit check: flat segments pass, and so do a Xen
+   * guest's user segments, which end below the hypervisor hole. The run loop checks the reach on
+   * every entry and link, since a CS load within a ring does not change the code epoch.
    */
   private blockInsideCs(eip: number): boolean {
     return this.segMaxR[CS]! >= ((eip | 0xfff) >>> 0);

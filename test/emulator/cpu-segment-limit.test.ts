@@ -119,4 +119,22 @@ test('compiled code does not run past a CS limit: a hot loop compiled under a fl
   assert.equal([cpu.r[EAX], cpu.r[ECX]], [0, 9], 'the dec ran, the mov did not');
 });
 
+test('a compiled jcc to a target beyond the CS limit faults at the jcc, as the manual has it, not at the target', () => {
+  // dec (1 byte) at 0x100000, jz rel32 at 0x100001, jmp back; the jz's target lies at 0x102000.
+  const { cpu } = machineWith(assemble('1: dec %ecx\njz 2f\njmp 1b\n.org 0x2000\n2: hlt'));
+  cpu.r[ECX] = 100_000;
+  assert.is(cpu.run(Infinity, 10_000_000), 'halt');
+  assert.is(cpu.eip >>> 0, 0x102001, 'the loop ran (compiled) and left through the jz');
+  cpu.setSegCache(CS, 0x08, 0, 0x101fff, CODE_AR, true);
+  cpu.halted = false;
+  cpu.eip = 0x100000;
+  cpu.r[ECX] = 1;
+  let stop: Stop | null = null;
+  cpu.onTrap = (vector, code) => { stop = { vector, code, eip: cpu.eip >>> 0 }; cpu.halted = true; return true; };
+  cpu.run(Infinity, 10_000_000);
+  assert.ok(stop, 'a fault');
+  assert.equal([(stop as Stop).vector, (stop as Stop).code, (stop as Stop).eip], [13, 0, 0x100001]);
+  assert.is(cpu.r[ECX], 0, 'the dec before it ran');
+});
+
 test.run();
