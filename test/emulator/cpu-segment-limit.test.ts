@@ -99,6 +99,18 @@ test('the stack segment: pops within the limit go through, the first beyond rais
   assert.is(cpu.r[ESP]! >>> 0, 0x9000, 'eight pops went through; the one reading 0x9000..0x9003 faulted');
 });
 
+/** Loads CS with base 0 and `limit`, restarts at 0x100000 with `regs` set, and returns the first fault. */
+function rerunUnderCs(cpu: ReturnType<typeof machineWith>['cpu'], limit: number, regs: [number, number][]): Stop | null {
+  cpu.setSegCache(CS, 0x08, 0, limit, CODE_AR, true);
+  cpu.halted = false;
+  cpu.eip = 0x100000;
+  for (const [n, v] of regs) cpu.r[n] = v;
+  let stop: Stop | null = null;
+  cpu.onTrap = (vector, code) => { stop = { vector, code, eip: cpu.eip >>> 0 }; cpu.halted = true; return true; };
+  cpu.run(Infinity, 10_000_000);
+  return stop;
+}
+
 test('compiled code does not run past a CS limit: a hot loop compiled under a flat CS faults at its first instruction once CS ends inside it', () => {
   // The loop is one block (dec, mov, jnz); the mov is 5 bytes at 0x100001, and with CS ending at
   // 0x100003 fetching it raises #GP(0) after the dec has run once.
@@ -106,16 +118,9 @@ test('compiled code does not run past a CS limit: a hot loop compiled under a fl
   cpu.r[ECX] = 100_000;
   assert.is(cpu.run(Infinity, 10_000_000), 'halt');
   assert.is(cpu.r[EAX]! >>> 0, 0x12345678);
-  cpu.setSegCache(CS, 0x08, 0, 0x100003, CODE_AR, true);
-  cpu.halted = false;
-  cpu.eip = 0x100000;
-  cpu.r[ECX] = 10;
-  cpu.r[EAX] = 0;
-  let stop: Stop | null = null;
-  cpu.onTrap = (vector, code) => { stop = { vector, code, eip: cpu.eip >>> 0 }; cpu.halted = true; return true; };
-  cpu.run(Infinity, 10_000_000);
+  const stop = rerunUnderCs(cpu, 0x100003, [[ECX, 10], [EAX, 0]]);
   assert.ok(stop, 'a fault');
-  assert.equal([(stop as Stop).vector, (stop as Stop).code, (stop as Stop).eip], [13, 0, 0x100001]);
+  assert.equal([stop!.vector, stop!.code, stop!.eip], [13, 0, 0x100001]);
   assert.equal([cpu.r[EAX], cpu.r[ECX]], [0, 9], 'the dec ran, the mov did not');
 });
 
@@ -125,15 +130,9 @@ test('a compiled jcc to a target beyond the CS limit faults at the jcc, as the m
   cpu.r[ECX] = 100_000;
   assert.is(cpu.run(Infinity, 10_000_000), 'halt');
   assert.is(cpu.eip >>> 0, 0x102001, 'the loop ran (compiled) and left through the jz');
-  cpu.setSegCache(CS, 0x08, 0, 0x101fff, CODE_AR, true);
-  cpu.halted = false;
-  cpu.eip = 0x100000;
-  cpu.r[ECX] = 1;
-  let stop: Stop | null = null;
-  cpu.onTrap = (vector, code) => { stop = { vector, code, eip: cpu.eip >>> 0 }; cpu.halted = true; return true; };
-  cpu.run(Infinity, 10_000_000);
+  const stop = rerunUnderCs(cpu, 0x101fff, [[ECX, 1]]);
   assert.ok(stop, 'a fault');
-  assert.equal([(stop as Stop).vector, (stop as Stop).code, (stop as Stop).eip], [13, 0, 0x100001]);
+  assert.equal([stop!.vector, stop!.code, stop!.eip], [13, 0, 0x100001]);
   assert.is(cpu.r[ECX], 0, 'the dec before it ran');
 });
 
