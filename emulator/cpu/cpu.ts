@@ -192,7 +192,7 @@ export class Cpu extends CpuSegments {
                     if (linked) {
                       let s: Block | null = b.succ;
                       if (s !== null && s.eip !== this.eip) s = b.succ2;
-                      if (s !== null && s.eip === this.eip && this.segMaxR[CS]! >= s.reach && retired + s.n <= instructionLimit) { b = s; continue; }
+                      if (s !== null && s.eip === this.eip && retired + s.n <= instructionLimit) { b = s; continue; }
                     }
                     const nb = this.blockAt();
                     if (nb === null) break;
@@ -515,7 +515,7 @@ export class Cpu extends CpuSegments {
     const page = lin >>> 12 === this.fetchLpn ? this.fetchPage : this.fetchSlow(lin);
     if (page === null) return null;
     const insn = page[lin & 0xfff];
-    if (insn === undefined || insn.block === null || insn.block.eip !== this.eip) return null;
+    if (insn === undefined || insn.block === null || insn.block.eip !== this.eip || this.segMaxR[CS]! < insn.block.reach) return null;
     return insn.block;
   }
   /**
@@ -524,7 +524,8 @@ export class Cpu extends CpuSegments {
    * A block runs only while CS's limit covers its reach (its page, and any jcc target beyond it),
    * so none of its instructions needs fetch's limit check: flat segments pass, and so do a Xen
    * guest's user segments, which end below the hypervisor hole. The run loop checks the reach on
-   * every entry and link, since a CS load within a ring does not change the code epoch.
+   * entry and blockAt when it links; a cached link needs no check, since every CS load changes
+   * the code epoch (setSegCache).
    */
   private blockInsideCs(eip: number): boolean {
     return this.segMaxR[CS]! >= ((eip | 0xfff) >>> 0);

@@ -13,7 +13,7 @@ import { assemble, machineWith } from './cpu-harness.ts';
 const DATA_AR = 0xc09300;
 /** The same for a readable code segment. */
 const CODE_AR = 0xc09b00;
-const EAX = 0, ECX = 1, ESP = 4, ESI = 6, EDI = 7;
+const EAX = 0, ECX = 1, EDX = 2, ESP = 4, ESI = 6, EDI = 7;
 
 interface Stop { vector: number; code: number | undefined; eip: number }
 
@@ -134,6 +134,20 @@ test('a compiled jcc to a target beyond the CS limit faults at the jcc, as the m
   assert.ok(stop, 'a fault');
   assert.equal([stop!.vector, stop!.code, stop!.eip], [13, 0, 0x100001]);
   assert.is(cpu.r[ECX], 0, 'the dec before it ran');
+});
+
+test('a block reached from another (a link) does not run past a CS limit either: the linked block faults at its first instruction beyond', () => {
+  // Block A (dec, jmp) lies on the page at 0x100000, block B (dec, mov, jnz) on the next one; the
+  // loop runs hot under a flat CS, so A links to B. With CS ending at 0x101002 A still lies within,
+  // but B's 5-byte mov at 0x101001 does not.
+  const { cpu } = machineWith(assemble('1: dec %ecx\njmp 2f\n.org 0x1000\n2: dec %edx\nmov $0x12345678, %eax\njnz 1b\nhlt'));
+  cpu.r[ECX] = 100_000;
+  cpu.r[EDX] = 100_000;
+  assert.is(cpu.run(Infinity, 10_000_000), 'halt');
+  const stop = rerunUnderCs(cpu, 0x101002, [[ECX, 10], [EDX, 10], [EAX, 0]]);
+  assert.ok(stop, 'a fault');
+  assert.equal([stop!.vector, stop!.code, stop!.eip], [13, 0, 0x101001]);
+  assert.equal([cpu.r[EAX], cpu.r[ECX], cpu.r[EDX]], [0, 9, 9], 'A ran once, then B up to the mov');
 });
 
 test.run();
