@@ -27,12 +27,21 @@ export interface ClockEvent {
   fire: () => void;
 }
 
+/**
+ * The first value of a field that counts cycles. V8 gives an object's field the representation of
+ * the first value stored in it: a small integer (31 bits) until a count passes 2^31, about 0.77 s
+ * of guest time, and then every function compiled against the object's shape is thrown away and
+ * compiled again (every compiled block included, in the middle of a run). A field that starts as
+ * a non-integer is a double from the start; the constructor then sets the count to 0.
+ */
+export const WIDE_COUNT = 0.5;
+
 /** Frequency of the 8254's input clock in Hz (the PC's 14.31818 MHz crystal divided by 12). */
 export const PIT_HZ = 1193182;
 
 export class Clock implements Scheduler {
   /** Cycles skipped while the CPU was halted. */
-  idleCycles = 0;
+  idleCycles = WIDE_COUNT;
   /** Called when an event is scheduled earlier than any other: a running CPU must stop sooner. */
   onEarlierEvent: (() => void) | null = null;
   private heap: ClockEvent[] = [];
@@ -41,6 +50,7 @@ export class Clock implements Scheduler {
   /** `hz` is the CPU clock the cycles count (cpu_mhz x 10^6). */
   constructor(readonly source: TimeSource, readonly hz: number) {
     if (!Number.isSafeInteger(hz) || hz <= 0) throw new Error(`clock: CPU frequency must be a positive whole number of Hz, got ${hz}`);
+    this.idleCycles = 0;
   }
 
   /** The current cycle. */

@@ -23,6 +23,7 @@ import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
 import { ud } from './execute-system.ts';
 import { MsrBank } from './msrs.ts';
+import { WIDE_COUNT } from '../clock.ts';
 
 export type { TrapKind } from './exceptions.ts';
 export type { CpuStats } from './stats.ts';
@@ -75,7 +76,7 @@ export class Cpu extends CpuSegments {
   private curBlock: Block | null = null;
   /** For a block that runs its own loop (blocks.ts generateHot): run()'s cycle limit, and how many
    *  instructions the block's function may retire before run()'s instruction limit. */
-  chainCycleLimit = 0;
+  chainCycleLimit = WIDE_COUNT;
   chainBudget = 0;
   /** Instructions such a block retired in the passes before the one that faulted. */
   chainRetired = 0;
@@ -96,6 +97,7 @@ export class Cpu extends CpuSegments {
     super(bus, costs, newCpuStats());
     this.intr = intr;
     this.branchExtra = costs.branch_taken - costs.branch_not_taken;
+    this.chainCycleLimit = 0;
     this.reader = { byte: (n: number) => this.codeByte(n) };
     this.resetForMultiboot(0, 0, 0);
   }

@@ -25,6 +25,7 @@
 // TlbSet; a fill that finds its set full drops the oldest translation's entries, so its next use
 // walks the page tables again. With both at 0 the TLB is unbounded and fetches share tlbR.
 import { CycleLedger } from './cycle-ledger.ts';
+import { WIDE_COUNT } from '../clock.ts';
 import type { Bus, AccessSize, CostTable } from '../types.ts';
 import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
@@ -59,9 +60,10 @@ export class CpuMemory extends CpuRegs {
   readonly bus: Bus;
   readonly costs: CostTable;
   stats: CpuStats;
-  cycles = 0;
+  /** Starts as a double (clock.ts WIDE_COUNT): it passes 2^31 within a second of guest time. */
+  cycles = WIDE_COUNT;
   /** Where the cycles go, by category (cycle-ledger.ts); MMIO accesses charge its device category. */
-  readonly ledger: CycleLedger = new CycleLedger(this);
+  readonly ledger: CycleLedger = new CycleLedger(this, 0);
 
   /** A port or MMIO access: its cycles, in the ledger's device category. */
   chargeDeviceAccess(n: number): void {
@@ -126,6 +128,7 @@ export class CpuMemory extends CpuRegs {
 
   constructor(bus: Bus, costs: CostTable, stats: CpuStats) {
     super();
+    this.cycles = 0;
     this.bus = bus;
     this.costs = costs;
     this.stats = stats;
