@@ -203,13 +203,14 @@ export class CpuMemory extends CpuRegs {
   /** Charges a memory access for each cold line in physical [p, p+size) and warms them. */
   private readCold(p: number, size: number): void {
     const last = (p + size - 1) >>> COLD_LINE_SHIFT;
-    for (let line = p >>> COLD_LINE_SHIFT; line <= last; line++) {
-      if (!this.coldLine[line]) continue;
-      this.coldLine[line] = 0;
-      this.coldInPage[line >>> (12 - COLD_LINE_SHIFT)]--;
-      this.cycles += this.costs.l2_miss_to_memory;
-      this.coldLineReads++;
-    }
+    for (let line = p >>> COLD_LINE_SHIFT; line <= last; line++) if (this.coldLine[line]) this.warmLine(line);
+  }
+  /** A read reached cold line `line`: one memory access, and the line is warm. */
+  private warmLine(line: number): void {
+    this.coldLine[line] = 0;
+    this.coldInPage[line >>> (12 - COLD_LINE_SHIFT)]--;
+    this.cycles += this.costs.l2_miss_to_memory;
+    this.coldLineReads++;
   }
 
   // ---- physical access (page walks, descriptor tables go through linear access) ------------
@@ -465,7 +466,24 @@ export class CpuMemory extends CpuRegs {
       if ((p & 3) === 0) return this.ram32[p >>> 2]!;
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
+    if ((e & TLB_COLD) && (lin & 0xfff) < 0xffd && (this.tlbNeed === TLB_VALID || (e & TLB_USER))) return this.rd32Cold(lin, e);
     return this.readSlow(lin, 4, false);
+  }
+  /**
+   * readSlow's first case for a dword within one page: a read through a cache-cold entry, as the
+   * guest's checksum of a received frame makes for every dword of a page the NIC keeps writing
+   * (and so keeps cold). The same charges and warming of its one or two cold lines in order,
+   * return of the entry to the hot path once its page is warm, TLB hit and value.
+   */
+  private rd32Cold(lin: number, e: number): number {
+    const p = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+    const first = p >>> COLD_LINE_SHIFT, last = (p + 3) >>> COLD_LINE_SHIFT;
+    if (this.coldLine[first]) this.warmLine(first);
+    if (last !== first && this.coldLine[last]) this.warmLine(last);
+    if (this.coldInPage[p >>> 12] === 0) this.tlbR[lin >>> 12] = (e & ~TLB_COLD) | TLB_VALID;
+    this.stats.tlbHits++;
+    if ((p & 3) === 0) return this.ram32[p >>> 2]!;
+    return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
   }
   rd(lin: number, size: number): number {
     return size === 4 ? this.rd32(lin) : size === 2 ? this.rd16(lin) : this.rd8(lin);
