@@ -44,6 +44,19 @@ test('the stream repeats every PATTERN_PERIOD (256 KiB) bytes and nowhere sooner
   assert.ok(checkPattern(a, 0, 12345 + PATTERN_PERIOD / 2, 4096) >= 0);
 });
 
+test('fill and check over more than a period agree with the definition byte by byte', () => {
+  const len = PATTERN_PERIOD + 5000, start = 3 * PATTERN_PERIOD - 777;
+  const a = new Uint8Array(len + 3);
+  fillPattern(a, 3, start, len);
+  for (let i = 0; i < len; i++) if (a[3 + i] !== patternByte(start + i)) assert.unreachable(`byte ${i}`);
+  assert.is(checkPattern(a, 3, start, len), -1);
+  for (const bad of [0, 776, 777, len - 1]) {
+    const b = a.slice();
+    b[3 + bad] ^= 0x80;
+    assert.is(checkPattern(b, 3, start, len), bad, `changed byte ${bad}`);
+  }
+});
+
 test('the Internet checksum matches RFC 1071\'s worked example and handles odd lengths', () => {
   // RFC 1071 section 3: the bytes 00 01 f2 03 f4 f5 f6 f7 sum to ddf2.
   const b = Uint8Array.of(0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7);
