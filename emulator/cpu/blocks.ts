@@ -385,7 +385,7 @@ function selfLinked(b: Block, cpu: Cpu): boolean {
  * Cpu.run), and goes round again only where Cpu.run would run the block again: nothing needs
  * attention, the cycle limit is not reached, the link is of the current code epoch and picks
  * this block for cpu.eip, and another pass fits the instruction budget (cpu.chainBudget).
- * Otherwise it returns, and the run loop takes the same step itself from cpu.curBlock. So the
+ * Otherwise it returns, and the run loop takes the same step itself from the block. So the
  * same blocks run in the same order with the same checks between them, and interrupts are taken
  * at the same points; only the loop's call per pass goes. A fault leaves in cpu.chainRetired the
  * instructions of the passes before. Other blocks get their plain function: regions of several
