@@ -28,11 +28,12 @@ export interface ClockEvent {
 }
 
 /**
- * The first value of a field that counts cycles. V8 gives an object's field the representation of
- * the first value stored in it: a small integer (31 bits) until a count passes 2^31, about 0.77 s
- * of guest time, and then every function compiled against the object's shape is thrown away and
- * compiled again (every compiled block included, in the middle of a run). A field that starts as
- * a non-integer is a double from the start; the constructor then sets the count to 0.
+ * The first value of a field that counts cycles (or nanoseconds). V8 gives an object's field the
+ * representation of the first value stored in it: a small integer (31 bits) until a count passes
+ * 2^31, about 0.77 s of guest time in cycles, and then every function compiled against the
+ * object's shape is thrown away and compiled again (every compiled block included, in the middle
+ * of a run). A field that starts as a non-integer is a double from the start; the constructor
+ * then sets its real first value.
  */
 export const WIDE_COUNT = 0.5;
 
