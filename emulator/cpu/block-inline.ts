@@ -111,9 +111,13 @@ const WR = ['', 'wr8', 'wr16', '', 'wr32'];
 /**
  * Statement loading `size` bytes at linear address expression `lin` into local `v` (cpu.rdN).
  * Dwords: an aligned address (its physical address is then aligned too) that hits the TLB is
- * read from ram32 here; anything else goes to rd32, which counts its own hit or miss.
+ * read from ram32 here (in a loop function any dword within the page: setWideLoads); anything
+ * else goes to rd32, which counts its own hit or miss.
  */
 export function loadStmt(size: number, lin: string, v: string): string {
+  if (size === 4 && wideLoads) {
+    return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n && ($l & 0xfff) < 0xffd) { $stats.tlbHits++; const $p = (($e & ~0xfff) | ($l & 0xfff)) >>> 0; ${v} = ($p & 3) === 0 ? $r32[$p >>> 2] : $r8[$p] | ($r8[$p + 1] << 8) | ($r8[$p + 2] << 16) | ($r8[$p + 3] << 24); } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
+  }
   if (size === 4) {
     return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n && ($l & 3) === 0) { $stats.tlbHits++; ${v} = $r32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2]; } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
   }
@@ -122,6 +126,14 @@ export function loadStmt(size: number, lin: string, v: string): string {
   }
   return `${eipStmt()}${v} = cpu.${RD[size]}(${lin});`;
 }
+/**
+ * Whether dword loads also take any dword within the page inline (rd32's whole hot path: an
+ * unaligned one assembled from bytes), set while a loop function is emitted (blocks.ts
+ * generateHot). The guest's checksum loop reads a frame's payload 2 bytes past a dword; other
+ * blocks keep the shorter form, since every load's code adds to V8's compile time.
+ */
+let wideLoads = false;
+export function setWideLoads(on: boolean): void { wideLoads = on; }
 /** Statement storing JS expression `val` (evaluated once, after the address) at `lin` (cpu.wrN). */
 export function storeStmt(size: number, lin: string, val: string): string {
   if (size === 4) {

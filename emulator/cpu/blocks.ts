@@ -17,7 +17,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
-import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, pushStmt, popStmt, cmovForm, setccForm } from './block-inline.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, setWideLoads, pushStmt, popStmt, cmovForm, setccForm } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -395,7 +395,13 @@ function generateHot(b: Block, cpu: Cpu): (cpu: Cpu) => number {
   if (!selfLinked(b, cpu)) return generate(b);
   const params: string[] = ['B'];
   const args: unknown[] = [b];
-  const body = emitBody(b, '0', (n) => `$k = ${n}; break pass;`, params, args);
+  setWideLoads(true);
+  let body: string[];
+  try {
+    body = emitBody(b, '0', (n) => `$k = ${n}; break pass;`, params, args);
+  } finally {
+    setWideLoads(false);
+  }
   const lines = [
     PRELUDE, 'let fa = 0, fb = 0, fr = 0, fc = 0;', 'let $k = 0, $done = 0;',
     'try {', 'for (;;) {', 'pass: {', ...body, '}', '$done += $k;',
