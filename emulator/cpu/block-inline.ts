@@ -9,6 +9,7 @@
 // V8's inlining budget and would otherwise make a call per access.
 import type { Insn } from './decode.ts';
 import * as A from './execute-alu.ts';
+import { TLB_COLD, TLB_USER, TLB_VALID, COLD_LINE_SHIFT } from './mmu.ts';
 
 /** What a form leaves in the block's locals for a following jcc (see blocks.ts). */
 export type InlineFlags = 'sub' | 'logic' | 'incdec' | 'add' | null;
@@ -116,7 +117,10 @@ const WR = ['', 'wr8', 'wr16', '', 'wr32'];
  */
 export function loadStmt(size: number, lin: string, v: string): string {
   if (size === 4 && wideLoads) {
-    return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n && ($l & 0xfff) < 0xffd) { $stats.tlbHits++; const $p = (($e & ~0xfff) | ($l & 0xfff)) >>> 0; ${v} = ($p & 3) === 0 ? $r32[$p >>> 2] : $r8[$p] | ($r8[$p + 1] << 8) | ($r8[$p + 2] << 16) | ($r8[$p + 3] << 24); } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
+    // Through a cache-cold entry (mmu.ts rd32Cold), lines already warm in a page still cold are
+    // read here too: rd32Cold would charge nothing, leave the entry cold, count the hit and read.
+    const warm = `(($e & ${TLB_COLD}) !== 0 && ($n === ${TLB_VALID} || ($e & ${TLB_USER}) !== 0) && $cip[$p >>> 12] !== 0 && $cl[$p >>> ${COLD_LINE_SHIFT}] === 0 && $cl[($p + 3) >>> ${COLD_LINE_SHIFT}] === 0)`;
+    return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed, $p = (($e & ~0xfff) | ($l & 0xfff)) >>> 0; if (($l & 0xfff) < 0xffd && (($e & $n) === $n || ${warm})) { $stats.tlbHits++; ${v} = ($p & 3) === 0 ? $r32[$p >>> 2] : $r8[$p] | ($r8[$p + 1] << 8) | ($r8[$p + 2] << 16) | ($r8[$p + 3] << 24); } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
   }
   if (size === 4) {
     return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n && ($l & 3) === 0) { $stats.tlbHits++; ${v} = $r32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2]; } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
@@ -128,9 +132,10 @@ export function loadStmt(size: number, lin: string, v: string): string {
 }
 /**
  * Whether dword loads also take any dword within the page inline (rd32's whole hot path: an
- * unaligned one assembled from bytes), set while a loop function is emitted (blocks.ts
- * generateHot). The guest's checksum loop reads a frame's payload 2 bytes past a dword; other
- * blocks keep the shorter form, since every load's code adds to V8's compile time.
+ * unaligned one assembled from bytes, and warm lines through a cache-cold entry), set while a
+ * loop function is emitted (blocks.ts generateHot). The guest's checksum loop reads a frame's
+ * payload 2 bytes past a dword, received ones from pages the NIC keeps cold; other blocks keep
+ * the shorter form, since every load's code adds to V8's compile time.
  */
 let wideLoads = false;
 export function setWideLoads(on: boolean): void { wideLoads = on; }

@@ -403,7 +403,7 @@ function generateHot(b: Block, cpu: Cpu): (cpu: Cpu) => number {
     setWideLoads(false);
   }
   const lines = [
-    PRELUDE, 'let fa = 0, fb = 0, fr = 0, fc = 0;', 'let $k = 0, $done = 0;',
+    PRELUDE, 'const $cl = cpu.coldLine, $cip = cpu.coldInPage;', 'let fa = 0, fb = 0, fr = 0, fc = 0;', 'let $k = 0, $done = 0;',
     'try {', 'for (;;) {', 'pass: {', ...body, '}', '$done += $k;',
     'if (cpu.attention || cpu.cycles >= cpu.chainCycleLimit) return $done;',
     // Cpu.run follows the first link when it names cpu.eip, else the second: it must be this block.

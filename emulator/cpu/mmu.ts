@@ -110,10 +110,10 @@ export class CpuMemory extends CpuRegs {
 
   /** Reads that found a DMA-written line cold and paid a memory access. */
   coldLineReads = 0;
-  /** 1 where a RAM line was written by DMA and not read by the CPU since. */
-  private readonly coldLine: Uint8Array;
-  /** Cold lines per RAM page. */
-  private readonly coldInPage: Uint16Array;
+  /** 1 where a RAM line was written by DMA and not read by the CPU since (loop functions read it: block-inline.ts loadStmt). */
+  readonly coldLine: Uint8Array;
+  /** Cold lines per RAM page (read by loop functions too). */
+  readonly coldInPage: Uint16Array;
   /** Decoded instructions by physical page, indexed by offset within the page. */
   readonly codeCache: (Array<Insn | undefined> | undefined)[];
   /** 1 where a physical RAM page holds decoded instructions. */
