@@ -12,8 +12,7 @@
 //              profile feedback: C files get debug information (KCFLAGS=-g, which changes no
 //              code; kept apart in vmlinux.debug) and the drop-in annotates the page-table writes
 //              feedback/linux.txt names (written by `world netperf --feedback-out` from a run
-//              under the Xen wedge); it
-//              merges the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
+//              under the Xen wedge); it merges the drop-in's per-file reports and checks vmlinux's .afterburn against objdump:
 //              sensitive instructions the drop-in could not see (BUG()'s ud2 written as .byte)
 //              are listed in the report, a malformed site record fails the build
 //   install    the kernel's files plus the initramfs: /init built from guests/linux/init (a

@@ -179,4 +179,7 @@ console.log(row('= before the window', sum(pre.values())));
 for (const p of ['window', 'after the window'] as const) console.log(row(`= ${p}`, sum((tallies.get(p) ?? new Map<string, Tally>()).values())));
 console.log(`\nbefore the window, the ${top} largest by host CPU:`);
 for (const [k, t] of [...pre].sort((a, b) => b[1].host - a[1].host).slice(0, top)) console.log(row(k, t));
+const win = tallies.get('window') ?? new Map<string, Tally>();
+console.log(`\nin the window, the ${top} largest by host CPU (a sample is named by the function holding EIP):`);
+for (const [k, t] of [...win].sort((a, b) => b[1].host - a[1].host).slice(0, top)) console.log(row(k, t));
 if (!report.verified) process.exit(1);
