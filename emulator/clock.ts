@@ -27,20 +27,39 @@ export interface ClockEvent {
   fire: () => void;
 }
 
+/**
+ * The first value of a field that counts cycles (or nanoseconds). V8 gives an object's field the
+ * representation of the first value stored in it: a small integer (31 bits) until a count passes
+ * 2^31, about 0.77 s of guest time in cycles, and then every function compiled against the
+ * object's shape is thrown away and compiled again (every compiled block included, in the middle
+ * of a run). A field that starts as a non-integer is a double from the start; the constructor
+ * then sets its real first value.
+ */
+export const WIDE_COUNT = 0.5;
+
 /** Frequency of the 8254's input clock in Hz (the PC's 14.31818 MHz crystal divided by 12). */
 export const PIT_HZ = 1193182;
 
 export class Clock implements Scheduler {
   /** Cycles skipped while the CPU was halted. */
-  idleCycles = 0;
+  idleCycles = WIDE_COUNT;
   /** Called when an event is scheduled earlier than any other: a running CPU must stop sooner. */
   onEarlierEvent: (() => void) | null = null;
+  /**
+   * The pending events as a binary heap ordered by (at, seq), with each event's `at` beside it in
+   * `keys`: a comparison reads a packed array of doubles instead of two events spread over the
+   * heap (the queue holds about a hundred events during a transfer, and a pop compares two
+   * children per level). (at, seq) is a total order, so the events fire in the same order as
+   * from any other priority queue.
+   */
   private heap: ClockEvent[] = [];
+  private keys = new Float64Array(64);
   private seq = 0;
 
   /** `hz` is the CPU clock the cycles count (cpu_mhz x 10^6). */
   constructor(readonly source: TimeSource, readonly hz: number) {
     if (!Number.isSafeInteger(hz) || hz <= 0) throw new Error(`clock: CPU frequency must be a positive whole number of Hz, got ${hz}`);
+    this.idleCycles = 0;
   }
 
   /** The current cycle. */
@@ -79,7 +98,7 @@ export class Clock implements Scheduler {
   /** The cycle of the earliest live event, or Infinity when nothing is scheduled. */
   nextEventAt(): number {
     this.dropCancelled();
-    return this.heap.length > 0 ? this.heap[0]!.at : Infinity;
+    return this.heap.length > 0 ? this.keys[0]! : Infinity;
   }
 
   /** Fires every event due at or before now, earliest first (events may schedule more). Returns how many fired. */
@@ -87,8 +106,8 @@ export class Clock implements Scheduler {
     let fired = 0;
     for (;;) {
       this.dropCancelled();
-      const top = this.heap[0];
-      if (!top || top.at > this.source.cycles) return fired;
+      if (this.heap.length === 0 || this.keys[0]! > this.source.cycles) return fired;
+      const top = this.heap[0]!;
       this.pop();
       top.cancelled = true;
       top.fire();
@@ -118,37 +137,52 @@ export class Clock implements Scheduler {
     while (this.heap.length > 0 && this.heap[0]!.cancelled) this.pop();
   }
 
-  private before(a: ClockEvent, b: ClockEvent): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
+  /** Adds ev, moving the hole up from the end while its parent comes after ev. */
   private push(ev: ClockEvent): void {
     const h = this.heap;
+    let i = h.length;
+    if (i === this.keys.length) {
+      const grown = new Float64Array(i * 2);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    const k = this.keys, at = ev.at;
     h.push(ev);
-    let i = h.length - 1;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!this.before(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
+      const pAt = k[p]!;
+      if (pAt < at || (pAt === at && h[p]!.seq < ev.seq)) break;
+      h[i] = h[p]!;
+      k[i] = pAt;
       i = p;
     }
+    h[i] = ev;
+    k[i] = at;
   }
 
+  /** Removes the first event: the last one fills the hole at the root, moving down past earlier children. */
   private pop(): void {
-    const h = this.heap;
+    const h = this.heap, k = this.keys;
     const last = h.pop()!;
-    if (h.length === 0) return;
-    h[0] = last;
+    const n = h.length;
+    if (n === 0) return;
+    const at = k[n]!;
     let i = 0;
     for (;;) {
-      const l = 2 * i + 1, r = l + 1;
-      let m = i;
-      if (l < h.length && this.before(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.before(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      let cAt = k[c]!;
+      if (c + 1 < n) {
+        const rAt = k[c + 1]!;
+        if (rAt < cAt || (rAt === cAt && h[c + 1]!.seq < h[c]!.seq)) { c++; cAt = rAt; }
+      }
+      if (at < cAt || (at === cAt && last.seq < h[c]!.seq)) break;
+      h[i] = h[c]!;
+      k[i] = cAt;
+      i = c;
     }
+    h[i] = last;
+    k[i] = at;
   }
 }
 

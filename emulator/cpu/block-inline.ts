@@ -9,6 +9,7 @@
 // V8's inlining budget and would otherwise make a call per access.
 import type { Insn } from './decode.ts';
 import * as A from './execute-alu.ts';
+import { TLB_COLD, TLB_USER, TLB_VALID, COLD_LINE_SHIFT } from './mmu.ts';
 
 /** What a form leaves in the block's locals for a following jcc (see blocks.ts). */
 export type InlineFlags = 'sub' | 'logic' | 'incdec' | 'add' | null;
@@ -111,9 +112,16 @@ const WR = ['', 'wr8', 'wr16', '', 'wr32'];
 /**
  * Statement loading `size` bytes at linear address expression `lin` into local `v` (cpu.rdN).
  * Dwords: an aligned address (its physical address is then aligned too) that hits the TLB is
- * read from ram32 here; anything else goes to rd32, which counts its own hit or miss.
+ * read from ram32 here (in a loop function any dword within the page: setWideLoads); anything
+ * else goes to rd32, which counts its own hit or miss.
  */
 export function loadStmt(size: number, lin: string, v: string): string {
+  if (size === 4 && wideLoads) {
+    // Through a cache-cold entry (mmu.ts rd32Cold), lines already warm in a page still cold are
+    // read here too: rd32Cold would charge nothing, leave the entry cold, count the hit and read.
+    const warm = `(($e & ${TLB_COLD}) !== 0 && ($n === ${TLB_VALID} || ($e & ${TLB_USER}) !== 0) && $cip[$p >>> 12] !== 0 && $cl[$p >>> ${COLD_LINE_SHIFT}] === 0 && $cl[($p + 3) >>> ${COLD_LINE_SHIFT}] === 0)`;
+    return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed, $p = (($e & ~0xfff) | ($l & 0xfff)) >>> 0; if (($l & 0xfff) < 0xffd && (($e & $n) === $n || ${warm})) { $stats.tlbHits++; ${v} = ($p & 3) === 0 ? $r32[$p >>> 2] : $r8[$p] | ($r8[$p + 1] << 8) | ($r8[$p + 2] << 16) | ($r8[$p + 3] << 24); } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
+  }
   if (size === 4) {
     return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed; if (($e & $n) === $n && ($l & 3) === 0) { $stats.tlbHits++; ${v} = $r32[(($e & ~0xfff) | ($l & 0xfff)) >>> 2]; } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
   }
@@ -122,6 +130,15 @@ export function loadStmt(size: number, lin: string, v: string): string {
   }
   return `${eipStmt()}${v} = cpu.${RD[size]}(${lin});`;
 }
+/**
+ * Whether dword loads also take any dword within the page inline (rd32's whole hot path: an
+ * unaligned one assembled from bytes, and warm lines through a cache-cold entry), set while a
+ * loop function is emitted (blocks.ts generateHot). The guest's checksum loop reads a frame's
+ * payload 2 bytes past a dword, received ones from pages the NIC keeps cold; other blocks keep
+ * the shorter form, since every load's code adds to V8's compile time.
+ */
+let wideLoads = false;
+export function setWideLoads(on: boolean): void { wideLoads = on; }
 /** Statement storing JS expression `val` (evaluated once, after the address) at `lin` (cpu.wrN). */
 export function storeStmt(size: number, lin: string, val: string): string {
   if (size === 4) {

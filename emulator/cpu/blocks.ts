@@ -17,7 +17,7 @@ import * as A from './execute-alu.ts';
 import * as C from './execute-control.ts';
 import * as S from './execute-system.ts';
 import { stringOp } from './execute-string.ts';
-import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, pushStmt, popStmt, cmovForm, setccForm } from './block-inline.ts';
+import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, setWideLoads, pushStmt, popStmt, cmovForm, setccForm } from './block-inline.ts';
 
 export interface Block {
   fn: (cpu: Cpu) => number;
@@ -385,7 +385,7 @@ function selfLinked(b: Block, cpu: Cpu): boolean {
  * Cpu.run), and goes round again only where Cpu.run would run the block again: nothing needs
  * attention, the cycle limit is not reached, the link is of the current code epoch and picks
  * this block for cpu.eip, and another pass fits the instruction budget (cpu.chainBudget).
- * Otherwise it returns, and the run loop takes the same step itself from cpu.curBlock. So the
+ * Otherwise it returns, and the run loop takes the same step itself from the block. So the
  * same blocks run in the same order with the same checks between them, and interrupts are taken
  * at the same points; only the loop's call per pass goes. A fault leaves in cpu.chainRetired the
  * instructions of the passes before. Other blocks get their plain function: regions of several
@@ -395,9 +395,15 @@ function generateHot(b: Block, cpu: Cpu): (cpu: Cpu) => number {
   if (!selfLinked(b, cpu)) return generate(b);
   const params: string[] = ['B'];
   const args: unknown[] = [b];
-  const body = emitBody(b, '0', (n) => `$k = ${n}; break pass;`, params, args);
+  setWideLoads(true);
+  let body: string[];
+  try {
+    body = emitBody(b, '0', (n) => `$k = ${n}; break pass;`, params, args);
+  } finally {
+    setWideLoads(false);
+  }
   const lines = [
-    PRELUDE, 'let fa = 0, fb = 0, fr = 0, fc = 0;', 'let $k = 0, $done = 0;',
+    PRELUDE, 'const $cl = cpu.coldLine, $cip = cpu.coldInPage;', 'let fa = 0, fb = 0, fr = 0, fc = 0;', 'let $k = 0, $done = 0;',
     'try {', 'for (;;) {', 'pass: {', ...body, '}', '$done += $k;',
     'if (cpu.attention || cpu.cycles >= cpu.chainCycleLimit) return $done;',
     // Cpu.run follows the first link when it names cpu.eip, else the second: it must be this block.

@@ -23,6 +23,7 @@ import { deliver, isDoubleFault, type TrapKind } from './exceptions.ts';
 import { newCpuStats, countVector, type SensitiveName } from './stats.ts';
 import { ud } from './execute-system.ts';
 import { MsrBank } from './msrs.ts';
+import { WIDE_COUNT } from '../clock.ts';
 
 export type { TrapKind } from './exceptions.ts';
 export type { CpuStats } from './stats.ts';
@@ -71,12 +72,11 @@ export class Cpu extends CpuSegments {
    *  (blocks.ts CODEGEN_THRESHOLD); only host time depends on it. Tests lower it so that short
    *  loops reach the generated code. */
   codegenAfter = CODEGEN_THRESHOLD;
-  /** The compiled block running now. */
-  private curBlock: Block | null = null;
   /** For a block that runs its own loop (blocks.ts generateHot): run()'s cycle limit, and how many
-   *  instructions the block's function may retire before run()'s instruction limit. */
-  chainCycleLimit = 0;
-  chainBudget = 0;
+   *  instructions the block's function may retire before run()'s instruction limit (Infinity
+   *  without one). Both are doubles from the start (clock.ts WIDE_COUNT). */
+  chainCycleLimit = WIDE_COUNT;
+  chainBudget = WIDE_COUNT;
   /** Instructions such a block retired in the passes before the one that faulted. */
   chainRetired = 0;
   private irqCheck = false;
@@ -96,6 +96,8 @@ export class Cpu extends CpuSegments {
     super(bus, costs, newCpuStats());
     this.intr = intr;
     this.branchExtra = costs.branch_taken - costs.branch_not_taken;
+    this.chainCycleLimit = 0;
+    this.chainBudget = 0;
     this.reader = { byte: (n: number) => this.codeByte(n) };
     this.resetForMultiboot(0, 0, 0);
   }
@@ -162,6 +164,11 @@ export class Cpu extends CpuSegments {
     let retired = 0;
     let stepTrap = false;
     const ledger = this.ledger;
+    /** The compiled block running now (a local: the run loop's catch is its only other reader). */
+    let cur: Block | null = null;
+    /** Without an instruction limit every block's budget is unlimited: no store per block. */
+    const limited = instructionLimit !== Infinity;
+    this.chainBudget = instructionLimit;
     try {
       for (;;) {
         try {
@@ -182,11 +189,11 @@ export class Cpu extends CpuSegments {
                   // Run compiled blocks back to back, following each block's two cached successors.
                   for (;;) {
                     if (b.cat !== ledger.cur) ledger.enter(b.cat);
-                    this.curBlock = b;
+                    cur = b;
                     this.smc = false;
-                    this.chainBudget = instructionLimit - retired;
+                    if (limited) this.chainBudget = instructionLimit - retired;
                     retired += b.fn(this);
-                    this.curBlock = null;
+                    cur = null;
                     if (this.attention || this.cycles >= cycleLimit) break;
                     const linked = b.succEpoch === this.codeEpoch;
                     if (linked) {
@@ -228,11 +235,11 @@ export class Cpu extends CpuSegments {
         } catch (e) {
           if (e instanceof CpuFault) {
             stepTrap = false;
-            const b = this.curBlock;
+            const b = cur;
             if (b !== null) {
               // Count and charge only the block's instructions before the faulting one, and the
               // passes of its loop before it (generateHot).
-              this.curBlock = null;
+              cur = null;
               const k = b.addrs.indexOf(this.eip);
               retired += k + this.chainRetired;
               this.chainRetired = 0;

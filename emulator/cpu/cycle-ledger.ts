@@ -10,6 +10,7 @@
 // charged to the other categories meanwhile (and minus idle), go to the category that was
 // running. Everything that is not execution is charged where it is charged today, with its
 // category. So the sum is exact by construction, whatever the granularity of the switches.
+import { WIDE_COUNT } from '../clock.ts';
 
 /** Execution categories (indices into `exec`). */
 export const EXEC_KERNEL = 0;
@@ -40,12 +41,12 @@ export interface CycleBreakdown {
 
 export class CycleLedger {
   /** Execution cycles: guest kernel, guest user, wedge. */
-  readonly exec = [0, 0, 0];
+  readonly exec = [WIDE_COUNT, WIDE_COUNT, WIDE_COUNT];
   /** The execution category running now. */
   cur = EXEC_KERNEL;
-  device = 0;
-  interruptEntry = 0;
-  exceptionEntry = 0;
+  device = WIDE_COUNT;
+  interruptEntry = WIDE_COUNT;
+  exceptionEntry = WIDE_COUNT;
   /** Hypervisor cycles by operation. */
   readonly hypervisor = new Map<string, number>();
   /** What the hypervisor model is doing now: its charges go here unless they name another. */
@@ -60,14 +61,19 @@ export class CycleLedger {
   kernelSize = 0;
 
   /** Sum of the non-execution, non-idle categories. */
-  private charged = 0;
-  private mark: number;
-  private chargedMark = 0;
-  private idleMark = 0;
-  private readonly start: number;
+  private charged = WIDE_COUNT;
+  private mark = WIDE_COUNT;
+  private chargedMark = WIDE_COUNT;
+  private idleMark = WIDE_COUNT;
+  private readonly start: number = WIDE_COUNT;
 
-  constructor(private readonly time: { cycles: number }) {
-    this.start = this.mark = time.cycles;
+  /** `start`: the count now (a CPU builds its ledger before it sets its own count). The fields
+   *  start as doubles (clock.ts WIDE_COUNT) and are set here. */
+  constructor(private readonly time: { cycles: number }, start = time.cycles) {
+    this.start = this.mark = start;
+    this.exec.fill(0);
+    this.device = this.interruptEntry = this.exceptionEntry = 0;
+    this.charged = this.chargedMark = this.idleMark = 0;
   }
 
   /** Sets the images that tell wedge and guest kernel code apart (from their ELF program headers). */

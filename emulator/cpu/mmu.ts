@@ -25,6 +25,7 @@
 // TlbSet; a fill that finds its set full drops the oldest translation's entries, so its next use
 // walks the page tables again. With both at 0 the TLB is unbounded and fetches share tlbR.
 import { CycleLedger } from './cycle-ledger.ts';
+import { WIDE_COUNT } from '../clock.ts';
 import type { Bus, AccessSize, CostTable } from '../types.ts';
 import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
@@ -59,9 +60,10 @@ export class CpuMemory extends CpuRegs {
   readonly bus: Bus;
   readonly costs: CostTable;
   stats: CpuStats;
-  cycles = 0;
+  /** Starts as a double (clock.ts WIDE_COUNT): it passes 2^31 within a second of guest time. */
+  cycles = WIDE_COUNT;
   /** Where the cycles go, by category (cycle-ledger.ts); MMIO accesses charge its device category. */
-  readonly ledger: CycleLedger = new CycleLedger(this);
+  readonly ledger: CycleLedger = new CycleLedger(this, 0);
 
   /** A port or MMIO access: its cycles, in the ledger's device category. */
   chargeDeviceAccess(n: number): void {
@@ -108,10 +110,10 @@ export class CpuMemory extends CpuRegs {
 
   /** Reads that found a DMA-written line cold and paid a memory access. */
   coldLineReads = 0;
-  /** 1 where a RAM line was written by DMA and not read by the CPU since. */
-  private readonly coldLine: Uint8Array;
-  /** Cold lines per RAM page. */
-  private readonly coldInPage: Uint16Array;
+  /** 1 where a RAM line was written by DMA and not read by the CPU since (loop functions read it: block-inline.ts loadStmt). */
+  readonly coldLine: Uint8Array;
+  /** Cold lines per RAM page (read by loop functions too). */
+  readonly coldInPage: Uint16Array;
   /** Decoded instructions by physical page, indexed by offset within the page. */
   readonly codeCache: (Array<Insn | undefined> | undefined)[];
   /** 1 where a physical RAM page holds decoded instructions. */
@@ -126,6 +128,7 @@ export class CpuMemory extends CpuRegs {
 
   constructor(bus: Bus, costs: CostTable, stats: CpuStats) {
     super();
+    this.cycles = 0;
     this.bus = bus;
     this.costs = costs;
     this.stats = stats;
@@ -200,13 +203,14 @@ export class CpuMemory extends CpuRegs {
   /** Charges a memory access for each cold line in physical [p, p+size) and warms them. */
   private readCold(p: number, size: number): void {
     const last = (p + size - 1) >>> COLD_LINE_SHIFT;
-    for (let line = p >>> COLD_LINE_SHIFT; line <= last; line++) {
-      if (!this.coldLine[line]) continue;
-      this.coldLine[line] = 0;
-      this.coldInPage[line >>> (12 - COLD_LINE_SHIFT)]--;
-      this.cycles += this.costs.l2_miss_to_memory;
-      this.coldLineReads++;
-    }
+    for (let line = p >>> COLD_LINE_SHIFT; line <= last; line++) if (this.coldLine[line]) this.warmLine(line);
+  }
+  /** A read reached cold line `line`: one memory access, and the line is warm. */
+  private warmLine(line: number): void {
+    this.coldLine[line] = 0;
+    this.coldInPage[line >>> (12 - COLD_LINE_SHIFT)]--;
+    this.cycles += this.costs.l2_miss_to_memory;
+    this.coldLineReads++;
   }
 
   // ---- physical access (page walks, descriptor tables go through linear access) ------------
@@ -462,7 +466,24 @@ export class CpuMemory extends CpuRegs {
       if ((p & 3) === 0) return this.ram32[p >>> 2]!;
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
+    if ((e & TLB_COLD) && (lin & 0xfff) < 0xffd && (this.tlbNeed === TLB_VALID || (e & TLB_USER))) return this.rd32Cold(lin, e);
     return this.readSlow(lin, 4, false);
+  }
+  /**
+   * readSlow's first case for a dword within one page: a read through a cache-cold entry, as the
+   * guest's checksum of a received frame makes for every dword of a page the NIC keeps writing
+   * (and so keeps cold). The same charges and warming of its one or two cold lines in order,
+   * return of the entry to the hot path once its page is warm, TLB hit and value.
+   */
+  private rd32Cold(lin: number, e: number): number {
+    const p = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
+    const first = p >>> COLD_LINE_SHIFT, last = (p + 3) >>> COLD_LINE_SHIFT;
+    if (this.coldLine[first]) this.warmLine(first);
+    if (last !== first && this.coldLine[last]) this.warmLine(last);
+    if (this.coldInPage[p >>> 12] === 0) this.tlbR[lin >>> 12] = (e & ~TLB_COLD) | TLB_VALID;
+    this.stats.tlbHits++;
+    if ((p & 3) === 0) return this.ram32[p >>> 2]!;
+    return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
   }
   rd(lin: number, size: number): number {
     return size === 4 ? this.rd32(lin) : size === 2 ? this.rd16(lin) : this.rd8(lin);

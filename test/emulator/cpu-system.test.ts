@@ -197,6 +197,71 @@ test('a compiled block that writes to its own later instruction stops right afte
   assert.is(cpu.stats.instructions, 3 + 200 * 10);
 });
 
+test('a compiled loop sums unaligned dwords with adc, one of them across a page, as the bytes say', () => {
+  // The guest's checksum loop over a frame's payload (2 bytes past a dword): 200 passes of two
+  // adcl loads; the loop gets its own function after 64 passes (a block that links to itself),
+  // and pass 95 reads the dword at 0x20ffe, which crosses into the next page.
+  const src = `
+    mov $0x20d02, %esi
+    mov $200, %ecx
+    xor %eax, %eax
+    clc
+  1:
+    adcl 0(%esi), %eax
+    adcl 4(%esi), %eax
+    leal 8(%esi), %esi
+    decl %ecx
+    jnz 1b
+    adcl $0, %eax
+    ud2`;
+  const { cpu, bus } = setup(src, 0);
+  let x = 0x1234567;
+  for (let a = 0x20d02; a < 0x20d02 + 1600; a++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; bus.ram[a] = x & 0xff; }
+  let sum = 0, carry = 0;
+  for (let a = 0x20d02; a < 0x20d02 + 1600; a += 4) {
+    const d = bus.ram[a]! + bus.ram[a + 1]! * 0x100 + bus.ram[a + 2]! * 0x10000 + bus.ram[a + 3]! * 0x1000000;
+    const t = sum + d + carry;
+    carry = t >= 2 ** 32 ? 1 : 0;
+    sum = t % 2 ** 32;
+  }
+  sum = (sum + carry) % 2 ** 32;
+  assert.is(runToEnd(cpu), 'ud2');
+  assert.is(cpu.r[EAX]! >>> 0, sum);
+  assert.is(cpu.stats.instructions, 4 + 200 * 5 + 1);
+});
+
+test('the same loop over lines a device wrote by DMA charges each cold line once, whatever tier reads it', () => {
+  // The buffer and the rest of its second page are written by DMA first, so that page stays
+  // cache-cold while the compiled loop reads its warmed lines. Against the same run without the
+  // DMA: the same sum and TLB hits, and one memory access more per line the reads touch.
+  const src = `
+    mov $0x20d02, %esi
+    mov $200, %ecx
+    xor %eax, %eax
+    clc
+  1:
+    adcl 0(%esi), %eax
+    adcl 4(%esi), %eax
+    leal 8(%esi), %esi
+    decl %ecx
+    jnz 1b
+    adcl $0, %eax
+    ud2`;
+  const run = (dma: boolean): Cpu => {
+    const { cpu, bus } = setup(src, 0);
+    for (let a = 0x20d02; a < 0x20d02 + 1600; a++) bus.ram[a] = (a * 131) & 0xff;
+    if (dma) cpu.dmaWritten(0x20d00, 0x1000);
+    assert.is(runToEnd(cpu), 'ud2');
+    return cpu;
+  };
+  const warm = run(false), cold = run(true);
+  const lines = ((0x20d02 + 1599) >>> 7) - (0x20d02 >>> 7) + 1;
+  assert.is(cold.r[EAX], warm.r[EAX]);
+  assert.is(cold.coldLineReads, lines);
+  assert.is(cold.cycles - warm.cycles, lines * unitCosts().l2_miss_to_memory);
+  assert.is(cold.stats.tlbHits, warm.stats.tlbHits);
+});
+
 test('no FPU: with CR0.EM and TS clear an x87 store leaves memory as it was (the 486SX probe); with EM set it faults #NM', () => {
   // Linux's FPU probe: fninit; fnstsw; fnstcw into words holding 0xffff. Nothing answers, so both stay.
   const probe = 'movl $0xffffffff, 0x20000\nfninit\nfnstsw 0x20000\nfnstcw 0x20002\nmovl 0x20000, %ebx\nud2';

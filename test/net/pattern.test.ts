@@ -1,6 +1,6 @@
 // The data pattern: the word-at-a-time fill and check agree with the byte definition at every
 // alignment, and the check finds a single changed byte, a swap of two segments and a shift;
-// the Internet checksum against RFC 1071's example.
+// the Internet checksum against RFC 1071's example and a byte-pair sum at every alignment.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { checkPattern, fillPattern, patternByte, PATTERN_PERIOD } from '../../emulator/net/peer/pattern.ts';
@@ -44,6 +44,19 @@ test('the stream repeats every PATTERN_PERIOD (256 KiB) bytes and nowhere sooner
   assert.ok(checkPattern(a, 0, 12345 + PATTERN_PERIOD / 2, 4096) >= 0);
 });
 
+test('fill and check over more than a period agree with the definition byte by byte', () => {
+  const len = PATTERN_PERIOD + 5000, start = 3 * PATTERN_PERIOD - 777;
+  const a = new Uint8Array(len + 3);
+  fillPattern(a, 3, start, len);
+  for (let i = 0; i < len; i++) if (a[3 + i] !== patternByte(start + i)) assert.unreachable(`byte ${i}`);
+  assert.is(checkPattern(a, 3, start, len), -1);
+  for (const bad of [0, 776, 777, len - 1]) {
+    const b = a.slice();
+    b[3 + bad] ^= 0x80;
+    assert.is(checkPattern(b, 3, start, len), bad, `changed byte ${bad}`);
+  }
+});
+
 test('the Internet checksum matches RFC 1071\'s worked example and handles odd lengths', () => {
   // RFC 1071 section 3: the bytes 00 01 f2 03 f4 f5 f6 f7 sum to ddf2.
   const b = Uint8Array.of(0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7);
@@ -54,6 +67,24 @@ test('the Internet checksum matches RFC 1071\'s worked example and handles odd l
     while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
     assert.is(sum16(b, 0, len), s, `length ${len}`);
     assert.is(sum16(b, 1, Math.max(0, len - 1)) >= 0, true);
+  }
+});
+
+test('the Internet checksum agrees with the byte-pair definition at every alignment, length and initial sum', () => {
+  // A seeded xorshift fills the bytes; every 97th buffer is all 0xff or all 0 (folds to 0xffff or 0).
+  let x = 0x2545f491;
+  const next = (): number => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x >>> 0; };
+  const backing = new Uint8Array(1600);
+  for (let t = 0; t < 600; t++) {
+    const fill = t % 97 === 0 ? 0xff : t % 97 === 1 ? 0 : -1;
+    for (let i = 0; i < backing.length; i++) backing[i] = fill >= 0 ? fill : next() & 0xff;
+    const base = next() % 8, off = next() % 8, len = 60 + (next() % 1500);
+    const view = backing.subarray(base, base + off + len);
+    const initial = t % 3 === 0 ? 0 : next() % 0x30000;
+    let s = initial;
+    for (let i = 0; i < len; i += 2) s += (view[off + i]! << 8) | (i + 1 < len ? view[off + i + 1]! : 0);
+    while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
+    assert.is(sum16(view, off, len, initial), s, `base ${base} off ${off} len ${len} initial ${initial}`);
   }
 });
 

@@ -16,33 +16,45 @@ export function patternByte(i: number): number {
   return (patternWord(Math.floor(i / 4)) >>> ((i % 4) * 8)) & 0xff;
 }
 
-// Hot path: whole words go through a DataView (unaligned, little-endian); the ragged ends by byte.
+// Hot path: the stream's bytes come from one period of it, built on first use, so a fill is a
+// copy and a check a native compare of slices (Buffer.compare), and only a mismatch is searched
+// byte by byte.
+let period: Uint8Array | undefined;
+
+/** Bytes [0, PATTERN_PERIOD) of the stream. */
+function periodBytes(): Uint8Array {
+  if (period === undefined) {
+    const p = new Uint8Array(PATTERN_PERIOD);
+    const view = new DataView(p.buffer);
+    for (let k = 0; k < PATTERN_PERIOD / 4; k++) view.setUint32(4 * k, patternWord(k), true);
+    period = p;
+  }
+  return period;
+}
 
 /** Writes stream bytes [streamOff, streamOff+len) into dst at dstOff. */
 export function fillPattern(dst: Uint8Array, dstOff: number, streamOff: number, len: number): void {
-  let i = 0;
-  while (i < len && (streamOff + i) % 4 !== 0) {
-    dst[dstOff + i] = patternByte(streamOff + i);
-    i++;
+  const p = periodBytes();
+  let at = streamOff % PATTERN_PERIOD;
+  for (let i = 0; i < len;) {
+    const n = Math.min(len - i, PATTERN_PERIOD - at);
+    dst.set(p.subarray(at, at + n), dstOff + i);
+    i += n;
+    at = 0;
   }
-  const view = new DataView(dst.buffer, dst.byteOffset, dst.byteLength);
-  let k = Math.floor((streamOff + i) / 4);
-  for (; i + 4 <= len; i += 4) view.setUint32(dstOff + i, patternWord(k++), true);
-  for (; i < len; i++) dst[dstOff + i] = patternByte(streamOff + i);
 }
 
 /** The index in [0, len) of the first byte that differs from the pattern, or -1. */
 export function checkPattern(src: Uint8Array, srcOff: number, streamOff: number, len: number): number {
-  let i = 0;
-  while (i < len && (streamOff + i) % 4 !== 0) {
-    if (src[srcOff + i] !== patternByte(streamOff + i)) return i;
-    i++;
+  const p = periodBytes();
+  let at = streamOff % PATTERN_PERIOD;
+  for (let i = 0; i < len;) {
+    const n = Math.min(len - i, PATTERN_PERIOD - at);
+    if (Buffer.compare(src.subarray(srcOff + i, srcOff + i + n), p.subarray(at, at + n)) !== 0) {
+      for (let j = 0; j < n; j++) if (src[srcOff + i + j] !== p[at + j]) return i + j;
+    }
+    i += n;
+    at = 0;
   }
-  const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
-  let k = Math.floor((streamOff + i) / 4);
-  for (; i + 4 <= len; i += 4) {
-    if (view.getUint32(srcOff + i, true) !== patternWord(k++)) break;
-  }
-  for (; i < len; i++) if (src[srcOff + i] !== patternByte(streamOff + i)) return i;
   return -1;
 }

@@ -10,6 +10,7 @@
 // only the wire fields wrap. Payload bytes never sit in a send buffer: the application supplies
 // them on demand through `source` (netperf's data is a pattern), which keeps the peer fast.
 import type { TimeBase } from '../seams.ts';
+import { WIDE_COUNT } from '../../clock.ts';
 
 export const FIN = 0x01, SYN = 0x02, RST = 0x04, PSH = 0x08, ACK = 0x10;
 
@@ -97,9 +98,13 @@ export interface TcpStats {
 
 /** A one-shot timer on the clock that can be moved freely but keeps at most one live event. */
 class LazyTimer {
-  private at = -1;
-  private scheduled = -1;
-  constructor(private readonly time: TimeBase, private readonly fire: () => void) {}
+  // Times in ns pass 2^31 after 2.1 s of guest time: doubles from the start (clock.ts WIDE_COUNT).
+  private at = WIDE_COUNT;
+  private scheduled = WIDE_COUNT;
+  constructor(private readonly time: TimeBase, private readonly fire: () => void) {
+    this.at = -1;
+    this.scheduled = -1;
+  }
   set(atNs: number): void {
     this.at = Math.ceil(atNs);
     if (this.scheduled < 0 || this.scheduled > this.at) this.arm(this.at);
@@ -165,7 +170,8 @@ export class TcpConnection {
   private rto: number;
   private timing = false;
   private rttEnd = 0;
-  private rttStart = 0;
+  /** A time in ns: a double from the start (clock.ts WIDE_COUNT), set in the constructor. */
+  private rttStart = WIDE_COUNT;
   private persistShift = 0;
 
   // Receive side, in sequence offsets from irs.
@@ -190,6 +196,7 @@ export class TcpConnection {
     private readonly out: (seg: TcpOut) => void,
   ) {
     this.effMss = cfg.mss;
+    this.rttStart = 0;
     this.rto = cfg.initialRtoNs;
     this.rtoTimer = new LazyTimer(time, () => this.onRto());
     this.delackTimer = new LazyTimer(time, () => this.onDelack());
