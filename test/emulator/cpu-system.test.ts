@@ -197,11 +197,12 @@ test('a compiled block that writes to its own later instruction stops right afte
   assert.is(cpu.stats.instructions, 3 + 200 * 10);
 });
 
-test('a compiled loop sums unaligned dwords with adc, one of them across a page, as the bytes say', () => {
-  // The guest's checksum loop over a frame's payload (2 bytes past a dword): 200 passes of two
-  // adcl loads; the loop gets its own function after 64 passes (a block that links to itself),
-  // and pass 95 reads the dword at 0x20ffe, which crosses into the next page.
-  const src = `
+/**
+ * The guest's checksum loop over a frame's payload (2 bytes past a dword): 200 passes of two adcl
+ * loads from 0x20d02; the loop gets its own function after 64 passes (a block that links to
+ * itself), and pass 95 reads the dword at 0x20ffe, which crosses into the next page.
+ */
+const ADC_LOOP = `
     mov $0x20d02, %esi
     mov $200, %ecx
     xor %eax, %eax
@@ -214,7 +215,9 @@ test('a compiled loop sums unaligned dwords with adc, one of them across a page,
     jnz 1b
     adcl $0, %eax
     ud2`;
-  const { cpu, bus } = setup(src, 0);
+
+test('a compiled loop sums unaligned dwords with adc, one of them across a page, as the bytes say', () => {
+  const { cpu, bus } = setup(ADC_LOOP, 0);
   let x = 0x1234567;
   for (let a = 0x20d02; a < 0x20d02 + 1600; a++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; bus.ram[a] = x & 0xff; }
   let sum = 0, carry = 0;
@@ -234,21 +237,8 @@ test('the same loop over lines a device wrote by DMA charges each cold line once
   // The buffer and the rest of its second page are written by DMA first, so that page stays
   // cache-cold while the compiled loop reads its warmed lines. Against the same run without the
   // DMA: the same sum and TLB hits, and one memory access more per line the reads touch.
-  const src = `
-    mov $0x20d02, %esi
-    mov $200, %ecx
-    xor %eax, %eax
-    clc
-  1:
-    adcl 0(%esi), %eax
-    adcl 4(%esi), %eax
-    leal 8(%esi), %esi
-    decl %ecx
-    jnz 1b
-    adcl $0, %eax
-    ud2`;
   const run = (dma: boolean): Cpu => {
-    const { cpu, bus } = setup(src, 0);
+    const { cpu, bus } = setup(ADC_LOOP, 0);
     for (let a = 0x20d02; a < 0x20d02 + 1600; a++) bus.ram[a] = (a * 131) & 0xff;
     if (dma) cpu.dmaWritten(0x20d00, 0x1000);
     assert.is(runToEnd(cpu), 'ud2');
