@@ -117,8 +117,8 @@ const WR = ['', 'wr8', 'wr16', '', 'wr32'];
  */
 export function loadStmt(size: number, lin: string, v: string): string {
   if (size === 4 && wideLoads) {
-    // Through a cache-cold entry (mmu.ts rd32Cold), lines already warm in a page still cold are
-    // read here too: rd32Cold would charge nothing, leave the entry cold, count the hit and read.
+    // Through a cache-cold entry (mmu.ts readColdEntry), lines already warm in a page still cold are
+    // read here too: readColdEntry would charge nothing, leave the entry cold, count the hit and read.
     const warm = `(($e & ${TLB_COLD}) !== 0 && ($n === ${TLB_VALID} || ($e & ${TLB_USER}) !== 0) && $cip[$p >>> 12] !== 0 && $cl[$p >>> ${COLD_LINE_SHIFT}] === 0 && $cl[($p + 3) >>> ${COLD_LINE_SHIFT}] === 0)`;
     return `{ const $l = ${lin}, $e = $tr[$l >>> 12], $n = cpu.tlbNeed, $p = (($e & ~0xfff) | ($l & 0xfff)) >>> 0; if (($l & 0xfff) < 0xffd && (($e & $n) === $n || ${warm})) { $stats.tlbHits++; ${v} = ($p & 3) === 0 ? $r32[$p >>> 2] : $r8[$p] | ($r8[$p + 1] << 8) | ($r8[$p + 2] << 16) | ($r8[$p + 3] << 24); } else { ${eipStmt()}${v} = cpu.rd32($l); } }`;
   }

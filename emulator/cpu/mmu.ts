@@ -203,14 +203,29 @@ export class CpuMemory extends CpuRegs {
   /** Charges a memory access for each cold line in physical [p, p+size) and warms them. */
   private readCold(p: number, size: number): void {
     const last = (p + size - 1) >>> COLD_LINE_SHIFT;
-    for (let line = p >>> COLD_LINE_SHIFT; line <= last; line++) if (this.coldLine[line]) this.warmLine(line);
+    for (let line = p >>> COLD_LINE_SHIFT; line <= last; line++) {
+      if (!this.coldLine[line]) continue;
+      this.coldLine[line] = 0;
+      this.coldInPage[line >>> (12 - COLD_LINE_SHIFT)]--;
+      this.cycles += this.costs.l2_miss_to_memory;
+      this.coldLineReads++;
+    }
   }
-  /** A read reached cold line `line`: one memory access, and the line is warm. */
-  private warmLine(line: number): void {
-    this.coldLine[line] = 0;
-    this.coldInPage[line >>> (12 - COLD_LINE_SHIFT)]--;
-    this.cycles += this.costs.l2_miss_to_memory;
-    this.coldLineReads++;
+  /**
+   * A read of `size` bytes within one page through the translated entry `e` of a page with
+   * cache-cold lines: their charges and warming (readCold), the entry back on the hot path once
+   * the page is warm, the TLB hit and the value. readSlow's first case, and rd32's own for the
+   * guest's checksum of a received frame, which reads every dword of pages the NIC keeps cold.
+   */
+  private readColdEntry(lin: number, e: number, size: number): number {
+    const page = (e & ~0xfff) >>> 0, p = (page | (lin & 0xfff)) >>> 0;
+    this.readCold(p, size);
+    if (this.coldInPage[page >>> 12] === 0) this.tlbR[lin >>> 12] = (e & ~TLB_COLD) | TLB_VALID;
+    this.stats.tlbHits++;
+    if (size === 1) return this.ram[p]!;
+    if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
+    if ((p & 3) === 0) return this.ram32[p >>> 2]!;
+    return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
   }
 
   // ---- physical access (page walks, descriptor tables go through linear access) ------------
@@ -466,24 +481,8 @@ export class CpuMemory extends CpuRegs {
       if ((p & 3) === 0) return this.ram32[p >>> 2]!;
       return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
     }
-    if ((e & TLB_COLD) && (lin & 0xfff) < 0xffd && (this.tlbNeed === TLB_VALID || (e & TLB_USER))) return this.rd32Cold(lin, e);
+    if ((e & TLB_COLD) && (lin & 0xfff) < 0xffd && (this.tlbNeed === TLB_VALID || (e & TLB_USER))) return this.readColdEntry(lin, e, 4);
     return this.readSlow(lin, 4, false);
-  }
-  /**
-   * readSlow's first case for a dword within one page: a read through a cache-cold entry, as the
-   * guest's checksum of a received frame makes for every dword of a page the NIC keeps writing
-   * (and so keeps cold). The same charges and warming of its one or two cold lines in order,
-   * return of the entry to the hot path once its page is warm, TLB hit and value.
-   */
-  private rd32Cold(lin: number, e: number): number {
-    const p = ((e & ~0xfff) | (lin & 0xfff)) >>> 0;
-    const first = p >>> COLD_LINE_SHIFT, last = (p + 3) >>> COLD_LINE_SHIFT;
-    if (this.coldLine[first]) this.warmLine(first);
-    if (last !== first && this.coldLine[last]) this.warmLine(last);
-    if (this.coldInPage[p >>> 12] === 0) this.tlbR[lin >>> 12] = (e & ~TLB_COLD) | TLB_VALID;
-    this.stats.tlbHits++;
-    if ((p & 3) === 0) return this.ram32[p >>> 2]!;
-    return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
   }
   rd(lin: number, size: number): number {
     return size === 4 ? this.rd32(lin) : size === 2 ? this.rd16(lin) : this.rd8(lin);
@@ -542,16 +541,8 @@ export class CpuMemory extends CpuRegs {
     const user = this.tlbNeed !== TLB_VALID;
     const off = lin & 0xfff;
     const e = this.tlbR[lin >>> 12]!;
-    if (!writeIntent && (e & TLB_COLD) && (!user || (e & TLB_USER)) && off + size <= 0x1000) {
-      // Translated already; only the cache is cold.
-      const page = (e & ~0xfff) >>> 0, p = page | off;
-      this.readCold(p, size);
-      if (this.coldInPage[page >>> 12] === 0) this.tlbR[lin >>> 12] = (e & ~TLB_COLD) | TLB_VALID;
-      this.stats.tlbHits++;
-      if (size === 1) return this.ram[p]!;
-      if (size === 2) return this.ram[p]! | (this.ram[p + 1]! << 8);
-      return this.ram[p]! | (this.ram[p + 1]! << 8) | (this.ram[p + 2]! << 16) | (this.ram[p + 3]! << 24);
-    }
+    // Translated already; only the cache is cold.
+    if (!writeIntent && (e & TLB_COLD) && (!user || (e & TLB_USER)) && off + size <= 0x1000) return this.readColdEntry(lin, e, size);
     if (off + size > 0x1000) {
       // Page-crossing: translate both pages first so a fault leaves nothing half done.
       const p1 = this.translate(lin, writeIntent, user);
