@@ -54,7 +54,7 @@ export const expansionSchema = object({
 }, 'runs (configurations and a workload)');
 
 export const benchSchema = object({
-  transfer: { schema: size(MAX_TRANSFER_BYTES, 'less than 4GiB (the guests count it in 32 bits)'), doc: 'bytes each netperf run transfers (the slides used 1GiB)', defaultText: '4MiB' },
+  transfer: { schema: size(MAX_TRANSFER_BYTES, 'less than 4GiB (the guests count it in 32 bits)'), doc: 'bytes each netperf run transfers (the slides used 1GiB)', defaultText: '32MiB' },
   message: { schema: size(MAX_MESSAGE_BYTES, 'at most 256KiB (the guests\' largest message)'), doc: 'bytes per send call (netperf -m)', defaultText: '32KiB' },
   profile: { schema: string({ pattern: /^[A-Za-z0-9._-]+$/, patternText: 'a cost profile name' }), doc: 'the cost profile (emulator/profiles/<name>.json)', defaultText: 'p4-2.8ghz' },
   configurations: { schema: record(configurationSchema, benchName), doc: 'the rows: configurations by name, in table order', required: true },
@@ -62,7 +62,7 @@ export const benchSchema = object({
   expansion: { schema: expansionSchema, doc: 'which runs the instruction-expansion table reads', defaultText: 'the first configuration and workload' },
 }, 'a benchmark matrix');
 
-export const DEFAULT_TRANSFER = 4 << 20;
+export const DEFAULT_TRANSFER = 32 << 20;
 export const DEFAULT_MESSAGE = 32 << 10;
 
 type BenchValue = NonNullable<ReturnType<typeof benchSchema.read>>;
