@@ -8,7 +8,7 @@
 // is charged the instructions retired and the host CPU spent since the one before. Host time
 // only: what a run costs to measure, not a figure of the run.
 // usage: npm run bench:boot -- [--variant native|afterburnt] [--direction send|receive]
-//        [--bytes SIZE (default 4MiB, the bench's transfer)] [--interval CYCLES] [--top N]
+//        [--bytes SIZE (default 4MiB)] [--interval CYCLES] [--top N]
 //        [--dir DIR: a directory holding bzImage, initrd.cpio and System.map instead of the
 //        installed linux@VARIANT, to compare two builds]
 import { parseArgs } from 'node:util';

@@ -1,14 +1,15 @@
 // world report in a real browser: Debian's chromium, headless, driven by puppeteer-core, loads
 // the report of the committed baseline and history from disk (file://). Every chart must render
 // (an SVG element with a size and content), each history chart must hold one point per commit
-// that measured its figure and one red point per change, counted here from the results files
+// that measured its figure with the baseline's transfer and cost profile (the page leaves the
+// others out and names them) and one red point per change, counted here from the results files
 // themselves with JSON.parse, and the page must log no error. Screenshots of the page's top and
 // of its first history charts are saved to test-artifacts/report.png and report-history.png (git-ignored). Without chromium the test fails and says
 // how to install it (scripts/setup.sh test does).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
@@ -32,11 +33,23 @@ function chromiumPath(): string {
 // any: the raw results files, read with JSON.parse independently of our types (the oracle side).
 type Json = Record<string, any>;
 
-/** The history's points as the oracle sees them: each history file, then the baseline unless its commit is one of them. */
-function points(): Json[] {
-  const files = readdirSync(historyDir).filter((n) => n.endsWith('.json')).sort().map((n) => JSON.parse(readFileSync(join(historyDir, n), 'utf8')) as Json);
-  const base = JSON.parse(readFileSync(baseline, 'utf8')) as Json;
-  return files.some((f) => f.provenance.git_commit === base.provenance.git_commit) ? files : [...files, base];
+/** A results file's setup: figures of another transfer or cost profile are other figures, charted apart. */
+function setup(r: Json): string {
+  return `${r.bench.transfer_bytes} ${r.bench.profile}`;
+}
+
+/** The committed history files, oldest first, with their names. */
+function historyFiles(): { name: string; r: Json }[] {
+  return readdirSync(historyDir).filter((n) => n.endsWith('.json')).sort().map((name) => ({ name, r: JSON.parse(readFileSync(join(historyDir, name), 'utf8')) as Json }));
+}
+
+/**
+ * The history's points as the oracle sees them: each history file measured with the setup of
+ * `newest`, then `newest` unless its commit is one of them.
+ */
+function points(newest: Json, files = historyFiles()): Json[] {
+  const same = files.map((f) => f.r).filter((r) => setup(r) === setup(newest));
+  return same.some((f) => f.provenance.git_commit === newest.provenance.git_commit) ? same : [...same, newest];
 }
 
 function runValue(r: Json, config: string, workload: string, key: string): number | null {
@@ -57,12 +70,22 @@ declare const document: { querySelectorAll(selector: string): ArrayLike<PageElem
 
 let browser: Browser | undefined;
 let reportFile = '';
+/** The report of the history's largest group of one setup, its newest file as the results: many of its figures moved. */
+let groupReport = '';
 
 test.before(async () => {
   const out = tempDir();
   // Paths relative to the checkout, as a reader types them: the page shows them.
   await execa('node', [worldBin, 'report', 'results/baseline.json', '--history', 'results/history', '-o', out], { cwd: root });
   reportFile = join(out, 'index.html');
+  const bySetup = new Map<string, string[]>();
+  for (const f of historyFiles()) bySetup.set(setup(f.r), [...(bySetup.get(setup(f.r)) ?? []), f.name]);
+  const group = [...bySetup.values()].sort((a, b) => b.length - a.length)[0]!;
+  const dir = tempDir();
+  for (const name of group) copyFileSync(join(historyDir, name), join(dir, name));
+  const out2 = tempDir();
+  await execa('node', [worldBin, 'report', join(dir, group[group.length - 1]!), '--history', dir, '-o', out2], { cwd: root });
+  groupReport = join(out2, 'index.html');
   browser = await puppeteer.launch({ executablePath: chromiumPath(), headless: true, args: ['--no-sandbox', '--disable-gpu'], timeout: 120_000, protocolTimeout: 180_000 });
 });
 
@@ -111,8 +134,13 @@ test('the report loads from file:// without an error, every chart rendered, poin
 
   // Every run's throughput and CPU has a history chart, with one point per commit that measured
   // it and a red point per change of value, both counted here from the files.
-  const pts = points();
   const base = JSON.parse(readFileSync(baseline, 'utf8')) as Json;
+  const pts = points(base);
+  // The history files of another setup are left out, and the page says which.
+  const html = readFileSync(reportFile, 'utf8');
+  for (const f of historyFiles()) {
+    if (setup(f.r) !== setup(base)) assert.ok(html.includes(`${f.name}: `), `${f.name}: named as left out (another setup)`);
+  }
   const byFigure = new Map(charts.filter((c) => c.figure !== null).map((c) => [c.figure!, c]));
   let checked = 0;
   let unmeasured = 0;
@@ -147,7 +175,7 @@ test('the report loads from file:// without an error, every chart rendered, poin
 test('a link to a figure inside a closed group opens the group and shows the chart', async () => {
   const page = await browser!.newPage();
   const figure = 'hardware/netperf-send.run.instructions';
-  await page.goto(`${pathToFileURL(reportFile).href}#fig-${figure}`, { waitUntil: 'load', timeout: 120_000 });
+  await page.goto(`${pathToFileURL(groupReport).href}#fig-${figure}`, { waitUntil: 'load', timeout: 120_000 });
   const seen = await page.evaluate((id) => {
     const el = document.getElementById(id);
     const d = el?.closest('details');
