@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { parseSize } from '../src/size.ts';
+import { readResults, type Results } from '../harness/results.ts';
 
 const GIB = 2 ** 30;
 /** How many configurations the summary names. */
@@ -18,9 +19,11 @@ const TOP = 6;
 
 /**
  * Host CPU seconds per configuration (both directions), from world bench's line for each run
- * ("bench: [k/n] CONFIG/WORKLOAD: ... (S s, host CPU C s)"): where the matrix's time goes.
+ * ("bench: [k/n] CONFIG/WORKLOAD: ... (S s, host CPU C s)"), beside the guest instructions its
+ * runs retired (the results file): where the matrix's time goes, and whether a configuration
+ * costs more host time per guest instruction than the others or simply has more instructions.
  */
-function hostCpuSummary(out: string): string[] {
+function hostCpuSummary(out: string, results: Results | null): string[] {
   const byConfig = new Map<string, number>();
   let total = 0;
   for (const line of out.split('\n')) {
@@ -31,9 +34,17 @@ function hostCpuSummary(out: string): string[] {
     total += cpu;
   }
   if (byConfig.size === 0) return [];
+  const instructions = new Map<string, number>();
+  for (const r of results?.runs ?? []) {
+    if (r.status === 'ok' && r.figures) instructions.set(r.configuration, (instructions.get(r.configuration) ?? 0) + r.figures.run.instructions);
+  }
+  const perInstruction = (c: string, t: number): string => {
+    const n = instructions.get(c);
+    return n ? ` (${(n / 1e9).toFixed(2)} G guest instructions, ${((t / n) * 1e9).toFixed(1)} ns each)` : '';
+  };
   const top = [...byConfig].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, TOP);
   return [`  host CPU ${total.toFixed(0)} s over the runs; the ${top.length} costliest configurations: ` +
-    top.map(([c, t]) => `${c} ${t.toFixed(0)} s`).join(', ')];
+    top.map(([c, t]) => `${c} ${t.toFixed(0)} s${perInstruction(c, t)}`).join(', ')];
 }
 const GOAL_SECONDS = 600;
 
@@ -62,7 +73,11 @@ const lines = [
   `bench:full: the matrix at ${values.transfer} per run, -j ${jobs}: ${seconds.toFixed(0)} s wall ` +
     `(machine load ${load0.toFixed(1)} before, ${load1.toFixed(1)} after); results in ${out}/full.json`,
 ];
-lines.push(...hostCpuSummary(String(r.stderr ?? '')));
+let results: Results | null = null;
+try {
+  results = readResults(`${out}/full.json`);
+} catch { /* no results file (the bench failed early): the summary goes without instruction counts */ }
+lines.push(...hostCpuSummary(String(r.stderr ?? ''), results));
 if (transfer !== GIB) lines.push(`  linear extrapolation to 1GiB per run: ${(seconds * GIB / transfer).toFixed(0)} s (goal ${GOAL_SECONDS} s)`);
 else lines.push(`  goal ${GOAL_SECONDS} s: ${seconds <= GOAL_SECONDS ? 'met' : 'not met'}`);
 process.stdout.write(lines.join('\n') + '\n');
