@@ -47,6 +47,12 @@ export const workloadSchema = object({
   direction: { schema: oneOf(['send', 'receive'] as const), doc: 'netperf: send (guest to peer) or receive', required: true },
 }, 'a workload');
 
+/** The defaults of bench.transfer and bench.message, as the manifest's reference writes them and in bytes. */
+const DEFAULT_TRANSFER_TEXT = '32MiB';
+const DEFAULT_MESSAGE_TEXT = '32KiB';
+export const DEFAULT_TRANSFER = parseSize(DEFAULT_TRANSFER_TEXT)!;
+export const DEFAULT_MESSAGE = parseSize(DEFAULT_MESSAGE_TEXT)!;
+
 export const expansionSchema = object({
   configurations: { schema: list(benchName), doc: 'the configurations whose runs fill the instruction-expansion table, a column each', defaultText: 'the first configuration' },
   configuration: { schema: benchName, doc: 'one configuration: the same as configurations with one name', defaultText: '(configurations)' },
@@ -54,16 +60,14 @@ export const expansionSchema = object({
 }, 'runs (configurations and a workload)');
 
 export const benchSchema = object({
-  transfer: { schema: size(MAX_TRANSFER_BYTES, 'less than 4GiB (the guests count it in 32 bits)'), doc: 'bytes each netperf run transfers (the slides used 1GiB)', defaultText: '32MiB' },
-  message: { schema: size(MAX_MESSAGE_BYTES, 'at most 256KiB (the guests\' largest message)'), doc: 'bytes per send call (netperf -m)', defaultText: '32KiB' },
+  transfer: { schema: size(MAX_TRANSFER_BYTES, 'less than 4GiB (the guests count it in 32 bits)'), doc: 'bytes each netperf run transfers (the slides used 1GiB)', defaultText: DEFAULT_TRANSFER_TEXT },
+  message: { schema: size(MAX_MESSAGE_BYTES, 'at most 256KiB (the guests\' largest message)'), doc: 'bytes per send call (netperf -m)', defaultText: DEFAULT_MESSAGE_TEXT },
   profile: { schema: string({ pattern: /^[A-Za-z0-9._-]+$/, patternText: 'a cost profile name' }), doc: 'the cost profile (emulator/profiles/<name>.json)', defaultText: 'p4-2.8ghz' },
   configurations: { schema: record(configurationSchema, benchName), doc: 'the rows: configurations by name, in table order', required: true },
   workloads: { schema: record(workloadSchema, benchName), doc: 'the columns: workloads by name, in table order', required: true },
   expansion: { schema: expansionSchema, doc: 'which runs the instruction-expansion table reads', defaultText: 'the first configuration and workload' },
 }, 'a benchmark matrix');
 
-export const DEFAULT_TRANSFER = 32 << 20;
-export const DEFAULT_MESSAGE = 32 << 10;
 
 type BenchValue = NonNullable<ReturnType<typeof benchSchema.read>>;
 
