@@ -5,7 +5,7 @@
 // its onSensitive hook; this keeps the ones that do not fault at CPL 1, by site, and names the
 // site from the guest ELF's symbol table.
 import type { Cpu } from '../cpu/cpu.ts';
-import type { SensitiveName } from '../cpu/stats.ts';
+import { SENSITIVE, type SensitiveName } from '../cpu/stats.ts';
 import { IF } from '../cpu/flags.ts';
 import { CS, SS } from '../cpu/segments.ts';
 import { elfSymbols, symbolize, type ElfSymbol } from './elf.ts';
@@ -17,6 +17,11 @@ export const HOLE_NAMES: ReadonlySet<SensitiveName> = new Set<SensitiveName>([
   'read_cs', 'read_ss', 'read_ds', 'read_es', 'read_fs', 'read_gs',
 ]);
 
+/** A site's key: its address and the instruction's place in SENSITIVE, one number (no string built per execution). */
+const NAME_INDEX = new Map<SensitiveName, number>(SENSITIVE.map((n, k) => [n, k]));
+const NAME_SLOTS = 64;
+if (SENSITIVE.length > NAME_SLOTS) throw new Error(`holes.ts: ${SENSITIVE.length} sensitive instruction names need more than ${NAME_SLOTS} slots per site key`);
+
 export interface HoleSite {
   instruction: SensitiveName;
   /** Linear address of the instruction (hex). */
@@ -27,7 +32,7 @@ export interface HoleSite {
 }
 
 export class HoleRecorder {
-  private sites = new Map<string, { name: SensitiveName; eip: number; count: number }>();
+  private sites = new Map<number, { name: SensitiveName; eip: number; count: number }>();
   private readonly symbols: ElfSymbol[];
   /** popf executions in ring 1 whose popped IF disagreed with the virtual IF (the lost updates). */
   popfIfLost = 0;
@@ -65,7 +70,7 @@ export class HoleRecorder {
       this.popfIfLost++;
     }
     const eip = (cpu.segBase[CS]! + cpu.eip) >>> 0;
-    const key = `${eip}:${name}`;
+    const key = eip * NAME_SLOTS + NAME_INDEX.get(name)!;
     const site = this.sites.get(key);
     if (site) site.count++;
     else this.sites.set(key, { name, eip, count: 1 });
