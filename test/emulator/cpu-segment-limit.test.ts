@@ -79,18 +79,42 @@ test('rep movsl from DS ending mid-run: #GP(0) at the first source element beyon
   }
 });
 
-test('a hot load loop over DS: runs up to the limit and faults on the first dword beyond', () => {
-  // Reads dwords at ESI upward until the segment's end: 262,143 iterations, so the loop runs as a
-  // compiled block (emulator/cpu/blocks.ts) long before it faults.
-  const limit = 0x2fffff - 2; // the dword at 0x2ffffc ends 2 bytes beyond the limit
-  const { cpu, stop } = runLimited('1: add (%esi), %eax\nadd $4, %esi\ndec %ecx\njnz 1b\nhlt', DS, limit, (r) => {
-    r[ESI] = 0x200000; r[ECX] = 0x100000; r[EAX] = 0;
+// The limit ends 1, 2 or 3 bytes into the dword at 0x2ffffc: that dword is the first whose last
+// byte lies beyond it. Each loop runs 262,143 times, so it runs as compiled code
+// (emulator/cpu/blocks.ts, block-inline.ts) long before it reaches the limit.
+for (const beyond of [1, 2, 3]) {
+  const limit = 0x2fffff - beyond;
+  test(`a hot load loop over DS ending ${beyond} byte(s) into a dword: runs up to the limit and faults on that dword`, () => {
+    const { cpu, stop } = runLimited('1: add (%esi), %eax\nadd $4, %esi\ndec %ecx\njnz 1b\nhlt', DS, limit, (r) => {
+      r[ESI] = 0x200000; r[ECX] = 0x100000; r[EAX] = 0;
+    });
+    assert.ok(stop);
+    assert.equal([stop!.vector, stop!.code], [13, 0]);
+    assert.is(cpu.r[ESI]! >>> 0, 0x2ffffc, 'the first dword whose last byte lies beyond');
+    assert.is(cpu.r[ECX]! >>> 0, 0x100000 - (0x2ffffc - 0x200000) / 4);
   });
-  assert.ok(stop);
-  assert.equal([stop!.vector, stop!.code], [13, 0]);
-  assert.is(cpu.r[ESI]! >>> 0, 0x2ffffc, 'the first dword whose last byte lies beyond');
-  assert.is(cpu.r[ECX]! >>> 0, 0x100000 - (0x2ffffc - 0x200000) / 4);
-});
+
+  test(`a hot pop loop with SS ending ${beyond} byte(s) into a dword: pops up to the limit, #SS(0) at that dword`, () => {
+    const { cpu, stop } = runLimited('1: pop %ebx\ndec %ecx\njnz 1b\nhlt', SS, limit, (r) => {
+      r[ESP] = 0x200000; r[ECX] = 0x100000;
+    });
+    assert.ok(stop);
+    assert.equal([stop!.vector, stop!.code], [12, 0]);
+    assert.is(cpu.r[ESP]! >>> 0, 0x2ffffc, 'ESP left at the pop that faulted');
+    assert.is(cpu.r[ECX]! >>> 0, 0x100000 - (0x2ffffc - 0x200000) / 4);
+  });
+
+  test(`a hot push loop climbing SS ending ${beyond} byte(s) into a dword: #SS(0) at the push into that dword, ESP unchanged`, () => {
+    // Each pass pushes at ESP - 4 and then moves ESP up by 8: the pushes climb 4 bytes a pass.
+    const { cpu, stop } = runLimited('1: push %eax\nadd $8, %esp\ndec %ecx\njnz 1b\nhlt', SS, limit, (r) => {
+      r[ESP] = 0x200004; r[ECX] = 0x100000;
+    });
+    assert.ok(stop);
+    assert.equal([stop!.vector, stop!.code], [12, 0]);
+    assert.is(cpu.r[ESP]! >>> 0, 0x300000, 'the push would have written 0x2ffffc..0x2fffff');
+    assert.is(cpu.r[ECX]! >>> 0, 0x100000 - (0x2ffffc - 0x200000) / 4);
+  });
+}
 
 test('the stack segment: pops within the limit go through, the first beyond raises #SS(0)', () => {
   const { cpu, stop } = runLimited('1: pop %ebx\njmp 1b', SS, 0x8fff, (r) => { r[ESP] = 0x9000 - 4 * 8; });
