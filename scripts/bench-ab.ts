@@ -17,6 +17,7 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { parseSize } from '../src/size.ts';
+import { median } from './median.ts';
 
 const USAGE = 'usage: npm run bench:ab -- --base REF [--config NAME (default linux-hardware)] [--direction send|receive (default send)] ' +
   '[--bytes SIZE (default 128MiB)] [--rounds N (default 3)]';
@@ -93,10 +94,7 @@ for (let k = 1; k <= rounds; k++) {
   ratios.push(head.cpu / base.cpu);
   process.stdout.write(`round ${k}: base ${base.cpu.toFixed(1)} s, this tree ${head.cpu.toFixed(1)} s CPU: ratio ${(head.cpu / base.cpu).toFixed(3)}\n`);
 }
-const sorted = [...ratios].sort((a, b) => a - b);
-const mid = sorted.length >> 1;
-const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 process.stdout.write(`bench:ab: ${values.config} ${values.direction} ${values.bytes}, this tree against ${commit.slice(0, 12)}: ` +
-  `median CPU ratio ${median.toFixed(3)} over ${rounds} round(s) (machine load ${load0.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after); ` +
+  `median CPU ratio ${median(ratios).toFixed(3)} over ${rounds} round(s) (machine load ${load0.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after); ` +
   `guest figures ${same ? 'identical' : 'DIFFER'}\n`);
 if (!same) process.exitCode = 1;

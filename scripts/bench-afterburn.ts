@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureAsDir } from '../afterburner/as-dir.ts';
 import { mergeReports } from '../afterburner/report.ts';
+import { median } from './median.ts';
 
 const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -105,11 +106,6 @@ async function build(cc: string, reports?: string): Promise<Timing> {
     rmSync(out, { recursive: true, force: true });
   }
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 
 process.stdout.write(`afterburn bench: ${what}\n  build: ${template}\n  drop-in: gcc -B ${asDir}\n`);
 process.stdout.write(`  load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);

@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import { writeFileAtomic } from '../src/atomic.ts';
 import { buildGuests, GUEST_MEM_MIB, kernelPath } from '../test/emulator-kernels/harness.ts';
 import { emulatorEnv } from '../harness/host-env.ts';
+import { median } from './median.ts';
 
 const DEFAULT_ITERATIONS = 8000;  // about 1.5e9 instructions
 const DEFAULT_RUNS = 3;
@@ -111,10 +112,6 @@ for (let k = 0; k < rounds; k++) {
 const load1 = loadavg()[0]!;
 
 const fmt = (x: number, d = 2): string => x.toFixed(d);
-const median = (xs: number[]): number => {
-  const a = [...xs].sort((x, y) => x - y);
-  return a.length % 2 === 1 ? a[a.length >> 1]! : (a[a.length / 2 - 1]! + a[a.length / 2]!) / 2;
-};
 const first = all[0]!;
 const ours0 = first[0]!;
 const ok = all.every((round) => round.every((r) => r.exitValue === 0 && r.serial === ours0.serial));

@@ -17,10 +17,8 @@ export const HOLE_NAMES: ReadonlySet<SensitiveName> = new Set<SensitiveName>([
   'read_cs', 'read_ss', 'read_ds', 'read_es', 'read_fs', 'read_gs',
 ]);
 
-/** A site's key: its address and the instruction's place in SENSITIVE, one number (no string built per execution). */
+/** A site's key: its address times SENSITIVE's length plus the instruction's place there, one number (no string built per execution). */
 const NAME_INDEX = new Map<SensitiveName, number>(SENSITIVE.map((n, k) => [n, k]));
-const NAME_SLOTS = 64;
-if (SENSITIVE.length > NAME_SLOTS) throw new Error(`holes.ts: ${SENSITIVE.length} sensitive instruction names need more than ${NAME_SLOTS} slots per site key`);
 
 export interface HoleSite {
   instruction: SensitiveName;
@@ -70,7 +68,7 @@ export class HoleRecorder {
       this.popfIfLost++;
     }
     const eip = (cpu.segBase[CS]! + cpu.eip) >>> 0;
-    const key = eip * NAME_SLOTS + NAME_INDEX.get(name)!;
+    const key = eip * SENSITIVE.length + NAME_INDEX.get(name)!;
     const site = this.sites.get(key);
     if (site) site.count++;
     else this.sites.set(key, { name, eip, count: 1 });

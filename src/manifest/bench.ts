@@ -68,7 +68,6 @@ export const benchSchema = object({
   expansion: { schema: expansionSchema, doc: 'which runs the instruction-expansion table reads', defaultText: 'the first configuration and workload' },
 }, 'a benchmark matrix');
 
-
 type BenchValue = NonNullable<ReturnType<typeof benchSchema.read>>;
 
 /** The checked matrix, with defaults applied; references inside the section are checked here. */
