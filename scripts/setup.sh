@@ -16,7 +16,9 @@ mode=${1:-build}
 # it without downloading it again (world.lock pins its version and sha256).
 debs="gcc gcc-multilib binutils make flex bison bc libelf-dev xz-utils patch linux-source-6.1"
 if [ "$mode" = test ]; then
-  debs="$debs qemu-system-x86 tshark cpio seabios chromium"
+  # qemu-user: its qemu-i386 runs the wedge's 32-bit host program in the DP83820 differential
+  # test where the kernel runs no 32-bit programs (test/wedge/dp83820-diff.test.ts).
+  debs="$debs qemu-system-x86 qemu-user tshark cpio seabios chromium"
 fi
 
 missing=""

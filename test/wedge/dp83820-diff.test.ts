@@ -2,14 +2,14 @@
 // emulator's model of the real controller (emulator/devices/dp83820.ts), which is the oracle: one
 // driver script, run on both, must read the same registers, leave the same descriptors and
 // buffers in guest memory, put the same frames on the wire and raise the interrupt line as often.
-// The C side runs as a 32-bit host program (guests/wedge/tools/dp83820-host.c) whose back half
-// answers at once; each script line ends with the guest pausing (the wedge's flush), and on the
-// model's side with its clock run until nothing is scheduled. The script covers what a driver can
-// see: reset, the station address through RFCR/RFDR, CFG and SRR, BIST, ISR read-to-clear and
-// the interrupt mask, a transmit list with a two-descriptor frame, INTR, a null link and a
-// descriptor not handed over (TXIDLE) and the restart at TXE, a receive ring that fills (RXIDLE,
-// the frame waiting until RXDP and RXE), the receive filter, a frame spread over two descriptors
-// (MORE), the FCS kept without STRIPCRC, and reset again.
+// The C side runs as a 32-bit host program (guests/wedge/tools/dp83820-host.c; hostCommand says
+// how) whose back half answers at once; each script line ends with the guest pausing (the wedge's
+// flush), and on the model's side with its clock run until nothing is scheduled. The script
+// covers what a driver can see: reset, the station address through RFCR/RFDR, CFG and SRR, BIST,
+// ISR read-to-clear and the interrupt mask, a transmit list with a two-descriptor frame, INTR, a
+// null link and a descriptor not handed over (TXIDLE) and the restart at TXE, a receive ring that
+// fills (RXIDLE, the frame waiting until RXDP and RXE), the receive filter, a frame spread over
+// two descriptors (MORE), the FCS kept without STRIPCRC, and reset again.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execa } from 'execa';
@@ -99,16 +99,28 @@ function onModel(lines: string[]): string {
   return out.join('\n') + '\n';
 }
 
-let host = '';
+/**
+ * The command that runs a 32-bit host program: the program itself, or, on a kernel that runs no
+ * 32-bit programs (built without IA-32 emulation, or a hypervisor that has none), the program
+ * under qemu-i386, Debian's qemu-user, which `setup.sh test` installs. The 32-bit dynamic loader
+ * that gcc-multilib brings tells which: run directly, it prints its help and exits 0 only where
+ * the kernel can run it.
+ */
+async function hostCommand(program: string): Promise<[string, string[]]> {
+  const native = await execa('/lib/ld-linux.so.2', ['--help'], { reject: false });
+  return native.exitCode === 0 ? [program, []] : ['qemu-i386', [program]];
+}
+
+let host: [string, string[]] = ['', []];
 test.before(async () => {
   const out = await mkdtemp(join(tmpdir(), 'dp83820-host-'));
   const r = await execa('make', ['-s', '-C', join(repo, 'guests/wedge'), `O=${out}`, 'dp83820-host'], { all: true, reject: false });
   if (r.exitCode !== 0) throw new Error(`make dp83820-host failed:\n${r.all}`);
-  host = join(out, 'dp83820-host');
+  host = await hostCommand(join(out, 'dp83820-host'));
 });
 
 test('the wedge\'s DP83820 and the emulator\'s model: same registers, memory, frames and interrupts for one driver script', async () => {
-  const r = await execa(host, [], { input: script.join('\n') + '\n', reject: false });
+  const r = await execa(host[0], host[1], { input: script.join('\n') + '\n', reject: false });
   assert.is(r.exitCode, 0, r.stderr);
   const model = onModel(script);
   const a = r.stdout.trim().split('\n'), b = model.trim().split('\n');
