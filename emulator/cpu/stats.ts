@@ -2,6 +2,7 @@
 // created up front in a fixed order, so two runs of the same guest serialise byte-identically.
 // Sensitive instructions are counted per CPL ([ring0, ring1, ring2, ring3]); the tables later
 // read names such as "write_ds" or "read_fs" straight from here.
+import { WIDE_COUNT } from '../clock.ts';
 
 /** Names of the counted sensitive instructions, in output order. */
 export const SENSITIVE = [
@@ -45,11 +46,19 @@ export interface CpuStats {
 export function newCpuStats(): CpuStats {
   const sensitive = {} as Record<SensitiveName, [number, number, number, number]>;
   for (const name of SENSITIVE) sensitive[name] = [0, 0, 0, 0];
-  return {
-    instructions: 0, exceptions: {}, interrupts: {}, softwareInterrupts: {},
-    tlbHits: 0, tlbMisses: 0, tlbFlushes: 0, tlbInvlpg: 0, decodes: 0, codeInvalidations: 0,
+  // The counts start as doubles (clock.ts WIDE_COUNT), then are set to 0: a long run passes 2^31
+  // instructions and TLB hits, and a field V8 gave a small-integer representation would then
+  // change it, throwing away every function compiled against this object's shape (every block
+  // function: they count TLB hits), which then run unoptimized and are compiled again.
+  const stats: CpuStats = {
+    instructions: WIDE_COUNT, exceptions: {}, interrupts: {}, softwareInterrupts: {},
+    tlbHits: WIDE_COUNT, tlbMisses: WIDE_COUNT, tlbFlushes: WIDE_COUNT, tlbInvlpg: WIDE_COUNT,
+    decodes: WIDE_COUNT, codeInvalidations: WIDE_COUNT,
     sensitive,
   };
+  stats.instructions = stats.tlbHits = stats.tlbMisses = stats.tlbFlushes = stats.tlbInvlpg = 0;
+  stats.decodes = stats.codeInvalidations = 0;
+  return stats;
 }
 
 /** Adds one to a by-vector record (integer-like keys keep ascending order in JSON). */
