@@ -23,6 +23,7 @@ import type { MmioDevice } from '../bus.ts';
 import type { PciIdentity } from './pci.ts';
 import type { LinkPort } from '../net/seams.ts';
 import { TimeBase } from '../net/seams.ts';
+import { frameBuffer } from '../net/frame-buffer.ts';
 
 // Register offsets in BAR1.
 export const CR = 0x00, CFG = 0x04, MEAR = 0x08, PTSCR = 0x0c, ISR = 0x10, IMR = 0x14, IER = 0x18,
@@ -465,7 +466,7 @@ export class Dp83820 implements MmioDevice {
       d = link;
     }
     const pad = this.txcfg & TXCFG_ATP && total < 60 ? 60 : total;
-    const frame = new Uint8Array(pad);
+    const frame = frameBuffer(pad);
     let off = 0;
     for (let i = 0; i < descs.length; i++) {
       const buf = this.dma.read32(descs[i]! + 4)!;
@@ -512,7 +513,7 @@ export class Dp83820 implements MmioDevice {
     if (!this.rxMacOn || !this.accepts(frame)) return;
     let data = frame;
     if (!(this.rxcfg & RXCFG_STRIPCRC)) {
-      data = new Uint8Array(frame.length + 4);
+      data = frameBuffer(frame.length + 4);
       data.set(frame);
       data.set(ethernetFcs(frame), frame.length);
     }

@@ -23,6 +23,7 @@
 import type { LinkPort } from '../net/seams.ts';
 import { TimeBase } from '../net/seams.ts';
 import { ethernetFcs } from '../net/checksum.ts';
+import { frameBuffer } from '../net/frame-buffer.ts';
 import { rxChecksumStatus, txChecksumOffload } from '../devices/dp83820.ts';
 
 /** Slots per ring, slot size, header size (netif.h). */
@@ -146,7 +147,7 @@ export class NetBack {
       if (flags & NETIF_MORE) continue;
       const total = frags.reduce((a, f) => a + f.size, 0);
       // The driver domain's NIC pads short frames (its driver sets TXCFG.ATP, as the guest's does).
-      const frame = new Uint8Array(Math.max(total, 60));
+      const frame = frameBuffer(Math.max(total, 60));
       let off = 0;
       for (const f of frags) {
         frame.set(this.host.ram.subarray(f.addr, f.addr + f.size), off);

@@ -1,5 +1,7 @@
 // Ethernet II framing for the peer: header layout, addresses, and the 60-byte minimum (the
 // wire adds the FCS to its timing; frames here never carry one).
+import { frameBuffer } from '../frame-buffer.ts';
+
 export const ETH_HEADER = 14;
 export const ETH_MIN_FRAME = 60;
 export const ETHERTYPE_IPV4 = 0x0800;
@@ -8,7 +10,7 @@ export const BROADCAST = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 
 /** A frame with room for payloadLen bytes after the header, padded to the minimum. */
 export function newFrame(dst: Uint8Array, src: Uint8Array, type: number, payloadLen: number): Uint8Array {
-  const f = new Uint8Array(Math.max(ETH_HEADER + payloadLen, ETH_MIN_FRAME));
+  const f = frameBuffer(Math.max(ETH_HEADER + payloadLen, ETH_MIN_FRAME));
   f.set(dst, 0);
   f.set(src, 6);
   f[12] = type >> 8;
