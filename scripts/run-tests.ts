@@ -1,10 +1,13 @@
 // Runs every uvu test file (test/**/*.test.ts) in its own Node process, two at a time, and
 // ends with one line 'N passed, N failed' that CI reads. A file that crashes before uvu prints
 // its summary counts as one failure. Arguments narrow the run to files whose path contains them.
+// The test processes run machines as bench workers do, so they get the emulator's environment
+// (harness/host-env.ts: huge pages for guest RAM).
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { execa } from 'execa';
 import { availableParallelism } from 'node:os';
+import { emulatorEnv } from '../harness/host-env.ts';
 
 function findTests(dir: string): string[] {
   const out: string[] = [];
@@ -20,7 +23,7 @@ interface FileResult { file: string; passed: number; failed: number; skipped: nu
 
 async function runFile(file: string): Promise<FileResult> {
   const proc = await execa('node', ['--import', 'tsx', file], {
-    all: true, reject: false, env: { FORCE_COLOR: '0' }, timeout: 30 * 60 * 1000,
+    all: true, reject: false, env: { ...emulatorEnv(), FORCE_COLOR: '0' }, timeout: 30 * 60 * 1000,
   });
   const output = proc.all ?? '';
   const num = (label: string): number | undefined => {

@@ -1,6 +1,7 @@
 // The `world` command line: finds the subcommand and runs it. Options belong to each subcommand.
 import { commands } from './commands/index.ts';
 import { UsageError } from './commands/command.ts';
+import { hasEmulatorEnv, rerunInEmulatorEnv } from '../harness/host-env.ts';
 
 function printHelp(): void {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -35,8 +36,10 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`world: unknown command '${name}'. Run 'world --help' for the list.\n`);
     return 2;
   }
+  const help = rest.includes('--help') || rest.includes('-h');
+  if (entry.machine && !help && !hasEmulatorEnv()) return await rerunInEmulatorEnv();
   const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (help) {
     process.stdout.write(command.usage.trimEnd() + '\n');
     return 0;
   }
