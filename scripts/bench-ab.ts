@@ -16,6 +16,7 @@ import { dirname } from 'node:path';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
+import { emulatorEnv } from '../harness/host-env.ts';
 import { parseSize } from '../src/size.ts';
 import { median } from './median.ts';
 
@@ -68,9 +69,13 @@ const CPU_HOOK = 'data:text/javascript,process.on("exit",()=>{const c=process.cp
 
 interface Run { cpu: number; report: string }
 
+// Both trees' machines run in the bench workers' environment (harness/host-env.ts), set here: a
+// tree whose `world netperf` re-runs itself to get it would otherwise leave its CPU in a child
+// process the hook does not see, and an older tree would run without it.
+
 async function netperf(dir: string, bytes: string): Promise<Run> {
   const r = await execa(process.execPath, ['--import', CPU_HOOK, 'bin/world.js', 'netperf', '--config', values.config,
-    '--direction', values.direction, '--bytes', bytes, '--json'], { cwd: dir, reject: false });
+    '--direction', values.direction, '--bytes', bytes, '--json'], { cwd: dir, reject: false, env: emulatorEnv() });
   const m = /bench-ab-cpu ([\d.]+)/.exec(r.stderr);
   if (r.exitCode !== 0 || !m) throw new Error(`world netperf in ${dir} exited ${r.exitCode}:\n${r.stderr.slice(-2000)}`);
   // The report less its host time (key `host`), which is the one figure not from the guest's clock.
