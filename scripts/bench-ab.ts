@@ -69,10 +69,11 @@ const CPU_HOOK = 'data:text/javascript,process.on("exit",()=>{const c=process.cp
 
 interface Run { cpu: number; report: string }
 
-// Both trees' machines run in the bench workers' environment (harness/host-env.ts), set here: a
-// tree whose `world netperf` re-runs itself to get it would otherwise leave its CPU in a child
-// process the hook does not see, and an older tree would run without it.
-
+/**
+ * One `world netperf` of the tree in `dir`. Both trees' machines run in the bench workers'
+ * environment (harness/host-env.ts), set here: a tree before `world netperf` re-ran itself to get
+ * it would otherwise run without it beside one that has it.
+ */
 async function netperf(dir: string, bytes: string): Promise<Run> {
   const r = await execa(process.execPath, ['--import', CPU_HOOK, 'bin/world.js', 'netperf', '--config', values.config,
     '--direction', values.direction, '--bytes', bytes, '--json'], { cwd: dir, reject: false, env: emulatorEnv() });
