@@ -92,7 +92,9 @@ test('shifts and rotates by 1 and by CL (counts below the operand width)', () =>
     }
   }
   for (const [n, c] of [['shll', 5], ['shrl', 31], ['sarl', 7], ['sall', 1], ['shrl', 1]] as const) {
-    ops.push({ name: `${n} $${c}`, code: `${n} $${c}, %edx\nsetnz %cl\nsets %ch\njnz 5f\nxor $0x100, %ecx\n5:\nshl $8, %edx\nmov %cx, %dx`, mask: c === 1 ? NO_AF : CF | SF | ZF | PF });
+    // The flags captured are those of the final shl by 8, whose OF is undefined (the manual
+    // defines OF for 1-bit shifts only; hosts differ): compare the others.
+    ops.push({ name: `${n} $${c}`, code: `${n} $${c}, %edx\nsetnz %cl\nsets %ch\njnz 5f\nxor $0x100, %ecx\n5:\nshl $8, %edx\nmov %cx, %dx`, mask: CF | SF | ZF | PF });
   }
   ops.push({ name: 'shldl cl', code: 'and $31, %ecx\nshldl %cl, %ebx, %edx', mask: CF | SF | ZF | PF });
   ops.push({ name: 'shrdl cl', code: 'and $31, %ecx\nshrdl %cl, %ebx, %edx', mask: CF | SF | ZF | PF });
