@@ -9,6 +9,14 @@
 // no decoded code, so every write to a code page reaches writeSlow, which drops the decoded
 // instructions it overlaps (self-modifying code, the wedge's run-time patches).
 //
+// These arrays are the emulator's, not the processor's: an access that finds no usable entry in
+// them is not by itself a TLB miss. The slow path asks the modelled TLB (countLookup): another
+// 4 KiB page of a resident 4 MiB mapping, a write to a code page, a write to a page first read
+// whose translation was filled dirty, and each half of a page-crossing access hit, as on the
+// Pentium 4; only a translation the TLB lacks, and a write through a translation filled clean
+// (the processor walks to set the dirty bit), walk the page tables and charge tlb_miss_refill.
+// The unbounded TLB (0 entries) is a set that never evicts.
+//
 // Global pages: with CR4.PGE set, an entry made from a PTE (or 4 MiB PDE) with the G bit carries
 // TLB_GLOBAL and survives a CR3 load, as on the Pentium 4; only invlpg, a CR4.PGE/PSE or CR0.PG/WP
 // change flushes it. An address-space switch then refills only the non-global entries.
@@ -31,7 +39,7 @@ import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
 import type { CpuStats } from './stats.ts';
 import type { Insn } from './decode.ts';
-import { LARGE_TAG, TlbSet } from './tlb-capacity.ts';
+import { LARGE_TAG, TlbSet, UNBOUNDED } from './tlb-capacity.ts';
 
 export const TLB_VALID = 2;
 export const TLB_USER = 1;
@@ -86,8 +94,12 @@ export class CpuMemory extends CpuRegs {
   readonly tlbW = new Int32Array(1 << 20);
   /** Instruction-fetch entries: their own array (the ITLB) under a capacity model, else tlbR. */
   readonly tlbX: Int32Array;
-  /** The data and instruction TLBs' capacity (null: unbounded; see tlb-capacity.ts). */
-  readonly dtlb: TlbSet | null;
+  /**
+   * The translations the data TLB holds (see tlb-capacity.ts; unbounded with the profile's 0
+   * dtlb_entries, and then also the instruction fetches' when itlb_entries is 0 too), and the
+   * instruction TLB's under a capacity model (else null).
+   */
+  readonly dtlb: TlbSet;
   readonly itlb: TlbSet | null;
   /** Linear page numbers with a TLB entry, so a flush touches only those. */
   private tlbList = new Int32Array(TLB_LIST_MAX);
@@ -144,9 +156,9 @@ export class CpuMemory extends CpuRegs {
     this.rmap = new Int32Array(pages);
     this.rmapScan = new Uint8Array(pages);
     this.rmapPages = new Int32Array(pages);
-    this.dtlb = costs.dtlb_entries > 0 ? new TlbSet(costs.dtlb_entries) : null;
+    this.dtlb = new TlbSet(costs.dtlb_entries > 0 ? costs.dtlb_entries : UNBOUNDED);
     this.itlb = costs.itlb_entries > 0 ? new TlbSet(costs.itlb_entries) : null;
-    this.tlbX = this.dtlb !== null || this.itlb !== null ? new Int32Array(1 << 20) : this.tlbR;
+    this.tlbX = costs.dtlb_entries > 0 || costs.itlb_entries > 0 ? new Int32Array(1 << 20) : this.tlbR;
   }
 
   // ---- cache-cold DMA ----------------------------------------------------------------------
@@ -275,7 +287,7 @@ export class CpuMemory extends CpuRegs {
         else { this.tlbR[lpn] = 0; this.tlbW[lpn] = 0; this.tlbX[lpn] = 0; }
       }
     }
-    this.dtlb?.flush(keepGlobal);
+    this.dtlb.flush(keepGlobal);
     this.itlb?.flush(keepGlobal);
     if (kept === 0) this.resetRmap();
     this.codeEpoch++;
@@ -302,10 +314,8 @@ export class CpuMemory extends CpuRegs {
   }
   invalidatePage(lin: number): void {
     const lpn = lin >>> 12;
-    if (this.dtlb !== null) {
-      this.dtlb.remove(lpn);
-      if (this.dtlb.remove(LARGE_TAG + (lpn >>> 10))) this.dropTag(LARGE_TAG + (lpn >>> 10), false);
-    }
+    this.dtlb.remove(lpn);
+    if (this.dtlb.remove(LARGE_TAG + (lpn >>> 10))) this.dropTag(LARGE_TAG + (lpn >>> 10), false);
     if (this.itlb !== null) {
       this.itlb.remove(lpn);
       if (this.itlb.remove(LARGE_TAG + (lpn >>> 10))) this.dropTag(LARGE_TAG + (lpn >>> 10), true);
@@ -393,14 +403,15 @@ export class CpuMemory extends CpuRegs {
     let physPage: number, us: boolean, rw: boolean;
     let global = 0;
     let tag = lpn;
+    /** The mapping's dirty bit after the walk: a DTLB entry filled from it holds it (countLookup). */
+    let dirty = true;
     if (!(this.cr0 & CR0_PG)) {
       physPage = (lin & ~0xfff) >>> 0;
       us = true; rw = true;
     } else {
-      this.stats.tlbMisses++;
-      this.cycles += this.costs.tlb_miss_refill;
       const pdeAddr = ((this.cr3 & ~0xfff) >>> 0) + ((lin >>> 22) << 2);
       let pde = this.physRead32(pdeAddr);
+      this.countLookup(pde, lpn, write, fetch);
       if (!(pde & 1)) this.pageFault(lin, write, user, false);
       if ((pde & 0x80) && (this.cr4 & CR4_PSE)) {
         us = (pde & 4) !== 0; rw = (pde & 2) !== 0;
@@ -408,6 +419,7 @@ export class CpuMemory extends CpuRegs {
         const want = pde | 0x20 | (write ? 0x40 : 0);
         if (want !== pde) { pde = want; this.physWrite32(pdeAddr, pde); }
         physPage = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
+        dirty = (pde & 0x40) !== 0;
         if ((pde & PTE_G) && (this.cr4 & CR4_PGE)) global = TLB_GLOBAL;
         tag = LARGE_TAG + (lin >>> 22);
       } else {
@@ -420,6 +432,7 @@ export class CpuMemory extends CpuRegs {
         const want = pte | 0x20 | (write ? 0x40 : 0);
         if (want !== pte) { pte = want; this.physWrite32(pteAddr, pte); }
         physPage = (pte & ~0xfff) >>> 0;
+        dirty = (pte & 0x40) !== 0;
         if ((pte & PTE_G) && (this.cr4 & CR4_PGE)) global = TLB_GLOBAL;
       }
     }
@@ -429,13 +442,13 @@ export class CpuMemory extends CpuRegs {
         this.tlbX[lpn] = physPage | TLB_VALID | (us ? TLB_USER : 0) | global;
         this.noteTlb(lpn);
         if (this.itlb !== null && (this.cr0 & CR0_PG)) {
-          const victim = this.itlb.insert(tag, global !== 0);
+          const victim = this.itlb.insert(tag, global !== 0, false);
           if (victim >= 0) this.dropTag(victim, true);
         }
         return (physPage | (lin & 0xfff)) >>> 0;
       }
-      if (this.dtlb !== null && (this.cr0 & CR0_PG)) {
-        const victim = this.dtlb.insert(tag, global !== 0);
+      if (this.cr0 & CR0_PG) {
+        const victim = this.dtlb.insert(tag, global !== 0, dirty);
         if (victim >= 0) this.dropTag(victim, false);
       }
       this.tlbR[lpn] = physPage | (this.coldInPage[physPage >>> 12] ? TLB_COLD : TLB_VALID) | (us ? TLB_USER : 0) | global;
@@ -447,6 +460,28 @@ export class CpuMemory extends CpuRegs {
       this.noteTlb(lpn);
     }
     return (physPage | (lin & 0xfff)) >>> 0;
+  }
+  /**
+   * Counts one lookup of the modelled TLB by an access that found no usable entry in the
+   * emulator's per-page arrays, given the page directory entry of its address. Those arrays hold
+   * a 4 KiB page's entry only once it was used, and a write entry only for a dirty page without
+   * decoded code (code pages keep writes on the slow path to catch self-modifying code), so an
+   * access can get here while the Pentium 4's TLB still holds its translation: another 4 KiB page
+   * of a resident 4 MiB mapping, a write to a code page, a write to a page first read, either
+   * half of a page-crossing access. Those hit, as on the processor; a miss, and a write that
+   * finds its translation clean (the processor walks to set the dirty bit), walk the page tables
+   * and charge tlb_miss_refill. The unbounded TLB follows the same rule (its set never evicts).
+   */
+  private countLookup(pde: number, lpn: number, write: boolean, fetch: boolean): void {
+    // Fetches share the data TLB when both are unbounded (tlbX is tlbR), else use the ITLB's set.
+    const set = fetch && this.tlbX !== this.tlbR ? this.itlb : this.dtlb;
+    const tag = (pde & 0x81) === 0x81 && (this.cr4 & CR4_PSE) ? LARGE_TAG + (lpn >>> 10) : lpn;
+    if (set !== null && set.has(tag) && (!write || set.isDirty(tag))) {
+      this.stats.tlbHits++;
+      return;
+    }
+    this.stats.tlbMisses++;
+    this.cycles += this.costs.tlb_miss_refill;
   }
   private checkAccess(lin: number, write: boolean, user: boolean, us: boolean, rw: boolean): void {
     if (user && !us) this.pageFault(lin, write, user, true);

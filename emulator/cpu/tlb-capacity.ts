@@ -9,11 +9,15 @@
 // sizes, Intel SDM vol. 2A, CPUID leaf 2, descriptors 50H and 5BH). The set is fully associative
 // with first-in-first-out replacement: an estimate (the Pentium 4's replacement policy is not
 // published), chosen because it needs no bookkeeping on a TLB hit, which stays one array load on
-// the hot path. Deterministic: the order of fills alone decides what is evicted.
+// the hot path. Deterministic: the order of fills alone decides what is evicted. A resident
+// translation also holds the mapping's dirty bit as walked: a write through one held clean walks
+// again to set it (mmu.ts countLookup), as the processor does.
 
 /** The tag of a 4 MiB page: LARGE_TAG + (linear address >>> 22). */
 export const LARGE_TAG = 1 << 20;
 const TAGS = LARGE_TAG + 1024;
+/** The capacity of a set that never evicts: the unbounded TLB (a profile's 0 entries). */
+export const UNBOUNDED = TAGS;
 
 export class TlbSet {
   /** Resident tags, oldest first. */
@@ -23,6 +27,8 @@ export class TlbSet {
   private count = 0;
   /** 1 for each resident tag. */
   private readonly resident = new Uint8Array(TAGS);
+  /** 1 for each resident tag whose translation was filled or last walked with the dirty bit set. */
+  private readonly dirty = new Uint8Array(TAGS);
   /** Translations evicted to make room, over the set's life. */
   evictions = 0;
 
@@ -36,9 +42,19 @@ export class TlbSet {
     return this.resident[tag] === 1;
   }
 
-  /** Makes a translation resident. Returns the tag evicted to make room for it, or -1. */
-  insert(tag: number, global: boolean): number {
+  /** Whether a resident translation holds the dirty bit (a write through it needs no walk). */
+  isDirty(tag: number): boolean {
+    return this.dirty[tag] === 1;
+  }
+
+  /**
+   * Makes a translation resident, holding the mapping's dirty bit as walked. Returns the tag
+   * evicted to make room for it, or -1.
+   */
+  insert(tag: number, global: boolean, dirty: boolean): number {
+    if (dirty) this.dirty[tag] = 1;
     if (this.resident[tag]) return -1;
+    if (!dirty) this.dirty[tag] = 0;
     let victim = -1;
     if (this.count === this.capacity) {
       victim = this.tags[0]!;

@@ -59,11 +59,47 @@ test('a 2-entry DTLB walks again the page pushed out first, not the one used las
 });
 
 test('a 4 MiB page is one DTLB entry whatever the 4 KiB pages used in it', () => {
-  // Three 4 KiB pages of the large page (each fills the emulator's per-page entry: a walk each),
-  // then B: two translations resident. The first page is then still in the TLB.
-  assert.is(walks(loads(0x400000, 0x401000, 0x402000, B, 0x400000), 2, 8, true), 4);
-  // Then C pushes the large page out (it came first): all of its pages go, 0x401000 is walked again.
-  assert.is(walks(loads(0x400000, 0x401000, B, C, 0x401000), 2, 8, true), 5);
+  // The large page is walked once; its other 4 KiB pages hit the same entry (the emulator fills its
+  // per-page entry for each without a walk). Then B: two translations resident, the large page still in.
+  assert.is(walks(loads(0x400000, 0x401000, 0x402000, B, 0x400000), 2, 8, true), 2);
+  // Unbounded, the same: one walk for the large page.
+  assert.is(walks(loads(0x400000, 0x401000, 0x402000), 0, 0, true), 1);
+  // Then C pushes the large page out (it came first): 0x401000 is walked again (4 walks in all).
+  assert.is(walks(loads(0x400000, 0x401000, B, C, 0x401000), 2, 8, true), 4);
+});
+
+const stores = (...addrs: number[]): string => addrs.map((a) => `    movl $1, 0x${a.toString(16)}`).join('\n');
+
+test('a write through a resident translation walks only to set the dirty bit', () => {
+  // The page tables start clean (D = 0): reading A fills a clean entry, so the first write walks to
+  // set D; the second write and a later read hit. A page written first is filled dirty: one walk.
+  assert.is(walks(loads(A) + '\n' + stores(A, A) + '\n' + loads(A), 8, 8), 2);
+  assert.is(walks(stores(A) + '\n' + loads(A) + '\n' + stores(A), 8, 8), 1);
+  // With room for one entry, B pushes A out: A is walked again, and filled dirty by that write.
+  assert.is(walks(stores(A, B, A, A), 1, 8), 3);
+  // A read that walks a page already dirty fills a dirty entry: the write after it hits.
+  assert.is(walks(stores(A, B) + '\n' + loads(A) + '\n' + stores(A), 1, 8), 3);
+});
+
+test('writes to a page holding decoded code hit the TLB like any other write', () => {
+  // The code writes twice to a dword of its own page, away from its instructions: the emulator
+  // takes those writes on its slow path (to catch self-modifying code), the TLB walks once (the
+  // code page's data entry, filled dirty by the first write).
+  const body = `
+    movl $1, 2f
+    movl $2, 2f
+    jmp 3f
+    .balign 64
+2:  .long 0
+3:`;
+  assert.is(walks(body, 8, 8), 1);
+});
+
+test('a page-crossing access looks up both pages', () => {
+  // A dword at the last two bytes of A: A and B are each walked once; the same access again hits both.
+  const at = A + 0xffe;
+  assert.is(walks(loads(at, at), 8, 8), 2);
+  assert.is(walks(stores(at, at), 8, 8), 2);
 });
 
 test('instruction fetches and data use separate TLBs under a capacity model', () => {
