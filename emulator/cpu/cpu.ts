@@ -453,6 +453,10 @@ export class Cpu extends CpuSegments {
     this.stats.tlbFlushes++;
     this.fetchInvalidate();
   }
+  protected override codePageEmptied(ppn: number): void {
+    super.codePageEmptied(ppn);
+    this.fetchInvalidate();
+  }
   protected override itlbEvicted(): void {
     this.fetchInvalidate();
   }
@@ -477,6 +481,7 @@ export class Cpu extends CpuSegments {
   }
   private dropAllDecoded(): void {
     for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = undefined;
+    this.codePage.fill(0);
     this.fetchInvalidate();
   }
 

@@ -7,7 +7,9 @@
 // CPL 0-2 and VALID|USER for CPL 3. Entries are only made for RAM pages; MMIO always takes the
 // slow path. A write entry is made only after the dirty bit is set and only for pages holding
 // no decoded code, so every write to a code page reaches writeSlow, which drops the decoded
-// instructions it overlaps (self-modifying code, the wedge's run-time patches).
+// instructions it overlaps (self-modifying code, the wedge's run-time patches). A page whose last
+// decoded instruction is overwritten holds data again (freed kernel init code, a reused process
+// page) and gets write entries again.
 //
 // These arrays are the emulator's, not the processor's: an access that finds no usable entry in
 // them is not by itself a TLB miss. The slow path asks the modelled TLB (countLookup): another
@@ -336,6 +338,15 @@ export class CpuMemory extends CpuRegs {
       for (let lpn = first; lpn < end; lpn++) { this.tlbR[lpn] = 0; this.tlbW[lpn] = 0; }
     }
   }
+  /**
+   * The last decoded instruction of physical page ppn was overwritten: the page holds data now (a
+   * kernel frees its init code, a process's text page is reused), so its writes go back to the
+   * fast path. The page is protected again when code is next fetched from it (Cpu.fetchSlow);
+   * the CPU drops its cached fetch page, which may be this one, so that fetch comes.
+   */
+  protected codePageEmptied(ppn: number): void {
+    this.codePage[ppn] = 0;
+  }
   /** An instruction translation left the ITLB: cached fetch pages and block links may name it. */
   protected itlbEvicted(): void {
     this.codeEpoch++;
@@ -378,12 +389,16 @@ export class CpuMemory extends CpuRegs {
       }
       if (dropped) {
         // Compiled blocks may span the changed bytes: drop every block of the page.
+        let left = 0;
         for (let off = 0; off < 4096; off++) {
           const insn = cache[off];
-          if (insn !== undefined && insn.block !== null) insn.block = null;
+          if (insn === undefined) continue;
+          left++;
+          if (insn.block !== null) insn.block = null;
         }
         this.smc = true;
         this.codeEpoch++;
+        if (left === 0) this.codePageEmptied(page);
       }
     }
   }

@@ -9,7 +9,7 @@ import { Cpu } from '../../emulator/cpu/cpu.ts';
 import { TestBus, noInterrupts, unitCosts, buildRings, enterRing, assemble, STACK_TOP, PD, IDT } from './cpu-harness.ts';
 
 const CODE = 0x10000;
-const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESI = 6;
+const EAX = 0, ECX = 1, EDX = 2, EBX = 3, ESI = 6, EDI = 7;
 
 function setup(source: string, cpl: number, opts: { paging?: boolean; eflags?: number } = {}): { cpu: Cpu; bus: TestBus } {
   const bus = new TestBus(4 << 20);
@@ -167,6 +167,36 @@ test('self-modifying code is seen at once, in interpreted and in compiled (hot) 
   for (let k = 0; k < 100; k++) want += (k << 24) >> 24;
   assert.is(cpu.r[EBX], want);
   assert.ok(cpu.stats.codeInvalidations >= 99, `invalidations ${cpu.stats.codeInvalidations}`);
+});
+
+test('a page whose decoded code is all overwritten holds data again, and is caught again once it holds code', () => {
+  // sub (alone in its page) runs, then both of its instructions are overwritten with new code:
+  // the page holds no decoded instruction, so it is data again. Run again, it is code again, and
+  // a write to its immediate must be seen by the next call.
+  const src = `
+    call sub
+    mov %eax, %ebx
+    movl $0x000002b8, sub
+    movw $0xc300, sub+4
+    hlt
+    call sub
+    mov %eax, %esi
+    movb $3, sub+1
+    call sub
+    mov %eax, %edi
+    ud2
+    .balign 4096
+  sub:
+    mov $1, %eax
+    ret`;
+  const { cpu } = setup(src, 0);
+  const subPage = (CODE + 0x1000) >>> 12;
+  assert.is(cpu.run(Infinity, 100), 'halt');
+  assert.is(cpu.codePage[subPage], 0, 'the overwritten page is still marked as holding code');
+  cpu.halted = false;
+  assert.is(runToEnd(cpu), 'ud2');
+  assert.is(cpu.codePage[subPage], 1);
+  assert.equal([cpu.r[EBX], cpu.r[ESI], cpu.r[EDI]], [1, 2, 3]);
 });
 
 test('a compiled block that writes to its own later instruction stops right after the write', () => {
