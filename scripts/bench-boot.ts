@@ -21,6 +21,7 @@ import type { Machine } from '../emulator/machine.ts';
 import { Cpu } from '../emulator/cpu/cpu.ts';
 import { parseSize } from '../src/size.ts';
 import { hasEmulatorEnv, rerunInEmulatorEnv } from '../harness/host-env.ts';
+import { linuxFiles } from './linux-files.ts';
 
 // The machine runs in this process, in the environment bench workers and `world netperf` give it
 // (harness/host-env.ts: huge pages for guest RAM), so the figures are theirs.
@@ -50,18 +51,6 @@ if (bytes === undefined || bytes <= 0) {
 }
 const PAGE_OFFSET = 0xc0000000;
 
-/** The installed files of linux@VARIANT, built through the cache first (as `world netperf --config` does). */
-async function linuxFiles(variant: string): Promise<Record<string, string>> {
-  const { openSession, runBuild } = await import('../src/commands/common.ts');
-  const { installedOutputs } = await import('../src/outputs.ts');
-  const file = join(import.meta.dirname, '..', 'world.yaml');
-  const session = await openSession(file);
-  if (!session) throw new Error(`${file} cannot be read`);
-  const unit = `linux@${variant}`;
-  const status = await runBuild({ file, targets: [unit], jobs: 1, keepGoing: false, offline: false, wait: true, progress: 'stderr' });
-  if (status !== 0) throw new Error(`building ${unit} failed`);
-  return installedOutputs(session.world, unit);
-}
 
 const files = values.dir !== undefined
   ? { kernel: join(values.dir, 'bzImage'), initrd: join(values.dir, 'initrd.cpio'), 'system-map': join(values.dir, 'System.map') }

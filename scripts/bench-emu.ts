@@ -10,18 +10,16 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { writeFileAtomic } from '../src/atomic.ts';
 import { buildGuests, GUEST_MEM_MIB, kernelPath } from '../test/emulator-kernels/harness.ts';
-import { emulatorEnv } from '../harness/host-env.ts';
 import { median } from './median.ts';
+import { runNode, runQemu, type EngineRun } from './engine-run.ts';
 
 const DEFAULT_ITERATIONS = 8000;  // about 1.5e9 instructions
 const DEFAULT_RUNS = 3;
 const DEFAULT_BIOS = '/usr/share/seabios/bios.bin';  // Debian package seabios
 const SYMBOL = 'bench_iterations';
-const TIMEOUT_MS = 1_800_000;
 
 function usage(message: string): never {
   process.stderr.write(`bench-emu: ${message}\nusage: npm run bench:emu -- [--iterations N (default ${DEFAULT_ITERATIONS})] [--runs R (default ${DEFAULT_RUNS})] [--bios SEABIOS.bin]\n`);
@@ -55,37 +53,6 @@ async function patchedKernel(dir: string, n: number): Promise<string> {
   return out;
 }
 
-interface Timed { wall: number; cpu: number; stdout: string; exitCode: number | undefined; stderr: string }
-
-/** Runs a command under bash's `time`: whole-process wall and CPU (user + system, all threads) seconds. */
-async function timed(cmd: string, args: string[], env = process.env): Promise<Timed> {
-  const r = await execa('bash', ['-c', `TIMEFORMAT='@time %R %U %S'; time "$@"`, 'bash', cmd, ...args],
-    { reject: false, timeout: TIMEOUT_MS, stdin: 'ignore', encoding: 'latin1', stripFinalNewline: false, env, extendEnv: false });
-  const m = /@time ([\d.]+) ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
-  if (!m) throw new Error(`could not time ${cmd}: ${r.stderr}`);
-  return { wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), stdout: r.stdout, exitCode: r.exitCode, stderr: r.stderr.slice(0, m.index) };
-}
-
-interface EngineRun { name: string; wall: number; cpu: number; exitValue: number | null; serial: string; instructions: number | null; note: string }
-
-/** Our emulator and v86 print a JSON line { exitValue, instructions, serial }. */
-async function runNode(name: string, script: string, args: string[]): Promise<EngineRun> {
-  // Both Node processes get the environment of our bench workers (harness/host-env.ts: huge pages for RAM).
-  const t = await timed(process.execPath, ['--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args], emulatorEnv());
-  const line = t.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (line === undefined) return { name, wall: t.wall, cpu: t.cpu, exitValue: null, serial: '', instructions: null, note: t.stderr.trim() };
-  const j = JSON.parse(line) as { exitValue: number | null; instructions: number; serial: string };
-  return { name, wall: t.wall, cpu: t.cpu, exitValue: j.exitValue, serial: j.serial, instructions: j.instructions, note: '' };
-}
-
-async function runQemu(elf: string): Promise<EngineRun> {
-  const t = await timed('qemu-system-i386', ['-kernel', elf, '-serial', 'stdio', '-display', 'none', '-monitor', 'none',
-    '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-m', String(GUEST_MEM_MIB)]);
-  // isa-debug-exit makes QEMU exit with (v << 1) | 1.
-  const ok = t.exitCode !== undefined && t.exitCode % 2 === 1;
-  return { name: 'qemu', wall: t.wall, cpu: t.cpu, exitValue: ok ? t.exitCode! >> 1 : null, serial: t.stdout, instructions: null, note: ok ? '' : t.stderr.trim() };
-}
-
 const { values } = parseArgs({ options: { iterations: { type: 'string', short: 'n' }, runs: { type: 'string' }, bios: { type: 'string' } }, allowPositionals: false });
 const iterations = values.iterations === undefined ? DEFAULT_ITERATIONS : Number(values.iterations);
 if (!Number.isSafeInteger(iterations) || iterations <= 0 || iterations > 0xffffffff) {
@@ -103,9 +70,9 @@ const load0 = loadavg()[0]!;
 // and a change of the machine's load reaches all three alike.
 const all: EngineRun[][] = [];
 for (let k = 0; k < rounds; k++) {
-  const ours = await runNode('ours', './bench-emu-ours.ts', [elf, String(GUEST_MEM_MIB)]);
-  const v86 = await runNode('v86', './bench-emu-v86.ts', [elf, bios, String(GUEST_MEM_MIB)]);
-  const qemu = await runQemu(elf);
+  const ours = await runNode('ours', 'bench-emu-ours.ts', [elf, String(GUEST_MEM_MIB)]);
+  const v86 = await runNode('v86', 'bench-emu-v86.ts', [elf, bios, String(GUEST_MEM_MIB)]);
+  const qemu = await runQemu(['-kernel', elf, '-m', String(GUEST_MEM_MIB)]);
   all.push([ours, v86, qemu]);
   if (rounds > 1) process.stderr.write(`bench-emu: round ${k + 1} of ${rounds}: CPU s ours ${ours.cpu.toFixed(2)}, v86 ${v86.cpu.toFixed(2)}, qemu ${qemu.cpu.toFixed(2)}\n`);
 }
