@@ -56,7 +56,7 @@ writeFileAtomic(initrd, linuxInitramfs(readFileSync(join(dir, 'loopback'))));
 
 /** One engine's run moving `mib` MiB; a run that did not finish the transfer is an error. */
 async function run(engine: typeof ENGINES[number], mib: number): Promise<EngineRun> {
-  const cmdline = `console=ttyS0 arg=${mib}`;
+  const cmdline = `console=ttyS0 -- ${mib}`;
   const r = engine === 'ours' ? await runNode('ours', 'bench-emu-ours.ts', [kernel!, String(MEM_MIB), initrd, cmdline])
     : engine === 'v86' ? await runNode('v86', 'bench-emu-v86.ts', [kernel!, bios, String(MEM_MIB), initrd, cmdline])
     : await runQemu(['-kernel', kernel!, '-initrd', initrd, '-append', cmdline, '-m', String(MEM_MIB)]);

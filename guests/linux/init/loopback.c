@@ -2,10 +2,11 @@
 // package's initramfs: TCP over the loopback interface between two processes, so that the kernel's
 // socket, TCP/IP and copy paths run with no device model behind them and any PC emulator can run
 // it (QEMU, v86, ours). The parent brings `lo` up, listens on 127.0.0.1:12866 and reads; a forked
-// child connects and writes arg=<MiB> MiB in 32 KiB writes, each byte i of the stream being
-// (i * 7) mod 251 (a period prime to the write size, so a misplaced block shows). The parent
-// checks a sample of the bytes and prints `loopback: done bytes=<n> ok` or `... BAD at <offset>`. Exit status:
-// 0 ok, 1 pattern or length error, 2 bad argument, 3 no connection.
+// child connects and writes the MiB named by init's one argument (what follows `--` on the
+// kernel command line) in 32 KiB writes, byte i of the stream being (i * 7) mod 251 (a period
+// prime to the write size, so a misplaced block shows). The parent checks a sample of the bytes
+// and prints `loopback: done bytes=<n> ok` or `... BAD at <offset>`. Exit status: 0 ok, 1 pattern
+// or length error, 2 bad argument, 3 no connection.
 #include "sys.h"
 
 #define SYS_ioctl 54
@@ -23,15 +24,6 @@ struct ifreq_flags { char name[16]; short flags; char pad[22]; };
 
 static u8 wbuf[WRITE_BYTES + PATTERN];
 static u8 rbuf[65536];
-
-static const char *env(char **envp, const char *key)
-{
-  size_t n = slen(key);
-  for (; *envp; envp++)
-    if (sprefix(*envp, key) && (*envp)[n] == '=')
-      return *envp + n + 1;
-  return 0;
-}
 
 /** The child: connect and write `total` bytes of the pattern, then exit. */
 static void sender(const struct sockaddr_in4 *at, u32 total)
@@ -54,15 +46,12 @@ static void sender(const struct sockaddr_in4 *at, u32 total)
   sys1(SYS_exit, 0);
 }
 
-int main(int argc, char **argv, char **envp)
+int main(int argc, char **argv)
 {
-  (void)argc;
-  (void)argv;
-  const char *arg = env(envp, "arg");
-  const char *end;
-  s64 mib = arg ? parse_u(arg, &end) : -1;
+  const char *end = "";
+  s64 mib = argc == 2 ? parse_u(argv[1], &end) : -1;
   if (mib <= 0 || mib > 2047 || *end) {
-    put("loopback: expected arg=<MiB> (1-2047)\n");
+    put("loopback: expected one argument, the MiB to move (1-2047): the kernel command line ends with -- <MiB>\n");
     return 2;
   }
   u32 total = (u32)mib << 20;
