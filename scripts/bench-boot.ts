@@ -51,7 +51,6 @@ if (bytes === undefined || bytes <= 0) {
 }
 const PAGE_OFFSET = 0xc0000000;
 
-
 const files = values.dir !== undefined
   ? { kernel: join(values.dir, 'bzImage'), initrd: join(values.dir, 'initrd.cpio'), 'system-map': join(values.dir, 'System.map') }
   : await linuxFiles(values.variant!);

@@ -426,7 +426,9 @@ export class CpuMemory extends CpuRegs {
     } else {
       const pdeAddr = ((this.cr3 & ~0xfff) >>> 0) + ((lin >>> 22) << 2);
       let pde = this.physRead32(pdeAddr);
-      this.countLookup(pde, lpn, write, fetch);
+      // A present 4 MiB mapping is one translation of the TLB (tlb-capacity.ts).
+      if ((pde & 0x81) === 0x81 && (this.cr4 & CR4_PSE)) tag = LARGE_TAG + (lin >>> 22);
+      this.countLookup(tag, write, fetch);
       if (!(pde & 1)) this.pageFault(lin, write, user, false);
       if ((pde & 0x80) && (this.cr4 & CR4_PSE)) {
         us = (pde & 4) !== 0; rw = (pde & 2) !== 0;
@@ -436,7 +438,6 @@ export class CpuMemory extends CpuRegs {
         physPage = ((pde & 0xffc00000) | (lin & 0x3ff000)) >>> 0;
         dirty = (pde & 0x40) !== 0;
         if ((pde & PTE_G) && (this.cr4 & CR4_PGE)) global = TLB_GLOBAL;
-        tag = LARGE_TAG + (lin >>> 22);
       } else {
         if (!(pde & 0x20)) { pde |= 0x20; this.physWrite32(pdeAddr, pde); }
         const pteAddr = ((pde & ~0xfff) >>> 0) + ((lpn & 0x3ff) << 2);
@@ -478,7 +479,7 @@ export class CpuMemory extends CpuRegs {
   }
   /**
    * Counts one lookup of the modelled TLB by an access that found no usable entry in the
-   * emulator's per-page arrays, given the page directory entry of its address. Those arrays hold
+   * emulator's per-page arrays, for the translation `tag` (tlb-capacity.ts). Those arrays hold
    * a 4 KiB page's entry only once it was used, and a write entry only for a dirty page without
    * decoded code (code pages keep writes on the slow path to catch self-modifying code), so an
    * access can get here while the Pentium 4's TLB still holds its translation: another 4 KiB page
@@ -487,10 +488,9 @@ export class CpuMemory extends CpuRegs {
    * finds its translation clean (the processor walks to set the dirty bit), walk the page tables
    * and charge tlb_miss_refill. The unbounded TLB follows the same rule (its set never evicts).
    */
-  private countLookup(pde: number, lpn: number, write: boolean, fetch: boolean): void {
+  private countLookup(tag: number, write: boolean, fetch: boolean): void {
     // Fetches share the data TLB when both are unbounded (tlbX is tlbR), else use the ITLB's set.
     const set = fetch && this.tlbX !== this.tlbR ? this.itlb : this.dtlb;
-    const tag = (pde & 0x81) === 0x81 && (this.cr4 & CR4_PSE) ? LARGE_TAG + (lpn >>> 10) : lpn;
     if (set !== null && set.has(tag) && (!write || set.isDirty(tag))) {
       this.stats.tlbHits++;
       return;
