@@ -1,7 +1,8 @@
 // `npm run bench:wasm-tier [-- --blocks N --rounds N]`: what a WebAssembly tier for compiled blocks
 // would cost and give, measured before building one (emulator/README.md, "What is left"). The
 // same seeded block shapes (register moves, dword loads and stores through a TLB entry test, an
-// add and a sub writing the lazy flag record, a balanced push and pop, a compare-and-branch exit)
+// add and a sub writing the lazy flag record, a balanced push and pop, calls of a TypeScript
+// handler as for an instruction the generator leaves to one, a compare-and-branch exit)
 // are written out twice: as JavaScript in the style of cpu/blocks.ts (the CPU's state in object
 // fields and typed arrays) and as WebAssembly functions over one shared memory (the state at
 // fixed offsets), 16 functions to a module as blocks of one code page would be. Each backend runs
@@ -29,7 +30,8 @@ type Op =
   | { k: 'add'; d: number; s: number }
   | { k: 'subI'; d: number; imm: number }
   | { k: 'push'; s: number }
-  | { k: 'pop'; d: number };
+  | { k: 'pop'; d: number }
+  | { k: 'helper'; d: number };
 interface Shape { ops: Op[]; cost: number; cmpReg: number; cmpImm: number }
 
 /** Destinations: EAX, ECX, EDX, EBX, EDI. Memory bases (never written): EBP, ESI. */
@@ -52,13 +54,14 @@ export function shapes(n: number): Shape[] {
     const len = 6 + (next() % 6);
     let pushed = -1;
     for (let k = 0; k < len; k++) {
-      switch (next() % 8) {
+      switch (next() % 9) {
         case 0: ops.push({ k: 'movRR', d: pick(DEST), s: pick([...DEST, ...BASE]) }); break;
         case 1: ops.push({ k: 'movRI', d: pick(DEST), imm: next() | 0 }); break;
         case 2: case 3: ops.push({ k: 'load', d: pick(DEST), b: pick(BASE), disp: (next() % 1024) * 4 }); break;
         case 4: ops.push({ k: 'store', b: pick(BASE), disp: 4096 + (next() % 1024) * 4, s: pick(DEST) }); break;
         case 5: ops.push({ k: 'add', d: pick(DEST), s: pick(DEST) }); break;
         case 6: ops.push({ k: 'subI', d: pick(DEST), imm: next() % 4096 }); break;
+        case 7: ops.push({ k: 'helper', d: pick(DEST) }); break;
         default:
           if (pushed < 0) { pushed = pick(DEST); ops.push({ k: 'push', s: pushed }); } else { ops.push({ k: 'pop', d: pick(DEST) }); pushed = -1; }
       }
@@ -90,7 +93,7 @@ interface JsCpu {
   r: Int32Array; tlbR: Int32Array; ram32: Int32Array;
   lOp: number; lA: number; lB: number; lRes: number; lSize: number; lCin: number; lazy: number;
   cycles: number; eip: number; slow: number;
-  rd32(lin: number): number; wr32(lin: number, v: number): void;
+  rd32(lin: number): number; wr32(lin: number, v: number): void; helper(d: number): void;
 }
 
 function jsLoad(addr: string): string {
@@ -115,6 +118,7 @@ function jsSource(sh: Shape, id: number): string {
       case 'subI': lines.push(`{ const a = r[${o.d}], s = (a - ${o.imm}) | 0; r[${o.d}] = s; ${jsLazy(true, 'a', String(o.imm), 's')} }`); break;
       case 'push': lines.push(`{ const sp = (r[${ESP}] - 4) | 0; ${jsStore('sp', `r[${o.s}]`)} r[${ESP}] = sp; }`); break;
       case 'pop': lines.push(`{ const sp = r[${ESP}]; ${jsLoad('sp')} r[${ESP}] = (sp + 4) | 0; r[${o.d}] = v; }`); break;
+      case 'helper': lines.push(`cpu.helper(${o.d});`); break;
     }
   }
   lines.push(`{ const a = r[${sh.cmpReg}], s = (a - ${sh.cmpImm}) | 0; ${jsLazy(true, 'a', String(sh.cmpImm), 's')}`,
@@ -154,7 +158,7 @@ const i32 = (n: number): number[] => [I32_CONST, ...sleb(n)];
 const f64 = (x: number): number[] => { const b = Buffer.alloc(8); b.writeDoubleLE(x); return [F64_CONST, ...b]; };
 const reg = (n: number): number[] => [...i32(0), ...mem(I32_LOAD, S_R + n * 4)];
 
-/** Locals: 0 lin, 1 e, 2 a, 3 s, 4 v, 5 sp. Imports: 0 rd32(lin) -> v, 1 wr32(lin, v). */
+/** Locals: 0 lin, 1 e, 2 a, 3 s, 4 v, 5 sp. Imports: 0 rd32(lin) -> v, 1 wr32(lin, v), 2 helper(d). */
 const L_LIN = 0, L_E = 1, L_A = 2, L_S = 3, L_V = 4, L_SP = 5;
 
 /** lin (in L_LIN) through the TLB: leaves the RAM byte offset on the stack, or calls the slow path. */
@@ -204,6 +208,7 @@ function wasmBody(sh: Shape, id: number): number[] {
       case 'pop':
         c.push(...reg(ESP), LOCAL_TEE, L_SP, LOCAL_SET, L_LIN, ...wasmLoad(), ...setReg(ESP, [LOCAL_GET, L_SP, ...i32(4), I32_ADD]), ...setReg(o.d, [LOCAL_GET, L_V]));
         break;
+      case 'helper': c.push(...i32(o.d), CALL, 2); break;
     }
   }
   c.push(...reg(sh.cmpReg), LOCAL_TEE, L_A, ...i32(sh.cmpImm), I32_SUB, LOCAL_SET, L_S, ...wasmLazy(true, i32(sh.cmpImm)),
@@ -216,14 +221,15 @@ function wasmBody(sh: Shape, id: number): number[] {
 
 /** One module: the shared memory and the two slow paths imported, one exported function per block. */
 export function wasmModule(blocks: { sh: Shape; id: number }[]): Uint8Array {
-  const types = vec([[0x60, ...vec([[T_I32]]), ...vec([[T_I32]])], [0x60, ...vec([[T_I32], [T_I32]]), 0], [0x60, 0, ...vec([[T_I32]])]]);
+  const types = vec([[0x60, ...vec([[T_I32]]), ...vec([[T_I32]])], [0x60, ...vec([[T_I32], [T_I32]]), 0], [0x60, 0, ...vec([[T_I32]])], [0x60, ...vec([[T_I32]]), 0]]);
   const imports = vec([
     [...name('m'), ...name('mem'), 0x02, 0x00, ...uleb(1)],
     [...name('m'), ...name('rd32'), 0x00, ...uleb(0)],
     [...name('m'), ...name('wr32'), 0x00, ...uleb(1)],
+    [...name('m'), ...name('helper'), 0x00, ...uleb(3)],
   ]);
   const funcs = vec(blocks.map(() => uleb(2)));
-  const exports = vec(blocks.map((b, k) => [...name(`b${b.id}`), 0x00, ...uleb(k + 2)]));
+  const exports = vec(blocks.map((b, k) => [...name(`b${b.id}`), 0x00, ...uleb(k + 3)]));
   const code = vec(blocks.map((b) => wasmBody(b.sh, b.id)));
   return new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, types), ...section(2, imports), ...section(3, funcs), ...section(7, exports), ...section(10, code)]);
@@ -256,13 +262,15 @@ function runChild(backend: string, nBlocks: number, rounds: number): ChildResult
   // The slow paths (never taken with these addresses: every access is aligned and mapped).
   const rd32 = (lin: number): number => ram32[(lin & (RAM_BYTES - 1)) >>> 2]!;
   const wr32 = (lin: number, v: number): void => { ram32[(lin & (RAM_BYTES - 1)) >>> 2] = v; };
+  // A TypeScript handler the block calls, as a generated block calls one for an instruction it does not write out.
+  const helper = (d: number): void => { r[d] = (r[d]! ^ 0x5a5a) + d; };
 
   const t0 = cpuSeconds();
   let encode = 0;
   let fns: ((cpu: JsCpu) => number)[] | (() => number)[];
   let jsCpu: JsCpu | null = null;
   if (backend === 'js') {
-    jsCpu = { r, tlbR: tlb, ram32, lOp: 0, lA: 0, lB: 0, lRes: 0, lSize: 0, lCin: 0, lazy: 0, cycles: 2 ** 40, eip: 0, slow: 0, rd32, wr32 };
+    jsCpu = { r, tlbR: tlb, ram32, lOp: 0, lA: 0, lB: 0, lRes: 0, lSize: 0, lCin: 0, lazy: 0, cycles: 2 ** 40, eip: 0, slow: 0, rd32, wr32, helper };
     jsCpu.cycles = 0;
     fns = all.map((sh, id) => new Function(jsSource(sh, id))() as (cpu: JsCpu) => number);
   } else {
@@ -272,7 +280,7 @@ function runChild(backend: string, nBlocks: number, rounds: number): ChildResult
       const e0 = cpuSeconds();
       const bytes = wasmModule(group);
       encode += cpuSeconds() - e0;
-      const inst = new Wasm.Instance(new Wasm.Module(bytes), { m: { mem: memory, rd32, wr32 } });
+      const inst = new Wasm.Instance(new Wasm.Module(bytes), { m: { mem: memory, rd32, wr32, helper } });
       for (const g of group) made.push(inst.exports[`b${g.id}`] as () => number);
     }
     fns = made;
