@@ -5,6 +5,9 @@
 // may run several).
 import { measure, type MeasureSpec } from './measure.ts';
 import type { WorkerReply } from './pool.ts';
+import { useEmulatorV8Flags } from './host-env.ts';
+
+useEmulatorV8Flags();
 
 process.on('message', (spec: MeasureSpec) => {
   const t0 = performance.now();

@@ -1,7 +1,7 @@
 // The `world` command line: finds the subcommand and runs it. Options belong to each subcommand.
 import { commands } from './commands/index.ts';
 import { UsageError } from './commands/command.ts';
-import { hasEmulatorEnv, rerunInEmulatorEnv } from '../harness/host-env.ts';
+import { hasEmulatorEnv, rerunInEmulatorEnv, useEmulatorV8Flags } from '../harness/host-env.ts';
 
 function printHelp(): void {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -38,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const help = rest.includes('--help') || rest.includes('-h');
   if (entry.machine && !help && !hasEmulatorEnv()) return await rerunInEmulatorEnv();
+  if (entry.machine) useEmulatorV8Flags();
   const command = await entry.load();
   if (help) {
     process.stdout.write(command.usage.trimEnd() + '\n');
