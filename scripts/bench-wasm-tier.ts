@@ -5,20 +5,25 @@
 // handler as for an instruction the generator leaves to one, a compare-and-branch exit)
 // are written out twice: as JavaScript in the style of cpu/blocks.ts (the CPU's state in object
 // fields and typed arrays) and as WebAssembly functions over one shared memory (the state at
-// fixed offsets), 16 functions to a module as blocks of one code page would be. Each backend runs
-// in a child process of its own (WebAssembly twice: with V8's tier-up to TurboFan, and Liftoff
-// only): it builds every block, then calls each block once per round for N rounds, and N rounds
-// again. It prints, per block, the compile time (source or module bytes to callable code; this
-// script's encoder is not the measure, so its time is printed apart), and, per block call, the
-// host CPU of the first N rounds with the compile and every later compile included (background
-// threads too) and of the next N. A Linux guest runs tens of thousands of blocks a few hundred to
+// fixed offsets), 16 functions to a module as blocks of one code page would be, and a third time
+// as x86 code that this emulator's CPU runs (flat, paging off, the CPU unit tests' machine), each
+// block jumping to the next, as a measure of the tiers there are today. Each copy runs in a child
+// process of its own (WebAssembly twice: with V8's tier-up to TurboFan, and Liftoff only): it
+// builds every block, then calls each block once per round for N rounds, and N rounds again. It
+// prints, per block, the compile time (source or module bytes to callable code; this script's
+// encoder is not the measure, so its time is printed apart), and, per block call, the host CPU of
+// the first N rounds with the compile and every later compile included (background threads too)
+// and of the next N. A Linux guest runs tens of thousands of blocks a few hundred to
 // a few thousand times each (emulator/README.md step 13), so the first figure at N = 1,000 is the
-// one that decides. The children check that they end in the same guest state. Host figures only:
-// nothing here touches the emulator.
+// one that decides. The children check that they end in the same registers (and the two that keep
+// the lazy flag record in the same form, the same record). Host figures only.
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { loadavg } from 'node:os';
+import { Cpu } from '../emulator/cpu/cpu.ts';
+// The CPU unit tests' bare bus, cost table and GNU as wrapper: the same flat machine they run.
+import { assemble, TestBus, noInterrupts, unitCosts } from '../test/emulator/cpu-harness.ts';
 
 // ---- the block shapes ----------------------------------------------------------------------
 
@@ -125,6 +130,42 @@ function jsSource(sh: Shape, id: number): string {
     `if ((a >>> 0) < ${sh.cmpImm >>> 0}) { cpu.eip = ${id * 64 + 32}; return 2; } }`,
     `cpu.eip = ${id * 64}; return 1;`);
   return `return function block(cpu) {\n${lines.join('\n')}\n};`;
+}
+
+// ---- x86 for this emulator: the blocks chained, run by the CPU itself -------------------------
+
+const REG32 = ['%eax', '%ecx', '%edx', '%ebx', '%esp', '%ebp', '%esi', '%edi'];
+/** Where the emulator's copy keeps its round counter, and where its code starts (clear of DATA and STACK). */
+const COUNTER = 0x0020_0000;
+const CODE = 0x0010_0000;
+
+/**
+ * The blocks as one AT&T program: each ends in its compare, a jb and a jmp, both to the next
+ * block, so it is one block of the emulator's (a jcc does not end one); the last decrements the
+ * round counter and loops, then halts. The handler call becomes xor and add, which leave the
+ * same register value.
+ */
+export function x86Source(all: Shape[]): string {
+  const lines: string[] = [];
+  all.forEach((sh, id) => {
+    lines.push(`b${id}:`);
+    for (const o of sh.ops) {
+      switch (o.k) {
+        case 'movRR': lines.push(`movl ${REG32[o.s]}, ${REG32[o.d]}`); break;
+        case 'movRI': lines.push(`movl $${o.imm}, ${REG32[o.d]}`); break;
+        case 'load': lines.push(`movl ${o.disp}(${REG32[o.b]}), ${REG32[o.d]}`); break;
+        case 'store': lines.push(`movl ${REG32[o.s]}, ${o.disp}(${REG32[o.b]})`); break;
+        case 'add': lines.push(`addl ${REG32[o.s]}, ${REG32[o.d]}`); break;
+        case 'subI': lines.push(`subl $${o.imm}, ${REG32[o.d]}`); break;
+        case 'push': lines.push(`pushl ${REG32[o.s]}`); break;
+        case 'pop': lines.push(`popl ${REG32[o.d]}`); break;
+        case 'helper': lines.push(`xorl $0x5a5a, ${REG32[o.d]}`, `addl $${o.d}, ${REG32[o.d]}`); break;
+      }
+    }
+    lines.push(`cmpl $${sh.cmpImm}, ${REG32[sh.cmpReg]}`, `jb b${id + 1}`, `jmp b${id + 1}`);
+  });
+  lines.push(`b${all.length}:`, `decl ${COUNTER}`, 'jnz b0', 'hlt');
+  return lines.join('\n');
 }
 
 // ---- WebAssembly: a minimal binary encoder --------------------------------------------------
@@ -245,7 +286,14 @@ interface WasmApi {
 }
 const Wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-interface ChildResult { build: number; encode: number; cold: number; warm: number; calls: number; checksum: number }
+/** checksum: the registers at the end; lRes: the lazy flag record's result (the copies that keep one in that form). */
+interface ChildResult { build: number; encode: number; cold: number; warm: number; calls: number; checksum: number; lRes: number | null }
+
+function regSum(r: Int32Array): number {
+  let sum = 0;
+  for (let k = 0; k < 8; k++) sum = (Math.imul(sum, 31) + r[k]!) | 0;
+  return sum;
+}
 
 function cpuSeconds(): number { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; }
 
@@ -265,6 +313,7 @@ function runChild(backend: string, nBlocks: number, rounds: number): ChildResult
   // A TypeScript handler the block calls, as a generated block calls one for an instruction it does not write out.
   const helper = (d: number): void => { r[d] = (r[d]! ^ 0x5a5a) + d; };
 
+  if (backend === 'ours') return runOurs(all, rounds);
   const t0 = cpuSeconds();
   let encode = 0;
   let fns: ((cpu: JsCpu) => number)[] | (() => number)[];
@@ -300,10 +349,32 @@ function runChild(backend: string, nBlocks: number, rounds: number): ChildResult
   };
   const cold = pass();
   const warm = pass();
-  let checksum = 0;
-  for (let k = 0; k < 8; k++) checksum = (Math.imul(checksum, 31) + r[k]!) | 0;
-  checksum = (checksum + (jsCpu !== null ? jsCpu.lRes : view[S_LRES >> 2]!)) | 0;
-  return { build, encode, cold, warm, calls: rounds * all.length, checksum };
+  return { build, encode, cold, warm, calls: rounds * all.length, checksum: regSum(r), lRes: jsCpu !== null ? jsCpu.lRes : view[S_LRES >> 2]! };
+}
+
+/** The blocks on this emulator's CPU (flat, paging off, unit costs), N rounds twice. */
+function runOurs(all: Shape[], rounds: number): ChildResult {
+  const code = assemble(x86Source(all), CODE);
+  const bus = new TestBus(RAM_BYTES);
+  const ram32 = new Int32Array(bus.ram.buffer, 0, RAM_BYTES >> 2);
+  for (let k = 0; k < ram32.length; k++) ram32[k] = Math.imul(k, 0x9e3779b1);
+  bus.ram.set(code, CODE);
+  const t0 = cpuSeconds();
+  const cpu = new Cpu(bus, noInterrupts, unitCosts());
+  cpu.resetForMultiboot(CODE, 0, 0);
+  cpu.r.set([1, 2, 3, 4, STACK, DATA, DATA + 0x10000, 7]);
+  const build = cpuSeconds() - t0;
+  const pass = (): number => {
+    ram32[COUNTER >> 2] = rounds;
+    cpu.eip = CODE;
+    cpu.halted = false;
+    const c0 = cpuSeconds();
+    while (cpu.run(cpu.cycles + 1e9) !== 'halt') { /* until the hlt after the last round */ }
+    return cpuSeconds() - c0;
+  };
+  const cold = pass();
+  const warm = pass();
+  return { build, encode: 0, cold, warm, calls: rounds * all.length, checksum: regSum(cpu.r), lRes: null };
 }
 
 // ---- the parent ----------------------------------------------------------------------------
@@ -327,6 +398,7 @@ if (positionals[0] === 'child') {
     ['JavaScript', 'js', []],
     ['WebAssembly', 'wasm', []],
     ['Liftoff only', 'wasm', ['--liftoff-only']],
+    ['this emulator', 'ours', []],
   ];
   const res: ChildResult[] = [];
   for (const [, backend, flags] of runs) {
@@ -335,15 +407,17 @@ if (positionals[0] === 'child') {
   }
   const us = (s: number): string => `${((s / nBlocks) * 1e6).toFixed(1)} us`;
   const ns = (s: number, calls: number): string => `${((s / calls) * 1e9).toFixed(1)} ns`;
-  runs.forEach(([label], k) => {
+  runs.forEach(([label, backend], k) => {
     const r = res[k]!;
-    process.stdout.write(`${label.padEnd(12)} compile ${us(r.build - r.encode)} per block${r.encode > 0 ? ` (encoding ${us(r.encode)} more)` : ''}; ` +
+    const compile = backend === 'ours' ? 'blocks form and get their code as they run' :
+      `compile ${us(r.build - r.encode)} per block${r.encode > 0 ? ` (encoding ${us(r.encode)} more)` : ''}`;
+    process.stdout.write(`${label.padEnd(13)} ${compile}; ` +
       `per block call, compiles included: first ${rounds} runs ${ns(r.build - r.encode + r.cold, r.calls)}, next ${rounds} ${ns(r.warm, r.calls)}\n`);
   });
   process.stdout.write(`${nBlocks} blocks, ${rounds} rounds; machine load ${load0.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after\n`);
   const js = res[0]!;
-  if (res.some((r) => r.checksum !== js.checksum)) {
-    process.stderr.write(`bench-wasm-tier: the backends disagree on the final state (${res.map((r) => r.checksum).join(', ')})\n`);
+  if (res.some((r) => r.checksum !== js.checksum || (r.lRes !== null && r.lRes !== js.lRes))) {
+    process.stderr.write(`bench-wasm-tier: the copies disagree on the final state (${res.map((r) => `${r.checksum}/${r.lRes}`).join(', ')})\n`);
     process.exit(1);
   }
 }
