@@ -44,13 +44,13 @@ const DEST = [0, 1, 2, 3, 7];
 const BASE = [5, 6];
 const ESP = 4;
 
-/** A small deterministic generator (xorshift32), so both children build the same blocks. */
+/** A small deterministic generator (xorshift32), so that every child builds the same blocks. */
 function rng(seed: number): () => number {
   let x = seed | 0 || 1;
   return () => { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; return x >>> 0; };
 }
 
-export function shapes(n: number): Shape[] {
+function shapes(n: number): Shape[] {
   const next = rng(0x2005);
   const pick = <T>(xs: readonly T[]): T => xs[next() % xs.length]!;
   const out: Shape[] = [];
@@ -97,7 +97,7 @@ const DATA = 0x0080_0000; // EBP and ESI's value
 interface JsCpu {
   r: Int32Array; tlbR: Int32Array; ram32: Int32Array;
   lOp: number; lA: number; lB: number; lRes: number; lSize: number; lCin: number; lazy: number;
-  cycles: number; eip: number; slow: number;
+  cycles: number; eip: number;
   rd32(lin: number): number; wr32(lin: number, v: number): void; helper(d: number): void;
 }
 
@@ -145,7 +145,7 @@ const CODE = 0x0010_0000;
  * round counter and loops, then halts. The handler call becomes xor and add, which leave the
  * same register value.
  */
-export function x86Source(all: Shape[]): string {
+function x86Source(all: Shape[]): string {
   const lines: string[] = [];
   all.forEach((sh, id) => {
     lines.push(`b${id}:`);
@@ -202,7 +202,7 @@ const reg = (n: number): number[] => [...i32(0), ...mem(I32_LOAD, S_R + n * 4)];
 /** Locals: 0 lin, 1 e, 2 a, 3 s, 4 v, 5 sp. Imports: 0 rd32(lin) -> v, 1 wr32(lin, v), 2 helper(d). */
 const L_LIN = 0, L_E = 1, L_A = 2, L_S = 3, L_V = 4, L_SP = 5;
 
-/** lin (in L_LIN) through the TLB: leaves the RAM byte offset on the stack, or calls the slow path. */
+/** Loads the dword at lin (in L_LIN) into L_V through its TLB entry, or through the slow path. */
 function wasmLoad(): number[] {
   return [
     LOCAL_GET, L_LIN, ...i32(12), I32_SHR_U, ...i32(2), 0x74 /* i32.shl */, ...mem(I32_LOAD, TLB), LOCAL_SET, L_E,
@@ -260,8 +260,8 @@ function wasmBody(sh: Shape, id: number): number[] {
   return [...uleb(body.length), ...body];
 }
 
-/** One module: the shared memory and the two slow paths imported, one exported function per block. */
-export function wasmModule(blocks: { sh: Shape; id: number }[]): Uint8Array {
+/** One module: the shared memory, the two slow paths and the handler imported, one exported function per block. */
+function wasmModule(blocks: { sh: Shape; id: number }[]): Uint8Array {
   const types = vec([[0x60, ...vec([[T_I32]]), ...vec([[T_I32]])], [0x60, ...vec([[T_I32], [T_I32]]), 0], [0x60, 0, ...vec([[T_I32]])], [0x60, ...vec([[T_I32]]), 0]]);
   const imports = vec([
     [...name('m'), ...name('mem'), 0x02, 0x00, ...uleb(1)],
@@ -319,7 +319,8 @@ function runChild(backend: string, nBlocks: number, rounds: number): ChildResult
   let fns: ((cpu: JsCpu) => number)[] | (() => number)[];
   let jsCpu: JsCpu | null = null;
   if (backend === 'js') {
-    jsCpu = { r, tlbR: tlb, ram32, lOp: 0, lA: 0, lB: 0, lRes: 0, lSize: 0, lCin: 0, lazy: 0, cycles: 2 ** 40, eip: 0, slow: 0, rd32, wr32, helper };
+    // cycles starts as a double, as the CPU's does (clock.ts WIDE_COUNT).
+    jsCpu = { r, tlbR: tlb, ram32, lOp: 0, lA: 0, lB: 0, lRes: 0, lSize: 0, lCin: 0, lazy: 0, cycles: 2 ** 40, eip: 0, rd32, wr32, helper };
     jsCpu.cycles = 0;
     fns = all.map((sh, id) => new Function(jsSource(sh, id))() as (cpu: JsCpu) => number);
   } else {
