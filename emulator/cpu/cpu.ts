@@ -89,6 +89,8 @@ export class Cpu extends CpuSegments {
   private stopped = false;
   private fetchLpn = -1;
   private fetchPage: (Insn | undefined)[] | null = null;
+  /** The blocks of fetchPage's physical page (blockCache), valid with it. */
+  private fetchBlocks: (Block | undefined)[] | null = null;
   private readonly reader: CodeReader;
   private readerEip = 0;
 
@@ -126,7 +128,7 @@ export class Cpu extends CpuSegments {
     this.dr.fill(0);
     this.flushTlbAll();
     this.stats.tlbFlushes = 0;
-    for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = undefined;
+    for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = this.blockCache[p] = undefined;
     this.codePage.fill(0);
     this.fetchInvalidate();
   }
@@ -463,6 +465,7 @@ export class Cpu extends CpuSegments {
   fetchInvalidate(): void {
     this.fetchLpn = -1;
     this.fetchPage = null;
+    this.fetchBlocks = null;
     this.codeEpoch++;
   }
   override setCpl(cpl: number): void {
@@ -480,7 +483,7 @@ export class Cpu extends CpuSegments {
     this.attention = true;
   }
   private dropAllDecoded(): void {
-    for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = undefined;
+    for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = this.blockCache[p] = undefined;
     this.codePage.fill(0);
     this.fetchInvalidate();
   }
@@ -512,23 +515,25 @@ export class Cpu extends CpuSegments {
     let phys: number;
     if ((e & this.tlbNeed) === this.tlbNeed) { this.stats.tlbHits++; phys = (e & ~0xfff) >>> 0; }
     else phys = this.translate(lin, false, this.tlbNeed !== TLB_VALID, true);
-    if (phys >= this.ramSize) { this.fetchLpn = -1; this.fetchPage = null; return null; }
+    if (phys >= this.ramSize) { this.fetchLpn = -1; this.fetchPage = null; this.fetchBlocks = null; return null; }
     const ppn = phys >>> 12;
     let page = this.codeCache[ppn];
     if (page === undefined) page = this.codeCache[ppn] = new Array<Insn | undefined>(4096);
+    let blocks = this.blockCache[ppn];
+    if (blocks === undefined) blocks = this.blockCache[ppn] = new Array<Block | undefined>(4096);
     if (!this.codePage[ppn]) this.protectCodePage(ppn);
     this.fetchLpn = lin >>> 12;
     this.fetchPage = page;
+    this.fetchBlocks = blocks;
     return page;
   }
   /** The compiled block at the current EIP, if there is one (the fetch may raise #PF/#GP). */
   private blockAt(): Block | null {
     const lin = (this.segBase[CS]! + this.eip) | 0;
-    const page = lin >>> 12 === this.fetchLpn ? this.fetchPage : this.fetchSlow(lin);
-    if (page === null) return null;
-    const insn = page[lin & 0xfff];
-    if (insn === undefined || insn.block === null || insn.block.eip !== this.eip || this.segMaxR[CS]! < insn.block.reach) return null;
-    return insn.block;
+    if (lin >>> 12 !== this.fetchLpn && this.fetchSlow(lin) === null) return null;
+    const b = this.fetchBlocks![lin & 0xfff];
+    if (b === undefined || b.eip !== this.eip || this.segMaxR[CS]! < b.reach) return null;
+    return b;
   }
   /**
    * Whether a block starting at `eip` may be compiled: CS is based at 0 (blocks are keyed by
@@ -545,6 +550,7 @@ export class Cpu extends CpuSegments {
   /** Compiles the block starting at the current instruction (see blocks.ts). */
   private compileBlock(first: Insn): void {
     const page = this.fetchPage!;
+    const blocks = this.fetchBlocks!;
     const startLin = (this.segBase[CS]! + this.eip) | 0;
     const lpn = startLin >>> 12;
     const saved = this.readerEip;
@@ -567,6 +573,7 @@ export class Cpu extends CpuSegments {
       page[off] = insn;
       return insn;
     });
+    blocks[startLin & 0xfff] = first.block ?? undefined;
     this.readerEip = saved;
   }
   /** Byte n of the instruction being decoded (CS limit and paging checked). */

@@ -41,6 +41,7 @@ import { CpuRegs } from './flags.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
 import type { CpuStats } from './stats.ts';
 import type { Insn } from './decode.ts';
+import type { Block } from './blocks.ts';
 import { LARGE_TAG, TlbSet, UNBOUNDED } from './tlb-capacity.ts';
 
 export const TLB_VALID = 2;
@@ -130,6 +131,9 @@ export class CpuMemory extends CpuRegs {
   readonly coldInPage: Uint16Array;
   /** Decoded instructions by physical page, indexed by offset within the page. */
   readonly codeCache: (Array<Insn | undefined> | undefined)[];
+  /** The compiled blocks by physical page and offset of their first instruction (the Insn's
+   *  `block` as well): the run loop's lookup reads the block without touching the Insn. */
+  readonly blockCache: (Array<Block | undefined> | undefined)[];
   /** 1 where a physical RAM page holds decoded instructions. */
   readonly codePage: Uint8Array;
   /** Decoded code was just overwritten: a running compiled block must stop (see blocks.ts). */
@@ -152,6 +156,7 @@ export class CpuMemory extends CpuRegs {
     this.ram32 = new Int32Array(bus.ram.buffer, bus.ram.byteOffset, bus.ram.length >> 2);
     const pages = this.ramSize >>> 12;
     this.codeCache = new Array(pages).fill(undefined);
+    this.blockCache = new Array(pages).fill(undefined);
     this.codePage = new Uint8Array(pages);
     this.coldLine = new Uint8Array(this.ramSize >>> COLD_LINE_SHIFT);
     this.coldInPage = new Uint16Array(pages);
@@ -396,6 +401,7 @@ export class CpuMemory extends CpuRegs {
           left++;
           if (insn.block !== null) insn.block = null;
         }
+        this.blockCache[page]?.fill(undefined);
         this.smc = true;
         this.codeEpoch++;
         if (left === 0) this.codePageEmptied(page);
