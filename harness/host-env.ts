@@ -54,7 +54,7 @@ export function rerunInEmulatorEnv(): Promise<number> {
  * after it has run a budget of bytecode (67,584 bytes by default in Node 20). The emulator's run
  * loop, its handlers and its generated block functions are all hot from their first calls, and a
  * Linux guest's blocks get their functions late (cpu/blocks.ts CODEGEN_THRESHOLD), so a smaller
- * budget moves them out of V8's lower tiers sooner: host CPU 0.97-0.985 of the default's on the
+ * budget moves them out of V8's lower tiers sooner: host CPU 0.966-0.985 of the default's on the
  * netperf rows measured side by side (emulator/README.md step 27).
  */
 export const EMULATOR_V8_FLAGS: readonly string[] = ['--interrupt-budget=40000'];
