@@ -184,8 +184,10 @@ export class Cpu extends CpuSegments {
             if (this.cycles >= cycleLimit || retired >= instructionLimit) return 'limit';
             const insn = this.fetch();
             if (!stepTrap) {
-              const first = insn.block;
-              if (first !== null) {
+              // The compiled block starting here: fetch left fetchBlocks at this instruction's page
+              // (null for code outside RAM, which gets no blocks).
+              const first = this.fetchBlocks === null ? undefined : this.fetchBlocks[(this.segBase[CS]! + this.eip) & 0xfff];
+              if (first !== undefined) {
                 if (first.eip === this.eip && this.segMaxR[CS]! >= first.reach && retired + first.n <= instructionLimit) {
                   let b: Block = first;
                   // Run compiled blocks back to back, following each block's two cached successors.
@@ -555,7 +557,7 @@ export class Cpu extends CpuSegments {
     const lpn = startLin >>> 12;
     const saved = this.readerEip;
     const cat = this.ledger.categoryAt(startLin, this.cpl);
-    first.block = buildBlock(first, this.eip, this.code32, cat, this.codegenAfter, (eip) => {
+    const block = buildBlock(first, this.eip, this.code32, cat, this.codegenAfter, (eip) => {
       const lin = (this.segBase[CS]! + eip) | 0;
       if (lin >>> 12 !== lpn || (eip >>> 0) > this.segLimit[CS]!) return null;
       const off = lin & 0xfff;
@@ -573,7 +575,7 @@ export class Cpu extends CpuSegments {
       page[off] = insn;
       return insn;
     });
-    blocks[startLin & 0xfff] = first.block ?? undefined;
+    blocks[startLin & 0xfff] = block ?? undefined;
     this.readerEip = saved;
   }
   /** Byte n of the instruction being decoded (CS limit and paging checked). */

@@ -6,7 +6,6 @@ import { CpuFault, GP } from './fault.ts';
 import { ES, CS, SS, DS, FS, GS } from './segments.ts';
 import { OPS1, OPS2, F_MODRM, F_BYTE, F_I8, F_I8S, F_IV, F_I16, F_MOFFS, F_FAR, F_ENTER, F_LOCK, F_GROUP_IMM, F_MEMONLY, F_MODREG, staticCost, type OpDef } from './optable.ts';
 import type { CostTable } from '../types.ts';
-import type { Block } from './blocks.ts';
 
 export type Handler = (cpu: Cpu, i: Insn) => void;
 
@@ -39,8 +38,6 @@ export class Insn {
   /** 0: no rep prefix; 1: F3 (rep/repe); 2: F2 (repne). */
   rep = 0;
   lock = false;
-  /** The compiled block starting here, if this instruction became hot (see blocks.ts). */
-  block: Block | null = null;
   /** Times the interpreter started here without a block. */
   hits = 0;
   constructor(exec: Handler) {

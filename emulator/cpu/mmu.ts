@@ -131,8 +131,8 @@ export class CpuMemory extends CpuRegs {
   readonly coldInPage: Uint16Array;
   /** Decoded instructions by physical page, indexed by offset within the page. */
   readonly codeCache: (Array<Insn | undefined> | undefined)[];
-  /** The compiled blocks by physical page and offset of their first instruction (the Insn's
-   *  `block` as well): the run loop's lookup reads the block without touching the Insn. */
+  /** The compiled blocks by physical page and offset of their first instruction, beside
+   *  codeCache and dropped with its entries: the run loop finds a block without touching an Insn. */
   readonly blockCache: (Array<Block | undefined> | undefined)[];
   /** 1 where a physical RAM page holds decoded instructions. */
   readonly codePage: Uint8Array;
@@ -394,17 +394,10 @@ export class CpuMemory extends CpuRegs {
       }
       if (dropped) {
         // Compiled blocks may span the changed bytes: drop every block of the page.
-        let left = 0;
-        for (let off = 0; off < 4096; off++) {
-          const insn = cache[off];
-          if (insn === undefined) continue;
-          left++;
-          if (insn.block !== null) insn.block = null;
-        }
         this.blockCache[page]?.fill(undefined);
         this.smc = true;
         this.codeEpoch++;
-        if (left === 0) this.codePageEmptied(page);
+        if (!cache.some((insn) => insn !== undefined)) this.codePageEmptied(page);
       }
     }
   }
