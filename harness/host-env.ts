@@ -66,3 +66,15 @@ export function useEmulatorV8Flags(): void {
   v8FlagsSet = true;
   for (const flag of EMULATOR_V8_FLAGS) setFlagsFromString(flag);
 }
+
+/**
+ * Makes this process one that runs the emulator, for a command or script that runs a machine in
+ * its own process: re-runs it in emulatorEnv when the environment lacks the tunable (resolving
+ * with the re-run's exit status, which the caller ends with), else sets EMULATOR_V8_FLAGS and
+ * resolves with null.
+ */
+export async function enterEmulatorProcess(): Promise<number | null> {
+  if (!hasEmulatorEnv()) return rerunInEmulatorEnv();
+  useEmulatorV8Flags();
+  return null;
+}

@@ -7,6 +7,7 @@ import { measure, type MeasureSpec } from './measure.ts';
 import type { WorkerReply } from './pool.ts';
 import { useEmulatorV8Flags } from './host-env.ts';
 
+// pool.ts forks this process in emulatorEnv already (a re-run would lose the IPC channel).
 useEmulatorV8Flags();
 
 process.on('message', (spec: MeasureSpec) => {

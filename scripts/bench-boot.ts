@@ -20,13 +20,13 @@ import type { ElfSymbol } from '../emulator/hypervisors/elf.ts';
 import type { Machine } from '../emulator/machine.ts';
 import { Cpu } from '../emulator/cpu/cpu.ts';
 import { parseSize } from '../src/size.ts';
-import { hasEmulatorEnv, rerunInEmulatorEnv, useEmulatorV8Flags } from '../harness/host-env.ts';
+import { enterEmulatorProcess } from '../harness/host-env.ts';
 import { linuxFiles } from './linux-files.ts';
 
 // The machine runs in this process, in the environment bench workers and `world netperf` give it
 // (harness/host-env.ts: huge pages for guest RAM), so the figures are theirs.
-if (!hasEmulatorEnv()) process.exit(await rerunInEmulatorEnv());
-useEmulatorV8Flags();
+const rerun = await enterEmulatorProcess();
+if (rerun !== null) process.exit(rerun);
 
 const { values } = parseArgs({
   options: {

@@ -6,14 +6,15 @@
 // usage: node --import tsx scripts/bench-emu-ours.ts KERNEL MEM_MIB [INITRD CMDLINE]
 import { readFileSync } from 'node:fs';
 import { runKernel } from '../emulator/run.ts';
-import { useEmulatorV8Flags } from '../harness/host-env.ts';
+import { enterEmulatorProcess } from '../harness/host-env.ts';
 
 const [elfPath, memMib, initrd, cmdline] = process.argv.slice(2);
 if (elfPath === undefined || !(Number(memMib) > 0) || (initrd !== undefined && cmdline === undefined)) {
   process.stderr.write('usage: bench-emu-ours.ts KERNEL MEM_MIB [INITRD CMDLINE]\n');
   process.exit(2);
 }
-useEmulatorV8Flags();
+const rerun = await enterEmulatorProcess();
+if (rerun !== null) process.exit(rerun);
 const r = runKernel({
   elf: readFileSync(elfPath), mem: Number(memMib) * 2 ** 20, maxInstructions: Number.MAX_SAFE_INTEGER,
   ...(initrd !== undefined ? { initrd: readFileSync(initrd), cmdline } : {}),

@@ -9,12 +9,12 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { runNetperf, type NetperfDirection } from '../harness/workloads/netperf.ts';
 import { defaultGuest } from '../src/commands/netperf.ts';
-import { hasEmulatorEnv, rerunInEmulatorEnv, useEmulatorV8Flags } from '../harness/host-env.ts';
+import { enterEmulatorProcess } from '../harness/host-env.ts';
 
 // The machine runs in this process, in the environment bench workers and `world netperf` give it
 // (harness/host-env.ts: huge pages for guest RAM), so the figures are theirs.
-if (!hasEmulatorEnv()) process.exit(await rerunInEmulatorEnv());
-useEmulatorV8Flags();
+const rerun = await enterEmulatorProcess();
+if (rerun !== null) process.exit(rerun);
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 // The `world` command line: finds the subcommand and runs it. Options belong to each subcommand.
 import { commands } from './commands/index.ts';
 import { UsageError } from './commands/command.ts';
-import { hasEmulatorEnv, rerunInEmulatorEnv, useEmulatorV8Flags } from '../harness/host-env.ts';
+import { enterEmulatorProcess } from '../harness/host-env.ts';
 
 function printHelp(): void {
   const width = Math.max(...commands.map((c) => c.name.length), 4);
@@ -37,8 +37,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const help = rest.includes('--help') || rest.includes('-h');
-  if (entry.machine && !help && !hasEmulatorEnv()) return await rerunInEmulatorEnv();
-  if (entry.machine) useEmulatorV8Flags();
+  if (entry.machine && !help) {
+    const rerun = await enterEmulatorProcess();
+    if (rerun !== null) return rerun;
+  }
   const command = await entry.load();
   if (help) {
     process.stdout.write(command.usage.trimEnd() + '\n');
