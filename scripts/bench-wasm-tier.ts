@@ -203,10 +203,16 @@ const reg = (n: number): number[] => [...i32(0), ...mem(I32_LOAD, S_R + n * 4)];
 const L_LIN = 0, L_E = 1, L_A = 2, L_S = 3, L_V = 4, L_SP = 5;
 
 /** Loads the dword at lin (in L_LIN) into L_V through its TLB entry, or through the slow path. */
-function wasmLoad(): number[] {
+/** lin's TLB entry into L_E, then whether the access takes the fast path (valid and aligned) on the stack. */
+function wasmEntryTest(): number[] {
   return [
     LOCAL_GET, L_LIN, ...i32(12), I32_SHR_U, ...i32(2), 0x74 /* i32.shl */, ...mem(I32_LOAD, TLB), LOCAL_SET, L_E,
     LOCAL_GET, L_E, ...i32(TLB_VALID), I32_AND, I32_EQZ, LOCAL_GET, L_LIN, ...i32(3), I32_AND, I32_OR, I32_EQZ,
+  ];
+}
+function wasmLoad(): number[] {
+  return [
+    ...wasmEntryTest(),
     IF, T_I32,
     LOCAL_GET, L_E, ...i32(-4096), I32_AND, LOCAL_GET, L_LIN, ...i32(4095), I32_AND, I32_OR, ...mem(I32_LOAD, RAM),
     ELSE, LOCAL_GET, L_LIN, CALL, 0, END, LOCAL_SET, L_V,
@@ -215,8 +221,7 @@ function wasmLoad(): number[] {
 /** Stores the value computed by `val` at lin (in L_LIN). */
 function wasmStore(val: number[]): number[] {
   return [
-    LOCAL_GET, L_LIN, ...i32(12), I32_SHR_U, ...i32(2), 0x74, ...mem(I32_LOAD, TLB), LOCAL_SET, L_E,
-    LOCAL_GET, L_E, ...i32(TLB_VALID), I32_AND, I32_EQZ, LOCAL_GET, L_LIN, ...i32(3), I32_AND, I32_OR, I32_EQZ,
+    ...wasmEntryTest(),
     IF, VOID,
     LOCAL_GET, L_E, ...i32(-4096), I32_AND, LOCAL_GET, L_LIN, ...i32(4095), I32_AND, I32_OR, ...val, ...mem(I32_STORE, RAM),
     ELSE, LOCAL_GET, L_LIN, ...val, CALL, 1, END,
