@@ -5,6 +5,7 @@
 import type { AccessSize, Bus, DmaMemory } from './types.ts';
 import { RamDma } from './dma.ts';
 import type { Clock } from './clock.ts';
+import { allocateGuestRam } from './guest-memory.ts';
 
 /** A device on the I/O port space. `port` is absolute; the device is registered over a range. */
 export interface PortDevice {
@@ -59,7 +60,7 @@ export class MachineBus implements Bus {
   private regions: MmioMapping[] = [];
 
   constructor(ramBytes: number, private clock: Clock, private costs: Costs) {
-    this.ram = new Uint8Array(ramBytes);
+    this.ram = allocateGuestRam(ramBytes);
     this.dma = new RamDma(this.ram, (addr, length) => this.onRamWritten(addr, length));
   }
 

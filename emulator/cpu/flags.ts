@@ -39,7 +39,7 @@ for (let i = 0; i < 256; i++) {
 
 export class CpuRegs {
   /** EAX..EDI, indexed by the ModRM register number. Signed view; use >>> 0 for unsigned. */
-  readonly r = new Int32Array(8);
+  readonly r: Int32Array;
   eip = 0;
   /** Non-lazy EFLAGS bits (bit 1 always set). */
   flags = 0x2;
@@ -53,6 +53,11 @@ export class CpuRegs {
   lCin = 0;
   /** Operand size of the last flag-setting operation in bytes. */
   lSize = 4;
+
+  /** `r`: eight dwords of guest-memory.ts's memory, where compiled code can reach them. */
+  constructor(r: Int32Array) {
+    this.r = r;
+  }
 
   // ---- 8/16/32-bit register access ------------------------------------------------------
   getReg8(n: number): number {

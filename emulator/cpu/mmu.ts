@@ -38,6 +38,7 @@ import { CycleLedger } from './cycle-ledger.ts';
 import { WIDE_COUNT } from '../clock.ts';
 import type { Bus, AccessSize, CostTable } from '../types.ts';
 import { CpuRegs } from './flags.ts';
+import { cpuState } from '../guest-memory.ts';
 import { CpuFault, PF as PF_VEC } from './fault.ts';
 import type { CpuStats } from './stats.ts';
 import type { Insn } from './decode.ts';
@@ -93,8 +94,9 @@ export class CpuMemory extends CpuRegs {
   /** TLB mask for the current access privilege: TLB_VALID, or TLB_VALID|TLB_USER at CPL 3. */
   tlbNeed = TLB_VALID;
 
-  readonly tlbR = new Int32Array(1 << 20);
-  readonly tlbW = new Int32Array(1 << 20);
+  /** Data TLB entries by linear page, for reads and for writes (views in guest-memory.ts's memory). */
+  readonly tlbR: Int32Array;
+  readonly tlbW: Int32Array;
   /** Instruction-fetch entries: their own array (the ITLB) under a capacity model, else tlbR. */
   readonly tlbX: Int32Array;
   /**
@@ -145,7 +147,10 @@ export class CpuMemory extends CpuRegs {
   codeEpoch = 0;
 
   constructor(bus: Bus, costs: CostTable, stats: CpuStats) {
-    super();
+    const state = cpuState(bus.ram);
+    super(state.r);
+    this.tlbR = state.tlbR;
+    this.tlbW = state.tlbW;
     this.cycles = 0;
     this.bus = bus;
     this.costs = costs;
@@ -165,7 +170,7 @@ export class CpuMemory extends CpuRegs {
     this.rmapPages = new Int32Array(pages);
     this.dtlb = new TlbSet(costs.dtlb_entries > 0 ? costs.dtlb_entries : UNBOUNDED);
     this.itlb = costs.itlb_entries > 0 ? new TlbSet(costs.itlb_entries) : null;
-    this.tlbX = costs.dtlb_entries > 0 || costs.itlb_entries > 0 ? new Int32Array(1 << 20) : this.tlbR;
+    this.tlbX = costs.dtlb_entries > 0 || costs.itlb_entries > 0 ? state.tlbX : this.tlbR;
   }
 
   // ---- cache-cold DMA ----------------------------------------------------------------------

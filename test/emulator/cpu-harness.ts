@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Bus, CostTable, InterruptController, AccessSize } from '../../emulator/types.ts';
 import { Cpu } from '../../emulator/cpu/cpu.ts';
+import { allocateGuestRam } from '../../emulator/guest-memory.ts';
 
 export class TestBus implements Bus {
   readonly ram: Uint8Array;
   readonly portWrites: { port: number; size: number; value: number }[] = [];
   portReads = new Map<number, number>();
   constructor(bytes: number) {
-    this.ram = new Uint8Array(bytes);
+    this.ram = allocateGuestRam(bytes);
   }
   mmioRead(_addr: number, size: AccessSize): number {
     return size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff;
