@@ -154,11 +154,11 @@ export function storeStmt(size: number, lin: string, val: string): string {
  * store goes through storeStmt at ESP - 4, and ESP moves after it, as in push32; otherwise push32.
  */
 export function pushStmt(val: string): string {
-  return `{ const $pv = ${val}; if ($sfw[2] && cpu.stack32) { const $sp = (r[4] - 4) | 0; ${storeStmt(4, '$sp', '$pv')} r[4] = $sp; } else { ${eipStmt()}cpu.push32($pv); } }`;
+  return `{ const $pv = ${val}; if ($sfw[2] && cpu.stack32 === true) { const $sp = (r[4] - 4) | 0; ${storeStmt(4, '$sp', '$pv')} r[4] = $sp; } else { ${eipStmt()}cpu.push32($pv); } }`;
 }
 /** Statement popping a dword into local `v` (cpu.pop32): ESP moves after the load, as in pop32. */
 export function popStmt(v: string): string {
-  return `if ($sfr[2] && cpu.stack32) { const $sp = r[4]; ${loadStmt(4, '$sp', v)} r[4] = $sp + 4; } else { ${eipStmt()}${v} = cpu.pop32(); }`;
+  return `if ($sfr[2] && cpu.stack32 === true) { const $sp = r[4]; ${loadStmt(4, '$sp', v)} r[4] = $sp + 4; } else { ${eipStmt()}${v} = cpu.pop32(); }`;
 }
 
 /** Statement declaring local `v` holding the ModRM operand E of `size` bytes (readE). */

@@ -196,7 +196,7 @@ function emitInsnInner(i: Insn, k: string, nextEipOf: number): Emitted {
   if (h === A.movLoad32) { keepsFlags = true; return { code: `{ let v = 0; ${loadStmt(4, linExpr(i, 4, false), 'v')} r[${i.reg}] = v; }`, mayFault: true, selfEip: true }; }
   if (h === A.movStore32) { keepsFlags = true; return { code: storeStmt(4, linExpr(i, 4, true), `r[${i.reg}]`), mayFault: true, selfEip: true }; }
   if (h === A.cmov || h === A.setcc) {
-    const cond = inlineCond(i.op & 0xf, curKnown) ?? `cpu.cond(${i.op & 0xf})`;
+    const cond = inlineCond(i.op & 0xf, curKnown) ?? `cpu.cond(${i.op & 0xf}) === true`;
     const f = h === A.cmov ? cmovForm(i, cond) : setccForm(i, cond);
     if (f !== null) { keepsFlags = true; return { code: f.code, mayFault: f.mayFault, selfEip: f.selfEip === true }; }
   }
@@ -271,7 +271,7 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   let runs = 0;
   const block: Block = {
     fn: (cpu: Cpu): number => {
-      if (++runs === codegenAfter || (runs === LOOP_CODEGEN_AFTER && selfLinked(block, cpu))) block.fn = generateHot(block, cpu);
+      if (++runs === codegenAfter || (runs === LOOP_CODEGEN_AFTER && selfLinked(block, cpu) === true)) block.fn = generateHot(block, cpu);
       return runGeneric(cpu, insns, addrs, nexts, costBefore, code32);
     },
     eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, reach, cat, insns, code32,
@@ -280,14 +280,15 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
 }
 
 /** A block's instructions one after the other, with the effects of its generated function (see generate). */
+// `=== true` on booleans of unknown type: see the note above PRELUDE.
 function runGeneric(cpu: Cpu, insns: Insn[], addrs: number[], nexts: number[], costBefore: number[], code32: boolean): number {
   const n = insns.length, last = n - 1, total = costBefore[n]!;
   cpu.cycles += total;
   for (let k = 0; k < n; k++) {
     const i = insns[k]!;
     if (i.exec === C.jccRel) {
-      const target = code32 ? (nexts[k]! + i.imm) | 0 : (nexts[k]! + i.imm) & 0xffff;
-      const taken = cpu.cond(i.op & 0xf);
+      const target = code32 === true ? (nexts[k]! + i.imm) | 0 : (nexts[k]! + i.imm) & 0xffff;
+      const taken = cpu.cond(i.op & 0xf) === true;
       if (k === last) {
         if (taken) { cpu.eip = target; cpu.cycles += cpu.branchExtra; } else cpu.eip = nexts[k]!;
       } else if (taken) {
@@ -304,7 +305,7 @@ function runGeneric(cpu: Cpu, insns: Insn[], addrs: number[], nexts: number[], c
       cpu.eip = cpu.nextEip;
     } else {
       i.exec(cpu, i);
-      if (cpu.smc) { cpu.smc = false; cpu.eip = nexts[k]!; cpu.cycles -= total - costBefore[k + 1]!; return k + 1; }
+      if (cpu.smc === true) { cpu.smc = false; cpu.eip = nexts[k]!; cpu.cycles -= total - costBefore[k + 1]!; return k + 1; }
     }
   }
   return n;
@@ -331,7 +332,7 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
       // previous instruction's operands when it set the flags inline. In the middle of a block a
       // taken branch is a side exit that gives back the cycles of the instructions not run.
       const target = code32 ? (nextEip + i.imm) | 0 : (nextEip + i.imm) & 0xffff;
-      const cond = inlineCond(i.op & 0xf, known) ?? `cpu.cond(${i.op & 0xf})`;
+      const cond = inlineCond(i.op & 0xf, known) ?? `cpu.cond(${i.op & 0xf}) === true`;
       if (k === last) lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra; } else cpu.eip = ${nextEip};`);
       else lines.push(`if (${cond}) { cpu.eip = ${target}; cpu.cycles += cpu.branchExtra - ${total - costBefore[k + 1]!}; ${exit(`${k + 1}`)} }`);
       // Not taken, it changed neither the flags nor the locals: what was known still holds.
@@ -351,7 +352,7 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
     if (k < last && mayFault) {
       // Stop after a write to decoded code; the rest of the block may be stale. A read can write
       // too: a TLB miss sets the accessed bit of a page-table entry, which may share decoded code's page.
-      lines.push(`if (cpu.smc) { cpu.smc = false; cpu.eip = ${nextEip}; cpu.cycles -= ${total - costBefore[k + 1]!}; ${exit(`${k + 1}`)} }`);
+      lines.push(`if (cpu.smc === true) { cpu.smc = false; cpu.eip = ${nextEip}; cpu.cycles -= ${total - costBefore[k + 1]!}; ${exit(`${k + 1}`)} }`);
     }
     if (k === last) lines.push('cpu.eip = cpu.nextEip;');
   });
@@ -360,6 +361,12 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
   return lines;
 }
 
+// Boolean tests in generated code compare with `=== true` (cpu.smc, cpu.attention, cpu.stack32,
+// cpu.cond()): V8 collects no type feedback for a plain truth test, so its optimizing compiler
+// tests a field or call result of unknown type against false, '', 0, NaN and BigInt 0, about a
+// dozen instructions and five branches after every memory access; a strict comparison is one.
+// 0.950 and 0.945 of the CPU time on Linux and device pre-virtualization sends (emulator/README.md
+// step 31). Typed-array elements ($sfr, $sfw) are numbers, which it tests cheaply.
 /** A generated function's locals for the CPU's arrays and statistics, which are never replaced (block-inline.ts uses them). */
 const PRELUDE = 'const r = cpu.r, $sfr = cpu.segFastR, $sfw = cpu.segFastW, $tr = cpu.tlbR, $tw = cpu.tlbW, $r32 = cpu.ram32, $r8 = cpu.ram, $stats = cpu.stats;';
 
@@ -405,7 +412,7 @@ function generateHot(b: Block, cpu: Cpu): (cpu: Cpu) => number {
   const lines = [
     PRELUDE, 'const $cl = cpu.coldLine, $cip = cpu.coldInPage;', 'let fa = 0, fb = 0, fr = 0, fc = 0;', 'let $k = 0, $done = 0;',
     'try {', 'for (;;) {', 'pass: {', ...body, '}', '$done += $k;',
-    'if (cpu.attention || cpu.cycles >= cpu.chainCycleLimit) return $done;',
+    'if (cpu.attention === true || cpu.cycles >= cpu.chainCycleLimit) return $done;',
     // Cpu.run follows the first link when it names cpu.eip, else the second: it must be this block.
     `if (cpu.eip !== ${b.eip} || B.succEpoch !== cpu.codeEpoch) return $done;`,
     'const $s = B.succ;',

@@ -164,6 +164,9 @@ export class Cpu extends CpuSegments {
     this.attention = true;
     this.chainCycleLimit = cycleLimit;
     let retired = 0;
+    // Booleans are tested with `=== true`/`=== false` in this loop: V8's optimized code tested the
+    // fields, and the locals live across the try/catch, as values of unknown type, about a dozen
+    // instructions each (seen in --print-opt-code; blocks.ts, the note above PRELUDE).
     let stepTrap = false;
     const ledger = this.ledger;
     /** The compiled block running now (a local: the run loop's catch is its only other reader). */
@@ -175,7 +178,7 @@ export class Cpu extends CpuSegments {
       for (;;) {
         try {
           for (;;) {
-            if (this.attention) {
+            if (this.attention === true) {
               const r = this.boundary();
               if (r !== undefined) return r;
               stepTrap = (this.flags & TF) !== 0;
@@ -183,7 +186,7 @@ export class Cpu extends CpuSegments {
             }
             if (this.cycles >= cycleLimit || retired >= instructionLimit) return 'limit';
             const insn = this.fetch();
-            if (!stepTrap) {
+            if (stepTrap === false) {
               // The compiled block starting here: fetch left fetchBlocks at this instruction's page
               // (null for code outside RAM, which gets no blocks).
               const first = this.fetchBlocks === null ? undefined : this.fetchBlocks[(this.segBase[CS]! + this.eip) & 0xfff];
@@ -195,10 +198,10 @@ export class Cpu extends CpuSegments {
                     if (b.cat !== ledger.cur) ledger.enter(b.cat);
                     cur = b;
                     this.smc = false;
-                    if (limited) this.chainBudget = instructionLimit - retired;
+                    if (limited === true) this.chainBudget = instructionLimit - retired;
                     retired += b.fn(this);
                     cur = null;
-                    if (this.attention || this.cycles >= cycleLimit) break;
+                    if (this.attention === true || this.cycles >= cycleLimit) break;
                     const linked = b.succEpoch === this.codeEpoch;
                     if (linked) {
                       let s: Block | null = b.succ;
@@ -219,14 +222,14 @@ export class Cpu extends CpuSegments {
                 this.compileBlock(insn);
               }
             }
-            this.nextEip = this.code32 ? (this.eip + insn.len) | 0 : (this.eip + insn.len) & 0xffff;
+            this.nextEip = this.code32 === true ? (this.eip + insn.len) | 0 : (this.eip + insn.len) & 0xffff;
             const cat = ledger.categoryAt((this.segBase[CS]! + this.eip) | 0, this.cpl);
             if (cat !== ledger.cur) ledger.enter(cat);
             this.cycles += insn.cost;
             insn.exec(this, insn);
             this.eip = this.nextEip;
             retired++;
-            if (stepTrap) {
+            if (stepTrap === true) {
               stepTrap = false;
               if (this.stepCancelled) {
                 this.stepCancelled = false;
