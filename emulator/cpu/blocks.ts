@@ -20,7 +20,8 @@ import { stringOp } from './execute-string.ts';
 import { eaExpr, linExpr, inlineForm, loadStmt, storeStmt, lazyArith, lazyLogic, lazyIncDec, setSlowEip, setPrevFlags, setWideLoads, pushStmt, popStmt, cmovForm, setccForm } from './block-inline.ts';
 
 export interface Block {
-  fn: (cpu: Cpu) => number;
+  /** Runs the block (called as `b.fn(cpu)`): genericRun until its function is generated, then that. */
+  fn: (this: Block, cpu: Cpu) => number;
   /** EIP of the first instruction; the block runs only when cpu.eip matches (aliased mappings). */
   eip: number;
   /** Number of instructions. */
@@ -42,6 +43,11 @@ export interface Block {
   /** Its decoded instructions, and whether they run with a 32-bit CS (for its generated function). */
   insns: Insn[];
   code32: boolean;
+  /** For genericRun: each instruction's next EIP, the runs so far, and the runs after which the
+   *  block gets its own function. */
+  nexts: number[];
+  runs: number;
+  codegenAfter: number;
 }
 
 /** Handlers after which the next instruction is simply the following one, with no mode change. */
@@ -268,15 +274,22 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   insns.forEach((i, k) => {
     if (i.exec === C.jccRel) reach = Math.max(reach, (code32 ? (nexts[k]! + i.imm) | 0 : (nexts[k]! + i.imm) & 0xffff) >>> 0);
   });
-  let runs = 0;
-  const block: Block = {
-    fn: (cpu: Cpu): number => {
-      if (++runs === codegenAfter || (runs === LOOP_CODEGEN_AFTER && selfLinked(block, cpu) === true)) block.fn = generateHot(block, cpu);
-      return runGeneric(cpu, insns, addrs, nexts, costBefore, code32);
-    },
-    eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, reach, cat, insns, code32,
+  return {
+    fn: genericRun, eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, reach, cat, insns, code32,
+    nexts, runs: 0, codegenAfter,
   };
-  return block;
+}
+
+/**
+ * The function of every block whose own has not been generated: one function shared by all of
+ * them, with the block as `this` (the run loop calls `b.fn(cpu)`), rather than a closure per
+ * block. The run loop's call then has one target for every such block, and the block's fields
+ * are in the object the run loop has just read, not in a closure's context elsewhere in memory.
+ */
+function genericRun(this: Block, cpu: Cpu): number {
+  const runs = ++this.runs;
+  if (runs === this.codegenAfter || (runs === LOOP_CODEGEN_AFTER && selfLinked(this, cpu) === true)) this.fn = generateHot(this, cpu);
+  return runGeneric(cpu, this.insns, this.addrs, this.nexts, this.costBefore, this.code32);
 }
 
 /** A block's instructions one after the other, with the effects of its generated function (see generate). */
