@@ -292,8 +292,10 @@ function genericRun(this: Block, cpu: Cpu): number {
   return runGeneric(cpu, this.insns, this.addrs, this.nexts, this.costBefore, this.code32);
 }
 
-/** A block's instructions one after the other, with the effects of its generated function (see generate). */
-// `=== true` on booleans of unknown type: see the note above PRELUDE.
+/**
+ * A block's instructions one after the other, with the effects of its generated function (see
+ * generate). Booleans of unknown type are tested with `=== true` (see the note above PRELUDE).
+ */
 function runGeneric(cpu: Cpu, insns: Insn[], addrs: number[], nexts: number[], costBefore: number[], code32: boolean): number {
   const n = insns.length, last = n - 1, total = costBefore[n]!;
   cpu.cycles += total;
@@ -376,10 +378,11 @@ function emitBody(b: Block, tag: string, exit: ExitCode, params: string[], args:
 
 // Boolean tests in generated code compare with `=== true` (cpu.smc, cpu.attention, cpu.stack32,
 // cpu.cond()): V8 collects no type feedback for a plain truth test, so its optimizing compiler
-// tests a field or call result of unknown type against false, '', 0, NaN and BigInt 0, about a
-// dozen instructions and five branches after every memory access; a strict comparison is one.
-// 0.950 and 0.945 of the CPU time on Linux and device pre-virtualization sends (emulator/README.md
-// step 31). Typed-array elements ($sfr, $sfw) are numbers, which it tests cheaply.
+// tests a field or call result of unknown type as any value (false, the empty string, an
+// undetectable object, a heap number, a BigInt): about a dozen instructions and five branches
+// after every memory access, where a strict comparison is one. 0.950 and 0.945 of the CPU time
+// on Linux and device pre-virtualization sends (emulator/README.md step 31). Typed-array elements
+// ($sfr, $sfw) are numbers, which it tests cheaply.
 /** A generated function's locals for the CPU's arrays and statistics, which are never replaced (block-inline.ts uses them). */
 const PRELUDE = 'const r = cpu.r, $sfr = cpu.segFastR, $sfw = cpu.segFastW, $tr = cpu.tlbR, $tw = cpu.tlbW, $r32 = cpu.ram32, $r8 = cpu.ram, $stats = cpu.stats;';
 
