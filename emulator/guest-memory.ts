@@ -15,11 +15,18 @@
 // `afterburnt-xen-devvirt` send measured 0.990 and 0.991 of the CPU time side by side
 // (emulator/README.md step 29). The lazy flag record stays in fields: as typed-array slots it
 // cost 3-4% (same step).
+//
+// V8 reserves about 10 GiB of address space for each WebAssembly memory (its guard regions).
+// Where the process may not map that much (`ulimit -v`, as some clusters set), the memory is a
+// plain ArrayBuffer with the same layout instead: everything in TypeScript works as before, and
+// only code compiled to WebAssembly would need the real memory (wasmMemoryOf).
 
 /** The part of WebAssembly's JavaScript API used here (the project's TypeScript libraries declare only its types). */
 interface WasmMemoryApi {
-  Memory: new (d: { initial: number; maximum: number }) => { buffer: ArrayBuffer };
+  Memory: new (d: { initial: number; maximum: number }) => GuestWasmMemory;
 }
+/** A WebAssembly.Memory, as far as this module uses it. */
+export interface GuestWasmMemory { readonly buffer: ArrayBuffer }
 const Wasm = (globalThis as unknown as { WebAssembly: WasmMemoryApi }).WebAssembly;
 
 const WASM_PAGE = 65536;
@@ -47,8 +54,23 @@ export function allocateGuestRam(ramBytes: number): Uint8Array {
     throw new RangeError(`guest RAM must be a whole number of dwords, not ${ramBytes} bytes`);
   }
   const pages = (stateLayout(ramBytes).regs - REGS_AT + CPU_STATE_BYTES) / WASM_PAGE;
-  const memory = new Wasm.Memory({ initial: pages, maximum: pages });
-  return new Uint8Array(memory.buffer, 0, ramBytes);
+  let buffer: ArrayBuffer;
+  try {
+    const memory = new Wasm.Memory({ initial: pages, maximum: pages });
+    buffer = memory.buffer;
+    memories.set(buffer, memory);
+  } catch (err) {
+    if (!(err instanceof RangeError)) throw err;
+    buffer = new ArrayBuffer(pages * WASM_PAGE);
+  }
+  return new Uint8Array(buffer, 0, ramBytes);
+}
+
+/** The WebAssembly memories allocateGuestRam made, by their buffer. */
+const memories = new WeakMap<ArrayBuffer, GuestWasmMemory>();
+/** The WebAssembly.Memory behind `ram`, or undefined where the host gave a plain buffer instead (see above). */
+export function wasmMemoryOf(ram: Uint8Array): GuestWasmMemory | undefined {
+  return memories.get(ram.buffer as ArrayBuffer);
 }
 
 /** The CPU's registers and TLB arrays: views of the memory behind `ram`. */

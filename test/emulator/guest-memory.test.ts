@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Cpu } from '../../emulator/cpu/cpu.ts';
-import { allocateGuestRam, cpuState, stateLayout } from '../../emulator/guest-memory.ts';
+import { allocateGuestRam, cpuState, stateLayout, wasmMemoryOf } from '../../emulator/guest-memory.ts';
 import { TestBus, noInterrupts, unitCosts, buildRings, enterRing, assemble } from './cpu-harness.ts';
 
 const CODE = 0x10000;
@@ -49,6 +49,10 @@ test('RAM from anywhere else is refused, and so is a size that is not whole dwor
   assert.throws(() => cpuState(new Uint8Array(1 << 20)), /allocateGuestRam/);
   assert.throws(() => allocateGuestRam(4097), /whole number of dwords/);
   assert.is(allocateGuestRam(1 << 20).byteOffset, 0);
+});
+
+test('the RAM is a WebAssembly memory\'s (test/emulator/machine-cli.test.ts boots a kernel where the host refuses one)', () => {
+  assert.ok(wasmMemoryOf(allocateGuestRam(1 << 20)) !== undefined);
 });
 
 test.run();

@@ -47,6 +47,12 @@ test('serial goes to stdout; the exit status is the value written to 0xf4', asyn
   assert.is(r.stderr, '');
 });
 
+test('under an address-space limit too small for a WebAssembly memory (V8 reserves about 10 GiB) the kernel boots all the same', async () => {
+  const r = await execa('sh', ['-c', 'ulimit -v 6000000 && exec node "$0" boot "$1" --module "$2"', world, kernel, `${module},arg1 arg2`], { reject: false, timeout: 60_000 });
+  assert.is(r.stdout, `ok payload ${module} arg1 arg2`);
+  assert.is(r.exitCode, 3);
+});
+
 test('--serial, --stats and --trace write files; stats are JSON with the figures', async () => {
   const serial = join(dir, 'serial.txt'), stats = join(dir, 'stats.json'), trace = join(dir, 'trace.txt');
   const r = await boot(kernel, '--module', module, '--serial', serial, '--stats', stats, '--trace', trace, '--trace-limit', '5', '--mem', '32M');
