@@ -11,10 +11,9 @@
 //
 // The memory is allocated at its final size and never grown: growing would detach the buffer
 // under every view the CPU, the devices and generated code hold. JavaScript reads these views as
-// it read its own typed arrays before: a 128 MiB `linux-hardware` send and a 256 MiB
-// `afterburnt-xen-devvirt` send measured 0.990 and 0.991 of the CPU time side by side
-// (emulator/README.md step 29). The lazy flag record stays in fields: as typed-array slots it
-// cost 3-4% (same step).
+// it read its own typed arrays before, within the noise of side-by-side runs or about 1% (the
+// memory has no huge pages; emulator/README.md step 29). The lazy flag record stays in fields:
+// as typed-array slots it cost 3-5% (same step).
 //
 // V8 reserves about 10 GiB of address space for each WebAssembly memory (its guard regions).
 // Where the process may not map that much (`ulimit -v`, as some clusters set), the memory is a
@@ -38,7 +37,7 @@ const TLB_R_AT = 1 << 20;
 const TLB_W_AT = TLB_R_AT + LINEAR_PAGES * 4;
 const TLB_X_AT = TLB_W_AT + LINEAR_PAGES * 4;
 /** Bytes of CPU state after RAM. */
-export const CPU_STATE_BYTES = TLB_X_AT + LINEAR_PAGES * 4;
+const CPU_STATE_BYTES = TLB_X_AT + LINEAR_PAGES * 4;
 
 /** Byte offsets of the CPU state in the memory of RAM `ramBytes` long, as generated code addresses it. */
 export interface StateLayout { regs: number; tlbR: number; tlbW: number; tlbX: number }
