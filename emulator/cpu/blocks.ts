@@ -43,11 +43,9 @@ export interface Block {
   /** Its decoded instructions, and whether they run with a 32-bit CS (for its generated function). */
   insns: Insn[];
   code32: boolean;
-  /** For genericRun: each instruction's next EIP, the runs so far, and the runs after which the
-   *  block gets its own function. */
+  /** For genericRun: each instruction's next EIP, and the runs so far. */
   nexts: number[];
   runs: number;
-  codegenAfter: number;
 }
 
 /** Handlers after which the next instruction is simply the following one, with no mode change. */
@@ -250,12 +248,12 @@ const LOOP_CODEGEN_AFTER = 64;
  *
  * A new block first runs through runGeneric, which steps through its instructions with the same
  * effects as the generated function (cycles charged up front, EIP stored before each instruction,
- * the same side exits and self-modifying-code stop); after `codegenAfter` runs its function is
+ * the same side exits and self-modifying-code stop); after `cpu.codegenAfter` runs its function is
  * generated. Most blocks run fewer times, and generating and compiling JavaScript for each cost
  * more host time than running them generically. Which blocks exist, and so where interrupts are
  * taken, does not depend on the tier.
  */
-export function buildBlock(first: Insn, eip: number, code32: boolean, cat: number, codegenAfter: number, next: (eip: number) => Insn | null): Block | null {
+export function buildBlock(first: Insn, eip: number, code32: boolean, cat: number, next: (eip: number) => Insn | null): Block {
   const insns: Insn[] = [first];
   const addrs: number[] = [eip];
   let cur = first, at = eip;
@@ -276,7 +274,7 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
   });
   return {
     fn: genericRun, eip, n: insns.length, addrs, costBefore, succ: null, succ2: null, succEpoch: -1, reach, cat, insns, code32,
-    nexts, runs: 0, codegenAfter,
+    nexts, runs: 0,
   };
 }
 
@@ -288,7 +286,7 @@ export function buildBlock(first: Insn, eip: number, code32: boolean, cat: numbe
  */
 function genericRun(this: Block, cpu: Cpu): number {
   const runs = ++this.runs;
-  if (runs === this.codegenAfter || (runs === LOOP_CODEGEN_AFTER && selfLinked(this, cpu) === true)) this.fn = generateHot(this, cpu);
+  if (runs === cpu.codegenAfter || (runs === LOOP_CODEGEN_AFTER && selfLinked(this, cpu) === true)) this.fn = generateHot(this, cpu);
   return runGeneric(cpu, this.insns, this.addrs, this.nexts, this.costBefore, this.code32);
 }
 

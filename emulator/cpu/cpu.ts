@@ -128,9 +128,7 @@ export class Cpu extends CpuSegments {
     this.dr.fill(0);
     this.flushTlbAll();
     this.stats.tlbFlushes = 0;
-    for (let p = 0; p < this.codeCache.length; p++) this.codeCache[p] = this.blockCache[p] = undefined;
-    this.codePage.fill(0);
-    this.fetchInvalidate();
+    this.dropAllDecoded();
   }
 
   /**
@@ -560,7 +558,7 @@ export class Cpu extends CpuSegments {
     const lpn = startLin >>> 12;
     const saved = this.readerEip;
     const cat = this.ledger.categoryAt(startLin, this.cpl);
-    const block = buildBlock(first, this.eip, this.code32, cat, this.codegenAfter, (eip) => {
+    const block = buildBlock(first, this.eip, this.code32, cat, (eip) => {
       const lin = (this.segBase[CS]! + eip) | 0;
       if (lin >>> 12 !== lpn || (eip >>> 0) > this.segLimit[CS]!) return null;
       const off = lin & 0xfff;
@@ -578,7 +576,7 @@ export class Cpu extends CpuSegments {
       page[off] = insn;
       return insn;
     });
-    blocks[startLin & 0xfff] = block ?? undefined;
+    blocks[startLin & 0xfff] = block;
     this.readerEip = saved;
   }
   /** Byte n of the instruction being decoded (CS limit and paging checked). */
